@@ -1,0 +1,359 @@
+/*
+ * internal.h - what the modules of libshmap share, and nothing public.
+ *
+ * Sections: build macros; syscall table (sys.c); shared layout (layout.c);
+ * names (name.c); namespace protocol (namespace.c); per-process object
+ * records and the name cache (object.c); the handle table (handle.c);
+ * sections (mapping.c); views (view.c); files (file.c).
+ *
+ * Internal non-static names are shmap__x and hidden.  Errors are negative
+ * (-errno or SHMAP_E*), as in the public API.
+ */
+#ifndef SHMAP_INTERNAL_H
+#define SHMAP_INTERNAL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "shmap.h"
+
+#define SHMAP_HIDDEN __attribute__((visibility("hidden")))
+
+/* Defensive checks that stay in release builds (SQLite's ALWAYS/NEVER):
+ * the condition is expected; if it does not hold we take the safe branch. */
+#define ALWAYS(x) __builtin_expect(!!(x), 1)
+#define NEVER(x) __builtin_expect(!!(x), 0)
+
+/* A broken internal invariant: never caused by user input. */
+#define SHMAP_ABORT_IF(cond)                                                                       \
+    do {                                                                                           \
+        if (NEVER(cond))                                                                           \
+            shmap__abort(__FILE__, __LINE__, #cond);                                               \
+    } while (0)
+SHMAP_HIDDEN _Noreturn void shmap__abort(const char *file, int line, const char *what);
+
+#define SHMAP_ROUND_UP(x, a) (((x) + ((a)-1)) & ~((uint64_t)(a)-1))
+#define SHMAP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ======================================================================
+ * sys.c - every system call goes through this table, so that tests can
+ * fail the Nth call with a chosen errno (fault injection).  Entries follow
+ * libc conventions (-1 / MAP_FAILED and errno).
+ * ====================================================================== */
+struct flock;
+struct shmap_sys {
+    int (*openat)(int dirfd, const char *path, int flags, mode_t mode);
+    int (*close)(int fd);
+    int (*fstat)(int fd, struct stat *st);
+    int (*fstatat)(int dirfd, const char *path, struct stat *st, int flags);
+    int (*ftruncate)(int fd, off_t len);
+    int (*fallocate)(int fd, int mode, off_t off, off_t len);
+    ssize_t (*pread)(int fd, void *buf, size_t n, off_t off);
+    ssize_t (*pwrite)(int fd, const void *buf, size_t n, off_t off);
+    ssize_t (*read)(int fd, void *buf, size_t n);
+    ssize_t (*write)(int fd, const void *buf, size_t n);
+    off_t (*lseek)(int fd, off_t off, int whence);
+    void *(*mmap)(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+    int (*munmap)(void *addr, size_t len);
+    int (*mprotect)(void *addr, size_t len, int prot);
+    int (*msync)(void *addr, size_t len, int flags);
+    int (*madvise)(void *addr, size_t len, int advice);
+    int (*flock)(int fd, int op);
+    int (*fcntl_lock)(int fd, int cmd, struct flock *fl); /* F_OFD_* and F_*LK only */
+    int (*linkat)(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags);
+    int (*unlinkat)(int dirfd, const char *path, int flags);
+    int (*mkdirat)(int dirfd, const char *path, mode_t mode);
+    int (*fchmod)(int fd, mode_t mode);
+    int (*fsync)(int fd);
+    int (*fdatasync)(int fd);
+    int (*dup3)(int oldfd, int newfd, int flags);
+    int (*fcntl_int)(int fd, int cmd, int arg); /* F_DUPFD_CLOEXEC, F_GETFL, F_SETFD... */
+};
+extern SHMAP_HIDDEN struct shmap_sys shmap__sys;
+#define SYS(fn) (shmap__sys.fn)
+
+/* Fault injection, for tests: the nth system call made through the table
+ * from now on (1 = the next one) fails with err; if persistent, every later
+ * one too.  n = 0 disarms.  Returns how many calls were made since arming. */
+SHMAP_HIDDEN void shmap__fault_arm(unsigned long nth, int err, int persistent);
+SHMAP_HIDDEN unsigned long shmap__fault_calls(void);
+SHMAP_HIDDEN int shmap__fault_fired(void);
+
+/* close() that preserves errno and ignores EINTR (Linux always closes). */
+SHMAP_HIDDEN void shmap__close_fd(int fd);
+
+/* ======================================================================
+ * layout.c - the header at offset 0 of every object file in the namespace.
+ * Fixed-width fields, explicit padding that must read zero, a magic and a
+ * format word; offsets, never pointers.  Identical for 32- and 64-bit
+ * processes (static_asserts in layout.c).
+ * ====================================================================== */
+#define SHMAP_MAGIC 0x50414d53u /* "SMAP" little-endian; byte-swapped reads as foreign */
+#define SHMAP_LAYOUT_VERSION 1u
+#define SHMAP_HDR_SIZE 256u      /* struct shmap_objhdr */
+#define SHMAP_STATE_OFF 256u     /* type-specific shared state: [256, 1024) */
+#define SHMAP_STATE_SIZE 768u
+#define SHMAP_NAME_OFF 1024u     /* the object's name (UTF-8), then other variable data */
+/* format word: version in bits 24..31, header size in 16..23 (/8),
+ * state area size in 0..15 (/8). */
+#define SHMAP_FORMAT                                                                               \
+    ((SHMAP_LAYOUT_VERSION << 24) | ((SHMAP_HDR_SIZE / 8) << 16) | (SHMAP_STATE_SIZE / 8))
+#define SHMAP_DATA_ALIGN 65536u  /* data_offset is a multiple of this */
+
+struct shmap_objhdr {
+    uint32_t magic;          /*   0 SHMAP_MAGIC */
+    uint32_t format;         /*   4 SHMAP_FORMAT */
+    uint16_t type;           /*   8 shmap_type_t, 1..SHMAP_TYPE_NAMED_MAX */
+    uint16_t hflags;         /*  10 SHMAP_HF_* */
+    uint32_t owner_uid;      /*  12 creator's effective uid */
+    uint32_t owner_gid;      /*  16 creator's effective gid */
+    uint32_t creator_pid;    /*  20 informational */
+    uint64_t create_ns;      /*  24 CLOCK_REALTIME at creation, informational */
+    uint32_t name_off;       /*  32 name bytes (UTF-8, no NUL) */
+    uint32_t name_len;       /*  36 */
+    uint32_t sd_off;         /*  40 security descriptor (0: default, owner only) */
+    uint32_t sd_len;         /*  44 */
+    uint64_t data_offset;    /*  48 sections: file offset of byte 0 of the data */
+    uint64_t size;           /*  56 sections: size as reported (page-rounded for pagefile) */
+    uint32_t protect;        /*  64 sections: PAGE_* given at creation */
+    uint32_t attributes;     /*  68 sections: SEC_* as reported */
+    uint64_t file_dev;       /*  72 file-backed sections: the file's identity */
+    uint64_t file_ino;       /*  80 */
+    uint32_t path_off;       /*  88 file-backed sections: the file's path at creation */
+    uint32_t path_len;       /*  92 */
+    uint32_t bitmap_off;     /*  96 SEC_RESERVE: commit bitmap, 1 bit per page */
+    uint32_t bitmap_len;     /* 100 bytes */
+    uint8_t pad[SHMAP_HDR_SIZE - 104]; /* 104 must be zero */
+};
+
+#define SHMAP_HF_FILE_BACKED 0x1u
+
+/* Check a header read from a file of st_size bytes; 0 or SHMAP_EBADOBJ. */
+SHMAP_HIDDEN int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_size);
+
+/* ======================================================================
+ * name.c - the one name parser.  Turns a Win32 object name into a scope
+ * (which namespace directory) and a file name inside it that no input can
+ * make escape the directory.
+ * ====================================================================== */
+enum shmap_scope { SHMAP_SCOPE_LOCAL = 0, SHMAP_SCOPE_GLOBAL = 1, SHMAP_SCOPE_USER = 2 };
+
+#define SHMAP_NAME_MAX_A 259u     /* UTF-16 units, narrow (A) calls */
+#define SHMAP_NAME_MAX_W 32767u   /* UTF-16 units, wide (W) calls */
+#define SHMAP_FNAME_MAX 255u
+
+struct shmap_name {
+    enum shmap_scope scope;
+    uint32_t uid;          /* SHMAP_SCOPE_USER: whose Local\ (Session\N\, N = uid + 1) */
+    const char *base;      /* the object name after all prefixes (inside the input) */
+    size_t len;            /* bytes */
+    uint32_t hash;         /* of (scope, uid, base) for the name cache */
+    char fname[SHMAP_FNAME_MAX + 1]; /* file name inside the scope's directory */
+};
+
+/* Parse name.  Returns 0, 1 for "unnamed" (NULL or ""), or SHMAP_EBADPATH,
+ * SHMAP_EPATH, SHMAP_EBADNAME, -ENAMETOOLONG, SHMAP_ETYPE (the name is a
+ * namespace link or directory itself: "Local", "Global", "Session"...).
+ * Callers decide what "unnamed" means (create: unnamed object; open: error). */
+SHMAP_HIDDEN int shmap__name_parse(const char *name, unsigned flags, struct shmap_name *out);
+
+/* Decode a file name of the namespace back into the object name, for
+ * listing; returns the length or -1 if fname is not an object file name. */
+SHMAP_HIDDEN int shmap__name_decode(const char *fname, char *out, size_t outsz);
+
+/* Number of UTF-16 units of a UTF-8 string, or -1 if it is not valid UTF-8. */
+SHMAP_HIDDEN long shmap__utf8_units16(const char *s, size_t len);
+
+/* ======================================================================
+ * namespace.c - directories and the lock protocol.
+ *
+ * A named object is a file <dir>/<fname>.  Every process holding a handle
+ * to it holds a shared flock() on its own open file description; the kernel
+ * drops it when the process dies.  Whoever can take the exclusive lock is
+ * the only holder left and may unlink the name.  Files are published
+ * complete with linkat() of an O_TMPFILE.  See docs/DESIGN.md.
+ * ====================================================================== */
+
+/* Directory fd of a scope (opened once, cached; user scopes not cached). */
+SHMAP_HIDDEN int shmap__ns_dirfd(enum shmap_scope scope, uint32_t uid, int *dirfd, int *owned);
+
+/* What a creator asks for. */
+struct shmap_ns_spec {
+    shmap_type_t type;
+    uint64_t file_size;       /* total object file size (header + data) */
+    uint64_t alloc_off;       /* fallocate [alloc_off, alloc_off+alloc_len) */
+    uint64_t alloc_len;
+    const struct shmap_objhdr *hdr; /* written at offset 0 */
+    const void *extra;        /* written at SHMAP_NAME_OFF + name_len (e.g. a path) */
+    size_t extra_len;
+    const void *state;        /* written at SHMAP_STATE_OFF, may be NULL */
+    size_t state_len;
+};
+
+/* An opened or created object file, holding the shared lock (if named). */
+struct shmap_ns_file {
+    int fd;
+    struct stat st;
+    struct shmap_objhdr hdr;  /* validated copy */
+};
+
+/* Open the named object; type mismatch -> SHMAP_ETYPE (the lock is already
+ * given back).  Errors: -ENOENT, -EACCES, SHMAP_EBADOBJ, -EMFILE... */
+SHMAP_HIDDEN int shmap__ns_open(const struct shmap_name *n, shmap_type_t type,
+                                struct shmap_ns_file *out);
+
+/* Create the object (n NULL: unnamed), or open the existing one.  Returns 0
+ * (created) or SHMAP_EXISTED.  spec->hdr's name fields are filled here. */
+SHMAP_HIDDEN int shmap__ns_create(const struct shmap_name *n, const struct shmap_ns_spec *spec,
+                                  struct shmap_ns_file *out);
+
+/* Give back a process's hold on a named object: if no other process holds
+ * it, unlink its name.  Leaves fd open and unlocked; the caller closes it. */
+SHMAP_HIDDEN void shmap__ns_release(int fd, const struct shmap_name *n);
+
+/* The same, for a record that only kept its scope, uid and file name. */
+SHMAP_HIDDEN void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid,
+                                       const char *fname);
+
+/* May the caller create sections in Global\ ? (root, or group
+ * $SHMAP_GLOBAL_GROUP, default "shmap-global"). */
+SHMAP_HIDDEN int shmap__global_privileged(void);
+
+/* ======================================================================
+ * object.c - per-process records of objects, shared by all handles of the
+ * process to one object, and the name cache.
+ * ====================================================================== */
+struct shmap_obj;
+struct shmap_obj_ops {
+    shmap_type_t type;
+    void (*destroy)(struct shmap_obj *o); /* frees type-specific parts and o */
+};
+
+struct shmap_obj {
+    const struct shmap_obj_ops *ops;
+    _Atomic uint32_t refs;    /* handles + views + temporary users; 0 -> destroy */
+    _Atomic uint32_t handles; /* handle-table entries; 0 -> namespace hold released */
+    shmap_type_t type;
+    int fd;                   /* object file (-1 for kinds without one) */
+    uint64_t dev, ino;        /* identity of the object file */
+    bool named;               /* holds a namespace lock while handles > 0 */
+    bool cached;              /* in the name cache; protected by the cache lock */
+    enum shmap_scope scope;   /* named objects: where */
+    uint32_t uid;
+    char *fname;              /* named objects: file name in the scope directory */
+    char *key;                /* name cache key: the object name (UTF-8) */
+    size_t keylen;
+    uint32_t hash;
+    struct shmap_obj *cache_next; /* protected by the cache lock */
+};
+
+/* Initialise the generic part; refs = 1 (the caller's), handles = 0. */
+SHMAP_HIDDEN void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_ops *ops, int fd,
+                                  const struct stat *st);
+/* Record the name of a named object (copies what it needs from n). */
+SHMAP_HIDDEN int shmap__obj_set_name(struct shmap_obj *o, const struct shmap_name *n);
+SHMAP_HIDDEN void shmap__obj_get(struct shmap_obj *o);
+SHMAP_HIDDEN void shmap__obj_put(struct shmap_obj *o);
+/* Generic part of destroy: closes fd, frees names.  Does not free o. */
+SHMAP_HIDDEN void shmap__obj_fini(struct shmap_obj *o);
+
+/* Name cache: a live record of this process for the name, with one more
+ * handle count and reference taken, or NULL. */
+SHMAP_HIDDEN struct shmap_obj *shmap__cache_lookup(const struct shmap_name *n);
+/* Insert o (handles must be >= 1).  If another record of that name is
+ * already cached, returns it with a handle count and reference taken, and
+ * the caller should drop o; else returns o. */
+SHMAP_HIDDEN struct shmap_obj *shmap__cache_insert(struct shmap_obj *o);
+
+/* One more handle on o (and one more reference). */
+SHMAP_HIDDEN void shmap__obj_handle_get(struct shmap_obj *o);
+/* One handle less; the last one gives back the namespace hold.  Also drops
+ * the reference that came with the handle. */
+SHMAP_HIDDEN void shmap__obj_handle_put(struct shmap_obj *o);
+
+/* ======================================================================
+ * handle.c - the one per-process handle table.
+ * ====================================================================== */
+
+/* Make a handle for o, consuming one handle count and one reference of o
+ * (taken by the caller with shmap__obj_handle_get or at creation).
+ * Errors: -EMFILE (table full), -ENOMEM. */
+SHMAP_HIDDEN int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                                     shmap_handle_t *out);
+
+/* Look up h: on success *o holds one more reference (shmap__obj_put it).
+ * Low two bits of h are ignored.  Errors: -EBADF (pseudo, NULL, unknown). */
+SHMAP_HIDDEN int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access);
+
+/* Like shmap__handle_get, also checking the type: SHMAP_ETYPE if wrong. */
+SHMAP_HIDDEN int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type,
+                                        struct shmap_obj **o, uint32_t *access);
+
+/* Call fn on every live handle (for inheritance and listing); the table is
+ * locked meanwhile, fn must not call into the table. */
+SHMAP_HIDDEN void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o,
+                                                   uint32_t access, uint32_t hflags, void *arg),
+                                        void *arg);
+SHMAP_HIDDEN unsigned long shmap__handle_count(void);
+
+/* ======================================================================
+ * access.c - generic rights and access masks per type.
+ * ====================================================================== */
+/* Map GENERIC_* bits to the type's specific rights (MAXIMUM_ALLOWED is kept). */
+SHMAP_HIDDEN uint32_t shmap__access_map_generic(shmap_type_t type, uint32_t access);
+/* The type's valid access mask (all rights it knows). */
+SHMAP_HIDDEN uint32_t shmap__access_valid_mask(shmap_type_t type);
+/* Check an access request for an Open* of an existing object: returns the
+ * granted mask in *granted, or -EACCES (0, invalid bits, denied) /
+ * SHMAP_EPRIV (ACCESS_SYSTEM_SECURITY). */
+SHMAP_HIDDEN int shmap__access_check_open(shmap_type_t type, uint32_t requested,
+                                          const struct shmap_ns_file *f, uint32_t *granted);
+
+/* ======================================================================
+ * mapping.c - sections.
+ * ====================================================================== */
+struct shmap_section {
+    struct shmap_obj obj;
+    uint64_t size;          /* as reported by shmap_mapping_query */
+    uint64_t map_limit;     /* bytes a view may cover: page-rounded size (pagefile) or size */
+    uint32_t protect;       /* PAGE_* at creation */
+    uint32_t attributes;    /* SEC_* as reported */
+    bool file_backed;
+    bool reserve;           /* SEC_RESERVE pagefile section: pages committed on demand */
+    int data_fd;            /* where views map from: obj.fd, or the user's file */
+    uint64_t data_offset;   /* file offset of section byte 0 in data_fd */
+    _Atomic uint32_t *bitmap; /* SEC_RESERVE: commit bits, in the shared header mapping */
+    void *hdr_map;          /* mapping of [0, data_offset) of obj.fd when needed */
+    size_t hdr_map_len;
+    _Atomic uint32_t views; /* views of this process mapping this section */
+    pthread_mutex_t commit_lock; /* serialises commits of this process */
+};
+
+SHMAP_HIDDEN struct shmap_section *shmap__section_of(struct shmap_obj *o);
+/* Commit [off, off+len) of a SEC_RESERVE section (page-aligned, in range):
+ * charge the memory (SHMAP_ECOMMIT if the tmpfs is full), then set the bits. */
+SHMAP_HIDDEN int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len);
+/* Is the page at section offset off committed? (always true for SEC_COMMIT) */
+SHMAP_HIDDEN bool shmap__section_committed(const struct shmap_section *s, uint64_t off);
+/* Does a section map the file (dev, ino) up to more than new_size bytes, in
+ * this or another process?  Used by SetEndOfFile. */
+SHMAP_HIDDEN bool shmap__file_is_mapped(int fd, uint64_t new_size);
+
+/* View protection (PAGE_*) implied by a MapViewOfFile access request. */
+SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
+/* PAGE_* -> PROT_* */
+SHMAP_HIDDEN int shmap__prot_of(uint32_t page_protect);
+
+#endif
