@@ -200,6 +200,7 @@ struct shmap_ns_spec {
     size_t extra_len;
     const void *state;        /* written at SHMAP_STATE_OFF, may be NULL */
     size_t state_len;
+    bool need_global_priv;    /* creating in Global\ needs shmap__global_privileged() */
 };
 
 /* An opened or created object file, holding the shared lock (if named). */
@@ -226,6 +227,11 @@ SHMAP_HIDDEN void shmap__ns_release(int fd, const struct shmap_name *n);
 /* The same, for a record that only kept its scope, uid and file name. */
 SHMAP_HIDDEN void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid,
                                        const char *fname);
+
+/* For listing: open fname in dirfd without holding it.  Reclaims it if it
+ * is an orphan (returns 1), else fills out (header validated, fd open) and
+ * returns 0.  Errors: SHMAP_EBADOBJ (foreign file), -EACCES, ... */
+SHMAP_HIDDEN int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out);
 
 /* May the caller create sections in Global\ ? (root, or group
  * $SHMAP_GLOBAL_GROUP, default "shmap-global"). */

@@ -1,0 +1,230 @@
+/*
+ * handle.c - the one per-process handle table.
+ *
+ * Handle value = (index + 1) * 4: never 0, never -1/-2 (the pseudo handles),
+ * and the low two bits are ignored on lookup as Windows does.  Entries live
+ * in chunks that are never freed, so a lookup may read an entry while
+ * another thread closes it.
+ *
+ * Lookups take no lock: a reader announces itself in the entry's busy
+ * counter, then reads the object pointer and takes a reference.  A closer
+ * clears the pointer, then waits until busy drops to zero before it reuses
+ * the entry or drops the table's reference (both sides use sequentially
+ * consistent atomics, so either the reader sees NULL or the closer sees the
+ * reader).  Allocation and close serialise on table_lock.
+ */
+#include "internal.h"
+
+#include <sched.h>
+
+#define CHUNK_BITS 12u
+#define CHUNK_SIZE (1u << CHUNK_BITS)
+#define MAX_CHUNKS 4096u /* 16 Mi handles, the Windows per-process limit */
+#define NO_ENTRY UINT32_MAX
+
+struct hentry {
+    _Atomic(struct shmap_obj *) obj; /* NULL: free */
+    _Atomic uint32_t busy;           /* lookups in flight */
+    uint32_t access;                 /* written before obj is published */
+    _Atomic uint32_t flags;          /* SHMAP_HANDLE_* */
+    uint32_t next_free;              /* protected by table_lock */
+};
+
+static _Atomic(struct hentry *) chunks[MAX_CHUNKS];
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t free_head = NO_ENTRY; /* protected by table_lock */
+static uint32_t nused;                /* entries ever handed out; table_lock */
+static _Atomic unsigned long nlive;
+
+static struct hentry *entry_at(uint32_t idx)
+{
+    struct hentry *c = atomic_load(&chunks[idx >> CHUNK_BITS]);
+    return c ? &c[idx & (CHUNK_SIZE - 1)] : NULL;
+}
+
+static int index_of(shmap_handle_t h, uint32_t *idx)
+{
+    uintptr_t v = (uintptr_t)h >> 2;
+    if (v == 0 || v > (uintptr_t)MAX_CHUNKS * CHUNK_SIZE)
+        return -EBADF; /* NULL, pseudo handles (-1, -2) and garbage */
+    *idx = (uint32_t)(v - 1);
+    return 0;
+}
+
+static int alloc_index_locked(uint32_t *idx)
+{
+    if (free_head != NO_ENTRY) {
+        *idx = free_head;
+        free_head = entry_at(free_head)->next_free;
+        return 0;
+    }
+    if (nused >= MAX_CHUNKS * CHUNK_SIZE)
+        return -EMFILE;
+    uint32_t c = nused >> CHUNK_BITS;
+    if (!atomic_load(&chunks[c])) {
+        struct hentry *chunk = calloc(CHUNK_SIZE, sizeof *chunk);
+        if (!chunk)
+            return -ENOMEM;
+        atomic_store(&chunks[c], chunk);
+    }
+    *idx = nused++;
+    return 0;
+}
+
+int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                        shmap_handle_t *out)
+{
+    uint32_t idx;
+    pthread_mutex_lock(&table_lock);
+    int r = alloc_index_locked(&idx);
+    if (r == 0) {
+        struct hentry *e = entry_at(idx);
+        e->access = access;
+        atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
+        atomic_store(&e->obj, o);
+        atomic_fetch_add(&nlive, 1);
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (r == 0)
+        *out = (shmap_handle_t)(uintptr_t)((idx + 1u) << 2);
+    return r;
+}
+
+int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
+{
+    uint32_t idx;
+    struct hentry *e;
+    if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
+        return -EBADF;
+    atomic_fetch_add(&e->busy, 1);
+    struct shmap_obj *obj = atomic_load(&e->obj);
+    if (obj) {
+        shmap__obj_get(obj);
+        if (access)
+            *access = e->access;
+    }
+    atomic_fetch_sub(&e->busy, 1);
+    if (!obj)
+        return -EBADF;
+    *o = obj;
+    return 0;
+}
+
+int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj **o,
+                           uint32_t *access)
+{
+    int r = shmap__handle_get(h, o, access);
+    if (r == 0 && (*o)->type != type) {
+        shmap__obj_put(*o);
+        return SHMAP_ETYPE;
+    }
+    return r;
+}
+
+/* Run fn on the entry of h with busy held; -EBADF if h is not live. */
+static int with_entry(shmap_handle_t h, int (*fn)(struct hentry *e, void *arg), void *arg)
+{
+    uint32_t idx;
+    struct hentry *e;
+    if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
+        return -EBADF;
+    atomic_fetch_add(&e->busy, 1);
+    int r = atomic_load(&e->obj) ? fn(e, arg) : -EBADF;
+    atomic_fetch_sub(&e->busy, 1);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_close(shmap_handle_t h)
+{
+    if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD)
+        return 0;
+    uint32_t idx;
+    struct hentry *e;
+    if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
+        return -EBADF;
+    pthread_mutex_lock(&table_lock);
+    struct shmap_obj *o = atomic_load(&e->obj);
+    if (!o || (atomic_load(&e->flags) & SHMAP_HANDLE_PROTECT_FROM_CLOSE)) {
+        pthread_mutex_unlock(&table_lock);
+        return -EBADF;
+    }
+    atomic_store(&e->obj, NULL);
+    for (unsigned spins = 0; atomic_load(&e->busy); spins++)
+        if (spins > 100)
+            sched_yield();
+    e->next_free = free_head;
+    free_head = idx;
+    atomic_fetch_sub(&nlive, 1);
+    pthread_mutex_unlock(&table_lock);
+    shmap__obj_handle_put(o);
+    return 0;
+}
+
+static int get_flags(struct hentry *e, void *arg)
+{
+    *(uint32_t *)arg = atomic_load(&e->flags);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_handle_get_flags(shmap_handle_t h, uint32_t *flags)
+{
+    if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD) {
+        *flags = 0;
+        return 0;
+    }
+    uint32_t f;
+    int r = with_entry(h, get_flags, &f);
+    if (r == 0)
+        *flags = f;
+    return r;
+}
+
+static int set_flags(struct hentry *e, void *arg)
+{
+    const uint32_t *mf = arg; /* mask, flags */
+    uint32_t mask = mf[0] & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE);
+    uint32_t old = atomic_load(&e->flags);
+    while (!atomic_compare_exchange_weak(&e->flags, &old, (old & ~mask) | (mf[1] & mask)))
+        ;
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_handle_set_flags(shmap_handle_t h, uint32_t mask, uint32_t flags)
+{
+    if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD)
+        return -EACCES;
+    uint32_t mf[2] = {mask, flags};
+    return with_entry(h, set_flags, mf);
+}
+
+SHMAP_EXTERN int shmap_handle_query(shmap_handle_t h, shmap_type_t *type, uint32_t *access)
+{
+    struct shmap_obj *o;
+    uint32_t a;
+    int r = shmap__handle_get(h, &o, &a);
+    if (r)
+        return r;
+    if (type)
+        *type = o->type;
+    if (access)
+        *access = a;
+    shmap__obj_put(o);
+    return 0;
+}
+
+void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uint32_t access,
+                                      uint32_t hflags, void *arg),
+                           void *arg)
+{
+    pthread_mutex_lock(&table_lock);
+    for (uint32_t i = 0; i < nused; i++) {
+        struct hentry *e = entry_at(i);
+        struct shmap_obj *o = atomic_load(&e->obj);
+        if (o)
+            fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, e->access, atomic_load(&e->flags),
+               arg);
+    }
+    pthread_mutex_unlock(&table_lock);
+}
+
+unsigned long shmap__handle_count(void) { return atomic_load(&nlive); }

@@ -1,0 +1,160 @@
+/*
+ * nslist.c - listing the namespace (shmap ls) and reclaiming orphans.
+ *
+ * Holders are read from the kernel's lock table (/proc/locks): every
+ * process holding a handle to an object holds a flock() on its file.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+struct lockent {
+    uint64_t ino;
+    unsigned maj, min;
+    int pid;
+};
+
+struct locktab {
+    struct lockent *v;
+    size_t n, cap;
+};
+
+static int cmp_lock(const void *a, const void *b)
+{
+    const struct lockent *x = a, *y = b;
+    return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+static void locks_read(struct locktab *t)
+{
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        char kind[16], rw[16];
+        int pid;
+        unsigned maj, min;
+        unsigned long long ino;
+        char *p = strchr(line, ':');
+        if (!p || strstr(line, "->"))
+            continue; /* blocked requests are not holders */
+        if (sscanf(p + 1, " %15s %*s %15s %d %x:%x:%llu", kind, rw, &pid, &maj, &min, &ino) != 6 ||
+            strcmp(kind, "FLOCK") != 0)
+            continue;
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? t->cap * 2 : 256;
+            struct lockent *v = realloc(t->v, cap * sizeof *v);
+            if (!v)
+                break;
+            t->v = v;
+            t->cap = cap;
+        }
+        t->v[t->n++] = (struct lockent){ino, maj, min, pid};
+    }
+    fclose(f);
+    qsort(t->v, t->n, sizeof *t->v, cmp_lock);
+}
+
+/* Collect the holders of (dev, ino) into pids (at most max). */
+static int locks_holders(const struct locktab *t, const struct stat *st, int *pids, int max)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t->v[mid].ino < (uint64_t)st->st_ino)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int n = 0;
+    for (size_t i = lo; i < t->n && t->v[i].ino == (uint64_t)st->st_ino; i++)
+        if (t->v[i].maj == major(st->st_dev) && t->v[i].min == minor(st->st_dev) && n < max)
+            pids[n++] = t->v[i].pid;
+    return n;
+}
+
+struct walk {
+    int (*fn)(const shmap_object_info_t *info, void *arg);
+    void *arg;
+    struct locktab locks;
+    int reclaimed;
+    bool stop;
+};
+
+static void report(struct walk *w, const struct shmap_ns_file *f, int global, const char *fname)
+{
+    const struct shmap_objhdr *h = &f->hdr;
+    char *name = malloc((size_t)h->name_len + 1);
+    if (!name)
+        return;
+    ssize_t r = SYS(pread)(f->fd, name, h->name_len, h->name_off);
+    name[r > 0 ? r : 0] = 0;
+    int pids[64];
+    shmap_object_info_t info = {
+        .type = (shmap_type_t)h->type, .global = global, .name = name, .size = h->size,
+        .protect = h->protect, .attributes = h->attributes, .owner_uid = h->owner_uid,
+        .holders = pids, .nholders = locks_holders(&w->locks, &f->st, pids, 64)};
+    (void)fname;
+    if (w->fn && w->fn(&info, w->arg))
+        w->stop = true;
+    free(name);
+}
+
+static int walk_dir(struct walk *w, enum shmap_scope scope)
+{
+    int dirfd, owned;
+    int r = shmap__ns_dirfd(scope, 0, &dirfd, &owned);
+    if (r)
+        return r;
+    /* A new open file description: readdir must not move the cached fd's offset. */
+    int dfd = SYS(openat)(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        shmap__close_fd(dfd);
+        return -errno;
+    }
+    struct dirent *e;
+    while (!w->stop && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        struct shmap_ns_file f;
+        r = shmap__ns_probe(dirfd, e->d_name, &f);
+        if (r == 1)
+            w->reclaimed++;
+        if (r != 0)
+            continue; /* reclaimed, foreign, or not ours to read */
+        report(w, &f, scope == SHMAP_SCOPE_GLOBAL, e->d_name);
+        shmap__close_fd(f.fd);
+    }
+    closedir(d);
+    return 0;
+}
+
+static int walk_all(struct walk *w)
+{
+    if (w->fn)
+        locks_read(&w->locks);
+    int r = walk_dir(w, SHMAP_SCOPE_LOCAL);
+    if (r == 0 && !w->stop)
+        r = walk_dir(w, SHMAP_SCOPE_GLOBAL);
+    free(w->locks.v);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_ns_list(int (*fn)(const shmap_object_info_t *info, void *arg), void *arg)
+{
+    struct walk w = {.fn = fn, .arg = arg};
+    return walk_all(&w);
+}
+
+SHMAP_EXTERN int shmap_ns_reclaim(void)
+{
+    struct walk w = {0};
+    int r = walk_all(&w);
+    return r ? r : w.reclaimed;
+}

@@ -1,0 +1,178 @@
+/*
+ * object.c - per-process object records and the name cache.
+ *
+ * A process has one record per object it uses, shared by all its handles
+ * and views of that object.  A named record holds the namespace lock while
+ * it has handles (obj.handles > 0); the memory lives on while views exist
+ * (obj.refs).
+ *
+ * The name cache maps a name to the record this process holds for it.  It
+ * is valid because a held name cannot change: only the holder of LOCK_EX
+ * unlinks, and we hold LOCK_SH.  So opening a name this process already
+ * holds costs no system call.  A record is in the cache exactly while its
+ * handle count is non-zero; both are changed under cache_lock.
+ */
+#include "internal.h"
+
+#include <string.h>
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shmap_obj **buckets; /* protected by cache_lock */
+static size_t nbuckets, ncached;   /* protected by cache_lock */
+
+void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_ops *ops, int fd,
+                     const struct stat *st)
+{
+    memset(o, 0, sizeof *o);
+    o->ops = ops;
+    o->type = ops->type;
+    atomic_init(&o->refs, 1);
+    atomic_init(&o->handles, 0);
+    o->fd = fd;
+    if (st) {
+        o->dev = (uint64_t)st->st_dev;
+        o->ino = (uint64_t)st->st_ino;
+    }
+}
+
+int shmap__obj_set_name(struct shmap_obj *o, const struct shmap_name *n)
+{
+    o->fname = strdup(n->fname);
+    o->key = malloc(n->len ? n->len : 1);
+    if (!o->fname || !o->key) {
+        free(o->fname);
+        free(o->key);
+        o->fname = o->key = NULL;
+        return -ENOMEM;
+    }
+    memcpy(o->key, n->base, n->len);
+    o->keylen = n->len;
+    o->scope = n->scope;
+    o->uid = n->uid;
+    o->hash = n->hash;
+    o->named = true;
+    return 0;
+}
+
+void shmap__obj_get(struct shmap_obj *o) { atomic_fetch_add(&o->refs, 1); }
+
+void shmap__obj_put(struct shmap_obj *o)
+{
+    if (atomic_fetch_sub(&o->refs, 1) == 1)
+        o->ops->destroy(o);
+}
+
+void shmap__obj_fini(struct shmap_obj *o)
+{
+    shmap__close_fd(o->fd);
+    free(o->fname);
+    free(o->key);
+}
+
+static bool key_eq(const struct shmap_obj *o, const struct shmap_name *n)
+{
+    return o->hash == n->hash && o->scope == n->scope && o->uid == n->uid &&
+           o->keylen == n->len && memcmp(o->key, n->base, n->len) == 0;
+}
+
+static struct shmap_obj *lookup_locked(const struct shmap_name *n)
+{
+    if (!nbuckets)
+        return NULL;
+    for (struct shmap_obj *o = buckets[n->hash & (nbuckets - 1)]; o; o = o->cache_next)
+        if (key_eq(o, n)) {
+            atomic_fetch_add(&o->handles, 1);
+            atomic_fetch_add(&o->refs, 1);
+            return o;
+        }
+    return NULL;
+}
+
+struct shmap_obj *shmap__cache_lookup(const struct shmap_name *n)
+{
+    pthread_mutex_lock(&cache_lock);
+    struct shmap_obj *found = lookup_locked(n);
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
+
+static void cache_grow_locked(void)
+{
+    size_t nb = nbuckets ? nbuckets * 2 : 64;
+    struct shmap_obj **b = calloc(nb, sizeof *b);
+    if (!b)
+        return; /* keep the longer chains; correctness does not depend on it */
+    for (size_t i = 0; i < nbuckets; i++) {
+        struct shmap_obj *o = buckets[i], *next;
+        for (; o; o = next) {
+            next = o->cache_next;
+            o->cache_next = b[o->hash & (nb - 1)];
+            b[o->hash & (nb - 1)] = o;
+        }
+    }
+    free(buckets);
+    buckets = b;
+    nbuckets = nb;
+}
+
+struct shmap_obj *shmap__cache_insert(struct shmap_obj *o)
+{
+    struct shmap_name key = {.scope = o->scope, .uid = o->uid, .base = o->key, .len = o->keylen,
+                             .hash = o->hash};
+    pthread_mutex_lock(&cache_lock);
+    struct shmap_obj *r = lookup_locked(&key);
+    if (!r) {
+        if (ncached >= nbuckets)
+            cache_grow_locked();
+        if (nbuckets) {
+            size_t i = o->hash & (nbuckets - 1);
+            o->cache_next = buckets[i];
+            buckets[i] = o;
+            o->cached = true;
+            ncached++;
+        }
+        r = o;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return r;
+}
+
+static void cache_remove_locked(struct shmap_obj *o)
+{
+    struct shmap_obj **pp = &buckets[o->hash & (nbuckets - 1)];
+    for (; *pp; pp = &(*pp)->cache_next)
+        if (*pp == o) {
+            *pp = o->cache_next;
+            ncached--;
+            break;
+        }
+    o->cached = false;
+}
+
+void shmap__obj_handle_get(struct shmap_obj *o)
+{
+    atomic_fetch_add(&o->refs, 1);
+    if (o->named) {
+        pthread_mutex_lock(&cache_lock);
+        atomic_fetch_add(&o->handles, 1);
+        pthread_mutex_unlock(&cache_lock);
+    } else
+        atomic_fetch_add(&o->handles, 1);
+}
+
+void shmap__obj_handle_put(struct shmap_obj *o)
+{
+    if (!o->named) {
+        atomic_fetch_sub(&o->handles, 1);
+        shmap__obj_put(o);
+        return;
+    }
+    pthread_mutex_lock(&cache_lock);
+    uint32_t left = atomic_fetch_sub(&o->handles, 1) - 1;
+    if (left == 0 && o->cached)
+        cache_remove_locked(o);
+    pthread_mutex_unlock(&cache_lock);
+    if (left == 0)
+        shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
+    shmap__obj_put(o);
+}

@@ -1,0 +1,2 @@
+/* placeholder until the views branch lands */
+#include "internal.h"
