@@ -362,4 +362,24 @@ SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
 /* PAGE_* -> PROT_* */
 SHMAP_HIDDEN int shmap__prot_of(uint32_t page_protect);
 
+/* ======================================================================
+ * named.c - named objects other than sections, their state in the first
+ * page of the object file, mapped in every process that uses them.
+ * ====================================================================== */
+struct shmap_named {
+    struct shmap_obj obj;
+    void *page;  /* the object file's first page, MAP_SHARED */
+    void *state; /* page + SHMAP_STATE_OFF: SHMAP_STATE_SIZE bytes of shared state */
+};
+
+/* Create (n NULL: unnamed) or open the object; *out carries one handle
+ * count.  Returns 0, SHMAP_EXISTED, or SHMAP_ETYPE / namespace errors. */
+SHMAP_HIDDEN int shmap__named_create(shmap_type_t type, const struct shmap_name *n,
+                                     const void *state, size_t state_len, struct shmap_obj **out);
+SHMAP_HIDDEN int shmap__named_open(shmap_type_t type, const struct shmap_name *n,
+                                   struct shmap_obj **out);
+/* Turn the handle count carried by o into a handle (dropped on failure). */
+SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags,
+                                     shmap_handle_t *out);
+
 #endif

@@ -1,0 +1,129 @@
+/*
+ * named.c - named objects other than sections (events, mutexes,
+ * semaphores, waitable timers, jobs): create-or-open over the namespace
+ * protocol, with the object's shared state (SHMAP_STATE_OFF..) mapped.
+ *
+ * The type-specific modules give the initial state and interpret it; this
+ * file only knows that the state lives in the first page of the object file.
+ */
+#include "internal.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+static void named_destroy(struct shmap_obj *o)
+{
+    struct shmap_named *k = (struct shmap_named *)o;
+    if (k->page)
+        SYS(munmap)(k->page, SHMAP_PAGE_SIZE);
+    shmap__obj_fini(o);
+    free(k);
+}
+
+static const struct shmap_obj_ops named_ops[SHMAP_TYPE_NAMED_MAX + 1] = {
+    [SHMAP_TYPE_EVENT] = {SHMAP_TYPE_EVENT, named_destroy},
+    [SHMAP_TYPE_MUTEX] = {SHMAP_TYPE_MUTEX, named_destroy},
+    [SHMAP_TYPE_SEMAPHORE] = {SHMAP_TYPE_SEMAPHORE, named_destroy},
+    [SHMAP_TYPE_TIMER] = {SHMAP_TYPE_TIMER, named_destroy},
+    [SHMAP_TYPE_JOB] = {SHMAP_TYPE_JOB, named_destroy},
+};
+
+static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap_type_t type,
+                      struct shmap_obj **out)
+{
+    struct shmap_named *k = calloc(1, sizeof *k);
+    void *page = MAP_FAILED;
+    int r = k ? 0 : -ENOMEM;
+    if (r == 0) {
+        page = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+        r = page == MAP_FAILED ? -errno : 0;
+    }
+    if (r == 0) {
+        shmap__obj_init(&k->obj, &named_ops[type], f->fd, &f->st);
+        k->page = page;
+        k->state = (char *)page + SHMAP_STATE_OFF;
+        atomic_store(&k->obj.handles, 1);
+        if (n)
+            r = shmap__obj_set_name(&k->obj, n);
+        if (r) {
+            atomic_store(&k->obj.handles, 0);
+            k->obj.named = false;
+        }
+    }
+    if (r) {
+        if (n)
+            shmap__ns_release(f->fd, n);
+        if (k && k->obj.ops)
+            shmap__obj_put(&k->obj);
+        else {
+            shmap__close_fd(f->fd);
+            free(k);
+        }
+        return r;
+    }
+    struct shmap_obj *o = n ? shmap__cache_insert(&k->obj) : &k->obj;
+    if (o != &k->obj)
+        shmap__obj_handle_put(&k->obj);
+    *out = o;
+    return 0;
+}
+
+static void fill_header(struct shmap_objhdr *h, shmap_type_t type)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    memset(h, 0, sizeof *h);
+    h->magic = SHMAP_MAGIC;
+    h->format = SHMAP_FORMAT;
+    h->type = (uint16_t)type;
+    h->owner_uid = (uint32_t)geteuid();
+    h->owner_gid = (uint32_t)getegid();
+    h->creator_pid = (uint32_t)getpid();
+    h->create_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int shmap__named_create(shmap_type_t type, const struct shmap_name *n, const void *state,
+                        size_t state_len, struct shmap_obj **out)
+{
+    if (type <= SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX || state_len > SHMAP_STATE_SIZE)
+        return -EINVAL;
+    if (n && (*out = shmap__cache_lookup(n)) != NULL) {
+        if ((*out)->type == type)
+            return SHMAP_EXISTED;
+        shmap__obj_handle_put(*out);
+        return SHMAP_ETYPE;
+    }
+    struct shmap_objhdr h;
+    fill_header(&h, type);
+    struct shmap_ns_spec spec = {.type = type, .hdr = &h, .state = state, .state_len = state_len,
+                                 .file_size = SHMAP_PAGE_SIZE};
+    struct shmap_ns_file f;
+    int r = shmap__ns_create(n, &spec, &f);
+    if (r < 0)
+        return r;
+    int rr = record_new(&f, n, type, out);
+    return rr ? rr : r;
+}
+
+int shmap__named_open(shmap_type_t type, const struct shmap_name *n, struct shmap_obj **out)
+{
+    if ((*out = shmap__cache_lookup(n)) != NULL) {
+        if ((*out)->type == type)
+            return 0;
+        shmap__obj_handle_put(*out);
+        return SHMAP_ETYPE;
+    }
+    struct shmap_ns_file f;
+    int r = shmap__ns_open(n, type, &f);
+    return r ? r : record_new(&f, n, type, out);
+}
+
+int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags, shmap_handle_t *out)
+{
+    int r = shmap__handle_alloc(o, access, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
+    if (r)
+        shmap__obj_handle_put(o);
+    return r;
+}
