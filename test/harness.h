@@ -59,7 +59,8 @@ _Noreturn void harness_fail(const char *file, int line, const char *fmt, ...)
     } while (0)
 #define ASSERT_OP_(a, op, b, fmt, type)                                                            \
     do {                                                                                           \
-        type a_ = (type)(a), b_ = (type)(b);                                                       \
+        type a_ = (type)(a);                                                                       \
+        type b_ = (type)(b);                                                                       \
         if (!(a_ op b_))                                                                           \
             harness_fail(__FILE__, __LINE__, "%s %s %s: " fmt " vs " fmt, #a, #op, #b, a_, b_);    \
     } while (0)
