@@ -115,8 +115,34 @@ static void cache_grow_locked(void)
     nbuckets = nb;
 }
 
+/* After fork() the child shares its parent's open file descriptions, and
+ * so its flock() holds: a lock operation in the child would act on the
+ * parent's hold.  The child therefore forgets that its inherited records
+ * are named (they no longer keep or release names) and empties its cache,
+ * so that it opens names afresh with descriptions of its own. */
+static void fork_prepare(void) { pthread_mutex_lock(&cache_lock); }
+static void fork_parent(void) { pthread_mutex_unlock(&cache_lock); }
+static void fork_child(void)
+{
+    for (size_t i = 0; i < nbuckets; i++) {
+        for (struct shmap_obj *o = buckets[i], *next; o; o = next) {
+            next = o->cache_next;
+            o->named = false;
+            o->cached = false;
+            o->cache_next = NULL;
+        }
+        buckets[i] = NULL;
+    }
+    ncached = 0;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+static void register_atfork(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+
 struct shmap_obj *shmap__cache_insert(struct shmap_obj *o)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_atfork);
     struct shmap_name key = {.scope = o->scope, .uid = o->uid, .base = o->key, .len = o->keylen,
                              .hash = o->hash};
     pthread_mutex_lock(&cache_lock);
@@ -175,4 +201,20 @@ void shmap__obj_handle_put(struct shmap_obj *o)
     if (left == 0)
         shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
     shmap__obj_put(o);
+}
+
+/* At a normal exit, Windows closes every handle of the process, so names
+ * held only by this process disappear.  The kernel would drop our locks
+ * too, but leave the files to the next visitor: release them here.  (A
+ * killed process cannot run this; its orphans are reclaimed by visitors.)
+ * A later close by a still-running thread finds the object's file already
+ * unlinked (nlink 0) and unlinks nothing. */
+__attribute__((destructor)) static void release_all_at_exit(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < nbuckets; i++)
+        for (struct shmap_obj *o = buckets[i]; o; o = o->cache_next)
+            if (atomic_load(&o->handles) > 0)
+                shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
+    pthread_mutex_unlock(&cache_lock);
 }
