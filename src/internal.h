@@ -224,9 +224,17 @@ SHMAP_HIDDEN int shmap__ns_create(const struct shmap_name *n, const struct shmap
  * it, unlink its name.  Leaves fd open and unlocked; the caller closes it. */
 SHMAP_HIDDEN void shmap__ns_release(int fd, const struct shmap_name *n);
 
-/* The same, for a record that only kept its scope, uid and file name. */
+/* The same, for a record that only kept its scope, uid and file name;
+ * unlock: drop the lock explicitly (the caller keeps fd open). */
 SHMAP_HIDDEN void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid,
-                                       const char *fname);
+                                       const char *fname, bool unlock);
+
+/* Process identity, read once (and again in a fork child). */
+SHMAP_HIDDEN uint32_t shmap__uid(void);
+SHMAP_HIDDEN uint32_t shmap__gid(void);
+SHMAP_HIDDEN uint32_t shmap__pid(void);
+/* Does the umask leave mode 0600 intact (so no fchmod is needed)? */
+SHMAP_HIDDEN bool shmap__umask_keeps_0600(void);
 
 /* For listing: open fname in dirfd without holding it.  Reclaims it if it
  * is an orphan (returns 1), else fills out (header validated, fd open) and
@@ -262,6 +270,7 @@ struct shmap_obj {
     char *key;                /* name cache key: the object name (UTF-8) */
     size_t keylen;
     uint32_t hash;
+    bool released;            /* names given back at exit; protected by the cache lock */
     struct shmap_obj *cache_next; /* protected by the cache lock */
 };
 

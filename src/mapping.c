@@ -277,9 +277,9 @@ static int create_object(const struct create_args *a, const struct shmap_name *n
     h.magic = SHMAP_MAGIC;
     h.format = SHMAP_FORMAT;
     h.type = SHMAP_TYPE_MAPPING;
-    h.owner_uid = (uint32_t)geteuid();
-    h.owner_gid = (uint32_t)getegid();
-    h.creator_pid = (uint32_t)getpid();
+    h.owner_uid = shmap__uid();
+    h.owner_gid = shmap__gid();
+    h.creator_pid = shmap__pid();
     h.create_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
     h.protect = a->page;
     h.attributes = a->attrs;

@@ -78,9 +78,9 @@ static void fill_header(struct shmap_objhdr *h, shmap_type_t type)
     h->magic = SHMAP_MAGIC;
     h->format = SHMAP_FORMAT;
     h->type = (uint16_t)type;
-    h->owner_uid = (uint32_t)geteuid();
-    h->owner_gid = (uint32_t)getegid();
-    h->creator_pid = (uint32_t)getpid();
+    h->owner_uid = shmap__uid();
+    h->owner_gid = shmap__gid();
+    h->creator_pid = shmap__pid();
     h->create_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 

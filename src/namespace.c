@@ -167,34 +167,28 @@ static int flock_retry(int fd, int op)
     return 0;
 }
 
-/* Unlink the name if fd is its only holder.  The caller holds LOCK_EX. */
-static void unlink_locked(int fd, int dirfd, const char *fname)
-{
-    struct stat st;
-    /* nlink 0: someone already removed it (we may only follow); while we
-     * hold LOCK_EX nobody else can unlink or replace this name. */
-    if (SYS(fstat)(fd, &st) == 0 && st.st_nlink > 0)
-        SYS(unlinkat)(dirfd, fname, 0);
-}
-
-void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const char *fname)
+void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const char *fname,
+                          bool unlock)
 {
     int dirfd, owned;
     /* A failed conversion has already dropped our shared lock (flock(2)
      * converts by unlocking first): in either case we hold nothing after. */
     if (SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0)
         return;
+    /* We held LOCK_SH until now, so nobody could unlink or replace the name
+     * (invariant 3 of docs/DESIGN.md): it is still ours. */
     if (shmap__ns_dirfd(scope, uid, &dirfd, &owned) == 0) {
-        unlink_locked(fd, dirfd, fname);
+        SYS(unlinkat)(dirfd, fname, 0);
         if (owned)
             shmap__close_fd(dirfd);
     }
-    SYS(flock)(fd, LOCK_UN);
+    if (unlock)
+        SYS(flock)(fd, LOCK_UN);
 }
 
 void shmap__ns_release(int fd, const struct shmap_name *n)
 {
-    shmap__ns_release_at(fd, n->scope, n->uid, n->fname);
+    shmap__ns_release_at(fd, n->scope, n->uid, n->fname, false);
 }
 
 /* Read and validate the header; check the stored name of hashed names. */
@@ -327,7 +321,11 @@ static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_n
     if (spec->extra_len)
         memcpy(buf + SHMAP_NAME_OFF + nlen, spec->extra, spec->extra_len);
     int r = 0;
-    if (SYS(fchmod)(fd, 0600) != 0 || SYS(ftruncate)(fd, (off_t)spec->file_size) != 0)
+    /* fallocate extends the file when its range reaches the end */
+    bool sized = spec->alloc_len && spec->alloc_off + spec->alloc_len == spec->file_size;
+    if (!shmap__umask_keeps_0600() && SYS(fchmod)(fd, 0600) != 0)
+        r = -errno;
+    else if (!sized && spec->file_size > len && SYS(ftruncate)(fd, (off_t)spec->file_size) != 0)
         r = -errno;
     else if (spec->alloc_len &&
              SYS(fallocate)(fd, 0, (off_t)spec->alloc_off, (off_t)spec->alloc_len) != 0)
@@ -378,14 +376,14 @@ static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_
     int r = n ? flock_retry(fd, LOCK_SH) : 0;
     if (r == 0 && n)
         linked = (r = link_tmpfile(fd, dirfd, n->fname)) == 0;
-    if (r == 0 && SYS(fstat)(fd, &out->st) != 0)
-        r = -errno;
     if (r) {
         if (linked) /* give the name back, as a close would */
             shmap__ns_release(fd, n);
         shmap__close_fd(fd);
         return r;
     }
+    memset(&out->st, 0, sizeof out->st); /* not needed: we wrote the file */
+    out->st.st_nlink = n ? 1 : 0;
     out->fd = fd;
     out->hdr = *spec->hdr;
     out->hdr.name_off = SHMAP_NAME_OFF;

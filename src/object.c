@@ -15,6 +15,7 @@
 #include "internal.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shmap_obj **buckets; /* protected by cache_lock */
@@ -122,8 +123,37 @@ static void cache_grow_locked(void)
  * so that it opens names afresh with descriptions of its own. */
 static void fork_prepare(void) { pthread_mutex_lock(&cache_lock); }
 static void fork_parent(void) { pthread_mutex_unlock(&cache_lock); }
+static struct {
+    pthread_once_t once;
+    uint32_t uid, gid, pid;
+    bool umask_ok;
+} self = {PTHREAD_ONCE_INIT, 0, 0, 0, false};
+
+static void self_read(void)
+{
+    self.uid = (uint32_t)geteuid();
+    self.gid = (uint32_t)getegid();
+    self.pid = (uint32_t)getpid();
+    /* The umask is read from /proc: umask(2) cannot read without writing. */
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[128];
+    unsigned m = 0777;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Umask: %o", &m) == 1)
+            break;
+    if (f)
+        fclose(f);
+    self.umask_ok = (m & 0600) == 0;
+}
+
+uint32_t shmap__uid(void) { pthread_once(&self.once, self_read); return self.uid; }
+uint32_t shmap__gid(void) { pthread_once(&self.once, self_read); return self.gid; }
+uint32_t shmap__pid(void) { pthread_once(&self.once, self_read); return self.pid; }
+bool shmap__umask_keeps_0600(void) { pthread_once(&self.once, self_read); return self.umask_ok; }
+
 static void fork_child(void)
 {
+    self.pid = (uint32_t)getpid();
     for (size_t i = 0; i < nbuckets; i++) {
         for (struct shmap_obj *o = buckets[i], *next; o; o = next) {
             next = o->cache_next;
@@ -137,12 +167,13 @@ static void fork_child(void)
     pthread_mutex_unlock(&cache_lock);
 }
 
-static void register_atfork(void) { pthread_atfork(fork_prepare, fork_parent, fork_child); }
+__attribute__((constructor)) static void register_atfork(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
 
 struct shmap_obj *shmap__cache_insert(struct shmap_obj *o)
 {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, register_atfork);
     struct shmap_name key = {.scope = o->scope, .uid = o->uid, .base = o->key, .len = o->keylen,
                              .hash = o->hash};
     pthread_mutex_lock(&cache_lock);
@@ -195,11 +226,13 @@ void shmap__obj_handle_put(struct shmap_obj *o)
     }
     pthread_mutex_lock(&cache_lock);
     uint32_t left = atomic_fetch_sub(&o->handles, 1) - 1;
+    bool release = left == 0 && !o->released;
     if (left == 0 && o->cached)
         cache_remove_locked(o);
     pthread_mutex_unlock(&cache_lock);
-    if (left == 0)
-        shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
+    /* Unlock explicitly only if views keep the descriptor open. */
+    if (release)
+        shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname, atomic_load(&o->refs) > 1);
     shmap__obj_put(o);
 }
 
@@ -214,7 +247,9 @@ __attribute__((destructor)) static void release_all_at_exit(void)
     pthread_mutex_lock(&cache_lock);
     for (size_t i = 0; i < nbuckets; i++)
         for (struct shmap_obj *o = buckets[i]; o; o = o->cache_next)
-            if (atomic_load(&o->handles) > 0)
-                shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
+            if (atomic_load(&o->handles) > 0 && !o->released) {
+                shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname, true);
+                o->released = true;
+            }
     pthread_mutex_unlock(&cache_lock);
 }
