@@ -6,16 +6,16 @@
  * in chunks that are never freed, so a lookup may read an entry while
  * another thread closes it.
  *
- * Lookups take no lock: a reader announces itself in the entry's busy
- * counter, then reads the object pointer and takes a reference.  A closer
- * clears the pointer, then waits until busy drops to zero before it reuses
- * the entry or drops the table's reference (both sides use sequentially
- * consistent atomics, so either the reader sees NULL or the closer sees the
- * reader).  Allocation and close serialise on table_lock.
+ * Lookups take no lock and closers never wait.  Object records live in
+ * type-stable memory (object.c never gives a record's memory back to the
+ * system), so a reader may read the pointer of an entry being closed: it
+ * takes a reference only if the record's count is not zero, then checks
+ * that the entry still points to it.  A record freed and reused meanwhile
+ * is caught by the count (zero) or by the recheck.  Allocation and close
+ * serialise on table_lock.
  */
 #include "internal.h"
 
-#include <sched.h>
 
 #define CHUNK_BITS 12u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
@@ -24,8 +24,7 @@
 
 struct hentry {
     _Atomic(struct shmap_obj *) obj; /* NULL: free */
-    _Atomic uint32_t busy;           /* lookups in flight */
-    uint32_t access;                 /* written before obj is published */
+    _Atomic uint32_t access;         /* written before obj is published */
     _Atomic uint32_t flags;          /* SHMAP_HANDLE_* */
     uint32_t next_free;              /* protected by table_lock */
 };
@@ -79,7 +78,7 @@ int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags,
     int r = alloc_index_locked(&idx);
     if (r == 0) {
         struct hentry *e = entry_at(idx);
-        e->access = access;
+        atomic_store(&e->access, access);
         atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
         atomic_store(&e->obj, o);
         atomic_fetch_add(&nlive, 1);
@@ -96,18 +95,19 @@ int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
     struct hentry *e;
     if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
         return -EBADF;
-    atomic_fetch_add(&e->busy, 1);
-    struct shmap_obj *obj = atomic_load(&e->obj);
-    if (obj) {
-        shmap__obj_get(obj);
-        if (access)
-            *access = e->access;
+    for (;;) {
+        struct shmap_obj *obj = atomic_load(&e->obj);
+        if (!obj || !shmap__obj_tryget(obj))
+            return -EBADF;
+        uint32_t a = atomic_load(&e->access);
+        if (atomic_load(&e->obj) == obj) {
+            if (access)
+                *access = a;
+            *o = obj;
+            return 0;
+        }
+        shmap__obj_put(obj); /* closed meanwhile; look again */
     }
-    atomic_fetch_sub(&e->busy, 1);
-    if (!obj)
-        return -EBADF;
-    *o = obj;
-    return 0;
 }
 
 int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj **o,
@@ -121,16 +121,17 @@ int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj
     return r;
 }
 
-/* Run fn on the entry of h with busy held; -EBADF if h is not live. */
+/* Run fn on the live entry of h, holding a reference on its object. */
 static int with_entry(shmap_handle_t h, int (*fn)(struct hentry *e, void *arg), void *arg)
 {
-    uint32_t idx;
-    struct hentry *e;
-    if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
-        return -EBADF;
-    atomic_fetch_add(&e->busy, 1);
-    int r = atomic_load(&e->obj) ? fn(e, arg) : -EBADF;
-    atomic_fetch_sub(&e->busy, 1);
+    uint32_t idx = 0;
+    struct shmap_obj *o;
+    int r = shmap__handle_get(h, &o, NULL);
+    if (r)
+        return r;
+    index_of(h, &idx);
+    r = fn(entry_at(idx), arg);
+    shmap__obj_put(o);
     return r;
 }
 
@@ -149,9 +150,6 @@ SHMAP_EXTERN int shmap_close(shmap_handle_t h)
         return -EBADF;
     }
     atomic_store(&e->obj, NULL);
-    for (unsigned spins = 0; atomic_load(&e->busy); spins++)
-        if (spins > 100)
-            sched_yield();
     e->next_free = free_head;
     free_head = idx;
     atomic_fetch_sub(&nlive, 1);
@@ -221,7 +219,7 @@ void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uin
         struct hentry *e = entry_at(i);
         struct shmap_obj *o = atomic_load(&e->obj);
         if (o)
-            fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, e->access, atomic_load(&e->flags),
+            fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, atomic_load(&e->access), atomic_load(&e->flags),
                arg);
     }
     pthread_mutex_unlock(&table_lock);

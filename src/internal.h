@@ -91,6 +91,9 @@ SHMAP_HIDDEN void shmap__fault_arm(unsigned long nth, int err, int persistent);
 SHMAP_HIDDEN unsigned long shmap__fault_calls(void);
 SHMAP_HIDDEN int shmap__fault_fired(void);
 
+/* fallocate(mode 0) retried on EINTR; 0 or -errno. */
+SHMAP_HIDDEN int shmap__fallocate(int fd, uint64_t off, uint64_t len);
+
 /* close() that preserves errno and ignores EINTR (Linux always closes). */
 SHMAP_HIDDEN void shmap__close_fd(int fd);
 
@@ -274,6 +277,12 @@ struct shmap_obj {
     struct shmap_obj *cache_next; /* protected by the cache lock */
 };
 
+/* Records of every type are allocated here (type-stable memory: at most
+ * 512 bytes, zeroed, struct shmap_obj first) and freed with obj_free. */
+SHMAP_HIDDEN void *shmap__obj_alloc(size_t size);
+SHMAP_HIDDEN void shmap__obj_free(void *p);
+/* Take a reference unless the count is zero (record being freed). */
+SHMAP_HIDDEN bool shmap__obj_tryget(struct shmap_obj *o);
 /* Initialise the generic part; refs = 1 (the caller's), handles = 0. */
 SHMAP_HIDDEN void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_ops *ops, int fd,
                                   const struct stat *st);

@@ -117,7 +117,7 @@ static void section_destroy(struct shmap_obj *o)
         shmap__close_fd(s->data_fd);
     pthread_mutex_destroy(&s->commit_lock);
     shmap__obj_fini(o);
-    free(s);
+    shmap__obj_free(s);
 }
 
 static const struct shmap_obj_ops section_ops = {SHMAP_TYPE_MAPPING, section_destroy};
@@ -184,7 +184,7 @@ static int map_bitmap(struct shmap_section *s, const struct shmap_objhdr *h)
 /* Build the record of a section from its object file.  Takes over f->fd. */
 static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_section **out)
 {
-    struct shmap_section *s = calloc(1, sizeof *s);
+    struct shmap_section *s = shmap__obj_alloc(sizeof *s);
     if (!s) {
         shmap__close_fd(f->fd);
         shmap__close_fd(data_fd);
@@ -330,10 +330,9 @@ static int prepare_file(shmap_handle_t file, struct create_args *a)
         return SHMAP_ETOOBIG;
     if (a->size > (uint64_t)INT64_MAX)
         return -ENOSPC;
-    if (SYS(fallocate)(a->file_fd, 0, (off_t)fsize, (off_t)(a->size - fsize)) == 0)
-        return 0;
-    if (errno != EOPNOTSUPP)
-        return -errno;
+    r = shmap__fallocate(a->file_fd, fsize, a->size - fsize);
+    if (r != -EOPNOTSUPP)
+        return r == -EFBIG ? -ENOSPC : r;
     return SYS(ftruncate)(a->file_fd, (off_t)a->size) ? -errno : 0;
 }
 
@@ -508,9 +507,9 @@ int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len)
     pthread_mutex_lock(&s->commit_lock);
     /* Charging twice is harmless: fallocate of allocated pages does nothing,
      * and another process may commit the same pages at the same time. */
-    int r = 0;
-    if (SYS(fallocate)(s->data_fd, 0, (off_t)(s->data_offset + off), (off_t)len) != 0)
-        r = (errno == ENOSPC || errno == EFBIG) ? SHMAP_ECOMMIT : -errno;
+    int r = shmap__fallocate(s->data_fd, s->data_offset + off, len);
+    if (r == -ENOSPC || r == -EFBIG)
+        r = SHMAP_ECOMMIT;
     for (uint64_t p = off / SHMAP_PAGE_SIZE; r == 0 && p < (off + len) / SHMAP_PAGE_SIZE; p++)
         atomic_fetch_or(&s->bitmap[p / 32], 1u << (p % 32));
     pthread_mutex_unlock(&s->commit_lock);

@@ -19,7 +19,7 @@ static void named_destroy(struct shmap_obj *o)
     if (k->page)
         SYS(munmap)(k->page, SHMAP_PAGE_SIZE);
     shmap__obj_fini(o);
-    free(k);
+    shmap__obj_free(k);
 }
 
 static const struct shmap_obj_ops named_ops[SHMAP_TYPE_NAMED_MAX + 1] = {
@@ -33,7 +33,7 @@ static const struct shmap_obj_ops named_ops[SHMAP_TYPE_NAMED_MAX + 1] = {
 static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap_type_t type,
                       struct shmap_obj **out)
 {
-    struct shmap_named *k = calloc(1, sizeof *k);
+    struct shmap_named *k = shmap__obj_alloc(sizeof *k);
     void *page = MAP_FAILED;
     int r = k ? 0 : -ENOMEM;
     if (r == 0) {
@@ -59,7 +59,8 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
             shmap__obj_put(&k->obj);
         else {
             shmap__close_fd(f->fd);
-            free(k);
+            if (k)
+                shmap__obj_free(k);
         }
         return r;
     }

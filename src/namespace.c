@@ -35,7 +35,7 @@
 
 static struct {
     pthread_mutex_t lock;
-    bool ready;
+    _Atomic bool ready;
     int err;
     char root[PATH_MAX];
     int rootfd, localfd, globalfd;
@@ -96,10 +96,10 @@ static int ns_init_locked(void)
 static int ns_init(void)
 {
     pthread_mutex_lock(&ns.lock);
-    if (!ns.ready) {
+    if (!atomic_load(&ns.ready)) {
         int r = ns_init_locked();
         if (r == 0)
-            ns.ready = true;
+            atomic_store(&ns.ready, true);
         else { /* try again next time; keep nothing half-open */
             shmap__close_fd(ns.rootfd);
             shmap__close_fd(ns.globalfd);
@@ -107,7 +107,7 @@ static int ns_init(void)
             ns.err = r;
         }
     }
-    int r = ns.ready ? 0 : ns.err;
+    int r = atomic_load(&ns.ready) ? 0 : ns.err;
     pthread_mutex_unlock(&ns.lock);
     return r;
 }
@@ -120,7 +120,7 @@ SHMAP_EXTERN const char *shmap_ns_root(void)
 
 int shmap__ns_dirfd(enum shmap_scope scope, uint32_t uid, int *dirfd, int *owned)
 {
-    int r = ns.ready ? 0 : ns_init();
+    int r = atomic_load(&ns.ready) ? 0 : ns_init();
     if (r)
         return r;
     *owned = 0;
@@ -325,12 +325,11 @@ static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_n
     bool sized = spec->alloc_len && spec->alloc_off + spec->alloc_len == spec->file_size;
     if (!shmap__umask_keeps_0600() && SYS(fchmod)(fd, 0600) != 0)
         r = -errno;
-    else if (!sized && spec->file_size > len && SYS(ftruncate)(fd, (off_t)spec->file_size) != 0)
+    if (r == 0 && !sized && spec->file_size > len && SYS(ftruncate)(fd, (off_t)spec->file_size))
         r = -errno;
-    else if (spec->alloc_len &&
-             SYS(fallocate)(fd, 0, (off_t)spec->alloc_off, (off_t)spec->alloc_len) != 0)
-        r = -errno;
-    else if (SYS(pwrite)(fd, buf, len, 0) != (ssize_t)len)
+    if (r == 0 && spec->alloc_len)
+        r = shmap__fallocate(fd, spec->alloc_off, spec->alloc_len);
+    if (r == 0 && SYS(pwrite)(fd, buf, len, 0) != (ssize_t)len)
         r = errno ? -errno : -EIO;
     if (buf != stackbuf)
         free(buf);

@@ -24,16 +24,19 @@ static size_t nbuckets, ncached;   /* protected by cache_lock */
 void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_ops *ops, int fd,
                      const struct stat *st)
 {
-    memset(o, 0, sizeof *o);
+    /* refs is written last: while it is 0 no lookup can take the record */
     o->ops = ops;
     o->type = ops->type;
-    atomic_init(&o->refs, 1);
     atomic_init(&o->handles, 0);
     o->fd = fd;
+    o->named = o->cached = o->released = false;
+    o->fname = o->key = NULL;
+    o->cache_next = NULL;
     if (st) {
         o->dev = (uint64_t)st->st_dev;
         o->ino = (uint64_t)st->st_ino;
     }
+    atomic_store(&o->refs, 1);
 }
 
 int shmap__obj_set_name(struct shmap_obj *o, const struct shmap_name *n)
@@ -53,6 +56,58 @@ int shmap__obj_set_name(struct shmap_obj *o, const struct shmap_name *n)
     o->hash = n->hash;
     o->named = true;
     return 0;
+}
+
+/* Type-stable record memory: blocks of one size, recycled, never returned
+ * to the system, so that the handle table may touch a record's count after
+ * the record was freed (see handle.c). */
+#define OBJ_BLOCK 512u
+union obj_block {
+    union obj_block *next;
+    struct shmap_obj obj;
+    char bytes[OBJ_BLOCK];
+};
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static union obj_block *pool_free; /* protected by pool_lock */
+
+void *shmap__obj_alloc(size_t size)
+{
+    SHMAP_ABORT_IF(size > OBJ_BLOCK);
+    pthread_mutex_lock(&pool_lock);
+    union obj_block *b = pool_free;
+    if (b)
+        pool_free = b->next;
+    pthread_mutex_unlock(&pool_lock);
+    if (!b && (b = malloc(sizeof *b)) != NULL)
+        atomic_init(&b->obj.refs, 0);
+    if (!b)
+        return NULL;
+    /* Zero all but the count, which stays 0 until shmap__obj_init: a stale
+     * lookup may be reading it right now. */
+    size_t off = offsetof(struct shmap_obj, refs), end = off + sizeof b->obj.refs;
+    memset(b->bytes, 0, off);
+    memset(b->bytes + end, 0, OBJ_BLOCK - end);
+    return b;
+}
+
+void shmap__obj_free(void *p)
+{
+    union obj_block *b = p;
+    atomic_store(&b->obj.refs, 0);
+    pthread_mutex_lock(&pool_lock);
+    b->next = pool_free;
+    pool_free = b;
+    pthread_mutex_unlock(&pool_lock);
+}
+
+bool shmap__obj_tryget(struct shmap_obj *o)
+{
+    uint32_t r = atomic_load(&o->refs);
+    do {
+        if (r == 0)
+            return false;
+    } while (!atomic_compare_exchange_weak(&o->refs, &r, r + 1));
+    return true;
 }
 
 void shmap__obj_get(struct shmap_obj *o) { atomic_fetch_add(&o->refs, 1); }

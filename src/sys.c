@@ -121,3 +121,13 @@ void shmap__close_fd(int fd)
         close(fd);
     errno = e;
 }
+
+/* tmpfs gives up a large fallocate with EINTR when a signal arrives; what
+ * it allocated stays allocated, so trying again finishes the job. */
+int shmap__fallocate(int fd, uint64_t off, uint64_t len)
+{
+    while (SYS(fallocate)(fd, 0, (off_t)off, (off_t)len) != 0)
+        if (errno != EINTR)
+            return -errno;
+    return 0;
+}
