@@ -258,7 +258,7 @@ TEST(lifetime_create_race_publishes_one_object)
 
 HELPER(cycle_forever)
 {
-    for (long i = 0; i < (1L << 40); i++) {
+    for (volatile int forever = 1; forever;) { /* until killed */
         shmap_handle_t h, o;
         if (shmap_mapping_create(PF, "cyc", RW, 65536, 0, &h) >= 0) {
             if (shmap_mapping_open("cyc", SHMAP_FILE_MAP_READ, 0, &o) == 0)
