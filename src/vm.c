@@ -1,0 +1,305 @@
+/*
+ * vm.c - VirtualQuery, VirtualAlloc, VirtualProtect and VirtualFree, over
+ * views (view.c) and private allocations.
+ *
+ * Views: MEM_COMMIT inside a SEC_RESERVE view commits the pages in the
+ * section, for every view of every process (§6.3); on SEC_COMMIT views it
+ * only changes protection; on file-backed views it is refused.  Views can
+ * never be decommitted or released.
+ *
+ * PAGE_WRITECOPY on a *shared* view cannot copy on write on Linux (a page
+ * of a MAP_SHARED mapping is never private): it is reported as asked but
+ * mapped read-only.
+ */
+#include "view.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define PAGE SHMAP_PAGE_SIZE
+#define GRAN SHMAP_ALLOCATION_GRANULARITY
+#define PROT_MODIFIERS (SHMAP_PAGE_GUARD | SHMAP_PAGE_NOCACHE | SHMAP_PAGE_WRITECOMBINE)
+
+static bool valid_protect(uint32_t p)
+{
+    uint32_t lo = p & 0xFFu;
+    if (p & ~(0xFFu | PROT_MODIFIERS))
+        return false;
+    return lo && (lo & (lo - 1)) == 0; /* exactly one protection */
+}
+
+/* ---- VirtualQuery ----------------------------------------------------------- */
+
+static void query_region(const struct region *r, uintptr_t a, shmap_mem_info_t *m)
+{
+    size_t pages = r->len / PAGE, i = (a - r->base) / PAGE;
+    bool c = shmap__region_page_committed(r, i);
+    uint32_t p = c ? shmap__region_page_protect(r, i) : 0;
+    size_t j = i + 1;
+    while (j < pages && shmap__region_page_committed(r, j) == c &&
+           (c ? shmap__region_page_protect(r, j) : 0) == p)
+        j++;
+    m->base = (void *)(r->base + i * PAGE);
+    m->allocation_base = (void *)r->base;
+    m->allocation_protect = r->alloc_protect;
+    m->region_size = (j - i) * PAGE;
+    m->state = c ? SHMAP_MEM_COMMIT : SHMAP_MEM_RESERVE;
+    m->protect = p;
+    m->type = r->kind == REGION_VIEW ? SHMAP_MEM_MAPPED : SHMAP_MEM_PRIVATE;
+}
+
+static uint32_t protect_of_perms(const char *perms)
+{
+    bool r = perms[0] == 'r', w = perms[1] == 'w', x = perms[2] == 'x';
+    if (x)
+        return w ? SHMAP_PAGE_EXECUTE_READWRITE : r ? SHMAP_PAGE_EXECUTE_READ : SHMAP_PAGE_EXECUTE;
+    return w ? SHMAP_PAGE_READWRITE : r ? SHMAP_PAGE_READONLY : SHMAP_PAGE_NOACCESS;
+}
+
+/* Memory shmap did not map: ask /proc/self/maps. */
+static void query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
+{
+    uintptr_t page = a & ~(uintptr_t)(PAGE - 1), next = limit;
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[512];
+    memset(m, 0, sizeof *m);
+    m->base = (void *)page;
+    m->state = SHMAP_MEM_FREE;
+    m->protect = SHMAP_PAGE_NOACCESS;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[8], path[256] = "";
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perms, path) < 3)
+            continue;
+        if (a >= lo && a < hi) {
+            m->allocation_base = (void *)lo;
+            m->allocation_protect = m->protect = protect_of_perms(perms);
+            m->state = SHMAP_MEM_COMMIT;
+            m->type = path[0] == '/' ? SHMAP_MEM_IMAGE : SHMAP_MEM_PRIVATE;
+            if (perms[3] == 's')
+                m->type = SHMAP_MEM_MAPPED;
+            next = hi;
+            break;
+        }
+        if (lo > a && lo < next) {
+            next = lo;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    m->region_size = next - page;
+}
+
+SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info)
+{
+    uintptr_t a = (uintptr_t)addr;
+    uintptr_t top = sizeof(void *) == 8 ? (uintptr_t)0x7ffffffff000ULL : (uintptr_t)0xffffe000u;
+    if (a >= top)
+        return -EINVAL;
+    shmap_mem_info_t m;
+    shmap__regions_lock();
+    struct region *r = shmap__region_find(a), *n = r ? NULL : shmap__region_next(a);
+    if (r)
+        query_region(r, a, &m);
+    uintptr_t limit = n ? n->base : top;
+    shmap__regions_unlock();
+    if (!r)
+        query_other(a, limit, &m);
+    *info = m;
+    return 0;
+}
+
+/* ---- VirtualAlloc / VirtualProtect on views --------------------------------- */
+
+static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t prot)
+{
+    struct shmap_section *s = r->s;
+    if (s->file_backed)
+        return -EACCES;
+    if (!shmap__protect_allowed(r->alloc_protect, prot))
+        return -EINVAL;
+    size_t first = (start - r->base) / PAGE;
+    int e = shmap__section_commit(s, r->offset + first * PAGE, n * PAGE);
+    if (e)
+        return e;
+    int p = shmap__prot_of(prot) | ((r->copy && (prot & 0xFFu) != SHMAP_PAGE_READONLY &&
+                                     (prot & 0xFFu) != SHMAP_PAGE_NOACCESS) ? PROT_WRITE : 0);
+    if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
+        return -errno;
+    return shmap__region_set_protect(r, first, n, prot);
+}
+
+static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t prot, uint32_t *old)
+{
+    size_t first = (start - r->base) / PAGE;
+    for (size_t i = 0; i < n; i++)
+        if (!shmap__region_page_committed(r, first + i))
+            return SHMAP_EADDR;
+    if (!shmap__protect_allowed(r->alloc_protect, prot))
+        return -EINVAL;
+    int p = shmap__prot_of(prot) | ((r->copy && shmap__prot_of(prot) & PROT_READ &&
+                                     !(prot & SHMAP_PAGE_GUARD) &&
+                                     (prot & 0xFFu) != SHMAP_PAGE_READONLY) ? PROT_WRITE : 0);
+    if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
+        return -errno;
+    if (old)
+        *old = shmap__region_page_protect(r, first);
+    return shmap__region_set_protect(r, first, n, prot);
+}
+
+/* ---- private allocations -------------------------------------------------- */
+
+static int private_reserve(void *addr, size_t size, uint32_t type, uint32_t prot, void **out)
+{
+    uintptr_t base = (uintptr_t)addr & ~(uintptr_t)(GRAN - 1);
+    size_t len = (size_t)SHMAP_ROUND_UP((uintptr_t)addr + size, PAGE) - (addr ? base : 0);
+    if (!addr)
+        len = (size_t)SHMAP_ROUND_UP(size, PAGE);
+    struct region *r = calloc(1, sizeof *r);
+    if (!r || !(r->committed = calloc(len / PAGE, 1))) {
+        free(r);
+        return -ENOMEM;
+    }
+    void *p;
+    int e = shmap__reserve_aligned(addr ? (void *)base : NULL, len, &p);
+    bool commit = type & SHMAP_MEM_COMMIT;
+    if (!e && commit && SYS(mprotect)(p, len, shmap__prot_of(prot)) != 0)
+        e = -ENOMEM;
+    if (e) {
+        if (e != SHMAP_EADDR && e != -ENOMEM)
+            SYS(munmap)(p, len);
+        free(r->committed);
+        free(r);
+        return e;
+    }
+    r->base = (uintptr_t)p;
+    r->len = len;
+    r->kind = REGION_PRIVATE;
+    r->alloc_protect = prot;
+    r->fault_slot = -1;
+    memset(r->committed, commit, len / PAGE);
+    shmap__regions_lock();
+    e = shmap__region_add(r);
+    shmap__regions_unlock();
+    if (e) {
+        SYS(munmap)(p, len);
+        free(r->committed);
+        free(r);
+        return e;
+    }
+    *out = p;
+    return 0;
+}
+
+static int private_commit(struct region *r, uintptr_t start, size_t n, uint32_t prot)
+{
+    if (SYS(mprotect)((void *)start, n * PAGE, shmap__prot_of(prot)) != 0)
+        return -errno;
+    size_t first = (start - r->base) / PAGE;
+    memset(r->committed + first, 1, n);
+    return shmap__region_set_protect(r, first, n, prot);
+}
+
+/* The pages [start, start + n*PAGE) of addr's region, or an error. */
+static struct region *range_of(void *addr, size_t size, uintptr_t *start, size_t *n)
+{
+    uintptr_t a = (uintptr_t)addr;
+    struct region *r = shmap__region_find(a);
+    if (!r)
+        return NULL;
+    *start = a & ~(uintptr_t)(PAGE - 1);
+    uintptr_t end = (uintptr_t)SHMAP_ROUND_UP(a + (size ? size : 1), PAGE);
+    if (end < a || end > r->base + r->len)
+        return NULL;
+    *n = (end - *start) / PAGE;
+    return r;
+}
+
+SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t protect,
+                                void **out)
+{
+    uint32_t kind = type & (SHMAP_MEM_COMMIT | SHMAP_MEM_RESERVE | SHMAP_MEM_RESET);
+    if (!kind || (type & ~(kind | SHMAP_MEM_TOP_DOWN)) || !valid_protect(protect) || size == 0)
+        return -EINVAL;
+    if (kind == SHMAP_MEM_RESET)
+        return addr ? (*out = addr, 0) : -EINVAL;
+    shmap__regions_lock();
+    uintptr_t start;
+    size_t n;
+    struct region *r = addr ? shmap__region_find((uintptr_t)addr) : NULL;
+    int e;
+    if (!r) {
+        shmap__regions_unlock();
+        return private_reserve(addr, size, kind, protect, out);
+    }
+    if ((kind & SHMAP_MEM_RESERVE) || !range_of(addr, size, &start, &n))
+        e = SHMAP_EADDR;
+    else if (r->kind == REGION_VIEW)
+        e = view_commit(r, start, n, protect);
+    else
+        e = private_commit(r, start, n, protect);
+    shmap__regions_unlock();
+    if (e == 0)
+        *out = (void *)start;
+    return e;
+}
+
+SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uint32_t *old)
+{
+    if (!valid_protect(protect) || size == 0)
+        return -EINVAL;
+    shmap__regions_lock();
+    uintptr_t start;
+    size_t n;
+    struct region *r = range_of(addr, size, &start, &n);
+    int e;
+    if (!r)
+        e = SHMAP_EADDR;
+    else if (r->kind == REGION_VIEW)
+        e = view_protect(r, start, n, protect, old);
+    else {
+        size_t first = (start - r->base) / PAGE;
+        e = r->committed[first] ? 0 : SHMAP_EADDR;
+        if (e == 0 && old)
+            *old = shmap__region_page_protect(r, first);
+        if (e == 0)
+            e = private_commit(r, start, n, protect);
+    }
+    shmap__regions_unlock();
+    return e;
+}
+
+SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type)
+{
+    if (type != SHMAP_MEM_RELEASE && type != SHMAP_MEM_DECOMMIT)
+        return -EINVAL;
+    shmap__regions_lock();
+    uintptr_t start;
+    size_t n;
+    struct region *r = shmap__region_find((uintptr_t)addr);
+    int e = 0;
+    if (!r)
+        e = SHMAP_EADDR;
+    else if (r->kind == REGION_VIEW)
+        e = -EINVAL; /* views are never decommitted or released (§6.3) */
+    else if (type == SHMAP_MEM_RELEASE) {
+        if (size != 0 || (uintptr_t)addr != r->base)
+            e = -EINVAL;
+        else {
+            shmap__region_remove(r);
+            SYS(munmap)((void *)r->base, r->len);
+            free(r->prot);
+            free(r->prot_mod);
+            free(r->committed);
+            free(r);
+        }
+    } else if (!range_of(addr, size ? size : r->len - ((uintptr_t)addr - r->base), &start, &n))
+        e = SHMAP_EADDR;
+    else {
+        SYS(mmap)((void *)start, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        memset(r->committed + (start - r->base) / PAGE, 0, n);
+    }
+    shmap__regions_unlock();
+    return e;
+}
