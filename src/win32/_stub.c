@@ -1,2 +1,0 @@
-/* removed when the win32 branch lands */
-typedef int shmap_win32_stub_t;

@@ -1,0 +1,163 @@
+/*
+ * file.c - CreateFile, ReadFile, WriteFile, SetFilePointer(Ex),
+ * SetEndOfFile, GetFileSize(Ex), FlushFileBuffers, DeleteFile, and the
+ * handle calls: conversion over the native API.
+ */
+#include <stdlib.h>
+
+#include "w32.h"
+
+static HANDLE create_file(const char *path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
+                          DWORD disp, DWORD attrs)
+{
+    shmap_handle_t h;
+    int r = shmap_file_open(path, access, share, disp, attrs,
+                            sa && sa->bInheritHandle ? SHMAP_INHERIT : 0, &h);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return INVALID_HANDLE_VALUE;
+    }
+    shmap_w32__created(r);
+    return WIN(h);
+}
+
+WINBASEAPI HANDLE WINAPI CreateFileA(LPCSTR path, DWORD access, DWORD share,
+                                     LPSECURITY_ATTRIBUTES sa, DWORD disp, DWORD attrs, HANDLE tmpl)
+{
+    (void)tmpl;
+    return create_file(path, access, share, sa, disp, attrs);
+}
+
+WINBASEAPI HANDLE WINAPI CreateFileW(LPCWSTR path, DWORD access, DWORD share,
+                                     LPSECURITY_ATTRIBUTES sa, DWORD disp, DWORD attrs, HANDLE tmpl)
+{
+    char *u;
+    int r = shmap_w32__utf8(path, &u);
+    (void)tmpl;
+    if (r) {
+        shmap_w32__fail(r);
+        return INVALID_HANDLE_VALUE;
+    }
+    HANDLE h = create_file(u, access, share, sa, disp, attrs);
+    free(u);
+    return h;
+}
+
+static BOOL result(int r)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* An OVERLAPPED on a synchronous handle gives the position to use. */
+static int overlapped_seek(HANDLE h, LPOVERLAPPED ov)
+{
+    if (!ov)
+        return 0;
+    int64_t off = (int64_t)((uint64_t)ov->OffsetHigh << 32 | ov->Offset);
+    return shmap_file_seek(NATIVE(h), off, SHMAP_FILE_BEGIN, NULL);
+}
+
+WINBASEAPI BOOL WINAPI ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
+{
+    uint32_t got = 0;
+    int r = overlapped_seek(h, ov);
+    if (r == 0)
+        r = shmap_file_read(NATIVE(h), buf, n, &got);
+    if (done)
+        *done = r == 0 ? got : 0;
+    return result(r);
+}
+
+WINBASEAPI BOOL WINAPI WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
+{
+    uint32_t put = 0;
+    int r = overlapped_seek(h, ov);
+    if (r == 0)
+        r = shmap_file_write(NATIVE(h), buf, n, &put);
+    if (done)
+        *done = r == 0 ? put : 0;
+    return result(r);
+}
+
+WINBASEAPI DWORD WINAPI SetFilePointer(HANDLE h, LONG lo, PLONG hi, DWORD method)
+{
+    int64_t d = hi ? (int64_t)((uint64_t)(uint32_t)*hi << 32 | (uint32_t)lo) : (int64_t)lo;
+    uint64_t pos;
+    int r = shmap_file_seek(NATIVE(h), d, (int)method, &pos);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return INVALID_SET_FILE_POINTER;
+    }
+    if (hi)
+        *hi = (LONG)(pos >> 32);
+    SetLastError(NO_ERROR); /* callers tell 0xFFFFFFFF from failure by this */
+    return (DWORD)pos;
+}
+
+WINBASEAPI BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER d, PLARGE_INTEGER out, DWORD method)
+{
+    uint64_t pos;
+    int r = shmap_file_seek(NATIVE(h), d.QuadPart, (int)method, &pos);
+    if (r == 0 && out)
+        out->QuadPart = (LONGLONG)pos;
+    return result(r);
+}
+
+WINBASEAPI BOOL WINAPI SetEndOfFile(HANDLE h) { return result(shmap_file_set_end(NATIVE(h))); }
+
+WINBASEAPI DWORD WINAPI GetFileSize(HANDLE h, LPDWORD hi)
+{
+    uint64_t s;
+    int r = shmap_file_size(NATIVE(h), &s);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return INVALID_FILE_SIZE;
+    }
+    if (hi)
+        *hi = (DWORD)(s >> 32);
+    SetLastError(NO_ERROR);
+    return (DWORD)s;
+}
+
+WINBASEAPI BOOL WINAPI GetFileSizeEx(HANDLE h, PLARGE_INTEGER size)
+{
+    uint64_t s;
+    int r = shmap_file_size(NATIVE(h), &s);
+    if (r == 0)
+        size->QuadPart = (LONGLONG)s;
+    return result(r);
+}
+
+WINBASEAPI BOOL WINAPI FlushFileBuffers(HANDLE h) { return result(shmap_file_flush(NATIVE(h))); }
+
+WINBASEAPI BOOL WINAPI DeleteFileA(LPCSTR path) { return result(shmap_file_delete(path)); }
+
+WINBASEAPI BOOL WINAPI DeleteFileW(LPCWSTR path)
+{
+    char *u;
+    int r = shmap_w32__utf8(path, &u);
+    if (r == 0)
+        r = shmap_file_delete(u);
+    free(u);
+    return result(r);
+}
+
+WINBASEAPI BOOL WINAPI CloseHandle(HANDLE h) { return result(shmap_close(NATIVE(h))); }
+
+WINBASEAPI BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
+{
+    uint32_t f;
+    int r = shmap_handle_get_flags(NATIVE(h), &f);
+    if (r == 0)
+        *flags = f;
+    return result(r);
+}
+
+WINBASEAPI BOOL WINAPI SetHandleInformation(HANDLE h, DWORD mask, DWORD flags)
+{
+    return result(shmap_handle_set_flags(NATIVE(h), mask, flags));
+}

@@ -1,0 +1,185 @@
+/*
+ * mapping.c - CreateFileMapping, OpenFileMapping, views, VirtualQuery and
+ * friends, GetSystemInfo: argument conversion over the native API.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "w32.h"
+
+static shmap_handle_t mapping_file(HANDLE h)
+{
+    return h == INVALID_HANDLE_VALUE ? SHMAP_CURRENT_PROCESS : NATIVE(h);
+}
+
+static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa, DWORD prot, DWORD hi,
+                             DWORD lo, const char *name, unsigned flags)
+{
+    shmap_handle_t h;
+    if (sa && sa->bInheritHandle)
+        flags |= SHMAP_INHERIT;
+    int r = shmap_mapping_create(mapping_file(hFile), name, prot, (uint64_t)hi << 32 | lo, flags, &h);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    shmap_w32__created(r);
+    return WIN(h);
+}
+
+WINBASEAPI HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES sa, DWORD prot,
+                                            DWORD hi, DWORD lo, LPCSTR name)
+{
+    return create_mapping(hFile, sa, prot, hi, lo, name, 0);
+}
+
+WINBASEAPI HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES sa, DWORD prot,
+                                            DWORD hi, DWORD lo, LPCWSTR name)
+{
+    char *u;
+    int r = shmap_w32__utf8(name, &u);
+    if (r) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    HANDLE h = create_mapping(hFile, sa, prot, hi, lo, u, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+
+static HANDLE open_mapping(DWORD access, BOOL inherit, const char *name, unsigned flags)
+{
+    shmap_handle_t h;
+    int r = shmap_mapping_open(name, access, flags | (inherit ? SHMAP_INHERIT : 0), &h);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    return WIN(h);
+}
+
+WINBASEAPI HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
+{
+    return open_mapping(access, inherit, name, 0);
+}
+
+WINBASEAPI HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    char *u;
+    int r = shmap_w32__utf8(name, &u);
+    if (r) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    HANDLE h = open_mapping(access, inherit, u, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+
+WINBASEAPI LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD hi, DWORD lo, SIZE_T n,
+                                         LPVOID base)
+{
+    void *p;
+    int r = shmap_view_map(NATIVE(h), access, (uint64_t)hi << 32 | lo, n, base, &p);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    return p;
+}
+
+WINBASEAPI LPVOID WINAPI MapViewOfFile(HANDLE h, DWORD access, DWORD hi, DWORD lo, SIZE_T n)
+{
+    return MapViewOfFileEx(h, access, hi, lo, n, NULL);
+}
+
+static BOOL result(int r)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+WINBASEAPI BOOL WINAPI UnmapViewOfFile(LPCVOID p) { return result(shmap_view_unmap((void *)p)); }
+
+WINBASEAPI BOOL WINAPI UnmapViewOfFileEx(PVOID p, ULONG flags)
+{
+    (void)flags;
+    return result(shmap_view_unmap(p));
+}
+
+WINBASEAPI BOOL WINAPI FlushViewOfFile(LPCVOID p, SIZE_T n) { return result(shmap_view_flush(p, n)); }
+
+WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
+{
+    shmap_mem_info_t m;
+    if (len < sizeof *mbi) {
+        SetLastError(24 /* ERROR_BAD_LENGTH */);
+        return 0;
+    }
+    int r = shmap_vm_query(p, &m);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return 0;
+    }
+    memset(mbi, 0, sizeof *mbi);
+    mbi->BaseAddress = m.base;
+    mbi->AllocationBase = m.allocation_base;
+    mbi->AllocationProtect = m.allocation_protect;
+    mbi->RegionSize = m.region_size;
+    mbi->State = m.state;
+    mbi->Protect = m.protect;
+    mbi->Type = m.type;
+    return sizeof *mbi;
+}
+
+WINBASEAPI LPVOID WINAPI VirtualAlloc(LPVOID p, SIZE_T n, DWORD type, DWORD prot)
+{
+    void *out;
+    int r = shmap_vm_alloc(p, n, type, prot, &out);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    return out;
+}
+
+WINBASEAPI BOOL WINAPI VirtualFree(LPVOID p, SIZE_T n, DWORD type)
+{
+    return result(shmap_vm_free(p, n, type));
+}
+
+WINBASEAPI BOOL WINAPI VirtualProtect(LPVOID p, SIZE_T n, DWORD prot, PDWORD old)
+{
+    uint32_t o = 0;
+    int r = shmap_vm_protect(p, n, prot, &o);
+    if (r == 0 && old)
+        *old = o;
+    return result(r);
+}
+
+WINBASEAPI VOID WINAPI GetSystemInfo(LPSYSTEM_INFO si)
+{
+    memset(si, 0, sizeof *si);
+#if UINTPTR_MAX > 0xffffffffu
+    si->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_AMD64;
+    si->dwProcessorType = PROCESSOR_AMD_X8664;
+    si->lpMaximumApplicationAddress = (LPVOID)(uintptr_t)0x7FFFFFFEFFFFULL;
+#else
+    si->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_INTEL;
+    si->dwProcessorType = PROCESSOR_INTEL_386;
+    si->lpMaximumApplicationAddress = (LPVOID)(uintptr_t)0x7FFEFFFFu;
+#endif
+    si->dwPageSize = SHMAP_PAGE_SIZE;
+    si->dwAllocationGranularity = SHMAP_ALLOCATION_GRANULARITY;
+    si->lpMinimumApplicationAddress = (LPVOID)(uintptr_t)0x10000;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    si->dwNumberOfProcessors = n > 0 ? (DWORD)n : 1;
+    si->dwActiveProcessorMask = n >= (long)(8 * sizeof(DWORD_PTR)) ? ~(DWORD_PTR)0
+                                                                   : ((DWORD_PTR)1 << n) - 1;
+    si->wProcessorLevel = 6;
+}
+
+WINBASEAPI VOID WINAPI GetNativeSystemInfo(LPSYSTEM_INFO si) { GetSystemInfo(si); }
