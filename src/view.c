@@ -228,10 +228,32 @@ int shmap__reserve_aligned(void *base, size_t len, void **out)
     return 0;
 }
 
+/* The address and length of the last view unmapped: a free, aligned range
+ * that the next view of that size or less can usually take with one mmap. */
+static _Atomic uintptr_t hint_base;
+static _Atomic size_t hint_len;
+
+static void *map_at_hint(size_t len, int prot, int flags, int fd, off_t off)
+{
+    uintptr_t h = atomic_exchange(&hint_base, 0);
+    if (!h || atomic_load(&hint_len) < len)
+        return MAP_FAILED;
+    void *p = SYS(mmap)((void *)h, len, prot, flags | MAP_FIXED_NOREPLACE, fd, off);
+    if (p != MAP_FAILED && p != (void *)h) { /* a kernel without MAP_FIXED_NOREPLACE */
+        SYS(munmap)(p, len);
+        return MAP_FAILED;
+    }
+    return p;
+}
+
 /* Map the view's pages: fixed into a reservation, or wherever if aligned. */
 static int map_pages(struct region *r, void *base, int prot, int flags, int fd, off_t off)
 {
     void *p;
+    if (!base && (p = map_at_hint(r->len, prot, flags, fd, off)) != MAP_FAILED) {
+        r->base = (uintptr_t)p;
+        return 0;
+    }
     if (!base) {
         p = SYS(mmap)(NULL, r->len, prot, flags, fd, off);
         if (p == MAP_FAILED)
@@ -380,6 +402,8 @@ SHMAP_EXTERN int shmap_view_unmap(void *addr)
     shmap__regions_unlock();
     shmap__fault_unwatch(r);
     SYS(munmap)((void *)r->base, r->len);
+    atomic_store(&hint_len, r->len);
+    atomic_store(&hint_base, r->base);
     atomic_fetch_sub(&r->s->views, 1);
     shmap__obj_put(&r->s->obj);
     region_free(r);

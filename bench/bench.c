@@ -1,0 +1,337 @@
+/*
+ * bench.c - shmap bench: each workload runs our operation and its raw
+ * kernel baseline side by side, interleaved in rounds, in one run, and
+ * reports medians (ns per iteration) and their ratio.
+ *
+ *   create_cycle       named 64 KiB CreateFileMapping + MapViewOfFile + touch
+ *                      every page + UnmapViewOfFile + CloseHandle, vs shm_open
+ *                      + ftruncate + mmap + touch + munmap + close + shm_unlink
+ *   open_existing      OpenFileMapping + MapViewOfFile + read every page + Unmap
+ *                      + CloseHandle of an object held by another process, vs
+ *                      shm_open + mmap + read + munmap + close
+ *   open_existing_local  the same, the object held by this process
+ *   create_cycle_100k  create_cycle while 100 000 other named objects are alive
+ *                      (held by helper processes), vs create_cycle with none
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define SIZE 65536
+#define PAGE 4096
+
+static int runs = 7;
+static int json;
+static char shm_name[64];
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void touch(volatile char *p) { for (int i = 0; i < SIZE; i += PAGE) p[i] = (char)i; }
+
+static int sink;
+static void readall(volatile const char *p) { for (int i = 0; i < SIZE; i += PAGE) sink += p[i]; }
+
+/* ---- the operations ------------------------------------------------------- */
+
+static int op_create_cycle(void)
+{
+    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "bench-cycle");
+    char *p = h ? MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, SIZE) : NULL;
+    if (!p)
+        return -1;
+    touch(p);
+    UnmapViewOfFile(p);
+    CloseHandle(h);
+    return 0;
+}
+
+static int base_create_cycle(void)
+{
+    int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || ftruncate(fd, SIZE) != 0)
+        return -1;
+    char *p = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    touch(p);
+    munmap(p, SIZE);
+    close(fd);
+    shm_unlink(shm_name);
+    return 0;
+}
+
+static int op_open_existing(void)
+{
+    HANDLE h = OpenFileMappingA(FILE_MAP_READ, FALSE, "bench-held");
+    const char *p = h ? MapViewOfFile(h, FILE_MAP_READ, 0, 0, SIZE) : NULL;
+    if (!p)
+        return -1;
+    readall(p);
+    UnmapViewOfFile(p);
+    CloseHandle(h);
+    return 0;
+}
+
+static int base_open_existing(void)
+{
+    int fd = shm_open(shm_name, O_RDONLY, 0);
+    if (fd < 0)
+        return -1;
+    const char *p = mmap(NULL, SIZE, PROT_READ, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    readall(p);
+    munmap((void *)p, SIZE);
+    close(fd);
+    return 0;
+}
+
+/* ns per iteration of iters calls of fn. */
+static double time_op(int (*fn)(void), int iters)
+{
+    double t0 = now_ns();
+    for (int i = 0; i < iters; i++)
+        if (fn() != 0) {
+            fprintf(stderr, "shmap bench: operation failed (error %lu)\n",
+                    (unsigned long)GetLastError());
+            exit(1);
+        }
+    return (now_ns() - t0) / iters;
+}
+
+/* Interleaved rounds of a and b; medians in *ma, *mb. */
+static void compare(int (*a)(void), int (*b)(void), int iters, double *ma, double *mb)
+{
+    double va[64], vb[64];
+    int n = runs < 64 ? runs : 64;
+    time_op(a, iters / 4 + 1); /* warm up */
+    time_op(b, iters / 4 + 1);
+    for (int r = 0; r < n; r++) {
+        va[r] = time_op(a, iters);
+        vb[r] = time_op(b, iters);
+    }
+    *ma = median(va, n);
+    *mb = median(vb, n);
+}
+
+static void report(const char *name, double s, double b, const char *target)
+{
+    if (json)
+        printf("{\"bench\": \"%s\", \"shmap_ns\": %.1f, \"baseline_ns\": %.1f, \"ratio\": %.3f}\n",
+               name, s, b, s / b);
+    else
+        printf("%-20s %12.0f %12.0f %8.3f   %s\n", name, s, b, s / b, target);
+    fflush(stdout);
+}
+
+/* ---- helper processes ------------------------------------------------------- */
+
+/* Start "<self> __bench-hold PREFIX COUNT SIZE": creates COUNT named objects,
+ * prints "ready", holds them until stdin closes. */
+static pid_t start_holder(const char *prefix, int count, int size, int *in)
+{
+    int pin[2], pout[2];
+    if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC))
+        return -1;
+    char c[16], s[16];
+    snprintf(c, sizeof c, "%d", count);
+    snprintf(s, sizeof s, "%d", size);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        execl("/proc/self/exe", "shmap", "__bench-hold", prefix, c, s, (char *)NULL);
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    char buf[16] = "";
+    ssize_t n = read(pout[0], buf, sizeof buf - 1);
+    close(pout[0]);
+    if (n <= 0 || strncmp(buf, "ready", 5)) {
+        fprintf(stderr, "shmap bench: holder failed\n");
+        return -1;
+    }
+    *in = pin[1];
+    return pid;
+}
+
+static void stop_holder(pid_t pid, int in)
+{
+    close(in);
+    waitpid(pid, NULL, 0);
+}
+
+int cmd_bench_hold(int argc, char **argv)
+{
+    if (argc != 3)
+        return 2;
+    int count = atoi(argv[1]), size = atoi(argv[2]);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    char name[128];
+    for (int i = 0; i < count; i++) {
+        snprintf(name, sizeof name, "%s%d", argv[0], i);
+        shmap_handle_t h;
+        int r = shmap_mapping_create(SHMAP_NULL_HANDLE, count == 1 ?
+                                     argv[0] : name, SHMAP_PAGE_READWRITE, (uint64_t)size, 0, &h);
+        if (r < 0)
+            return cli_fail("holder create", r);
+    }
+    printf("ready\n");
+    fflush(stdout);
+    char c;
+    while (read(0, &c, 1) > 0)
+        ;
+    return 0;
+}
+
+/* ---- workloads ---------------------------------------------------------------- */
+
+static void bench_create_cycle(void)
+{
+    double s, b;
+    compare(op_create_cycle, base_create_cycle, 400, &s, &b);
+    report("create_cycle", s, b, "target <= 1.25");
+}
+
+static void bench_open_existing(void)
+{
+    int in;
+    pid_t pid = start_holder("bench-held", 1, SIZE, &in);
+    int fd = shm_open(shm_name, O_RDWR | O_CREAT, 0600);
+    if (pid < 0 || fd < 0 || ftruncate(fd, SIZE) != 0)
+        exit(1);
+    double s, b;
+    compare(op_open_existing, base_open_existing, 400, &s, &b);
+    report("open_existing", s, b, "target <= 1.25");
+    stop_holder(pid, in);
+    /* held by this process: opening a name we hold costs no system call */
+    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "bench-held");
+    compare(op_open_existing, base_open_existing, 400, &s, &b);
+    report("open_existing_local", s, b, "(informational)");
+    CloseHandle(h);
+    close(fd);
+    shm_unlink(shm_name);
+}
+
+static void bench_create_cycle_100k(void)
+{
+    enum { TOTAL = 100000, HOLDERS = 7 };
+    double without[64], with[64];
+    int n = runs < 32 ? runs : 32;
+    time_op(op_create_cycle, 100);
+    for (int r = 0; r < n; r++)
+        without[r] = time_op(op_create_cycle, 400);
+    pid_t pids[HOLDERS];
+    int ins[HOLDERS];
+    double t0 = now_ns();
+    for (int i = 0; i < HOLDERS; i++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "bench-100k-%d-", i);
+        if ((pids[i] = start_holder(prefix, TOTAL / HOLDERS + (i < TOTAL % HOLDERS), PAGE,
+                                    &ins[i])) < 0)
+            exit(1);
+    }
+    if (!json)
+        fprintf(stderr, "  (%d objects created by %d holders in %.1f s)\n", TOTAL, HOLDERS,
+                (now_ns() - t0) / 1e9);
+    for (int r = 0; r < n; r++)
+        with[r] = time_op(op_create_cycle, 400);
+    for (int i = 0; i < HOLDERS; i++)
+        stop_holder(pids[i], ins[i]);
+    shmap_ns_reclaim();
+    report("create_cycle_100k", median(with, n), median(without, n), "target <= 1.10 (vs create_cycle)");
+}
+
+static const struct { const char *name; void (*fn)(void); } workloads[] = {
+    {"create_cycle", bench_create_cycle},
+    {"open_existing", bench_open_existing},
+    {"create_cycle_100k", bench_create_cycle_100k},
+};
+
+static void rm_root(const char *root)
+{
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+    if (system(cmd) != 0)
+        fprintf(stderr, "shmap bench: could not remove %s\n", root);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    const char *only = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
+        else if (argv[i][0] != '-' && !only)
+            only = argv[i];
+        else {
+            fprintf(stderr, "usage: shmap bench [NAME] [--json] [--runs N]\n");
+            return 2;
+        }
+    }
+    if (runs < 1)
+        runs = 1;
+    char root[64] = "";
+    if (!getenv("SHMAP_ROOT")) {
+        snprintf(root, sizeof root, "/dev/shm/shmap-bench-XXXXXX");
+        if (!mkdtemp(root))
+            return cli_fail("bench: mkdtemp", -errno);
+        setenv("SHMAP_ROOT", root, 1);
+    }
+    snprintf(shm_name, sizeof shm_name, "/shmap-bench-baseline-%d", (int)getpid());
+    if (!json) {
+        struct utsname u;
+        uname(&u);
+        printf("shmap %s, %ld cpus, Linux %s; medians of %d rounds, ns per iteration\n",
+               shmap_version(), sysconf(_SC_NPROCESSORS_ONLN), u.release, runs);
+        printf("%-20s %12s %12s %8s\n", "bench", "shmap_ns", "baseline_ns", "ratio");
+    }
+    int found = 0;
+    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
+        if (!only || !strcmp(only, workloads[i].name)) {
+            workloads[i].fn();
+            found = 1;
+        }
+    if (root[0])
+        rm_root(root);
+    if (!found) {
+        fprintf(stderr, "shmap bench: no workload named '%s'\n", only);
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,31 @@
+/* cli.h - what the files of the shmap command share. */
+#ifndef SHMAP_CLI_H
+#define SHMAP_CLI_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <windows.h>
+
+#include "shmap.h"
+
+/* The Win32 face's error table (src/win32/error.c; linked statically). */
+DWORD shmap_w32__code(int err);
+
+/* Print "shmap: <what>: ERROR_X (code): text" for a native error; returns 1. */
+int cli_fail(const char *what, int err);
+/* The Win32 name of a Win32 error code, e.g. "ERROR_FILE_NOT_FOUND". */
+const char *cli_win32_name(DWORD code);
+/* Parse a size with an optional k/m/g suffix; -1 if invalid. */
+int64_t cli_size(const char *s);
+
+int cmd_ls(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_write(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_demo_second(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_bench_hold(int argc, char **argv);
+
+#endif

@@ -1,0 +1,155 @@
+/*
+ * cmd_data.c - shmap create, read, write.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+int cmd_create(int argc, char **argv)
+{
+    uint32_t prot = SHMAP_PAGE_READWRITE, attrs = 0;
+    if (argc < 2) {
+        fprintf(stderr, "usage: shmap create NAME SIZE [--readonly] [--reserve]\n");
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--readonly"))
+            prot = SHMAP_PAGE_READONLY;
+        else if (!strcmp(argv[i], "--reserve"))
+            attrs = SHMAP_SEC_RESERVE;
+        else {
+            fprintf(stderr, "shmap create: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    int64_t size = cli_size(argv[1]);
+    if (size < 0) {
+        fprintf(stderr, "shmap create: bad size '%s'\n", argv[1]);
+        return 2;
+    }
+    shmap_handle_t h;
+    int r = shmap_mapping_create(SHMAP_NULL_HANDLE, argv[0], prot | attrs, (uint64_t)size, 0, &h);
+    if (r < 0)
+        return cli_fail("CreateFileMapping", r);
+    printf("%s %s\n", r == SHMAP_EXISTED ? "opened existing" : "created", argv[0]);
+    fflush(stdout);
+    fprintf(stderr, "shmap: holding %s until stdin closes or a signal (pid %d)\n", argv[0],
+            (int)getpid());
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    char buf[256];
+    while (!stop && read(0, buf, sizeof buf) > 0)
+        ;
+    shmap_close(h);
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, uint64_t *off, int64_t *len, int *raw)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--offset") && i + 1 < argc)
+            *off = (uint64_t)cli_size(argv[++i]);
+        else if (len && !strcmp(argv[i], "--length") && i + 1 < argc)
+            *len = cli_size(argv[++i]);
+        else if (raw && !strcmp(argv[i], "--raw"))
+            *raw = 1;
+        else
+            return -1;
+    }
+    return (int64_t)*off < 0 || (len && *len < -1) ? -1 : 0;
+}
+
+/* Map a whole named section; returns its size in *size. */
+static int map_named(const char *name, uint32_t access, shmap_handle_t *h, char **p, uint64_t *size)
+{
+    int r = shmap_mapping_open(name, access | SHMAP_SECTION_QUERY, 0, h);
+    if (r < 0)
+        return cli_fail(name, r);
+    shmap_mapping_info_t info;
+    if ((r = shmap_mapping_query(*h, &info)) == 0)
+        r = shmap_view_map(*h, access, 0, 0, NULL, (void **)p);
+    if (r < 0) {
+        shmap_close(*h);
+        return cli_fail("MapViewOfFile", r);
+    }
+    *size = info.size;
+    return 0;
+}
+
+static void hexdump(const unsigned char *p, uint64_t off, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i += 16) {
+        printf("%08llx: ", (unsigned long long)(off + i));
+        for (uint64_t j = 0; j < 16; j++)
+            j + i < n ? printf("%02x%s", p[i + j], j % 2 ? " " : "") : printf("  %s", j % 2 ? " " : "");
+        printf(" ");
+        for (uint64_t j = 0; j < 16 && i + j < n; j++)
+            putchar(p[i + j] >= 32 && p[i + j] < 127 ? p[i + j] : '.');
+        putchar('\n');
+    }
+}
+
+int cmd_read(int argc, char **argv)
+{
+    uint64_t off = 0, size;
+    int64_t len = -1;
+    int raw = 0;
+    if (argc < 1 || parse_opts(argc, argv, &off, &len, &raw)) {
+        fprintf(stderr, "usage: shmap read NAME [--offset N] [--length N] [--raw]\n");
+        return 2;
+    }
+    shmap_handle_t h;
+    char *p;
+    if (map_named(argv[0], SHMAP_FILE_MAP_READ, &h, &p, &size))
+        return 1;
+    int rc = 0;
+    if (off > size)
+        rc = cli_fail("read: offset past the end", -EINVAL);
+    else {
+        uint64_t n = len < 0 || (uint64_t)len > size - off ? size - off : (uint64_t)len;
+        if (raw)
+            fwrite(p + off, 1, (size_t)n, stdout);
+        else
+            hexdump((unsigned char *)p + off, off, n);
+    }
+    shmap_view_unmap(p);
+    shmap_close(h);
+    return rc;
+}
+
+int cmd_write(int argc, char **argv)
+{
+    uint64_t off = 0, size;
+    if (argc < 1 || parse_opts(argc, argv, &off, NULL, NULL)) {
+        fprintf(stderr, "usage: shmap write NAME [--offset N]\n");
+        return 2;
+    }
+    shmap_handle_t h;
+    char *p;
+    if (map_named(argv[0], SHMAP_FILE_MAP_WRITE, &h, &p, &size))
+        return 1;
+    int rc = 0;
+    uint64_t pos = off;
+    char buf[65536];
+    ssize_t n;
+    while (rc == 0 && (n = read(0, buf, sizeof buf)) > 0) {
+        if (pos > size || (uint64_t)n > size - pos)
+            rc = cli_fail("write: input runs past the end of the mapping", -EINVAL);
+        else {
+            memcpy(p + pos, buf, (size_t)n);
+            pos += (uint64_t)n;
+        }
+    }
+    if (rc == 0)
+        fprintf(stderr, "shmap: wrote %llu bytes at offset %llu\n",
+                (unsigned long long)(pos - off), (unsigned long long)off);
+    shmap_view_unmap(p);
+    shmap_close(h);
+    return rc;
+}
