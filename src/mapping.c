@@ -409,7 +409,8 @@ static int cached_or_created(struct create_args *a, const struct shmap_name *n,
     if (r == 0)
         a->file_fd = -1; /* the record owns it now */
     int rr = record_new(&f, n, data_fd, o);
-    return rr ? rr : r;
+    /* any lack of space while making a pagefile section is the commit limit */
+    return rr == -ENOSPC && a->pagefile ? SHMAP_ECOMMIT : rr ? rr : r;
 }
 
 SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uint32_t protect,

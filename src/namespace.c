@@ -61,10 +61,14 @@ static int open_dir(int parent, const char *name, mode_t mode, bool private_dir)
     if (fd < 0)
         return errno == ELOOP || errno == ENOTDIR ? SHMAP_EBADOBJ : -errno;
     struct stat st;
-    if (private_dir && (SYS(fstat)(fd, &st) != 0 || st.st_uid != geteuid() ||
-                        (st.st_mode & 0077) != 0)) {
+    int r = 0;
+    if (private_dir && SYS(fstat)(fd, &st) != 0)
+        r = -errno;
+    else if (private_dir && (st.st_uid != geteuid() || (st.st_mode & 0077) != 0))
+        r = -EACCES; /* someone else's, or open to others: not our Local\ */
+    if (r) {
         shmap__close_fd(fd);
-        return -EACCES;
+        return r;
     }
     return fd;
 }
@@ -159,12 +163,10 @@ int shmap__global_privileged(void)
     return 0;
 }
 
+/* EINTR is retried inside the syscall table (sys.c). */
 static int flock_retry(int fd, int op)
 {
-    while (SYS(flock)(fd, op) != 0)
-        if (errno != EINTR)
-            return -errno;
-    return 0;
+    return SYS(flock)(fd, op) == 0 ? 0 : -errno;
 }
 
 void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const char *fname,
@@ -238,18 +240,14 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
 
 static int open_fd(int dirfd, const char *fname)
 {
-    for (;;) {
-        int fd = SYS(openat)(dirfd, fname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
-        if (fd >= 0)
-            return fd;
-        switch (errno) {
-        case EINTR:
-            continue;
-        case ELOOP: case EISDIR: case ENXIO: case ENODEV: case EOPNOTSUPP: case ETXTBSY:
-            return SHMAP_EBADOBJ;
-        default:
-            return -errno;
-        }
+    int fd = SYS(openat)(dirfd, fname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+    if (fd >= 0)
+        return fd;
+    switch (errno) {
+    case ELOOP: case EISDIR: case ENXIO: case ENODEV: case EOPNOTSUPP: case ETXTBSY:
+        return SHMAP_EBADOBJ;
+    default:
+        return -errno;
     }
 }
 

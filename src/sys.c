@@ -5,7 +5,7 @@
  * the manner of SQLite's aSyscall: tests arm a fault that fails the Nth call
  * from now (once, or from then on) with a chosen errno, then check that the
  * operation failed cleanly.  When no fault is armed the cost is one relaxed
- * atomic load per call.
+ * atomic load per call.  EINTR is retried here, once for all callers.
  */
 #include "internal.h"
 
@@ -47,7 +47,16 @@ static bool fault_hit(void)
     return false;
 }
 
-#define FAULT_INT(expr) return fault_hit() ? -1 : (expr)
+/* Every call is retried on EINTR (a signal arrived), up to EINTR_RETRIES
+ * times, so that no caller ever sees it; injected EINTRs take the same path. */
+#define EINTR_RETRIES 100
+#define FAULT_INT(expr)                                                                            \
+    for (int try_ = 0;; try_++) {                                                                  \
+        __typeof__(expr) r_ = fault_hit() ? -1 : (expr);                                           \
+        if (r_ == -1 && errno == EINTR && try_ < EINTR_RETRIES)                                    \
+            continue;                                                                              \
+        return r_;                                                                                 \
+    }
 
 static int w_openat(int d, const char *p, int f, mode_t m) { FAULT_INT(openat(d, p, f, m)); }
 static int w_close(int fd) { FAULT_INT(close(fd)); }
@@ -62,9 +71,16 @@ static ssize_t w_write(int fd, const void *b, size_t n) { FAULT_INT(write(fd, b,
 static off_t w_lseek(int fd, off_t o, int wh) { FAULT_INT(lseek(fd, o, wh)); }
 static void *w_mmap(void *a, size_t n, int p, int f, int fd, off_t o)
 {
-    return fault_hit() ? MAP_FAILED : mmap(a, n, p, f, fd, o);
+    for (int try_ = 0;; try_++) {
+        void *r = fault_hit() ? MAP_FAILED : mmap(a, n, p, f, fd, o);
+        if (r == MAP_FAILED && errno == EINTR && try_ < EINTR_RETRIES)
+            continue;
+        return r;
+    }
 }
-static int w_munmap(void *a, size_t n) { FAULT_INT(munmap(a, n)); }
+/* Not a fault point: unmapping a range we mapped cannot fail, and a mapping
+ * left behind would keep its file description (and flock) alive. */
+static int w_munmap(void *a, size_t n) { return munmap(a, n); }
 static int w_mprotect(void *a, size_t n, int p) { FAULT_INT(mprotect(a, n, p)); }
 static int w_msync(void *a, size_t n, int f) { FAULT_INT(msync(a, n, f)); }
 static int w_madvise(void *a, size_t n, int adv) { FAULT_INT(madvise(a, n, adv)); }
@@ -123,11 +139,8 @@ void shmap__close_fd(int fd)
 }
 
 /* tmpfs gives up a large fallocate with EINTR when a signal arrives; what
- * it allocated stays allocated, so trying again finishes the job. */
+ * it allocated stays allocated, so trying again (in the table) finishes. */
 int shmap__fallocate(int fd, uint64_t off, uint64_t len)
 {
-    while (SYS(fallocate)(fd, 0, (off_t)off, (off_t)len) != 0)
-        if (errno != EINTR)
-            return -errno;
-    return 0;
+    return SYS(fallocate)(fd, 0, (off_t)off, (off_t)len) == 0 ? 0 : -errno;
 }
