@@ -172,6 +172,9 @@ struct shmap_name {
  * Callers decide what "unnamed" means (create: unnamed object; open: error). */
 SHMAP_HIDDEN int shmap__name_parse(const char *name, unsigned flags, struct shmap_name *out);
 
+/* The file name of an object name (len bytes) into fname[256]. */
+SHMAP_HIDDEN void shmap__name_fname(const char *name, size_t len, char *fname);
+
 /* Decode a file name of the namespace back into the object name, for
  * listing; returns the length or -1 if fname is not an object file name. */
 SHMAP_HIDDEN int shmap__name_decode(const char *fname, char *out, size_t outsz);

@@ -161,6 +161,15 @@ static void encode(struct shmap_name *out)
              (unsigned long long)h2);
 }
 
+void shmap__name_fname(const char *name, size_t len, char *fname)
+{
+    struct shmap_name n;
+    n.base = name;
+    n.len = len;
+    encode(&n);
+    memcpy(fname, n.fname, sizeof n.fname);
+}
+
 static uint32_t name_hash(const struct shmap_name *n)
 {
     uint64_t h = fnv64(&n->scope, sizeof n->scope, 0xcbf29ce484222325ULL);

@@ -193,30 +193,29 @@ void shmap__ns_release(int fd, const struct shmap_name *n)
     shmap__ns_release_at(fd, n->scope, n->uid, n->fname, false);
 }
 
-/* Read and validate the header; check the stored name of hashed names. */
+/* Read and validate the header, and (if n) check that the stored name is
+ * n's: one pread covers the header, the state area and a short name. */
 static int read_header(int fd, const struct stat *st, const struct shmap_name *n,
                        struct shmap_objhdr *h)
 {
     if (!S_ISREG(st->st_mode))
         return SHMAP_EBADOBJ;
-    ssize_t r = SYS(pread)(fd, h, sizeof *h, 0);
-    if (r < 0)
-        return -errno;
-    if (r != (ssize_t)sizeof *h)
-        return SHMAP_EBADOBJ;
-    int v = shmap__hdr_validate(h, (uint64_t)st->st_size);
-    if (v || !n)
-        return v;
-    if (h->name_len != n->len)
-        return SHMAP_EBADOBJ;
-    if (n->fname[0] == '#') { /* hashed file name: compare the stored name */
-        char *buf = malloc(n->len ? n->len : 1);
-        if (!buf)
-            return -ENOMEM;
-        r = SYS(pread)(fd, buf, n->len, h->name_off);
-        v = (r == (ssize_t)n->len && memcmp(buf, n->base, n->len) == 0) ? 0 : SHMAP_EBADOBJ;
-        free(buf);
+    char stackbuf[2048];
+    size_t want = n ? SHMAP_NAME_OFF + n->len : sizeof *h;
+    char *buf = want <= sizeof stackbuf ? stackbuf : malloc(want);
+    if (!buf)
+        return -ENOMEM;
+    ssize_t r = SYS(pread)(fd, buf, want, 0);
+    int v = r < 0 ? -errno : r < (ssize_t)sizeof *h ? SHMAP_EBADOBJ : 0;
+    if (v == 0) {
+        memcpy(h, buf, sizeof *h);
+        v = shmap__hdr_validate(h, (uint64_t)st->st_size);
     }
+    if (v == 0 && n && (h->name_len != n->len || r != (ssize_t)want ||
+                        memcmp(buf + SHMAP_NAME_OFF, n->base, n->len) != 0))
+        v = SHMAP_EBADOBJ;
+    if (buf != stackbuf)
+        free(buf);
     return v;
 }
 
@@ -419,12 +418,36 @@ int shmap__ns_create(const struct shmap_name *n, const struct shmap_ns_spec *spe
     return r;
 }
 
+/* Does the name stored in the object lead to fname?  (A file put under
+ * another name is not ours, even with a valid header.) */
+static int check_stored_name(int fd, const struct shmap_objhdr *h, const char *fname)
+{
+    char *name = malloc(h->name_len ? h->name_len : 1), expect[SHMAP_FNAME_MAX + 1];
+    if (!name)
+        return -ENOMEM;
+    ssize_t r = SYS(pread)(fd, name, h->name_len, h->name_off);
+    int v = SHMAP_EBADOBJ;
+    if (r == (ssize_t)h->name_len) {
+        shmap__name_fname(name, h->name_len, expect);
+        v = strcmp(expect, fname) == 0 ? 0 : SHMAP_EBADOBJ;
+    }
+    free(name);
+    return v;
+}
+
 int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out)
 {
     int fd = open_fd(dirfd, fname);
     if (fd < 0)
         return fd;
-    int r = reclaim_if_orphan(fd, dirfd, fname, NULL);
+    struct stat st;
+    struct shmap_objhdr h;
+    /* validate first: a foreign file must not be taken for an orphan */
+    int r = SYS(fstat)(fd, &st) ? -errno : read_header(fd, &st, NULL, &h);
+    if (r == 0)
+        r = check_stored_name(fd, &h, fname);
+    if (r == 0)
+        r = reclaim_if_orphan(fd, dirfd, fname, NULL);
     if (r == 0 && SYS(fstat)(fd, &out->st) != 0)
         r = -errno;
     if (r == 0)
