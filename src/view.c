@@ -219,7 +219,7 @@ int shmap__reserve_aligned(void *base, size_t len, void **out)
     char *p = SYS(mmap)(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return -errno == -ENOMEM ? -ENOMEM : -errno;
-    char *a = (char *)SHMAP_ROUND_UP((uintptr_t)p, GRAN);
+    char *a = (char *)(uintptr_t)SHMAP_ROUND_UP((uintptr_t)p, GRAN);
     if (a > p)
         SYS(munmap)(p, (size_t)(a - p));
     if (a + len < p + span)

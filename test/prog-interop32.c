@@ -1,0 +1,62 @@
+/*
+ * prog-interop32.c - the other side of test-interop32: built for i386 by
+ * .ci/interop32.sh (and for the host by CMake, to test the test).
+ * Opens NAME, checks the 64-bit side's pattern, writes its own, creates
+ * NAME2 with a pattern and holds it until stdin closes.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shmap.h"
+
+static int check(const unsigned char *p, unsigned seed, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (unsigned char)(seed + i * 7))
+            return 0;
+    return 1;
+}
+
+static void put(unsigned char *p, unsigned seed, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(seed + i * 7);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3)
+        return 2;
+    shmap_handle_t h, h2;
+    unsigned char *v, *v2;
+    if (shmap_mapping_open(argv[1], SHMAP_FILE_MAP_ALL_ACCESS, 0, &h))
+        return 3;
+    shmap_mapping_info_t info;
+    if (shmap_mapping_query(h, &info) || info.size != 65536)
+        return 4;
+    if (shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v))
+        return 5;
+    if (!check(v, 64, 32768))
+        return 6;
+    put(v + 32768, 32, 32768);
+    if (shmap_mapping_create(SHMAP_NULL_HANDLE, argv[2], SHMAP_PAGE_READWRITE | SHMAP_SEC_RESERVE,
+                             (uint64_t)1 << 20, 0, &h2) != 0)
+        return 7;
+    if (shmap_view_map(h2, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v2))
+        return 8;
+    void *c;
+    if (shmap_vm_alloc(v2 + 65536, 65536, SHMAP_MEM_COMMIT, SHMAP_PAGE_READWRITE, &c))
+        return 9;
+    put(v2 + 65536, 33, 65536);
+    printf("ok %d-bit\n", (int)(8 * sizeof(void *)));
+    fflush(stdout);
+    char b;
+    while (read(0, &b, 1) > 0)
+        ;
+    shmap_view_unmap(v);
+    shmap_view_unmap(v2);
+    shmap_close(h);
+    shmap_close(h2);
+    return 0;
+}

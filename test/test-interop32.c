@@ -1,0 +1,80 @@
+/*
+ * test-interop32.c - a 64-bit and a 32-bit process share named sections
+ * (the portable layout, §6 of the issue).  The 32-bit program's path comes
+ * from $SHMAP_TEST_HELPER32 (.ci/interop32.sh builds it); without it the
+ * host build of the same program is used, which tests the test itself.
+ */
+#include "harness.h"
+#include "internal.h"
+
+#include <fcntl.h>
+
+static void put(unsigned char *p, unsigned seed, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)(seed + i * 7);
+}
+
+static int check(const unsigned char *p, unsigned seed, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != (unsigned char)(seed + i * 7))
+            return 0;
+    return 1;
+}
+
+TEST(interop_32_and_64_bit_processes_share_sections)
+{
+    char prog[4200];
+    const char *env = getenv("SHMAP_TEST_HELPER32");
+    if (env)
+        snprintf(prog, sizeof prog, "%s", env);
+    else
+        test_build_path("test/prog-interop32", prog, sizeof prog);
+    shmap_handle_t h;
+    unsigned char *v;
+    ASSERT_EQ(shmap_mapping_create(SHMAP_NULL_HANDLE, "Local\\interop", SHMAP_PAGE_READWRITE,
+                                   65536, 0, &h), 0);
+    ASSERT_EQ(shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v), 0);
+    put(v, 64, 32768);
+    int in[2], out[2];
+    ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        execl(prog, prog, "interop", "made-by-other", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    char line[64];
+    chan_recv((chan_t){out[0], -1}, line, sizeof line, 60);
+    if (env)
+        ASSERT_STR_EQ(line, "ok 32-bit");
+    else
+        ASSERT_EQ(strncmp(line, "ok ", 3), 0);
+    ASSERT_TRUE(check(v + 32768, 32, 32768)); /* written by the other side */
+    shmap_handle_t h2;
+    unsigned char *v2;
+    ASSERT_EQ(shmap_mapping_open("made-by-other", SHMAP_FILE_MAP_READ | SHMAP_SECTION_QUERY, 0, &h2), 0);
+    shmap_mapping_info_t info;
+    ASSERT_EQ(shmap_mapping_query(h2, &info), 0);
+    ASSERT_EQ_U(info.size, 1 << 20);
+    ASSERT_EQ_U(info.attributes, SHMAP_SEC_RESERVE);
+    ASSERT_EQ(shmap_view_map(h2, SHMAP_FILE_MAP_READ, 0, 0, NULL, (void **)&v2), 0);
+    shmap_mem_info_t m;
+    ASSERT_EQ(shmap_vm_query(v2 + 65536, &m), 0);
+    ASSERT_EQ_U(m.state, SHMAP_MEM_COMMIT); /* the commit bitmap is shared */
+    ASSERT_EQ(shmap_vm_query(v2, &m), 0);
+    ASSERT_EQ_U(m.state, SHMAP_MEM_RESERVE);
+    ASSERT_TRUE(check(v2 + 65536, 33, 65536));
+    close(in[1]);
+    expect_exit(pid, 0, 60);
+    close(out[0]);
+    ASSERT_EQ(shmap_view_unmap(v2), 0);
+    ASSERT_EQ(shmap_close(h2), 0);
+    ASSERT_EQ(shmap_view_unmap(v), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}
