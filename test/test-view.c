@@ -453,3 +453,26 @@ TEST(virtual_alloc_private_memory)
     ASSERT_EQ(shmap_vm_free(p, 0, SHMAP_MEM_RELEASE), 0);
     ASSERT_EQ_U(query(p).state, SHMAP_MEM_FREE);
 }
+
+TEST(view_execute_views_need_execute_rights_and_protection)
+{
+    shmap_handle_t h = section("exe", SHMAP_PAGE_EXECUTE_READWRITE, 65536), o;
+    void *p = map(h, SHMAP_FILE_MAP_WRITE | SHMAP_FILE_MAP_EXECUTE, 0, 0);
+    ASSERT_EQ_U(query(p).allocation_protect, SHMAP_PAGE_EXECUTE_READWRITE);
+    ASSERT_EQ(shmap_view_unmap(p), 0);
+    p = map(h, SHMAP_FILE_MAP_READ | SHMAP_FILE_MAP_EXECUTE, 0, 0);
+    ASSERT_EQ_U(query(p).allocation_protect, SHMAP_PAGE_EXECUTE_READ);
+    ASSERT_EQ(shmap_view_unmap(p), 0);
+    p = map(h, SHMAP_FILE_MAP_COPY | SHMAP_FILE_MAP_EXECUTE, 0, 0);
+    ASSERT_EQ_U(query(p).allocation_protect, SHMAP_PAGE_EXECUTE_WRITECOPY);
+    ASSERT_EQ(shmap_view_unmap(p), 0);
+    /* FILE_MAP_EXECUTE grants only SECTION_MAP_EXECUTE_EXPLICIT */
+    ASSERT_EQ(shmap_mapping_open("exe", SHMAP_FILE_MAP_READ | SHMAP_FILE_MAP_EXECUTE, 0, &o), 0);
+    map_fails(o, SHMAP_FILE_MAP_READ | SHMAP_FILE_MAP_EXECUTE, 0, 0, -EACCES);
+    ASSERT_EQ(shmap_close(o), 0);
+    ASSERT_EQ(shmap_mapping_open("exe", SHMAP_GENERIC_EXECUTE | SHMAP_GENERIC_READ, 0, &o), 0);
+    p = map(o, SHMAP_FILE_MAP_READ | SHMAP_FILE_MAP_EXECUTE, 0, 0);
+    ASSERT_EQ(shmap_view_unmap(p), 0);
+    ASSERT_EQ(shmap_close(o), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}
