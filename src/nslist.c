@@ -57,7 +57,8 @@ static void locks_read(struct locktab *t)
         t->v[t->n++] = (struct lockent){ino, maj, min, pid};
     }
     fclose(f);
-    qsort(t->v, t->n, sizeof *t->v, cmp_lock);
+    if (t->n)
+        qsort(t->v, t->n, sizeof *t->v, cmp_lock);
 }
 
 /* Collect the holders of (dev, ino) into pids (at most max). */
