@@ -172,14 +172,16 @@ static int file_get(shmap_handle_t h, uint32_t need, struct shmap_file **f)
     return 0;
 }
 
-SHMAP_EXTERN int shmap_file_read(shmap_handle_t h, void *buf, uint32_t len, uint32_t *done)
+/* ReadFile and WriteFile: at the shared position, which moves by what was done. */
+static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32_t *done)
 {
     struct shmap_file *f;
-    int r = file_get(h, SHMAP_FILE_READ_DATA, &f);
+    int r = file_get(h, write ? SHMAP_FILE_WRITE_DATA : SHMAP_FILE_READ_DATA, &f);
     if (r)
         return r;
     pthread_mutex_lock(&f->lock);
-    ssize_t n = len ? SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos) : 0;
+    ssize_t n = !len ? 0 : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
+                                 : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
     if (n > 0)
         f->pos += (uint64_t)n;
     pthread_mutex_unlock(&f->lock);
@@ -191,23 +193,14 @@ SHMAP_EXTERN int shmap_file_read(shmap_handle_t h, void *buf, uint32_t len, uint
     return 0;
 }
 
+SHMAP_EXTERN int shmap_file_read(shmap_handle_t h, void *buf, uint32_t len, uint32_t *done)
+{
+    return file_io(h, false, buf, len, done);
+}
+
 SHMAP_EXTERN int shmap_file_write(shmap_handle_t h, const void *buf, uint32_t len, uint32_t *done)
 {
-    struct shmap_file *f;
-    int r = file_get(h, SHMAP_FILE_WRITE_DATA, &f);
-    if (r)
-        return r;
-    pthread_mutex_lock(&f->lock);
-    ssize_t n = len ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos) : 0;
-    if (n > 0)
-        f->pos += (uint64_t)n;
-    pthread_mutex_unlock(&f->lock);
-    shmap__obj_put(&f->obj);
-    if (n < 0)
-        return errno == EFAULT ? SHMAP_ENOACCESS : -errno;
-    if (done)
-        *done = (uint32_t)n;
-    return 0;
+    return file_io(h, true, (void *)buf, len, done);
 }
 
 SHMAP_EXTERN int shmap_file_seek(shmap_handle_t h, int64_t distance, int origin, uint64_t *newpos)

@@ -242,6 +242,57 @@ void chan_recv(chan_t c, char *buf, size_t n, int timeout_s)
     buf[got] = 0;
 }
 
+proc_t spawn_piped(char *const argv[], int extra_fd)
+{
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+        harness_fail(__FILE__, __LINE__, "pipe2");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        harness_fail(__FILE__, __LINE__, "fork");
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        if (extra_fd >= 0)
+            fcntl(extra_fd, F_SETFD, 0);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    return (proc_t){pid, in[1], out[0]};
+}
+
+proc_t spawn_helper_piped(const char *name, ...)
+{
+    char *argv[64];
+    int n = 0;
+    argv[n++] = self_path;
+    argv[n++] = "--helper";
+    argv[n++] = (char *)name;
+    va_list ap;
+    va_start(ap, name);
+    char *a;
+    while ((a = va_arg(ap, char *)) != NULL && n < 62)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    return spawn_piped(argv, -1);
+}
+
+void proc_line(proc_t *p, char *buf, size_t n, int timeout_s)
+{
+    chan_recv((chan_t){p->out, -1}, buf, n, timeout_s);
+}
+
+void proc_end(proc_t *p, int code, int timeout_s)
+{
+    close(p->in);
+    expect_exit(p->pid, code, timeout_s);
+    close(p->out);
+}
+
 static int run_one(int i)
 {
     snprintf(root_path, sizeof root_path, "/dev/shm/shmap-test-XXXXXX");

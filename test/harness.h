@@ -124,6 +124,22 @@ void chan_send(chan_t c, const char *msg);
 /* Reads one line (without '\n') into buf; fails the test after timeout_s. */
 void chan_recv(chan_t c, char *buf, size_t n, int timeout_s);
 
+/* A child with its standard input and output on pipes (close-on-exec in
+ * the parent, so other children do not inherit them). */
+typedef struct {
+    pid_t pid;
+    int in;  /* write end: the child's stdin */
+    int out; /* read end: the child's stdout */
+} proc_t;
+/* Run argv (argv[0] is the program); extra_fd, if >= 0, stays open in it. */
+proc_t spawn_piped(char *const argv[], int extra_fd);
+/* Run "<self> --helper NAME args..." (NULL-terminated) on pipes. */
+proc_t spawn_helper_piped(const char *name, ...);
+/* One line of the child's output (fails the test after timeout_s). */
+void proc_line(proc_t *p, char *buf, size_t n, int timeout_s);
+/* Close the child's stdin, expect it to exit with code, close its output. */
+void proc_end(proc_t *p, int code, int timeout_s);
+
 /* Poison an output buffer before a call, so a call that writes nothing is caught. */
 #define POISON(x) memset(&(x), 0xA5, sizeof(x))
 

@@ -37,20 +37,9 @@ TEST(interop_32_and_64_bit_processes_share_sections)
                                    65536, 0, &h), 0);
     ASSERT_EQ(shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v), 0);
     put(v, 64, 32768);
-    int in[2], out[2];
-    ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
-    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        execl(prog, prog, "interop", "made-by-other", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
+    proc_t other = spawn_piped((char *[]){prog, "interop", "made-by-other", NULL}, -1);
     char line[64];
-    chan_recv((chan_t){out[0], -1}, line, sizeof line, 60);
+    proc_line(&other, line, sizeof line, 60);
     if (env)
         ASSERT_STR_EQ(line, "ok 32-bit");
     else
@@ -70,9 +59,7 @@ TEST(interop_32_and_64_bit_processes_share_sections)
     ASSERT_EQ(shmap_vm_query(v2, &m), 0);
     ASSERT_EQ_U(m.state, SHMAP_MEM_RESERVE);
     ASSERT_TRUE(check(v2 + 65536, 33, 65536));
-    close(in[1]);
-    expect_exit(pid, 0, 60);
-    close(out[0]);
+    proc_end(&other, 0, 60);
     ASSERT_EQ(shmap_view_unmap(v2), 0);
     ASSERT_EQ(shmap_close(h2), 0);
     ASSERT_EQ(shmap_view_unmap(v), 0);

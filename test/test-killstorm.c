@@ -175,20 +175,9 @@ static void reap(pid_t pid, int *failures)
 
 TEST_T(killstorm_kill9_storm_loses_nothing_and_leaks_nothing, 120)
 {
-    int in[2], out[2];
-    ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
-    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-    pid_t surv = fork();
-    if (surv == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        execl(test_self(), test_self(), "--helper", "storm_survivor", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
+    proc_t surv = spawn_helper_piped("storm_survivor", (char *)NULL);
     char line[64];
-    chan_recv((chan_t){out[0], -1}, line, sizeof line, 10);
+    proc_line(&surv, line, sizeof line, 10);
     ASSERT_STR_EQ(line, "ready");
 
     pid_t w[WORKERS];
@@ -212,17 +201,15 @@ TEST_T(killstorm_kill9_storm_loses_nothing_and_leaks_nothing, 120)
     ASSERT_EQ(failures, 0);
     ASSERT_GT(kills, 100);
 
-    ASSERT_EQ(write(in[1], "check\n", 6), 6);
+    ASSERT_EQ(write(surv.in, "check\n", 6), 6);
     long visits = 0;
     for (int i = 0; i < NAMES / 2; i++) {
-        chan_recv((chan_t){out[0], -1}, line, sizeof line, 10);
+        proc_line(&surv, line, sizeof line, 10);
         ASSERT_EQ(strncmp(line, "visits ", 7), 0);
         visits += atol(line + 7);
     }
     ASSERT_GT(visits, 0); /* the workers did reach the survivor's objects */
-    expect_exit(surv, 0, 10);
-    close(in[1]);
-    close(out[0]);
+    proc_end(&surv, 0, 10);
     /* The survivor released its names at exit; names whose last holder was
      * killed are orphans until a visitor comes: reclaim them, then nothing
      * may be left. */

@@ -30,41 +30,21 @@ HELPER(hold)
     return 0;
 }
 
-struct holder {
-    pid_t pid;
-    int in, out;
-};
+typedef proc_t holder_t;
 
-static struct holder start_holder(const char *name, const char *mode)
+static holder_t start_holder(const char *name, const char *mode)
 {
-    int in[2], out[2];
-    ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
-    ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[0]);
-        close(in[1]);
-        close(out[0]);
-        close(out[1]);
-        execl(test_self(), test_self(), "--helper", "hold", name, mode, (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    return (struct holder){pid, in[1], out[0]};
+    return spawn_helper_piped("hold", name, mode, (char *)NULL);
 }
 
-static int holder_result(struct holder *h)
+static int holder_result(holder_t *h)
 {
     char buf[32];
-    chan_recv((chan_t){h->out, -1}, buf, sizeof buf, 10);
+    proc_line(h, buf, sizeof buf, 10);
     return atoi(buf);
 }
 
-static void holder_kill(struct holder *h)
+static void holder_kill(holder_t *h)
 {
     kill(h->pid, SIGKILL);
     wait_pid(h->pid, 10);
@@ -72,12 +52,7 @@ static void holder_kill(struct holder *h)
     close(h->out);
 }
 
-static void holder_exit(struct holder *h)
-{
-    close(h->in);
-    expect_exit(h->pid, 0, 10);
-    close(h->out);
-}
+static void holder_exit(holder_t *h) { proc_end(h, 0, 10); }
 
 static int try_open(const char *name)
 {
@@ -100,7 +75,7 @@ TEST(lifetime_close_removes_name)
 
 TEST(lifetime_child_only_holder_exit_removes_name)
 {
-    struct holder c = start_holder("t", "once");
+    holder_t c = start_holder("t", "once");
     ASSERT_EQ(holder_result(&c), 0);
     ASSERT_EQ(try_open("t"), 0);
     holder_exit(&c);
@@ -110,7 +85,7 @@ TEST(lifetime_child_only_holder_exit_removes_name)
 
 TEST(lifetime_parent_handle_keeps_child_object)
 {
-    struct holder c = start_holder("t", "once");
+    holder_t c = start_holder("t", "once");
     ASSERT_EQ(holder_result(&c), 0);
     shmap_handle_t h;
     ASSERT_EQ(shmap_mapping_open("t", SHMAP_FILE_MAP_READ, 0, &h), 0);
@@ -122,13 +97,13 @@ TEST(lifetime_parent_handle_keeps_child_object)
 
 TEST(lifetime_kill9_of_one_holder_keeps_object_for_the_other)
 {
-    struct holder a = start_holder("t", "forever");
+    holder_t a = start_holder("t", "forever");
     ASSERT_EQ(holder_result(&a), 0);
-    struct holder b = start_holder("t", "forever");
+    holder_t b = start_holder("t", "forever");
     ASSERT_EQ(holder_result(&b), SHMAP_EXISTED);
     holder_kill(&a);
     ASSERT_EQ(try_open("t"), 0);
-    struct holder c = start_holder("t", "once");
+    holder_t c = start_holder("t", "once");
     ASSERT_EQ(holder_result(&c), SHMAP_EXISTED);
     holder_exit(&c);
     holder_kill(&b);
@@ -141,7 +116,7 @@ TEST(lifetime_kill9_of_one_holder_keeps_object_for_the_other)
 
 TEST(lifetime_orphan_is_replaced_by_a_new_object_on_create)
 {
-    struct holder a = start_holder("t", "forever");
+    holder_t a = start_holder("t", "forever");
     ASSERT_EQ(holder_result(&a), 0);
     holder_kill(&a);
     shmap_handle_t h;
@@ -154,9 +129,9 @@ TEST(lifetime_orphan_is_replaced_by_a_new_object_on_create)
 
 TEST(lifetime_reclaim_removes_orphans_only)
 {
-    struct holder a = start_holder("dead", "forever");
+    holder_t a = start_holder("dead", "forever");
     ASSERT_EQ(holder_result(&a), 0);
-    struct holder b = start_holder("alive", "forever");
+    holder_t b = start_holder("alive", "forever");
     ASSERT_EQ(holder_result(&b), 0);
     holder_kill(&a);
     ASSERT_EQ(count_ns_entries(), 2);
@@ -187,7 +162,7 @@ static int on_obj(const shmap_object_info_t *i, void *arg)
 
 TEST(lifetime_list_reports_holders_by_pid)
 {
-    struct holder a = start_holder("listed/x", "once");
+    holder_t a = start_holder("listed/x", "once");
     ASSERT_EQ(holder_result(&a), 0);
     struct seen s = {0, 0, a.pid};
     ASSERT_EQ(shmap_ns_list(on_obj, &s), 0);
@@ -221,25 +196,12 @@ TEST(lifetime_create_race_publishes_one_object)
         enum { N = 6 };
         int start[2];
         ASSERT_EQ(pipe2(start, O_CLOEXEC), 0);
-        struct holder h[N];
+        holder_t h[N];
         char fdbuf[16];
         snprintf(fdbuf, sizeof fdbuf, "%d", start[0]);
-        for (int i = 0; i < N; i++) {
-            int in[2], out[2];
-            ASSERT_EQ(pipe2(in, O_CLOEXEC), 0);
-            ASSERT_EQ(pipe2(out, O_CLOEXEC), 0);
-            pid_t pid = fork();
-            if (pid == 0) {
-                dup2(in[0], 0);
-                dup2(out[1], 1);
-                fcntl(start[0], F_SETFD, 0);
-                execl(test_self(), test_self(), "--helper", "race", "r", fdbuf, (char *)NULL);
-                _exit(127);
-            }
-            close(in[0]);
-            close(out[1]);
-            h[i] = (struct holder){pid, in[1], out[0]};
-        }
+        for (int i = 0; i < N; i++)
+            h[i] = spawn_piped((char *[]){(char *)test_self(), "--helper", "race", "r", fdbuf, NULL},
+                               start[0]);
         close(start[0]);
         close(start[1]); /* go */
         int created = 0, existed = 0;
@@ -298,7 +260,7 @@ TEST(lifetime_forked_child_exit_does_not_release_parent_hold)
     expect_exit(pid, 0, 10);
     ASSERT_EQ(try_open("f"), 0);
     /* another process must still see it as held (not an orphan) */
-    struct holder c = start_holder("f", "once");
+    holder_t c = start_holder("f", "once");
     ASSERT_EQ(holder_result(&c), SHMAP_EXISTED);
     holder_exit(&c);
     ASSERT_EQ(shmap_close(h), 0);

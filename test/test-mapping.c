@@ -293,29 +293,14 @@ HELPER(hold_mapping)
 
 TEST(mapping_other_type_check_works_across_processes)
 {
-    int in[2], out[2];
-    ASSERT_EQ(pipe(in), 0);
-    ASSERT_EQ(pipe(out), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        close(in[1]);
-        close(out[0]);
-        execl(test_self(), test_self(), "--helper", "hold_mapping", "Z", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
+    proc_t holder = spawn_helper_piped("hold_mapping", "Z", (char *)NULL);
     char buf[16] = {0};
-    chan_recv((chan_t){out[0], -1}, buf, sizeof buf, 10);
+    proc_line(&holder, buf, sizeof buf, 10);
     ASSERT_STR_EQ(buf, "0");
     shmap_handle_t e, h;
     ASSERT_EQ(create_named_type(SHMAP_TYPE_EVENT, "Z", &e), SHMAP_ETYPE);
     ASSERT_EQ(shmap_mapping_open("Z", SHMAP_FILE_MAP_READ, 0, &h), 0);
-    close(in[1]);
-    expect_exit(pid, 0, 10);
-    close(out[0]);
+    proc_end(&holder, 0, 10);
     /* we still hold it: the name lives on */
     shmap_handle_t h2;
     ASSERT_EQ(shmap_mapping_open("Z", SHMAP_FILE_MAP_READ, 0, &h2), 0);

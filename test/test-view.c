@@ -369,30 +369,17 @@ HELPER(reserve_reader)
 TEST(reserve_commit_in_one_process_is_usable_in_another)
 {
     shmap_handle_t h = section("xr", RW | SHMAP_SEC_RESERVE, MB);
-    int in[2], out[2];
-    ASSERT_EQ(pipe(in), 0);
-    ASSERT_EQ(pipe(out), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        execl(test_self(), test_self(), "--helper", "reserve_reader", "xr", (char *)NULL);
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
+    proc_t reader = spawn_helper_piped("reserve_reader", "xr", (char *)NULL);
     char buf[32];
-    chan_recv((chan_t){out[0], -1}, buf, sizeof buf, 10);
+    proc_line(&reader, buf, sizeof buf, 10);
     ASSERT_STR_EQ(buf, "mapped");
     char *p = map(h, SHMAP_FILE_MAP_WRITE, 0, 0);
     void *r;
     ASSERT_EQ(shmap_vm_alloc(p + 65536, 4096, SHMAP_MEM_COMMIT, RW, &r), 0);
     p[65536] = 'P';
-    ASSERT_EQ(write(in[1], "go\n", 3), 3);
-    expect_exit(pid, 0, 10);
+    ASSERT_EQ(write(reader.in, "go\n", 3), 3);
+    proc_end(&reader, 0, 10);
     ASSERT_EQ(p[65537], 'C');
-    close(in[1]);
-    close(out[0]);
     ASSERT_EQ(shmap_view_unmap(p), 0);
     ASSERT_EQ(shmap_close(h), 0);
 }

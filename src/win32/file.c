@@ -3,6 +3,7 @@
  * SetEndOfFile, GetFileSize(Ex), FlushFileBuffers, DeleteFile, and the
  * handle calls: conversion over the native API.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "w32.h"
@@ -61,26 +62,25 @@ static int overlapped_seek(HANDLE h, LPOVERLAPPED ov)
     return shmap_file_seek(NATIVE(h), off, SHMAP_FILE_BEGIN, NULL);
 }
 
-WINBASEAPI BOOL WINAPI ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
+static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
 {
-    uint32_t got = 0;
+    uint32_t did = 0;
     int r = overlapped_seek(h, ov);
     if (r == 0)
-        r = shmap_file_read(NATIVE(h), buf, n, &got);
+        r = write ? shmap_file_write(NATIVE(h), buf, n, &did) : shmap_file_read(NATIVE(h), buf, n, &did);
     if (done)
-        *done = r == 0 ? got : 0;
+        *done = r == 0 ? did : 0;
     return result(r);
+}
+
+WINBASEAPI BOOL WINAPI ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
+{
+    return file_io(h, false, buf, n, done, ov);
 }
 
 WINBASEAPI BOOL WINAPI WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
 {
-    uint32_t put = 0;
-    int r = overlapped_seek(h, ov);
-    if (r == 0)
-        r = shmap_file_write(NATIVE(h), buf, n, &put);
-    if (done)
-        *done = r == 0 ? put : 0;
-    return result(r);
+    return file_io(h, true, (void *)buf, n, done, ov);
 }
 
 WINBASEAPI DWORD WINAPI SetFilePointer(HANDLE h, LONG lo, PLONG hi, DWORD method)
