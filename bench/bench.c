@@ -54,16 +54,25 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void touch(volatile char *p) { for (int i = 0; i < SIZE; i += PAGE) p[i] = (char)i; }
+static void touch(volatile char *p)
+{
+    for (int i = 0; i < SIZE; i += PAGE)
+        p[i] = (char)i;
+}
 
 static int sink;
-static void readall(volatile const char *p) { for (int i = 0; i < SIZE; i += PAGE) sink += p[i]; }
+static void readall(volatile const char *p)
+{
+    for (int i = 0; i < SIZE; i += PAGE)
+        sink += p[i];
+}
 
 /* ---- the operations ------------------------------------------------------- */
 
 static int op_create_cycle(void)
 {
-    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "bench-cycle");
+    HANDLE h =
+        CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "bench-cycle");
     char *p = h ? MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, SIZE) : NULL;
     if (!p)
         return -1;
@@ -204,8 +213,8 @@ int cmd_bench_hold(int argc, char **argv)
     for (int i = 0; i < count; i++) {
         snprintf(name, sizeof name, "%s%d", argv[0], i);
         shmap_handle_t h;
-        int r = shmap_mapping_create(SHMAP_NULL_HANDLE, count == 1 ?
-                                     argv[0] : name, SHMAP_PAGE_READWRITE, (uint64_t)size, 0, &h);
+        int r = shmap_mapping_create(SHMAP_NULL_HANDLE, count == 1 ? argv[0] : name,
+                                     SHMAP_PAGE_READWRITE, (uint64_t)size, 0, &h);
         if (r < 0)
             return cli_fail("holder create", r);
     }
@@ -238,7 +247,8 @@ static void bench_open_existing(void)
     report("open_existing", s, b, "target <= 1.25");
     stop_holder(pid, in);
     /* held by this process: opening a name we hold costs no system call */
-    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "bench-held");
+    HANDLE h =
+        CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "bench-held");
     compare(op_open_existing, base_open_existing, 400, &s, &b);
     report("open_existing_local", s, b, "(informational)");
     CloseHandle(h);
@@ -260,8 +270,8 @@ static void bench_create_cycle_100k(void)
     for (int i = 0; i < HOLDERS; i++) {
         char prefix[32];
         snprintf(prefix, sizeof prefix, "bench-100k-%d-", i);
-        if ((pids[i] = start_holder(prefix, TOTAL / HOLDERS + (i < TOTAL % HOLDERS), PAGE,
-                                    &ins[i])) < 0)
+        if ((pids[i] =
+                 start_holder(prefix, TOTAL / HOLDERS + (i < TOTAL % HOLDERS), PAGE, &ins[i])) < 0)
             exit(1);
     }
     if (!json)
@@ -272,10 +282,14 @@ static void bench_create_cycle_100k(void)
     for (int i = 0; i < HOLDERS; i++)
         stop_holder(pids[i], ins[i]);
     shmap_ns_reclaim();
-    report("create_cycle_100k", median(with, n), median(without, n), "target <= 1.10 (vs create_cycle)");
+    report("create_cycle_100k", median(with, n), median(without, n),
+           "target <= 1.10 (vs create_cycle)");
 }
 
-static const struct { const char *name; void (*fn)(void); } workloads[] = {
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} workloads[] = {
     {"create_cycle", bench_create_cycle},
     {"open_existing", bench_open_existing},
     {"create_cycle_100k", bench_create_cycle_100k},

@@ -1,2 +1,5 @@
 #include "targets.h"
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return fuzz_header(data, size); }
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_header(data, size);
+}

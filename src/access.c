@@ -21,8 +21,7 @@ struct type_rights {
 static const struct type_rights rights[SHMAP_TYPE_NAMED_MAX + 1] = {
     [SHMAP_TYPE_MAPPING] = {RC | SHMAP_SECTION_QUERY | SHMAP_SECTION_MAP_READ,
                             RC | SHMAP_SECTION_MAP_WRITE, RC | SHMAP_SECTION_MAP_EXECUTE,
-                            SHMAP_SECTION_ALL_ACCESS,
-                            STD_ALL | 0x3Fu},
+                            SHMAP_SECTION_ALL_ACCESS, STD_ALL | 0x3Fu},
     [SHMAP_TYPE_EVENT] = {RC | 0x1u, RC | 0x2u, RC | SYNC, 0x001F0003u, STD_ALL | 0x3u},
     [SHMAP_TYPE_MUTEX] = {RC | 0x1u, RC, RC | SYNC, 0x001F0001u, STD_ALL | 0x1u},
     [SHMAP_TYPE_SEMAPHORE] = {RC | 0x1u, RC | 0x2u, RC | SYNC, 0x001F0003u, STD_ALL | 0x3u},

@@ -40,7 +40,10 @@ SHMAP_EXTERN const char *shmap_strerror(int err)
     return strerror(-err);
 }
 
-SHMAP_EXTERN const char *shmap_version(void) { return SHMAP_VERSION_STRING; }
+SHMAP_EXTERN const char *shmap_version(void)
+{
+    return SHMAP_VERSION_STRING;
+}
 
 void shmap__abort(const char *file, int line, const char *what)
 {

@@ -40,8 +40,8 @@ static const struct shmap_obj_ops file_ops = {SHMAP_TYPE_FILE, file_destroy};
 
 static uint32_t map_generic(uint32_t a)
 {
-    uint32_t out = a & ~(SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE | SHMAP_GENERIC_EXECUTE |
-                         SHMAP_GENERIC_ALL);
+    uint32_t out =
+        a & ~(SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE | SHMAP_GENERIC_EXECUTE | SHMAP_GENERIC_ALL);
     if (a & SHMAP_GENERIC_READ)
         out |= FILE_GENERIC_READ;
     if (a & SHMAP_GENERIC_WRITE)
@@ -58,10 +58,17 @@ static int open_flags(uint32_t access, uint32_t disposition, int *flags)
     bool w = access & (SHMAP_FILE_WRITE_DATA | SHMAP_FILE_APPEND_DATA);
     *flags = (w ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY;
     switch (disposition) {
-    case SHMAP_CREATE_NEW: *flags |= O_CREAT | O_EXCL; break;
-    case SHMAP_CREATE_ALWAYS: *flags |= O_CREAT; break;
-    case SHMAP_OPEN_EXISTING: break;
-    case SHMAP_OPEN_ALWAYS: *flags |= O_CREAT; break;
+    case SHMAP_CREATE_NEW:
+        *flags |= O_CREAT | O_EXCL;
+        break;
+    case SHMAP_CREATE_ALWAYS:
+        *flags |= O_CREAT;
+        break;
+    case SHMAP_OPEN_EXISTING:
+        break;
+    case SHMAP_OPEN_ALWAYS:
+        *flags |= O_CREAT;
+        break;
     case SHMAP_TRUNCATE_EXISTING:
         if (!(access & SHMAP_FILE_WRITE_DATA))
             return -EINVAL;
@@ -75,10 +82,14 @@ static int open_flags(uint32_t access, uint32_t disposition, int *flags)
 static int errno_of_open(int e)
 {
     switch (e) {
-    case EEXIST: return SHMAP_EFILEEXISTS;
-    case ENOTDIR: return SHMAP_EPATH;
-    case EISDIR: return -EACCES;
-    default: return -e;
+    case EEXIST:
+        return SHMAP_EFILEEXISTS;
+    case ENOTDIR:
+        return SHMAP_EPATH;
+    case EISDIR:
+        return -EACCES;
+    default:
+        return -e;
     }
 }
 
@@ -97,8 +108,8 @@ static int do_open(const char *path, int flags, uint32_t disposition, bool *exis
         flags |= O_EXCL; /* created by someone else meanwhile: report it */
     }
     int fd = SYS(openat)(AT_FDCWD, path, flags, 0666);
-    if (fd < 0 && errno == EEXIST && (disposition == SHMAP_CREATE_ALWAYS ||
-                                      disposition == SHMAP_OPEN_ALWAYS))
+    if (fd < 0 && errno == EEXIST &&
+        (disposition == SHMAP_CREATE_ALWAYS || disposition == SHMAP_OPEN_ALWAYS))
         return do_open(path, flags & ~O_EXCL, disposition, existed);
     if (fd < 0)
         return errno == ENOENT && (flags & O_CREAT) ? SHMAP_EPATH : errno_of_open(errno);
@@ -112,8 +123,8 @@ static int check_regular(int fd, uint32_t disposition, bool existed)
         return -errno;
     if (S_ISDIR(st.st_mode))
         return -EACCES;
-    bool trunc = disposition == SHMAP_TRUNCATE_EXISTING ||
-                 (disposition == SHMAP_CREATE_ALWAYS && existed);
+    bool trunc =
+        disposition == SHMAP_TRUNCATE_EXISTING || (disposition == SHMAP_CREATE_ALWAYS && existed);
     if (trunc && S_ISREG(st.st_mode) && SYS(ftruncate)(fd, 0) != 0)
         return -errno;
     return 0;
@@ -180,8 +191,9 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
     if (r)
         return r;
     pthread_mutex_lock(&f->lock);
-    ssize_t n = !len ? 0 : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
-                                 : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
+    ssize_t n = !len    ? 0
+                : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
+                        : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
     if (n > 0)
         f->pos += (uint64_t)n;
     pthread_mutex_unlock(&f->lock);

@@ -16,7 +16,6 @@
  */
 #include "internal.h"
 
-
 #define CHUNK_BITS 12u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
 #define MAX_CHUNKS 4096u /* 16 Mi handles, the Windows per-process limit */
@@ -70,8 +69,7 @@ static int alloc_index_locked(uint32_t *idx)
     return 0;
 }
 
-int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags,
-                        shmap_handle_t *out)
+int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags, shmap_handle_t *out)
 {
     uint32_t idx;
     pthread_mutex_lock(&table_lock);
@@ -219,10 +217,13 @@ void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uin
         struct hentry *e = entry_at(i);
         struct shmap_obj *o = atomic_load(&e->obj);
         if (o)
-            fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, atomic_load(&e->access), atomic_load(&e->flags),
-               arg);
+            fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, atomic_load(&e->access),
+               atomic_load(&e->flags), arg);
     }
     pthread_mutex_unlock(&table_lock);
 }
 
-unsigned long shmap__handle_count(void) { return atomic_load(&nlive); }
+unsigned long shmap__handle_count(void)
+{
+    return atomic_load(&nlive);
+}

@@ -105,39 +105,39 @@ SHMAP_HIDDEN void shmap__close_fd(int fd);
  * ====================================================================== */
 #define SHMAP_MAGIC 0x50414d53u /* "SMAP" little-endian; byte-swapped reads as foreign */
 #define SHMAP_LAYOUT_VERSION 1u
-#define SHMAP_HDR_SIZE 256u      /* struct shmap_objhdr */
-#define SHMAP_STATE_OFF 256u     /* type-specific shared state: [256, 1024) */
+#define SHMAP_HDR_SIZE 256u  /* struct shmap_objhdr */
+#define SHMAP_STATE_OFF 256u /* type-specific shared state: [256, 1024) */
 #define SHMAP_STATE_SIZE 768u
-#define SHMAP_NAME_OFF 1024u     /* the object's name (UTF-8), then other variable data */
+#define SHMAP_NAME_OFF 1024u /* the object's name (UTF-8), then other variable data */
 /* format word: version in bits 24..31, header size in 16..23 (/8),
  * state area size in 0..15 (/8). */
 #define SHMAP_FORMAT                                                                               \
     ((SHMAP_LAYOUT_VERSION << 24) | ((SHMAP_HDR_SIZE / 8) << 16) | (SHMAP_STATE_SIZE / 8))
-#define SHMAP_DATA_ALIGN 65536u  /* data_offset is a multiple of this */
+#define SHMAP_DATA_ALIGN 65536u /* data_offset is a multiple of this */
 
 struct shmap_objhdr {
-    uint32_t magic;          /*   0 SHMAP_MAGIC */
-    uint32_t format;         /*   4 SHMAP_FORMAT */
-    uint16_t type;           /*   8 shmap_type_t, 1..SHMAP_TYPE_NAMED_MAX */
-    uint16_t hflags;         /*  10 SHMAP_HF_* */
-    uint32_t owner_uid;      /*  12 creator's effective uid */
-    uint32_t owner_gid;      /*  16 creator's effective gid */
-    uint32_t creator_pid;    /*  20 informational */
-    uint64_t create_ns;      /*  24 CLOCK_REALTIME at creation, informational */
-    uint32_t name_off;       /*  32 name bytes (UTF-8, no NUL) */
-    uint32_t name_len;       /*  36 */
-    uint32_t sd_off;         /*  40 security descriptor (0: default, owner only) */
-    uint32_t sd_len;         /*  44 */
-    uint64_t data_offset;    /*  48 sections: file offset of byte 0 of the data */
-    uint64_t size;           /*  56 sections: size as reported (page-rounded for pagefile) */
-    uint32_t protect;        /*  64 sections: PAGE_* given at creation */
-    uint32_t attributes;     /*  68 sections: SEC_* as reported */
-    uint64_t file_dev;       /*  72 file-backed sections: the file's identity */
-    uint64_t file_ino;       /*  80 */
-    uint32_t path_off;       /*  88 file-backed sections: the file's path at creation */
-    uint32_t path_len;       /*  92 */
-    uint32_t bitmap_off;     /*  96 SEC_RESERVE: commit bitmap, 1 bit per page */
-    uint32_t bitmap_len;     /* 100 bytes */
+    uint32_t magic;       /*   0 SHMAP_MAGIC */
+    uint32_t format;      /*   4 SHMAP_FORMAT */
+    uint16_t type;        /*   8 shmap_type_t, 1..SHMAP_TYPE_NAMED_MAX */
+    uint16_t hflags;      /*  10 SHMAP_HF_* */
+    uint32_t owner_uid;   /*  12 creator's effective uid */
+    uint32_t owner_gid;   /*  16 creator's effective gid */
+    uint32_t creator_pid; /*  20 informational */
+    uint64_t create_ns;   /*  24 CLOCK_REALTIME at creation, informational */
+    uint32_t name_off;    /*  32 name bytes (UTF-8, no NUL) */
+    uint32_t name_len;    /*  36 */
+    uint32_t sd_off;      /*  40 security descriptor (0: default, owner only) */
+    uint32_t sd_len;      /*  44 */
+    uint64_t data_offset; /*  48 sections: file offset of byte 0 of the data */
+    uint64_t size;        /*  56 sections: size as reported (page-rounded for pagefile) */
+    uint32_t protect;     /*  64 sections: PAGE_* given at creation */
+    uint32_t attributes;  /*  68 sections: SEC_* as reported */
+    uint64_t file_dev;    /*  72 file-backed sections: the file's identity */
+    uint64_t file_ino;    /*  80 */
+    uint32_t path_off;    /*  88 file-backed sections: the file's path at creation */
+    uint32_t path_len;    /*  92 */
+    uint32_t bitmap_off;  /*  96 SEC_RESERVE: commit bitmap, 1 bit per page */
+    uint32_t bitmap_len;  /* 100 bytes */
     uint8_t pad[SHMAP_HDR_SIZE - 104]; /* 104 must be zero */
 };
 
@@ -153,16 +153,16 @@ SHMAP_HIDDEN int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_s
  * ====================================================================== */
 enum shmap_scope { SHMAP_SCOPE_LOCAL = 0, SHMAP_SCOPE_GLOBAL = 1, SHMAP_SCOPE_USER = 2 };
 
-#define SHMAP_NAME_MAX_A 259u     /* UTF-16 units, narrow (A) calls */
-#define SHMAP_NAME_MAX_W 32767u   /* UTF-16 units, wide (W) calls */
+#define SHMAP_NAME_MAX_A 259u   /* UTF-16 units, narrow (A) calls */
+#define SHMAP_NAME_MAX_W 32767u /* UTF-16 units, wide (W) calls */
 #define SHMAP_FNAME_MAX 255u
 
 struct shmap_name {
     enum shmap_scope scope;
-    uint32_t uid;          /* SHMAP_SCOPE_USER: whose Local\ (Session\N\, N = uid + 1) */
-    const char *base;      /* the object name after all prefixes (inside the input) */
-    size_t len;            /* bytes */
-    uint32_t hash;         /* of (scope, uid, base) for the name cache */
+    uint32_t uid;                    /* SHMAP_SCOPE_USER: whose Local\ (Session\N\, N = uid + 1) */
+    const char *base;                /* the object name after all prefixes (inside the input) */
+    size_t len;                      /* bytes */
+    uint32_t hash;                   /* of (scope, uid, base) for the name cache */
     char fname[SHMAP_FNAME_MAX + 1]; /* file name inside the scope's directory */
 };
 
@@ -198,22 +198,22 @@ SHMAP_HIDDEN int shmap__ns_dirfd(enum shmap_scope scope, uint32_t uid, int *dirf
 /* What a creator asks for. */
 struct shmap_ns_spec {
     shmap_type_t type;
-    uint64_t file_size;       /* total object file size (header + data) */
-    uint64_t alloc_off;       /* fallocate [alloc_off, alloc_off+alloc_len) */
+    uint64_t file_size; /* total object file size (header + data) */
+    uint64_t alloc_off; /* fallocate [alloc_off, alloc_off+alloc_len) */
     uint64_t alloc_len;
     const struct shmap_objhdr *hdr; /* written at offset 0 */
-    const void *extra;        /* written at SHMAP_NAME_OFF + name_len (e.g. a path) */
+    const void *extra;              /* written at SHMAP_NAME_OFF + name_len (e.g. a path) */
     size_t extra_len;
-    const void *state;        /* written at SHMAP_STATE_OFF, may be NULL */
+    const void *state; /* written at SHMAP_STATE_OFF, may be NULL */
     size_t state_len;
-    bool need_global_priv;    /* creating in Global\ needs shmap__global_privileged() */
+    bool need_global_priv; /* creating in Global\ needs shmap__global_privileged() */
 };
 
 /* An opened or created object file, holding the shared lock (if named). */
 struct shmap_ns_file {
     int fd;
     struct stat st;
-    struct shmap_objhdr hdr;  /* validated copy */
+    struct shmap_objhdr hdr; /* validated copy */
 };
 
 /* Open the named object; type mismatch -> SHMAP_ETYPE (the lock is already
@@ -266,17 +266,17 @@ struct shmap_obj {
     _Atomic uint32_t refs;    /* handles + views + temporary users; 0 -> destroy */
     _Atomic uint32_t handles; /* handle-table entries; 0 -> namespace hold released */
     shmap_type_t type;
-    int fd;                   /* object file (-1 for kinds without one) */
-    uint64_t dev, ino;        /* identity of the object file */
-    bool named;               /* holds a namespace lock while handles > 0 */
-    bool cached;              /* in the name cache; protected by the cache lock */
-    enum shmap_scope scope;   /* named objects: where */
+    int fd;                 /* object file (-1 for kinds without one) */
+    uint64_t dev, ino;      /* identity of the object file */
+    bool named;             /* holds a namespace lock while handles > 0 */
+    bool cached;            /* in the name cache; protected by the cache lock */
+    enum shmap_scope scope; /* named objects: where */
     uint32_t uid;
-    char *fname;              /* named objects: file name in the scope directory */
-    char *key;                /* name cache key: the object name (UTF-8) */
+    char *fname; /* named objects: file name in the scope directory */
+    char *key;   /* name cache key: the object name (UTF-8) */
     size_t keylen;
     uint32_t hash;
-    bool released;            /* names given back at exit; protected by the cache lock */
+    bool released;                /* names given back at exit; protected by the cache lock */
     struct shmap_obj *cache_next; /* protected by the cache lock */
 };
 
@@ -325,8 +325,8 @@ SHMAP_HIDDEN int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint3
 SHMAP_HIDDEN int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access);
 
 /* Like shmap__handle_get, also checking the type: SHMAP_ETYPE if wrong. */
-SHMAP_HIDDEN int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type,
-                                        struct shmap_obj **o, uint32_t *access);
+SHMAP_HIDDEN int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj **o,
+                                        uint32_t *access);
 
 /* Call fn on every live handle (for inheritance and listing); the table is
  * locked meanwhile, fn must not call into the table. */
@@ -353,18 +353,18 @@ SHMAP_HIDDEN int shmap__access_check_open(shmap_type_t type, uint32_t requested,
  * ====================================================================== */
 struct shmap_section {
     struct shmap_obj obj;
-    uint64_t size;          /* as reported by shmap_mapping_query */
-    uint64_t map_limit;     /* bytes a view may cover: page-rounded size (pagefile) or size */
-    uint32_t protect;       /* PAGE_* at creation */
-    uint32_t attributes;    /* SEC_* as reported */
+    uint64_t size;       /* as reported by shmap_mapping_query */
+    uint64_t map_limit;  /* bytes a view may cover: page-rounded size (pagefile) or size */
+    uint32_t protect;    /* PAGE_* at creation */
+    uint32_t attributes; /* SEC_* as reported */
     bool file_backed;
-    bool reserve;           /* SEC_RESERVE pagefile section: pages committed on demand */
-    int data_fd;            /* where views map from: obj.fd, or the user's file */
-    uint64_t data_offset;   /* file offset of section byte 0 in data_fd */
+    bool reserve;             /* SEC_RESERVE pagefile section: pages committed on demand */
+    int data_fd;              /* where views map from: obj.fd, or the user's file */
+    uint64_t data_offset;     /* file offset of section byte 0 in data_fd */
     _Atomic uint32_t *bitmap; /* SEC_RESERVE: commit bits, in the shared header mapping */
-    void *hdr_map;          /* mapping of [0, data_offset) of obj.fd when needed */
+    void *hdr_map;            /* mapping of [0, data_offset) of obj.fd when needed */
     size_t hdr_map_len;
-    _Atomic uint32_t views; /* views of this process mapping this section */
+    _Atomic uint32_t views;      /* views of this process mapping this section */
     pthread_mutex_t commit_lock; /* serialises commits of this process */
 };
 

@@ -42,8 +42,8 @@ static int validate_section(const struct shmap_objhdr *h, uint64_t st_size)
     if (h->hflags & ~SHMAP_HF_FILE_BACKED)
         return SHMAP_EBADOBJ;
     if (h->hflags & SHMAP_HF_FILE_BACKED) {
-        if (h->path_off != name_end || !range_ok(h->path_off, h->path_len, SHMAP_NAME_OFF, hdr_end) ||
-            h->bitmap_len)
+        if (h->path_off != name_end ||
+            !range_ok(h->path_off, h->path_len, SHMAP_NAME_OFF, hdr_end) || h->bitmap_len)
             return SHMAP_EBADOBJ;
         return st_size >= hdr_end ? 0 : SHMAP_EBADOBJ;
     }
@@ -55,8 +55,8 @@ static int validate_section(const struct shmap_objhdr *h, uint64_t st_size)
         return SHMAP_EBADOBJ;
     if (h->bitmap_len) {
         uint64_t pages = h->size / SHMAP_PAGE_SIZE;
-        if (h->bitmap_off != SHMAP_ROUND_UP(name_end, 8) || h->bitmap_len != (pages + 31) / 32 * 4 ||
-            !(h->attributes & SHMAP_SEC_RESERVE) ||
+        if (h->bitmap_off != SHMAP_ROUND_UP(name_end, 8) ||
+            h->bitmap_len != (pages + 31) / 32 * 4 || !(h->attributes & SHMAP_SEC_RESERVE) ||
             !range_ok(h->bitmap_off, h->bitmap_len, SHMAP_NAME_OFF, hdr_end))
             return SHMAP_EBADOBJ;
     }
@@ -70,7 +70,8 @@ int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_size)
     if (h->type < SHMAP_TYPE_MAPPING || h->type > SHMAP_TYPE_NAMED_MAX || !pad_is_zero(h))
         return SHMAP_EBADOBJ;
     /* the name always follows the state area, where this build puts it */
-    if (h->name_off != SHMAP_NAME_OFF || !range_ok(h->name_off, h->name_len, SHMAP_NAME_OFF, st_size))
+    if (h->name_off != SHMAP_NAME_OFF ||
+        !range_ok(h->name_off, h->name_len, SHMAP_NAME_OFF, st_size))
         return SHMAP_EBADOBJ;
     if (h->sd_len && !range_ok(h->sd_off, h->sd_len, SHMAP_NAME_OFF, st_size))
         return SHMAP_EBADOBJ;

@@ -25,7 +25,7 @@
 
 #define MARK_BASE ((off_t)1 << 61)
 #define SEC_KNOWN                                                                                  \
-    (SHMAP_SEC_PARTITION_OWNER_HANDLE | SHMAP_SEC_64K_PAGES | SHMAP_SEC_FILE | SHMAP_SEC_IMAGE |  \
+    (SHMAP_SEC_PARTITION_OWNER_HANDLE | SHMAP_SEC_64K_PAGES | SHMAP_SEC_FILE | SHMAP_SEC_IMAGE |   \
      SHMAP_SEC_PROTECTED_IMAGE | SHMAP_SEC_RESERVE | SHMAP_SEC_COMMIT | SHMAP_SEC_NOCACHE |        \
      SHMAP_SEC_WRITECOMBINE | SHMAP_SEC_LARGE_PAGES)
 #define SEC_CACHE (SHMAP_SEC_NOCACHE | SHMAP_SEC_WRITECOMBINE)
@@ -60,8 +60,11 @@ static uint32_t access_of_protect(uint32_t p)
 static int check_protect(uint32_t page)
 {
     switch (page) {
-    case SHMAP_PAGE_READONLY: case SHMAP_PAGE_READWRITE: case SHMAP_PAGE_WRITECOPY:
-    case SHMAP_PAGE_EXECUTE_READ: case SHMAP_PAGE_EXECUTE_READWRITE:
+    case SHMAP_PAGE_READONLY:
+    case SHMAP_PAGE_READWRITE:
+    case SHMAP_PAGE_WRITECOPY:
+    case SHMAP_PAGE_EXECUTE_READ:
+    case SHMAP_PAGE_EXECUTE_READWRITE:
     case SHMAP_PAGE_EXECUTE_WRITECOPY:
         return 0;
     default:
@@ -126,15 +129,19 @@ static const struct shmap_obj_ops section_ops = {SHMAP_TYPE_MAPPING, section_des
  * system without OFD locks only loses ERROR_USER_MAPPED_FILE). */
 static void mark_file_mapped(int fd, uint64_t size)
 {
-    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = MARK_BASE,
+    struct flock fl = {.l_type = F_RDLCK,
+                       .l_whence = SEEK_SET,
+                       .l_start = MARK_BASE,
                        .l_len = (off_t)(size ? size : 1)};
     SYS(fcntl_lock)(fd, F_OFD_SETLK, &fl);
 }
 
 bool shmap__file_is_mapped(int fd, uint64_t new_size)
 {
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
-                       .l_start = MARK_BASE + (off_t)new_size, .l_len = 0};
+    struct flock fl = {.l_type = F_WRLCK,
+                       .l_whence = SEEK_SET,
+                       .l_start = MARK_BASE + (off_t)new_size,
+                       .l_len = 0};
     if (SYS(fcntl_lock)(fd, F_OFD_GETLK, &fl) != 0)
         return false;
     return fl.l_type != F_UNLCK;
@@ -222,9 +229,9 @@ struct create_args {
     uint32_t page, attrs;
     uint64_t size;
     bool pagefile;
-    int file_fd;       /* file-backed: our own descriptor of the file */
+    int file_fd; /* file-backed: our own descriptor of the file */
     struct stat file_st;
-    char *path;        /* file-backed: path of the file */
+    char *path; /* file-backed: path of the file */
 };
 
 /* Object file of a pagefile section: header, name, [bitmap], data. */
@@ -310,7 +317,8 @@ static int prepare_file(shmap_handle_t file, struct create_args *a)
         r = -EACCES;
     char proc[64], path[PATH_MAX];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fo->fd);
-    if (!r && (a->file_fd = SYS(openat)(AT_FDCWD, proc, (w ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0)) < 0)
+    if (!r &&
+        (a->file_fd = SYS(openat)(AT_FDCWD, proc, (w ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0)) < 0)
         r = -errno;
     shmap__obj_put(fo);
     if (!r && SYS(fstat)(a->file_fd, &a->file_st))
@@ -358,8 +366,7 @@ static int check_create_args(shmap_handle_t file, struct create_args *a)
 }
 
 /* Make the handle for a record that carries one handle count for it. */
-static int finish_handle(struct shmap_obj *o, uint32_t access, unsigned flags,
-                         shmap_handle_t *out)
+static int finish_handle(struct shmap_obj *o, uint32_t access, unsigned flags, shmap_handle_t *out)
 {
     int r = shmap__handle_alloc(o, access, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
     if (r)
@@ -416,8 +423,8 @@ static int cached_or_created(struct create_args *a, const struct shmap_name *n,
 SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uint32_t protect,
                                       uint64_t size, unsigned flags, shmap_handle_t *out)
 {
-    struct create_args a = {.page = protect & 0xFFu, .attrs = protect & ~0xFFu, .size = size,
-                            .file_fd = -1};
+    struct create_args a = {
+        .page = protect & 0xFFu, .attrs = protect & ~0xFFu, .size = size, .file_fd = -1};
     a.pagefile = file == SHMAP_NULL_HANDLE || file == SHMAP_CURRENT_PROCESS;
     struct shmap_name n;
     int pr = shmap__name_parse(name, flags, &n);

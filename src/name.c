@@ -27,11 +27,20 @@ long shmap__utf8_units16(const char *s, size_t len)
     while (p < end) {
         unsigned c = *p, n;
         uint32_t cp;
-        if (c < 0x80) { n = 0; cp = c; }
-        else if (c >= 0xC2 && c < 0xE0) { n = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c < 0xF0) { n = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c < 0xF5) { n = 3; cp = c & 0x07; }
-        else return -1;
+        if (c < 0x80) {
+            n = 0;
+            cp = c;
+        } else if (c >= 0xC2 && c < 0xE0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c < 0xF0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c < 0xF5) {
+            n = 3;
+            cp = c & 0x07;
+        } else
+            return -1;
         if ((size_t)(end - p) <= n)
             return -1;
         for (unsigned i = 1; i <= n; i++) {

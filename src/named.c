@@ -98,7 +98,10 @@ int shmap__named_create(shmap_type_t type, const struct shmap_name *n, const voi
     }
     struct shmap_objhdr h;
     fill_header(&h, type);
-    struct shmap_ns_spec spec = {.type = type, .hdr = &h, .state = state, .state_len = state_len,
+    struct shmap_ns_spec spec = {.type = type,
+                                 .hdr = &h,
+                                 .state = state,
+                                 .state_len = state_len,
                                  .file_size = SHMAP_PAGE_SIZE};
     struct shmap_ns_file f;
     int r = shmap__ns_create(n, &spec, &f);

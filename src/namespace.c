@@ -211,8 +211,9 @@ static int read_header(int fd, const struct stat *st, const struct shmap_name *n
         memcpy(h, buf, sizeof *h);
         v = shmap__hdr_validate(h, (uint64_t)st->st_size);
     }
-    if (v == 0 && n && (h->name_len != n->len || r != (ssize_t)want ||
-                        memcmp(buf + SHMAP_NAME_OFF, n->base, n->len) != 0))
+    if (v == 0 && n &&
+        (h->name_len != n->len || r != (ssize_t)want ||
+         memcmp(buf + SHMAP_NAME_OFF, n->base, n->len) != 0))
         v = SHMAP_EBADOBJ;
     if (buf != stackbuf)
         free(buf);
@@ -243,7 +244,12 @@ static int open_fd(int dirfd, const char *fname)
     if (fd >= 0)
         return fd;
     switch (errno) {
-    case ELOOP: case EISDIR: case ENXIO: case ENODEV: case EOPNOTSUPP: case ETXTBSY:
+    case ELOOP:
+    case EISDIR:
+    case ENXIO:
+    case ENODEV:
+    case EOPNOTSUPP:
+    case ETXTBSY:
         return SHMAP_EBADOBJ;
     default:
         return -errno;

@@ -96,10 +96,15 @@ static void report(struct walk *w, const struct shmap_ns_file *f, int global, co
     ssize_t r = SYS(pread)(f->fd, name, h->name_len, h->name_off);
     name[r > 0 ? r : 0] = 0;
     int pids[64];
-    shmap_object_info_t info = {
-        .type = (shmap_type_t)h->type, .global = global, .name = name, .size = h->size,
-        .protect = h->protect, .attributes = h->attributes, .owner_uid = h->owner_uid,
-        .holders = pids, .nholders = locks_holders(&w->locks, &f->st, pids, 64)};
+    shmap_object_info_t info = {.type = (shmap_type_t)h->type,
+                                .global = global,
+                                .name = name,
+                                .size = h->size,
+                                .protect = h->protect,
+                                .attributes = h->attributes,
+                                .owner_uid = h->owner_uid,
+                                .holders = pids,
+                                .nholders = locks_holders(&w->locks, &f->st, pids, 64)};
     (void)fname;
     if (w->fn && w->fn(&info, w->arg))
         w->stop = true;

@@ -110,7 +110,10 @@ bool shmap__obj_tryget(struct shmap_obj *o)
     return true;
 }
 
-void shmap__obj_get(struct shmap_obj *o) { atomic_fetch_add(&o->refs, 1); }
+void shmap__obj_get(struct shmap_obj *o)
+{
+    atomic_fetch_add(&o->refs, 1);
+}
 
 void shmap__obj_put(struct shmap_obj *o)
 {
@@ -127,8 +130,8 @@ void shmap__obj_fini(struct shmap_obj *o)
 
 static bool key_eq(const struct shmap_obj *o, const struct shmap_name *n)
 {
-    return o->hash == n->hash && o->scope == n->scope && o->uid == n->uid &&
-           o->keylen == n->len && memcmp(o->key, n->base, n->len) == 0;
+    return o->hash == n->hash && o->scope == n->scope && o->uid == n->uid && o->keylen == n->len &&
+           memcmp(o->key, n->base, n->len) == 0;
 }
 
 static struct shmap_obj *lookup_locked(const struct shmap_name *n)
@@ -176,8 +179,14 @@ static void cache_grow_locked(void)
  * parent's hold.  The child therefore forgets that its inherited records
  * are named (they no longer keep or release names) and empties its cache,
  * so that it opens names afresh with descriptions of its own. */
-static void fork_prepare(void) { pthread_mutex_lock(&cache_lock); }
-static void fork_parent(void) { pthread_mutex_unlock(&cache_lock); }
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&cache_lock);
+}
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&cache_lock);
+}
 static struct {
     pthread_once_t once;
     uint32_t uid, gid, pid;
@@ -201,10 +210,26 @@ static void self_read(void)
     self.umask_ok = (m & 0600) == 0;
 }
 
-uint32_t shmap__uid(void) { pthread_once(&self.once, self_read); return self.uid; }
-uint32_t shmap__gid(void) { pthread_once(&self.once, self_read); return self.gid; }
-uint32_t shmap__pid(void) { pthread_once(&self.once, self_read); return self.pid; }
-bool shmap__umask_keeps_0600(void) { pthread_once(&self.once, self_read); return self.umask_ok; }
+uint32_t shmap__uid(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.uid;
+}
+uint32_t shmap__gid(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.gid;
+}
+uint32_t shmap__pid(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.pid;
+}
+bool shmap__umask_keeps_0600(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.umask_ok;
+}
 
 static void fork_child(void)
 {
@@ -229,8 +254,8 @@ __attribute__((constructor)) static void register_atfork(void)
 
 struct shmap_obj *shmap__cache_insert(struct shmap_obj *o)
 {
-    struct shmap_name key = {.scope = o->scope, .uid = o->uid, .base = o->key, .len = o->keylen,
-                             .hash = o->hash};
+    struct shmap_name key = {
+        .scope = o->scope, .uid = o->uid, .base = o->key, .len = o->keylen, .hash = o->hash};
     pthread_mutex_lock(&cache_lock);
     struct shmap_obj *r = lookup_locked(&key);
     if (!r) {

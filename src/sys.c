@@ -29,8 +29,14 @@ void shmap__fault_arm(unsigned long nth, int err, int persistent)
     atomic_store(&fault_nth, nth);
 }
 
-unsigned long shmap__fault_calls(void) { return atomic_load(&fault_count); }
-int shmap__fault_fired(void) { return atomic_load(&fault_fired); }
+unsigned long shmap__fault_calls(void)
+{
+    return atomic_load(&fault_count);
+}
+int shmap__fault_fired(void)
+{
+    return atomic_load(&fault_fired);
+}
 
 /* True if this call must fail; errno is then set. */
 static bool fault_hit(void)
@@ -58,17 +64,50 @@ static bool fault_hit(void)
         return r_;                                                                                 \
     }
 
-static int w_openat(int d, const char *p, int f, mode_t m) { FAULT_INT(openat(d, p, f, m)); }
-static int w_close(int fd) { FAULT_INT(close(fd)); }
-static int w_fstat(int fd, struct stat *st) { FAULT_INT(fstat(fd, st)); }
-static int w_fstatat(int d, const char *p, struct stat *st, int f) { FAULT_INT(fstatat(d, p, st, f)); }
-static int w_ftruncate(int fd, off_t n) { FAULT_INT(ftruncate(fd, n)); }
-static int w_fallocate(int fd, int m, off_t o, off_t n) { FAULT_INT(fallocate(fd, m, o, n)); }
-static ssize_t w_pread(int fd, void *b, size_t n, off_t o) { FAULT_INT(pread(fd, b, n, o)); }
-static ssize_t w_pwrite(int fd, const void *b, size_t n, off_t o) { FAULT_INT(pwrite(fd, b, n, o)); }
-static ssize_t w_read(int fd, void *b, size_t n) { FAULT_INT(read(fd, b, n)); }
-static ssize_t w_write(int fd, const void *b, size_t n) { FAULT_INT(write(fd, b, n)); }
-static off_t w_lseek(int fd, off_t o, int wh) { FAULT_INT(lseek(fd, o, wh)); }
+static int w_openat(int d, const char *p, int f, mode_t m)
+{
+    FAULT_INT(openat(d, p, f, m));
+}
+static int w_close(int fd)
+{
+    FAULT_INT(close(fd));
+}
+static int w_fstat(int fd, struct stat *st)
+{
+    FAULT_INT(fstat(fd, st));
+}
+static int w_fstatat(int d, const char *p, struct stat *st, int f)
+{
+    FAULT_INT(fstatat(d, p, st, f));
+}
+static int w_ftruncate(int fd, off_t n)
+{
+    FAULT_INT(ftruncate(fd, n));
+}
+static int w_fallocate(int fd, int m, off_t o, off_t n)
+{
+    FAULT_INT(fallocate(fd, m, o, n));
+}
+static ssize_t w_pread(int fd, void *b, size_t n, off_t o)
+{
+    FAULT_INT(pread(fd, b, n, o));
+}
+static ssize_t w_pwrite(int fd, const void *b, size_t n, off_t o)
+{
+    FAULT_INT(pwrite(fd, b, n, o));
+}
+static ssize_t w_read(int fd, void *b, size_t n)
+{
+    FAULT_INT(read(fd, b, n));
+}
+static ssize_t w_write(int fd, const void *b, size_t n)
+{
+    FAULT_INT(write(fd, b, n));
+}
+static off_t w_lseek(int fd, off_t o, int wh)
+{
+    FAULT_INT(lseek(fd, o, wh));
+}
 static void *w_mmap(void *a, size_t n, int p, int f, int fd, off_t o)
 {
     for (int try_ = 0;; try_++) {
@@ -80,23 +119,62 @@ static void *w_mmap(void *a, size_t n, int p, int f, int fd, off_t o)
 }
 /* Not a fault point: unmapping a range we mapped cannot fail, and a mapping
  * left behind would keep its file description (and flock) alive. */
-static int w_munmap(void *a, size_t n) { return munmap(a, n); }
-static int w_mprotect(void *a, size_t n, int p) { FAULT_INT(mprotect(a, n, p)); }
-static int w_msync(void *a, size_t n, int f) { FAULT_INT(msync(a, n, f)); }
-static int w_madvise(void *a, size_t n, int adv) { FAULT_INT(madvise(a, n, adv)); }
-static int w_flock(int fd, int op) { FAULT_INT(flock(fd, op)); }
-static int w_fcntl_lock(int fd, int cmd, struct flock *fl) { FAULT_INT(fcntl(fd, cmd, fl)); }
+static int w_munmap(void *a, size_t n)
+{
+    return munmap(a, n);
+}
+static int w_mprotect(void *a, size_t n, int p)
+{
+    FAULT_INT(mprotect(a, n, p));
+}
+static int w_msync(void *a, size_t n, int f)
+{
+    FAULT_INT(msync(a, n, f));
+}
+static int w_madvise(void *a, size_t n, int adv)
+{
+    FAULT_INT(madvise(a, n, adv));
+}
+static int w_flock(int fd, int op)
+{
+    FAULT_INT(flock(fd, op));
+}
+static int w_fcntl_lock(int fd, int cmd, struct flock *fl)
+{
+    FAULT_INT(fcntl(fd, cmd, fl));
+}
 static int w_linkat(int od, const char *op, int nd, const char *np, int f)
 {
     FAULT_INT(linkat(od, op, nd, np, f));
 }
-static int w_unlinkat(int d, const char *p, int f) { FAULT_INT(unlinkat(d, p, f)); }
-static int w_mkdirat(int d, const char *p, mode_t m) { FAULT_INT(mkdirat(d, p, m)); }
-static int w_fchmod(int fd, mode_t m) { FAULT_INT(fchmod(fd, m)); }
-static int w_fsync(int fd) { FAULT_INT(fsync(fd)); }
-static int w_fdatasync(int fd) { FAULT_INT(fdatasync(fd)); }
-static int w_dup3(int o, int n, int f) { FAULT_INT(dup3(o, n, f)); }
-static int w_fcntl_int(int fd, int cmd, int arg) { FAULT_INT(fcntl(fd, cmd, arg)); }
+static int w_unlinkat(int d, const char *p, int f)
+{
+    FAULT_INT(unlinkat(d, p, f));
+}
+static int w_mkdirat(int d, const char *p, mode_t m)
+{
+    FAULT_INT(mkdirat(d, p, m));
+}
+static int w_fchmod(int fd, mode_t m)
+{
+    FAULT_INT(fchmod(fd, m));
+}
+static int w_fsync(int fd)
+{
+    FAULT_INT(fsync(fd));
+}
+static int w_fdatasync(int fd)
+{
+    FAULT_INT(fdatasync(fd));
+}
+static int w_dup3(int o, int n, int f)
+{
+    FAULT_INT(dup3(o, n, f));
+}
+static int w_fcntl_int(int fd, int cmd, int arg)
+{
+    FAULT_INT(fcntl(fd, cmd, arg));
+}
 
 struct shmap_sys shmap__sys = {
     .openat = w_openat,

@@ -41,14 +41,22 @@ uint32_t shmap__view_protect_of(uint32_t access)
 int shmap__prot_of(uint32_t p)
 {
     switch (p & 0xFFu) {
-    case SHMAP_PAGE_READONLY: return PROT_READ;
-    case SHMAP_PAGE_READWRITE: return PROT_READ | PROT_WRITE;
-    case SHMAP_PAGE_WRITECOPY: return PROT_READ; /* shared views: see vm.c */
-    case SHMAP_PAGE_EXECUTE: return PROT_EXEC;
-    case SHMAP_PAGE_EXECUTE_READ: return PROT_READ | PROT_EXEC;
-    case SHMAP_PAGE_EXECUTE_READWRITE: return PROT_READ | PROT_WRITE | PROT_EXEC;
-    case SHMAP_PAGE_EXECUTE_WRITECOPY: return PROT_READ | PROT_EXEC;
-    default: return PROT_NONE;
+    case SHMAP_PAGE_READONLY:
+        return PROT_READ;
+    case SHMAP_PAGE_READWRITE:
+        return PROT_READ | PROT_WRITE;
+    case SHMAP_PAGE_WRITECOPY:
+        return PROT_READ; /* shared views: see vm.c */
+    case SHMAP_PAGE_EXECUTE:
+        return PROT_EXEC;
+    case SHMAP_PAGE_EXECUTE_READ:
+        return PROT_READ | PROT_EXEC;
+    case SHMAP_PAGE_EXECUTE_READWRITE:
+        return PROT_READ | PROT_WRITE | PROT_EXEC;
+    case SHMAP_PAGE_EXECUTE_WRITECOPY:
+        return PROT_READ | PROT_EXEC;
+    default:
+        return PROT_NONE;
     }
 }
 
@@ -112,8 +120,14 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct region **regs; /* sorted by base; protected by reg_lock */
 static size_t nregs, capregs;
 
-void shmap__regions_lock(void) { pthread_mutex_lock(&reg_lock); }
-void shmap__regions_unlock(void) { pthread_mutex_unlock(&reg_lock); }
+void shmap__regions_lock(void)
+{
+    pthread_mutex_lock(&reg_lock);
+}
+void shmap__regions_unlock(void)
+{
+    pthread_mutex_unlock(&reg_lock);
+}
 
 /* Index of the first region with base > addr. */
 static size_t upper(uintptr_t addr)
@@ -204,8 +218,9 @@ int shmap__region_set_protect(struct region *r, size_t first, size_t n, uint32_t
 int shmap__reserve_aligned(void *base, size_t len, void **out)
 {
     if (base) {
-        void *p = SYS(mmap)(base, len, PROT_NONE,
-                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+        void *p =
+            SYS(mmap)(base, len, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
         if (p == MAP_FAILED)
             return errno == EEXIST ? SHMAP_EADDR : -errno;
         if (p != base) { /* a kernel without MAP_FIXED_NOREPLACE */

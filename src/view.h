@@ -12,18 +12,18 @@ enum region_kind { REGION_VIEW = 1, REGION_PRIVATE = 2 };
 
 struct region {
     uintptr_t base;
-    size_t len;               /* page multiple */
+    size_t len; /* page multiple */
     enum region_kind kind;
-    uint32_t alloc_protect;   /* PAGE_* the region was mapped with */
-    uint8_t *prot;            /* per-page PAGE_* low byte, or NULL: all alloc_protect */
-    uint16_t *prot_mod;       /* per-page PAGE_GUARD/NOCACHE bits, or NULL */
+    uint32_t alloc_protect; /* PAGE_* the region was mapped with */
+    uint8_t *prot;          /* per-page PAGE_* low byte, or NULL: all alloc_protect */
+    uint16_t *prot_mod;     /* per-page PAGE_GUARD/NOCACHE bits, or NULL */
     /* views */
-    struct shmap_section *s;  /* holds a reference */
-    uint64_t offset;          /* in the section */
-    bool copy;                /* FILE_MAP_COPY: private */
-    int fault_slot;           /* SEC_RESERVE: index in the fault table, or -1 */
+    struct shmap_section *s; /* holds a reference */
+    uint64_t offset;         /* in the section */
+    bool copy;               /* FILE_MAP_COPY: private */
+    int fault_slot;          /* SEC_RESERVE: index in the fault table, or -1 */
     /* private allocations */
-    uint8_t *committed;       /* per-page 0/1 */
+    uint8_t *committed; /* per-page 0/1 */
 };
 
 /* The registry: non-overlapping regions, looked up by any interior address.

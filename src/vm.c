@@ -123,8 +123,11 @@ static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t pro
     int e = shmap__section_commit(s, r->offset + first * PAGE, n * PAGE);
     if (e)
         return e;
-    int p = shmap__prot_of(prot) | ((r->copy && (prot & 0xFFu) != SHMAP_PAGE_READONLY &&
-                                     (prot & 0xFFu) != SHMAP_PAGE_NOACCESS) ? PROT_WRITE : 0);
+    int p =
+        shmap__prot_of(prot) |
+        ((r->copy && (prot & 0xFFu) != SHMAP_PAGE_READONLY && (prot & 0xFFu) != SHMAP_PAGE_NOACCESS)
+             ? PROT_WRITE
+             : 0);
     if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
         return -errno;
     return shmap__region_set_protect(r, first, n, prot);
@@ -138,9 +141,11 @@ static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t pr
             return SHMAP_EADDR;
     if (!shmap__protect_allowed(r->alloc_protect, prot))
         return -EINVAL;
-    int p = shmap__prot_of(prot) | ((r->copy && shmap__prot_of(prot) & PROT_READ &&
-                                     !(prot & SHMAP_PAGE_GUARD) &&
-                                     (prot & 0xFFu) != SHMAP_PAGE_READONLY) ? PROT_WRITE : 0);
+    int p = shmap__prot_of(prot) |
+            ((r->copy && shmap__prot_of(prot) & PROT_READ && !(prot & SHMAP_PAGE_GUARD) &&
+              (prot & 0xFFu) != SHMAP_PAGE_READONLY)
+                 ? PROT_WRITE
+                 : 0);
     if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
         return -errno;
     if (old)
@@ -297,7 +302,8 @@ SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type)
     } else if (!range_of(addr, size ? size : r->len - ((uintptr_t)addr - r->base), &start, &n))
         e = SHMAP_EADDR;
     else {
-        SYS(mmap)((void *)start, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+        SYS(mmap)
+        ((void *)start, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
         memset(r->committed + (start - r->base) / PAGE, 0, n);
     }
     shmap__regions_unlock();

@@ -15,9 +15,16 @@
 
 #define MAX_TESTS 512
 
-static struct { const char *name; test_fn fn; int timeout; } tests[MAX_TESTS];
+static struct {
+    const char *name;
+    test_fn fn;
+    int timeout;
+} tests[MAX_TESTS];
 static int ntests;
-static struct { const char *name; helper_fn fn; } helpers[MAX_TESTS];
+static struct {
+    const char *name;
+    helper_fn fn;
+} helpers[MAX_TESTS];
 static int nhelpers;
 static char self_path[PATH_MAX];
 static char root_path[PATH_MAX];
@@ -46,8 +53,14 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
     _exit(1);
 }
 
-const char *test_root(void) { return getenv("SHMAP_ROOT") ? getenv("SHMAP_ROOT") : root_path; }
-const char *test_self(void) { return self_path; }
+const char *test_root(void)
+{
+    return getenv("SHMAP_ROOT") ? getenv("SHMAP_ROOT") : root_path;
+}
+const char *test_self(void)
+{
+    return self_path;
+}
 
 const char *test_build_path(const char *rel, char *buf, size_t n)
 {
@@ -58,9 +71,11 @@ const char *test_build_path(const char *rel, char *buf, size_t n)
         char tmp[PATH_MAX];
         snprintf(tmp, sizeof tmp, "%s", self_path);
         char *s = strrchr(tmp, '/');
-        if (s) *s = 0;
+        if (s)
+            *s = 0;
         s = strrchr(tmp, '/');
-        if (s) *s = 0;
+        if (s)
+            *s = 0;
         snprintf(buf, n, "%s/%s", tmp, rel);
     }
     return buf;
@@ -183,7 +198,10 @@ static int count_tree(const char *path, int print)
     return n;
 }
 
-int count_ns_entries(void) { return count_tree(test_root(), 0); }
+int count_ns_entries(void)
+{
+    return count_tree(test_root(), 0);
+}
 
 static void rm_tree(const char *path)
 {

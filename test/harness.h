@@ -118,7 +118,9 @@ int count_fds(void);
 int count_ns_entries(void);
 
 /* Simple pipe-based rendezvous between a test and its helpers. */
-typedef struct { int rd, wr; } chan_t;
+typedef struct {
+    int rd, wr;
+} chan_t;
 chan_t chan_new(void);
 void chan_send(chan_t c, const char *msg);
 /* Reads one line (without '\n') into buf; fails the test after timeout_s. */

@@ -9,7 +9,10 @@
 
 static char shmap_bin[4200];
 
-static const char *bin(void) { return test_build_path("tools/shmap", shmap_bin, sizeof shmap_bin); }
+static const char *bin(void)
+{
+    return test_build_path("tools/shmap", shmap_bin, sizeof shmap_bin);
+}
 
 /* Run shmap with args and stdin text; capture stdout+stderr; returns status. */
 static int run(const char *input, char *out, size_t n, const char *a1, const char *a2,
@@ -107,9 +110,11 @@ TEST_T(cli_bench_json_lines, 120)
     ASSERT_EQ(run(NULL, out, sizeof out, "bench", "create_cycle", "--json", NULL), 0);
     char name[64];
     double s, b, ratio;
-    ASSERT_EQ(sscanf(out, "{\"bench\": \"%63[^\"]\", \"shmap_ns\": %lf, \"baseline_ns\": %lf, "
-                          "\"ratio\": %lf}",
-                     name, &s, &b, &ratio), 4);
+    ASSERT_EQ(sscanf(out,
+                     "{\"bench\": \"%63[^\"]\", \"shmap_ns\": %lf, \"baseline_ns\": %lf, "
+                     "\"ratio\": %lf}",
+                     name, &s, &b, &ratio),
+              4);
     ASSERT_STR_EQ(name, "create_cycle");
     ASSERT_TRUE(s > 0 && b > 0);
     ASSERT_TRUE(ratio > 0.99 * s / b && ratio < 1.01 * s / b);

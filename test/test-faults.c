@@ -80,10 +80,9 @@ static void loop_create(op_fn op, bool pagefile, bool then_maps)
                 int r = op("victim", &h);
                 int fired = shmap__fault_fired();
                 shmap__fault_arm(0, 0, 0);
-                if (!acceptable(r, errs[e], pagefile, persistent) &&
-                    !(then_maps && r == -errs[e]))
-                    harness_fail(__FILE__, __LINE__, "err %d n %lu persistent %d: r = %d",
-                                 errs[e], n, persistent, r);
+                if (!acceptable(r, errs[e], pagefile, persistent) && !(then_maps && r == -errs[e]))
+                    harness_fail(__FILE__, __LINE__, "err %d n %lu persistent %d: r = %d", errs[e],
+                                 n, persistent, r);
                 if (r >= 0) {
                     int seen = 0;
                     ASSERT_EQ(shmap_ns_list(listed_count, &seen), 0);

@@ -176,7 +176,8 @@ TEST(file_views_are_coherent_with_read_write_and_outlive_the_file_handle)
     shmap_handle_t f = file_with("c", RD | WR, 0x3452), m;
     ASSERT_EQ(fmap(f, SHMAP_PAGE_READWRITE, 0, &m), 0);
     char *v;
-    ASSERT_EQ(shmap_view_map(m, SHMAP_FILE_MAP_WRITE, 0, 0x3453, NULL, (void **)&v), SHMAP_EVIEWSIZE);
+    ASSERT_EQ(shmap_view_map(m, SHMAP_FILE_MAP_WRITE, 0, 0x3453, NULL, (void **)&v),
+              SHMAP_EVIEWSIZE);
     ASSERT_EQ(shmap_view_map(m, SHMAP_FILE_MAP_WRITE, 0, 0x3452, NULL, (void **)&v), 0);
     ASSERT_EQ(shmap_file_write(f, "via write", 9, NULL), 0);
     ASSERT_MEM_EQ(v, "via write", 9);
@@ -264,7 +265,8 @@ TEST(sparse_5gib_file_mapping)
     ASSERT_EQ(shmap_mapping_query(m, &i), 0);
     ASSERT_EQ_U(i.size, size);
     char *v;
-    ASSERT_EQ(shmap_view_map(m, SHMAP_FILE_MAP_WRITE, (uint64_t)4 << 30, 65536, NULL, (void **)&v), 0);
+    ASSERT_EQ(shmap_view_map(m, SHMAP_FILE_MAP_WRITE, (uint64_t)4 << 30, 65536, NULL, (void **)&v),
+              0);
     v[0] = 5;
     ASSERT_EQ(shmap_view_unmap(v), 0);
     ASSERT_EQ(shmap_close(m), 0);

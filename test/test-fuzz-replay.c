@@ -46,8 +46,9 @@ TEST(fuzz_replay_corpus)
 
 TEST(fuzz_replay_random_names)
 {
-    static const char *pieces[] = {"Local", "Global", "Session", "\\", "/", ".", "..", "%", "#",
-                                   "1", "0", "a", "\xc3\xa9", "\xff", "\xed\xa0\x80", " "};
+    static const char *pieces[] = {
+        "Local", "Global", "Session", "\\", "/",        ".",    "..",           "%",
+        "#",     "1",      "0",       "a",  "\xc3\xa9", "\xff", "\xed\xa0\x80", " "};
     for (int i = 0; i < 200000; i++) {
         char buf[512];
         size_t len = 0;

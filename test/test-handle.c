@@ -91,8 +91,9 @@ TEST(handle_pseudo_flags)
 TEST(handle_protected_from_close_stays_valid)
 {
     shmap_handle_t h = mk();
-    ASSERT_EQ(shmap_handle_set_flags(h, SHMAP_HANDLE_PROTECT_FROM_CLOSE,
-                                     SHMAP_HANDLE_PROTECT_FROM_CLOSE), 0);
+    ASSERT_EQ(
+        shmap_handle_set_flags(h, SHMAP_HANDLE_PROTECT_FROM_CLOSE, SHMAP_HANDLE_PROTECT_FROM_CLOSE),
+        0);
     ASSERT_EQ(shmap_close(h), -EBADF);
     shmap_type_t t;
     ASSERT_EQ(shmap_handle_query(h, &t, NULL), 0);
@@ -114,8 +115,9 @@ TEST(handle_many_handles_to_one_named_object_share_one_fd)
     int fds = count_fds();
     shmap_handle_t h[200];
     for (int i = 0; i < 200; i++)
-        ASSERT_GE(shmap_mapping_create(SHMAP_NULL_HANDLE, "shared", SHMAP_PAGE_READWRITE, 4096, 0,
-                                       &h[i]), 0);
+        ASSERT_GE(
+            shmap_mapping_create(SHMAP_NULL_HANDLE, "shared", SHMAP_PAGE_READWRITE, 4096, 0, &h[i]),
+            0);
     ASSERT_EQ(count_fds(), fds + 1);
     for (int i = 0; i < 200; i++)
         ASSERT_EQ(shmap_close(h[i]), 0);

@@ -125,16 +125,17 @@ TEST(hostile_corrupt_headers_are_file_invalid)
     struct shmap_objhdr bad[10];
     for (int i = 0; i < 10; i++)
         template(&bad[i], buf, sizeof buf);
-    bad[0].magic = 0x534d4150;             /* byte-swapped */
+    bad[0].magic = 0x534d4150;                 /* byte-swapped */
     bad[1].format = SHMAP_FORMAT + (1u << 24); /* another version */
     bad[2].type = 42;
     bad[3].pad[7] = 1;
-    bad[4].size = 1u << 30;                /* larger than the file */
-    bad[5].size = UINT64_MAX - 4095;       /* overflows */
-    bad[6].data_offset = 4096;             /* not 64 KiB aligned */
-    bad[7].name_off = 60000;               /* name outside the file */
-    bad[8].bitmap_len = 1; bad[8].bitmap_off = 1024; /* bitmap too small */
-    bad[9].name_len = 5;                   /* name of another length */
+    bad[4].size = 1u << 30;          /* larger than the file */
+    bad[5].size = UINT64_MAX - 4095; /* overflows */
+    bad[6].data_offset = 4096;       /* not 64 KiB aligned */
+    bad[7].name_off = 60000;         /* name outside the file */
+    bad[8].bitmap_len = 1;
+    bad[8].bitmap_off = 1024; /* bitmap too small */
+    bad[9].name_len = 5;      /* name of another length */
     for (int i = 0; i < 10; i++) {
         char name[2] = {(char)('A' + i), 0};
         put_header(name, &bad[i], 65536 + 4096);
@@ -187,8 +188,8 @@ TEST(hostile_file_of_another_user_is_access_denied)
 
 TEST(hostile_names_stay_inside_the_namespace)
 {
-    const char *names[] = {"/", "..", ".", "a/../../etc", "../../../../tmp/x", "%2f", "#x",
-                           "\x01\x02", " ", "..%2f.."};
+    const char *names[] = {"/",   "..", ".",        "a/../../etc", "../../../../tmp/x",
+                           "%2f", "#x", "\x01\x02", " ",           "..%2f.."};
     struct stat before;
     ASSERT_EQ(stat("/dev/shm", &before), 0);
     for (size_t i = 0; i < SHMAP_ARRAY_LEN(names); i++) {

@@ -33,8 +33,9 @@ TEST(interop_32_and_64_bit_processes_share_sections)
         test_build_path("test/prog-interop32", prog, sizeof prog);
     shmap_handle_t h;
     unsigned char *v;
-    ASSERT_EQ(shmap_mapping_create(SHMAP_NULL_HANDLE, "Local\\interop", SHMAP_PAGE_READWRITE,
-                                   65536, 0, &h), 0);
+    ASSERT_EQ(shmap_mapping_create(SHMAP_NULL_HANDLE, "Local\\interop", SHMAP_PAGE_READWRITE, 65536,
+                                   0, &h),
+              0);
     ASSERT_EQ(shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v), 0);
     put(v, 64, 32768);
     proc_t other = spawn_piped((char *[]){prog, "interop", "made-by-other", NULL}, -1);
@@ -47,7 +48,8 @@ TEST(interop_32_and_64_bit_processes_share_sections)
     ASSERT_TRUE(check(v + 32768, 32, 32768)); /* written by the other side */
     shmap_handle_t h2;
     unsigned char *v2;
-    ASSERT_EQ(shmap_mapping_open("made-by-other", SHMAP_FILE_MAP_READ | SHMAP_SECTION_QUERY, 0, &h2), 0);
+    ASSERT_EQ(
+        shmap_mapping_open("made-by-other", SHMAP_FILE_MAP_READ | SHMAP_SECTION_QUERY, 0, &h2), 0);
     shmap_mapping_info_t info;
     ASSERT_EQ(shmap_mapping_query(h2, &info), 0);
     ASSERT_EQ_U(info.size, 1 << 20);

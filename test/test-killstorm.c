@@ -29,11 +29,14 @@ struct content {
     _Atomic uint32_t complete; /* 1 once the creator wrote everything */
     uint32_t seed;
     uint64_t sum;
-    _Atomic uint32_t visits;   /* bumped by every worker that opens it */
+    _Atomic uint32_t visits; /* bumped by every worker that opens it */
     uint8_t data[SIZE - 24];
 };
 
-static void name_of(int i, char *buf) { snprintf(buf, 32, "storm-%d", i); }
+static void name_of(int i, char *buf)
+{
+    snprintf(buf, 32, "storm-%d", i);
+}
 
 static uint64_t fill(struct content *c, uint32_t seed)
 {

@@ -52,7 +52,10 @@ static void holder_kill(holder_t *h)
     close(h->out);
 }
 
-static void holder_exit(holder_t *h) { proc_end(h, 0, 10); }
+static void holder_exit(holder_t *h)
+{
+    proc_end(h, 0, 10);
+}
 
 static int try_open(const char *name)
 {
@@ -200,8 +203,8 @@ TEST(lifetime_create_race_publishes_one_object)
         char fdbuf[16];
         snprintf(fdbuf, sizeof fdbuf, "%d", start[0]);
         for (int i = 0; i < N; i++)
-            h[i] = spawn_piped((char *[]){(char *)test_self(), "--helper", "race", "r", fdbuf, NULL},
-                               start[0]);
+            h[i] = spawn_piped(
+                (char *[]){(char *)test_self(), "--helper", "race", "r", fdbuf, NULL}, start[0]);
         close(start[0]);
         close(start[1]); /* go */
         int created = 0, existed = 0;

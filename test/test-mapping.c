@@ -64,9 +64,9 @@ TEST(mapping_protection_rules)
     create_fails(NULL, RW | SHMAP_PAGE_GUARD, 4096, -EINVAL);
     create_fails(NULL, RW | SHMAP_PAGE_NOCACHE, 4096, -EINVAL);
     create_fails(NULL, RW | SHMAP_PAGE_WRITECOMBINE, 4096, -EINVAL);
-    uint32_t ok[] = {SHMAP_PAGE_READONLY, SHMAP_PAGE_READWRITE, SHMAP_PAGE_WRITECOPY,
-                     SHMAP_PAGE_EXECUTE_READ, SHMAP_PAGE_EXECUTE_READWRITE,
-                     SHMAP_PAGE_EXECUTE_WRITECOPY};
+    uint32_t ok[] = {SHMAP_PAGE_READONLY,          SHMAP_PAGE_READWRITE,
+                     SHMAP_PAGE_WRITECOPY,         SHMAP_PAGE_EXECUTE_READ,
+                     SHMAP_PAGE_EXECUTE_READWRITE, SHMAP_PAGE_EXECUTE_WRITECOPY};
     for (size_t i = 0; i < SHMAP_ARRAY_LEN(ok); i++) {
         shmap_handle_t h = create_ok(NULL, ok[i], 4096, 0);
         ASSERT_EQ(query(h).protect, ok[i]);
@@ -76,7 +76,11 @@ TEST(mapping_protection_rules)
 
 TEST(mapping_sec_attribute_table)
 {
-    struct { uint32_t attrs; int expect; uint32_t reported; } t[] = {
+    struct {
+        uint32_t attrs;
+        int expect;
+        uint32_t reported;
+    } t[] = {
         {0, 0, SHMAP_SEC_COMMIT},
         {SHMAP_SEC_COMMIT, 0, SHMAP_SEC_COMMIT},
         {SHMAP_SEC_RESERVE, 0, SHMAP_SEC_RESERVE},
@@ -134,7 +138,8 @@ TEST(mapping_handle_access_follows_protection)
     uint32_t acc;
     ASSERT_EQ(shmap_handle_query(a, &t, &acc), 0);
     ASSERT_EQ(t, SHMAP_TYPE_MAPPING);
-    ASSERT_EQ_U(acc, 0xF0000u | SHMAP_SECTION_QUERY | SHMAP_SECTION_MAP_READ | SHMAP_SECTION_MAP_WRITE);
+    ASSERT_EQ_U(acc,
+                0xF0000u | SHMAP_SECTION_QUERY | SHMAP_SECTION_MAP_READ | SHMAP_SECTION_MAP_WRITE);
     ASSERT_EQ(shmap_handle_query(b, NULL, &acc), 0);
     ASSERT_EQ_U(acc, 0xF0000u | SHMAP_SECTION_QUERY | SHMAP_SECTION_MAP_READ);
     shmap_handle_t c = create_ok(NULL, SHMAP_PAGE_EXECUTE_READWRITE, 4096, 0);

@@ -96,8 +96,10 @@ TEST(name_reference_table_errors)
 
 TEST(name_ordinary_characters_are_accepted)
 {
-    const char *names[] = {"/", ":", "*", "?", "<", ">", "|", "\"", ".", "..", " ", "%", "#",
-                           "a/../../etc/passwd", "caf\xc3\xa9", "\x01\x7f", "%2f", ".hidden"};
+    const char *names[] = {
+        "/",           ":",        "*",   "?",      "<", ">", "|",
+        "\"",          ".",        "..",  " ",      "%", "#", "a/../../etc/passwd",
+        "caf\xc3\xa9", "\x01\x7f", "%2f", ".hidden"};
     for (size_t i = 0; i < SHMAP_ARRAY_LEN(names); i++) {
         struct shmap_name n;
         ASSERT_EQ(parse(names[i], 0, &n), 0);

@@ -77,7 +77,9 @@ TEST(view_size_of_unaligned_section_is_page_rounded)
 TEST(view_access_to_protection)
 {
     shmap_handle_t h = section(NULL, RW, 65536);
-    struct { uint32_t access, prot; } t[] = {
+    struct {
+        uint32_t access, prot;
+    } t[] = {
         {0, SHMAP_PAGE_NOACCESS},
         {SHMAP_FILE_MAP_READ, SHMAP_PAGE_READONLY},
         {SHMAP_FILE_MAP_WRITE, SHMAP_PAGE_READWRITE},
@@ -279,7 +281,7 @@ TEST(reserve_view_starts_reserved_and_commit_is_seen_by_all_views)
     ASSERT_EQ_U(m.state, SHMAP_MEM_COMMIT);
     ASSERT_EQ_U(m.protect, SHMAP_PAGE_READWRITE);
     ASSERT_EQ(m.region_size, 0x11000); /* 0x10000 from a+100 covers 17 pages */
-    b[5] = 42; /* committed through a: usable through b (fault handler) */
+    b[5] = 42;                         /* committed through a: usable through b (fault handler) */
     ASSERT_EQ(a[5], 42);
     ASSERT_EQ(query(b + 0x11000).state, SHMAP_MEM_RESERVE);
     ASSERT_EQ(shmap_view_unmap(a), 0);

@@ -26,18 +26,19 @@ static void expect_null(HANDLE h, DWORD err)
 
 TEST(w32_creation_items_1_to_16)
 {
-    expect_null(cfm(PAGE_READWRITE, 0, NULL), ERROR_INVALID_PARAMETER);                  /* 1 */
+    expect_null(cfm(PAGE_READWRITE, 0, NULL), ERROR_INVALID_PARAMETER); /* 1 */
     HANDLE x = cfm(PAGE_READWRITE, 4096, "X");
     ASSERT_NOT_NULL(x);
-    ASSERT_EQ_U(LE(), 0);                                                                  /* 10 */
-    expect_null(cfm(PAGE_READWRITE, 0, "X"), ERROR_INVALID_PARAMETER);                     /* 2 */
-    expect_null(cfm(PAGE_NOACCESS, 4096, NULL), ERROR_INVALID_PARAMETER);                  /* 3 */
-    expect_null(cfm(PAGE_EXECUTE, 4096, NULL), ERROR_INVALID_PARAMETER);                   /* 4 */
-    expect_null(cfm(PAGE_READWRITE | PAGE_GUARD, 4096, NULL), ERROR_INVALID_PARAMETER);    /* 5 */
-    expect_null(cfm(PAGE_READWRITE | SEC_RESERVE | SEC_COMMIT, 4096, NULL), ERROR_INVALID_PARAMETER);
-    expect_null(cfm(PAGE_READWRITE | SEC_NOCACHE, 4096, NULL), ERROR_INVALID_PARAMETER);   /* 7 */
-    expect_null(cfm(PAGE_READONLY | SEC_IMAGE, 4096, NULL), ERROR_BAD_EXE_FORMAT);         /* 8 */
-    HANDLE y = cfm(PAGE_READWRITE, 4096, "X");                                             /* 11 */
+    ASSERT_EQ_U(LE(), 0);                                                               /* 10 */
+    expect_null(cfm(PAGE_READWRITE, 0, "X"), ERROR_INVALID_PARAMETER);                  /* 2 */
+    expect_null(cfm(PAGE_NOACCESS, 4096, NULL), ERROR_INVALID_PARAMETER);               /* 3 */
+    expect_null(cfm(PAGE_EXECUTE, 4096, NULL), ERROR_INVALID_PARAMETER);                /* 4 */
+    expect_null(cfm(PAGE_READWRITE | PAGE_GUARD, 4096, NULL), ERROR_INVALID_PARAMETER); /* 5 */
+    expect_null(cfm(PAGE_READWRITE | SEC_RESERVE | SEC_COMMIT, 4096, NULL),
+                ERROR_INVALID_PARAMETER);
+    expect_null(cfm(PAGE_READWRITE | SEC_NOCACHE, 4096, NULL), ERROR_INVALID_PARAMETER); /* 7 */
+    expect_null(cfm(PAGE_READONLY | SEC_IMAGE, 4096, NULL), ERROR_BAD_EXE_FORMAT);       /* 8 */
+    HANDLE y = cfm(PAGE_READWRITE, 4096, "X");                                           /* 11 */
     ASSERT_NOT_NULL(y);
     ASSERT_EQ_U(LE(), ERROR_ALREADY_EXISTS);
     ASSERT_PTR_NE(x, y);
@@ -50,7 +51,7 @@ TEST(w32_creation_items_1_to_16)
     ASSERT_EQ(VirtualQuery(v, &mbi, sizeof mbi), sizeof mbi);
     ASSERT_EQ(mbi.RegionSize, 0x10000);
     ASSERT_TRUE(UnmapViewOfFile(v));
-    HANDLE ro = cfm(PAGE_READONLY, 65536, "X");                                             /* 13 */
+    HANDLE ro = cfm(PAGE_READONLY, 65536, "X"); /* 13 */
     ASSERT_EQ_U(LE(), ERROR_ALREADY_EXISTS);
     POISON_LE();
     ASSERT_NULL(MapViewOfFile(ro, FILE_MAP_WRITE, 0, 0, 0));
@@ -58,14 +59,14 @@ TEST(w32_creation_items_1_to_16)
     CloseHandle(ro);
     CloseHandle(b);
     CloseHandle(a);
-    HANDLE p = cfm(PAGE_READWRITE, 4096, "Wine Test Mapping");                             /* 16 */
+    HANDLE p = cfm(PAGE_READWRITE, 4096, "Wine Test Mapping"); /* 16 */
     HANDLE q = cfm(PAGE_READWRITE, 4096, "WINE TEST MAPPING");
     ASSERT_EQ_U(LE(), 0);
     CloseHandle(p);
     CloseHandle(q);
 }
 
-TEST(w32_view_size_of_0x3457_section_is_0x4000)                                            /* 9 */
+TEST(w32_view_size_of_0x3457_section_is_0x4000) /* 9 */
 {
     HANDLE h = cfm(PAGE_READWRITE, 0x3457, NULL);
     void *v = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
@@ -83,7 +84,7 @@ TEST(w32_names_items_26_to_36)
     n260[260] = 0;
     memset(n259, 'a', 259);
     n259[259] = 0;
-    expect_null(cfm(PAGE_READWRITE, 4096, n260), ERROR_FILENAME_EXCED_RANGE);             /* 26 */
+    expect_null(cfm(PAGE_READWRITE, 4096, n260), ERROR_FILENAME_EXCED_RANGE); /* 26 */
     HANDLE h = cfm(PAGE_READWRITE, 4096, n259);
     ASSERT_NOT_NULL(h);
     CloseHandle(h);
@@ -92,19 +93,19 @@ TEST(w32_names_items_26_to_36)
         w1000[i] = L'w';
     w1000[1000] = 0;
     POISON_LE();
-    h = CreateFileMappingW(PF, NULL, PAGE_READWRITE, 0, 4096, w1000);                       /* 27 */
+    h = CreateFileMappingW(PF, NULL, PAGE_READWRITE, 0, 4096, w1000); /* 27 */
     ASSERT_NOT_NULL(h);
     ASSERT_EQ_U(LE(), 0);
     CloseHandle(h);
-    expect_null(cfm(PAGE_READWRITE, 4096, "a\\b"), ERROR_PATH_NOT_FOUND);                 /* 28 */
-    expect_null(cfm(PAGE_READWRITE, 4096, "\\lead"), ERROR_BAD_PATHNAME);                  /* 29 */
-    expect_null(cfm(PAGE_READWRITE, 4096, "Local\\"), ERROR_INVALID_NAME);                 /* 30 */
-    expect_null(cfm(PAGE_READWRITE, 4096, "Local"), ERROR_INVALID_HANDLE);                 /* 31 */
-    HANDLE e1 = cfm(PAGE_READWRITE, 4096, ""), e2 = cfm(PAGE_READWRITE, 4096, "");         /* 32 */
+    expect_null(cfm(PAGE_READWRITE, 4096, "a\\b"), ERROR_PATH_NOT_FOUND);          /* 28 */
+    expect_null(cfm(PAGE_READWRITE, 4096, "\\lead"), ERROR_BAD_PATHNAME);          /* 29 */
+    expect_null(cfm(PAGE_READWRITE, 4096, "Local\\"), ERROR_INVALID_NAME);         /* 30 */
+    expect_null(cfm(PAGE_READWRITE, 4096, "Local"), ERROR_INVALID_HANDLE);         /* 31 */
+    HANDLE e1 = cfm(PAGE_READWRITE, 4096, ""), e2 = cfm(PAGE_READWRITE, 4096, ""); /* 32 */
     ASSERT_EQ_U(LE(), 0);
     CloseHandle(e1);
     CloseHandle(e2);
-    HANDLE l = cfm(PAGE_READWRITE, 4096, "Local\\x");                                      /* 33 */
+    HANDLE l = cfm(PAGE_READWRITE, 4096, "Local\\x"); /* 33 */
     POISON_LE();
     HANDLE o = OpenFileMappingA(FILE_MAP_READ, FALSE, "x");
     ASSERT_NOT_NULL(o);
@@ -114,7 +115,7 @@ TEST(w32_names_items_26_to_36)
     expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, "local\\x"), ERROR_PATH_NOT_FOUND); /* 35 */
     CloseHandle(l);
     if (geteuid() == 0) {
-        HANDLE g = cfm(PAGE_READWRITE, 4096, "Global\\g");                                 /* 34 */
+        HANDLE g = cfm(PAGE_READWRITE, 4096, "Global\\g"); /* 34 */
         POISON_LE();
         expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, "g"), ERROR_FILE_NOT_FOUND);
         CloseHandle(g);
@@ -124,7 +125,8 @@ TEST(w32_names_items_26_to_36)
     HANDLE wh = CreateFileMappingW(PF, NULL, PAGE_READWRITE, 0, 4096, wl);
     ASSERT_NOT_NULL(wh);
     POISON_LE();
-    HANDLE ah = OpenFileMappingA(FILE_MAP_READ, FALSE, "wide-\xc3\xa9"); /* the same name in UTF-8 */
+    HANDLE ah =
+        OpenFileMappingA(FILE_MAP_READ, FALSE, "wide-\xc3\xa9"); /* the same name in UTF-8 */
     ASSERT_NOT_NULL(ah);
     CloseHandle(ah);
     CloseHandle(wh);
@@ -133,18 +135,18 @@ TEST(w32_names_items_26_to_36)
 TEST(w32_open_items_37_to_45)
 {
     POISON_LE();
-    expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, NULL), ERROR_INVALID_PARAMETER);   /* 37 */
+    expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, NULL), ERROR_INVALID_PARAMETER); /* 37 */
     POISON_LE();
-    expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, "none"), ERROR_FILE_NOT_FOUND);    /* 38 */
+    expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, "none"), ERROR_FILE_NOT_FOUND); /* 38 */
     POISON_LE();
     expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, ""), ERROR_INVALID_HANDLE);
     HANDLE c = cfm(PAGE_READWRITE, 65536, "X"), h;
-    h = OpenFileMappingA(FILE_MAP_READ, FALSE, "X");                                        /* 40 */
+    h = OpenFileMappingA(FILE_MAP_READ, FALSE, "X"); /* 40 */
     POISON_LE();
     ASSERT_NULL(MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     CloseHandle(h);
-    h = OpenFileMappingA(FILE_MAP_WRITE, FALSE, "X");                                       /* 41 */
+    h = OpenFileMappingA(FILE_MAP_WRITE, FALSE, "X"); /* 41 */
     POISON_LE();
     ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
@@ -152,7 +154,7 @@ TEST(w32_open_items_37_to_45)
     ASSERT_NOT_NULL(v);
     UnmapViewOfFile(v);
     CloseHandle(h);
-    h = OpenFileMappingA(FILE_MAP_COPY, FALSE, "X");                                        /* 42 */
+    h = OpenFileMappingA(FILE_MAP_COPY, FALSE, "X"); /* 42 */
     v = MapViewOfFile(h, FILE_MAP_COPY, 0, 0, 0);
     ASSERT_NOT_NULL(v);
     UnmapViewOfFile(v);
@@ -160,15 +162,15 @@ TEST(w32_open_items_37_to_45)
     ASSERT_NULL(MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     CloseHandle(h);
-    h = OpenFileMappingA(FILE_MAP_READ | FILE_MAP_EXECUTE, FALSE, "X");                     /* 43 */
+    h = OpenFileMappingA(FILE_MAP_READ | FILE_MAP_EXECUTE, FALSE, "X"); /* 43 */
     ASSERT_NOT_NULL(h);
     POISON_LE();
     ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ | FILE_MAP_EXECUTE, 0, 0, 0));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     CloseHandle(h);
     POISON_LE();
-    expect_null(OpenFileMappingA(0, FALSE, "X"), ERROR_ACCESS_DENIED);                     /* 44 */
-    h = OpenFileMappingA(FILE_MAP_READ, TRUE, "X");                                         /* 45 */
+    expect_null(OpenFileMappingA(0, FALSE, "X"), ERROR_ACCESS_DENIED); /* 44 */
+    h = OpenFileMappingA(FILE_MAP_READ, TRUE, "X");                    /* 45 */
     DWORD fl = 99;
     ASSERT_TRUE(GetHandleInformation(h, &fl));
     ASSERT_EQ_U(fl, HANDLE_FLAG_INHERIT);
@@ -180,67 +182,70 @@ TEST(w32_views_items_47_to_76)
 {
     HANDLE h = cfm(PAGE_READWRITE, 1 << 20, NULL);
     POISON_LE();
-    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 4096, 0));                              /* 47 */
+    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 4096, 0)); /* 47 */
     ASSERT_EQ_U(LE(), ERROR_MAPPED_ALIGNMENT);
-    char *v = MapViewOfFile(h, FILE_MAP_READ, 0, 65536, 0);                                 /* 48 */
+    char *v = MapViewOfFile(h, FILE_MAP_READ, 0, 65536, 0); /* 48 */
     MEMORY_BASIC_INFORMATION m;
     VirtualQuery(v, &m, sizeof m);
     ASSERT_EQ(m.RegionSize, 0xF0000);
     UnmapViewOfFile(v);
     POISON_LE();
-    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 1 << 20, 0));                           /* 49 */
+    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 1 << 20, 0)); /* 49 */
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
     POISON_LE();
-    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 0, (1 << 20) + 1));                     /* 50 */
+    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 0, (1 << 20) + 1)); /* 50 */
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
-    v = MapViewOfFile(h, 0, 0, 0, 0);                                                       /* 52 */
+    v = MapViewOfFile(h, 0, 0, 0, 0); /* 52 */
     ASSERT_NOT_NULL(v);
     VirtualQuery(v, &m, sizeof m);
     ASSERT_EQ_U(m.AllocationProtect, PAGE_NOACCESS);
     UnmapViewOfFile(v);
-    struct { DWORD a, p; } t[] = {{FILE_MAP_READ | FILE_MAP_COPY, PAGE_READONLY},           /* 54 */
-                                  {FILE_MAP_COPY, PAGE_WRITECOPY},
-                                  {FILE_MAP_WRITE | FILE_MAP_COPY, PAGE_READWRITE},
-                                  {FILE_MAP_ALL_ACCESS, PAGE_READWRITE}};                   /* 55 */
+    struct {
+        DWORD a, p;
+    } t[] = {{FILE_MAP_READ | FILE_MAP_COPY, PAGE_READONLY}, /* 54 */
+             {FILE_MAP_COPY, PAGE_WRITECOPY},
+             {FILE_MAP_WRITE | FILE_MAP_COPY, PAGE_READWRITE},
+             {FILE_MAP_ALL_ACCESS, PAGE_READWRITE}}; /* 55 */
     for (int i = 0; i < 4; i++) {
         v = MapViewOfFile(h, t[i].a, 0, 0, 0);
         VirtualQuery(v, &m, sizeof m);
         ASSERT_EQ_U(m.AllocationProtect, t[i].p);
-        ASSERT_EQ_U(m.Type, MEM_MAPPED);                                                    /* 64 */
+        ASSERT_EQ_U(m.Type, MEM_MAPPED); /* 64 */
         ASSERT_EQ_U(m.State, MEM_COMMIT);
         ASSERT_PTR_EQ(m.AllocationBase, v);
         UnmapViewOfFile(v);
     }
-    char *w = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0), *c = MapViewOfFile(h, FILE_MAP_COPY, 0, 0, 0);
-    c[0] = 2;                                                                               /* 56 */
+    char *w = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0),
+         *c = MapViewOfFile(h, FILE_MAP_COPY, 0, 0, 0);
+    c[0] = 2; /* 56 */
     ASSERT_EQ(w[0], 0);
     POISON_LE();
-    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_EXECUTE | FILE_MAP_READ, 0, 0, 0));              /* 57 */
+    ASSERT_NULL(MapViewOfFile(h, FILE_MAP_EXECUTE | FILE_MAP_READ, 0, 0, 0)); /* 57 */
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     POISON_LE();
-    ASSERT_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0, w + 4096));                     /* 59 */
+    ASSERT_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0, w + 4096)); /* 59 */
     ASSERT_EQ_U(LE(), ERROR_MAPPED_ALIGNMENT);
     POISON_LE();
-    ASSERT_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0, w));                            /* 60 */
+    ASSERT_NULL(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0, w)); /* 60 */
     ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
     UnmapViewOfFile(c);
     ASSERT_TRUE(UnmapViewOfFile(w));
-    ASSERT_PTR_EQ(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0, w), w);                       /* 61 */
-    ASSERT_TRUE(UnmapViewOfFile(w + 4096 + 100));                                           /* 71 */
+    ASSERT_PTR_EQ(MapViewOfFileEx(h, FILE_MAP_READ, 0, 0, 0, w), w); /* 61 */
+    ASSERT_TRUE(UnmapViewOfFile(w + 4096 + 100));                    /* 71 */
     POISON_LE();
-    ASSERT_TRUE(!UnmapViewOfFile(w));                                                       /* 72 */
+    ASSERT_TRUE(!UnmapViewOfFile(w)); /* 72 */
     ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
     POISON_LE();
     ASSERT_TRUE(!UnmapViewOfFile((void *)0xdeadbeef));
     ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
-    VirtualQuery(w, &m, sizeof m);                                                          /* 73 */
+    VirtualQuery(w, &m, sizeof m); /* 73 */
     ASSERT_EQ_U(m.State, MEM_FREE);
     ASSERT_EQ_U(m.Protect, PAGE_NOACCESS);
     ASSERT_NULL(m.AllocationBase);
     ASSERT_EQ_U(m.Type, 0);
     v = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
     int local;
-    ASSERT_TRUE(FlushViewOfFile(v, 0));                                                     /* 74 */
+    ASSERT_TRUE(FlushViewOfFile(v, 0)); /* 74 */
     ASSERT_TRUE(FlushViewOfFile(&local, 4));
     POISON_LE();
     ASSERT_TRUE(!FlushViewOfFile(NULL, 0));
@@ -248,7 +253,7 @@ TEST(w32_views_items_47_to_76)
     UnmapViewOfFile(v);
     CloseHandle(h);
     POISON_LE();
-    ASSERT_NULL(MapViewOfFile(NULL, FILE_MAP_READ, 0, 0, 0));                              /* 62 */
+    ASSERT_NULL(MapViewOfFile(NULL, FILE_MAP_READ, 0, 0, 0)); /* 62 */
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     POISON_LE();
     ASSERT_NULL(MapViewOfFile(INVALID_HANDLE_VALUE, FILE_MAP_READ, 0, 0, 0));
@@ -256,7 +261,7 @@ TEST(w32_views_items_47_to_76)
     POISON_LE();
     ASSERT_NULL(MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0)); /* closed handle */
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
-    SYSTEM_INFO si;                                                                          /* 76 */
+    SYSTEM_INFO si; /* 76 */
     GetSystemInfo(&si);
     ASSERT_EQ(si.dwAllocationGranularity, 65536);
     ASSERT_EQ(si.dwPageSize, 4096);
@@ -265,20 +270,21 @@ TEST(w32_views_items_47_to_76)
 TEST(w32_reserve_items_65_to_69)
 {
     HANDLE h = cfm(PAGE_READWRITE | SEC_RESERVE, 1 << 20, NULL);
-    char *a = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0), *b = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+    char *a = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0),
+         *b = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
     MEMORY_BASIC_INFORMATION m;
-    VirtualQuery(a, &m, sizeof m);                                                          /* 65 */
+    VirtualQuery(a, &m, sizeof m); /* 65 */
     ASSERT_EQ_U(m.State, MEM_RESERVE);
     ASSERT_EQ_U(m.Protect, 0);
     ASSERT_EQ(m.RegionSize, 1 << 20);
-    ASSERT_PTR_EQ(VirtualAlloc(a, 0x10000, MEM_COMMIT, PAGE_READONLY), a);                 /* 66 */
+    ASSERT_PTR_EQ(VirtualAlloc(a, 0x10000, MEM_COMMIT, PAGE_READONLY), a); /* 66 */
     VirtualQuery(b, &m, sizeof m);
     ASSERT_EQ_U(m.State, MEM_COMMIT);
     ASSERT_EQ_U(m.Protect, PAGE_READWRITE);
     POISON_LE();
-    ASSERT_TRUE(!VirtualFree(a, 0x10000, MEM_DECOMMIT));                                   /* 67 */
+    ASSERT_TRUE(!VirtualFree(a, 0x10000, MEM_DECOMMIT)); /* 67 */
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
-    char *r = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);                                     /* 68 */
+    char *r = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0); /* 68 */
     POISON_LE();
     ASSERT_NULL(VirtualAlloc(r + 0x20000, 4096, MEM_COMMIT, PAGE_READWRITE));
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
@@ -296,18 +302,20 @@ TEST(w32_files_items_17_to_25_and_75)
     HANDLE f = CreateFileA(fpath, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
     ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
     POISON_LE();
-    expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL), ERROR_FILE_INVALID);  /* 17 */
-    HANDLE m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 8192, NULL);                    /* 18 */
+    expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL),
+                ERROR_FILE_INVALID);                                       /* 17 */
+    HANDLE m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 8192, NULL); /* 18 */
     ASSERT_NOT_NULL(m);
     ASSERT_EQ(GetFileSize(f, NULL), 8192);
     CloseHandle(m);
     POISON_LE();
-    expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 16384, NULL), ERROR_NOT_ENOUGH_MEMORY); /* 19 */
+    expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 16384, NULL),
+                ERROR_NOT_ENOUGH_MEMORY); /* 19 */
     m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL);
     char *v = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
     ASSERT_EQ(SetFilePointer(f, 4096, NULL, FILE_BEGIN), 4096);
     POISON_LE();
-    ASSERT_TRUE(!SetEndOfFile(f));                                                            /* 75 */
+    ASSERT_TRUE(!SetEndOfFile(f)); /* 75 */
     ASSERT_EQ_U(LE(), ERROR_USER_MAPPED_FILE);
     UnmapViewOfFile(v);
     CloseHandle(m);
@@ -315,21 +323,25 @@ TEST(w32_files_items_17_to_25_and_75)
     CloseHandle(f);
     f = CreateFileA(fpath, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
     POISON_LE();
-    expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL), ERROR_ACCESS_DENIED); /* 20 */
-    m = CreateFileMappingA(f, NULL, PAGE_WRITECOPY, 0, 0, NULL);                               /* 21 */
+    expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL),
+                ERROR_ACCESS_DENIED);                            /* 20 */
+    m = CreateFileMappingA(f, NULL, PAGE_WRITECOPY, 0, 0, NULL); /* 21 */
     ASSERT_NOT_NULL(m);
     CloseHandle(m);
     CloseHandle(f);
     f = CreateFileA(fpath, 0, 0, NULL, OPEN_EXISTING, 0, NULL);
     POISON_LE();
-    expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL), ERROR_ACCESS_DENIED);  /* 22 */
+    expect_null(CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL),
+                ERROR_ACCESS_DENIED); /* 22 */
     CloseHandle(f);
     HANDLE s = cfm(PAGE_READWRITE, 4096, NULL);
     POISON_LE();
-    expect_null(CreateFileMappingA(s, NULL, PAGE_READONLY, 0, 0, NULL), ERROR_INVALID_HANDLE); /* 25 */
+    expect_null(CreateFileMappingA(s, NULL, PAGE_READONLY, 0, 0, NULL),
+                ERROR_INVALID_HANDLE); /* 25 */
     CloseHandle(s);
     POISON_LE();
-    ASSERT_TRUE(CreateFileA(fpath, GENERIC_READ, 0, NULL, CREATE_NEW, 0, NULL) == INVALID_HANDLE_VALUE);
+    ASSERT_TRUE(CreateFileA(fpath, GENERIC_READ, 0, NULL, CREATE_NEW, 0, NULL) ==
+                INVALID_HANDLE_VALUE);
     ASSERT_EQ_U(LE(), ERROR_FILE_EXISTS);
     POISON_LE();
     f = CreateFileA(fpath, GENERIC_READ, 0, NULL, OPEN_ALWAYS, 0, NULL);
@@ -348,9 +360,9 @@ TEST(w32_lifetime_items_77_to_79)
     strcpy(v, "old");
     CloseHandle(h);
     POISON_LE();
-    expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, "L"), ERROR_FILE_NOT_FOUND);       /* 77 */
+    expect_null(OpenFileMappingA(FILE_MAP_READ, FALSE, "L"), ERROR_FILE_NOT_FOUND); /* 77 */
     ASSERT_STR_EQ(v, "old");
-    h = cfm(PAGE_READWRITE, 65536, "L");                                                   /* 78 */
+    h = cfm(PAGE_READWRITE, 65536, "L"); /* 78 */
     ASSERT_EQ_U(LE(), 0);
     char *n = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0);
     ASSERT_EQ(n[0], 0);
@@ -363,17 +375,18 @@ TEST(w32_lifetime_items_77_to_79)
 TEST(w32_handles_items_81_to_83)
 {
     POISON_LE();
-    ASSERT_TRUE(!CloseHandle(NULL));                                                        /* 81 */
+    ASSERT_TRUE(!CloseHandle(NULL)); /* 81 */
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     POISON_LE();
     ASSERT_TRUE(!CloseHandle((HANDLE)(uintptr_t)0xdead0));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
-    ASSERT_TRUE(CloseHandle(INVALID_HANDLE_VALUE));                                         /* 82 */
+    ASSERT_TRUE(CloseHandle(INVALID_HANDLE_VALUE)); /* 82 */
     ASSERT_TRUE(CloseHandle(GetCurrentProcess()));
     HANDLE h = cfm(PAGE_READWRITE, 4096, NULL);
-    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
+    ASSERT_TRUE(
+        SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
     POISON_LE();
-    ASSERT_TRUE(!CloseHandle(h));                                                           /* 83 */
+    ASSERT_TRUE(!CloseHandle(h)); /* 83 */
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     void *still = MapViewOfFile(h, FILE_MAP_READ, 0, 0, 0); /* the handle still works */
     ASSERT_NOT_NULL(still);
@@ -430,8 +443,9 @@ TEST(w32_last_error_is_per_thread_and_companions)
     ASSERT_NULL(LocalFree(p));
     char *msg = NULL;
     ASSERT_GT(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_ALLOCATE_BUFFER |
-                             FORMAT_MESSAGE_IGNORE_INSERTS, NULL, ERROR_ACCESS_DENIED, 0,
-                             (LPSTR)&msg, 0, NULL), 0);
+                                 FORMAT_MESSAGE_IGNORE_INSERTS,
+                             NULL, ERROR_ACCESS_DENIED, 0, (LPSTR)&msg, 0, NULL),
+              0);
     ASSERT_STR_EQ(msg, "Access is denied.\r\n");
     LocalFree(msg);
     ASSERT_EQ(sizeof(DWORD), 4);

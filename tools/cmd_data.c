@@ -9,7 +9,11 @@
 #include "cli.h"
 
 static volatile sig_atomic_t stop;
-static void on_signal(int sig) { (void)sig; stop = 1; }
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
 
 int cmd_create(int argc, char **argv)
 {
@@ -87,7 +91,8 @@ static void hexdump(const unsigned char *p, uint64_t off, uint64_t n)
     for (uint64_t i = 0; i < n; i += 16) {
         printf("%08llx: ", (unsigned long long)(off + i));
         for (uint64_t j = 0; j < 16; j++)
-            j + i < n ? printf("%02x%s", p[i + j], j % 2 ? " " : "") : printf("  %s", j % 2 ? " " : "");
+            j + i < n ? printf("%02x%s", p[i + j], j % 2 ? " " : "")
+                      : printf("  %s", j % 2 ? " " : "");
         printf(" ");
         for (uint64_t j = 0; j < 16 && i + j < n; j++)
             putchar(p[i + j] >= 32 && p[i + j] < 127 ? p[i + j] : '.');
@@ -147,8 +152,8 @@ int cmd_write(int argc, char **argv)
         }
     }
     if (rc == 0)
-        fprintf(stderr, "shmap: wrote %llu bytes at offset %llu\n",
-                (unsigned long long)(pos - off), (unsigned long long)off);
+        fprintf(stderr, "shmap: wrote %llu bytes at offset %llu\n", (unsigned long long)(pos - off),
+                (unsigned long long)off);
     shmap_view_unmap(p);
     shmap_close(h);
     return rc;

@@ -64,8 +64,9 @@ static int info_one(const shmap_object_info_t *i, void *arg)
         printf("size:       %llu\n", (unsigned long long)i->size);
         printf("protect:    0x%x\n", (unsigned)i->protect);
         printf("attributes: 0x%x%s\n", (unsigned)i->attributes,
-               (i->attributes & SHMAP_SEC_FILE) ? " (file-backed)" :
-               (i->attributes & SHMAP_SEC_RESERVE) ? " (reserve)" : " (commit)");
+               (i->attributes & SHMAP_SEC_FILE)      ? " (file-backed)"
+               : (i->attributes & SHMAP_SEC_RESERVE) ? " (reserve)"
+                                                     : " (commit)");
     }
     printf("owner uid:  %u\n", (unsigned)i->owner_uid);
     printf("holders:    ");

@@ -22,17 +22,30 @@ static void usage(FILE *f)
                "The namespace directory is $SHMAP_ROOT (default /dev/shm/shmap).\n");
 }
 
-static const struct { DWORD code; const char *name; } names[] = {
-    {ERROR_FILE_NOT_FOUND, "ERROR_FILE_NOT_FOUND"}, {ERROR_PATH_NOT_FOUND, "ERROR_PATH_NOT_FOUND"},
-    {ERROR_TOO_MANY_OPEN_FILES, "ERROR_TOO_MANY_OPEN_FILES"}, {ERROR_ACCESS_DENIED, "ERROR_ACCESS_DENIED"},
-    {ERROR_INVALID_HANDLE, "ERROR_INVALID_HANDLE"}, {ERROR_NOT_ENOUGH_MEMORY, "ERROR_NOT_ENOUGH_MEMORY"},
-    {ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER"}, {ERROR_DISK_FULL, "ERROR_DISK_FULL"},
-    {ERROR_INVALID_NAME, "ERROR_INVALID_NAME"}, {ERROR_BAD_PATHNAME, "ERROR_BAD_PATHNAME"},
-    {ERROR_ALREADY_EXISTS, "ERROR_ALREADY_EXISTS"}, {ERROR_FILENAME_EXCED_RANGE, "ERROR_FILENAME_EXCED_RANGE"},
-    {ERROR_INVALID_ADDRESS, "ERROR_INVALID_ADDRESS"}, {ERROR_FILE_INVALID, "ERROR_FILE_INVALID"},
-    {ERROR_MAPPED_ALIGNMENT, "ERROR_MAPPED_ALIGNMENT"}, {ERROR_COMMITMENT_LIMIT, "ERROR_COMMITMENT_LIMIT"},
-    {ERROR_PRIVILEGE_NOT_HELD, "ERROR_PRIVILEGE_NOT_HELD"}, {ERROR_BAD_EXE_FORMAT, "ERROR_BAD_EXE_FORMAT"},
-    {ERROR_USER_MAPPED_FILE, "ERROR_USER_MAPPED_FILE"}, {ERROR_NOT_SUPPORTED, "ERROR_NOT_SUPPORTED"},
+static const struct {
+    DWORD code;
+    const char *name;
+} names[] = {
+    {ERROR_FILE_NOT_FOUND, "ERROR_FILE_NOT_FOUND"},
+    {ERROR_PATH_NOT_FOUND, "ERROR_PATH_NOT_FOUND"},
+    {ERROR_TOO_MANY_OPEN_FILES, "ERROR_TOO_MANY_OPEN_FILES"},
+    {ERROR_ACCESS_DENIED, "ERROR_ACCESS_DENIED"},
+    {ERROR_INVALID_HANDLE, "ERROR_INVALID_HANDLE"},
+    {ERROR_NOT_ENOUGH_MEMORY, "ERROR_NOT_ENOUGH_MEMORY"},
+    {ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER"},
+    {ERROR_DISK_FULL, "ERROR_DISK_FULL"},
+    {ERROR_INVALID_NAME, "ERROR_INVALID_NAME"},
+    {ERROR_BAD_PATHNAME, "ERROR_BAD_PATHNAME"},
+    {ERROR_ALREADY_EXISTS, "ERROR_ALREADY_EXISTS"},
+    {ERROR_FILENAME_EXCED_RANGE, "ERROR_FILENAME_EXCED_RANGE"},
+    {ERROR_INVALID_ADDRESS, "ERROR_INVALID_ADDRESS"},
+    {ERROR_FILE_INVALID, "ERROR_FILE_INVALID"},
+    {ERROR_MAPPED_ALIGNMENT, "ERROR_MAPPED_ALIGNMENT"},
+    {ERROR_COMMITMENT_LIMIT, "ERROR_COMMITMENT_LIMIT"},
+    {ERROR_PRIVILEGE_NOT_HELD, "ERROR_PRIVILEGE_NOT_HELD"},
+    {ERROR_BAD_EXE_FORMAT, "ERROR_BAD_EXE_FORMAT"},
+    {ERROR_USER_MAPPED_FILE, "ERROR_USER_MAPPED_FILE"},
+    {ERROR_NOT_SUPPORTED, "ERROR_NOT_SUPPORTED"},
 };
 
 const char *cli_win32_name(DWORD code)
@@ -58,20 +71,42 @@ int64_t cli_size(const char *s)
     if (end == s || v < 0)
         return -1;
     switch (*end) {
-    case 'k': case 'K': v <<= 10; end++; break;
-    case 'm': case 'M': v <<= 20; end++; break;
-    case 'g': case 'G': v <<= 30; end++; break;
-    default: break;
+    case 'k':
+    case 'K':
+        v <<= 10;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        v <<= 20;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        v <<= 30;
+        end++;
+        break;
+    default:
+        break;
     }
     return *end ? -1 : v;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-        {"ls", cmd_ls}, {"info", cmd_info}, {"create", cmd_create}, {"read", cmd_read},
-        {"write", cmd_write}, {"demo", cmd_demo}, {"__demo-second", cmd_demo_second},
-        {"bench", cmd_bench}, {"__bench-hold", cmd_bench_hold},
+    static const struct {
+        const char *name;
+        int (*fn)(int, char **);
+    } cmds[] = {
+        {"ls", cmd_ls},
+        {"info", cmd_info},
+        {"create", cmd_create},
+        {"read", cmd_read},
+        {"write", cmd_write},
+        {"demo", cmd_demo},
+        {"__demo-second", cmd_demo_second},
+        {"bench", cmd_bench},
+        {"__bench-hold", cmd_bench_hold},
     };
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);

@@ -18,27 +18,40 @@
 #define SHMAP_EXISTED 1 /* create opened an existing object: ERROR_ALREADY_EXISTS (183) */
 
 /* Reserved negative range: -30800 ... -30899. */
-#define SHMAP_ETYPE (-30800)        /* name holds an object of another type: ERROR_INVALID_HANDLE (6) */
-#define SHMAP_EPATH (-30801)        /* a path component of the name is missing: ERROR_PATH_NOT_FOUND (3) */
-#define SHMAP_EBADPATH (-30802)     /* name starts with a backslash: ERROR_BAD_PATHNAME (161) */
-#define SHMAP_EBADNAME (-30803)     /* nothing after a prefix, or not UTF-8: ERROR_INVALID_NAME (123) */
-#define SHMAP_EALIGN (-30804)       /* offset or base not 64 KiB aligned: ERROR_MAPPED_ALIGNMENT (1132) */
-#define SHMAP_EADDR (-30805)        /* not a view / range in use / not committed: ERROR_INVALID_ADDRESS (487) */
-#define SHMAP_EVIEWSIZE (-30806)    /* view runs past the section: ERROR_ACCESS_DENIED (5) */
-#define SHMAP_ETOOBIG (-30807)      /* section larger than a read-only file: ERROR_NOT_ENOUGH_MEMORY (8) */
-#define SHMAP_EFILEEMPTY (-30808)   /* mapping an empty file with size 0: ERROR_FILE_INVALID (1006) */
-#define SHMAP_EBADEXE (-30809)      /* SEC_IMAGE on something that is not an image: ERROR_BAD_EXE_FORMAT (193) */
-#define SHMAP_EMAPPED (-30810)      /* file is mapped, cannot shrink: ERROR_USER_MAPPED_FILE (1224) */
-#define SHMAP_ECOMMIT (-30811)      /* no memory left to commit: ERROR_COMMITMENT_LIMIT (1455) */
-#define SHMAP_EBADOBJ (-30812)      /* namespace entry is foreign, corrupt or of another format: ERROR_FILE_INVALID (1006) */
-#define SHMAP_EPROTECT (-30813)     /* view protection not allowed by the section: ERROR_INVALID_PARAMETER (87) */
-#define SHMAP_EPRIV (-30814)        /* privilege not held: ERROR_PRIVILEGE_NOT_HELD (1314) */
-#define SHMAP_ENOTOWNER (-30815)    /* mutex not owned by the caller: ERROR_NOT_OWNER (288) */
-#define SHMAP_ETOOMANYPOSTS (-30816)/* semaphore would pass its maximum: ERROR_TOO_MANY_POSTS (298) */
-#define SHMAP_ESHARING (-30817)     /* file sharing mode conflict: ERROR_SHARING_VIOLATION (32) */
-#define SHMAP_EFILEEXISTS (-30818)  /* CreateFile CREATE_NEW on an existing file: ERROR_FILE_EXISTS (80) */
-#define SHMAP_ENOTSUP (-30819)      /* valid request that shmap does not implement: ERROR_NOT_SUPPORTED (50) */
-#define SHMAP_ENOACCESS (-30820)    /* invalid user buffer: ERROR_NOACCESS (998) */
+#define SHMAP_ETYPE (-30800) /* name holds an object of another type: ERROR_INVALID_HANDLE (6) */
+#define SHMAP_EPATH (-30801) /* a path component of the name is missing: ERROR_PATH_NOT_FOUND (3)  \
+                              */
+#define SHMAP_EBADPATH (-30802) /* name starts with a backslash: ERROR_BAD_PATHNAME (161) */
+#define SHMAP_EBADNAME (-30803) /* nothing after a prefix, or not UTF-8: ERROR_INVALID_NAME (123)  \
+                                 */
+#define SHMAP_EALIGN (-30804) /* offset or base not 64 KiB aligned: ERROR_MAPPED_ALIGNMENT (1132)  \
+                               */
+#define SHMAP_EADDR                                                                                \
+    (-30805) /* not a view / range in use / not committed: ERROR_INVALID_ADDRESS (487) */
+#define SHMAP_EVIEWSIZE (-30806) /* view runs past the section: ERROR_ACCESS_DENIED (5) */
+#define SHMAP_ETOOBIG                                                                              \
+    (-30807) /* section larger than a read-only file: ERROR_NOT_ENOUGH_MEMORY (8) */
+#define SHMAP_EFILEEMPTY (-30808) /* mapping an empty file with size 0: ERROR_FILE_INVALID (1006)  \
+                                   */
+#define SHMAP_EBADEXE                                                                              \
+    (-30809) /* SEC_IMAGE on something that is not an image: ERROR_BAD_EXE_FORMAT (193) */
+#define SHMAP_EMAPPED (-30810) /* file is mapped, cannot shrink: ERROR_USER_MAPPED_FILE (1224) */
+#define SHMAP_ECOMMIT (-30811) /* no memory left to commit: ERROR_COMMITMENT_LIMIT (1455) */
+#define SHMAP_EBADOBJ                                                                              \
+    (-30812) /* namespace entry is foreign, corrupt or of another format: ERROR_FILE_INVALID       \
+                (1006) */
+#define SHMAP_EPROTECT                                                                             \
+    (-30813) /* view protection not allowed by the section: ERROR_INVALID_PARAMETER (87) */
+#define SHMAP_EPRIV (-30814)     /* privilege not held: ERROR_PRIVILEGE_NOT_HELD (1314) */
+#define SHMAP_ENOTOWNER (-30815) /* mutex not owned by the caller: ERROR_NOT_OWNER (288) */
+#define SHMAP_ETOOMANYPOSTS                                                                        \
+    (-30816)                    /* semaphore would pass its maximum: ERROR_TOO_MANY_POSTS (298) */
+#define SHMAP_ESHARING (-30817) /* file sharing mode conflict: ERROR_SHARING_VIOLATION (32) */
+#define SHMAP_EFILEEXISTS                                                                          \
+    (-30818) /* CreateFile CREATE_NEW on an existing file: ERROR_FILE_EXISTS (80) */
+#define SHMAP_ENOTSUP                                                                              \
+    (-30819) /* valid request that shmap does not implement: ERROR_NOT_SUPPORTED (50) */
+#define SHMAP_ENOACCESS (-30820) /* invalid user buffer: ERROR_NOACCESS (998) */
 #define SHMAP_ELAST (-30820)
 
 #endif

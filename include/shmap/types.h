@@ -34,7 +34,7 @@ typedef enum shmap_type {
 } shmap_type_t;
 
 /* Flags of create/open calls. */
-#define SHMAP_INHERIT 0x1u /* the new handle gets SHMAP_HANDLE_INHERIT */
+#define SHMAP_INHERIT 0x1u   /* the new handle gets SHMAP_HANDLE_INHERIT */
 #define SHMAP_WIDE_NAME 0x2u /* the name came from a wide (W) call: length limit 32767, not 259 */
 
 /* Handle flags (GetHandleInformation). */
@@ -122,13 +122,13 @@ typedef enum shmap_type {
 
 /* What shmap_vm_query() reports (MEMORY_BASIC_INFORMATION). */
 typedef struct shmap_mem_info {
-    void *base;             /* the page holding the address */
-    void *allocation_base;  /* start of the view or allocation, NULL if free */
+    void *base;            /* the page holding the address */
+    void *allocation_base; /* start of the view or allocation, NULL if free */
     uint32_t allocation_protect;
-    size_t region_size;     /* pages from base with the same state and protection */
-    uint32_t state;         /* SHMAP_MEM_COMMIT, _RESERVE or _FREE */
-    uint32_t protect;       /* current protection; 0 for reserved pages */
-    uint32_t type;          /* SHMAP_MEM_MAPPED, _PRIVATE, _IMAGE, or 0 if free */
+    size_t region_size; /* pages from base with the same state and protection */
+    uint32_t state;     /* SHMAP_MEM_COMMIT, _RESERVE or _FREE */
+    uint32_t protect;   /* current protection; 0 for reserved pages */
+    uint32_t type;      /* SHMAP_MEM_MAPPED, _PRIVATE, _IMAGE, or 0 if free */
 } shmap_mem_info_t;
 
 /* What shmap_mapping_query() reports (NtQuerySection basic information). */
@@ -141,13 +141,13 @@ typedef struct shmap_mapping_info {
 /* One live object, as shmap_ns_list() reports it. */
 typedef struct shmap_object_info {
     shmap_type_t type;
-    int global;            /* 1 for Global\, 0 for the caller's Local\ */
-    const char *name;      /* UTF-8, without prefix */
-    uint64_t size;         /* mappings: section size */
+    int global;       /* 1 for Global\, 0 for the caller's Local\ */
+    const char *name; /* UTF-8, without prefix */
+    uint64_t size;    /* mappings: section size */
     uint32_t protect, attributes;
     uint32_t owner_uid;
-    int nholders;          /* processes holding a handle (from the kernel's lock table) */
-    const int *holders;    /* their pids */
+    int nholders;       /* processes holding a handle (from the kernel's lock table) */
+    const int *holders; /* their pids */
 } shmap_object_info_t;
 
 #endif

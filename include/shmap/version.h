@@ -13,7 +13,7 @@
 #define SHMAP_VERSION_MINOR 1
 #define SHMAP_VERSION_PATCH 0
 #define SHMAP_VERSION_STRING "0.1.0"
-#define SHMAP_VERSION_HEX \
+#define SHMAP_VERSION_HEX                                                                          \
     ((SHMAP_VERSION_MAJOR << 16) | (SHMAP_VERSION_MINOR << 8) | SHMAP_VERSION_PATCH)
 
 #endif

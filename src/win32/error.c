@@ -73,7 +73,16 @@ int shmap_w32__fail(int err)
     return err;
 }
 
-void shmap_w32__created(int r) { last_error = r == SHMAP_EXISTED ? ERROR_ALREADY_EXISTS : 0; }
+void shmap_w32__created(int r)
+{
+    last_error = r == SHMAP_EXISTED ? ERROR_ALREADY_EXISTS : 0;
+}
 
-WINBASEAPI DWORD WINAPI GetLastError(void) { return last_error; }
-WINBASEAPI VOID WINAPI SetLastError(DWORD code) { last_error = code; }
+WINBASEAPI DWORD WINAPI GetLastError(void)
+{
+    return last_error;
+}
+WINBASEAPI VOID WINAPI SetLastError(DWORD code)
+{
+    last_error = code;
+}

@@ -67,7 +67,8 @@ static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOV
     uint32_t did = 0;
     int r = overlapped_seek(h, ov);
     if (r == 0)
-        r = write ? shmap_file_write(NATIVE(h), buf, n, &did) : shmap_file_read(NATIVE(h), buf, n, &did);
+        r = write ? shmap_file_write(NATIVE(h), buf, n, &did)
+                  : shmap_file_read(NATIVE(h), buf, n, &did);
     if (done)
         *done = r == 0 ? did : 0;
     return result(r);
@@ -107,7 +108,10 @@ WINBASEAPI BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER d, PLARGE_INTEGE
     return result(r);
 }
 
-WINBASEAPI BOOL WINAPI SetEndOfFile(HANDLE h) { return result(shmap_file_set_end(NATIVE(h))); }
+WINBASEAPI BOOL WINAPI SetEndOfFile(HANDLE h)
+{
+    return result(shmap_file_set_end(NATIVE(h)));
+}
 
 WINBASEAPI DWORD WINAPI GetFileSize(HANDLE h, LPDWORD hi)
 {
@@ -132,9 +136,15 @@ WINBASEAPI BOOL WINAPI GetFileSizeEx(HANDLE h, PLARGE_INTEGER size)
     return result(r);
 }
 
-WINBASEAPI BOOL WINAPI FlushFileBuffers(HANDLE h) { return result(shmap_file_flush(NATIVE(h))); }
+WINBASEAPI BOOL WINAPI FlushFileBuffers(HANDLE h)
+{
+    return result(shmap_file_flush(NATIVE(h)));
+}
 
-WINBASEAPI BOOL WINAPI DeleteFileA(LPCSTR path) { return result(shmap_file_delete(path)); }
+WINBASEAPI BOOL WINAPI DeleteFileA(LPCSTR path)
+{
+    return result(shmap_file_delete(path));
+}
 
 WINBASEAPI BOOL WINAPI DeleteFileW(LPCWSTR path)
 {
@@ -146,7 +156,10 @@ WINBASEAPI BOOL WINAPI DeleteFileW(LPCWSTR path)
     return result(r);
 }
 
-WINBASEAPI BOOL WINAPI CloseHandle(HANDLE h) { return result(shmap_close(NATIVE(h))); }
+WINBASEAPI BOOL WINAPI CloseHandle(HANDLE h)
+{
+    return result(shmap_close(NATIVE(h)));
+}
 
 WINBASEAPI BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
 {

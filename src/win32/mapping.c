@@ -12,13 +12,14 @@ static shmap_handle_t mapping_file(HANDLE h)
     return h == INVALID_HANDLE_VALUE ? SHMAP_CURRENT_PROCESS : NATIVE(h);
 }
 
-static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa, DWORD prot, DWORD hi,
-                             DWORD lo, const char *name, unsigned flags)
+static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa, DWORD prot, DWORD hi, DWORD lo,
+                             const char *name, unsigned flags)
 {
     shmap_handle_t h;
     if (sa && sa->bInheritHandle)
         flags |= SHMAP_INHERIT;
-    int r = shmap_mapping_create(mapping_file(hFile), name, prot, (uint64_t)hi << 32 | lo, flags, &h);
+    int r =
+        shmap_mapping_create(mapping_file(hFile), name, prot, (uint64_t)hi << 32 | lo, flags, &h);
     if (r < 0) {
         shmap_w32__fail(r);
         return NULL;
@@ -102,7 +103,10 @@ static BOOL result(int r)
     return TRUE;
 }
 
-WINBASEAPI BOOL WINAPI UnmapViewOfFile(LPCVOID p) { return result(shmap_view_unmap((void *)p)); }
+WINBASEAPI BOOL WINAPI UnmapViewOfFile(LPCVOID p)
+{
+    return result(shmap_view_unmap((void *)p));
+}
 
 WINBASEAPI BOOL WINAPI UnmapViewOfFileEx(PVOID p, ULONG flags)
 {
@@ -110,7 +114,10 @@ WINBASEAPI BOOL WINAPI UnmapViewOfFileEx(PVOID p, ULONG flags)
     return result(shmap_view_unmap(p));
 }
 
-WINBASEAPI BOOL WINAPI FlushViewOfFile(LPCVOID p, SIZE_T n) { return result(shmap_view_flush(p, n)); }
+WINBASEAPI BOOL WINAPI FlushViewOfFile(LPCVOID p, SIZE_T n)
+{
+    return result(shmap_view_flush(p, n));
+}
 
 WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
 {
@@ -177,9 +184,12 @@ WINBASEAPI VOID WINAPI GetSystemInfo(LPSYSTEM_INFO si)
     si->lpMinimumApplicationAddress = (LPVOID)(uintptr_t)0x10000;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     si->dwNumberOfProcessors = n > 0 ? (DWORD)n : 1;
-    si->dwActiveProcessorMask = n >= (long)(8 * sizeof(DWORD_PTR)) ? ~(DWORD_PTR)0
-                                                                   : ((DWORD_PTR)1 << n) - 1;
+    si->dwActiveProcessorMask =
+        n >= (long)(8 * sizeof(DWORD_PTR)) ? ~(DWORD_PTR)0 : ((DWORD_PTR)1 << n) - 1;
     si->wProcessorLevel = 6;
 }
 
-WINBASEAPI VOID WINAPI GetNativeSystemInfo(LPSYSTEM_INFO si) { GetSystemInfo(si); }
+WINBASEAPI VOID WINAPI GetNativeSystemInfo(LPSYSTEM_INFO si)
+{
+    GetSystemInfo(si);
+}

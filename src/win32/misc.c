@@ -15,10 +15,22 @@
 #include "w32.h"
 #include "conio.h"
 
-WINBASEAPI DWORD WINAPI GetCurrentProcessId(void) { return (DWORD)getpid(); }
-WINBASEAPI DWORD WINAPI GetCurrentThreadId(void) { return (DWORD)syscall(SYS_gettid); }
-WINBASEAPI HANDLE WINAPI GetCurrentProcess(void) { return (HANDLE)(LONG_PTR)-1; }
-WINBASEAPI HANDLE WINAPI GetCurrentThread(void) { return (HANDLE)(LONG_PTR)-2; }
+WINBASEAPI DWORD WINAPI GetCurrentProcessId(void)
+{
+    return (DWORD)getpid();
+}
+WINBASEAPI DWORD WINAPI GetCurrentThreadId(void)
+{
+    return (DWORD)syscall(SYS_gettid);
+}
+WINBASEAPI HANDLE WINAPI GetCurrentProcess(void)
+{
+    return (HANDLE)(LONG_PTR)-1;
+}
+WINBASEAPI HANDLE WINAPI GetCurrentThread(void)
+{
+    return (HANDLE)(LONG_PTR)-2;
+}
 
 WINBASEAPI VOID WINAPI Sleep(DWORD ms)
 {
@@ -38,8 +50,14 @@ static uint64_t mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-WINBASEAPI DWORD WINAPI GetTickCount(void) { return (DWORD)(mono_ns() / 1000000u); }
-WINBASEAPI ULONGLONG WINAPI GetTickCount64(void) { return mono_ns() / 1000000u; }
+WINBASEAPI DWORD WINAPI GetTickCount(void)
+{
+    return (DWORD)(mono_ns() / 1000000u);
+}
+WINBASEAPI ULONGLONG WINAPI GetTickCount64(void)
+{
+    return mono_ns() / 1000000u;
+}
 
 WINBASEAPI BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *c)
 {
@@ -58,7 +76,8 @@ WINBASEAPI VOID WINAPI GetSystemTimeAsFileTime(LPFILETIME ft)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     /* 100 ns units since 1601-01-01 */
-    uint64_t t = (uint64_t)ts.tv_sec * 10000000u + (uint64_t)ts.tv_nsec / 100u + 116444736000000000ULL;
+    uint64_t t =
+        (uint64_t)ts.tv_sec * 10000000u + (uint64_t)ts.tv_nsec / 100u + 116444736000000000ULL;
     ft->dwLowDateTime = (DWORD)t;
     ft->dwHighDateTime = (DWORD)(t >> 32);
 }
@@ -77,8 +96,14 @@ WINBASEAPI HLOCAL WINAPI LocalFree(HLOCAL p)
     return NULL;
 }
 
-WINBASEAPI HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T n) { return LocalAlloc(flags, n); }
-WINBASEAPI HGLOBAL WINAPI GlobalFree(HGLOBAL p) { return LocalFree(p); }
+WINBASEAPI HGLOBAL WINAPI GlobalAlloc(UINT flags, SIZE_T n)
+{
+    return LocalAlloc(flags, n);
+}
+WINBASEAPI HGLOBAL WINAPI GlobalFree(HGLOBAL p)
+{
+    return LocalFree(p);
+}
 
 WINBASEAPI int WINAPI MessageBoxA(HWND w, LPCSTR text, LPCSTR caption, UINT type)
 {
@@ -103,29 +128,54 @@ WINBASEAPI int WINAPI MessageBoxW(HWND w, LPCWSTR text, LPCWSTR caption, UINT ty
 static const char *message_of(DWORD code)
 {
     switch (code) {
-    case ERROR_SUCCESS: return "The operation completed successfully.";
-    case ERROR_FILE_NOT_FOUND: return "The system cannot find the file specified.";
-    case ERROR_PATH_NOT_FOUND: return "The system cannot find the path specified.";
-    case ERROR_TOO_MANY_OPEN_FILES: return "The system cannot open the file.";
-    case ERROR_ACCESS_DENIED: return "Access is denied.";
-    case ERROR_INVALID_HANDLE: return "The handle is invalid.";
-    case ERROR_NOT_ENOUGH_MEMORY: return "Not enough memory resources are available to process this command.";
-    case ERROR_INVALID_PARAMETER: return "The parameter is incorrect.";
-    case ERROR_DISK_FULL: return "There is not enough space on the disk.";
-    case ERROR_INVALID_NAME: return "The filename, directory name, or volume label syntax is incorrect.";
-    case ERROR_BAD_PATHNAME: return "The specified path is invalid.";
-    case ERROR_ALREADY_EXISTS: return "Cannot create a file when that file already exists.";
-    case ERROR_FILENAME_EXCED_RANGE: return "The filename or extension is too long.";
-    case ERROR_INVALID_ADDRESS: return "Attempt to access invalid address.";
-    case ERROR_FILE_INVALID: return "The volume for a file has been externally altered so that the opened file is no longer valid.";
-    case ERROR_MAPPED_ALIGNMENT: return "The base address or the file offset specified does not have the proper alignment.";
-    case ERROR_USER_MAPPED_FILE: return "The requested operation cannot be performed on a file with a user-mapped section open.";
-    case ERROR_COMMITMENT_LIMIT: return "The paging file is too small for this operation to complete.";
-    case ERROR_PRIVILEGE_NOT_HELD: return "A required privilege is not held by the client.";
-    case ERROR_BAD_EXE_FORMAT: return "The image is not a valid application.";
-    case ERROR_FILE_EXISTS: return "The file exists.";
-    case ERROR_NEGATIVE_SEEK: return "An attempt was made to move the file pointer before the beginning of the file.";
-    default: return NULL;
+    case ERROR_SUCCESS:
+        return "The operation completed successfully.";
+    case ERROR_FILE_NOT_FOUND:
+        return "The system cannot find the file specified.";
+    case ERROR_PATH_NOT_FOUND:
+        return "The system cannot find the path specified.";
+    case ERROR_TOO_MANY_OPEN_FILES:
+        return "The system cannot open the file.";
+    case ERROR_ACCESS_DENIED:
+        return "Access is denied.";
+    case ERROR_INVALID_HANDLE:
+        return "The handle is invalid.";
+    case ERROR_NOT_ENOUGH_MEMORY:
+        return "Not enough memory resources are available to process this command.";
+    case ERROR_INVALID_PARAMETER:
+        return "The parameter is incorrect.";
+    case ERROR_DISK_FULL:
+        return "There is not enough space on the disk.";
+    case ERROR_INVALID_NAME:
+        return "The filename, directory name, or volume label syntax is incorrect.";
+    case ERROR_BAD_PATHNAME:
+        return "The specified path is invalid.";
+    case ERROR_ALREADY_EXISTS:
+        return "Cannot create a file when that file already exists.";
+    case ERROR_FILENAME_EXCED_RANGE:
+        return "The filename or extension is too long.";
+    case ERROR_INVALID_ADDRESS:
+        return "Attempt to access invalid address.";
+    case ERROR_FILE_INVALID:
+        return "The volume for a file has been externally altered so that the opened file is no "
+               "longer valid.";
+    case ERROR_MAPPED_ALIGNMENT:
+        return "The base address or the file offset specified does not have the proper alignment.";
+    case ERROR_USER_MAPPED_FILE:
+        return "The requested operation cannot be performed on a file with a user-mapped section "
+               "open.";
+    case ERROR_COMMITMENT_LIMIT:
+        return "The paging file is too small for this operation to complete.";
+    case ERROR_PRIVILEGE_NOT_HELD:
+        return "A required privilege is not held by the client.";
+    case ERROR_BAD_EXE_FORMAT:
+        return "The image is not a valid application.";
+    case ERROR_FILE_EXISTS:
+        return "The file exists.";
+    case ERROR_NEGATIVE_SEEK:
+        return "An attempt was made to move the file pointer before the beginning of the file.";
+    default:
+        return NULL;
     }
 }
 
@@ -160,8 +210,8 @@ WINBASEAPI DWORD WINAPI FormatMessageW(DWORD flags, LPCVOID src, DWORD id, DWORD
                                        DWORD n, va_list *args)
 {
     char *a = NULL;
-    DWORD len = FormatMessageA(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER, src, id, lang, (LPSTR)&a, 0,
-                               args);
+    DWORD len =
+        FormatMessageA(flags | FORMAT_MESSAGE_ALLOCATE_BUFFER, src, id, lang, (LPSTR)&a, 0, args);
     if (!len)
         return 0;
     wchar_t *w = shmap_w32__wide(a);
@@ -201,8 +251,14 @@ static int read_char(bool echo)
     return r == 1 ? c : -1;
 }
 
-WINBASEAPI int _getch(void) { return read_char(false); }
-WINBASEAPI int _getche(void) { return read_char(true); }
+WINBASEAPI int _getch(void)
+{
+    return read_char(false);
+}
+WINBASEAPI int _getche(void)
+{
+    return read_char(true);
+}
 
 WINBASEAPI int _kbhit(void)
 {
