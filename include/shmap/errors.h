@@ -19,20 +19,24 @@
 
 /* Reserved negative range: -30800 ... -30899. */
 #define SHMAP_ETYPE (-30800) /* name holds an object of another type: ERROR_INVALID_HANDLE (6) */
-#define SHMAP_EPATH (-30801) /* a path component of the name is missing: ERROR_PATH_NOT_FOUND (3)  \
-                              */
+#define SHMAP_EPATH                                                                                \
+    (-30801) /* a path component of the name is missing: ERROR_PATH_NOT_FOUND (3)                  \
+              */
 #define SHMAP_EBADPATH (-30802) /* name starts with a backslash: ERROR_BAD_PATHNAME (161) */
-#define SHMAP_EBADNAME (-30803) /* nothing after a prefix, or not UTF-8: ERROR_INVALID_NAME (123)  \
-                                 */
-#define SHMAP_EALIGN (-30804) /* offset or base not 64 KiB aligned: ERROR_MAPPED_ALIGNMENT (1132)  \
-                               */
+#define SHMAP_EBADNAME                                                                             \
+    (-30803) /* nothing after a prefix, or not UTF-8: ERROR_INVALID_NAME (123)                     \
+              */
+#define SHMAP_EALIGN                                                                               \
+    (-30804) /* offset or base not 64 KiB aligned: ERROR_MAPPED_ALIGNMENT (1132)                   \
+              */
 #define SHMAP_EADDR                                                                                \
     (-30805) /* not a view / range in use / not committed: ERROR_INVALID_ADDRESS (487) */
 #define SHMAP_EVIEWSIZE (-30806) /* view runs past the section: ERROR_ACCESS_DENIED (5) */
 #define SHMAP_ETOOBIG                                                                              \
     (-30807) /* section larger than a read-only file: ERROR_NOT_ENOUGH_MEMORY (8) */
-#define SHMAP_EFILEEMPTY (-30808) /* mapping an empty file with size 0: ERROR_FILE_INVALID (1006)  \
-                                   */
+#define SHMAP_EFILEEMPTY                                                                           \
+    (-30808) /* mapping an empty file with size 0: ERROR_FILE_INVALID (1006)                       \
+              */
 #define SHMAP_EBADEXE                                                                              \
     (-30809) /* SEC_IMAGE on something that is not an image: ERROR_BAD_EXE_FORMAT (193) */
 #define SHMAP_EMAPPED (-30810) /* file is mapped, cannot shrink: ERROR_USER_MAPPED_FILE (1224) */
