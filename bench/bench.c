@@ -282,7 +282,10 @@ static void bench_create_cycle_100k(void)
     for (int i = 0; i < HOLDERS; i++)
         stop_holder(pids[i], ins[i]);
     shmap_ns_reclaim();
-    report("create_cycle_100k", median(with, n), median(without, n),
+    /* "without" again, after: neither side gets the cold start */
+    for (int r = 0; r < n; r++)
+        without[n + r] = time_op(op_create_cycle, 400);
+    report("create_cycle_100k", median(with, n), median(without, 2 * n),
            "target <= 1.10 (vs create_cycle)");
 }
 
