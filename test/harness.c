@@ -95,20 +95,26 @@ pid_t spawn_prog(char *const argv[])
     return pid;
 }
 
-pid_t spawn_helper(const char *name, ...)
+/* argv for "<self> --helper NAME args...", from a va_list of char *. */
+static void helper_argv(char **argv, const char *name, va_list ap)
 {
-    char *argv[64];
     int n = 0;
     argv[n++] = self_path;
     argv[n++] = "--helper";
     argv[n++] = (char *)name;
-    va_list ap;
-    va_start(ap, name);
     char *a;
     while ((a = va_arg(ap, char *)) != NULL && n < 62)
         argv[n++] = a;
-    va_end(ap);
     argv[n] = NULL;
+}
+
+pid_t spawn_helper(const char *name, ...)
+{
+    char *argv[64];
+    va_list ap;
+    va_start(ap, name);
+    helper_argv(argv, name, ap);
+    va_end(ap);
     return spawn_prog(argv);
 }
 
@@ -285,17 +291,10 @@ proc_t spawn_piped(char *const argv[], int extra_fd)
 proc_t spawn_helper_piped(const char *name, ...)
 {
     char *argv[64];
-    int n = 0;
-    argv[n++] = self_path;
-    argv[n++] = "--helper";
-    argv[n++] = (char *)name;
     va_list ap;
     va_start(ap, name);
-    char *a;
-    while ((a = va_arg(ap, char *)) != NULL && n < 62)
-        argv[n++] = a;
+    helper_argv(argv, name, ap);
     va_end(ap);
-    argv[n] = NULL;
     return spawn_piped(argv, -1);
 }
 
