@@ -13,6 +13,7 @@
  */
 #include "view.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -30,15 +31,43 @@ static bool valid_protect(uint32_t p)
 
 /* ---- VirtualQuery ----------------------------------------------------------- */
 
+/* A page of a FILE_MAP_COPY view that was written has been copied: it is
+ * no longer a page of the file (pagemap bit 61), and Windows then reports
+ * it PAGE_READWRITE (PAGE_EXECUTE_READWRITE).  fd: /proc/self/pagemap. */
+static uint32_t copy_view_protect(int fd, const struct region *r, size_t i, uint32_t p)
+{
+    uint64_t e = 0;
+    uint32_t lo = p & 0xFFu;
+    if (fd < 0 || (lo != SHMAP_PAGE_WRITECOPY && lo != SHMAP_PAGE_EXECUTE_WRITECOPY))
+        return p;
+    off_t off = (off_t)((r->base / PAGE + i) * sizeof e);
+    if (SYS(pread)(fd, &e, sizeof e, off) != (ssize_t)sizeof e)
+        return p;
+    bool present = e >> 63 & 1, file = e >> 61 & 1;
+    if (!present || file)
+        return p;
+    return (p & ~0xFFu) |
+           (lo == SHMAP_PAGE_WRITECOPY ? SHMAP_PAGE_READWRITE : SHMAP_PAGE_EXECUTE_READWRITE);
+}
+
+static uint32_t page_protect(int fd, const struct region *r, size_t i, bool committed)
+{
+    if (!committed)
+        return 0;
+    uint32_t p = shmap__region_page_protect(r, i);
+    return r->copy ? copy_view_protect(fd, r, i, p) : p;
+}
+
 static void query_region(const struct region *r, uintptr_t a, shmap_mem_info_t *m)
 {
     size_t pages = r->len / PAGE, i = (a - r->base) / PAGE;
+    int fd = r->copy ? SYS(openat)(AT_FDCWD, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0) : -1;
     bool c = shmap__region_page_committed(r, i);
-    uint32_t p = c ? shmap__region_page_protect(r, i) : 0;
+    uint32_t p = page_protect(fd, r, i, c);
     size_t j = i + 1;
-    while (j < pages && shmap__region_page_committed(r, j) == c &&
-           (c ? shmap__region_page_protect(r, j) : 0) == p)
+    while (j < pages && shmap__region_page_committed(r, j) == c && page_protect(fd, r, j, c) == p)
         j++;
+    shmap__close_fd(fd);
     m->base = (void *)(r->base + i * PAGE);
     m->allocation_base = (void *)r->base;
     m->allocation_protect = r->alloc_protect;

@@ -465,3 +465,29 @@ TEST(view_execute_views_need_execute_rights_and_protection)
     ASSERT_EQ(shmap_close(o), 0);
     ASSERT_EQ(shmap_close(h), 0);
 }
+
+TEST(view_copy_page_written_reports_readwrite)
+{
+    if (getenv("SHMAP_TEST_EMULATED") && *getenv("SHMAP_TEST_EMULATED"))
+        SKIP("qemu-user does not emulate /proc/self/pagemap");
+    shmap_handle_t h = section(NULL, RW, 65536);
+    char *c = map(h, SHMAP_FILE_MAP_COPY, 0, 0);
+    volatile char x = c[4096]; /* read: still the file's page */
+    (void)x;
+    shmap_mem_info_t m = query(c);
+    ASSERT_EQ_U(m.protect, SHMAP_PAGE_WRITECOPY);
+    ASSERT_EQ(m.region_size, 65536);
+    c[4096] = 1; /* written: now a private copy */
+    m = query(c);
+    ASSERT_EQ_U(m.protect, SHMAP_PAGE_WRITECOPY);
+    ASSERT_EQ(m.region_size, 4096); /* the region splits at the written page */
+    m = query(c + 4096);
+    ASSERT_EQ_U(m.protect, SHMAP_PAGE_READWRITE);
+    ASSERT_EQ(m.region_size, 4096);
+    ASSERT_EQ_U(m.allocation_protect, SHMAP_PAGE_WRITECOPY);
+    m = query(c + 8192);
+    ASSERT_EQ_U(m.protect, SHMAP_PAGE_WRITECOPY);
+    ASSERT_EQ(m.region_size, 65536 - 8192);
+    ASSERT_EQ(shmap_view_unmap(c), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}
