@@ -180,6 +180,124 @@ SHMAP_EXTERN int shmap_file_size(shmap_handle_t h, uint64_t *size);
 SHMAP_EXTERN int shmap_file_flush(shmap_handle_t h);
 SHMAP_EXTERN int shmap_file_delete(const char *path);
 
+/* ---- synchronization objects ----------------------------------------- */
+/*
+ * Events, mutexes, semaphores and waitable timers, shared by name (or by
+ * handle) between any processes of the user, 32- and 64-bit alike.  Create
+ * calls return 0 or SHMAP_EXISTED (the name existed: the object is opened,
+ * its type must match, its state and parameters are kept); access is the
+ * handle's access mask (generic rights mapped; 0 allowed).  Open calls
+ * check access as OpenFileMapping does.  Every call on a handle of another
+ * type fails with SHMAP_ETYPE; a missing right gives -EACCES.  See
+ * docs/sync.md for the states and every rule.
+ */
+#define SHMAP_EVENT_MANUAL_RESET 0x1u  /* CREATE_EVENT_MANUAL_RESET */
+#define SHMAP_EVENT_INITIAL_SET 0x2u   /* CREATE_EVENT_INITIAL_SET */
+#define SHMAP_MUTEX_INITIAL_OWNER 0x1u /* CREATE_MUTEX_INITIAL_OWNER */
+#define SHMAP_TIMER_MANUAL_RESET 0x1u  /* CREATE_WAITABLE_TIMER_MANUAL_RESET */
+
+/* Access rights of the four types (Win32 values). */
+#define SHMAP_EVENT_QUERY_STATE 0x1u
+#define SHMAP_EVENT_MODIFY_STATE 0x2u
+#define SHMAP_EVENT_ALL_ACCESS 0x001F0003u
+#define SHMAP_MUTANT_QUERY_STATE 0x1u
+#define SHMAP_MUTEX_ALL_ACCESS 0x001F0001u
+#define SHMAP_SEMAPHORE_QUERY_STATE 0x1u
+#define SHMAP_SEMAPHORE_MODIFY_STATE 0x2u
+#define SHMAP_SEMAPHORE_ALL_ACCESS 0x001F0003u
+#define SHMAP_TIMER_QUERY_STATE 0x1u
+#define SHMAP_TIMER_MODIFY_STATE 0x2u
+#define SHMAP_TIMER_ALL_ACCESS 0x001F0003u
+
+/* Events.  prev (may be NULL) receives the state before the call (0/1). */
+SHMAP_EXTERN int shmap_event_create(const char *name, uint32_t evflags, uint32_t access,
+                                    unsigned flags, shmap_handle_t *out);
+SHMAP_EXTERN int shmap_event_open(const char *name, uint32_t access, unsigned flags,
+                                  shmap_handle_t *out);
+SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev);
+SHMAP_EXTERN int shmap_event_reset(shmap_handle_t h, int *prev);
+/* Set and reset as one step: manual events release every thread waiting at
+ * that moment, auto events at most one; the event is then non-signalled. */
+SHMAP_EXTERN int shmap_event_pulse(shmap_handle_t h, int *prev);
+/* Needs EVENT_QUERY_STATE.  Either output may be NULL. */
+SHMAP_EXTERN int shmap_event_query(shmap_handle_t h, int *manual, int *signaled);
+
+/* Mutexes: owned by a thread, recursive.  Release needs no access right;
+ * a thread that does not own the mutex gets SHMAP_ENOTOWNER. */
+SHMAP_EXTERN int shmap_mutex_create(const char *name, uint32_t mflags, uint32_t access,
+                                    unsigned flags, shmap_handle_t *out);
+SHMAP_EXTERN int shmap_mutex_open(const char *name, uint32_t access, unsigned flags,
+                                  shmap_handle_t *out);
+SHMAP_EXTERN int shmap_mutex_release(shmap_handle_t h);
+typedef struct shmap_mutex_info {
+    int32_t count;  /* NtQueryMutant CurrentCount: 1 free, 0 owned once, -1 twice... */
+    int owned;      /* by the calling thread */
+    int abandoned;  /* the owner died holding it and nobody acquired it since */
+    uint32_t owner; /* owning thread id (Linux tid), 0 if free */
+} shmap_mutex_info_t;
+/* Needs MUTANT_QUERY_STATE. */
+SHMAP_EXTERN int shmap_mutex_query(shmap_handle_t h, shmap_mutex_info_t *info);
+
+/* Semaphores: 0 <= initial <= max, 1 <= max <= 0x7fffffff, else -EINVAL
+ * (checked before the name).  Release adds n > 0 or fails with
+ * SHMAP_ETOOMANYPOSTS, count unchanged and prev not written. */
+SHMAP_EXTERN int shmap_semaphore_create(const char *name, int32_t initial, int32_t max,
+                                        uint32_t access, unsigned flags, shmap_handle_t *out);
+SHMAP_EXTERN int shmap_semaphore_open(const char *name, uint32_t access, unsigned flags,
+                                      shmap_handle_t *out);
+SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *prev);
+/* Needs SEMAPHORE_QUERY_STATE.  Either output may be NULL. */
+SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t *max);
+
+/* Waitable timers.  due: 100 ns units, negative = relative to now, >= 0 =
+ * absolute UTC FILETIME (the past fires at once); period in ms (0: once,
+ * < 0: -EINVAL).  Setting first resets the signal.  routine (may be NULL)
+ * is called with (arg, low, high of the expiry FILETIME) in the setting
+ * thread, in its alertable waits, once per expiry.  resume != 0 is accepted
+ * and returns SHMAP_RESUME_IGNORED after setting the timer (no support). */
+typedef void (*shmap_timer_routine_t)(void *arg, uint32_t low, uint32_t high);
+SHMAP_EXTERN int shmap_timer_create(const char *name, uint32_t tflags, uint32_t access,
+                                    unsigned flags, shmap_handle_t *out);
+SHMAP_EXTERN int shmap_timer_open(const char *name, uint32_t access, unsigned flags,
+                                  shmap_handle_t *out);
+SHMAP_EXTERN int shmap_timer_set(shmap_handle_t h, int64_t due, int32_t period_ms,
+                                 shmap_timer_routine_t routine, void *arg, int resume);
+/* Stop a pending timer; the signalled state is kept. */
+SHMAP_EXTERN int shmap_timer_cancel(shmap_handle_t h);
+/* Needs TIMER_QUERY_STATE.  remaining_ns: until the next expiry (0 if not
+ * armed).  Any output may be NULL. */
+SHMAP_EXTERN int shmap_timer_query(shmap_handle_t h, int *signaled, int *armed,
+                                   uint64_t *remaining_ns);
+
+/* ---- waiting --------------------------------------------------------- */
+#define SHMAP_INFINITE 0xFFFFFFFFu
+#define SHMAP_MAX_WAIT_OBJECTS 64u
+#define SHMAP_WAIT_ALL 0x1u       /* all objects at once, atomically */
+#define SHMAP_WAIT_ALERTABLE 0x2u /* run due timer completion routines */
+/* Results (>= 0), the Win32 values. */
+#define SHMAP_WAIT_OBJECT_0 0x0
+#define SHMAP_WAIT_ABANDONED_0 0x80
+#define SHMAP_WAIT_IO_COMPLETION 0xC0
+#define SHMAP_WAIT_TIMEOUT 0x102
+
+/* Wait for one (wait-any: the lowest signalled index, only that one is
+ * acquired) or all of n handles (1..64), up to timeout_ms (SHMAP_INFINITE:
+ * no limit; never returns early).  Returns SHMAP_WAIT_OBJECT_0 + i,
+ * SHMAP_WAIT_ABANDONED_0 + i (wait-all: + 0), SHMAP_WAIT_TIMEOUT,
+ * SHMAP_WAIT_IO_COMPLETION, or an error: -EINVAL (n out of range, the same
+ * object twice in wait-all), -EBADF (a bad handle, a non-waitable type,
+ * a pseudo handle among several), -EACCES (no SYNCHRONIZE). */
+SHMAP_EXTERN int shmap_wait(uint32_t n, const shmap_handle_t *handles, unsigned wflags,
+                            uint32_t timeout_ms);
+/* Signal one object (event: set; semaphore: release 1; mutex: release) and
+ * wait for another as one step.  A failed signal fails the call with its
+ * error and waits for nothing; the signal is never undone. */
+SHMAP_EXTERN int shmap_signal_and_wait(shmap_handle_t signal, shmap_handle_t wait,
+                                       uint32_t timeout_ms, int alertable);
+/* Sleep; alertable: returns SHMAP_WAIT_IO_COMPLETION after running due
+ * completion routines, else 0. */
+SHMAP_EXTERN int shmap_sleep(uint32_t timeout_ms, int alertable);
+
 /* ---- the namespace ----------------------------------------------------- */
 
 /* Call fn for every live object of Local\ (the caller's) and Global\.

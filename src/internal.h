@@ -14,6 +14,135 @@
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+/* ======================================================================
+ * sync - events, mutexes, semaphores, timers (sync.c, robust.c, event.c,
+ * mutex.c, semaphore.c, timer.c, wait.c).  Their shared state is struct
+ * shmap_sync at SHMAP_STATE_OFF of the object file; docs/DESIGN.md §14.
+ * ====================================================================== */
+#define SHMAP_SYNC_TAG 0x434e5953u /* "SYNC" */
+#define SHMAP_SYNC_MANUAL 0x1u     /* manual-reset event or timer */
+
+#define SHMAP_FUTEX_WAITERS 0x80000000u
+#define SHMAP_FUTEX_OWNER_DIED 0x40000000u
+#define SHMAP_FUTEX_TID_MASK 0x3fffffffu
+
+/* Identical for 32- and 64-bit processes (static_asserts in sync.c).  The
+ * two robust words (lock, owner) are each followed by room for the robust
+ * list entry the kernel finds at word - futex_offset: glibc's offset is -20
+ * on ILP32 (one next pointer at +20) and -32 on LP64 (prev at +24, next
+ * at +32). */
+struct shmap_sync {
+    _Atomic uint32_t lock;       /*   0 internal lock: 0 or tid | WAITERS | OWNER_DIED */
+    _Atomic uint32_t seq;        /*   4 bumped when the state may satisfy a waiter */
+    uint32_t tag;                /*   8 SHMAP_SYNC_TAG */
+    uint32_t flags;              /*  12 SHMAP_SYNC_* */
+    _Atomic uint32_t count;      /*  16 event 0/1, semaphore count, timer signalled 0/1 */
+    uint32_t lock_link32;        /*  20 robust list entry, ILP32 */
+    uint32_t lock_link64[4];     /*  24 robust list entry, LP64 (prev, next) */
+    uint32_t max;                /*  40 semaphore maximum */
+    _Atomic uint32_t nwait;      /*  44 threads that may sleep on seq (may overcount) */
+    _Atomic uint32_t recursion;  /*  48 mutex: written by the owner only */
+    uint32_t type;               /*  52 shmap_type_t, checked on open */
+    _Atomic uint32_t pulse_gen;  /*  56 event: bumped by PulseEvent */
+    _Atomic uint32_t pulse_left; /*  60 auto event: a pulse not yet claimed */
+    _Atomic uint32_t owner;      /*  64 mutex owner word: 0 or tid | WAITERS | OWNER_DIED */
+    _Atomic uint32_t set_gen;    /*  68 timer: bumped by every Set and Cancel */
+    uint64_t due_ns;             /*  72 timer: next expiry, CLOCK_MONOTONIC */
+    uint32_t armed;              /*  80 timer */
+    uint32_t owner_link32;       /*  84 robust list entry of owner, ILP32 */
+    uint32_t owner_link64[4];    /*  88 robust list entry of owner, LP64 */
+    uint32_t period_ms;          /* 104 timer */
+    uint32_t set_tid;            /* 108 timer: thread that set it (informational) */
+    uint8_t pad[SHMAP_STATE_SIZE - 112];
+};
+
+/* The shared state of a sync object record, or NULL for other types. */
+SHMAP_HIDDEN struct shmap_sync *shmap__sync_of(struct shmap_obj *o);
+/* Is a state read from a file one we can use?  (named.c, on open) */
+SHMAP_HIDDEN bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type);
+SHMAP_HIDDEN bool shmap__is_sync_type(shmap_type_t type);
+
+/* Create-or-open / open shared by the four types (sync.c). */
+SHMAP_HIDDEN int shmap__sync_create(shmap_type_t type, const char *name,
+                                    const struct shmap_sync *init, uint32_t access, unsigned flags,
+                                    shmap_handle_t *out, struct shmap_obj **obj);
+SHMAP_HIDDEN int shmap__sync_open(shmap_type_t type, const char *name, uint32_t access,
+                                  unsigned flags, shmap_handle_t *out);
+/* Look up h as type with right (0: none needed); SHMAP_ETYPE, -EACCES. */
+SHMAP_HIDDEN int shmap__sync_get(shmap_handle_t h, shmap_type_t type, uint32_t right,
+                                 struct shmap_obj **o, struct shmap_sync **s);
+
+/* robust.c: the calling thread's id (cached; reset in a fork child). */
+SHMAP_HIDDEN uint32_t shmap__tid(void);
+/* In a fork child: forget the parent thread's id and owned mutexes. */
+SHMAP_HIDDEN void shmap__sync_fork_child(void);
+SHMAP_HIDDEN void shmap__tid_reset(void);
+/* Is the thread tid alive?  (kill(tid, 0) != ESRCH) */
+SHMAP_HIDDEN bool shmap__tid_alive(uint32_t tid);
+SHMAP_HIDDEN uint64_t shmap__mono_ns(void);
+
+/* Shared futexes. */
+SHMAP_HIDDEN void shmap__futex_wake(_Atomic uint32_t *w, int n);
+/* *w = val and wake up to n waiters of w, as one step in the kernel
+ * (val: 0 or a power of two). */
+SHMAP_HIDDEN void shmap__futex_set_wake(_Atomic uint32_t *w, uint32_t val, int n);
+/* *w += 1 and wake every waiter of w, as one step. */
+SHMAP_HIDDEN void shmap__futex_inc_wake(_Atomic uint32_t *w);
+/* Sleep while *w[i] == val[i] for all i (n <= 128), until deadline
+ * (CLOCK_MONOTONIC ns; UINT64_MAX: none).  0 woken/changed, -ETIMEDOUT,
+ * -EINTR. */
+SHMAP_HIDDEN int shmap__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *val, unsigned n,
+                                    uint64_t deadline);
+
+/* The kernel's robust list of the calling thread (glibc's).  A word is
+ * entered while the thread holds it, so that the kernel marks it
+ * OWNER_DIED (and wakes one waiter) when the thread dies.  Protocol as
+ * glibc's: pending(w) around the acquiring CAS and the releasing store,
+ * link after acquiring, unlink before releasing. */
+SHMAP_HIDDEN bool shmap__robust_ok(void);
+SHMAP_HIDDEN void shmap__robust_pending(_Atomic uint32_t *w);
+SHMAP_HIDDEN void shmap__robust_link(_Atomic uint32_t *w);
+SHMAP_HIDDEN void shmap__robust_unlink(_Atomic uint32_t *w);
+
+/* The internal lock of a sync object.  Returns 1 if the previous holder
+ * died holding it (the caller then calls shmap__sync_repair), else 0. */
+SHMAP_HIDDEN int shmap__slock(struct shmap_sync *s);
+SHMAP_HIDDEN void shmap__sunlock(struct shmap_sync *s);
+/* After a dead holder: wake everybody (a change may lack its wake). */
+SHMAP_HIDDEN void shmap__sync_repair(struct shmap_sync *s);
+/* Under the lock: the state changed in a way that may satisfy waiters. */
+SHMAP_HIDDEN void shmap__sync_changed(struct shmap_sync *s);
+
+/* Objects as the wait core sees them (event.c, mutex.c, semaphore.c,
+ * timer.c): under the lock (not for mutexes), is the object signalled for
+ * the calling thread, and acquire it.  snap_pulse: the pulse generation
+ * the waiter saw when it went to sleep (events). */
+SHMAP_HIDDEN bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, bool *by_pulse);
+SHMAP_HIDDEN void shmap__event_take(struct shmap_sync *s, bool by_pulse);
+SHMAP_HIDDEN bool shmap__semaphore_ready(struct shmap_sync *s);
+SHMAP_HIDDEN void shmap__semaphore_take(struct shmap_sync *s);
+SHMAP_HIDDEN bool shmap__timer_ready(struct shmap_sync *s, uint64_t now, uint64_t *due);
+SHMAP_HIDDEN void shmap__timer_take(struct shmap_sync *s);
+
+/* Mutexes (no internal lock; the owner word is the state). */
+enum { SHMAP_MTX_BUSY = 0, SHMAP_MTX_TAKEN = 1, SHMAP_MTX_ABANDONED = 2 };
+/* Try to acquire: SHMAP_MTX_* ; *seen gets the owner word when busy. */
+SHMAP_HIDDEN int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen);
+/* Is it acquirable by the caller right now (free, abandoned or own)? */
+SHMAP_HIDDEN bool shmap__mutex_ready(struct shmap_sync *s);
+/* Give back an acquisition made by shmap__mutex_try (wait-all backing off). */
+SHMAP_HIDDEN void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s, int how);
+/* Before sleeping on the owner word seen busy: set WAITERS (returns the
+ * value to sleep on, or 0 if the word changed: look again).  Also detects
+ * an owner that died without the kernel noticing (check_dead). */
+SHMAP_HIDDEN uint32_t shmap__mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen,
+                                                 bool check_dead);
+
+/* Alertable waits (timer.c): run the calling thread's due completion
+ * routines; returns how many ran.  *next: earliest future one (or
+ * UINT64_MAX). */
+SHMAP_HIDDEN int shmap__apc_run(uint64_t now, uint64_t *next);
+
 #endif
 
 #include <errno.h>
@@ -402,5 +531,134 @@ SHMAP_HIDDEN int shmap__named_open(shmap_type_t type, const struct shmap_name *n
 /* Turn the handle count carried by o into a handle (dropped on failure). */
 SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags,
                                      shmap_handle_t *out);
+
+/* ======================================================================
+ * sync - events, mutexes, semaphores, timers (sync.c, robust.c, event.c,
+ * mutex.c, semaphore.c, timer.c, wait.c).  Their shared state is struct
+ * shmap_sync at SHMAP_STATE_OFF of the object file; docs/DESIGN.md §14.
+ * ====================================================================== */
+#define SHMAP_SYNC_TAG 0x434e5953u /* "SYNC" */
+#define SHMAP_SYNC_MANUAL 0x1u     /* manual-reset event or timer */
+
+#define SHMAP_FUTEX_WAITERS 0x80000000u
+#define SHMAP_FUTEX_OWNER_DIED 0x40000000u
+#define SHMAP_FUTEX_TID_MASK 0x3fffffffu
+
+/* Identical for 32- and 64-bit processes (static_asserts in sync.c).  The
+ * two robust words (lock, owner) are each followed by room for the robust
+ * list entry the kernel finds at word - futex_offset: glibc's offset is -20
+ * on ILP32 (one next pointer at +20) and -32 on LP64 (prev at +24, next
+ * at +32). */
+struct shmap_sync {
+    _Atomic uint32_t lock;       /*   0 internal lock: 0 or tid | WAITERS | OWNER_DIED */
+    _Atomic uint32_t seq;        /*   4 bumped when the state may satisfy a waiter */
+    uint32_t tag;                /*   8 SHMAP_SYNC_TAG */
+    uint32_t flags;              /*  12 SHMAP_SYNC_* */
+    _Atomic uint32_t count;      /*  16 event 0/1, semaphore count, timer signalled 0/1 */
+    uint32_t lock_link32;        /*  20 robust list entry, ILP32 */
+    uint32_t lock_link64[4];     /*  24 robust list entry, LP64 (prev, next) */
+    uint32_t max;                /*  40 semaphore maximum */
+    _Atomic uint32_t nwait;      /*  44 threads that may sleep on seq (may overcount) */
+    _Atomic uint32_t recursion;  /*  48 mutex: written by the owner only */
+    uint32_t type;               /*  52 shmap_type_t, checked on open */
+    _Atomic uint32_t pulse_gen;  /*  56 event: bumped by PulseEvent */
+    _Atomic uint32_t pulse_left; /*  60 auto event: a pulse not yet claimed */
+    _Atomic uint32_t owner;      /*  64 mutex owner word: 0 or tid | WAITERS | OWNER_DIED */
+    _Atomic uint32_t set_gen;    /*  68 timer: bumped by every Set and Cancel */
+    uint64_t due_ns;             /*  72 timer: next expiry, CLOCK_MONOTONIC */
+    uint32_t armed;              /*  80 timer */
+    uint32_t owner_link32;       /*  84 robust list entry of owner, ILP32 */
+    uint32_t owner_link64[4];    /*  88 robust list entry of owner, LP64 */
+    uint32_t period_ms;          /* 104 timer */
+    uint32_t set_tid;            /* 108 timer: thread that set it (informational) */
+    uint8_t pad[SHMAP_STATE_SIZE - 112];
+};
+
+/* The shared state of a sync object record, or NULL for other types. */
+SHMAP_HIDDEN struct shmap_sync *shmap__sync_of(struct shmap_obj *o);
+/* Is a state read from a file one we can use?  (named.c, on open) */
+SHMAP_HIDDEN bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type);
+SHMAP_HIDDEN bool shmap__is_sync_type(shmap_type_t type);
+
+/* Create-or-open / open shared by the four types (sync.c). */
+SHMAP_HIDDEN int shmap__sync_create(shmap_type_t type, const char *name,
+                                    const struct shmap_sync *init, uint32_t access, unsigned flags,
+                                    shmap_handle_t *out, struct shmap_obj **obj);
+SHMAP_HIDDEN int shmap__sync_open(shmap_type_t type, const char *name, uint32_t access,
+                                  unsigned flags, shmap_handle_t *out);
+/* Look up h as type with right (0: none needed); SHMAP_ETYPE, -EACCES. */
+SHMAP_HIDDEN int shmap__sync_get(shmap_handle_t h, shmap_type_t type, uint32_t right,
+                                 struct shmap_obj **o, struct shmap_sync **s);
+
+/* robust.c: the calling thread's id (cached; reset in a fork child). */
+SHMAP_HIDDEN uint32_t shmap__tid(void);
+/* In a fork child: forget the parent thread's id and owned mutexes. */
+SHMAP_HIDDEN void shmap__sync_fork_child(void);
+SHMAP_HIDDEN void shmap__tid_reset(void);
+/* Is the thread tid alive?  (kill(tid, 0) != ESRCH) */
+SHMAP_HIDDEN bool shmap__tid_alive(uint32_t tid);
+SHMAP_HIDDEN uint64_t shmap__mono_ns(void);
+
+/* Shared futexes. */
+SHMAP_HIDDEN void shmap__futex_wake(_Atomic uint32_t *w, int n);
+/* *w = val and wake up to n waiters of w, as one step in the kernel
+ * (val: 0 or a power of two). */
+SHMAP_HIDDEN void shmap__futex_set_wake(_Atomic uint32_t *w, uint32_t val, int n);
+/* *w += 1 and wake every waiter of w, as one step. */
+SHMAP_HIDDEN void shmap__futex_inc_wake(_Atomic uint32_t *w);
+/* Sleep while *w[i] == val[i] for all i (n <= 128), until deadline
+ * (CLOCK_MONOTONIC ns; UINT64_MAX: none).  0 woken/changed, -ETIMEDOUT,
+ * -EINTR. */
+SHMAP_HIDDEN int shmap__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *val, unsigned n,
+                                    uint64_t deadline);
+
+/* The kernel's robust list of the calling thread (glibc's).  A word is
+ * entered while the thread holds it, so that the kernel marks it
+ * OWNER_DIED (and wakes one waiter) when the thread dies.  Protocol as
+ * glibc's: pending(w) around the acquiring CAS and the releasing store,
+ * link after acquiring, unlink before releasing. */
+SHMAP_HIDDEN bool shmap__robust_ok(void);
+SHMAP_HIDDEN void shmap__robust_pending(_Atomic uint32_t *w);
+SHMAP_HIDDEN void shmap__robust_link(_Atomic uint32_t *w);
+SHMAP_HIDDEN void shmap__robust_unlink(_Atomic uint32_t *w);
+
+/* The internal lock of a sync object.  Returns 1 if the previous holder
+ * died holding it (the caller then calls shmap__sync_repair), else 0. */
+SHMAP_HIDDEN int shmap__slock(struct shmap_sync *s);
+SHMAP_HIDDEN void shmap__sunlock(struct shmap_sync *s);
+/* After a dead holder: wake everybody (a change may lack its wake). */
+SHMAP_HIDDEN void shmap__sync_repair(struct shmap_sync *s);
+/* Under the lock: the state changed in a way that may satisfy waiters. */
+SHMAP_HIDDEN void shmap__sync_changed(struct shmap_sync *s);
+
+/* Objects as the wait core sees them (event.c, mutex.c, semaphore.c,
+ * timer.c): under the lock (not for mutexes), is the object signalled for
+ * the calling thread, and acquire it.  snap_pulse: the pulse generation
+ * the waiter saw when it went to sleep (events). */
+SHMAP_HIDDEN bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, bool *by_pulse);
+SHMAP_HIDDEN void shmap__event_take(struct shmap_sync *s, bool by_pulse);
+SHMAP_HIDDEN bool shmap__semaphore_ready(struct shmap_sync *s);
+SHMAP_HIDDEN void shmap__semaphore_take(struct shmap_sync *s);
+SHMAP_HIDDEN bool shmap__timer_ready(struct shmap_sync *s, uint64_t now, uint64_t *due);
+SHMAP_HIDDEN void shmap__timer_take(struct shmap_sync *s);
+
+/* Mutexes (no internal lock; the owner word is the state). */
+enum { SHMAP_MTX_BUSY = 0, SHMAP_MTX_TAKEN = 1, SHMAP_MTX_ABANDONED = 2 };
+/* Try to acquire: SHMAP_MTX_* ; *seen gets the owner word when busy. */
+SHMAP_HIDDEN int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen);
+/* Is it acquirable by the caller right now (free, abandoned or own)? */
+SHMAP_HIDDEN bool shmap__mutex_ready(struct shmap_sync *s);
+/* Give back an acquisition made by shmap__mutex_try (wait-all backing off). */
+SHMAP_HIDDEN void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s, int how);
+/* Before sleeping on the owner word seen busy: set WAITERS (returns the
+ * value to sleep on, or 0 if the word changed: look again).  Also detects
+ * an owner that died without the kernel noticing (check_dead). */
+SHMAP_HIDDEN uint32_t shmap__mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen,
+                                                 bool check_dead);
+
+/* Alertable waits (timer.c): run the calling thread's due completion
+ * routines; returns how many ran.  *next: earliest future one (or
+ * UINT64_MAX). */
+SHMAP_HIDDEN int shmap__apc_run(uint64_t now, uint64_t *next);
 
 #endif

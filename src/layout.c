@@ -78,7 +78,8 @@ int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_size)
     if (h->type == SHMAP_TYPE_MAPPING)
         return validate_section(h, st_size);
     /* Other types keep everything in the first page. */
-    if (h->data_offset || h->size || h->hflags || h->bitmap_len || h->path_len)
+    if (h->data_offset || h->size || h->hflags || h->bitmap_len || h->path_len ||
+        st_size < SHMAP_PAGE_SIZE)
         return SHMAP_EBADOBJ;
     return 0;
 }

@@ -40,6 +40,11 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
         page = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
         r = page == MAP_FAILED ? -errno : 0;
     }
+    if (r == 0 && shmap__is_sync_type(type) &&
+        !shmap__sync_state_ok((const struct shmap_sync *)((char *)page + SHMAP_STATE_OFF), type))
+        r = SHMAP_EBADOBJ; /* a corrupt or foreign state: never interpret it */
+    if (r && page != MAP_FAILED)
+        SYS(munmap)(page, SHMAP_PAGE_SIZE);
     if (r == 0) {
         shmap__obj_init(&k->obj, &named_ops[type], f->fd, &f->st);
         k->page = page;

@@ -234,6 +234,7 @@ bool shmap__umask_keeps_0600(void)
 static void fork_child(void)
 {
     self.pid = (uint32_t)getpid();
+    shmap__sync_fork_child();
     for (size_t i = 0; i < nbuckets; i++) {
         for (struct shmap_obj *o = buckets[i], *next; o; o = next) {
             next = o->cache_next;

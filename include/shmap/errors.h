@@ -16,6 +16,8 @@
 
 /* Positive results ("succeeded, with news"). */
 #define SHMAP_EXISTED 1 /* create opened an existing object: ERROR_ALREADY_EXISTS (183) */
+#define SHMAP_RESUME_IGNORED                                                                       \
+    2 /* timer set, but resume is not supported: TRUE with ERROR_NOT_SUPPORTED (50) */
 
 /* Reserved negative range: -30800 ... -30899. */
 #define SHMAP_ETYPE (-30800) /* name holds an object of another type: ERROR_INVALID_HANDLE (6) */

@@ -32,17 +32,6 @@ WINBASEAPI HANDLE WINAPI GetCurrentThread(void)
     return (HANDLE)(LONG_PTR)-2;
 }
 
-WINBASEAPI VOID WINAPI Sleep(DWORD ms)
-{
-    if (ms == INFINITE) {
-        for (;;)
-            pause();
-    }
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
-}
-
 static uint64_t mono_ns(void)
 {
     struct timespec ts;

@@ -1,0 +1,122 @@
+/*
+ * event.c - events: a signalled bit (count 0/1) and, for PulseEvent, a
+ * pulse generation that waiters compare with the one they went to sleep
+ * with.  Every change is made under the object's internal lock.
+ */
+#include "internal.h"
+
+static int init_event(struct shmap_sync *s, uint32_t evflags)
+{
+    *s = (struct shmap_sync){.tag = SHMAP_SYNC_TAG, .type = SHMAP_TYPE_EVENT};
+    s->flags = (evflags & SHMAP_EVENT_MANUAL_RESET) ? SHMAP_SYNC_MANUAL : 0;
+    atomic_init(&s->count, (evflags & SHMAP_EVENT_INITIAL_SET) ? 1u : 0u);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_event_create(const char *name, uint32_t evflags, uint32_t access,
+                                    unsigned flags, shmap_handle_t *out)
+{
+    struct shmap_sync init;
+    init_event(&init, evflags); /* unknown flag bits are ignored, as Windows does */
+    return shmap__sync_create(SHMAP_TYPE_EVENT, name, &init, access, flags, out, NULL);
+}
+
+SHMAP_EXTERN int shmap_event_open(const char *name, uint32_t access, unsigned flags,
+                                  shmap_handle_t *out)
+{
+    return shmap__sync_open(SHMAP_TYPE_EVENT, name, access, flags, out);
+}
+
+enum ev_op { EV_SET, EV_RESET, EV_PULSE };
+
+static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
+{
+    struct shmap_obj *o;
+    struct shmap_sync *s;
+    int r = shmap__sync_get(h, SHMAP_TYPE_EVENT, SHMAP_EVENT_MODIFY_STATE, &o, &s);
+    if (r)
+        return r;
+    if (shmap__slock(s))
+        shmap__sync_repair(s);
+    uint32_t was = atomic_load(&s->count);
+    switch (op) {
+    case EV_SET:
+        if (!was) {
+            atomic_store(&s->count, 1);
+            shmap__sync_changed(s);
+        }
+        break;
+    case EV_RESET:
+        atomic_store(&s->count, 0);
+        break;
+    case EV_PULSE:
+        /* Threads asleep now took their snapshot of pulse_gen under this
+         * lock; each sees the new generation when it wakes.  An auto event
+         * lets one of them claim the pulse (pulse_left). */
+        atomic_store(&s->count, 0);
+        if (atomic_load(&s->nwait)) {
+            if (!(s->flags & SHMAP_SYNC_MANUAL))
+                atomic_store(&s->pulse_left, 1);
+            atomic_fetch_add(&s->pulse_gen, 1);
+            shmap__sync_changed(s);
+        }
+        break;
+    }
+    shmap__sunlock(s);
+    shmap__obj_put(o);
+    if (prev)
+        *prev = was ? 1 : 0;
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev)
+{
+    return event_op(h, EV_SET, prev);
+}
+
+SHMAP_EXTERN int shmap_event_reset(shmap_handle_t h, int *prev)
+{
+    return event_op(h, EV_RESET, prev);
+}
+
+SHMAP_EXTERN int shmap_event_pulse(shmap_handle_t h, int *prev)
+{
+    return event_op(h, EV_PULSE, prev);
+}
+
+SHMAP_EXTERN int shmap_event_query(shmap_handle_t h, int *manual, int *signaled)
+{
+    struct shmap_obj *o;
+    struct shmap_sync *s;
+    int r = shmap__sync_get(h, SHMAP_TYPE_EVENT, SHMAP_EVENT_QUERY_STATE, &o, &s);
+    if (r)
+        return r;
+    if (manual)
+        *manual = (s->flags & SHMAP_SYNC_MANUAL) ? 1 : 0;
+    if (signaled)
+        *signaled = atomic_load(&s->count) ? 1 : 0;
+    shmap__obj_put(o);
+    return 0;
+}
+
+bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, bool *by_pulse)
+{
+    *by_pulse = false;
+    if (atomic_load(&s->count))
+        return true;
+    if (atomic_load(&s->pulse_gen) == snap_pulse)
+        return false;
+    /* pulsed since this waiter went to sleep */
+    if (s->flags & SHMAP_SYNC_MANUAL)
+        return *by_pulse = true;
+    return *by_pulse = atomic_load(&s->pulse_left) != 0;
+}
+
+void shmap__event_take(struct shmap_sync *s, bool by_pulse)
+{
+    if (by_pulse) {
+        if (!(s->flags & SHMAP_SYNC_MANUAL))
+            atomic_store(&s->pulse_left, 0);
+    } else if (!(s->flags & SHMAP_SYNC_MANUAL))
+        atomic_store(&s->count, 0);
+}

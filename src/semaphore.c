@@ -1,0 +1,71 @@
+/*
+ * semaphore.c - semaphores: {count, max} under the object's internal lock.
+ */
+#include "internal.h"
+
+SHMAP_EXTERN int shmap_semaphore_create(const char *name, int32_t initial, int32_t max,
+                                        uint32_t access, unsigned flags, shmap_handle_t *out)
+{
+    if (max <= 0 || initial < 0 || initial > max)
+        return -EINVAL; /* before the name lookup, as Windows */
+    struct shmap_sync init = {.tag = SHMAP_SYNC_TAG, .type = SHMAP_TYPE_SEMAPHORE};
+    init.max = (uint32_t)max;
+    atomic_init(&init.count, (uint32_t)initial);
+    return shmap__sync_create(SHMAP_TYPE_SEMAPHORE, name, &init, access, flags, out, NULL);
+}
+
+SHMAP_EXTERN int shmap_semaphore_open(const char *name, uint32_t access, unsigned flags,
+                                      shmap_handle_t *out)
+{
+    return shmap__sync_open(SHMAP_TYPE_SEMAPHORE, name, access, flags, out);
+}
+
+SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *prev)
+{
+    if (n <= 0)
+        return -EINVAL; /* NT checks this first: STATUS_INVALID_PARAMETER */
+    struct shmap_obj *o;
+    struct shmap_sync *s;
+    int r = shmap__sync_get(h, SHMAP_TYPE_SEMAPHORE, SHMAP_SEMAPHORE_MODIFY_STATE, &o, &s);
+    if (r)
+        return r;
+    if (shmap__slock(s))
+        shmap__sync_repair(s);
+    uint32_t was = atomic_load(&s->count);
+    if ((uint64_t)was + (uint64_t)n > s->max)
+        r = SHMAP_ETOOMANYPOSTS;
+    else {
+        atomic_store(&s->count, was + (uint32_t)n);
+        shmap__sync_changed(s);
+    }
+    shmap__sunlock(s);
+    shmap__obj_put(o);
+    if (r == 0 && prev)
+        *prev = (int32_t)was;
+    return r;
+}
+
+SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t *max)
+{
+    struct shmap_obj *o;
+    struct shmap_sync *s;
+    int r = shmap__sync_get(h, SHMAP_TYPE_SEMAPHORE, SHMAP_SEMAPHORE_QUERY_STATE, &o, &s);
+    if (r)
+        return r;
+    if (count)
+        *count = (int32_t)atomic_load(&s->count);
+    if (max)
+        *max = (int32_t)s->max;
+    shmap__obj_put(o);
+    return 0;
+}
+
+bool shmap__semaphore_ready(struct shmap_sync *s)
+{
+    return atomic_load(&s->count) > 0;
+}
+
+void shmap__semaphore_take(struct shmap_sync *s)
+{
+    atomic_store(&s->count, atomic_load(&s->count) - 1);
+}

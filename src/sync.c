@@ -1,0 +1,118 @@
+/*
+ * sync.c - what events, mutexes, semaphores and timers share: the layout
+ * of their state, create/open by name, and handle lookup with rights.
+ */
+#include "internal.h"
+
+#include <assert.h>
+
+static_assert(sizeof(struct shmap_sync) == SHMAP_STATE_SIZE, "sync state size");
+static_assert(offsetof(struct shmap_sync, lock_link32) == 20, "ILP32 robust entry of lock");
+static_assert(offsetof(struct shmap_sync, lock_link64) == 24, "LP64 robust entry of lock");
+static_assert(offsetof(struct shmap_sync, owner) == 64, "owner word");
+static_assert(offsetof(struct shmap_sync, owner_link32) == 84, "ILP32 robust entry of owner");
+static_assert(offsetof(struct shmap_sync, owner_link64) == 88, "LP64 robust entry of owner");
+static_assert(offsetof(struct shmap_sync, due_ns) == 72, "timer due");
+static_assert(offsetof(struct shmap_sync, set_tid) == 108, "end of used state");
+/* The robust entries sit at word - futex_offset (robust.c). */
+static_assert(offsetof(struct shmap_sync, lock_link64) + 8 - offsetof(struct shmap_sync, lock) ==
+                  32,
+              "LP64 entry");
+static_assert(offsetof(struct shmap_sync, owner_link64) + 8 - offsetof(struct shmap_sync, owner) ==
+                  32,
+              "LP64 entry");
+
+bool shmap__is_sync_type(shmap_type_t type)
+{
+    return type == SHMAP_TYPE_EVENT || type == SHMAP_TYPE_MUTEX || type == SHMAP_TYPE_SEMAPHORE ||
+           type == SHMAP_TYPE_TIMER;
+}
+
+bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type)
+{
+    if (s->tag != SHMAP_SYNC_TAG || s->type != (uint32_t)type || (s->flags & ~SHMAP_SYNC_MANUAL))
+        return false;
+    switch (type) {
+    case SHMAP_TYPE_SEMAPHORE:
+        return s->max >= 1 && s->max <= 0x7fffffffu && atomic_load(&s->count) <= s->max;
+    case SHMAP_TYPE_EVENT:
+    case SHMAP_TYPE_TIMER:
+        return atomic_load(&s->count) <= 1;
+    default:
+        return true;
+    }
+}
+
+struct shmap_sync *shmap__sync_of(struct shmap_obj *o)
+{
+    return shmap__is_sync_type(o->type) ? (struct shmap_sync *)((struct shmap_named *)o)->state
+                                        : NULL;
+}
+
+static uint32_t create_access(shmap_type_t type, uint32_t access)
+{
+    uint32_t a = shmap__access_map_generic(type, access);
+    if (a & SHMAP_MAXIMUM_ALLOWED)
+        a = (a & ~SHMAP_MAXIMUM_ALLOWED) | shmap__access_map_generic(type, SHMAP_GENERIC_ALL);
+    return a & shmap__access_valid_mask(type);
+}
+
+int shmap__sync_create(shmap_type_t type, const char *name, const struct shmap_sync *init,
+                       uint32_t access, unsigned flags, shmap_handle_t *out, struct shmap_obj **obj)
+{
+    struct shmap_name n;
+    int r = shmap__name_parse(name, flags, &n);
+    if (r < 0)
+        return r;
+    struct shmap_obj *o;
+    int created = shmap__named_create(type, r == 1 ? NULL : &n, init, sizeof *init, &o);
+    if (created < 0)
+        return created;
+    if (obj) {
+        shmap__obj_get(o);
+        *obj = o;
+    }
+    r = shmap__named_handle(o, create_access(type, access), flags, out);
+    if (r) {
+        if (obj)
+            shmap__obj_put(o);
+        return r;
+    }
+    return created;
+}
+
+int shmap__sync_open(shmap_type_t type, const char *name, uint32_t access, unsigned flags,
+                     shmap_handle_t *out)
+{
+    if (!name)
+        return -EINVAL;
+    struct shmap_name n;
+    int r = shmap__name_parse(name, flags, &n);
+    if (r)
+        return r == 1 ? SHMAP_ETYPE : r; /* "" names the directory itself */
+    struct shmap_obj *o;
+    if ((r = shmap__named_open(type, &n, &o)) != 0)
+        return r;
+    uint32_t granted;
+    r = shmap__access_check_open(type, access, NULL, &granted);
+    if (r) {
+        shmap__obj_handle_put(o);
+        return r;
+    }
+    return shmap__named_handle(o, granted, flags, out);
+}
+
+int shmap__sync_get(shmap_handle_t h, shmap_type_t type, uint32_t right, struct shmap_obj **o,
+                    struct shmap_sync **s)
+{
+    uint32_t access;
+    int r = shmap__handle_get_type(h, type, o, &access);
+    if (r)
+        return r == -EBADF ? -EBADF : r;
+    if (right && !(access & right)) {
+        shmap__obj_put(*o);
+        return -EACCES;
+    }
+    *s = shmap__sync_of(*o);
+    return 0;
+}

@@ -1,0 +1,487 @@
+/*
+ * wait.c - WaitForSingleObject/WaitForMultipleObjects, SignalObjectAndWait
+ * and SleepEx over futexes.
+ *
+ * A wait is a loop of passes.  A pass looks at the objects under their
+ * internal locks (mutexes: their owner word), and either acquires (wait-any:
+ * the lowest ready index, and only it; wait-all: everything, all objects
+ * locked in (dev, ino) order, or nothing) or records for every object the
+ * value of the word that will change when it may become ready: the `seq`
+ * word of events, semaphores and timers, the owner word of mutexes (with
+ * WAITERS set, so that a release, or the kernel at the owner's death, wakes
+ * us).  Then one futex_waitv sleeps on all those words (at most 64) until
+ * one changes, the deadline, the next timer expiry, or a safety slice
+ * (SLICE_NS) after which dead holders the kernel did not report are looked
+ * for.  docs/DESIGN.md §14 gives the reasoning; docs/sync.md the rules.
+ */
+#include "internal.h"
+
+#include <time.h>
+
+#define SLICE_NS 200000000ull /* 200 ms */
+#define NOT_YET (-1000000)
+
+enum wkind {
+    WK_SYNC,   /* event, semaphore, timer: state under the internal lock */
+    WK_MUTEX,  /* owner word */
+    WK_NEVER,  /* never signalled while we wait: pseudo handles, jobs (for now) */
+    WK_ALWAYS, /* always signalled: files */
+};
+
+struct wslot {
+    struct shmap_obj *o; /* one reference, NULL for pseudo handles */
+    struct shmap_sync *s;
+    enum wkind kind;
+    bool registered; /* counted in s->nwait */
+    bool have_pulse; /* snap_pulse is valid */
+    uint32_t snap_seq, snap_pulse;
+    uint32_t owner_val; /* mutex busy: the value to sleep on (0: none) */
+    int taken;          /* wait-all commit: SHMAP_MTX_* */
+};
+
+struct wctx {
+    unsigned n;
+    bool all, check_dead, retry;
+    uint64_t next_due; /* earliest timer expiry seen in the last pass */
+    struct wslot slot[SHMAP_MAX_WAIT_OBJECTS];
+    uint8_t order[SHMAP_MAX_WAIT_OBJECTS]; /* wait-all: lock order */
+};
+
+static int slot_init(struct wslot *w, shmap_handle_t h, bool single)
+{
+    *w = (struct wslot){0};
+    if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD) {
+        if (!single)
+            return -EBADF;  /* Windows refuses pseudo handles in multiple waits */
+        w->kind = WK_NEVER; /* the caller's own process or thread never ends during its wait */
+        return 0;
+    }
+    uint32_t access;
+    int r = shmap__handle_get(h, &w->o, &access);
+    if (r)
+        return -EBADF;
+    switch (w->o->type) {
+    case SHMAP_TYPE_EVENT:
+    case SHMAP_TYPE_SEMAPHORE:
+    case SHMAP_TYPE_TIMER:
+        w->kind = WK_SYNC;
+        break;
+    case SHMAP_TYPE_MUTEX:
+        w->kind = WK_MUTEX;
+        break;
+    case SHMAP_TYPE_JOB:
+        w->kind = WK_NEVER;
+        break;
+    case SHMAP_TYPE_FILE:
+        w->kind = WK_ALWAYS; /* no I/O is ever pending on our files */
+        return 0;
+    default:
+        r = (access & SHMAP_SYNCHRONIZE) ? -EBADF : -EACCES;
+        shmap__obj_put(w->o);
+        w->o = NULL;
+        return r;
+    }
+    if (!(access & SHMAP_SYNCHRONIZE)) {
+        shmap__obj_put(w->o);
+        w->o = NULL;
+        return -EACCES;
+    }
+    w->s = shmap__sync_of(w->o);
+    return 0;
+}
+
+static void unregister(struct wctx *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        if (c->slot[i].registered) {
+            atomic_fetch_sub(&c->slot[i].s->nwait, 1);
+            c->slot[i].registered = false;
+        }
+}
+
+static void ctx_fini(struct wctx *c)
+{
+    unregister(c);
+    for (unsigned i = 0; i < c->n; i++)
+        if (c->slot[i].o)
+            shmap__obj_put(c->slot[i].o);
+    c->n = 0;
+}
+
+static int cmp_slot_id(const struct wslot *a, const struct wslot *b)
+{
+    if (a->o->dev != b->o->dev)
+        return a->o->dev < b->o->dev ? -1 : 1;
+    if (a->o->ino != b->o->ino)
+        return a->o->ino < b->o->ino ? -1 : 1;
+    return 0;
+}
+
+static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool all)
+{
+    c->n = 0;
+    c->all = all;
+    c->check_dead = false;
+    if (n == 0 || n > SHMAP_MAX_WAIT_OBJECTS)
+        return -EINVAL;
+    if (!h)
+        return SHMAP_ENOACCESS;
+    for (uint32_t i = 0; i < n; i++) {
+        int r = slot_init(&c->slot[i], h[i], n == 1);
+        if (r) {
+            ctx_fini(c);
+            return r;
+        }
+        c->n++;
+    }
+    if (!all)
+        return 0;
+    /* lock order (the object file's identity, the same in every process);
+     * records made by a create do not know it yet */
+    for (unsigned i = 0; i < n; i++) {
+        struct shmap_obj *o = c->slot[i].o;
+        struct stat st;
+        if (o && o->ino == 0 && o->fd >= 0 && SYS(fstat)(o->fd, &st) == 0) {
+            o->dev = (uint64_t)st.st_dev; /* racing writers store the same values */
+            o->ino = (uint64_t)st.st_ino;
+        }
+    }
+    /* the same object twice cannot be waited for "all" */
+    for (unsigned i = 0; i < n; i++) {
+        unsigned j = i;
+        uint8_t id = (uint8_t)i;
+        if (c->slot[i].o)
+            while (j > 0 && c->slot[c->order[j - 1]].o &&
+                   cmp_slot_id(&c->slot[c->order[j - 1]], &c->slot[i]) > 0) {
+                c->order[j] = c->order[j - 1];
+                j--;
+            }
+        c->order[j] = id;
+    }
+    for (unsigned i = 1; i < n; i++) {
+        struct wslot *a = &c->slot[c->order[i - 1]], *b = &c->slot[c->order[i]];
+        if (a->o && b->o && (a->o == b->o || cmp_slot_id(a, b) == 0)) {
+            ctx_fini(c);
+            return -EINVAL; /* STATUS_INVALID_PARAMETER_MIX */
+        }
+    }
+    return 0;
+}
+
+/* Under the lock of a WK_SYNC object: ready for us?  *by_pulse for events. */
+static bool sync_ready(struct wctx *c, struct wslot *w, uint64_t now, bool *by_pulse)
+{
+    struct shmap_sync *s = w->s;
+    *by_pulse = false;
+    if (!w->have_pulse) {
+        w->snap_pulse = atomic_load(&s->pulse_gen);
+        w->have_pulse = true;
+    }
+    switch (s->type) {
+    case SHMAP_TYPE_EVENT:
+        return shmap__event_ready(s, w->snap_pulse, by_pulse);
+    case SHMAP_TYPE_SEMAPHORE:
+        return shmap__semaphore_ready(s);
+    default: {
+        uint64_t due;
+        bool ready = shmap__timer_ready(s, now, &due);
+        if (due < c->next_due)
+            c->next_due = due;
+        return ready;
+    }
+    }
+}
+
+static void sync_take(struct wslot *w, bool by_pulse)
+{
+    switch (w->s->type) {
+    case SHMAP_TYPE_EVENT:
+        shmap__event_take(w->s, by_pulse);
+        break;
+    case SHMAP_TYPE_SEMAPHORE:
+        shmap__semaphore_take(w->s);
+        break;
+    default:
+        shmap__timer_take(w->s);
+        break;
+    }
+}
+
+/* Under the lock: remember what to sleep on. */
+static void sync_snapshot(struct wslot *w)
+{
+    w->snap_seq = atomic_load(&w->s->seq);
+    w->snap_pulse = atomic_load(&w->s->pulse_gen);
+    if (!w->registered) {
+        atomic_fetch_add(&w->s->nwait, 1);
+        w->registered = true;
+    }
+}
+
+static void lock(struct shmap_sync *s)
+{
+    if (shmap__slock(s))
+        shmap__sync_repair(s);
+}
+
+/* A busy mutex: prepare to sleep on its owner word. */
+static void mutex_sleep_on(struct wctx *c, struct wslot *w, uint32_t seen)
+{
+    w->owner_val = shmap__mutex_prepare_sleep(w->s, seen, c->check_dead);
+    if (!w->owner_val)
+        c->retry = true; /* the word changed: look again at once */
+}
+
+static int pass_any(struct wctx *c, uint64_t now)
+{
+    for (unsigned i = 0; i < c->n; i++) {
+        struct wslot *w = &c->slot[i];
+        bool by_pulse;
+        w->owner_val = 0;
+        switch (w->kind) {
+        case WK_ALWAYS:
+            return SHMAP_WAIT_OBJECT_0 + (int)i;
+        case WK_NEVER:
+            break;
+        case WK_SYNC:
+            lock(w->s);
+            if (sync_ready(c, w, now, &by_pulse)) {
+                sync_take(w, by_pulse);
+                shmap__sunlock(w->s);
+                return SHMAP_WAIT_OBJECT_0 + (int)i;
+            }
+            sync_snapshot(w);
+            shmap__sunlock(w->s);
+            break;
+        case WK_MUTEX: {
+            uint32_t seen = 0;
+            int r = shmap__mutex_try(w->o, w->s, &seen);
+            if (r < 0)
+                return r;
+            if (r == SHMAP_MTX_TAKEN)
+                return SHMAP_WAIT_OBJECT_0 + (int)i;
+            if (r == SHMAP_MTX_ABANDONED)
+                return SHMAP_WAIT_ABANDONED_0 + (int)i;
+            mutex_sleep_on(c, w, seen);
+            break;
+        }
+        }
+    }
+    return NOT_YET;
+}
+
+static int pass_all(struct wctx *c, uint64_t now)
+{
+    bool ready = true, pulse[SHMAP_MAX_WAIT_OBJECTS];
+    for (unsigned k = 0; k < c->n; k++) {
+        struct wslot *w = &c->slot[c->order[k]];
+        w->owner_val = 0;
+        w->taken = SHMAP_MTX_BUSY;
+        if (w->kind == WK_SYNC)
+            lock(w->s);
+    }
+    for (unsigned k = 0; k < c->n; k++) {
+        struct wslot *w = &c->slot[c->order[k]];
+        pulse[c->order[k]] = false;
+        if (w->kind == WK_SYNC)
+            ready &= sync_ready(c, w, now, &pulse[c->order[k]]);
+        else if (w->kind == WK_MUTEX)
+            ready &= shmap__mutex_ready(w->s);
+        else if (w->kind == WK_NEVER)
+            ready = false;
+    }
+    int result = NOT_YET;
+    if (ready) {
+        /* Mutexes first: one may be taken by a thread that does not use the
+         * lock between our look and our compare-and-swap; then give back
+         * what we took and look again. */
+        bool abandoned = false;
+        unsigned k;
+        for (k = 0; k < c->n; k++) {
+            struct wslot *w = &c->slot[c->order[k]];
+            if (w->kind != WK_MUTEX)
+                continue;
+            uint32_t seen;
+            w->taken = shmap__mutex_try(w->o, w->s, &seen);
+            if (w->taken <= 0)
+                break;
+            abandoned |= w->taken == SHMAP_MTX_ABANDONED;
+        }
+        if (k < c->n) {
+            int err = c->slot[c->order[k]].taken;
+            while (k-- > 0) {
+                struct wslot *w = &c->slot[c->order[k]];
+                if (w->kind == WK_MUTEX)
+                    shmap__mutex_untake(w->o, w->s, w->taken);
+            }
+            if (err < 0)
+                result = err;
+            else
+                c->retry = true;
+        } else {
+            for (k = 0; k < c->n; k++) {
+                struct wslot *w = &c->slot[c->order[k]];
+                if (w->kind == WK_SYNC)
+                    sync_take(w, pulse[c->order[k]]);
+            }
+            result = abandoned ? SHMAP_WAIT_ABANDONED_0 : SHMAP_WAIT_OBJECT_0;
+        }
+    }
+    if (result == NOT_YET)
+        for (unsigned k = 0; k < c->n; k++) {
+            struct wslot *w = &c->slot[c->order[k]];
+            if (w->kind == WK_SYNC)
+                sync_snapshot(w);
+        }
+    for (unsigned k = c->n; k-- > 0;) {
+        struct wslot *w = &c->slot[c->order[k]];
+        if (w->kind == WK_SYNC)
+            shmap__sunlock(w->s);
+    }
+    if (result != NOT_YET || c->retry)
+        return result;
+    for (unsigned k = 0; k < c->n; k++) {
+        struct wslot *w = &c->slot[c->order[k]];
+        if (w->kind != WK_MUTEX)
+            continue;
+        uint32_t v = atomic_load(&w->s->owner);
+        if (v & SHMAP_FUTEX_TID_MASK) {
+            if ((v & SHMAP_FUTEX_TID_MASK) != shmap__tid())
+                mutex_sleep_on(c, w, v);
+        } else if (v & SHMAP_FUTEX_WAITERS)
+            /* free, and others sleep on it (the kernel woke only one of
+             * them at an owner's death, maybe us): pass the wake on */
+            shmap__futex_wake(&w->s->owner, INT32_MAX);
+    }
+    return NOT_YET;
+}
+
+static uint64_t deadline_of(uint32_t ms, uint64_t now)
+{
+    return ms == SHMAP_INFINITE ? UINT64_MAX : now + (uint64_t)ms * 1000000u;
+}
+
+static void sleep_until(uint64_t t)
+{
+    struct timespec ts = {(time_t)(t / 1000000000u), (long)(t % 1000000000u)};
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+}
+
+static int run(struct wctx *c, uint32_t ms, bool alertable)
+{
+    uint64_t now = shmap__mono_ns();
+    const uint64_t deadline = deadline_of(ms, now);
+    _Atomic uint32_t *words[SHMAP_MAX_WAIT_OBJECTS];
+    uint32_t vals[SHMAP_MAX_WAIT_OBJECTS];
+    int r;
+    for (;;) {
+        uint64_t apc_next = UINT64_MAX;
+        if (alertable && shmap__apc_run(now, &apc_next)) {
+            r = SHMAP_WAIT_IO_COMPLETION;
+            break;
+        }
+        c->next_due = UINT64_MAX;
+        c->retry = false;
+        r = c->all ? pass_all(c, now) : pass_any(c, now);
+        c->check_dead = false;
+        if (r != NOT_YET)
+            break;
+        now = shmap__mono_ns();
+        if (now >= deadline) {
+            r = SHMAP_WAIT_TIMEOUT;
+            break;
+        }
+        if (c->retry)
+            continue;
+        unsigned nw = 0;
+        for (unsigned i = 0; i < c->n; i++) {
+            struct wslot *w = &c->slot[i];
+            if (w->kind == WK_SYNC) {
+                words[nw] = &w->s->seq;
+                vals[nw++] = w->snap_seq;
+            } else if (w->kind == WK_MUTEX && w->owner_val) {
+                words[nw] = &w->s->owner;
+                vals[nw++] = w->owner_val;
+            }
+        }
+        uint64_t slice = now + SLICE_NS, until = deadline;
+        if (c->next_due < until)
+            until = c->next_due;
+        if (apc_next < until)
+            until = apc_next;
+        bool sliced = slice < until;
+        if (sliced)
+            until = slice;
+        int w = 0;
+        if (nw)
+            w = shmap__futex_waitv(words, vals, nw, until);
+        else {
+            sleep_until(until);
+            w = -ETIMEDOUT;
+        }
+        unregister(c);
+        c->check_dead = sliced && w == -ETIMEDOUT;
+        now = shmap__mono_ns();
+    }
+    return r;
+}
+
+SHMAP_EXTERN int shmap_wait(uint32_t n, const shmap_handle_t *handles, unsigned wflags,
+                            uint32_t timeout_ms)
+{
+    struct wctx c;
+    int r = ctx_init(&c, n, handles, (wflags & SHMAP_WAIT_ALL) != 0);
+    if (r)
+        return r;
+    r = run(&c, timeout_ms, (wflags & SHMAP_WAIT_ALERTABLE) != 0);
+    ctx_fini(&c);
+    return r;
+}
+
+static int signal(shmap_handle_t h)
+{
+    shmap_type_t type;
+    int r = shmap_handle_query(h, &type, NULL);
+    if (r)
+        return -EBADF;
+    switch (type) {
+    case SHMAP_TYPE_EVENT:
+        return shmap_event_set(h, NULL);
+    case SHMAP_TYPE_SEMAPHORE:
+        return shmap_semaphore_release(h, 1, NULL);
+    case SHMAP_TYPE_MUTEX:
+        return shmap_mutex_release(h);
+    default:
+        return -EBADF;
+    }
+}
+
+SHMAP_EXTERN int shmap_signal_and_wait(shmap_handle_t hsignal, shmap_handle_t hwait,
+                                       uint32_t timeout_ms, int alertable)
+{
+    struct wctx c;
+    int r = ctx_init(&c, 1, &hwait, false);
+    if (r)
+        return r;
+    r = signal(hsignal);
+    if (r == 0)
+        r = run(&c, timeout_ms, alertable != 0);
+    ctx_fini(&c);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_sleep(uint32_t timeout_ms, int alertable)
+{
+    uint64_t now = shmap__mono_ns();
+    const uint64_t deadline = deadline_of(timeout_ms, now);
+    for (;;) {
+        uint64_t next = UINT64_MAX;
+        if (alertable && shmap__apc_run(now, &next))
+            return SHMAP_WAIT_IO_COMPLETION;
+        if (now >= deadline)
+            return 0;
+        sleep_until(next < deadline ? next : deadline);
+        now = shmap__mono_ns();
+    }
+}

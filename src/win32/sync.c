@@ -1,0 +1,352 @@
+/*
+ * sync.c - events, mutexes, semaphores, waitable timers and the wait
+ * functions: argument conversion over the native API.
+ */
+#include <stdlib.h>
+
+#include "w32.h"
+
+/* A Create*: NULL and last error on failure; last error 0 or 183 on success. */
+static HANDLE created(int r, shmap_handle_t h)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    shmap_w32__created(r);
+    return WIN(h);
+}
+
+static HANDLE opened(int r, shmap_handle_t h)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    return WIN(h);
+}
+
+static BOOL ok(int r)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static unsigned inherit_of(LPSECURITY_ATTRIBUTES sa)
+{
+    return sa && sa->bInheritHandle ? SHMAP_INHERIT : 0;
+}
+
+/* A wide name as UTF-8 for the duration of one call. */
+#define WITH_NAME(wname, u, failret)                                                               \
+    char *u;                                                                                       \
+    do {                                                                                           \
+        int r_ = shmap_w32__utf8(wname, &u);                                                       \
+        if (r_) {                                                                                  \
+            shmap_w32__fail(r_);                                                                   \
+            return failret;                                                                        \
+        }                                                                                          \
+    } while (0)
+
+/* ---- events ----------------------------------------------------------------- */
+
+static HANDLE create_event(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD flags, DWORD access,
+                           unsigned nflags)
+{
+    shmap_handle_t h;
+    int r = shmap_event_create(name, flags, access, nflags | inherit_of(sa), &h);
+    return created(r, h);
+}
+
+static DWORD event_flags(BOOL manual, BOOL initial)
+{
+    return (manual ? CREATE_EVENT_MANUAL_RESET : 0) | (initial ? CREATE_EVENT_INITIAL_SET : 0);
+}
+
+WINBASEAPI HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES sa, BOOL manual, BOOL initial,
+                                      LPCSTR name)
+{
+    return create_event(sa, name, event_flags(manual, initial), EVENT_ALL_ACCESS, 0);
+}
+
+WINBASEAPI HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES sa, BOOL manual, BOOL initial,
+                                      LPCWSTR name)
+{
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_event(sa, u, event_flags(manual, initial), EVENT_ALL_ACCESS, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+
+WINBASEAPI HANDLE WINAPI CreateEventExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags,
+                                        DWORD access)
+{
+    return create_event(sa, name, flags, access, 0);
+}
+
+WINBASEAPI HANDLE WINAPI CreateEventExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags,
+                                        DWORD access)
+{
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_event(sa, u, flags, access, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+
+typedef int (*open_fn)(const char *name, uint32_t access, unsigned flags, shmap_handle_t *out);
+
+static HANDLE open_a(open_fn fn, DWORD access, BOOL inherit, LPCSTR name)
+{
+    shmap_handle_t h = NULL;
+    int r = fn(name, access, inherit ? SHMAP_INHERIT : 0, &h);
+    return opened(r, h);
+}
+
+static HANDLE open_w(open_fn fn, DWORD access, BOOL inherit, LPCWSTR name)
+{
+    WITH_NAME(name, u, NULL);
+    shmap_handle_t h = NULL;
+    int r = fn(u, access, (inherit ? SHMAP_INHERIT : 0) | SHMAP_WIDE_NAME, &h);
+    free(u);
+    return opened(r, h);
+}
+
+WINBASEAPI HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name)
+{
+    return open_a(shmap_event_open, access, inherit, name);
+}
+WINBASEAPI HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    return open_w(shmap_event_open, access, inherit, name);
+}
+WINBASEAPI BOOL WINAPI SetEvent(HANDLE h)
+{
+    return ok(shmap_event_set(NATIVE(h), NULL));
+}
+WINBASEAPI BOOL WINAPI ResetEvent(HANDLE h)
+{
+    return ok(shmap_event_reset(NATIVE(h), NULL));
+}
+WINBASEAPI BOOL WINAPI PulseEvent(HANDLE h)
+{
+    return ok(shmap_event_pulse(NATIVE(h), NULL));
+}
+
+/* ---- mutexes ---------------------------------------------------------------- */
+
+static HANDLE create_mutex(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD flags, DWORD access,
+                           unsigned nflags)
+{
+    shmap_handle_t h;
+    int r = shmap_mutex_create(name, flags, access, nflags | inherit_of(sa), &h);
+    return created(r, h);
+}
+
+WINBASEAPI HANDLE WINAPI CreateMutexA(LPSECURITY_ATTRIBUTES sa, BOOL owner, LPCSTR name)
+{
+    return create_mutex(sa, name, owner ? CREATE_MUTEX_INITIAL_OWNER : 0, MUTEX_ALL_ACCESS, 0);
+}
+WINBASEAPI HANDLE WINAPI CreateMutexW(LPSECURITY_ATTRIBUTES sa, BOOL owner, LPCWSTR name)
+{
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_mutex(sa, u, owner ? CREATE_MUTEX_INITIAL_OWNER : 0, MUTEX_ALL_ACCESS,
+                            SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+WINBASEAPI HANDLE WINAPI CreateMutexExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags,
+                                        DWORD access)
+{
+    return create_mutex(sa, name, flags, access, 0);
+}
+WINBASEAPI HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags,
+                                        DWORD access)
+{
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_mutex(sa, u, flags, access, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+WINBASEAPI HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name)
+{
+    return open_a(shmap_mutex_open, access, inherit, name);
+}
+WINBASEAPI HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    return open_w(shmap_mutex_open, access, inherit, name);
+}
+WINBASEAPI BOOL WINAPI ReleaseMutex(HANDLE h)
+{
+    return ok(shmap_mutex_release(NATIVE(h)));
+}
+
+/* ---- semaphores ------------------------------------------------------------- */
+
+static HANDLE create_semaphore(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max, const char *name,
+                               DWORD access, unsigned nflags)
+{
+    shmap_handle_t h;
+    int r = shmap_semaphore_create(name, initial, max, access, nflags | inherit_of(sa), &h);
+    return created(r, h);
+}
+
+WINBASEAPI HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max,
+                                          LPCSTR name)
+{
+    return create_semaphore(sa, initial, max, name, SEMAPHORE_ALL_ACCESS, 0);
+}
+WINBASEAPI HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max,
+                                          LPCWSTR name)
+{
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_semaphore(sa, initial, max, u, SEMAPHORE_ALL_ACCESS, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+WINBASEAPI HANDLE WINAPI CreateSemaphoreExA(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max,
+                                            LPCSTR name, DWORD flags, DWORD access)
+{
+    (void)flags; /* reserved; ignored as Wine and Windows do */
+    return create_semaphore(sa, initial, max, name, access, 0);
+}
+WINBASEAPI HANDLE WINAPI CreateSemaphoreExW(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max,
+                                            LPCWSTR name, DWORD flags, DWORD access)
+{
+    (void)flags;
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_semaphore(sa, initial, max, u, access, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+WINBASEAPI HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name)
+{
+    return open_a(shmap_semaphore_open, access, inherit, name);
+}
+WINBASEAPI HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    return open_w(shmap_semaphore_open, access, inherit, name);
+}
+WINBASEAPI BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LPLONG prev)
+{
+    return ok(shmap_semaphore_release(NATIVE(h), n, prev));
+}
+
+/* ---- waitable timers -------------------------------------------------------- */
+
+static HANDLE create_timer(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD flags, DWORD access,
+                           unsigned nflags)
+{
+    shmap_handle_t h;
+    int r = shmap_timer_create(name, flags, access, nflags | inherit_of(sa), &h);
+    return created(r, h);
+}
+
+WINBASEAPI HANDLE WINAPI CreateWaitableTimerA(LPSECURITY_ATTRIBUTES sa, BOOL manual, LPCSTR name)
+{
+    return create_timer(sa, name, manual ? CREATE_WAITABLE_TIMER_MANUAL_RESET : 0, TIMER_ALL_ACCESS,
+                        0);
+}
+WINBASEAPI HANDLE WINAPI CreateWaitableTimerW(LPSECURITY_ATTRIBUTES sa, BOOL manual, LPCWSTR name)
+{
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_timer(sa, u, manual ? CREATE_WAITABLE_TIMER_MANUAL_RESET : 0,
+                            TIMER_ALL_ACCESS, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+WINBASEAPI HANDLE WINAPI CreateWaitableTimerExA(LPSECURITY_ATTRIBUTES sa, LPCSTR name, DWORD flags,
+                                                DWORD access)
+{
+    return create_timer(sa, name, flags, access, 0);
+}
+WINBASEAPI HANDLE WINAPI CreateWaitableTimerExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, DWORD flags,
+                                                DWORD access)
+{
+    WITH_NAME(name, u, NULL);
+    HANDLE h = create_timer(sa, u, flags, access, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+WINBASEAPI HANDLE WINAPI OpenWaitableTimerA(DWORD access, BOOL inherit, LPCSTR name)
+{
+    return open_a(shmap_timer_open, access, inherit, name);
+}
+WINBASEAPI HANDLE WINAPI OpenWaitableTimerW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    return open_w(shmap_timer_open, access, inherit, name);
+}
+
+WINBASEAPI BOOL WINAPI SetWaitableTimer(HANDLE h, const LARGE_INTEGER *due, LONG period,
+                                        PTIMERAPCROUTINE fn, LPVOID arg, BOOL resume)
+{
+    if (!due) {
+        shmap_w32__fail(SHMAP_ENOACCESS);
+        return FALSE;
+    }
+    int r =
+        shmap_timer_set(NATIVE(h), due->QuadPart, period, (shmap_timer_routine_t)fn, arg, resume);
+    if (r == SHMAP_RESUME_IGNORED)
+        SetLastError(ERROR_NOT_SUPPORTED);
+    return ok(r);
+}
+WINBASEAPI BOOL WINAPI SetWaitableTimerEx(HANDLE h, const LARGE_INTEGER *due, LONG period,
+                                          PTIMERAPCROUTINE fn, LPVOID arg, PREASON_CONTEXT ctx,
+                                          ULONG tolerable)
+{
+    (void)ctx;
+    (void)tolerable;
+    return SetWaitableTimer(h, due, period, fn, arg, FALSE);
+}
+WINBASEAPI BOOL WINAPI CancelWaitableTimer(HANDLE h)
+{
+    return ok(shmap_timer_cancel(NATIVE(h)));
+}
+
+/* ---- waits ------------------------------------------------------------------ */
+
+/* Last error is untouched on success and on timeout. */
+static DWORD wait_result(int r)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return WAIT_FAILED;
+    }
+    return (DWORD)r;
+}
+
+WINBASEAPI DWORD WINAPI WaitForSingleObjectEx(HANDLE h, DWORD ms, BOOL alertable)
+{
+    shmap_handle_t nh = NATIVE(h);
+    return wait_result(shmap_wait(1, &nh, alertable ? SHMAP_WAIT_ALERTABLE : 0, ms));
+}
+WINBASEAPI DWORD WINAPI WaitForSingleObject(HANDLE h, DWORD ms)
+{
+    return WaitForSingleObjectEx(h, ms, FALSE);
+}
+WINBASEAPI DWORD WINAPI WaitForMultipleObjectsEx(DWORD n, const HANDLE *hs, BOOL all, DWORD ms,
+                                                 BOOL alertable)
+{
+    /* HANDLE and shmap_handle_t are both one pointer-sized number */
+    return wait_result(
+        shmap_wait(n, (const shmap_handle_t *)hs,
+                   (all ? SHMAP_WAIT_ALL : 0) | (alertable ? SHMAP_WAIT_ALERTABLE : 0), ms));
+}
+WINBASEAPI DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all, DWORD ms)
+{
+    return WaitForMultipleObjectsEx(n, hs, all, ms, FALSE);
+}
+WINBASEAPI DWORD WINAPI SignalObjectAndWait(HANDLE sig, HANDLE wait, DWORD ms, BOOL alertable)
+{
+    return wait_result(shmap_signal_and_wait(NATIVE(sig), NATIVE(wait), ms, alertable));
+}
+WINBASEAPI DWORD WINAPI SleepEx(DWORD ms, BOOL alertable)
+{
+    return (DWORD)shmap_sleep(ms, alertable);
+}
+WINBASEAPI VOID WINAPI Sleep(DWORD ms)
+{
+    shmap_sleep(ms, 0);
+}
