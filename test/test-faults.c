@@ -181,20 +181,15 @@ TEST(faults_named_event_create)
     for (size_t e = 0; e < SHMAP_ARRAY_LEN(errs); e++)
         for (unsigned long n = 1; n < 100; n++) {
             int fds = count_fds();
-            struct shmap_name nm;
-            ASSERT_EQ(shmap__name_parse("ev", 0, &nm), 0);
-            struct shmap_obj *o;
+            shmap_handle_t h;
             shmap__fault_arm(n, errs[e], 0);
-            int r = shmap__named_create(SHMAP_TYPE_EVENT, &nm, NULL, 0, &o);
+            int r = shmap_event_create("ev", 0, 0x1F0003, 0, &h);
             int fired = shmap__fault_fired();
             shmap__fault_arm(0, 0, 0);
             if (!acceptable(r, errs[e], false, false))
                 harness_fail(__FILE__, __LINE__, "err %d n %lu: r = %d", errs[e], n, r);
-            if (r >= 0) {
-                shmap_handle_t h;
-                ASSERT_EQ(shmap__named_handle(o, 0x1F0003, 0, &h), 0);
+            if (r >= 0)
                 ASSERT_EQ(shmap_close(h), 0);
-            }
             ASSERT_EQ(count_ns_entries(), 0);
             ASSERT_EQ(count_fds(), fds);
             if (!fired)

@@ -258,14 +258,26 @@ TEST(mapping_query_needs_section_query)
 
 static int create_named_type(shmap_type_t type, const char *name, shmap_handle_t *out)
 {
-    struct shmap_name n;
-    struct shmap_obj *o;
-    ASSERT_EQ(shmap__name_parse(name, 0, &n), 0);
-    int r = shmap__named_create(type, &n, NULL, 0, &o);
-    if (r < 0)
+    switch (type) {
+    case SHMAP_TYPE_EVENT:
+        return shmap_event_create(name, 0, 0x1F0003u, 0, out);
+    case SHMAP_TYPE_MUTEX:
+        return shmap_mutex_create(name, 0, 0x1F0001u, 0, out);
+    case SHMAP_TYPE_SEMAPHORE:
+        return shmap_semaphore_create(name, 0, 1, 0x1F0003u, 0, out);
+    case SHMAP_TYPE_TIMER:
+        return shmap_timer_create(name, 0, 0x1F0003u, 0, out);
+    default: { /* jobs: no public create yet */
+        struct shmap_name n;
+        struct shmap_obj *o;
+        ASSERT_EQ(shmap__name_parse(name, 0, &n), 0);
+        int r = shmap__named_create(type, &n, NULL, 0, &o);
+        if (r < 0)
+            return r;
+        ASSERT_EQ(shmap__named_handle(o, 0x1F0003u, 0, out), 0);
         return r;
-    ASSERT_EQ(shmap__named_handle(o, 0x1F0003u, 0, out), 0);
-    return r;
+    }
+    }
 }
 
 TEST(mapping_name_of_other_type_is_invalid_handle)
