@@ -18,6 +18,7 @@
 
 #include <linux/futex.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,7 +47,19 @@ void shmap__tid_reset(void)
 
 bool shmap__tid_alive(uint32_t tid)
 {
-    return tid == 0 ? false : !(kill((pid_t)tid, 0) != 0 && errno == ESRCH);
+    if (tid == 0 || (kill((pid_t)tid, 0) != 0 && errno == ESRCH))
+        return false;
+    /* a killed process stays a zombie until reaped: dead for us */
+    char path[48], buf[256];
+    snprintf(path, sizeof path, "/proc/%u/stat", tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return true; /* no /proc: trust kill() */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
 }
 
 uint64_t shmap__mono_ns(void)
