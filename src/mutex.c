@@ -229,6 +229,12 @@ SHMAP_EXTERN int shmap_mutex_query(shmap_handle_t h, shmap_mutex_info_t *info)
     if (r)
         return r;
     uint32_t v = atomic_load(&s->owner);
+    if ((v & TID) && (v & TID) != shmap__tid() && !shmap__tid_alive(v & TID)) {
+        /* its owner died and nobody noticed yet (no robust list): abandon */
+        if (atomic_compare_exchange_strong(&s->owner, &v, DIED | (v & WAITERS)))
+            shmap__futex_wake(&s->owner, INT32_MAX);
+        v = atomic_load(&s->owner);
+    }
     uint32_t owner = v & TID;
     info->owner = owner;
     info->owned = owner && owner == shmap__tid();

@@ -372,6 +372,7 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
 {
     uint64_t now = shmap__mono_ns();
     const uint64_t deadline = deadline_of(ms, now);
+    uint64_t dead_check = now + SLICE_NS;
     _Atomic uint32_t *words[SHMAP_MAX_WAIT_OBJECTS];
     uint32_t vals[SHMAP_MAX_WAIT_OBJECTS];
     int r;
@@ -405,24 +406,23 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
                 vals[nw++] = w->owner_val;
             }
         }
-        uint64_t slice = now + SLICE_NS, until = deadline;
+        uint64_t until = deadline;
         if (c->next_due < until)
             until = c->next_due;
         if (apc_next < until)
             until = apc_next;
-        bool sliced = slice < until;
-        if (sliced)
-            until = slice;
-        int w = 0;
+        if (dead_check < until)
+            until = dead_check;
         if (nw)
-            w = shmap__futex_waitv(words, vals, nw, until);
-        else {
+            shmap__futex_waitv(words, vals, nw, until);
+        else
             sleep_until(until);
-            w = -ETIMEDOUT;
-        }
         unregister(c);
-        c->check_dead = sliced && w == -ETIMEDOUT;
         now = shmap__mono_ns();
+        if (now >= dead_check) { /* safety net: holders that died unseen */
+            c->check_dead = true;
+            dead_check = now + SLICE_NS;
+        }
     }
     return r;
 }
