@@ -421,7 +421,7 @@ TEST(abandoned_by_kill9_wait_all)
 static void *own_then_end(void *p)
 {
     shmap_handle_t m = p;
-    ASSERT_EQ(wait1(m, 0), SHMAP_WAIT_OBJECT_0);
+    ASSERT_EQ(wait1(m, INF), SHMAP_WAIT_OBJECT_0);
     return NULL;
 }
 
