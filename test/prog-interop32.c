@@ -3,6 +3,9 @@
  * .ci/interop32.sh (and for the host by CMake, to test the test).
  * Opens NAME, checks the 64-bit side's pattern, writes its own, creates
  * NAME2 with a pattern and holds it until stdin closes.
+ * With --sync PREFIX: takes the mutex PREFIX-m twice, releases the
+ * semaphore PREFIX-s by 2, sets PREFIX-ready, waits for PREFIX-go and exits
+ * still owning the mutex (abandoning it).
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,8 +27,38 @@ static void put(unsigned char *p, unsigned seed, size_t n)
         p[i] = (unsigned char)(seed + i * 7);
 }
 
+static int sync_side(const char *prefix)
+{
+    char n[256];
+    shmap_handle_t m, s, ready, go;
+    snprintf(n, sizeof n, "%s-m", prefix);
+    if (shmap_mutex_open(n, SHMAP_SYNCHRONIZE, 0, &m))
+        return 20;
+    snprintf(n, sizeof n, "%s-s", prefix);
+    if (shmap_semaphore_open(n, SHMAP_SEMAPHORE_MODIFY_STATE, 0, &s))
+        return 21;
+    snprintf(n, sizeof n, "%s-ready", prefix);
+    if (shmap_event_open(n, SHMAP_EVENT_MODIFY_STATE, 0, &ready))
+        return 22;
+    snprintf(n, sizeof n, "%s-go", prefix);
+    if (shmap_event_open(n, SHMAP_SYNCHRONIZE, 0, &go))
+        return 23;
+    if (shmap_wait(1, &m, 0, SHMAP_INFINITE) != 0 || shmap_wait(1, &m, 0, 0) != 0)
+        return 24;
+    int32_t prev = -1;
+    if (shmap_semaphore_release(s, 2, &prev) || prev != 0)
+        return 25;
+    if (shmap_event_set(ready, NULL))
+        return 26;
+    if (shmap_wait(1, &go, 0, SHMAP_INFINITE) != 0)
+        return 27;
+    return 0; /* owning m */
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "--sync"))
+        return sync_side(argv[2]);
     if (argc != 3)
         return 2;
     shmap_handle_t h, h2;

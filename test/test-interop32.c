@@ -23,14 +23,52 @@ static int check(const unsigned char *p, unsigned seed, size_t n)
     return 1;
 }
 
+static const char *helper_prog(char *prog, size_t n)
+{
+    const char *env = getenv("SHMAP_TEST_HELPER32");
+    if (env)
+        snprintf(prog, n, "%s", env);
+    else
+        test_build_path("test/prog-interop32", prog, n);
+    return env;
+}
+
+TEST(interop_32_and_64_bit_processes_share_sync_objects)
+{
+    char prog[4200];
+    helper_prog(prog, sizeof prog);
+    shmap_handle_t m, s, ready, go;
+    uint32_t all = SHMAP_GENERIC_ALL;
+    ASSERT_EQ(shmap_mutex_create("x-m", 0, all, 0, &m), 0);
+    ASSERT_EQ(shmap_semaphore_create("x-s", 0, 5, all, 0, &s), 0);
+    ASSERT_EQ(shmap_event_create("x-ready", 0, all, 0, &ready), 0);
+    ASSERT_EQ(shmap_event_create("x-go", SHMAP_EVENT_MANUAL_RESET, all, 0, &go), 0);
+    proc_t other = spawn_piped((char *[]){prog, "--sync", "x", NULL}, -1);
+    ASSERT_EQ(shmap_wait(1, &ready, 0, SHMAP_INFINITE), 0);
+    int32_t c = -1;
+    ASSERT_EQ(shmap_semaphore_query(s, &c, NULL), 0);
+    ASSERT_EQ(c, 2);
+    shmap_mutex_info_t mi;
+    ASSERT_EQ(shmap_mutex_query(m, &mi), 0);
+    ASSERT_EQ(mi.count, -1); /* owned twice by the other process */
+    ASSERT_EQ(mi.owned, 0);
+    ASSERT_EQ(shmap_wait(1, &m, 0, 0), SHMAP_WAIT_TIMEOUT);
+    ASSERT_EQ(shmap_event_set(go, NULL), 0);
+    /* it exits owning the mutex: abandoned, whatever its word size */
+    ASSERT_EQ(shmap_wait(1, &m, 0, SHMAP_INFINITE), SHMAP_WAIT_ABANDONED_0);
+    proc_end(&other, 0, 60);
+    ASSERT_EQ(shmap_mutex_release(m), 0);
+    ASSERT_EQ(shmap_wait(2, (shmap_handle_t[]){s, s}, 0, 0), SHMAP_WAIT_OBJECT_0);
+    shmap_close(go);
+    shmap_close(ready);
+    shmap_close(s);
+    shmap_close(m);
+}
+
 TEST(interop_32_and_64_bit_processes_share_sections)
 {
     char prog[4200];
-    const char *env = getenv("SHMAP_TEST_HELPER32");
-    if (env)
-        snprintf(prog, sizeof prog, "%s", env);
-    else
-        test_build_path("test/prog-interop32", prog, sizeof prog);
+    const char *env = helper_prog(prog, sizeof prog);
     shmap_handle_t h;
     unsigned char *v;
     ASSERT_EQ(shmap_mapping_create(SHMAP_NULL_HANDLE, "Local\\interop", SHMAP_PAGE_READWRITE, 65536,
