@@ -189,8 +189,8 @@ TEST_T(kill9_storm_over_all_four_types, 120)
         kills++;
         w[i] = start_worker(i, &seed);
         clock_gettime(CLOCK_MONOTONIC, &now);
-    } while ((now.tv_sec - t0.tv_sec) * 1000000000L + (now.tv_nsec - t0.tv_nsec) <
-             DURATION_S * 1000000000L);
+    } while ((long long)(now.tv_sec - t0.tv_sec) * 1000000000LL + (now.tv_nsec - t0.tv_nsec) <
+             DURATION_S * 1000000000LL);
 
     /* every worker, whatever it waits in, must see STOP and exit 0 */
     ASSERT_EQ(shmap_event_set(stop, NULL), 0);
