@@ -81,6 +81,18 @@ SHMAP_HIDDEN void shmap__tid_reset(void);
 SHMAP_HIDDEN bool shmap__tid_alive(uint32_t tid);
 SHMAP_HIDDEN uint64_t shmap__mono_ns(void);
 
+/* ThreadSanitizer cannot see a store made by the kernel (FUTEX_WAKE_OP):
+ * tell it that such a store releases, and the CAS that reads it acquires. */
+#if defined(__SANITIZE_THREAD__)
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define shmap__tsan_acquire(p) __tsan_acquire((void *)(p))
+#define shmap__tsan_release(p) __tsan_release((void *)(p))
+#else
+#define shmap__tsan_acquire(p) ((void)(p))
+#define shmap__tsan_release(p) ((void)(p))
+#endif
+
 /* Shared futexes. */
 SHMAP_HIDDEN void shmap__futex_wake(_Atomic uint32_t *w, int n);
 /* *w = val and wake up to n waiters of w, as one step in the kernel
@@ -598,6 +610,18 @@ SHMAP_HIDDEN void shmap__tid_reset(void);
 /* Is the thread tid alive?  (kill(tid, 0) != ESRCH) */
 SHMAP_HIDDEN bool shmap__tid_alive(uint32_t tid);
 SHMAP_HIDDEN uint64_t shmap__mono_ns(void);
+
+/* ThreadSanitizer cannot see a store made by the kernel (FUTEX_WAKE_OP):
+ * tell it that such a store releases, and the CAS that reads it acquires. */
+#if defined(__SANITIZE_THREAD__)
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+#define shmap__tsan_acquire(p) __tsan_acquire((void *)(p))
+#define shmap__tsan_release(p) __tsan_release((void *)(p))
+#else
+#define shmap__tsan_acquire(p) ((void)(p))
+#define shmap__tsan_release(p) ((void)(p))
+#endif
 
 /* Shared futexes. */
 SHMAP_HIDDEN void shmap__futex_wake(_Atomic uint32_t *w, int n);

@@ -144,6 +144,7 @@ int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
             return r;
         shmap__robust_pending(w);
         if (atomic_compare_exchange_weak(w, &v, tid | (v & WAITERS))) {
+            shmap__tsan_acquire(w);
             shmap__robust_link(w);
             shmap__robust_pending(NULL);
             atomic_store(&s->recursion, 1);

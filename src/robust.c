@@ -87,6 +87,7 @@ void shmap__futex_wake(_Atomic uint32_t *w, int n)
 
 void shmap__futex_set_wake(_Atomic uint32_t *w, uint32_t val, int n)
 {
+    shmap__tsan_release(w); /* the kernel's store releases what we wrote */
     uint32_t op;
     if (val == 0)
         op = WAKE_OP(FUTEX_OP_SET, 0);
@@ -281,8 +282,10 @@ int shmap__slock(struct shmap_sync *s)
     for (;;) {
         if ((v & SHMAP_FUTEX_TID_MASK) == 0) {
             /* free (0) or its holder died (OWNER_DIED, tid cleared) */
-            if (atomic_compare_exchange_weak(w, &v, tid | (v & SHMAP_FUTEX_WAITERS)))
+            if (atomic_compare_exchange_weak(w, &v, tid | (v & SHMAP_FUTEX_WAITERS))) {
+                shmap__tsan_acquire(w);
                 break;
+            }
             continue;
         }
         SHMAP_ABORT_IF((v & SHMAP_FUTEX_TID_MASK) == tid);

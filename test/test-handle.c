@@ -3,6 +3,8 @@
  * and concurrent use from many threads.
  */
 #include "harness.h"
+
+#include <stdatomic.h>
 #include "internal.h"
 
 #include <pthread.h>
@@ -158,7 +160,7 @@ TEST(handle_table_and_cache_survive_thread_churn)
     ASSERT_EQ(shmap__handle_count(), 0);
 }
 
-static shmap_handle_t shared_h;
+static _Atomic(shmap_handle_t) shared_h;
 static _Atomic int stop_flag;
 
 static void *reader(void *arg)

@@ -517,7 +517,7 @@ TEST(wait_all_takes_all_or_nothing_under_contention)
         ASSERT_EQ(c, 0);
         ASSERT_EQ(shmap_event_set(r.a, NULL), 0);
     }
-    r.stop = 1;
+    __atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
     pthread_join(t, NULL);
     ASSERT_EQ(got, 2000);
     shmap_close(r.b);
