@@ -269,6 +269,26 @@ SHMAP_EXTERN int shmap_timer_cancel(shmap_handle_t h);
 SHMAP_EXTERN int shmap_timer_query(shmap_handle_t h, int *signaled, int *armed,
                                    uint64_t *remaining_ns);
 
+/* ---- threads (of this process) -------------------------------------- */
+#define SHMAP_THREAD_SUSPENDED 0x4u /* CREATE_SUSPENDED: runs after shmap_thread_resume */
+#define SHMAP_STILL_ACTIVE 259u
+#define SHMAP_THREAD_TERMINATE 0x0001u
+#define SHMAP_THREAD_SUSPEND_RESUME 0x0002u
+#define SHMAP_THREAD_QUERY_LIMITED_INFORMATION 0x0800u
+#define SHMAP_THREAD_ALL_ACCESS 0x001FFFFFu
+typedef uint32_t (*shmap_thread_fn_t)(void *arg);
+/* Start fn(arg) in a new thread; the handle is waitable (signalled when the
+ * thread ends) and gives its exit code.  *tid (may be NULL): its id. */
+SHMAP_EXTERN int shmap_thread_create(shmap_thread_fn_t fn, void *arg, unsigned tflags,
+                                     unsigned flags, shmap_handle_t *out, uint32_t *tid);
+/* Decrement the suspend count; *prev (may be NULL) gets the count before. */
+SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev);
+/* SHMAP_STILL_ACTIVE while it runs, then what fn returned or exit gave. */
+SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code);
+SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid);
+/* End the calling thread with code (a thread made by shmap reports it). */
+SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code);
+
 /* ---- waiting --------------------------------------------------------- */
 #define SHMAP_INFINITE 0xFFFFFFFFu
 #define SHMAP_MAX_WAIT_OBJECTS 64u

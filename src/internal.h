@@ -150,6 +150,18 @@ SHMAP_HIDDEN void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s,
 SHMAP_HIDDEN uint32_t shmap__mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen,
                                                  bool check_dead);
 
+/* thread.c: a thread made by shmap_thread_create. */
+struct shmap_thread {
+    struct shmap_obj obj;
+    _Atomic uint32_t done;    /* 0 while running, 1 once ended: waits sleep on it */
+    _Atomic uint32_t tid;     /* set by the thread when it starts */
+    _Atomic uint32_t suspend; /* suspend count (CREATE_SUSPENDED) */
+    uint32_t code;            /* exit code, valid once done */
+    uint32_t exit_code;       /* written by the thread itself (ExitThread) */
+    shmap_thread_fn_t fn;
+    void *arg;
+};
+
 /* Alertable waits (timer.c): run the calling thread's due completion
  * routines; returns how many ran.  *next: earliest future one (or
  * UINT64_MAX). */
@@ -679,6 +691,18 @@ SHMAP_HIDDEN void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s,
  * an owner that died without the kernel noticing (check_dead). */
 SHMAP_HIDDEN uint32_t shmap__mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen,
                                                  bool check_dead);
+
+/* thread.c: a thread made by shmap_thread_create. */
+struct shmap_thread {
+    struct shmap_obj obj;
+    _Atomic uint32_t done;    /* 0 while running, 1 once ended: waits sleep on it */
+    _Atomic uint32_t tid;     /* set by the thread when it starts */
+    _Atomic uint32_t suspend; /* suspend count (CREATE_SUSPENDED) */
+    uint32_t code;            /* exit code, valid once done */
+    uint32_t exit_code;       /* written by the thread itself (ExitThread) */
+    shmap_thread_fn_t fn;
+    void *arg;
+};
 
 /* Alertable waits (timer.c): run the calling thread's due completion
  * routines; returns how many ran.  *next: earliest future one (or

@@ -26,6 +26,7 @@ enum wkind {
     WK_MUTEX,  /* owner word */
     WK_NEVER,  /* never signalled while we wait: pseudo handles, jobs (for now) */
     WK_ALWAYS, /* always signalled: files */
+    WK_ENDED,  /* threads: signalled once their `done` word is set */
 };
 
 struct wslot {
@@ -75,6 +76,9 @@ static int slot_init(struct wslot *w, shmap_handle_t h, bool single)
     case SHMAP_TYPE_FILE:
         w->kind = WK_ALWAYS; /* no I/O is ever pending on our files */
         return 0;
+    case SHMAP_TYPE_THREAD:
+        w->kind = WK_ENDED;
+        break;
     default:
         r = (access & SHMAP_SYNCHRONIZE) ? -EBADF : -EACCES;
         shmap__obj_put(w->o);
@@ -114,6 +118,8 @@ static int cmp_slot_id(const struct wslot *a, const struct wslot *b)
         return a->o->dev < b->o->dev ? -1 : 1;
     if (a->o->ino != b->o->ino)
         return a->o->ino < b->o->ino ? -1 : 1;
+    if (a->o != b->o) /* objects without a file (threads): any fixed order */
+        return (uintptr_t)a->o < (uintptr_t)b->o ? -1 : 1;
     return 0;
 }
 
@@ -160,7 +166,8 @@ static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool al
     }
     for (unsigned i = 1; i < n; i++) {
         struct wslot *a = &c->slot[c->order[i - 1]], *b = &c->slot[c->order[i]];
-        if (a->o && b->o && (a->o == b->o || cmp_slot_id(a, b) == 0)) {
+        if (a->o && b->o &&
+            (a->o == b->o || (a->o->ino && a->o->dev == b->o->dev && a->o->ino == b->o->ino))) {
             ctx_fini(c);
             return -EINVAL; /* STATUS_INVALID_PARAMETER_MIX */
         }
@@ -243,6 +250,10 @@ static int pass_any(struct wctx *c, uint64_t now)
             return SHMAP_WAIT_OBJECT_0 + (int)i;
         case WK_NEVER:
             break;
+        case WK_ENDED:
+            if (atomic_load(&((struct shmap_thread *)w->o)->done))
+                return SHMAP_WAIT_OBJECT_0 + (int)i;
+            break;
         case WK_SYNC:
             lock(w->s);
             if (sync_ready(c, w, now, &by_pulse)) {
@@ -289,6 +300,8 @@ static int pass_all(struct wctx *c, uint64_t now)
             ready &= shmap__mutex_ready(w->s);
         else if (w->kind == WK_NEVER)
             ready = false;
+        else if (w->kind == WK_ENDED)
+            ready &= atomic_load(&((struct shmap_thread *)w->o)->done) != 0;
     }
     int result = NOT_YET;
     if (ready) {
@@ -404,6 +417,9 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             } else if (w->kind == WK_MUTEX && w->owner_val) {
                 words[nw] = &w->s->owner;
                 vals[nw++] = w->owner_val;
+            } else if (w->kind == WK_ENDED) {
+                words[nw] = &((struct shmap_thread *)w->o)->done;
+                vals[nw++] = 0;
             }
         }
         uint64_t until = deadline;

@@ -740,3 +740,88 @@ TEST(create_open_rules_for_the_four_types)
     CloseHandle(b);
     CloseHandle(a);
 }
+
+static DWORD WINAPI thread_wait_event(LPVOID p)
+{
+    return WaitForSingleObject((HANDLE)p, INFINITE) == WAIT_OBJECT_0 ? 42 : 1;
+}
+
+static DWORD WINAPI thread_exit_early(LPVOID p)
+{
+    (void)p;
+    ExitThread(0xC0000005);
+    return 7; /* not reached */
+}
+
+static DWORD WINAPI thread_own_mutex(LPVOID p)
+{
+    return WaitForSingleObject((HANDLE)p, 0); /* ends owning it */
+}
+
+TEST(threads_are_waitable_with_exit_codes)
+{
+    HANDLE e = ev(TRUE, FALSE);
+    DWORD tid = 0;
+    HANDLE t = CreateThread(NULL, 0, thread_wait_event, e, 0, &tid);
+    ASSERT_NOT_NULL(t);
+    ASSERT_NE(tid, 0);
+    ASSERT_EQ_U(GetThreadId(t), tid);
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeThread(t, &code));
+    ASSERT_EQ_U(code, STILL_ACTIVE);
+    expect_wait(WaitForSingleObject(t, 0), WAIT_TIMEOUT);
+    /* wait-any over {thread, unset event}: the thread ends when we set e */
+    HANDLE u = ev(FALSE, FALSE);
+    HANDLE both[2] = {u, t};
+    ASSERT_TRUE(SetEvent(e));
+    expect_wait(WaitForMultipleObjects(2, both, FALSE, INFINITE), WAIT_OBJECT_0 + 1);
+    ASSERT_TRUE(GetExitCodeThread(t, &code));
+    ASSERT_EQ_U(code, 42);
+    expect_wait(WaitForSingleObject(t, 0), WAIT_OBJECT_0); /* stays signalled */
+    /* wait-all with an ended thread and a set event */
+    ASSERT_TRUE(SetEvent(u));
+    expect_wait(WaitForMultipleObjects(2, both, TRUE, 0), WAIT_OBJECT_0);
+    /* ExitThread's code */
+    HANDLE x = CreateThread(NULL, 0, thread_exit_early, NULL, 0, NULL);
+    expect_wait(WaitForSingleObject(x, INFINITE), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeThread(x, &code));
+    ASSERT_EQ_U(code, 0xC0000005);
+    /* CREATE_SUSPENDED: nothing runs until ResumeThread */
+    ASSERT_TRUE(ResetEvent(e));
+    HANDLE s = CreateThread(NULL, 0, thread_wait_event, e, CREATE_SUSPENDED, NULL);
+    ASSERT_TRUE(SetEvent(e));
+    expect_wait(WaitForSingleObject(s, 50), WAIT_TIMEOUT);
+    ASSERT_EQ_U(ResumeThread(s), 1);
+    expect_wait(WaitForSingleObject(s, INFINITE), WAIT_OBJECT_0);
+    ASSERT_EQ_U(ResumeThread(s), 0);
+    /* a thread that ends owning a mutex abandons it */
+    HANDLE m = CreateMutexA(NULL, FALSE, NULL);
+    HANDLE o = CreateThread(NULL, 0, thread_own_mutex, m, 0, NULL);
+    expect_wait(WaitForSingleObject(o, INFINITE), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeThread(o, &code));
+    ASSERT_EQ_U(code, WAIT_OBJECT_0);
+    expect_wait(WaitForSingleObject(m, 0), WAIT_ABANDONED);
+    ASSERT_TRUE(ReleaseMutex(m));
+    /* errors */
+    POISON_LE();
+    ASSERT_TRUE(!GetExitCodeThread(e, &code));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    HANDLE dup[2] = {t, t};
+    POISON_LE();
+    expect_failed(WaitForMultipleObjects(2, dup, TRUE, 0), ERROR_INVALID_PARAMETER);
+    for (HANDLE *h = (HANDLE[]){m, o, s, x, u, t, e}; *h != e; h++)
+        ASSERT_TRUE(CloseHandle(*h));
+    ASSERT_TRUE(CloseHandle(e));
+}
+
+TEST(interlocked_helpers)
+{
+    volatile LONG v = 5;
+    ASSERT_EQ(InterlockedIncrement(&v), 6);
+    ASSERT_EQ(InterlockedDecrement(&v), 5);
+    ASSERT_EQ(InterlockedExchange(&v, 9), 5);
+    ASSERT_EQ(InterlockedCompareExchange(&v, 1, 9), 9);
+    ASSERT_EQ(InterlockedCompareExchange(&v, 2, 9), 1);
+    ASSERT_EQ(InterlockedExchangeAdd(&v, 3), 1);
+    ASSERT_EQ(v, 4);
+}

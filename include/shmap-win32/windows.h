@@ -313,6 +313,14 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #define WAIT_TIMEOUT 0x00000102
 #define WAIT_FAILED ((DWORD)0xFFFFFFFF)
 #define MAXIMUM_WAIT_OBJECTS 64
+#define CREATE_SUSPENDED 0x00000004
+#define STILL_ACTIVE 259
+#define STACK_SIZE_PARAM_IS_A_RESERVATION 0x00010000
+#define THREAD_TERMINATE 0x0001
+#define THREAD_SUSPEND_RESUME 0x0002
+#define THREAD_QUERY_INFORMATION 0x0040
+#define THREAD_QUERY_LIMITED_INFORMATION 0x0800
+#define THREAD_ALL_ACCESS 0x001FFFFF
 #define STATUS_WAIT_0 ((DWORD)0x00000000L)
 #define STATUS_ABANDONED_WAIT_0 ((DWORD)0x00000080L)
 #define STATUS_USER_APC ((DWORD)0x000000C0L)
@@ -532,6 +540,68 @@ WINBASEAPI DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpH
 WINBASEAPI DWORD WINAPI SignalObjectAndWait(HANDLE hObjectToSignal, HANDLE hObjectToWaitOn,
                                             DWORD dwMilliseconds, BOOL bAlertable);
 WINBASEAPI DWORD WINAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
+
+/* ---- threads ---------------------------------------------------------------- */
+typedef DWORD(WINAPI *PTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+typedef PTHREAD_START_ROUTINE LPTHREAD_START_ROUTINE;
+WINBASEAPI HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
+                                      LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter,
+                                      DWORD dwCreationFlags, LPDWORD lpThreadId);
+WINBASEAPI DWORD WINAPI ResumeThread(HANDLE hThread);
+WINBASEAPI VOID WINAPI ExitThread(DWORD dwExitCode);
+WINBASEAPI BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+WINBASEAPI DWORD WINAPI GetThreadId(HANDLE Thread);
+
+/* Interlocked operations (full barriers, as on Windows). */
+static inline LONG InterlockedIncrement(LONG volatile *p)
+{
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedDecrement(LONG volatile *p)
+{
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchange(LONG volatile *p, LONG v)
+{
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedExchangeAdd(LONG volatile *p, LONG v)
+{
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONG InterlockedCompareExchange(LONG volatile *p, LONG v, LONG cmp)
+{
+    __atomic_compare_exchange_n(p, &cmp, v, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return cmp;
+}
+static inline LONGLONG InterlockedIncrement64(LONGLONG volatile *p)
+{
+    return __atomic_add_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedDecrement64(LONGLONG volatile *p)
+{
+    return __atomic_sub_fetch(p, 1, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedExchangeAdd64(LONGLONG volatile *p, LONGLONG v)
+{
+    return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
+}
+static inline LONGLONG InterlockedCompareExchange64(LONGLONG volatile *p, LONGLONG v,
+                                                    LONGLONG cmp)
+{
+    __atomic_compare_exchange_n(p, &cmp, v, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return cmp;
+}
+static inline PVOID InterlockedExchangePointer(PVOID volatile *p, PVOID v)
+{
+    return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST);
+}
+static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID v, PVOID cmp)
+{
+    __atomic_compare_exchange_n(p, &cmp, v, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return cmp;
+}
+#define MemoryBarrier() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /* ---- handles and errors ---------------------------------------------------- */
 WINBASEAPI BOOL WINAPI CloseHandle(HANDLE hObject);

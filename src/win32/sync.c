@@ -350,3 +350,56 @@ WINBASEAPI VOID WINAPI Sleep(DWORD ms)
 {
     shmap_sleep(ms, 0);
 }
+
+/* ---- threads ---------------------------------------------------------------- */
+
+WINBASEAPI HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES sa, SIZE_T stack,
+                                      LPTHREAD_START_ROUTINE fn, LPVOID arg, DWORD flags,
+                                      LPDWORD tid)
+{
+    (void)stack; /* the default stack: Linux grows it on demand up to its limit */
+    shmap_handle_t h = NULL;
+    uint32_t id = 0;
+    int r = shmap_thread_create((shmap_thread_fn_t)fn, arg,
+                                (flags & CREATE_SUSPENDED) ? SHMAP_THREAD_SUSPENDED : 0,
+                                inherit_of(sa), &h, &id);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    if (tid)
+        *tid = id;
+    return WIN(h);
+}
+WINBASEAPI DWORD WINAPI ResumeThread(HANDLE h)
+{
+    uint32_t prev = 0;
+    int r = shmap_thread_resume(NATIVE(h), &prev);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return (DWORD)-1;
+    }
+    return prev;
+}
+WINBASEAPI VOID WINAPI ExitThread(DWORD code)
+{
+    shmap_thread_exit(code);
+}
+WINBASEAPI BOOL WINAPI GetExitCodeThread(HANDLE h, LPDWORD code)
+{
+    uint32_t c = 0;
+    int r = shmap_thread_exit_code(NATIVE(h), &c);
+    if (r == 0 && code)
+        *code = c;
+    return ok(r);
+}
+WINBASEAPI DWORD WINAPI GetThreadId(HANDLE h)
+{
+    uint32_t id = 0;
+    int r = shmap_thread_id(NATIVE(h), &id);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return 0;
+    }
+    return id;
+}

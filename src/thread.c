@@ -1,0 +1,162 @@
+/*
+ * thread.c - thread objects: CreateThread and the thread handles that
+ * waits, GetExitCodeThread and ResumeThread use.  A thread object lives in
+ * this process only; its `done` word is what a wait sleeps on (wait.c) and
+ * changes once, when the thread ends.
+ */
+#include "internal.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static __thread struct shmap_thread *t_self; /* threads made here: their object */
+
+static void thread_destroy(struct shmap_obj *o)
+{
+    shmap__obj_fini(o);
+    shmap__obj_free(o);
+}
+
+static const struct shmap_obj_ops thread_ops = {SHMAP_TYPE_THREAD, thread_destroy};
+
+static void finish(struct shmap_thread *t, uint32_t code)
+{
+    t->code = code;
+    atomic_store(&t->done, 1);
+    shmap__futex_wake(&t->done, INT32_MAX);
+    shmap__obj_put(&t->obj); /* the thread's own reference */
+}
+
+static void on_exit_thread(void *p)
+{
+    struct shmap_thread *t = p;
+    finish(t, t->exit_code);
+}
+
+static void *trampoline(void *p)
+{
+    struct shmap_thread *t = p;
+    t_self = t;
+    atomic_store(&t->tid, (uint32_t)syscall(SYS_gettid));
+    shmap__futex_wake(&t->tid, INT32_MAX);
+    for (uint32_t s; (s = atomic_load(&t->suspend)) != 0;) {
+        _Atomic uint32_t *w[1] = {&t->suspend};
+        shmap__futex_waitv(w, &s, 1, UINT64_MAX);
+    }
+    t->exit_code = SHMAP_STILL_ACTIVE;
+    uint32_t code;
+    pthread_cleanup_push(on_exit_thread, t);
+    code = t->fn(t->arg);
+    t->exit_code = code;
+    pthread_cleanup_pop(0);
+    finish(t, code);
+    return NULL;
+}
+
+SHMAP_EXTERN int shmap_thread_create(shmap_thread_fn_t fn, void *arg, unsigned tflags,
+                                     unsigned flags, shmap_handle_t *out, uint32_t *tid)
+{
+    if (!fn)
+        return -EINVAL;
+    struct shmap_thread *t = shmap__obj_alloc(sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    shmap__obj_init(&t->obj, &thread_ops, -1, NULL);
+    t->fn = fn;
+    t->arg = arg;
+    atomic_store(&t->suspend, (tflags & SHMAP_THREAD_SUSPENDED) ? 1u : 0u);
+    shmap__obj_handle_get(&t->obj); /* the handle's count and reference */
+    shmap__obj_get(&t->obj);        /* the thread's own */
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t pt;
+    int e = pthread_create(&pt, &a, trampoline, t);
+    pthread_attr_destroy(&a);
+    if (e) {
+        shmap__obj_put(&t->obj);
+        shmap__obj_handle_put(&t->obj);
+        shmap__obj_put(&t->obj);
+        return e == EAGAIN ? -ENOMEM : -e;
+    }
+    for (uint32_t v; (v = atomic_load(&t->tid)) == 0;) { /* its id, for the caller */
+        _Atomic uint32_t *w[1] = {&t->tid};
+        shmap__futex_waitv(w, &v, 1, UINT64_MAX);
+    }
+    if (tid)
+        *tid = atomic_load(&t->tid);
+    int r = shmap__handle_alloc(&t->obj, SHMAP_THREAD_ALL_ACCESS,
+                                (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
+    shmap__obj_put(&t->obj);
+    if (r) {
+        shmap__obj_handle_put(&t->obj);
+        if (tflags & SHMAP_THREAD_SUSPENDED) /* nobody could resume it: let it run */
+            atomic_store(&t->suspend, 0), shmap__futex_wake(&t->suspend, 1);
+    }
+    return r;
+}
+
+static int get_thread(shmap_handle_t h, uint32_t right, struct shmap_thread **t)
+{
+    struct shmap_obj *o;
+    uint32_t access;
+    int r = shmap__handle_get_type(h, SHMAP_TYPE_THREAD, &o, &access);
+    if (r)
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    if (right && !(access & right)) {
+        shmap__obj_put(o);
+        return -EACCES;
+    }
+    *t = (struct shmap_thread *)o;
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev)
+{
+    struct shmap_thread *t;
+    int r = get_thread(h, SHMAP_THREAD_SUSPEND_RESUME, &t);
+    if (r)
+        return r;
+    uint32_t s = atomic_load(&t->suspend);
+    while (s && !atomic_compare_exchange_weak(&t->suspend, &s, s - 1))
+        ;
+    if (s == 1)
+        shmap__futex_wake(&t->suspend, 1);
+    if (prev)
+        *prev = s;
+    shmap__obj_put(&t->obj);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code)
+{
+    struct shmap_thread *t;
+    int r = get_thread(h, SHMAP_THREAD_QUERY_LIMITED_INFORMATION, &t);
+    if (r)
+        return r;
+    *code = atomic_load(&t->done) ? t->code : SHMAP_STILL_ACTIVE;
+    shmap__obj_put(&t->obj);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid)
+{
+    if (h == SHMAP_CURRENT_THREAD) {
+        *tid = shmap__tid();
+        return 0;
+    }
+    struct shmap_thread *t;
+    int r = get_thread(h, SHMAP_THREAD_QUERY_LIMITED_INFORMATION, &t);
+    if (r)
+        return r;
+    *tid = atomic_load(&t->tid);
+    shmap__obj_put(&t->obj);
+    return 0;
+}
+
+SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code)
+{
+    if (t_self)
+        t_self->exit_code = code;
+    pthread_exit(NULL); /* threads not made by shmap just end */
+}
