@@ -162,6 +162,9 @@ struct shmap_thread {
     void *arg;
 };
 
+/* The calling thread is ending: abandon the mutexes it owns (mutex.c). */
+SHMAP_HIDDEN void shmap__mutex_abandon_all(void);
+
 /* Alertable waits (timer.c): run the calling thread's due completion
  * routines; returns how many ran.  *next: earliest future one (or
  * UINT64_MAX). */
@@ -703,6 +706,9 @@ struct shmap_thread {
     shmap_thread_fn_t fn;
     void *arg;
 };
+
+/* The calling thread is ending: abandon the mutexes it owns (mutex.c). */
+SHMAP_HIDDEN void shmap__mutex_abandon_all(void);
 
 /* Alertable waits (timer.c): run the calling thread's due completion
  * routines; returns how many ran.  *next: earliest future one (or

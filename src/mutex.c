@@ -28,6 +28,11 @@ static pthread_once_t owned_once = PTHREAD_ONCE_INIT;
 static void thread_end(void *unused)
 {
     (void)unused;
+    shmap__mutex_abandon_all();
+}
+
+void shmap__mutex_abandon_all(void)
+{
     const uint32_t tid = shmap__tid();
     for (unsigned i = t_owned.n; i-- > 0;) {
         struct shmap_obj *o = t_owned.v[i];

@@ -21,6 +21,7 @@ static const struct shmap_obj_ops thread_ops = {SHMAP_TYPE_THREAD, thread_destro
 
 static void finish(struct shmap_thread *t, uint32_t code)
 {
+    shmap__mutex_abandon_all(); /* before anyone sees it ended, as on Windows */
     t->code = code;
     atomic_store(&t->done, 1);
     shmap__futex_wake(&t->done, INT32_MAX);
