@@ -12,6 +12,8 @@
  *   open_existing_local  the same, the object held by this process
  *   create_cycle_100k  create_cycle while 100 000 other named objects are alive
  *                      (held by helper processes), vs create_cycle with none
+ *   event_pingpong, mutex_uncontended, wait_any_64, abandon_latency: the
+ *                      synchronization objects (bench_sync.c)
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -26,16 +28,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "cli.h"
 
 #define SIZE 65536
 #define PAGE 4096
 
-static int runs = 7;
-static int json;
+int bench_runs = 7;
+int bench_json;
 static char shm_name[64];
 
-static double now_ns(void)
+double bench_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -48,7 +51,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
@@ -126,34 +129,34 @@ static int base_open_existing(void)
 /* ns per iteration of iters calls of fn. */
 static double time_op(int (*fn)(void), int iters)
 {
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
     for (int i = 0; i < iters; i++)
         if (fn() != 0) {
             fprintf(stderr, "shmap bench: operation failed (error %lu)\n",
                     (unsigned long)GetLastError());
             exit(1);
         }
-    return (now_ns() - t0) / iters;
+    return (bench_now_ns() - t0) / iters;
 }
 
 /* Interleaved rounds of a and b; medians in *ma, *mb. */
-static void compare(int (*a)(void), int (*b)(void), int iters, double *ma, double *mb)
+void bench_compare(int (*a)(void), int (*b)(void), int iters, double *ma, double *mb)
 {
     double va[64], vb[64];
-    int n = runs < 64 ? runs : 64;
+    int n = bench_runs < 64 ? bench_runs : 64;
     time_op(a, iters / 4 + 1); /* warm up */
     time_op(b, iters / 4 + 1);
     for (int r = 0; r < n; r++) {
         va[r] = time_op(a, iters);
         vb[r] = time_op(b, iters);
     }
-    *ma = median(va, n);
-    *mb = median(vb, n);
+    *ma = bench_median(va, n);
+    *mb = bench_median(vb, n);
 }
 
-static void report(const char *name, double s, double b, const char *target)
+void bench_report(const char *name, double s, double b, const char *target)
 {
-    if (json)
+    if (bench_json)
         printf("{\"bench\": \"%s\", \"shmap_ns\": %.1f, \"baseline_ns\": %.1f, \"ratio\": %.3f}\n",
                name, s, b, s / b);
     else
@@ -231,8 +234,8 @@ int cmd_bench_hold(int argc, char **argv)
 static void bench_create_cycle(void)
 {
     double s, b;
-    compare(op_create_cycle, base_create_cycle, 400, &s, &b);
-    report("create_cycle", s, b, "target <= 1.25");
+    bench_compare(op_create_cycle, base_create_cycle, 400, &s, &b);
+    bench_report("create_cycle", s, b, "target <= 1.25");
 }
 
 static void bench_open_existing(void)
@@ -243,14 +246,14 @@ static void bench_open_existing(void)
     if (pid < 0 || fd < 0 || ftruncate(fd, SIZE) != 0)
         exit(1);
     double s, b;
-    compare(op_open_existing, base_open_existing, 400, &s, &b);
-    report("open_existing", s, b, "target <= 1.25");
+    bench_compare(op_open_existing, base_open_existing, 400, &s, &b);
+    bench_report("open_existing", s, b, "target <= 1.25");
     stop_holder(pid, in);
     /* held by this process: opening a name we hold costs no system call */
     HANDLE h =
         CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, SIZE, "bench-held");
-    compare(op_open_existing, base_open_existing, 400, &s, &b);
-    report("open_existing_local", s, b, "(informational)");
+    bench_compare(op_open_existing, base_open_existing, 400, &s, &b);
+    bench_report("open_existing_local", s, b, "(informational)");
     CloseHandle(h);
     close(fd);
     shm_unlink(shm_name);
@@ -260,13 +263,13 @@ static void bench_create_cycle_100k(void)
 {
     enum { TOTAL = 100000, HOLDERS = 7 };
     double without[64], with[64];
-    int n = runs < 32 ? runs : 32;
+    int n = bench_runs < 32 ? bench_runs : 32;
     time_op(op_create_cycle, 100);
     for (int r = 0; r < n; r++)
         without[r] = time_op(op_create_cycle, 400);
     pid_t pids[HOLDERS];
     int ins[HOLDERS];
-    double t0 = now_ns();
+    double t0 = bench_now_ns();
     for (int i = 0; i < HOLDERS; i++) {
         char prefix[32];
         snprintf(prefix, sizeof prefix, "bench-100k-%d-", i);
@@ -274,9 +277,9 @@ static void bench_create_cycle_100k(void)
                  start_holder(prefix, TOTAL / HOLDERS + (i < TOTAL % HOLDERS), PAGE, &ins[i])) < 0)
             exit(1);
     }
-    if (!json)
+    if (!bench_json)
         fprintf(stderr, "  (%d objects created by %d holders in %.1f s)\n", TOTAL, HOLDERS,
-                (now_ns() - t0) / 1e9);
+                (bench_now_ns() - t0) / 1e9);
     for (int r = 0; r < n; r++)
         with[r] = time_op(op_create_cycle, 400);
     for (int i = 0; i < HOLDERS; i++)
@@ -285,7 +288,7 @@ static void bench_create_cycle_100k(void)
     /* "without" again, after: neither side gets the cold start */
     for (int r = 0; r < n; r++)
         without[n + r] = time_op(op_create_cycle, 400);
-    report("create_cycle_100k", median(with, n), median(without, 2 * n),
+    bench_report("create_cycle_100k", bench_median(with, n), bench_median(without, 2 * n),
            "target <= 1.10 (vs create_cycle)");
 }
 
@@ -296,6 +299,10 @@ static const struct {
     {"create_cycle", bench_create_cycle},
     {"open_existing", bench_open_existing},
     {"create_cycle_100k", bench_create_cycle_100k},
+    {"event_pingpong", bench_event_pingpong},
+    {"mutex_uncontended", bench_mutex_uncontended},
+    {"wait_any_64", bench_wait_any_64},
+    {"abandon_latency", bench_abandon_latency},
 };
 
 static void rm_root(const char *root)
@@ -311,9 +318,9 @@ int cmd_bench(int argc, char **argv)
     const char *only = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
-            json = 1;
+            bench_json = 1;
         else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
-            runs = atoi(argv[++i]);
+            bench_runs = atoi(argv[++i]);
         else if (argv[i][0] != '-' && !only)
             only = argv[i];
         else {
@@ -321,8 +328,8 @@ int cmd_bench(int argc, char **argv)
             return 2;
         }
     }
-    if (runs < 1)
-        runs = 1;
+    if (bench_runs < 1)
+        bench_runs = 1;
     char root[64] = "";
     if (!getenv("SHMAP_ROOT")) {
         snprintf(root, sizeof root, "/dev/shm/shmap-bench-XXXXXX");
@@ -331,11 +338,11 @@ int cmd_bench(int argc, char **argv)
         setenv("SHMAP_ROOT", root, 1);
     }
     snprintf(shm_name, sizeof shm_name, "/shmap-bench-baseline-%d", (int)getpid());
-    if (!json) {
+    if (!bench_json) {
         struct utsname u;
         uname(&u);
         printf("shmap %s, %ld cpus, Linux %s; medians of %d rounds, ns per iteration\n",
-               shmap_version(), sysconf(_SC_NPROCESSORS_ONLN), u.release, runs);
+               shmap_version(), sysconf(_SC_NPROCESSORS_ONLN), u.release, bench_runs);
         printf("%-20s %12s %12s %8s\n", "bench", "shmap_ns", "baseline_ns", "ratio");
     }
     int found = 0;

@@ -39,11 +39,12 @@ static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
     if (shmap__slock(s))
         shmap__sync_repair(s);
     uint32_t was = atomic_load(&s->count);
+    bool wake = false;
     switch (op) {
     case EV_SET:
         if (!was) {
             atomic_store(&s->count, 1);
-            shmap__sync_changed(s);
+            wake = shmap__sync_changed(s);
         }
         break;
     case EV_RESET:
@@ -58,11 +59,13 @@ static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
             if (!(s->flags & SHMAP_SYNC_MANUAL))
                 atomic_store(&s->pulse_left, 1);
             atomic_fetch_add(&s->pulse_gen, 1);
-            shmap__sync_changed(s);
+            wake = true;
         }
         break;
     }
     shmap__sunlock(s);
+    if (wake)
+        shmap__sync_wake(s);
     shmap__obj_put(o);
     if (prev)
         *prev = was ? 1 : 0;

@@ -122,8 +122,13 @@ SHMAP_HIDDEN int shmap__slock(struct shmap_sync *s);
 SHMAP_HIDDEN void shmap__sunlock(struct shmap_sync *s);
 /* After a dead holder: wake everybody (a change may lack its wake). */
 SHMAP_HIDDEN void shmap__sync_repair(struct shmap_sync *s);
-/* Under the lock: the state changed in a way that may satisfy waiters. */
-SHMAP_HIDDEN void shmap__sync_changed(struct shmap_sync *s);
+/* Under the lock: the state changed in a way that may satisfy waiters;
+ * returns whether some may sleep.  If so, call shmap__sync_wake after the
+ * unlock: it bumps seq and wakes them in one step (waiters snapshot seq
+ * under the lock, so a bump after it still reaches them; the woken do not
+ * run into our lock). */
+SHMAP_HIDDEN bool shmap__sync_changed(struct shmap_sync *s);
+SHMAP_HIDDEN void shmap__sync_wake(struct shmap_sync *s);
 
 /* Objects as the wait core sees them (event.c, mutex.c, semaphore.c,
  * timer.c): under the lock (not for mutexes), is the object signalled for
@@ -186,6 +191,10 @@ SHMAP_HIDDEN int shmap__apc_run(uint64_t now, uint64_t *next);
 #include "shmap.h"
 
 #define SHMAP_HIDDEN __attribute__((visibility("hidden")))
+/* Our thread-locals: static TLS, read with one instruction instead of a
+ * __tls_get_addr call (libshmap is loaded at start-up, not dlopen'ed; a
+ * dlopen still works while glibc's surplus of static TLS lasts). */
+#define SHMAP_TLS __attribute__((tls_model("initial-exec")))
 
 /* Defensive checks that stay in release builds (SQLite's ALWAYS/NEVER):
  * the condition is expected; if it does not hold we take the safe branch. */
@@ -667,8 +676,13 @@ SHMAP_HIDDEN int shmap__slock(struct shmap_sync *s);
 SHMAP_HIDDEN void shmap__sunlock(struct shmap_sync *s);
 /* After a dead holder: wake everybody (a change may lack its wake). */
 SHMAP_HIDDEN void shmap__sync_repair(struct shmap_sync *s);
-/* Under the lock: the state changed in a way that may satisfy waiters. */
-SHMAP_HIDDEN void shmap__sync_changed(struct shmap_sync *s);
+/* Under the lock: the state changed in a way that may satisfy waiters;
+ * returns whether some may sleep.  If so, call shmap__sync_wake after the
+ * unlock: it bumps seq and wakes them in one step (waiters snapshot seq
+ * under the lock, so a bump after it still reaches them; the woken do not
+ * run into our lock). */
+SHMAP_HIDDEN bool shmap__sync_changed(struct shmap_sync *s);
+SHMAP_HIDDEN void shmap__sync_wake(struct shmap_sync *s);
 
 /* Objects as the wait core sees them (event.c, mutex.c, semaphore.c,
  * timer.c): under the lock (not for mutexes), is the object signalled for

@@ -19,7 +19,7 @@ struct owned {
     struct shmap_obj **v;
     unsigned n, cap;
 };
-static __thread struct owned t_owned;
+static __thread SHMAP_TLS struct owned t_owned;
 static pthread_key_t owned_key;
 static pthread_once_t owned_once = PTHREAD_ONCE_INIT;
 

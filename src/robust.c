@@ -30,7 +30,7 @@
 #define FUTEX2_SIZE_U32 0x02
 #endif
 
-static __thread uint32_t t_tid;
+static __thread SHMAP_TLS uint32_t t_tid;
 
 uint32_t shmap__tid(void)
 {
@@ -171,8 +171,8 @@ struct robust_head { /* struct robust_list_head */
 #define HAVE_PREV 0
 #endif
 
-static __thread struct robust_head *t_head;
-static __thread int t_robust; /* 0 unknown, 1 usable, -1 not */
+static __thread SHMAP_TLS struct robust_head *t_head;
+static __thread SHMAP_TLS int t_robust; /* 0 unknown, 1 usable, -1 not */
 
 static struct robust_head *head(void)
 {
@@ -325,12 +325,14 @@ void shmap__sunlock(struct shmap_sync *s)
     shmap__robust_pending(NULL);
 }
 
-void shmap__sync_changed(struct shmap_sync *s)
+bool shmap__sync_changed(struct shmap_sync *s)
 {
-    if (atomic_load(&s->nwait))
-        shmap__futex_inc_wake(&s->seq);
-    else
-        atomic_fetch_add(&s->seq, 1);
+    return atomic_load(&s->nwait) != 0;
+}
+
+void shmap__sync_wake(struct shmap_sync *s)
+{
+    shmap__futex_inc_wake(&s->seq);
 }
 
 void shmap__sync_repair(struct shmap_sync *s)

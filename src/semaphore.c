@@ -32,13 +32,16 @@ SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *p
     if (shmap__slock(s))
         shmap__sync_repair(s);
     uint32_t was = atomic_load(&s->count);
+    bool wake = false;
     if ((uint64_t)was + (uint64_t)n > s->max)
         r = SHMAP_ETOOMANYPOSTS;
     else {
         atomic_store(&s->count, was + (uint32_t)n);
-        shmap__sync_changed(s);
+        wake = shmap__sync_changed(s);
     }
     shmap__sunlock(s);
+    if (wake)
+        shmap__sync_wake(s);
     shmap__obj_put(o);
     if (r == 0 && prev)
         *prev = (int32_t)was;

@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static __thread struct shmap_thread *t_self; /* threads made here: their object */
+static __thread SHMAP_TLS struct shmap_thread *t_self; /* threads made here: their object */
 
 static void thread_destroy(struct shmap_obj *o)
 {

@@ -71,8 +71,8 @@ struct apc {
     uint64_t next;      /* CLOCK_MONOTONIC ns of the next expiry */
     uint64_t period_ns; /* 0: once */
 };
-static __thread struct apc *t_apc;
-static __thread unsigned t_napc, t_capc;
+static __thread SHMAP_TLS struct apc *t_apc;
+static __thread SHMAP_TLS unsigned t_napc, t_capc;
 
 static void apc_remove(unsigned i)
 {
@@ -171,8 +171,10 @@ SHMAP_EXTERN int shmap_timer_set(shmap_handle_t h, int64_t due, int32_t period_m
     s->armed = 1;
     s->set_tid = shmap__tid();
     uint32_t gen = atomic_fetch_add(&s->set_gen, 1) + 1;
-    shmap__sync_changed(s); /* sleepers recompute their deadline */
+    bool wake = shmap__sync_changed(s); /* sleepers recompute their deadline */
     shmap__sunlock(s);
+    if (wake)
+        shmap__sync_wake(s);
     if (routine) {
         struct apc a = {o, gen, routine, arg, at, (uint64_t)period_ms * 1000000u};
         r = apc_register(o, &a);

@@ -443,9 +443,34 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
     return r;
 }
 
+/* The common case first: one free (or own) mutex, not alertable. */
+static int try_one_mutex(shmap_handle_t h)
+{
+    struct shmap_obj *o;
+    uint32_t access;
+    if (shmap__handle_get(h, &o, &access))
+        return NOT_YET; /* the full path reports the error */
+    int r = NOT_YET;
+    if (o->type == SHMAP_TYPE_MUTEX && (access & SHMAP_SYNCHRONIZE)) {
+        uint32_t seen;
+        int t = shmap__mutex_try(o, shmap__sync_of(o), &seen);
+        if (t == SHMAP_MTX_TAKEN)
+            r = SHMAP_WAIT_OBJECT_0;
+        else if (t == SHMAP_MTX_ABANDONED)
+            r = SHMAP_WAIT_ABANDONED_0;
+    }
+    shmap__obj_put(o);
+    return r;
+}
+
 SHMAP_EXTERN int shmap_wait(uint32_t n, const shmap_handle_t *handles, unsigned wflags,
                             uint32_t timeout_ms)
 {
+    if (n == 1 && handles && !(wflags & SHMAP_WAIT_ALERTABLE)) {
+        int r = try_one_mutex(handles[0]);
+        if (r != NOT_YET)
+            return r;
+    }
     struct wctx c;
     int r = ctx_init(&c, n, handles, (wflags & SHMAP_WAIT_ALL) != 0);
     if (r)

@@ -1,0 +1,20 @@
+/* bench.h - what bench.c shares with the other workload files. */
+#ifndef SHMAP_BENCH_H
+#define SHMAP_BENCH_H
+
+extern int bench_runs; /* rounds per workload (--runs) */
+extern int bench_json; /* --json */
+
+double bench_now_ns(void);
+double bench_median(double *v, int n);
+/* Interleaved rounds of a and b (iters calls each); medians in *ma, *mb. */
+void bench_compare(int (*a)(void), int (*b)(void), int iters, double *ma, double *mb);
+void bench_report(const char *name, double s, double b, const char *target);
+
+/* bench_sync.c */
+void bench_event_pingpong(void);
+void bench_mutex_uncontended(void);
+void bench_wait_any_64(void);
+void bench_abandon_latency(void);
+
+#endif
