@@ -289,19 +289,16 @@ static void bench_create_cycle_100k(void)
     for (int r = 0; r < n; r++)
         without[n + r] = time_op(op_create_cycle, 400);
     bench_report("create_cycle_100k", bench_median(with, n), bench_median(without, 2 * n),
-           "target <= 1.10 (vs create_cycle)");
+                 "target <= 1.10 (vs create_cycle)");
 }
 
 static const struct {
     const char *name;
     void (*fn)(void);
 } workloads[] = {
-    {"create_cycle", bench_create_cycle},
-    {"open_existing", bench_open_existing},
-    {"create_cycle_100k", bench_create_cycle_100k},
-    {"event_pingpong", bench_event_pingpong},
-    {"mutex_uncontended", bench_mutex_uncontended},
-    {"wait_any_64", bench_wait_any_64},
+    {"create_cycle", bench_create_cycle},           {"open_existing", bench_open_existing},
+    {"create_cycle_100k", bench_create_cycle_100k}, {"event_pingpong", bench_event_pingpong},
+    {"mutex_uncontended", bench_mutex_uncontended}, {"wait_any_64", bench_wait_any_64},
     {"abandon_latency", bench_abandon_latency},
 };
 

@@ -23,6 +23,7 @@
 
 struct hentry {
     _Atomic(struct shmap_obj *) obj; /* NULL: free */
+    _Atomic uint32_t gen;            /* bumped by every close (borrow cache, below) */
     _Atomic uint32_t access;         /* written before obj is published */
     _Atomic uint32_t flags;          /* SHMAP_HANDLE_* */
     uint32_t next_free;              /* protected by table_lock */
@@ -148,10 +149,12 @@ SHMAP_EXTERN int shmap_close(shmap_handle_t h)
         return -EBADF;
     }
     atomic_store(&e->obj, NULL);
+    atomic_fetch_add(&e->gen, 1);
     e->next_free = free_head;
     free_head = idx;
     atomic_fetch_sub(&nlive, 1);
     pthread_mutex_unlock(&table_lock);
+    shmap__handle_forget(o);
     shmap__obj_handle_put(o);
     return 0;
 }
@@ -226,4 +229,72 @@ void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uin
 unsigned long shmap__handle_count(void)
 {
     return atomic_load(&nlive);
+}
+
+/* ---- borrowing: lookups without reference counting ----------------------- *
+ * A thread remembers the last handle it borrowed (value, the entry's close
+ * generation, the record, with one reference held by the cache).  While
+ * the entry is not closed, borrowing it again costs two loads and no
+ * atomic read-modify-write; the record stays alive through the cache's
+ * reference even if another thread closes the handle meanwhile.  The
+ * reference is dropped when the thread borrows another handle, closes
+ * that one, or ends. */
+struct borrow {
+    shmap_handle_t h;
+    uint32_t gen, access;
+    struct shmap_obj *o;
+};
+static __thread SHMAP_TLS struct borrow t_borrow;
+static pthread_key_t borrow_key;
+static pthread_once_t borrow_once = PTHREAD_ONCE_INIT;
+
+static void borrow_drop(void *unused)
+{
+    (void)unused;
+    struct shmap_obj *o = t_borrow.o;
+    t_borrow = (struct borrow){0};
+    if (o)
+        shmap__obj_put(o);
+}
+
+static void borrow_key_make(void)
+{
+    pthread_key_create(&borrow_key, borrow_drop);
+}
+
+int shmap__handle_borrow(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
+{
+    uint32_t idx;
+    struct hentry *e;
+    if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
+        return -EBADF;
+    h = (shmap_handle_t)(uintptr_t)((idx + 1u) << 2);
+    if (t_borrow.h == h && t_borrow.o && atomic_load(&e->gen) == t_borrow.gen &&
+        atomic_load(&e->obj) == t_borrow.o) {
+        *o = t_borrow.o;
+        *access = t_borrow.access;
+        return 0;
+    }
+    uint32_t gen = atomic_load(&e->gen), a;
+    struct shmap_obj *obj;
+    int r = shmap__handle_get(h, &obj, &a);
+    if (r)
+        return r;
+    if (!t_borrow.o) {
+        pthread_once(&borrow_once, borrow_key_make);
+        pthread_setspecific(borrow_key, (void *)1);
+    } else
+        shmap__obj_put(t_borrow.o);
+    /* gen read before the lookup: a close in between makes the next hit miss */
+    t_borrow = (struct borrow){h, gen, a, obj};
+    *o = obj;
+    *access = a;
+    return 0;
+}
+
+void shmap__handle_forget(struct shmap_obj *o)
+{
+    if (t_borrow.o == o)
+        borrow_drop(NULL);
+    shmap__mutex_forget(o);
 }

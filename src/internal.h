@@ -493,6 +493,15 @@ SHMAP_HIDDEN int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint3
 SHMAP_HIDDEN int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj **o,
                                         uint32_t *access);
 
+/* Look up h for the calling thread's use until its next borrow: no
+ * reference to put, and usually no atomic read-modify-write (a per-thread
+ * cache; handle.c).  For the hot paths of the sync objects. */
+SHMAP_HIDDEN int shmap__handle_borrow(shmap_handle_t h, struct shmap_obj **o, uint32_t *access);
+/* A handle of o was closed by this thread: drop the thread's cached
+ * references to o (borrow cache, mutexes it no longer owns). */
+SHMAP_HIDDEN void shmap__handle_forget(struct shmap_obj *o);
+SHMAP_HIDDEN void shmap__mutex_forget(struct shmap_obj *o);
+
 /* Call fn on every live handle (for inheritance and listing); the table is
  * locked meanwhile, fn must not call into the table. */
 SHMAP_HIDDEN void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o,

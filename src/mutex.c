@@ -14,9 +14,17 @@
 #define WAITERS SHMAP_FUTEX_WAITERS
 #define DIED SHMAP_FUTEX_OWNER_DIED
 
-/* The mutexes the calling thread owns, each with a reference on its record. */
+/* The mutexes the calling thread owns, each with a reference on its record;
+ * also up to LINGER it owned recently, whose reference it keeps so that
+ * taking them again costs no reference counting (dropped when the thread
+ * closes a handle of one, or ends). */
+#define LINGER 4
+struct owned_entry {
+    struct shmap_obj *o;
+    bool owned;
+};
 struct owned {
-    struct shmap_obj **v;
+    struct owned_entry *v;
     unsigned n, cap;
 };
 static __thread SHMAP_TLS struct owned t_owned;
@@ -35,11 +43,11 @@ void shmap__mutex_abandon_all(void)
 {
     const uint32_t tid = shmap__tid();
     for (unsigned i = t_owned.n; i-- > 0;) {
-        struct shmap_obj *o = t_owned.v[i];
+        struct shmap_obj *o = t_owned.v[i].o;
         struct shmap_sync *s = shmap__sync_of(o);
         uint32_t v = atomic_load(&s->owner);
-        if ((v & TID) == tid) {
-            atomic_store(&s->recursion, 0);
+        if (t_owned.v[i].owned && (v & TID) == tid) {
+            atomic_store_explicit(&s->recursion, 0, memory_order_relaxed);
             shmap__robust_pending(&s->owner);
             shmap__robust_unlink(&s->owner);
             shmap__futex_set_wake(&s->owner, DIED, INT32_MAX);
@@ -64,7 +72,7 @@ static int owned_reserve(void)
         return 0;
     pthread_once(&owned_once, make_key);
     unsigned cap = t_owned.cap ? t_owned.cap * 2 : 8;
-    struct shmap_obj **v = realloc(t_owned.v, cap * sizeof *v);
+    struct owned_entry *v = realloc(t_owned.v, cap * sizeof *v);
     if (!v)
         return -ENOMEM;
     if (!t_owned.v)
@@ -74,25 +82,56 @@ static int owned_reserve(void)
     return 0;
 }
 
+static struct owned_entry *owned_find(struct shmap_obj *o)
+{
+    for (unsigned i = 0; i < t_owned.n; i++)
+        if (t_owned.v[i].o == o)
+            return &t_owned.v[i];
+    return NULL;
+}
+
 static void owned_push(struct shmap_obj *o)
 {
-    shmap__obj_get(o);
-    t_owned.v[t_owned.n++] = o;
+    struct owned_entry *e = owned_find(o);
+    if (e) /* a lingering reference: reuse it */
+        e->owned = true;
+    else {
+        shmap__obj_get(o);
+        t_owned.v[t_owned.n++] = (struct owned_entry){o, true};
+    }
+}
+
+static void owned_remove(struct owned_entry *e)
+{
+    struct shmap_obj *o = e->o;
+    *e = t_owned.v[--t_owned.n];
+    shmap__obj_put(o);
 }
 
 static void owned_drop(struct shmap_obj *o)
 {
-    for (unsigned i = t_owned.n; i-- > 0;)
-        if (t_owned.v[i] == o) {
-            t_owned.v[i] = t_owned.v[--t_owned.n];
-            shmap__obj_put(o);
-            return;
-        }
+    struct owned_entry *e = owned_find(o);
+    if (!e)
+        return;
+    e->owned = false;
+    unsigned lingering = 0;
+    for (unsigned i = 0; i < t_owned.n; i++)
+        lingering += !t_owned.v[i].owned;
+    if (lingering > LINGER)
+        owned_remove(e);
+}
+
+void shmap__mutex_forget(struct shmap_obj *o)
+{
+    struct owned_entry *e = owned_find(o);
+    if (e && !e->owned)
+        owned_remove(e);
 }
 
 void shmap__sync_fork_child(void)
 {
-    /* the child owns nothing (glibc empties its robust list too) */
+    /* the child owns nothing (glibc empties its robust list too); the
+     * references stay counted (records of a fork child are never freed) */
     t_owned = (struct owned){0};
     shmap__tid_reset();
 }
@@ -137,7 +176,7 @@ int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
             uint32_t rc = atomic_load(&s->recursion);
             if (rc >= 0x7fffffffu)
                 return -EOVERFLOW; /* NT: STATUS_MUTANT_LIMIT_EXCEEDED */
-            atomic_store(&s->recursion, rc + 1);
+            atomic_store_explicit(&s->recursion, rc + 1, memory_order_relaxed);
             return SHMAP_MTX_TAKEN;
         }
         if (v & TID) {
@@ -152,7 +191,7 @@ int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
             shmap__tsan_acquire(w);
             shmap__robust_link(w);
             shmap__robust_pending(NULL);
-            atomic_store(&s->recursion, 1);
+            atomic_store_explicit(&s->recursion, 1, memory_order_relaxed);
             owned_push(o);
             return (v & DIED) ? SHMAP_MTX_ABANDONED : SHMAP_MTX_TAKEN;
         }
@@ -171,7 +210,7 @@ static void give_back(struct shmap_obj *o, struct shmap_sync *s, uint32_t val)
 {
     _Atomic uint32_t *w = &s->owner;
     uint32_t v = shmap__tid();
-    atomic_store(&s->recursion, 0);
+    atomic_store_explicit(&s->recursion, 0, memory_order_relaxed);
     shmap__robust_pending(w);
     shmap__robust_unlink(w);
     if (!atomic_compare_exchange_strong(w, &v, val))
@@ -184,7 +223,7 @@ void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s, int how)
 {
     uint32_t rc = atomic_load(&s->recursion);
     if (rc > 1)
-        atomic_store(&s->recursion, rc - 1);
+        atomic_store_explicit(&s->recursion, rc - 1, memory_order_relaxed);
     else
         give_back(o, s, how == SHMAP_MTX_ABANDONED ? DIED : 0);
 }
@@ -210,21 +249,21 @@ uint32_t shmap__mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen, bool ch
 SHMAP_EXTERN int shmap_mutex_release(shmap_handle_t h)
 {
     struct shmap_obj *o;
-    struct shmap_sync *s;
-    int r = shmap__sync_get(h, SHMAP_TYPE_MUTEX, 0, &o, &s); /* no right needed */
+    uint32_t access;
+    int r = shmap__handle_borrow(h, &o, &access); /* no right needed */
     if (r)
         return r;
+    if (o->type != SHMAP_TYPE_MUTEX)
+        return SHMAP_ETYPE;
+    struct shmap_sync *s = shmap__sync_of(o);
     if ((atomic_load(&s->owner) & TID) != shmap__tid())
-        r = SHMAP_ENOTOWNER;
-    else {
-        uint32_t rc = atomic_load(&s->recursion);
-        if (rc > 1)
-            atomic_store(&s->recursion, rc - 1);
-        else
-            give_back(o, s, 0);
-    }
-    shmap__obj_put(o);
-    return r;
+        return SHMAP_ENOTOWNER;
+    uint32_t rc = atomic_load(&s->recursion);
+    if (rc > 1)
+        atomic_store_explicit(&s->recursion, rc - 1, memory_order_relaxed);
+    else
+        give_back(o, s, 0);
+    return 0;
 }
 
 SHMAP_EXTERN int shmap_mutex_query(shmap_handle_t h, shmap_mutex_info_t *info)

@@ -448,7 +448,7 @@ static int try_one_mutex(shmap_handle_t h)
 {
     struct shmap_obj *o;
     uint32_t access;
-    if (shmap__handle_get(h, &o, &access))
+    if (shmap__handle_borrow(h, &o, &access))
         return NOT_YET; /* the full path reports the error */
     int r = NOT_YET;
     if (o->type == SHMAP_TYPE_MUTEX && (access & SHMAP_SYNCHRONIZE)) {
@@ -459,7 +459,6 @@ static int try_one_mutex(shmap_handle_t h)
         else if (t == SHMAP_MTX_ABANDONED)
             r = SHMAP_WAIT_ABANDONED_0;
     }
-    shmap__obj_put(o);
     return r;
 }
 
