@@ -248,18 +248,23 @@ static __thread SHMAP_TLS struct borrow t_borrow;
 static pthread_key_t borrow_key;
 static pthread_once_t borrow_once = PTHREAD_ONCE_INIT;
 
-static void borrow_drop(void *unused)
+void shmap__handle_borrow_drop(void)
 {
-    (void)unused;
     struct shmap_obj *o = t_borrow.o;
     t_borrow = (struct borrow){0};
     if (o)
         shmap__obj_put(o);
 }
 
+static void borrow_key_end(void *unused)
+{
+    (void)unused;
+    shmap__handle_borrow_drop();
+}
+
 static void borrow_key_make(void)
 {
-    pthread_key_create(&borrow_key, borrow_drop);
+    pthread_key_create(&borrow_key, borrow_key_end);
 }
 
 int shmap__handle_borrow(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
@@ -295,6 +300,6 @@ int shmap__handle_borrow(shmap_handle_t h, struct shmap_obj **o, uint32_t *acces
 void shmap__handle_forget(struct shmap_obj *o)
 {
     if (t_borrow.o == o)
-        borrow_drop(NULL);
+        shmap__handle_borrow_drop();
     shmap__mutex_forget(o);
 }

@@ -339,6 +339,9 @@ SHMAP_HIDDEN int shmap__handle_borrow(shmap_handle_t h, struct shmap_obj **o, ui
 /* A handle of o was closed by this thread: drop the thread's cached
  * references to o (borrow cache, mutexes it no longer owns). */
 SHMAP_HIDDEN void shmap__handle_forget(struct shmap_obj *o);
+/* The calling thread ends: drop its borrow cache / its completion routines. */
+SHMAP_HIDDEN void shmap__handle_borrow_drop(void);
+SHMAP_HIDDEN void shmap__apc_drop_all(void);
 SHMAP_HIDDEN void shmap__mutex_forget(struct shmap_obj *o);
 
 /* Call fn on every live handle (for inheritance and listing); the table is

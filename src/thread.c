@@ -21,7 +21,11 @@ static const struct shmap_obj_ops thread_ops = {SHMAP_TYPE_THREAD, thread_destro
 
 static void finish(struct shmap_thread *t, uint32_t code)
 {
-    shmap__mutex_abandon_all(); /* before anyone sees it ended, as on Windows */
+    /* before anyone sees it ended: abandon its mutexes, as on Windows, and
+     * give back what it keeps for itself (a closer must find no fd open) */
+    shmap__mutex_abandon_all();
+    shmap__handle_borrow_drop();
+    shmap__apc_drop_all();
     t->code = code;
     atomic_store(&t->done, 1);
     shmap__futex_wake(&t->done, INT32_MAX);

@@ -74,6 +74,29 @@ struct apc {
 static __thread SHMAP_TLS struct apc *t_apc;
 static __thread SHMAP_TLS unsigned t_napc, t_capc;
 
+static pthread_key_t apc_key;
+static pthread_once_t apc_once = PTHREAD_ONCE_INIT;
+
+void shmap__apc_drop_all(void)
+{
+    for (unsigned i = 0; i < t_napc; i++)
+        shmap__obj_put(t_apc[i].o);
+    free(t_apc);
+    t_apc = NULL;
+    t_napc = t_capc = 0;
+}
+
+static void apc_key_end(void *unused)
+{
+    (void)unused;
+    shmap__apc_drop_all();
+}
+
+static void apc_key_make(void)
+{
+    pthread_key_create(&apc_key, apc_key_end);
+}
+
 static void apc_remove(unsigned i)
 {
     shmap__obj_put(t_apc[i].o);
@@ -92,6 +115,10 @@ static int apc_register(struct shmap_obj *o, const struct apc *a)
         struct apc *v = realloc(t_apc, cap * sizeof *v);
         if (!v)
             return -ENOMEM;
+        if (!t_apc) { /* the thread's routines go when it ends */
+            pthread_once(&apc_once, apc_key_make);
+            pthread_setspecific(apc_key, (void *)1);
+        }
         t_apc = v;
         t_capc = cap;
     }
