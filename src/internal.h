@@ -461,11 +461,18 @@ struct shmap_sync {
     uint8_t pad[SHMAP_STATE_SIZE - 112];
 };
 
+static inline bool shmap__is_sync_type(shmap_type_t type)
+{
+    return type >= SHMAP_TYPE_EVENT && type <= SHMAP_TYPE_TIMER;
+}
 /* The shared state of a sync object record, or NULL for other types. */
-SHMAP_HIDDEN struct shmap_sync *shmap__sync_of(struct shmap_obj *o);
+static inline struct shmap_sync *shmap__sync_of(struct shmap_obj *o)
+{
+    return shmap__is_sync_type(o->type) ? (struct shmap_sync *)((struct shmap_named *)o)->state
+                                        : NULL;
+}
 /* Is a state read from a file one we can use?  (named.c, on open) */
 SHMAP_HIDDEN bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type);
-SHMAP_HIDDEN bool shmap__is_sync_type(shmap_type_t type);
 
 /* Create-or-open / open shared by the four types (sync.c). */
 SHMAP_HIDDEN int shmap__sync_create(shmap_type_t type, const char *name,
@@ -517,9 +524,7 @@ SHMAP_HIDDEN int shmap__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *
  * glibc's: pending(w) around the acquiring CAS and the releasing store,
  * link after acquiring, unlink before releasing. */
 SHMAP_HIDDEN bool shmap__robust_ok(void);
-SHMAP_HIDDEN void shmap__robust_pending(_Atomic uint32_t *w);
-SHMAP_HIDDEN void shmap__robust_link(_Atomic uint32_t *w);
-SHMAP_HIDDEN void shmap__robust_unlink(_Atomic uint32_t *w);
+/* shmap__robust_pending(w), _link(w), _unlink(w): inline, in robust.h. */
 
 /* The internal lock of a sync object.  Returns 1 if the previous holder
  * died holding it (the caller then calls shmap__sync_repair), else 0. */

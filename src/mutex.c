@@ -9,6 +9,7 @@
  * release are one compare-and-swap each, like a robust pthread mutex.
  */
 #include "internal.h"
+#include "robust.h"
 
 #define TID SHMAP_FUTEX_TID_MASK
 #define WAITERS SHMAP_FUTEX_WAITERS

@@ -15,6 +15,7 @@
  * holders by asking the kernel whether the tid still exists.
  */
 #include "internal.h"
+#include "robust.h"
 
 #include <linux/futex.h>
 #include <signal.h>
@@ -155,98 +156,38 @@ int shmap__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *val, unsigned
     return 0;
 }
 
-/* ---- the robust list -------------------------------------------------- */
+/* ---- the robust list (the inline part is in robust.h) ------------------- */
 
-struct robust_head { /* struct robust_list_head */
-    void *list;
-    long futex_offset;
-    void *pending;
-};
+__thread SHMAP_TLS struct shmap_robust_head *shmap__t_rhead;
+__thread SHMAP_TLS int shmap__t_robust;
 
-#if UINTPTR_MAX > 0xffffffffu
-#define GLIBC_OFFSET (-32L) /* __lock - __list.__next in pthread_mutex_t */
-#define HAVE_PREV 1         /* doubly linked, prev 8 bytes before next */
-#else
-#define GLIBC_OFFSET (-20L)
-#define HAVE_PREV 0
-#endif
-
-static __thread SHMAP_TLS struct robust_head *t_head;
-static __thread SHMAP_TLS int t_robust; /* 0 unknown, 1 usable, -1 not */
-
-static struct robust_head *head(void)
+struct shmap_robust_head *shmap__robust_head_slow(void)
 {
-    if (ALWAYS(t_robust > 0))
-        return t_head;
-    if (t_robust < 0)
+    if (shmap__t_robust < 0)
         return NULL;
-    struct robust_head *h = NULL;
+    struct shmap_robust_head *h = NULL;
     size_t len = 0;
     if (syscall(SYS_get_robust_list, 0, &h, &len) == 0 && h && len == sizeof *h &&
-        h->futex_offset == GLIBC_OFFSET && h->list) {
-        t_head = h;
-        t_robust = 1;
+        h->futex_offset == SHMAP_GLIBC_FUTEX_OFFSET && h->list) {
+        shmap__t_rhead = h;
+        shmap__t_robust = 1;
         return h;
     }
-    t_robust = -1;
+    shmap__t_robust = -1;
     return NULL;
 }
 
 bool shmap__robust_ok(void)
 {
-    return head() != NULL;
+    return shmap__robust_head() != NULL;
 }
 
-static char *entry_of(_Atomic uint32_t *w)
+void shmap__robust_unlink_slow(struct shmap_robust_head *h, char *e)
 {
-    return (char *)w - GLIBC_OFFSET;
-}
-
-void shmap__robust_pending(_Atomic uint32_t *w)
-{
-    struct robust_head *h = head();
-    if (h) {
-        atomic_signal_fence(memory_order_seq_cst);
-        h->pending = w ? entry_of(w) : NULL;
-        atomic_signal_fence(memory_order_seq_cst);
-    }
-}
-
-#define UNTAG(p) ((char *)((uintptr_t)(p) & ~(uintptr_t)1))
-
-void shmap__robust_link(_Atomic uint32_t *w)
-{
-    struct robust_head *h = head();
-    if (!h)
-        return;
-    char *e = entry_of(w);
-    void *first = h->list;
-    *(void **)e = first;
-#if HAVE_PREV
-    *(void **)(e - 8) = (void *)h;
-    *(void **)(UNTAG(first) - 8) = e; /* first's prev (glibc's robust_prev if empty) */
-#endif
-    atomic_signal_fence(memory_order_seq_cst);
-    h->list = e;
-    atomic_signal_fence(memory_order_seq_cst);
-}
-
-void shmap__robust_unlink(_Atomic uint32_t *w)
-{
-    struct robust_head *h = head();
-    if (!h)
-        return;
-    char *e = entry_of(w);
-#if HAVE_PREV
-    void *next = *(void **)e;
-    void *prev = *(void **)(e - 8);
-    *(void **)(UNTAG(next) - 8) = prev;
-    *(void **)UNTAG(prev) = next;
-#else
-    /* singly linked: find the link that points to e */
+    /* singly linked (ILP32 glibc): find the link that points to e */
     void **pp = &h->list;
     for (unsigned guard = 0; guard < 4096; guard++) {
-        char *cur = UNTAG(*pp);
+        char *cur = SHMAP_UNTAG(*pp);
         if (cur == (char *)h)
             break; /* not in the list */
         if (cur == e) {
@@ -255,9 +196,6 @@ void shmap__robust_unlink(_Atomic uint32_t *w)
         }
         pp = (void **)cur;
     }
-#endif
-    atomic_signal_fence(memory_order_seq_cst);
-    *(void **)e = NULL;
 }
 
 /* ---- the internal lock ------------------------------------------------ */

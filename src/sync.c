@@ -22,12 +22,6 @@ static_assert(offsetof(struct shmap_sync, owner_link64) + 8 - offsetof(struct sh
                   32,
               "LP64 entry");
 
-bool shmap__is_sync_type(shmap_type_t type)
-{
-    return type == SHMAP_TYPE_EVENT || type == SHMAP_TYPE_MUTEX || type == SHMAP_TYPE_SEMAPHORE ||
-           type == SHMAP_TYPE_TIMER;
-}
-
 bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type)
 {
     if (s->tag != SHMAP_SYNC_TAG || s->type != (uint32_t)type || (s->flags & ~SHMAP_SYNC_MANUAL))
@@ -41,12 +35,6 @@ bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type)
     default:
         return true;
     }
-}
-
-struct shmap_sync *shmap__sync_of(struct shmap_obj *o)
-{
-    return shmap__is_sync_type(o->type) ? (struct shmap_sync *)((struct shmap_named *)o)->state
-                                        : NULL;
 }
 
 static uint32_t create_access(shmap_type_t type, uint32_t access)
