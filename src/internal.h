@@ -426,6 +426,7 @@ SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsig
  * ====================================================================== */
 #define SHMAP_SYNC_TAG 0x434e5953u /* "SYNC" */
 #define SHMAP_SYNC_MANUAL 0x1u     /* manual-reset event or timer */
+#define SHMAP_OWNER_NOROBUST 0x1u  /* the owner has no robust list: waiters check its tid */
 
 #define SHMAP_FUTEX_WAITERS 0x80000000u
 #define SHMAP_FUTEX_OWNER_DIED 0x40000000u
@@ -437,28 +438,29 @@ SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsig
  * on ILP32 (one next pointer at +20) and -32 on LP64 (prev at +24, next
  * at +32). */
 struct shmap_sync {
-    _Atomic uint32_t lock;       /*   0 internal lock: 0 or tid | WAITERS | OWNER_DIED */
-    _Atomic uint32_t seq;        /*   4 bumped when the state may satisfy a waiter */
-    uint32_t tag;                /*   8 SHMAP_SYNC_TAG */
-    uint32_t flags;              /*  12 SHMAP_SYNC_* */
-    _Atomic uint32_t count;      /*  16 event 0/1, semaphore count, timer signalled 0/1 */
-    uint32_t lock_link32;        /*  20 robust list entry, ILP32 */
-    uint32_t lock_link64[4];     /*  24 robust list entry, LP64 (prev, next) */
-    uint32_t max;                /*  40 semaphore maximum */
-    _Atomic uint32_t nwait;      /*  44 threads that may sleep on seq (may overcount) */
-    _Atomic uint32_t recursion;  /*  48 mutex: written by the owner only */
-    uint32_t type;               /*  52 shmap_type_t, checked on open */
-    _Atomic uint32_t pulse_gen;  /*  56 event: bumped by PulseEvent */
-    _Atomic uint32_t pulse_left; /*  60 auto event: a pulse not yet claimed */
-    _Atomic uint32_t owner;      /*  64 mutex owner word: 0 or tid | WAITERS | OWNER_DIED */
-    _Atomic uint32_t set_gen;    /*  68 timer: bumped by every Set and Cancel */
-    uint64_t due_ns;             /*  72 timer: next expiry, CLOCK_MONOTONIC */
-    uint32_t armed;              /*  80 timer */
-    uint32_t owner_link32;       /*  84 robust list entry of owner, ILP32 */
-    uint32_t owner_link64[4];    /*  88 robust list entry of owner, LP64 */
-    uint32_t period_ms;          /* 104 timer */
-    uint32_t set_tid;            /* 108 timer: thread that set it (informational) */
-    uint8_t pad[SHMAP_STATE_SIZE - 112];
+    _Atomic uint32_t lock;        /*   0 internal lock: 0 or tid | WAITERS | OWNER_DIED */
+    _Atomic uint32_t seq;         /*   4 bumped when the state may satisfy a waiter */
+    uint32_t tag;                 /*   8 SHMAP_SYNC_TAG */
+    uint32_t flags;               /*  12 SHMAP_SYNC_* */
+    _Atomic uint32_t count;       /*  16 event 0/1, semaphore count, timer signalled 0/1 */
+    uint32_t lock_link32;         /*  20 robust list entry, ILP32 */
+    uint32_t lock_link64[4];      /*  24 robust list entry, LP64 (prev, next) */
+    uint32_t max;                 /*  40 semaphore maximum */
+    _Atomic uint32_t nwait;       /*  44 threads that may sleep on seq (may overcount) */
+    _Atomic uint32_t recursion;   /*  48 mutex: written by the owner only */
+    uint32_t type;                /*  52 shmap_type_t, checked on open */
+    _Atomic uint32_t pulse_gen;   /*  56 event: bumped by PulseEvent */
+    _Atomic uint32_t pulse_left;  /*  60 auto event: a pulse not yet claimed */
+    _Atomic uint32_t owner;       /*  64 mutex owner word: 0 or tid | WAITERS | OWNER_DIED */
+    _Atomic uint32_t set_gen;     /*  68 timer: bumped by every Set and Cancel */
+    uint64_t due_ns;              /*  72 timer: next expiry, CLOCK_MONOTONIC */
+    uint32_t armed;               /*  80 timer */
+    uint32_t owner_link32;        /*  84 robust list entry of owner, ILP32 */
+    uint32_t owner_link64[4];     /*  88 robust list entry of owner, LP64 */
+    uint32_t period_ms;           /* 104 timer */
+    uint32_t set_tid;             /* 108 timer: thread that set it (informational) */
+    _Atomic uint32_t owner_flags; /* 112 mutex: SHMAP_OWNER_* of the current owner */
+    uint8_t pad[SHMAP_STATE_SIZE - 116];
 };
 
 static inline bool shmap__is_sync_type(shmap_type_t type)

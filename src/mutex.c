@@ -147,6 +147,7 @@ SHMAP_EXTERN int shmap_mutex_create(const char *name, uint32_t mflags, uint32_t 
     if (own) {
         atomic_init(&init.owner, shmap__tid());
         atomic_init(&init.recursion, 1);
+        atomic_init(&init.owner_flags, shmap__robust_ok() ? 0u : SHMAP_OWNER_NOROBUST);
     }
     struct shmap_obj *o = NULL;
     int r = shmap__sync_create(SHMAP_TYPE_MUTEX, name, &init, access, flags, out, &o);
@@ -181,6 +182,14 @@ int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
             return SHMAP_MTX_TAKEN;
         }
         if (v & TID) {
+            /* an owner the kernel will not report (no robust list): ask */
+            if ((atomic_load_explicit(&s->owner_flags, memory_order_relaxed) &
+                 SHMAP_OWNER_NOROBUST) &&
+                !shmap__tid_alive(v & TID)) {
+                if (atomic_compare_exchange_strong(w, &v, DIED | (v & WAITERS)))
+                    v = DIED | (v & WAITERS);
+                continue;
+            }
             *seen = v;
             return SHMAP_MTX_BUSY;
         }
@@ -193,6 +202,9 @@ int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
             shmap__robust_link(w);
             shmap__robust_pending(NULL);
             atomic_store_explicit(&s->recursion, 1, memory_order_relaxed);
+            uint32_t f = shmap__robust_head() ? 0 : SHMAP_OWNER_NOROBUST;
+            if (atomic_load_explicit(&s->owner_flags, memory_order_relaxed) != f)
+                atomic_store_explicit(&s->owner_flags, f, memory_order_relaxed);
             owned_push(o);
             return (v & DIED) ? SHMAP_MTX_ABANDONED : SHMAP_MTX_TAKEN;
         }

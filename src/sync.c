@@ -13,7 +13,7 @@ static_assert(offsetof(struct shmap_sync, owner) == 64, "owner word");
 static_assert(offsetof(struct shmap_sync, owner_link32) == 84, "ILP32 robust entry of owner");
 static_assert(offsetof(struct shmap_sync, owner_link64) == 88, "LP64 robust entry of owner");
 static_assert(offsetof(struct shmap_sync, due_ns) == 72, "timer due");
-static_assert(offsetof(struct shmap_sync, set_tid) == 108, "end of used state");
+static_assert(offsetof(struct shmap_sync, owner_flags) == 112, "end of used state");
 /* The robust entries sit at word - futex_offset (robust.c). */
 static_assert(offsetof(struct shmap_sync, lock_link64) + 8 - offsetof(struct shmap_sync, lock) ==
                   32,
