@@ -65,6 +65,20 @@ SHMAP_EXTERN int shmap_handle_set_flags(shmap_handle_t h, uint32_t mask, uint32_
  * Errors: -EBADF. */
 SHMAP_EXTERN int shmap_handle_query(shmap_handle_t h, shmap_type_t *type, uint32_t *access);
 
+/* Duplicate a handle (DuplicateHandle).  Processes: only
+ * SHMAP_CURRENT_PROCESS for now (other values: -EBADF); a pseudo handle as
+ * source: SHMAP_ENOTSUP.  options: SHMAP_DUPLICATE_CLOSE_SOURCE (the source
+ * is closed even if the call fails, unless it is protected from close),
+ * SHMAP_DUPLICATE_SAME_ACCESS (else the new handle gets access, generic
+ * rights mapped; a file handle cannot gain rights: -EACCES).  flags:
+ * SHMAP_INHERIT.  out may be NULL (the duplicate is made and leaks, as on
+ * Windows).  Errors: -EBADF (bad source or process handle). */
+#define SHMAP_DUPLICATE_CLOSE_SOURCE 0x1u
+#define SHMAP_DUPLICATE_SAME_ACCESS 0x2u
+SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle_t src,
+                                        shmap_handle_t dst_process, uint32_t access,
+                                        unsigned options, unsigned flags, shmap_handle_t *out);
+
 /* ---- file mappings (sections) ---------------------------------------- */
 
 /* Create a section, or open the existing one of that name.

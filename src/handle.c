@@ -303,3 +303,45 @@ void shmap__handle_forget(struct shmap_obj *o)
         shmap__handle_borrow_drop();
     shmap__mutex_forget(o);
 }
+
+/* ---- DuplicateHandle (within this process, for now) ----------------------- */
+
+SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle_t src,
+                                        shmap_handle_t dst_process, uint32_t access,
+                                        unsigned options, unsigned flags, shmap_handle_t *out)
+{
+    if (src_process != SHMAP_CURRENT_PROCESS)
+        return -EBADF; /* process handles: next issue */
+    int r = 0;
+    struct shmap_obj *o = NULL;
+    uint32_t src_access = 0;
+    if (src == SHMAP_CURRENT_PROCESS || src == SHMAP_CURRENT_THREAD)
+        r = SHMAP_ENOTSUP; /* a real handle to a process or thread: next issue */
+    else
+        r = shmap__handle_get(src, &o, &src_access);
+    if (r == 0 && dst_process != SHMAP_CURRENT_PROCESS)
+        r = -EBADF;
+    uint32_t a = src_access;
+    if (r == 0 && !(options & SHMAP_DUPLICATE_SAME_ACCESS)) {
+        a = shmap__access_map_generic(o->type, access);
+        if (o->type == SHMAP_TYPE_FILE && (a & ~src_access))
+            r = -EACCES; /* a file's rights are fixed when it is opened */
+    }
+    shmap_handle_t h = SHMAP_NULL_HANDLE;
+    if (r == 0) {
+        shmap__obj_handle_get(o);
+        r = shmap__handle_alloc(o, a, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, &h);
+        if (r)
+            shmap__obj_handle_put(o);
+    }
+    if (o)
+        shmap__obj_put(o);
+    if (options & SHMAP_DUPLICATE_CLOSE_SOURCE) {
+        uint32_t f = 0;
+        if (shmap_handle_get_flags(src, &f) == 0 && !(f & SHMAP_HANDLE_PROTECT_FROM_CLOSE))
+            shmap_close(src);
+    }
+    if (r == 0 && out)
+        *out = h;
+    return r;
+}

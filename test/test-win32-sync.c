@@ -825,3 +825,78 @@ TEST(interlocked_helpers)
     ASSERT_EQ(InterlockedExchangeAdd(&v, 3), 1);
     ASSERT_EQ(v, 4);
 }
+
+TEST(duplicate_handle_within_the_process)
+{
+    HANDLE me = GetCurrentProcess();
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, "dup");
+    HANDLE d = NULL;
+    /* same access, a new value, the same object */
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &d, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_NOT_NULL(d);
+    ASSERT_PTR_NE(d, e);
+    ASSERT_TRUE(SetEvent(d));
+    expect_wait(WaitForSingleObject(e, 0), WAIT_OBJECT_0);
+    /* narrower access; generic rights mapped; inherit flag from bInheritHandle only */
+    HANDLE s = NULL;
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &s, SYNCHRONIZE, TRUE, 0));
+    POISON_LE();
+    ASSERT_TRUE(!SetEvent(s));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    expect_wait(WaitForSingleObject(s, 0), WAIT_OBJECT_0);
+    DWORD f = 0;
+    ASSERT_TRUE(GetHandleInformation(s, &f));
+    ASSERT_EQ_U(f, HANDLE_FLAG_INHERIT);
+    HANDLE w = NULL; /* widening back from a SYNCHRONIZE-only handle: allowed (default DACL) */
+    ASSERT_TRUE(DuplicateHandle(me, s, me, &w, GENERIC_WRITE, FALSE, 0));
+    ASSERT_TRUE(ResetEvent(w));
+    POISON_LE();
+    expect_failed(WaitForSingleObject(w, 0), ERROR_ACCESS_DENIED);
+    /* PROTECT_FROM_CLOSE is not copied */
+    ASSERT_TRUE(
+        SetHandleInformation(e, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
+    HANDLE p = NULL;
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &p, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(GetHandleInformation(p, &f));
+    ASSERT_EQ_U(f, 0);
+    /* CLOSE_SOURCE: closes the source; a protected source stays open, the copy is made */
+    HANDLE q = NULL;
+    ASSERT_TRUE(
+        DuplicateHandle(me, p, me, &q, 0, FALSE, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    POISON_LE();
+    ASSERT_TRUE(!CloseHandle(p));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    HANDLE r = NULL;
+    ASSERT_TRUE(
+        DuplicateHandle(me, e, me, &r, 0, FALSE, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    ASSERT_TRUE(SetHandleInformation(e, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    /* errors: bad source, bad processes; CLOSE_SOURCE closes even when failing */
+    POISON_LE();
+    ASSERT_TRUE(
+        !DuplicateHandle(me, (HANDLE)(uintptr_t)0x7ff0, me, &d, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(NULL, e, me, &d, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    HANDLE victim = NULL;
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &victim, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(me, victim, NULL, &d, 0, FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!CloseHandle(victim)); /* already closed by the failed call */
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    /* the duplicate keeps the object (and its name) alive */
+    HANDLE keep = NULL;
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &keep, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    for (HANDLE *h = (HANDLE[]){d, s, w, q, r, e, NULL}; *h; h++)
+        ASSERT_TRUE(CloseHandle(*h));
+    HANDLE again = OpenEventA(SYNCHRONIZE, FALSE, "dup");
+    ASSERT_NOT_NULL(again);
+    expect_wait(WaitForSingleObject(again, 0), WAIT_TIMEOUT); /* reset through w */
+    CloseHandle(again);
+    CloseHandle(keep);
+    POISON_LE();
+    ASSERT_NULL(OpenEventA(SYNCHRONIZE, FALSE, "dup"));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+}

@@ -519,8 +519,8 @@ WINBASEAPI HANDLE WINAPI OpenWaitableTimerA(DWORD dwDesiredAccess, BOOL bInherit
                                             LPCSTR lpTimerName);
 WINBASEAPI HANDLE WINAPI OpenWaitableTimerW(DWORD dwDesiredAccess, BOOL bInheritHandle,
                                             LPCWSTR lpTimerName);
-WINBASEAPI BOOL WINAPI SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime,
-                                        LONG lPeriod, PTIMERAPCROUTINE pfnCompletionRoutine,
+WINBASEAPI BOOL WINAPI SetWaitableTimer(HANDLE hTimer, const LARGE_INTEGER *lpDueTime, LONG lPeriod,
+                                        PTIMERAPCROUTINE pfnCompletionRoutine,
                                         LPVOID lpArgToCompletionRoutine, BOOL fResume);
 typedef struct _REASON_CONTEXT REASON_CONTEXT, *PREASON_CONTEXT;
 WINBASEAPI BOOL WINAPI SetWaitableTimerEx(HANDLE hTimer, const LARGE_INTEGER *lpDueTime,
@@ -532,8 +532,8 @@ WINBASEAPI BOOL WINAPI CancelWaitableTimer(HANDLE hTimer);
 WINBASEAPI DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
 WINBASEAPI DWORD WINAPI WaitForSingleObjectEx(HANDLE hHandle, DWORD dwMilliseconds,
                                               BOOL bAlertable);
-WINBASEAPI DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles,
-                                               BOOL bWaitAll, DWORD dwMilliseconds);
+WINBASEAPI DWORD WINAPI WaitForMultipleObjects(DWORD nCount, const HANDLE *lpHandles, BOOL bWaitAll,
+                                               DWORD dwMilliseconds);
 WINBASEAPI DWORD WINAPI WaitForMultipleObjectsEx(DWORD nCount, const HANDLE *lpHandles,
                                                  BOOL bWaitAll, DWORD dwMilliseconds,
                                                  BOOL bAlertable);
@@ -586,8 +586,7 @@ static inline LONGLONG InterlockedExchangeAdd64(LONGLONG volatile *p, LONGLONG v
 {
     return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST);
 }
-static inline LONGLONG InterlockedCompareExchange64(LONGLONG volatile *p, LONGLONG v,
-                                                    LONGLONG cmp)
+static inline LONGLONG InterlockedCompareExchange64(LONGLONG volatile *p, LONGLONG v, LONGLONG cmp)
 {
     __atomic_compare_exchange_n(p, &cmp, v, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
     return cmp;
@@ -607,6 +606,9 @@ static inline PVOID InterlockedCompareExchangePointer(PVOID volatile *p, PVOID v
 WINBASEAPI BOOL WINAPI CloseHandle(HANDLE hObject);
 WINBASEAPI BOOL WINAPI GetHandleInformation(HANDLE hObject, LPDWORD lpdwFlags);
 WINBASEAPI BOOL WINAPI SetHandleInformation(HANDLE hObject, DWORD dwMask, DWORD dwFlags);
+WINBASEAPI BOOL WINAPI DuplicateHandle(HANDLE hSourceProcessHandle, HANDLE hSourceHandle,
+                                       HANDLE hTargetProcessHandle, LPHANDLE lpTargetHandle,
+                                       DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwOptions);
 WINBASEAPI DWORD WINAPI GetLastError(void);
 WINBASEAPI VOID WINAPI SetLastError(DWORD dwErrCode);
 WINBASEAPI DWORD WINAPI FormatMessageA(DWORD dwFlags, LPCVOID lpSource, DWORD dwMessageId,

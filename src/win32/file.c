@@ -174,3 +174,14 @@ WINBASEAPI BOOL WINAPI SetHandleInformation(HANDLE h, DWORD mask, DWORD flags)
 {
     return result(shmap_handle_set_flags(NATIVE(h), mask, flags));
 }
+
+WINBASEAPI BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, LPHANDLE dst,
+                                       DWORD access, BOOL inherit, DWORD options)
+{
+    shmap_handle_t h = NULL;
+    int r = shmap_handle_duplicate(NATIVE(sproc), NATIVE(src), NATIVE(dproc), access, options,
+                                   inherit ? SHMAP_INHERIT : 0, &h);
+    if (r == 0 && dst)
+        *dst = WIN(h);
+    return result(r);
+}
