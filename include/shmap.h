@@ -65,14 +65,21 @@ SHMAP_EXTERN int shmap_handle_set_flags(shmap_handle_t h, uint32_t mask, uint32_
  * Errors: -EBADF. */
 SHMAP_EXTERN int shmap_handle_query(shmap_handle_t h, shmap_type_t *type, uint32_t *access);
 
-/* Duplicate a handle (DuplicateHandle).  Processes: only
- * SHMAP_CURRENT_PROCESS for now (other values: -EBADF); a pseudo handle as
- * source: SHMAP_ENOTSUP.  options: SHMAP_DUPLICATE_CLOSE_SOURCE (the source
- * is closed even if the call fails, unless it is protected from close),
+/* Duplicate a handle (DuplicateHandle) from process src_process (a handle
+ * with SHMAP_PROCESS_DUP_HANDLE, or SHMAP_CURRENT_PROCESS) into dst_process:
+ * within this process, into another, out of another, between two others.
+ * The value returned is valid in dst_process at once, whatever it is doing.
+ * SHMAP_CURRENT_PROCESS as source: a real handle to src_process itself;
+ * SHMAP_CURRENT_THREAD as source: SHMAP_ENOTSUP.  options:
+ * SHMAP_DUPLICATE_CLOSE_SOURCE (the source is closed even if the call fails,
+ * unless it is protected from close; also in another process),
  * SHMAP_DUPLICATE_SAME_ACCESS (else the new handle gets access, generic
  * rights mapped; a file handle cannot gain rights: -EACCES).  flags:
  * SHMAP_INHERIT.  out may be NULL (the duplicate is made and leaks, as on
- * Windows).  Errors: -EBADF (bad source or process handle). */
+ * Windows).  Errors: -EBADF (bad source, bad process handle, dst_process
+ * NULL, source process ended), -EACCES (no PROCESS_DUP_HANDLE, target
+ * process ended), SHMAP_ENOTSUP (a thread handle to another process, a
+ * target process that does not run shmap). */
 #define SHMAP_DUPLICATE_CLOSE_SOURCE 0x1u
 #define SHMAP_DUPLICATE_SAME_ACCESS 0x2u
 SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle_t src,
@@ -302,6 +309,64 @@ SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code);
 SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid);
 /* End the calling thread with code (a thread made by shmap reports it). */
 SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code);
+
+/* ---- processes -------------------------------------------------------- */
+#define SHMAP_PROCESS_TERMINATE 0x0001u
+#define SHMAP_PROCESS_CREATE_THREAD 0x0002u
+#define SHMAP_PROCESS_VM_OPERATION 0x0008u
+#define SHMAP_PROCESS_VM_READ 0x0010u
+#define SHMAP_PROCESS_VM_WRITE 0x0020u
+#define SHMAP_PROCESS_DUP_HANDLE 0x0040u
+#define SHMAP_PROCESS_CREATE_PROCESS 0x0080u
+#define SHMAP_PROCESS_SET_QUOTA 0x0100u
+#define SHMAP_PROCESS_SET_INFORMATION 0x0200u
+#define SHMAP_PROCESS_QUERY_INFORMATION 0x0400u
+#define SHMAP_PROCESS_SUSPEND_RESUME 0x0800u
+#define SHMAP_PROCESS_QUERY_LIMITED_INFORMATION 0x1000u
+#define SHMAP_PROCESS_ALL_ACCESS 0x001FFFFFu
+
+/* What to start (CreateProcess).  The program is `path` if given, else the
+ * first token of the command line; a name without '/' is looked for in the
+ * current directory, then in PATH.  Arguments: argv (NULL-terminated) if
+ * given, else cmdline split by the Windows C runtime's rules. */
+typedef struct shmap_spawn {
+    const char *path;        /* may be NULL */
+    const char *cmdline;     /* Windows command line, used when argv is NULL */
+    char *const *argv;       /* may be NULL */
+    char *const *envp;       /* NULL: ours */
+    const char *cwd;         /* NULL: ours */
+    int inherit_handles;     /* give the child our inheritable handles */
+    unsigned sflags;         /* SHMAP_SPAWN_* */
+    shmap_handle_t stdio[3]; /* with SHMAP_SPAWN_STDIO: file handles for fd 0, 1, 2 (NULL: keep) */
+} shmap_spawn_t;
+#define SHMAP_SPAWN_SUSPENDED 0x4u /* CREATE_SUSPENDED: execs after shmap_thread_resume(thread) */
+#define SHMAP_SPAWN_STDIO 0x100u   /* STARTF_USESTDHANDLES */
+
+/* Start a process.  *process and *thread (may be NULL) get handles with
+ * all access (the thread: its main thread); *pid its id (= main thread id).
+ * Inheritable handles reach the child at the same values, if it runs shmap.
+ * Errors: -ENOENT (no such program), -EACCES, SHMAP_EBADEXE, -EINVAL,
+ * -ENOMEM, -EBADF (a bad stdio handle). */
+SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
+                                      shmap_handle_t *process, shmap_handle_t *thread,
+                                      uint32_t *pid);
+/* Split a Windows command line as the C runtime does: *argv (one malloc'd
+ * block, free it) gets the arguments; returns their number or -ENOMEM. */
+SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv);
+SHMAP_EXTERN uint32_t shmap_process_current_id(void);
+/* Open process pid.  Errors: -EINVAL (no such process, 0), -EACCES (access
+ * unknown, another user's process). */
+SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flags,
+                                    shmap_handle_t *out);
+SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid);
+/* SHMAP_STILL_ACTIVE while it runs; then the code given to
+ * shmap_process_exit/exit()/return from main/shmap_process_terminate (all
+ * 32 bits), or for a Linux signal death 128 + the signal number (known to
+ * the parent and to processes whose state shows it). */
+SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code);
+/* Kill the process; its exit code is code.  -EACCES if it has ended. */
+SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code);
+SHMAP_EXTERN _Noreturn void shmap_process_exit(uint32_t code);
 
 /* ---- waiting --------------------------------------------------------- */
 #define SHMAP_INFINITE 0xFFFFFFFFu

@@ -18,7 +18,7 @@ struct type_rights {
     uint32_t valid;
 };
 
-static const struct type_rights rights[SHMAP_TYPE_NAMED_MAX + 1] = {
+static const struct type_rights rights[SHMAP_TYPE_THREAD + 1] = {
     [SHMAP_TYPE_MAPPING] = {RC | SHMAP_SECTION_QUERY | SHMAP_SECTION_MAP_READ,
                             RC | SHMAP_SECTION_MAP_WRITE, RC | SHMAP_SECTION_MAP_EXECUTE,
                             SHMAP_SECTION_ALL_ACCESS, STD_ALL | 0x3Fu},
@@ -29,11 +29,17 @@ static const struct type_rights rights[SHMAP_TYPE_NAMED_MAX + 1] = {
     /* JOB_OBJECT_QUERY 4; TERMINATE 8 | SET_ATTRIBUTES 0x10 | ASSIGN_PROCESS 1 */
     [SHMAP_TYPE_JOB] = {RC | 0x4u, RC | 0x8u | 0x10u | 0x1u, RC | SYNC, 0x001F003Fu,
                         STD_ALL | 0x3Fu},
+    /* PROCESS_VM_READ|QUERY_INFORMATION; the CREATE_THREAD..SUSPEND_RESUME
+     * group; SYNCHRONIZE|QUERY_LIMITED_INFORMATION|TERMINATE */
+    [SHMAP_TYPE_PROCESS] = {RC | 0x0410u, RC | 0x0BEAu, RC | SYNC | 0x1001u, 0x001FFFFFu,
+                            STD_ALL | 0xFFFFu},
+    [SHMAP_TYPE_THREAD] = {RC | 0x0048u, RC | 0x0037u, RC | SYNC | 0x0800u, 0x001FFFFFu,
+                           STD_ALL | 0xFFFFu},
 };
 
 uint32_t shmap__access_map_generic(shmap_type_t type, uint32_t access)
 {
-    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX)
+    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_THREAD || type == SHMAP_TYPE_FILE)
         return access;
     const struct type_rights *t = &rights[type];
     uint32_t out = access & ~(SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE | SHMAP_GENERIC_EXECUTE |
@@ -51,7 +57,7 @@ uint32_t shmap__access_map_generic(shmap_type_t type, uint32_t access)
 
 uint32_t shmap__access_valid_mask(shmap_type_t type)
 {
-    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX)
+    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_THREAD || type == SHMAP_TYPE_FILE)
         return 0;
     return rights[type].valid;
 }

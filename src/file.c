@@ -305,3 +305,32 @@ SHMAP_EXTERN int shmap_file_delete(const char *path)
         return -EACCES;
     return errno == ENOTDIR ? SHMAP_EPATH : -errno;
 }
+
+int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
+{
+    struct stat st;
+    if (SYS(fstat)(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+        shmap__close_fd(fd);
+        return -EBADF;
+    }
+    struct shmap_file *f = shmap__obj_alloc(sizeof *f);
+    if (!f) {
+        shmap__close_fd(fd);
+        return -ENOMEM;
+    }
+    shmap__obj_init(&f->obj, &file_ops, fd, &st);
+    pthread_mutex_init(&f->lock, NULL);
+    f->pos = pos;
+    atomic_store(&f->obj.handles, 1);
+    *out = &f->obj;
+    return 0;
+}
+
+uint64_t shmap__file_pos(struct shmap_obj *o)
+{
+    struct shmap_file *f = (struct shmap_file *)o;
+    pthread_mutex_lock(&f->lock);
+    uint64_t p = f->pos;
+    pthread_mutex_unlock(&f->lock);
+    return p;
+}

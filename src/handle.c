@@ -50,6 +50,17 @@ static int index_of(shmap_handle_t h, uint32_t *idx)
     return 0;
 }
 
+static int chunk_locked(uint32_t c)
+{
+    if (!atomic_load(&chunks[c])) {
+        struct hentry *chunk = calloc(CHUNK_SIZE, sizeof *chunk);
+        if (!chunk)
+            return -ENOMEM;
+        atomic_store(&chunks[c], chunk);
+    }
+    return 0;
+}
+
 static int alloc_index_locked(uint32_t *idx)
 {
     if (free_head != NO_ENTRY) {
@@ -57,15 +68,11 @@ static int alloc_index_locked(uint32_t *idx)
         free_head = entry_at(free_head)->next_free;
         return 0;
     }
-    if (nused >= MAX_CHUNKS * CHUNK_SIZE)
+    if (nused >= SHMAP_REMOTE_BASE) /* the rest is given out by other processes */
         return -EMFILE;
-    uint32_t c = nused >> CHUNK_BITS;
-    if (!atomic_load(&chunks[c])) {
-        struct hentry *chunk = calloc(CHUNK_SIZE, sizeof *chunk);
-        if (!chunk)
-            return -ENOMEM;
-        atomic_store(&chunks[c], chunk);
-    }
+    int r = chunk_locked(nused >> CHUNK_BITS);
+    if (r)
+        return r;
     *idx = nused++;
     return 0;
 }
@@ -81,6 +88,7 @@ int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags, s
         atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
         atomic_store(&e->obj, o);
         atomic_fetch_add(&nlive, 1);
+        shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
     }
     pthread_mutex_unlock(&table_lock);
     if (r == 0)
@@ -88,10 +96,52 @@ int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags, s
     return r;
 }
 
+int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uint32_t hflags)
+{
+    uint32_t idx;
+    if (index_of(h, &idx) || ((uintptr_t)h & 3u))
+        return -EBADF;
+    pthread_mutex_lock(&table_lock);
+    int r = chunk_locked(idx >> CHUNK_BITS);
+    if (r == 0 && idx < SHMAP_REMOTE_BASE) {
+        if (idx < nused) { /* must be free: take it out of the free list */
+            uint32_t *link = &free_head;
+            while (*link != NO_ENTRY && *link != idx)
+                link = &entry_at(*link)->next_free;
+            if (*link == idx)
+                *link = entry_at(idx)->next_free;
+            else
+                r = -EEXIST;
+        } else {
+            for (uint32_t c = nused >> CHUNK_BITS; r == 0 && c <= (idx >> CHUNK_BITS); c++)
+                r = chunk_locked(c);
+            for (uint32_t i = nused; r == 0 && i < idx; i++) { /* the gap is free */
+                entry_at(i)->next_free = free_head;
+                free_head = i;
+            }
+            if (r == 0)
+                nused = idx + 1;
+        }
+    }
+    struct hentry *e = r == 0 ? entry_at(idx) : NULL;
+    if (e && atomic_load(&e->obj))
+        r = -EEXIST;
+    if (r == 0) {
+        atomic_store(&e->access, access);
+        atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
+        atomic_store(&e->obj, o);
+        atomic_fetch_add(&nlive, 1);
+        shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
+    }
+    pthread_mutex_unlock(&table_lock);
+    return r;
+}
+
 int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
 {
     uint32_t idx;
     struct hentry *e;
+    shmap__xfer_poll(); /* handles other processes put or closed */
     if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
         return -EBADF;
     for (;;) {
@@ -134,29 +184,74 @@ static int with_entry(shmap_handle_t h, int (*fn)(struct hentry *e, void *arg), 
     return r;
 }
 
-SHMAP_EXTERN int shmap_close(shmap_handle_t h)
+static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
 {
-    if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD)
-        return 0;
     uint32_t idx;
     struct hentry *e;
     if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
         return -EBADF;
     pthread_mutex_lock(&table_lock);
     struct shmap_obj *o = atomic_load(&e->obj);
-    if (!o || (atomic_load(&e->flags) & SHMAP_HANDLE_PROTECT_FROM_CLOSE)) {
+    if (!o || (atomic_load(&e->flags) & SHMAP_HANDLE_PROTECT_FROM_CLOSE) ||
+        (check_gen && atomic_load(&e->gen) != gen)) {
         pthread_mutex_unlock(&table_lock);
         return -EBADF;
     }
     atomic_store(&e->obj, NULL);
-    atomic_fetch_add(&e->gen, 1);
-    e->next_free = free_head;
-    free_head = idx;
+    shmap__xfer_unpublish(idx, atomic_fetch_add(&e->gen, 1) + 1);
+    if (idx < SHMAP_REMOTE_BASE) { /* remote values are never given out again */
+        e->next_free = free_head;
+        free_head = idx;
+    }
     atomic_fetch_sub(&nlive, 1);
     pthread_mutex_unlock(&table_lock);
     shmap__handle_forget(o);
     shmap__obj_handle_put(o);
     return 0;
+}
+
+SHMAP_EXTERN int shmap_close(shmap_handle_t h)
+{
+    if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD)
+        return 0;
+    shmap__xfer_poll();
+    return close_handle(h, false, 0);
+}
+
+int shmap__handle_close_gen(shmap_handle_t h, uint32_t gen)
+{
+    return close_handle(h, true, gen);
+}
+
+void shmap__handle_republish(void)
+{
+    for (uint32_t i = 0; i < MAX_CHUNKS; i++) {
+        struct hentry *c = atomic_load(&chunks[i]);
+        for (uint32_t j = 0; c && j < CHUNK_SIZE; j++) {
+            struct shmap_obj *o = atomic_load(&c[j].obj);
+            if (o)
+                shmap__xfer_publish(i * CHUNK_SIZE + j, atomic_load(&c[j].gen), o,
+                                    atomic_load(&c[j].access), atomic_load(&c[j].flags));
+        }
+    }
+}
+
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&table_lock);
+}
+static void fork_parent(void)
+{
+    pthread_mutex_unlock(&table_lock);
+}
+static void fork_child(void)
+{
+    shmap__handle_republish(); /* process.c's handler made the child's new state */
+    pthread_mutex_unlock(&table_lock);
+}
+__attribute__((constructor)) static void handle_atfork(void)
+{
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 static int get_flags(struct hentry *e, void *arg)
@@ -193,7 +288,18 @@ SHMAP_EXTERN int shmap_handle_set_flags(shmap_handle_t h, uint32_t mask, uint32_
     if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD)
         return -EACCES;
     uint32_t mf[2] = {mask, flags};
-    return with_entry(h, set_flags, mf);
+    int r = with_entry(h, set_flags, mf);
+    uint32_t idx;
+    struct hentry *e;
+    if (r == 0 && index_of(h, &idx) == 0 && (e = entry_at(idx)) != NULL) {
+        pthread_mutex_lock(&table_lock);
+        struct shmap_obj *o = atomic_load(&e->obj);
+        if (o)
+            shmap__xfer_publish(idx, atomic_load(&e->gen), o, atomic_load(&e->access),
+                                atomic_load(&e->flags));
+        pthread_mutex_unlock(&table_lock);
+    }
+    return r;
 }
 
 SHMAP_EXTERN int shmap_handle_query(shmap_handle_t h, shmap_type_t *type, uint32_t *access)
@@ -271,6 +377,7 @@ int shmap__handle_borrow(shmap_handle_t h, struct shmap_obj **o, uint32_t *acces
 {
     uint32_t idx;
     struct hentry *e;
+    shmap__xfer_poll();
     if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
         return -EBADF;
     h = (shmap_handle_t)(uintptr_t)((idx + 1u) << 2);
@@ -304,23 +411,48 @@ void shmap__handle_forget(struct shmap_obj *o)
     shmap__mutex_forget(o);
 }
 
-/* ---- DuplicateHandle (within this process, for now) ----------------------- */
+/* ---- DuplicateHandle ---------------------------------------------------------- */
+
+/* The object of src in process sp, with one handle count and reference. */
+static int dup_source(struct shmap_process *sp, shmap_handle_t src, struct shmap_obj **o,
+                      uint32_t *access, uint32_t *hflags)
+{
+    if (src == SHMAP_CURRENT_PROCESS) { /* that process itself */
+        shmap__obj_handle_get(&sp->obj);
+        *o = &sp->obj;
+        *access = SHMAP_PROCESS_ALL_ACCESS;
+        *hflags = 0;
+        return 0;
+    }
+    if (src == SHMAP_CURRENT_THREAD)
+        return SHMAP_ENOTSUP; /* threads not made by CreateThread have no object */
+    if (!sp->self)
+        return shmap__xfer_get(sp, src, o, access, hflags);
+    int r = shmap__handle_get(src, o, access);
+    if (r)
+        return r;
+    if (shmap_handle_get_flags(src, hflags) != 0)
+        *hflags = 0;
+    shmap__obj_handle_get(*o);
+    shmap__obj_put(*o);
+    return 0;
+}
 
 SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle_t src,
                                         shmap_handle_t dst_process, uint32_t access,
                                         unsigned options, unsigned flags, shmap_handle_t *out)
 {
-    if (src_process != SHMAP_CURRENT_PROCESS)
-        return -EBADF; /* process handles: next issue */
-    int r = 0;
+    struct shmap_process *sp = NULL, *dp = NULL;
+    int r = shmap__process_get(src_process, SHMAP_PROCESS_DUP_HANDLE, &sp);
+    if (r)
+        return r;
     struct shmap_obj *o = NULL;
-    uint32_t src_access = 0;
-    if (src == SHMAP_CURRENT_PROCESS || src == SHMAP_CURRENT_THREAD)
-        r = SHMAP_ENOTSUP; /* a real handle to a process or thread: next issue */
-    else
-        r = shmap__handle_get(src, &o, &src_access);
-    if (r == 0 && dst_process != SHMAP_CURRENT_PROCESS)
-        r = -EBADF;
+    uint32_t src_access = 0, src_flags = 0;
+    r = dup_source(sp, src, &o, &src_access, &src_flags);
+    if (r == 0)
+        r = dst_process == SHMAP_NULL_HANDLE
+                ? -EBADF
+                : shmap__process_get(dst_process, SHMAP_PROCESS_DUP_HANDLE, &dp);
     uint32_t a = src_access;
     if (r == 0 && !(options & SHMAP_DUPLICATE_SAME_ACCESS)) {
         a = shmap__access_map_generic(o->type, access);
@@ -328,19 +460,30 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
             r = -EACCES; /* a file's rights are fixed when it is opened */
     }
     shmap_handle_t h = SHMAP_NULL_HANDLE;
-    if (r == 0) {
-        shmap__obj_handle_get(o);
-        r = shmap__handle_alloc(o, a, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, &h);
-        if (r)
-            shmap__obj_handle_put(o);
+    uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
+    if (r == 0 && dp->self) {
+        r = shmap__handle_alloc(o, a, hf, &h);
+        if (r == 0)
+            o = NULL; /* the handle has its count */
+    } else if (r == 0) {
+        r = shmap__xfer_put(dp, o, a, hf, &h);
     }
     if (o)
-        shmap__obj_put(o);
-    if (options & SHMAP_DUPLICATE_CLOSE_SOURCE) {
-        uint32_t f = 0;
-        if (shmap_handle_get_flags(src, &f) == 0 && !(f & SHMAP_HANDLE_PROTECT_FROM_CLOSE))
-            shmap_close(src);
+        shmap__obj_handle_put(o);
+    if ((options & SHMAP_DUPLICATE_CLOSE_SOURCE) && src != SHMAP_CURRENT_PROCESS &&
+        src != SHMAP_CURRENT_THREAD) {
+        if (sp->self) {
+            uint32_t f = 0;
+            if (shmap_handle_get_flags(src, &f) == 0 && !(f & SHMAP_HANDLE_PROTECT_FROM_CLOSE))
+                shmap_close(src);
+        } else {
+            shmap__xfer_close(sp, src);
+        }
     }
+    (void)src_flags;
+    if (dp)
+        shmap__obj_put(&dp->obj);
+    shmap__obj_put(&sp->obj);
     if (r == 0 && out)
         *out = h;
     return r;

@@ -577,6 +577,7 @@ struct shmap_thread {
     uint32_t exit_code;       /* written by the thread itself (ExitThread) */
     shmap_thread_fn_t fn;
     void *arg;
+    struct shmap_process *proc; /* the main thread of another process (one reference) */
 };
 
 /* The calling thread is ending: abandon the mutexes it owns (mutex.c). */
@@ -586,5 +587,170 @@ SHMAP_HIDDEN void shmap__mutex_abandon_all(void);
  * routines; returns how many ran.  *next: earliest future one (or
  * UINT64_MAX). */
 SHMAP_HIDDEN int shmap__apc_run(uint64_t now, uint64_t *next);
+
+
+/* ======================================================================
+ * process.c - process objects.  Every process running libshmap has a
+ * state page (struct shmap_procst, page 0 of a memfd named "shmap-proc"),
+ * which holders of a handle to the process map too; xfer.c - handles
+ * carried between processes (inheritance, DuplicateHandle); spawn.c -
+ * CreateProcess.  docs/DESIGN.md §16.
+ * ====================================================================== */
+#define SHMAP_PROC_MAGIC 0x434f5250u /* "PROC" */
+#define SHMAP_PROC_VERSION 1u
+#define SHMAP_PROC_MEMFD "shmap-proc"
+#define SHMAP_PROC_TABLE_OFF 65536u /* the published handle table (struct shmap_xfer[]) */
+#define SHMAP_PS_SHMAP 0x1u         /* a shmap image runs: `ended` is in its robust list */
+#define SHMAP_EXIT_SET (1ull << 32) /* in `exit`: the low half is the exit code */
+
+/* Identical for 32- and 64-bit processes (static_asserts in process.c).
+ * `ended` has room for its robust list entry like a mutex owner word. */
+struct shmap_procst {
+    uint32_t magic;               /*   0 SHMAP_PROC_MAGIC */
+    uint32_t version;             /*   4 */
+    uint32_t pid;                 /*   8 */
+    _Atomic uint32_t flags;       /*  12 SHMAP_PS_* */
+    uint64_t start;               /*  16 start time, clock ticks after boot (/proc/PID/stat) */
+    _Atomic uint64_t exit;        /*  24 0, or SHMAP_EXIT_SET | code (first writer wins) */
+    _Atomic uint32_t remote_next; /*  32 next remote index (handles put by others) */
+    _Atomic uint32_t inbox_gen;   /*  36 bumped after every put or close by another process */
+    uint32_t uid;                 /*  40 */
+    _Atomic uint32_t job_gen;     /*  44 bumped when the process joins a job */
+    uint64_t job_dev, job_ino;    /*  48 the job it belongs to (0: none) */
+    _Atomic uint32_t ended;       /*  64 main thread id | WAITERS | OWNER_DIED (kernel, at death) */
+    uint32_t pad1[4];             /*  68 */
+    uint32_t ended_link32;        /*  84 robust list entry, ILP32 */
+    uint32_t ended_link64[4];     /*  88 robust list entry, LP64 */
+    uint32_t job_scope, job_uid;  /* 104 the job's name, to open it (scope + 1; 0: unnamed) */
+    char job_fname[256];          /* 112 */
+    uint8_t pad2[4096 - 368];
+};
+
+/* A process record (type SHMAP_TYPE_PROCESS). */
+struct shmap_process {
+    struct shmap_obj obj;    /* obj.fd: its state memfd, or -1 (not a shmap process) */
+    struct shmap_procst *st; /* page 0 of obj.fd, or NULL */
+    int pidfd;               /* -1 if the kernel has none (or the process is gone) */
+    uint32_t pid;
+    uint64_t start;
+    bool self, child;              /* child: ours to reap (waitid) */
+    pthread_mutex_t lock;          /* conn, reaped, status */
+    int conn;                      /* connection to its inbox, -1 */
+    bool reaped;                   /* child: its status is in `status` */
+    int status;                    /* child: waitid result (si_code << 8 | si_status) */
+    _Atomic uint32_t gate;         /* CREATE_SUSPENDED: suspend count */
+    int gate_fd;                   /* CREATE_SUSPENDED: write end of the child's gate, -1 */
+};
+
+/* The published form of a handle (in the owner's state memfd, at
+ * SHMAP_PROC_TABLE_OFF + index * 64), and the message that carries one to
+ * another process or a child.  Fixed width, 64 bytes. */
+struct shmap_xfer {
+    _Atomic uint32_t gen; /*  0 published: close generation << 1 | 1 while live */
+    uint32_t value;       /*  4 handle value */
+    uint16_t type;        /*  8 shmap_type_t */
+    uint16_t hflags;      /* 10 SHMAP_HANDLE_* */
+    uint32_t access;      /* 12 */
+    int32_t fd;           /* 16 object descriptor (publisher's, or the child's number) */
+    int32_t data_fd;      /* 20 file-backed sections: the file; else -1 */
+    uint16_t scope;       /* 24 named objects: scope + 1; 0 unnamed */
+    uint16_t op;          /* 26 messages: SHMAP_XOP_* */
+    uint32_t uid;         /* 28 named objects: the scope's uid */
+    uint64_t dev, ino;    /* 32 identity of the object file */
+    uint64_t pos;         /* 48 files: position */
+    uint32_t src_pid;     /* 56 messages: sender */
+    uint32_t pad;         /* 60 */
+};
+#define SHMAP_INHERIT_MAGIC 0x54484e49u /* "INHT": the blob a child finds in SHMAP_INHERIT */
+#define SHMAP_XOP_PUT 1u
+#define SHMAP_XOP_CLOSE 2u
+#define SHMAP_REMOTE_BASE 0x400000u /* handle indices >= this are given out by other processes */
+
+/* process.c: our own state (NULL if it could not be made). */
+extern SHMAP_HIDDEN struct shmap_procst *shmap__self_st;
+extern SHMAP_HIDDEN int shmap__self_memfd;
+extern SHMAP_HIDDEN uint32_t shmap__inbox_seen;
+SHMAP_HIDDEN struct shmap_process *shmap__process_of(struct shmap_obj *o);
+/* The record of this process (one reference). */
+SHMAP_HIDDEN struct shmap_process *shmap__process_self(void);
+/* A record for the process whose state memfd is fd (taken over); also
+ * fills pidfd.  One handle count and reference. */
+SHMAP_HIDDEN int shmap__process_adopt(int fd, struct shmap_obj **out);
+/* A record for pid (our child if child; state_fd: its state memfd or -1). */
+SHMAP_HIDDEN int shmap__process_record(uint32_t pid, int state_fd, bool child,
+                                       struct shmap_process **out);
+/* A record of a process that has ended (nothing left of it but its id). */
+SHMAP_HIDDEN int shmap__process_gone(uint32_t pid, struct shmap_process **out);
+/* Has the process ended (exited and its handles closed)?  For waits. */
+SHMAP_HIDDEN bool shmap__process_ended(struct shmap_process *p);
+/* The word a wait sleeps on and its value (0: none, poll instead). */
+SHMAP_HIDDEN _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val);
+/* Exit code, or SHMAP_STILL_ACTIVE; resume a suspended child (previous count). */
+SHMAP_HIDDEN uint32_t shmap__process_code(struct shmap_process *p);
+SHMAP_HIDDEN uint32_t shmap__process_resume(struct shmap_process *p);
+/* A thread object for the main thread of p (one handle count). */
+SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out);
+/* Start time of pid (clock ticks after boot), 0 if it does not exist. */
+SHMAP_HIDDEN uint64_t shmap__proc_start(uint32_t pid);
+/* A fresh state memfd (for a child about to be spawned); its page 0 in *st. */
+SHMAP_HIDDEN int shmap__procst_new(struct shmap_procst **st);
+/* Look up h as a process with right; SHMAP_CURRENT_PROCESS is ours. */
+SHMAP_HIDDEN int shmap__process_get(shmap_handle_t h, uint32_t right, struct shmap_process **p);
+
+/* xfer.c */
+/* A new descriptor of o's object file of our own (a new open file
+ * description, locked shared if named), and of its data file; fills x. */
+SHMAP_HIDDEN int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                                    struct shmap_xfer *x, int *fd, int *data_fd);
+/* A record for what x describes, from fd/data_fd (taken over): one handle
+ * count and one reference. */
+SHMAP_HIDDEN int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd,
+                                   struct shmap_obj **out);
+/* Publish / withdraw the handle at index idx (handle.c, under its lock). */
+SHMAP_HIDDEN void shmap__xfer_publish(uint32_t idx, uint32_t gen, struct shmap_obj *o,
+                                      uint32_t access, uint32_t hflags);
+SHMAP_HIDDEN void shmap__xfer_unpublish(uint32_t idx, uint32_t gen);
+/* Take what other processes put into our table (called when inbox_gen moved). */
+SHMAP_HIDDEN void shmap__xfer_drain(void);
+static inline void shmap__xfer_poll(void)
+{
+    if (NEVER(shmap__self_st != NULL &&
+              atomic_load_explicit(&shmap__self_st->inbox_gen, memory_order_relaxed) !=
+                  shmap__inbox_seen))
+        shmap__xfer_drain();
+}
+/* Put o into process p at a new value (DuplicateHandle into another process). */
+SHMAP_HIDDEN int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t access,
+                                 uint32_t hflags, shmap_handle_t *out);
+/* Get the object of handle h of process p (out of another process): a
+ * record with one handle count; its access and flags there. */
+SHMAP_HIDDEN int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj **o,
+                                 uint32_t *access, uint32_t *hflags);
+/* Close handle h of process p (DUPLICATE_CLOSE_SOURCE out of another process). */
+SHMAP_HIDDEN int shmap__xfer_close(struct shmap_process *p, shmap_handle_t h);
+/* The inheritable handles of this process, as a memfd for a child: returns
+ * the memfd; *fds (malloc'd, *nfds) the descriptors the child must get. */
+SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int **fds, size_t *nfds);
+/* In a new process: install what the parent packed (SHMAP_INHERIT). */
+SHMAP_HIDDEN void shmap__xfer_inherit_unpack(int blob_fd);
+
+/* handle.c: install o at exactly value h (inheritance, puts); -EEXIST if taken. */
+SHMAP_HIDDEN int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t access,
+                                        uint32_t hflags);
+/* Close h if its close generation is still gen (a close sent by another process). */
+SHMAP_HIDDEN int shmap__handle_close_gen(shmap_handle_t h, uint32_t gen);
+/* Re-publish every handle (a new state after fork). */
+SHMAP_HIDDEN void shmap__handle_republish(void);
+
+/* Adopting object files (mapping.c, named.c, file.c). */
+SHMAP_HIDDEN int shmap__section_adopt(struct shmap_ns_file *f, const struct shmap_name *n,
+                                      int data_fd, struct shmap_obj **out);
+SHMAP_HIDDEN int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n,
+                                    shmap_type_t type, struct shmap_obj **out);
+SHMAP_HIDDEN int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out);
+SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
+/* name.c: the parsed form of an object name read back from its file. */
+SHMAP_HIDDEN int shmap__name_make(enum shmap_scope scope, uint32_t uid, const char *base,
+                                  size_t len, struct shmap_name *out);
 
 #endif

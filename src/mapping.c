@@ -523,3 +523,9 @@ int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len)
     pthread_mutex_unlock(&s->commit_lock);
     return r;
 }
+
+int shmap__section_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
+                         struct shmap_obj **out)
+{
+    return record_new(f, n, data_fd, out);
+}

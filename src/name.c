@@ -252,3 +252,18 @@ int shmap__name_decode(const char *fname, char *out, size_t outsz)
     out[o] = 0;
     return (int)o;
 }
+
+int shmap__name_make(enum shmap_scope scope, uint32_t uid, const char *base, size_t len,
+                     struct shmap_name *out)
+{
+    if (scope > SHMAP_SCOPE_USER || len == 0 || memchr(base, 0, len))
+        return SHMAP_EBADOBJ;
+    memset(out, 0, offsetof(struct shmap_name, fname) + 1);
+    out->scope = scope;
+    out->uid = scope == SHMAP_SCOPE_USER ? uid : 0;
+    out->base = base;
+    out->len = len;
+    encode(out);
+    out->hash = name_hash(out);
+    return 0;
+}

@@ -136,3 +136,13 @@ int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags, sh
         shmap__obj_handle_put(o);
     return r;
 }
+
+int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n, shmap_type_t type,
+                       struct shmap_obj **out)
+{
+    if (type <= SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX) {
+        shmap__close_fd(f->fd);
+        return -EINVAL;
+    }
+    return record_new(f, n, type, out);
+}

@@ -13,6 +13,9 @@ static __thread SHMAP_TLS struct shmap_thread *t_self; /* threads made here: the
 
 static void thread_destroy(struct shmap_obj *o)
 {
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (t->proc)
+        shmap__obj_put(&t->proc->obj);
     shmap__obj_fini(o);
     shmap__obj_free(o);
 }
@@ -116,12 +119,33 @@ static int get_thread(shmap_handle_t h, uint32_t right, struct shmap_thread **t)
     return 0;
 }
 
+int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out)
+{
+    struct shmap_thread *t = shmap__obj_alloc(sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    shmap__obj_init(&t->obj, &thread_ops, -1, NULL);
+    shmap__obj_get(&p->obj);
+    t->proc = p;
+    atomic_store(&t->tid, p->pid); /* a main thread's id is its process's */
+    atomic_store(&t->obj.handles, 1);
+    *out = &t->obj;
+    return 0;
+}
+
 SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev)
 {
     struct shmap_thread *t;
     int r = get_thread(h, SHMAP_THREAD_SUSPEND_RESUME, &t);
     if (r)
         return r;
+    if (t->proc) {
+        uint32_t s = shmap__process_resume(t->proc);
+        if (prev)
+            *prev = s;
+        shmap__obj_put(&t->obj);
+        return 0;
+    }
     uint32_t s = atomic_load(&t->suspend);
     while (s && !atomic_compare_exchange_weak(&t->suspend, &s, s - 1))
         ;
@@ -139,7 +163,10 @@ SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code)
     int r = get_thread(h, SHMAP_THREAD_QUERY_LIMITED_INFORMATION, &t);
     if (r)
         return r;
-    *code = atomic_load(&t->done) ? t->code : SHMAP_STILL_ACTIVE;
+    if (t->proc)
+        *code = shmap__process_code(t->proc);
+    else
+        *code = atomic_load(&t->done) ? t->code : SHMAP_STILL_ACTIVE;
     shmap__obj_put(&t->obj);
     return 0;
 }

@@ -20,6 +20,7 @@
 
 #define SLICE_NS 200000000ull /* 200 ms */
 #define NOT_YET (-1000000)
+#define POLL_NS 1000000ull /* processes whose end no futex word shows: 1 ms */
 
 enum wkind {
     WK_SYNC,   /* event, semaphore, timer: state under the internal lock */
@@ -27,11 +28,13 @@ enum wkind {
     WK_NEVER,  /* never signalled while we wait: pseudo handles, jobs (for now) */
     WK_ALWAYS, /* always signalled: files */
     WK_ENDED,  /* threads: signalled once their `done` word is set */
+    WK_PROC,   /* processes (and main threads of others): signalled once ended */
 };
 
 struct wslot {
     struct shmap_obj *o; /* one reference, NULL for pseudo handles */
     struct shmap_sync *s;
+    struct shmap_process *proc; /* WK_PROC */
     enum wkind kind;
     bool registered; /* counted in s->nwait */
     bool have_pulse; /* snap_pulse is valid */
@@ -78,6 +81,12 @@ static int slot_init(struct wslot *w, shmap_handle_t h, bool single)
         return 0;
     case SHMAP_TYPE_THREAD:
         w->kind = WK_ENDED;
+        if ((w->proc = ((struct shmap_thread *)w->o)->proc) != NULL)
+            w->kind = WK_PROC;
+        break;
+    case SHMAP_TYPE_PROCESS:
+        w->kind = WK_PROC;
+        w->proc = shmap__process_of(w->o);
         break;
     default:
         r = (access & SHMAP_SYNCHRONIZE) ? -EBADF : -EACCES;
@@ -254,6 +263,10 @@ static int pass_any(struct wctx *c, uint64_t now)
             if (atomic_load(&((struct shmap_thread *)w->o)->done))
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
             break;
+        case WK_PROC:
+            if (shmap__process_ended(w->proc))
+                return SHMAP_WAIT_OBJECT_0 + (int)i;
+            break;
         case WK_SYNC:
             lock(w->s);
             if (sync_ready(c, w, now, &by_pulse)) {
@@ -302,6 +315,8 @@ static int pass_all(struct wctx *c, uint64_t now)
             ready = false;
         else if (w->kind == WK_ENDED)
             ready &= atomic_load(&((struct shmap_thread *)w->o)->done) != 0;
+        else if (w->kind == WK_PROC)
+            ready &= shmap__process_ended(w->proc);
     }
     int result = NOT_YET;
     if (ready) {
@@ -386,11 +401,12 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
     uint64_t now = shmap__mono_ns();
     const uint64_t deadline = deadline_of(ms, now);
     uint64_t dead_check = now + SLICE_NS;
-    _Atomic uint32_t *words[SHMAP_MAX_WAIT_OBJECTS];
-    uint32_t vals[SHMAP_MAX_WAIT_OBJECTS];
+    _Atomic uint32_t *words[SHMAP_MAX_WAIT_OBJECTS + 1];
+    uint32_t vals[SHMAP_MAX_WAIT_OBJECTS + 1];
     int r;
     for (;;) {
         uint64_t apc_next = UINT64_MAX;
+        shmap__xfer_poll(); /* take in handles put by other processes meanwhile */
         if (alertable && shmap__apc_run(now, &apc_next)) {
             r = SHMAP_WAIT_IO_COMPLETION;
             break;
@@ -409,6 +425,7 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
         if (c->retry)
             continue;
         unsigned nw = 0;
+        uint64_t until = deadline;
         for (unsigned i = 0; i < c->n; i++) {
             struct wslot *w = &c->slot[i];
             if (w->kind == WK_SYNC) {
@@ -420,9 +437,18 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             } else if (w->kind == WK_ENDED) {
                 words[nw] = &((struct shmap_thread *)w->o)->done;
                 vals[nw++] = 0;
+            } else if (w->kind == WK_PROC) {
+                uint32_t v;
+                _Atomic uint32_t *pw = shmap__process_word(w->proc, &v);
+                if (pw) {
+                    words[nw] = pw;
+                    vals[nw++] = v;
+                } else if (now + POLL_NS < until) {
+                    until = now + POLL_NS; /* no word the kernel changes: look again soon */
+                }
             }
         }
-        uint64_t until = deadline;
+
         if (c->next_due < until)
             until = c->next_due;
         if (apc_next < until)

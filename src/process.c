@@ -1,0 +1,665 @@
+/*
+ * process.c - process objects: our own state page, process handles
+ * (OpenProcess, GetCurrentProcess), their end, exit codes, TerminateProcess
+ * and ExitProcess.
+ *
+ * Every process running libshmap makes, at start-up, a memfd named
+ * "shmap-proc" whose first page is struct shmap_procst: pid, start time,
+ * exit code, the counters that let other processes put handles into our
+ * table (xfer.c), and `ended`, a word in our main thread's robust futex
+ * list: when the main thread dies the kernel marks it OWNER_DIED and wakes
+ * a waiter, so a wait on a process sleeps on a futex like every other wait.
+ * Whether the process has really ended (its descriptors closed, its locks
+ * dropped) is then read from its pidfd, which the kernel makes readable
+ * only after that.  A process is found by others through /proc/PID/fd (the
+ * memfd is one of its descriptors) and its identity is (pid, start time),
+ * held through a pidfd, so a reused pid is never taken for the old process.
+ * docs/DESIGN.md §16.
+ */
+#include "internal.h"
+#include "robust.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct shmap_procst) == 4096, "one page");
+_Static_assert(offsetof(struct shmap_procst, exit) == 24, "layout");
+_Static_assert(offsetof(struct shmap_procst, ended) == 64, "layout");
+_Static_assert(offsetof(struct shmap_procst, ended_link32) == 64 + 20, "ILP32 robust entry");
+_Static_assert(offsetof(struct shmap_procst, ended_link64) == 64 + 24, "LP64 robust entry");
+_Static_assert(offsetof(struct shmap_procst, job_fname) == 112, "layout");
+_Static_assert(sizeof(struct shmap_xfer) == 64, "layout");
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct shmap_procst *shmap__self_st;
+int shmap__self_memfd = -1;
+uint32_t shmap__inbox_seen;
+static struct shmap_process *self_rec;
+static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct shmap_process *shmap__process_of(struct shmap_obj *o)
+{
+    return o->type == SHMAP_TYPE_PROCESS ? (struct shmap_process *)o : NULL;
+}
+
+uint64_t shmap__proc_start(uint32_t pid)
+{
+    char path[40], buf[1024];
+    snprintf(path, sizeof path, "/proc/%u/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the name may hold spaces and parens */
+    if (!p)
+        return 0;
+    /* field 3 (state) is p[2]; start time is field 22 */
+    unsigned long long start = 0;
+    int field = 2;
+    for (p++; *p && field < 22; p++)
+        if (*p == ' ')
+            field++;
+    if (field == 22)
+        start = strtoull(p, NULL, 10);
+    return start;
+}
+
+static int pidfd_open(uint32_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+}
+
+/* ---- state pages -------------------------------------------------------- */
+
+int shmap__procst_new(struct shmap_procst **st)
+{
+    int fd = memfd_create(SHMAP_PROC_MEMFD, MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    void *p = MAP_FAILED;
+    if (ftruncate(fd, SHMAP_PROC_TABLE_OFF) == 0)
+        p = mmap(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    *st = p;
+    (*st)->magic = SHMAP_PROC_MAGIC;
+    (*st)->version = SHMAP_PROC_VERSION;
+    (*st)->uid = shmap__uid();
+    atomic_store(&(*st)->remote_next, SHMAP_REMOTE_BASE);
+    return fd;
+}
+
+static struct shmap_procst *map_state(int fd)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || sb.st_size < (off_t)SHMAP_PAGE_SIZE)
+        return NULL;
+    void *p = mmap(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    struct shmap_procst *st = p;
+    if (st->magic != SHMAP_PROC_MAGIC || st->version != SHMAP_PROC_VERSION) {
+        munmap(p, SHMAP_PAGE_SIZE);
+        return NULL;
+    }
+    return st;
+}
+
+/* The listening socket through which other processes put handles into
+ * our table: an abstract name made of our pid and start time. */
+static int inbox_listen(uint32_t pid, uint64_t start)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s < 0)
+        return -1;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "shmap.%u.%llu", pid,
+                     (unsigned long long)start);
+    if (bind(s, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+                                                   (size_t)n)) != 0 ||
+        listen(s, 4096) != 0) {
+        close(s);
+        return -1;
+    }
+    return s;
+}
+
+int shmap__inbox_fd = -1; /* xfer.c reads it */
+
+static void record_exit(int status, void *arg)
+{
+    (void)arg;
+    struct shmap_procst *st = shmap__self_st;
+    uint64_t zero = 0;
+    if (st && st->pid == (uint32_t)getpid())
+        atomic_compare_exchange_strong(&st->exit, &zero, SHMAP_EXIT_SET | (uint32_t)status);
+}
+
+/* Make (or take over: adopt_fd, prepared by the parent) our state. */
+static void self_init(int adopt_fd)
+{
+    struct shmap_procst *st = NULL;
+    int fd = adopt_fd;
+    if (fd >= 0 && (st = map_state(fd)) == NULL) {
+        close(fd);
+        fd = -1;
+    }
+    if (!st && (fd = shmap__procst_new(&st)) < 0)
+        return;
+    uint32_t pid = (uint32_t)getpid();
+    st->pid = pid;
+    st->start = shmap__proc_start(pid);
+    st->uid = shmap__uid();
+    if (atomic_load(&st->remote_next) < SHMAP_REMOTE_BASE)
+        atomic_store(&st->remote_next, SHMAP_REMOTE_BASE);
+    int ls = inbox_listen(pid, st->start);
+    /* the main thread's death is the process's: enter `ended` in its list */
+    if ((uint32_t)syscall(SYS_gettid) == pid && shmap__robust_ok()) {
+        atomic_store(&st->ended, pid);
+        shmap__robust_link(&st->ended);
+        atomic_fetch_or(&st->flags, SHMAP_PS_SHMAP);
+    }
+    shmap__self_memfd = fd;
+    shmap__inbox_fd = ls;
+    shmap__inbox_seen = atomic_load(&st->inbox_gen);
+    shmap__self_st = st;
+}
+
+/* A fork child is a new process: its own state, table published anew. */
+static void fork_child(void)
+{
+    struct shmap_procst *old = shmap__self_st;
+    shmap__self_st = NULL;
+    if (old)
+        munmap(old, SHMAP_PAGE_SIZE);
+    if (shmap__self_memfd >= 0)
+        close(shmap__self_memfd);
+    if (shmap__inbox_fd >= 0)
+        close(shmap__inbox_fd);
+    shmap__self_memfd = shmap__inbox_fd = -1;
+    self_rec = NULL; /* the parent's record: left as it is (never freed here) */
+    self_init(-1); /* handle.c's fork handler, which runs next, publishes the table again */
+}
+
+__attribute__((constructor(200))) static void process_init(void)
+{
+    const char *env = getenv("SHMAP_INHERIT");
+    int blob = -1, state_fd = -1;
+    if (env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == 0 && v >= 0 && v < 1 << 30)
+            blob = (int)v;
+        /* the blob's first word after the header names our state memfd */
+        struct {
+            uint32_t magic, version, count, state_fd;
+        } h;
+        if (blob >= 0 && pread(blob, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+            h.magic == SHMAP_INHERIT_MAGIC && (int)h.state_fd >= 0)
+            state_fd = (int)h.state_fd;
+        unsetenv("SHMAP_INHERIT");
+        if (state_fd >= 0)
+            fcntl(state_fd, F_SETFD, FD_CLOEXEC);
+    }
+    self_init(state_fd);
+    on_exit(record_exit, NULL);
+    pthread_atfork(NULL, NULL, fork_child);
+    if (blob >= 0)
+        shmap__xfer_inherit_unpack(blob);
+}
+
+/* ---- process records ------------------------------------------------------ */
+
+static void reap(struct shmap_process *p, bool wait_now)
+{
+    if (!p->child || p->reaped || p->pidfd < 0)
+        return;
+    siginfo_t si = {0};
+    int opts = WEXITED | (wait_now ? 0 : WNOHANG);
+    if (syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, opts, NULL) == 0 && si.si_pid != 0) {
+        p->reaped = true;
+        p->status = si.si_code << 8 | (si.si_status & 0xff);
+    }
+}
+
+static void process_destroy(struct shmap_obj *o)
+{
+    struct shmap_process *p = (struct shmap_process *)o;
+    pthread_mutex_lock(&p->lock);
+    reap(p, false); /* an ended child leaves no zombie */
+    pthread_mutex_unlock(&p->lock);
+    if (p->st && !p->self)
+        munmap(p->st, SHMAP_PAGE_SIZE);
+    if (p->pidfd >= 0)
+        close(p->pidfd);
+    if (p->conn >= 0)
+        close(p->conn);
+    if (p->gate_fd >= 0)
+        close(p->gate_fd);
+    pthread_mutex_destroy(&p->lock);
+    if (p->self)
+        o->fd = -1; /* our memfd stays ours */
+    shmap__obj_fini(o);
+    shmap__obj_free(p);
+}
+
+static const struct shmap_obj_ops process_ops = {SHMAP_TYPE_PROCESS, process_destroy};
+
+static struct shmap_process *record_alloc(int fd)
+{
+    struct shmap_process *p = shmap__obj_alloc(sizeof *p);
+    if (!p)
+        return NULL;
+    struct stat sb;
+    shmap__obj_init(&p->obj, &process_ops, fd, fd >= 0 && fstat(fd, &sb) == 0 ? &sb : NULL);
+    pthread_mutex_init(&p->lock, NULL);
+    p->pidfd = p->conn = p->gate_fd = -1;
+    atomic_store(&p->obj.handles, 1);
+    return p;
+}
+
+struct shmap_process *shmap__process_self(void)
+{
+    pthread_mutex_lock(&self_lock);
+    if (!self_rec || self_rec->pid != (uint32_t)getpid()) {
+        struct shmap_process *p = record_alloc(shmap__self_memfd);
+        if (p) {
+            p->self = true;
+            p->st = shmap__self_st;
+            p->pid = (uint32_t)getpid();
+            p->start = shmap__self_st ? shmap__self_st->start : shmap__proc_start(p->pid);
+            atomic_store(&p->obj.handles, 0);
+        }
+        self_rec = p; /* the table's reference, never dropped */
+    }
+    struct shmap_process *p = self_rec;
+    if (p)
+        shmap__obj_get(&p->obj);
+    pthread_mutex_unlock(&self_lock);
+    return p;
+}
+
+/* The state memfd among pid's descriptors. */
+static int find_state(uint32_t pid, uint64_t start)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%u/fd", pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
+    int found = -ENOENT;
+    struct dirent *e;
+    while (found < 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char link[300], target[64];
+        snprintf(link, sizeof link, "/proc/%u/fd/%s", pid, e->d_name);
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n <= 0)
+            continue;
+        target[n] = 0;
+        if (strncmp(target, "/memfd:" SHMAP_PROC_MEMFD " ", sizeof "/memfd:" SHMAP_PROC_MEMFD) != 0)
+            continue;
+        int fd = open(link, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct shmap_procst h;
+        if (pread(fd, &h, 32, 0) == 32 && h.magic == SHMAP_PROC_MAGIC && h.pid == pid &&
+            h.start == start)
+            found = fd;
+        else
+            close(fd);
+    }
+    closedir(d);
+    return found;
+}
+
+int shmap__process_record(uint32_t pid, int state_fd, bool child, struct shmap_process **out)
+{
+    if (pid == 0 || pid > 0x3fffffffu) {
+        if (state_fd >= 0)
+            close(state_fd);
+        return -EINVAL;
+    }
+    int pidfd = pidfd_open(pid);
+    uint64_t start = shmap__proc_start(pid);
+    if ((pidfd < 0 && errno == ESRCH) || (pidfd < 0 && start == 0 && kill((pid_t)pid, 0) != 0)) {
+        if (state_fd >= 0)
+            close(state_fd);
+        return -EINVAL; /* no such process: ERROR_INVALID_PARAMETER */
+    }
+    if (state_fd < 0 && start) {
+        state_fd = find_state(pid, start);
+        if (state_fd == -EACCES) {
+            if (pidfd >= 0)
+                close(pidfd);
+            return -EACCES;
+        }
+    }
+    struct shmap_procst *st = state_fd >= 0 ? map_state(state_fd) : NULL;
+    if (!st && state_fd >= 0) {
+        close(state_fd);
+        state_fd = -1;
+    }
+    struct shmap_process *p = record_alloc(state_fd);
+    if (!p) {
+        if (st)
+            munmap(st, SHMAP_PAGE_SIZE);
+        if (state_fd >= 0)
+            close(state_fd);
+        if (pidfd >= 0)
+            close(pidfd);
+        return -ENOMEM;
+    }
+    p->st = st;
+    p->pidfd = pidfd;
+    p->pid = pid;
+    p->start = start ? start : (st ? st->start : 0);
+    p->child = child;
+    *out = p;
+    return 0;
+}
+
+int shmap__process_gone(uint32_t pid, struct shmap_process **out)
+{
+    struct shmap_process *p = record_alloc(-1);
+    if (!p)
+        return -ENOMEM;
+    p->pid = pid; /* start 0, no pidfd: ended */
+    *out = p;
+    return 0;
+}
+
+int shmap__process_adopt(int fd, struct shmap_obj **out)
+{
+    struct shmap_procst h;
+    if (pread(fd, &h, 32, 0) != 32 || h.magic != SHMAP_PROC_MAGIC) {
+        close(fd);
+        return SHMAP_EBADOBJ;
+    }
+    if (h.pid == (uint32_t)getpid() && shmap__self_st && h.start == shmap__self_st->start) {
+        close(fd);
+        struct shmap_process *p = shmap__process_self();
+        if (!p)
+            return -ENOMEM;
+        shmap__obj_handle_get(&p->obj);
+        shmap__obj_put(&p->obj);
+        *out = &p->obj;
+        return 0;
+    }
+    struct shmap_process *p = NULL;
+    /* the process may have ended: then its state is all that is left */
+    int r = shmap__process_record(h.pid, -1, false, &p);
+    if (r == 0 && (p->start != h.start || !p->st)) {
+        shmap__obj_handle_put(&p->obj);
+        r = -ESRCH;
+    }
+    if (r == 0) {
+        close(fd);
+        *out = &p->obj;
+        return 0;
+    }
+    struct shmap_procst *st = map_state(fd);
+    if (!st) {
+        close(fd);
+        return SHMAP_EBADOBJ;
+    }
+    p = record_alloc(fd);
+    if (!p) {
+        munmap(st, SHMAP_PAGE_SIZE);
+        close(fd);
+        return -ENOMEM;
+    }
+    p->st = st;
+    p->pid = h.pid;
+    p->start = h.start;
+    *out = &p->obj;
+    return 0;
+}
+
+int shmap__process_get(shmap_handle_t h, uint32_t right, struct shmap_process **p)
+{
+    if (h == SHMAP_CURRENT_PROCESS) {
+        *p = shmap__process_self();
+        return *p ? 0 : -ENOMEM;
+    }
+    struct shmap_obj *o;
+    uint32_t access;
+    int r = shmap__handle_get_type(h, SHMAP_TYPE_PROCESS, &o, &access);
+    if (r)
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    if (right && !(access & right)) {
+        shmap__obj_put(o);
+        return -EACCES;
+    }
+    *p = (struct shmap_process *)o;
+    return 0;
+}
+
+/* ---- the end of a process --------------------------------------------------- */
+
+bool shmap__process_ended(struct shmap_process *p)
+{
+    if (p->self)
+        return false;
+    if (p->st) { /* pass the kernel's one wake-up on to every waiter */
+        uint32_t v = atomic_load(&p->st->ended);
+        if ((v & SHMAP_FUTEX_OWNER_DIED) && (v & SHMAP_FUTEX_WAITERS) &&
+            atomic_compare_exchange_strong(&p->st->ended, &v, v & ~SHMAP_FUTEX_WAITERS))
+            shmap__futex_wake(&p->st->ended, INT32_MAX);
+    }
+    if (p->pidfd >= 0) {
+        struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
+        return poll(&pf, 1, 0) > 0;
+    }
+    if (p->start == 0)
+        return true;
+    return shmap__proc_start(p->pid) != p->start || !shmap__tid_alive(p->pid);
+}
+
+_Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val)
+{
+    if (p->self || !p->st || !(atomic_load(&p->st->flags) & SHMAP_PS_SHMAP))
+        return NULL;
+    uint32_t v = atomic_load(&p->st->ended);
+    if (v == 0 || (v & SHMAP_FUTEX_OWNER_DIED))
+        return NULL; /* dying or not robust: the caller polls */
+    if (!(v & SHMAP_FUTEX_WAITERS)) {
+        uint32_t nv = v | SHMAP_FUTEX_WAITERS;
+        if (!atomic_compare_exchange_strong(&p->st->ended, &v, nv))
+            return NULL; /* changed: look again soon */
+        v = nv;
+    }
+    *val = v;
+    return &p->st->ended;
+}
+
+/* The exit code of an ended process. */
+static uint32_t exit_code_of(struct shmap_process *p)
+{
+    if (p->st) {
+        uint64_t e = atomic_load(&p->st->exit);
+        if (e & SHMAP_EXIT_SET)
+            return (uint32_t)e;
+    }
+    int code = -1, sig = 0;
+    pthread_mutex_lock(&p->lock);
+    if (p->child && !p->reaped && p->pidfd >= 0) {
+        siginfo_t si = {0};
+        if (syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, WEXITED | WNOHANG | WNOWAIT, NULL) == 0 &&
+            si.si_pid != 0) {
+            if (si.si_code == CLD_EXITED)
+                code = si.si_status & 0xff;
+            else
+                sig = si.si_status;
+        }
+    } else if (p->reaped) {
+        if ((p->status >> 8) == CLD_EXITED)
+            code = p->status & 0xff;
+        else
+            sig = p->status & 0xff;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (code >= 0)
+        return (uint32_t)code;
+    if (sig > 0)
+        return 128u + (uint32_t)sig; /* as a shell reports it; docs/processes.md */
+    return 1u;                        /* ended, how is unknown to us */
+}
+
+uint32_t shmap__process_code(struct shmap_process *p);
+
+/* ---- the native API ------------------------------------------------------- */
+
+SHMAP_EXTERN uint32_t shmap_process_current_id(void)
+{
+    return (uint32_t)getpid();
+}
+
+SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flags,
+                                    shmap_handle_t *out)
+{
+    uint32_t a = shmap__access_map_generic(SHMAP_TYPE_PROCESS, access);
+    if (a & SHMAP_MAXIMUM_ALLOWED)
+        a = (a & ~SHMAP_MAXIMUM_ALLOWED) | SHMAP_PROCESS_ALL_ACCESS;
+    if (a & ~shmap__access_valid_mask(SHMAP_TYPE_PROCESS))
+        return -EACCES;
+    if (pid == 0)
+        return -EINVAL;
+    struct shmap_process *p;
+    int r;
+    if (pid == (uint32_t)getpid()) {
+        p = shmap__process_self();
+        if (!p)
+            return -ENOMEM;
+        shmap__obj_handle_get(&p->obj);
+        shmap__obj_put(&p->obj);
+    } else {
+        char path[32];
+        struct stat sb;
+        snprintf(path, sizeof path, "/proc/%u", pid);
+        if (stat(path, &sb) == 0 && sb.st_uid != shmap__uid() && shmap__uid() != 0)
+            return -EACCES; /* another user's process: its DACL does not let us in */
+        if ((r = shmap__process_record(pid, -1, false, &p)) != 0)
+            return r;
+    }
+    r = shmap__handle_alloc(&p->obj, a, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
+    if (r)
+        shmap__obj_handle_put(&p->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid)
+{
+    struct shmap_process *p;
+    int r = shmap__process_get(h, 0, &p);
+    if (r)
+        return r;
+    *pid = p->pid;
+    shmap__obj_put(&p->obj);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code)
+{
+    struct shmap_process *p;
+    int r = shmap__process_get(h, 0, &p);
+    if (r)
+        return r;
+    uint32_t access = SHMAP_PROCESS_ALL_ACCESS;
+    if (h != SHMAP_CURRENT_PROCESS)
+        shmap_handle_query(h, NULL, &access);
+    if (!(access & (SHMAP_PROCESS_QUERY_INFORMATION | SHMAP_PROCESS_QUERY_LIMITED_INFORMATION)))
+        r = -EACCES;
+    else
+        *code = shmap__process_code(p);
+    shmap__obj_put(&p->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code)
+{
+    struct shmap_process *p;
+    int r = shmap__process_get(h, SHMAP_PROCESS_TERMINATE, &p);
+    if (r)
+        return r;
+    if (p->self) {
+        shmap__obj_put(&p->obj);
+        uint64_t zero = 0;
+        if (shmap__self_st)
+            atomic_compare_exchange_strong(&shmap__self_st->exit, &zero, SHMAP_EXIT_SET | code);
+        _exit((int)(code & 0xff)); /* no atexit handlers, as TerminateProcess */
+    }
+    if (shmap__process_ended(p)) {
+        r = -EACCES; /* Windows: a process that has ended cannot be terminated */
+    } else {
+        uint64_t zero = 0;
+        if (p->st)
+            atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
+        long k = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
+                               : (shmap__proc_start(p->pid) == p->start ? kill((pid_t)p->pid, SIGKILL)
+                                                                        : (errno = ESRCH, -1));
+        if (k != 0)
+            r = errno == ESRCH ? -EACCES : -errno;
+        /* a suspended child is stopped in its gate: the kill ends it */
+    }
+    shmap__obj_put(&p->obj);
+    return r;
+}
+
+SHMAP_EXTERN _Noreturn void shmap_process_exit(uint32_t code)
+{
+    uint64_t zero = 0;
+    if (shmap__self_st)
+        atomic_compare_exchange_strong(&shmap__self_st->exit, &zero, SHMAP_EXIT_SET | code);
+    exit((int)code);
+}
+
+/* ---- main threads of other processes (thread.c) ---------------------------- */
+
+uint32_t shmap__process_code(struct shmap_process *p)
+{
+    return shmap__process_ended(p) ? exit_code_of(p) : SHMAP_STILL_ACTIVE;
+}
+
+/* ResumeThread on the main thread of a child made suspended. */
+uint32_t shmap__process_resume(struct shmap_process *p)
+{
+    uint32_t s = atomic_load(&p->gate);
+    while (s && !atomic_compare_exchange_weak(&p->gate, &s, s - 1))
+        ;
+    if (s == 1) {
+        pthread_mutex_lock(&p->lock);
+        if (p->gate_fd >= 0) { /* the child reads EOF and goes on to exec */
+            close(p->gate_fd);
+            p->gate_fd = -1;
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    return s;
+}

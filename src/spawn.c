@@ -1,0 +1,495 @@
+/*
+ * spawn.c - CreateProcess: the Windows command line, the program search,
+ * and starting the child with the handles it inherits.
+ *
+ * The child gets, at their own numbers, a fresh open file description of
+ * each inheritable handle's object (xfer.c), its own state memfd, made here
+ * so that we hold its exit code from the first instant, and a memfd listing
+ * it all, named by SHMAP_INHERIT in its environment.  A child running
+ * libshmap installs them before main; any other program just holds the
+ * descriptors (which, as on Windows, keep the objects alive while it runs).
+ *
+ * posix_spawn starts the child; a suspended one is forked instead and waits
+ * in a read of a pipe before exec, until ResumeThread closes the other end.
+ */
+#include "internal.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- the command line (the C runtime's rules) ------------------------------ */
+
+/* Parse one argument at *p into out (if not NULL); returns its length, or
+ * -1 at the end.  Backslashes are literal unless they precede a quote: 2n
+ * of them then give n and the quote toggles quoting; 2n+1 give n and a
+ * literal quote.  Inside quotes, "" gives a quote (and stays quoted, as the
+ * modern C runtime does). */
+static long next_arg(const char **pp, char *out)
+{
+    const char *p = *pp;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p) {
+        *pp = p;
+        return -1;
+    }
+    long n = 0;
+    bool quoted = false;
+    while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
+        if (*p == '\\') {
+            size_t k = 0;
+            while (p[k] == '\\')
+                k++;
+            if (p[k] == '"') {
+                for (size_t i = 0; i < k / 2; i++)
+                    out ? (void)(out[n++] = '\\') : (void)n++;
+                p += k;
+                if (k % 2) {
+                    out ? (void)(out[n++] = '"') : (void)n++;
+                    p++;
+                }
+                continue;
+            }
+            for (size_t i = 0; i < k; i++)
+                out ? (void)(out[n++] = '\\') : (void)n++;
+            p += k;
+            continue;
+        }
+        if (*p == '"') {
+            if (quoted && p[1] == '"') {
+                out ? (void)(out[n++] = '"') : (void)n++;
+                p += 2;
+                continue;
+            }
+            quoted = !quoted;
+            p++;
+            continue;
+        }
+        out ? (void)(out[n++] = *p) : (void)n++;
+        p++;
+    }
+    if (out)
+        out[n] = 0;
+    *pp = p;
+    return n;
+}
+
+/* argv[0] follows the program-name rule: up to the next space, or the
+ * closing quote if it starts with one; no backslash processing. */
+static long first_arg(const char **pp, char *out)
+{
+    const char *p = *pp;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (!*p) {
+        *pp = p;
+        return -1;
+    }
+    long n = 0;
+    if (*p == '"') {
+        p++;
+        while (*p && *p != '"')
+            out ? (void)(out[n++] = *p++) : (void)(n++, p++);
+        if (*p == '"')
+            p++;
+    } else {
+        while (*p && *p != ' ' && *p != '\t')
+            out ? (void)(out[n++] = *p++) : (void)(n++, p++);
+    }
+    if (out)
+        out[n] = 0;
+    *pp = p;
+    return n;
+}
+
+SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv)
+{
+    if (!cmdline)
+        cmdline = "";
+    size_t count = 0, bytes = 0;
+    const char *p = cmdline;
+    for (long n; (n = count ? next_arg(&p, NULL) : first_arg(&p, NULL)) >= 0; count++)
+        bytes += (size_t)n + 1;
+    char **v = malloc((count + 1) * sizeof *v + bytes + 1);
+    if (!v)
+        return -ENOMEM;
+    char *s = (char *)(v + count + 1);
+    p = cmdline;
+    for (size_t i = 0; i < count; i++) {
+        long n = i ? next_arg(&p, s) : first_arg(&p, s);
+        v[i] = s;
+        s += n + 1;
+    }
+    v[count] = NULL;
+    *argv = v;
+    return (int)count;
+}
+
+/* ---- the program ------------------------------------------------------------ */
+
+static bool executable(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
+}
+
+/* Look for name: as a path if it has a '/', else in the current directory,
+ * then in each PATH entry (Windows' order, minus its system directories). */
+static char *search(const char *name, int *err)
+{
+    *err = -ENOENT;
+    if (!*name)
+        return NULL;
+    if (strchr(name, '/')) {
+        if (executable(name))
+            return strdup(name);
+        struct stat sb;
+        if (stat(name, &sb) == 0)
+            *err = -EACCES;
+        return NULL;
+    }
+    if (executable(name))
+        return strdup(name);
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    size_t nl = strlen(name);
+    for (const char *d = path;;) {
+        const char *e = strchr(d, ':');
+        size_t dl = e ? (size_t)(e - d) : strlen(d);
+        char *c = malloc(dl + nl + 2);
+        if (!c) {
+            *err = -ENOMEM;
+            return NULL;
+        }
+        if (dl) {
+            memcpy(c, d, dl);
+            c[dl] = '/';
+            memcpy(c + dl + 1, name, nl + 1);
+        } else {
+            memcpy(c, name, nl + 1);
+        }
+        if (executable(c))
+            return c;
+        free(c);
+        if (!e)
+            break;
+        d = e + 1;
+    }
+    return NULL;
+}
+
+/* The program of an unquoted command line whose first token may contain
+ * spaces: "a b c" tries "a", then "a b", then "a b c" (as Windows does). */
+static char *program_of(const char *cmdline, int *err)
+{
+    const char *p = cmdline;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (*p == '"') {
+        const char *q = strchr(p + 1, '"');
+        size_t n = q ? (size_t)(q - p - 1) : strlen(p + 1);
+        char *name = strndup(p + 1, n);
+        if (!name) {
+            *err = -ENOMEM;
+            return NULL;
+        }
+        char *r = search(name, err);
+        free(name);
+        return r;
+    }
+    *err = -ENOENT;
+    for (const char *e = p;;) {
+        while (*e && *e != ' ' && *e != '\t')
+            e++;
+        char *name = strndup(p, (size_t)(e - p));
+        if (!name) {
+            *err = -ENOMEM;
+            return NULL;
+        }
+        int e2;
+        char *r = search(name, &e2);
+        free(name);
+        if (r)
+            return r;
+        if (e2 != -ENOENT)
+            *err = e2;
+        if (!*e)
+            return NULL;
+        while (*e == ' ' || *e == '\t')
+            e++;
+        if (!*e)
+            return NULL;
+    }
+}
+
+/* ---- the environment ------------------------------------------------------------ */
+
+static char **env_with(char *const *envp, const char *extra)
+{
+    if (!envp)
+        envp = environ;
+    size_t n = 0;
+    while (envp[n])
+        n++;
+    char **e = malloc((n + 2) * sizeof *e);
+    if (!e)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(envp[i], "SHMAP_INHERIT=", 14) != 0)
+            e[k++] = envp[i];
+    if (extra)
+        e[k++] = (char *)extra;
+    e[k] = NULL;
+    return e;
+}
+
+/* ---- starting it ------------------------------------------------------------------ */
+
+struct launch {
+    const char *prog;
+    char *const *argv;
+    char **envp;
+    const char *cwd;
+    int stdio[3]; /* -1: keep */
+    const int *keep;
+    size_t nkeep;
+};
+
+static int launch_spawn(const struct launch *l, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e)
+        return -e;
+    posix_spawnattr_init(&at);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK);
+    for (size_t i = 0; !e && i < l->nkeep; i++) /* dup2 to itself clears close-on-exec */
+        e = posix_spawn_file_actions_adddup2(&fa, l->keep[i], l->keep[i]);
+    for (int i = 0; !e && i < 3; i++)
+        if (l->stdio[i] >= 0)
+            e = posix_spawn_file_actions_adddup2(&fa, l->stdio[i], i);
+    if (!e && l->cwd)
+        e = posix_spawn_file_actions_addchdir_np(&fa, l->cwd);
+    if (!e)
+        e = posix_spawn(pid, l->prog, &fa, &at, l->argv, l->envp);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    return -e;
+}
+
+/* Fork a child that waits on gate[0] before exec; exec errors come back
+ * through a close-on-exec pipe. */
+static int launch_suspended(const struct launch *l, pid_t *pid, int *gate_w)
+{
+    int gate[2], rep[2];
+    if (pipe2(gate, O_CLOEXEC))
+        return -errno;
+    if (pipe2(rep, O_CLOEXEC)) {
+        int e = errno;
+        close(gate[0]);
+        close(gate[1]);
+        return -e;
+    }
+    pid_t c = _Fork();
+    if (c == 0) {
+        close(gate[1]);
+        close(rep[0]);
+        for (size_t i = 0; i < l->nkeep; i++)
+            fcntl(l->keep[i], F_SETFD, 0);
+        for (int i = 0; i < 3; i++)
+            if (l->stdio[i] >= 0 && dup2(l->stdio[i], i) < 0)
+                _exit(127);
+        int err = 0;
+        if (l->cwd && chdir(l->cwd) != 0)
+            err = errno;
+        char b;
+        while (!err && read(gate[0], &b, 1) < 0 && errno == EINTR)
+            ;
+        if (!err) {
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
+            execve(l->prog, l->argv, l->envp);
+            err = errno;
+        }
+        ssize_t w = write(rep[1], &err, sizeof err);
+        (void)w;
+        _exit(127);
+    }
+    int e = c < 0 ? errno : 0;
+    close(gate[0]);
+    close(rep[1]);
+    if (e) {
+        close(gate[1]);
+        close(rep[0]);
+        return -e;
+    }
+    /* chdir errors come back before the gate; exec errors only after it.
+     * rep stays open in the child until exec: do not wait for it here. */
+    close(rep[0]);
+    *pid = c;
+    *gate_w = gate[1];
+    return 0;
+}
+
+static int stdio_fd(shmap_handle_t h, int *fd)
+{
+    *fd = -1;
+    if (h == SHMAP_NULL_HANDLE)
+        return 0;
+    struct shmap_obj *o;
+    int r = shmap__handle_get_type(h, SHMAP_TYPE_FILE, &o, NULL);
+    if (r)
+        return -EBADF;
+    *fd = SYS(fcntl_int)(o->fd, F_DUPFD_CLOEXEC, 3);
+    shmap__obj_put(o);
+    return *fd < 0 ? -errno : 0;
+}
+
+SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
+                                      shmap_handle_t *process, shmap_handle_t *thread,
+                                      uint32_t *pid_out)
+{
+    if (!sp || (!sp->path && !sp->cmdline && !(sp->argv && sp->argv[0])))
+        return -EINVAL;
+    int r = 0;
+    char **argv = NULL, *prog = NULL, **envp = NULL, envvar[40];
+    int *fds = NULL, stdio[3] = {-1, -1, -1}, state_fd = -1, blob = -1;
+    size_t nfds = 0;
+    struct shmap_procst *st = NULL;
+    if (!sp->argv && shmap_cmdline_split(sp->cmdline ? sp->cmdline : sp->path, &argv) < 0)
+        r = -ENOMEM;
+    char *const *args = sp->argv ? sp->argv : argv;
+    if (r == 0 && !args[0])
+        r = -EINVAL;
+    if (r == 0) {
+        if (sp->path)
+            prog = search(sp->path, &r);
+        else if (sp->argv)
+            prog = search(sp->argv[0], &r);
+        else
+            prog = program_of(sp->cmdline, &r);
+        if (prog)
+            r = 0;
+    }
+    for (int i = 0; r == 0 && i < 3 && (sp->sflags & SHMAP_SPAWN_STDIO); i++)
+        r = stdio_fd(sp->stdio[i], &stdio[i]);
+    if (r == 0 && (state_fd = shmap__procst_new(&st)) < 0)
+        r = state_fd;
+    if (r == 0 && sp->inherit_handles) {
+        blob = shmap__xfer_inherit_pack(state_fd, &fds, &nfds);
+        if (blob < 0)
+            r = blob;
+    }
+    if (r == 0 && blob < 0) { /* nothing inherited: a list with only the state */
+        blob = memfd_create("shmap-inherit", MFD_CLOEXEC);
+        struct {
+            uint32_t magic, version, count;
+            int32_t state_fd;
+        } bh = {SHMAP_INHERIT_MAGIC, 1, 0, state_fd};
+        if (blob < 0 || pwrite(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh)
+            r = -errno;
+    }
+    if (r == 0) {
+        snprintf(envvar, sizeof envvar, "SHMAP_INHERIT=%d", blob);
+        if ((envp = env_with(sp->envp, envvar)) == NULL)
+            r = -ENOMEM;
+    }
+    int *keep = NULL;
+    if (r == 0 && (keep = malloc((nfds + 2) * sizeof *keep)) == NULL)
+        r = -ENOMEM;
+    pid_t pid = 0;
+    int gate_w = -1;
+    if (r == 0) {
+        memcpy(keep, fds, nfds * sizeof *keep);
+        keep[nfds] = state_fd;
+        keep[nfds + 1] = blob;
+        struct launch l = {prog, args, envp, sp->cwd, {stdio[0], stdio[1], stdio[2]}, keep, nfds + 2};
+        r = (sp->sflags & SHMAP_SPAWN_SUSPENDED) ? launch_suspended(&l, &pid, &gate_w)
+                                                  : launch_spawn(&l, &pid);
+        if (r == -ENOEXEC)
+            r = SHMAP_EBADEXE;
+    }
+    struct shmap_process *p = NULL;
+    struct shmap_obj *t = NULL;
+    if (r == 0) {
+        st->pid = (uint32_t)pid; /* the child writes the same when it starts */
+        int sfd = state_fd;
+        state_fd = -1;
+        r = shmap__process_record((uint32_t)pid, sfd, true, &p);
+        if (r == 0) {
+            if (p->st)
+                p->st->start = p->start;
+            p->gate_fd = gate_w;
+            atomic_store(&p->gate, gate_w >= 0 ? 1u : 0u);
+            gate_w = -1;
+            r = shmap__thread_of_process(p, &t);
+        }
+        if (r) { /* we cannot give it to the caller: do not leave it running */
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
+    }
+    shmap_handle_t hp = SHMAP_NULL_HANDLE, ht = SHMAP_NULL_HANDLE;
+    uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
+    if (r == 0) {
+        r = shmap__handle_alloc(&p->obj, SHMAP_PROCESS_ALL_ACCESS, hf, &hp);
+        if (r == 0)
+            p = NULL;
+    }
+    if (r == 0) {
+        r = shmap__handle_alloc(t, SHMAP_THREAD_ALL_ACCESS, hf, &ht);
+        if (r == 0)
+            t = NULL;
+        else
+            shmap_close(hp);
+    }
+    if (t)
+        shmap__obj_handle_put(t);
+    if (p)
+        shmap__obj_handle_put(&p->obj);
+    if (gate_w >= 0)
+        close(gate_w);
+    for (size_t i = 0; i < nfds; i++)
+        shmap__close_fd(fds[i]);
+    for (int i = 0; i < 3; i++)
+        if (stdio[i] >= 0)
+            shmap__close_fd(stdio[i]);
+    if (state_fd >= 0)
+        shmap__close_fd(state_fd);
+    if (st)
+        munmap(st, SHMAP_PAGE_SIZE);
+    if (blob >= 0)
+        shmap__close_fd(blob);
+    free(keep);
+    free(fds);
+    free(envp);
+    free(prog);
+    free(argv);
+    if (r == 0) {
+        if (process)
+            *process = hp;
+        else
+            shmap_close(hp);
+        if (thread)
+            *thread = ht;
+        else
+            shmap_close(ht);
+        if (pid_out)
+            *pid_out = (uint32_t)pid;
+    }
+    return r;
+}

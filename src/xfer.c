@@ -1,0 +1,684 @@
+/*
+ * xfer.c - handles that cross process boundaries: inheritance by a child,
+ * and DuplicateHandle into, out of and between other processes.
+ *
+ * What crosses is always an open file description of the object's file
+ * (our own: reopened through /proc/self/fd, and locked shared if the object
+ * is named, so it keeps the object alive on its own) plus a fixed-width
+ * description (struct shmap_xfer).  The receiver builds a record from them
+ * exactly as an Open* would (shmap__xfer_adopt).
+ *
+ * - Into a child: the descriptors are passed at the same numbers and a
+ *   memfd ("blob") lists them; the child's library installs them at start.
+ * - Into another process (a put): the value is taken from a counter in the
+ *   target's state page (indices from SHMAP_REMOTE_BASE, which the target
+ *   never gives out itself), and the description with its descriptors is
+ *   sent to the target's listening socket.  It waits in the kernel, held by
+ *   the target's socket (so it dies with the target), until the target's
+ *   next handle lookup or wait sees inbox_gen moved and takes it in.  The
+ *   target need not be running shmap code when the put happens.
+ * - Out of another process (a get): every process publishes its table in
+ *   its state memfd (one struct shmap_xfer per index); the getter reads the
+ *   entry and reopens the descriptor through /proc/PID/fd/N, then checks
+ *   the entry did not change meanwhile.
+ * - A close in another process (DUPLICATE_CLOSE_SOURCE): a message like a
+ *   put, carrying the entry's generation.
+ */
+#include "internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define WIN_ENTRIES 4096u /* entries per published window: one handle table chunk */
+#define WIN_BYTES ((size_t)WIN_ENTRIES * sizeof(struct shmap_xfer))
+#define MAX_WINDOWS 4096u
+
+extern int shmap__inbox_fd;
+
+/* ---- publishing our table ------------------------------------------------- */
+
+static struct shmap_xfer *windows[MAX_WINDOWS]; /* handle.c's table lock */
+static int windows_fd = -1;                      /* the memfd they map */
+
+static struct shmap_xfer *entry_of(uint32_t idx)
+{
+    uint32_t w = idx / WIN_ENTRIES;
+    if (w >= MAX_WINDOWS || shmap__self_memfd < 0)
+        return NULL;
+    if (windows_fd != shmap__self_memfd) { /* a fork child's new state */
+        memset(windows, 0, sizeof windows);
+        windows_fd = shmap__self_memfd;
+    }
+    if (!windows[w]) {
+        off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)w * (off_t)WIN_BYTES;
+        struct stat sb;
+        if (fstat(windows_fd, &sb) != 0)
+            return NULL;
+        if (sb.st_size < off + (off_t)WIN_BYTES && ftruncate(windows_fd, off + (off_t)WIN_BYTES))
+            return NULL;
+        void *p = mmap(NULL, WIN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, windows_fd, off);
+        if (p == MAP_FAILED)
+            return NULL;
+        windows[w] = p;
+    }
+    return &windows[w][idx % WIN_ENTRIES];
+}
+
+static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x)
+{
+    memset(x, 0, sizeof *x);
+    x->type = (uint16_t)o->type;
+    x->hflags = (uint16_t)hflags;
+    x->access = access;
+    x->fd = o->fd;
+    x->data_fd = -1;
+    if (o->named) {
+        x->scope = (uint16_t)(o->scope + 1);
+        x->uid = o->uid;
+    }
+    x->dev = o->dev;
+    x->ino = o->ino;
+    if (o->type == SHMAP_TYPE_MAPPING) {
+        struct shmap_section *s = shmap__section_of(o);
+        if (s->file_backed)
+            x->data_fd = s->data_fd;
+    } else if (o->type == SHMAP_TYPE_PROCESS) {
+        struct shmap_process *p = shmap__process_of(o);
+        x->pos = p->pid;
+        x->dev = 0;
+        x->ino = p->start;
+    } else if (o->type == SHMAP_TYPE_THREAD) {
+        x->fd = -1;
+    }
+}
+
+void shmap__xfer_publish(uint32_t idx, uint32_t gen, struct shmap_obj *o, uint32_t access,
+                         uint32_t hflags)
+{
+    struct shmap_xfer *e = entry_of(idx);
+    if (!e)
+        return;
+    struct shmap_xfer x;
+    describe(o, access, hflags, &x);
+    x.value = (idx + 1u) << 2;
+    atomic_store(&e->gen, gen << 1); /* readers see it change while we write */
+    memcpy((char *)e + 4, (char *)&x + 4, sizeof x - 4);
+    atomic_store(&e->gen, gen << 1 | 1u);
+}
+
+void shmap__xfer_unpublish(uint32_t idx, uint32_t gen)
+{
+    struct shmap_xfer *e = entry_of(idx);
+    if (e)
+        atomic_store(&e->gen, gen << 1);
+}
+
+/* ---- export and adopt ------------------------------------------------------- */
+
+static int reopen_self(int fd, int flags)
+{
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int r = SYS(openat)(AT_FDCWD, path, flags | O_CLOEXEC | O_NOCTTY, 0);
+    return r < 0 ? -errno : r;
+}
+
+static int lock_shared(int fd)
+{
+    int r;
+    while ((r = SYS(flock)(fd, LOCK_SH)) != 0 && errno == EINTR)
+        ;
+    return r ? -errno : 0;
+}
+
+int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x,
+                       int *fd, int *data_fd)
+{
+    describe(o, access, hflags, x);
+    *fd = *data_fd = -1;
+    switch (o->type) {
+    case SHMAP_TYPE_THREAD:
+        return SHMAP_ENOTSUP; /* a thread lives in its process only (docs/processes.md) */
+    case SHMAP_TYPE_FILE:
+        x->pos = shmap__file_pos(o);
+        *fd = SYS(fcntl_int)(o->fd, F_DUPFD_CLOEXEC, 0);
+        return *fd < 0 ? -errno : 0;
+    case SHMAP_TYPE_PROCESS:
+        if (o->fd < 0)
+            return 0; /* not a shmap process: pid and start time are all we have */
+        *fd = reopen_self(o->fd, O_RDWR);
+        return *fd < 0 ? *fd : 0;
+    default:
+        break;
+    }
+    *fd = reopen_self(o->fd, O_RDWR);
+    if (*fd < 0)
+        return *fd;
+    int r = o->named ? lock_shared(*fd) : 0;
+    if (r == 0 && x->data_fd >= 0 && (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        r = -errno;
+    if (r) {
+        shmap__close_fd(*fd);
+        *fd = -1;
+    }
+    return r;
+}
+
+static int adopt_process(const struct shmap_xfer *x, int fd, struct shmap_obj **out)
+{
+    if (fd >= 0)
+        return shmap__process_adopt(fd, out);
+    struct shmap_process *p;
+    int r = shmap__process_record((uint32_t)x->pos, -1, false, &p);
+    if (r == 0 && p->start != x->ino) {
+        shmap__obj_handle_put(&p->obj);
+        r = -ESRCH;
+    }
+    if (r == -ESRCH || r == -EINVAL) /* it has ended: a record of an ended process */
+        r = shmap__process_gone((uint32_t)x->pos, &p);
+    if (r == 0)
+        *out = &p->obj;
+    return r;
+}
+
+int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
+{
+    if (x->type == SHMAP_TYPE_PROCESS) {
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        return adopt_process(x, fd, out);
+    }
+    if (fd < 0)
+        return -EBADF;
+    if (x->type == SHMAP_TYPE_FILE) {
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        return shmap__file_adopt(fd, x->pos, out);
+    }
+    int r = 0;
+    struct shmap_ns_file f = {.fd = fd};
+    char *name = NULL;
+    struct shmap_name n;
+    bool named = x->scope != 0;
+    if (x->type < SHMAP_TYPE_MAPPING || x->type > SHMAP_TYPE_NAMED_MAX)
+        r = -EBADF;
+    if (r == 0 && SYS(fstat)(fd, &f.st) != 0)
+        r = -errno;
+    if (r == 0 && SYS(pread)(fd, &f.hdr, sizeof f.hdr, 0) != (ssize_t)sizeof f.hdr)
+        r = SHMAP_EBADOBJ;
+    if (r == 0 && (shmap__hdr_validate(&f.hdr, (uint64_t)f.st.st_size) || f.hdr.type != x->type))
+        r = SHMAP_EBADOBJ;
+    if (r == 0 && named) {
+        name = malloc(f.hdr.name_len + 1u);
+        if (!name)
+            r = -ENOMEM;
+        else if (SYS(pread)(fd, name, f.hdr.name_len, f.hdr.name_off) != (ssize_t)f.hdr.name_len)
+            r = SHMAP_EBADOBJ;
+        else
+            r = shmap__name_make((enum shmap_scope)(x->scope - 1), x->uid, name, f.hdr.name_len,
+                                 &n);
+    }
+    if (r == 0 && named && (*out = shmap__cache_lookup(&n)) != NULL) {
+        /* we hold it already (the name is held throughout, so it is this object) */
+        shmap__close_fd(fd);
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        free(name);
+        if ((*out)->type == x->type)
+            return 0;
+        shmap__obj_handle_put(*out);
+        return SHMAP_EBADOBJ;
+    }
+    if (r == 0 && named)
+        r = lock_shared(fd);
+    if (r) {
+        shmap__close_fd(fd);
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        free(name);
+        return r;
+    }
+    if (x->type == SHMAP_TYPE_MAPPING) {
+        bool file_backed = (f.hdr.hflags & SHMAP_HF_FILE_BACKED) != 0;
+        if (!file_backed && data_fd >= 0) {
+            shmap__close_fd(data_fd);
+            data_fd = -1;
+        }
+        r = shmap__section_adopt(&f, named ? &n : NULL, data_fd, out);
+    } else {
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        r = shmap__named_adopt(&f, named ? &n : NULL, (shmap_type_t)x->type, out);
+    }
+    free(name);
+    return r;
+}
+
+/* ---- the inbox: what other processes put into our table --------------------- */
+
+static pthread_mutex_t inbox_lock = PTHREAD_MUTEX_INITIALIZER;
+static int *conns; /* accepted connections; inbox_lock */
+static size_t nconns, conns_cap;
+static __thread SHMAP_TLS bool t_draining;
+
+static void take_message(const struct shmap_xfer *x, const int *fds, int nfds)
+{
+    int fd = nfds > 0 ? fds[0] : -1, data_fd = nfds > 1 ? fds[1] : -1;
+    for (int i = 2; i < nfds; i++)
+        shmap__close_fd(fds[i]);
+    uintptr_t v = x->value >> 2;
+    if (x->op == SHMAP_XOP_CLOSE) {
+        if (fd >= 0)
+            shmap__close_fd(fd);
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        shmap__handle_close_gen((shmap_handle_t)(uintptr_t)x->value, x->gen >> 1);
+        return;
+    }
+    if (x->op != SHMAP_XOP_PUT || v <= SHMAP_REMOTE_BASE || (x->value & 3u)) {
+        if (fd >= 0)
+            shmap__close_fd(fd);
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        return;
+    }
+    struct shmap_obj *o;
+    if (shmap__xfer_adopt(x, fd, data_fd, &o) != 0)
+        return;
+    if (shmap__handle_alloc_at((shmap_handle_t)(uintptr_t)x->value, o, x->access,
+                               x->hflags & SHMAP_HANDLE_INHERIT) != 0)
+        shmap__obj_handle_put(o);
+}
+
+/* Read what one connection holds; false once the peer is gone. */
+static bool drain_conn(int c)
+{
+    for (;;) {
+        struct shmap_xfer x;
+        union {
+            struct cmsghdr h;
+            char buf[CMSG_SPACE(sizeof(int) * 4)];
+        } cbuf;
+        struct iovec iov = {&x, sizeof x};
+        struct msghdr m = {.msg_iov = &iov,
+                           .msg_iovlen = 1,
+                           .msg_control = cbuf.buf,
+                           .msg_controllen = sizeof cbuf.buf};
+        ssize_t n = recvmsg(c, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR;
+        int fds[4], nfds = 0;
+        for (struct cmsghdr *h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h))
+            if (h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS) {
+                size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < k; i++) {
+                    int fd;
+                    memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+                    if (nfds < 4)
+                        fds[nfds++] = fd;
+                    else
+                        shmap__close_fd(fd);
+                }
+            }
+        if (n != (ssize_t)sizeof x) { /* not ours, or the peer died mid-way */
+            for (int i = 0; i < nfds; i++)
+                shmap__close_fd(fds[i]);
+            return false;
+        }
+        take_message(&x, fds, nfds);
+    }
+}
+
+void shmap__xfer_drain(void)
+{
+    if (t_draining || !shmap__self_st)
+        return;
+    t_draining = true;
+    pthread_mutex_lock(&inbox_lock);
+    uint32_t seen = atomic_load(&shmap__self_st->inbox_gen);
+    for (int c; shmap__inbox_fd >= 0 &&
+                (c = accept4(shmap__inbox_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
+        struct ucred cr;
+        socklen_t len = sizeof cr;
+        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+            (cr.uid != (uid_t)shmap__uid() && cr.uid != 0)) {
+            SYS(close)(c); /* only our user (or root) may put handles into our table */
+            continue;
+        }
+        if (nconns == conns_cap) {
+            size_t cap = conns_cap ? conns_cap * 2 : 8;
+            int *nc = realloc(conns, cap * sizeof *nc);
+            if (!nc) {
+                SYS(close)(c);
+                break;
+            }
+            conns = nc;
+            conns_cap = cap;
+        }
+        conns[nconns++] = c;
+    }
+    for (size_t i = 0; i < nconns;) {
+        if (drain_conn(conns[i])) {
+            i++;
+            continue;
+        }
+        SYS(close)(conns[i]);
+        conns[i] = conns[--nconns];
+    }
+    shmap__inbox_seen = seen;
+    pthread_mutex_unlock(&inbox_lock);
+    t_draining = false;
+}
+
+/* ---- talking to another process ---------------------------------------------- */
+
+static int connect_to(struct shmap_process *p)
+{
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "shmap.%u.%llu", p->pid,
+                     (unsigned long long)p->start);
+    if (connect(s, (struct sockaddr *)&a,
+                (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) != 0) {
+        int e = errno;
+        SYS(close)(s);
+        return e == ECONNREFUSED || e == ENOENT ? -EACCES : -e;
+    }
+    return s;
+}
+
+/* Send x (and up to two descriptors) to p's inbox, then tell it. */
+static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, int data_fd)
+{
+    int fds[2], nfds = 0;
+    if (fd >= 0)
+        fds[nfds++] = fd;
+    if (data_fd >= 0)
+        fds[nfds++] = data_fd;
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int) * 2)];
+    } cbuf;
+    memset(&cbuf, 0, sizeof cbuf);
+    struct iovec iov = {(void *)x, sizeof *x};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (nfds) {
+        m.msg_control = cbuf.buf;
+        m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+        struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+        h->cmsg_level = SOL_SOCKET;
+        h->cmsg_type = SCM_RIGHTS;
+        h->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(h), fds, sizeof(int) * (size_t)nfds);
+    }
+    int r = 0;
+    pthread_mutex_lock(&p->lock);
+    for (int tries = 0;; tries++) {
+        if (p->conn < 0 && (p->conn = connect_to(p)) < 0) {
+            r = p->conn;
+            p->conn = -1;
+            break;
+        }
+        ssize_t n = sendmsg(p->conn, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n == (ssize_t)sizeof *x)
+            break;
+        int e = n < 0 ? errno : EPIPE;
+        SYS(close)(p->conn); /* full (a target that does not read): a new connection */
+        p->conn = -1;
+        if (e != EAGAIN && e != EPIPE && e != ECONNRESET && e != ENOBUFS) {
+            r = -e;
+            break;
+        }
+        if (tries >= 64) {
+            r = e == EAGAIN ? -ENOMEM : -EACCES;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (r == 0) {
+        atomic_fetch_add(&p->st->inbox_gen, 1);
+        shmap__futex_wake(&p->st->inbox_gen, INT32_MAX);
+    }
+    return r;
+}
+
+int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t access,
+                    uint32_t hflags, shmap_handle_t *out)
+{
+    if (!p->st)
+        return SHMAP_ENOTSUP; /* not a shmap process: nothing there can use a handle */
+    if (shmap__process_ended(p))
+        return -EACCES;
+    struct shmap_xfer x;
+    int fd, data_fd;
+    int r = shmap__xfer_export(o, access, hflags, &x, &fd, &data_fd);
+    if (r)
+        return r;
+    uint32_t idx = atomic_fetch_add(&p->st->remote_next, 1);
+    if (idx < SHMAP_REMOTE_BASE || idx >= 4096u * 4096u - 1u)
+        r = -EMFILE;
+    x.value = (idx + 1u) << 2;
+    x.op = SHMAP_XOP_PUT;
+    x.src_pid = (uint32_t)getpid();
+    if (r == 0)
+        r = send_to(p, &x, fd, data_fd);
+    if (fd >= 0)
+        shmap__close_fd(fd); /* the message holds them now */
+    if (data_fd >= 0)
+        shmap__close_fd(data_fd);
+    if (r == 0)
+        *out = (shmap_handle_t)(uintptr_t)x.value;
+    return r;
+}
+
+/* Read p's published entry for h. */
+static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xfer *x)
+{
+    uintptr_t v = (uintptr_t)h >> 2;
+    if (!p->st || p->obj.fd < 0 || v == 0 || v > 4096u * 4096u)
+        return -EBADF;
+    off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)(v - 1) * (off_t)sizeof *x;
+    if (SYS(pread)(p->obj.fd, x, sizeof *x, off) != (ssize_t)sizeof *x || !(x->gen & 1u))
+        return -EBADF;
+    return 0;
+}
+
+static int open_theirs(struct shmap_process *p, int fd, bool rw)
+{
+    char path[48];
+    snprintf(path, sizeof path, "/proc/%u/fd/%d", p->pid, fd);
+    int r = SYS(openat)(AT_FDCWD, path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY, 0);
+    if (r < 0 && rw && errno == EACCES)
+        r = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+    return r < 0 ? (errno == ENOENT ? -EBADF : -errno) : r;
+}
+
+int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj **o,
+                    uint32_t *access, uint32_t *hflags)
+{
+    if (shmap__process_ended(p))
+        return -EBADF; /* its handles are gone */
+    struct shmap_xfer x, again;
+    int r = read_entry(p, h, &x);
+    if (r)
+        return r;
+    if (x.type == SHMAP_TYPE_THREAD)
+        return SHMAP_ENOTSUP;
+    int fd = -1, data_fd = -1;
+    if (x.fd >= 0 && (fd = open_theirs(p, x.fd, x.type != SHMAP_TYPE_FILE ||
+                                                    (x.access & (SHMAP_FILE_WRITE_DATA |
+                                                                 SHMAP_FILE_APPEND_DATA)))) < 0)
+        return fd;
+    if (x.type == SHMAP_TYPE_MAPPING && x.data_fd >= 0 &&
+        (data_fd = open_theirs(p, x.data_fd, true)) < 0) {
+        shmap__close_fd(fd);
+        return data_fd;
+    }
+    struct stat sb;
+    if (fd >= 0 && x.type != SHMAP_TYPE_FILE &&
+        (SYS(fstat)(fd, &sb) != 0 || (uint64_t)sb.st_ino != x.ino))
+        r = -EBADF; /* the number holds something else now */
+    if (r == 0 && x.scope && fd >= 0)
+        r = lock_shared(fd);
+    /* still the same handle, in a process still there: the object was held */
+    if (r == 0 && (read_entry(p, h, &again) != 0 || again.gen != x.gen || shmap__process_ended(p)))
+        r = -EBADF;
+    if (r) {
+        if (fd >= 0)
+            shmap__close_fd(fd);
+        if (data_fd >= 0)
+            shmap__close_fd(data_fd);
+        return r;
+    }
+    r = shmap__xfer_adopt(&x, fd, data_fd, o);
+    if (r == 0) {
+        *access = x.access;
+        *hflags = x.hflags;
+    }
+    return r;
+}
+
+int shmap__xfer_close(struct shmap_process *p, shmap_handle_t h)
+{
+    struct shmap_xfer x;
+    int r = read_entry(p, h, &x);
+    if (r)
+        return r;
+    if (x.hflags & SHMAP_HANDLE_PROTECT_FROM_CLOSE)
+        return 0; /* a protected source is not closed */
+    struct shmap_xfer m = {.value = x.value, .op = SHMAP_XOP_CLOSE, .fd = -1, .data_fd = -1};
+    atomic_init(&m.gen, x.gen);
+    m.src_pid = (uint32_t)getpid();
+    return send_to(p, &m, -1, -1);
+}
+
+/* ---- inheritance ----------------------------------------------------------- */
+
+struct blob_head {
+    uint32_t magic, version, count;
+    int32_t state_fd;
+};
+
+struct pack {
+    struct shmap_xfer *x;
+    size_t n, cap;
+    int *fds;
+    size_t nfds;
+    int err;
+};
+
+static void pack_one(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                     void *arg)
+{
+    struct pack *pk = arg;
+    if (!(hflags & SHMAP_HANDLE_INHERIT) || pk->err || o->type == SHMAP_TYPE_THREAD)
+        return;
+    if (pk->n == pk->cap) {
+        size_t cap = pk->cap ? pk->cap * 2 : 16;
+        struct shmap_xfer *nx = realloc(pk->x, cap * sizeof *nx);
+        int *nf = realloc(pk->fds, (cap * 2 + 2) * sizeof *nf);
+        if (nx)
+            pk->x = nx;
+        if (nf)
+            pk->fds = nf;
+        if (!nx || !nf) {
+            pk->err = -ENOMEM;
+            return;
+        }
+        pk->cap = cap;
+    }
+    struct shmap_xfer *x = &pk->x[pk->n];
+    int fd, data_fd;
+    int r = shmap__xfer_export(o, access, hflags & SHMAP_HANDLE_INHERIT, x, &fd, &data_fd);
+    if (r) {
+        if (r != SHMAP_ENOTSUP)
+            pk->err = r;
+        return;
+    }
+    x->value = (uint32_t)(uintptr_t)h;
+    x->op = SHMAP_XOP_PUT;
+    x->fd = fd;
+    x->data_fd = data_fd;
+    if (fd >= 0)
+        pk->fds[pk->nfds++] = fd;
+    if (data_fd >= 0)
+        pk->fds[pk->nfds++] = data_fd;
+    pk->n++;
+}
+
+int shmap__xfer_inherit_pack(int state_fd, int **fds, size_t *nfds)
+{
+    struct pack pk = {0};
+    shmap__handle_foreach(pack_one, &pk);
+    int blob = -1;
+    if (pk.err == 0 && (blob = memfd_create("shmap-inherit", MFD_CLOEXEC)) < 0)
+        pk.err = -errno;
+    if (pk.err == 0) {
+        struct blob_head bh = {SHMAP_INHERIT_MAGIC, 1, (uint32_t)pk.n, state_fd};
+        size_t len = pk.n * sizeof(struct shmap_xfer);
+        if (SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
+            (len && SYS(pwrite)(blob, pk.x, len, sizeof bh) != (ssize_t)len))
+            pk.err = -errno ? -errno : -EIO;
+    }
+    free(pk.x);
+    if (pk.err) {
+        for (size_t i = 0; i < pk.nfds; i++)
+            shmap__close_fd(pk.fds[i]);
+        free(pk.fds);
+        if (blob >= 0)
+            shmap__close_fd(blob);
+        return pk.err;
+    }
+    if (!pk.fds)
+        pk.fds = malloc(2 * sizeof(int));
+    if (!pk.fds) {
+        shmap__close_fd(blob);
+        return -ENOMEM;
+    }
+    *fds = pk.fds;
+    *nfds = pk.nfds;
+    return blob;
+}
+
+void shmap__xfer_inherit_unpack(int blob)
+{
+    struct blob_head bh;
+    if (SYS(pread)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh || bh.magic != SHMAP_INHERIT_MAGIC ||
+        bh.count > (1u << 20)) {
+        SYS(close)(blob);
+        return;
+    }
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < bh.count; i++) {
+        struct shmap_xfer x;
+        if (SYS(pread)(blob, &x, sizeof x, sizeof bh + (off_t)i * (off_t)sizeof x) !=
+            (ssize_t)sizeof x)
+            break;
+        if (x.fd >= 0)
+            fcntl(x.fd, F_SETFD, FD_CLOEXEC);
+        if (x.data_fd >= 0)
+            fcntl(x.data_fd, F_SETFD, FD_CLOEXEC);
+        struct shmap_obj *o;
+        if (shmap__xfer_adopt(&x, x.fd, x.data_fd, &o) != 0)
+            continue;
+        if (shmap__handle_alloc_at((shmap_handle_t)(uintptr_t)x.value, o, x.access,
+                                   x.hflags & SHMAP_HANDLE_INHERIT) != 0)
+            shmap__obj_handle_put(o);
+        else if ((x.value >> 2) > top)
+            top = x.value >> 2;
+    }
+    SYS(close)(blob);
+    /* values the parent had from other processes stay ours: puts go above */
+    if (shmap__self_st && top >= SHMAP_REMOTE_BASE) {
+        uint32_t cur = atomic_load(&shmap__self_st->remote_next);
+        while (cur < top && !atomic_compare_exchange_weak(&shmap__self_st->remote_next, &cur, top))
+            ;
+    }
+}
