@@ -354,6 +354,9 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
  * block, free it) gets the arguments; returns their number or -ENOMEM. */
 SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv);
 SHMAP_EXTERN uint32_t shmap_process_current_id(void);
+/* A file handle for standard input (0), output (1) or error (2), made once
+ * (GetStdHandle); *out NULL if that descriptor is closed. */
+SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out);
 /* Open process pid.  Errors: -EINVAL (no such process, 0), -EACCES (access
  * unknown, another user's process). */
 SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flags,

@@ -194,6 +194,8 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
     ssize_t n = !len    ? 0
                 : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
                         : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
+    if (n < 0 && errno == ESPIPE) /* a pipe or terminal (standard handles): no position */
+        n = write ? SYS(write)(f->obj.fd, buf, len) : SYS(read)(f->obj.fd, buf, len);
     if (n > 0)
         f->pos += (uint64_t)n;
     pthread_mutex_unlock(&f->lock);
@@ -333,4 +335,37 @@ uint64_t shmap__file_pos(struct shmap_obj *o)
     uint64_t p = f->pos;
     pthread_mutex_unlock(&f->lock);
     return p;
+}
+
+/* GetStdHandle: a file handle over a duplicate of fd 0, 1 or 2, made once. */
+static pthread_mutex_t std_lock = PTHREAD_MUTEX_INITIALIZER;
+static shmap_handle_t std_handles[3];
+
+SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
+{
+    if (which < 0 || which > 2)
+        return -EINVAL;
+    pthread_mutex_lock(&std_lock);
+    int r = 0;
+    shmap_type_t type;
+    if (!std_handles[which] || shmap_handle_query(std_handles[which], &type, NULL) != 0 ||
+        type != SHMAP_TYPE_FILE) {
+        std_handles[which] = SHMAP_NULL_HANDLE;
+        int fd = SYS(fcntl_int)(which, F_DUPFD_CLOEXEC, 3);
+        struct shmap_obj *o;
+        if (fd < 0)
+            r = errno == EBADF ? 1 : -errno; /* closed: no handle, as Windows' NULL */
+        else if ((r = shmap__file_adopt(fd, 0, &o)) == 0) {
+            int fl = SYS(fcntl_int)(fd, F_GETFL, 0);
+            uint32_t acc = (fl & O_ACCMODE) == O_RDONLY   ? FILE_GENERIC_READ
+                           : (fl & O_ACCMODE) == O_WRONLY ? FILE_GENERIC_WRITE
+                                                          : FILE_GENERIC_READ | FILE_GENERIC_WRITE;
+            r = shmap__handle_alloc(o, acc, 0, &std_handles[which]);
+            if (r)
+                shmap__obj_handle_put(o);
+        }
+    }
+    *out = r == 0 ? std_handles[which] : SHMAP_NULL_HANDLE;
+    pthread_mutex_unlock(&std_lock);
+    return r == 1 ? 0 : r;
 }

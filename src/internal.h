@@ -662,6 +662,13 @@ struct shmap_xfer {
     uint32_t pad;         /* 60 */
 };
 #define SHMAP_INHERIT_MAGIC 0x54484e49u /* "INHT": the blob a child finds in SHMAP_INHERIT */
+/* The head of that blob: then count struct shmap_xfer. */
+struct shmap_blob_head {
+    uint32_t magic, version, count;
+    int32_t state_fd;  /* the child's state memfd */
+    int32_t listen_fd; /* the child's inbox socket */
+    uint32_t pad;
+};
 #define SHMAP_XOP_PUT 1u
 #define SHMAP_XOP_CLOSE 2u
 #define SHMAP_REMOTE_BASE 0x400000u /* handle indices >= this are given out by other processes */
@@ -692,6 +699,9 @@ SHMAP_HIDDEN uint32_t shmap__process_resume(struct shmap_process *p);
 SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out);
 /* Start time of pid (clock ticks after boot), 0 if it does not exist. */
 SHMAP_HIDDEN uint64_t shmap__proc_start(uint32_t pid);
+/* The inbox socket of the process whose state memfd is state_fd (listening). */
+SHMAP_HIDDEN int shmap__inbox_listen(int state_fd);
+SHMAP_HIDDEN void shmap__inbox_name(uint64_t dev, uint64_t ino, char *buf, size_t n);
 /* A fresh state memfd (for a child about to be spawned); its page 0 in *st. */
 SHMAP_HIDDEN int shmap__procst_new(struct shmap_procst **st);
 /* Look up h as a process with right; SHMAP_CURRENT_PROCESS is ours. */
@@ -730,7 +740,7 @@ SHMAP_HIDDEN int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, stru
 SHMAP_HIDDEN int shmap__xfer_close(struct shmap_process *p, shmap_handle_t h);
 /* The inheritable handles of this process, as a memfd for a child: returns
  * the memfd; *fds (malloc'd, *nfds) the descriptors the child must get. */
-SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int **fds, size_t *nfds);
+SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfds);
 /* In a new process: install what the parent packed (SHMAP_INHERIT). */
 SHMAP_HIDDEN void shmap__xfer_inherit_unpack(int blob_fd);
 

@@ -130,21 +130,31 @@ static struct shmap_procst *map_state(int fd)
     return st;
 }
 
-/* The listening socket through which other processes put handles into
- * our table: an abstract name made of our pid and start time. */
-static int inbox_listen(uint32_t pid, uint64_t start)
+/* The listening socket through which other processes put handles into the
+ * table of the process whose state memfd is fd: an abstract name made of
+ * the memfd's identity, so that whoever holds the state can find it, and
+ * a parent can make it before its child runs. */
+void shmap__inbox_name(uint64_t dev, uint64_t ino, char *buf, size_t n)
 {
+    snprintf(buf, n, "shmap.%llx.%llx", (unsigned long long)dev, (unsigned long long)ino);
+}
+
+int shmap__inbox_listen(int state_fd)
+{
+    struct stat sb;
+    if (fstat(state_fd, &sb) != 0)
+        return -errno;
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (s < 0)
-        return -1;
+        return -errno;
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "shmap.%u.%llu", pid,
-                     (unsigned long long)start);
-    if (bind(s, (struct sockaddr *)&a, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
-                                                   (size_t)n)) != 0 ||
-        listen(s, 4096) != 0) {
+    shmap__inbox_name((uint64_t)sb.st_dev, (uint64_t)sb.st_ino, a.sun_path + 1,
+                      sizeof a.sun_path - 1);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
+    if (bind(s, (struct sockaddr *)&a, len) != 0 || listen(s, 4096) != 0) {
+        int e = errno;
         close(s);
-        return -1;
+        return -e;
     }
     return s;
 }
@@ -161,13 +171,17 @@ static void record_exit(int status, void *arg)
 }
 
 /* Make (or take over: adopt_fd, prepared by the parent) our state. */
-static void self_init(int adopt_fd)
+static void self_init(int adopt_fd, int adopt_listen)
 {
     struct shmap_procst *st = NULL;
     int fd = adopt_fd;
     if (fd >= 0 && (st = map_state(fd)) == NULL) {
         close(fd);
         fd = -1;
+    }
+    if (!st && adopt_listen >= 0) {
+        close(adopt_listen);
+        adopt_listen = -1;
     }
     if (!st && (fd = shmap__procst_new(&st)) < 0)
         return;
@@ -177,7 +191,9 @@ static void self_init(int adopt_fd)
     st->uid = shmap__uid();
     if (atomic_load(&st->remote_next) < SHMAP_REMOTE_BASE)
         atomic_store(&st->remote_next, SHMAP_REMOTE_BASE);
-    int ls = inbox_listen(pid, st->start);
+    int ls = adopt_listen >= 0 ? adopt_listen : shmap__inbox_listen(fd);
+    if (ls < 0)
+        ls = -1;
     /* the main thread's death is the process's: enter `ended` in its list */
     if ((uint32_t)syscall(SYS_gettid) == pid && shmap__robust_ok()) {
         atomic_store(&st->ended, pid);
@@ -186,7 +202,8 @@ static void self_init(int adopt_fd)
     }
     shmap__self_memfd = fd;
     shmap__inbox_fd = ls;
-    shmap__inbox_seen = atomic_load(&st->inbox_gen);
+    /* a parent's state may already hold puts made before we ran: look at once */
+    shmap__inbox_seen = atomic_load(&st->inbox_gen) - (adopt_fd >= 0 ? 1u : 0u);
     shmap__self_st = st;
 }
 
@@ -203,30 +220,32 @@ static void fork_child(void)
         close(shmap__inbox_fd);
     shmap__self_memfd = shmap__inbox_fd = -1;
     self_rec = NULL; /* the parent's record: left as it is (never freed here) */
-    self_init(-1); /* handle.c's fork handler, which runs next, publishes the table again */
+    self_init(-1, -1); /* handle.c's fork handler, which runs next, publishes the table again */
 }
 
 __attribute__((constructor(200))) static void process_init(void)
 {
     const char *env = getenv("SHMAP_INHERIT");
-    int blob = -1, state_fd = -1;
+    int blob = -1, state_fd = -1, listen_fd = -1;
     if (env) {
         char *end;
         long v = strtol(env, &end, 10);
         if (*end == 0 && v >= 0 && v < 1 << 30)
             blob = (int)v;
         /* the blob's first word after the header names our state memfd */
-        struct {
-            uint32_t magic, version, count, state_fd;
-        } h;
+        struct shmap_blob_head h;
         if (blob >= 0 && pread(blob, &h, sizeof h, 0) == (ssize_t)sizeof h &&
-            h.magic == SHMAP_INHERIT_MAGIC && (int)h.state_fd >= 0)
-            state_fd = (int)h.state_fd;
+            h.magic == SHMAP_INHERIT_MAGIC && h.state_fd >= 0) {
+            state_fd = h.state_fd;
+            listen_fd = h.listen_fd;
+        }
         unsetenv("SHMAP_INHERIT");
         if (state_fd >= 0)
             fcntl(state_fd, F_SETFD, FD_CLOEXEC);
+        if (listen_fd >= 0)
+            fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
     }
-    self_init(state_fd);
+    self_init(state_fd, listen_fd);
     on_exit(record_exit, NULL);
     pthread_atfork(NULL, NULL, fork_child);
     if (blob >= 0)

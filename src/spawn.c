@@ -367,7 +367,7 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         return -EINVAL;
     int r = 0;
     char **argv = NULL, *prog = NULL, **envp = NULL, envvar[40];
-    int *fds = NULL, stdio[3] = {-1, -1, -1}, state_fd = -1, blob = -1;
+    int *fds = NULL, stdio[3] = {-1, -1, -1}, state_fd = -1, blob = -1, listen_fd = -1;
     size_t nfds = 0;
     struct shmap_procst *st = NULL;
     if (!sp->argv && shmap_cmdline_split(sp->cmdline ? sp->cmdline : sp->path, &argv) < 0)
@@ -389,17 +389,16 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         r = stdio_fd(sp->stdio[i], &stdio[i]);
     if (r == 0 && (state_fd = shmap__procst_new(&st)) < 0)
         r = state_fd;
+    if (r == 0 && (listen_fd = shmap__inbox_listen(state_fd)) < 0)
+        r = listen_fd; /* made here: handles can be put into the child before it runs */
     if (r == 0 && sp->inherit_handles) {
-        blob = shmap__xfer_inherit_pack(state_fd, &fds, &nfds);
+        blob = shmap__xfer_inherit_pack(state_fd, listen_fd, &fds, &nfds);
         if (blob < 0)
             r = blob;
     }
     if (r == 0 && blob < 0) { /* nothing inherited: a list with only the state */
         blob = memfd_create("shmap-inherit", MFD_CLOEXEC);
-        struct {
-            uint32_t magic, version, count;
-            int32_t state_fd;
-        } bh = {SHMAP_INHERIT_MAGIC, 1, 0, state_fd};
+        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, 0, state_fd, listen_fd, 0};
         if (blob < 0 || pwrite(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh)
             r = -errno;
     }
@@ -409,7 +408,7 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
             r = -ENOMEM;
     }
     int *keep = NULL;
-    if (r == 0 && (keep = malloc((nfds + 2) * sizeof *keep)) == NULL)
+    if (r == 0 && (keep = malloc((nfds + 3) * sizeof *keep)) == NULL)
         r = -ENOMEM;
     pid_t pid = 0;
     int gate_w = -1;
@@ -417,7 +416,8 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         memcpy(keep, fds, nfds * sizeof *keep);
         keep[nfds] = state_fd;
         keep[nfds + 1] = blob;
-        struct launch l = {prog, args, envp, sp->cwd, {stdio[0], stdio[1], stdio[2]}, keep, nfds + 2};
+        keep[nfds + 2] = listen_fd;
+        struct launch l = {prog, args, envp, sp->cwd, {stdio[0], stdio[1], stdio[2]}, keep, nfds + 3};
         r = (sp->sflags & SHMAP_SPAWN_SUSPENDED) ? launch_suspended(&l, &pid, &gate_w)
                                                   : launch_spawn(&l, &pid);
         if (r == -ENOEXEC)
@@ -470,6 +470,8 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
             shmap__close_fd(stdio[i]);
     if (state_fd >= 0)
         shmap__close_fd(state_fd);
+    if (listen_fd >= 0)
+        shmap__close_fd(listen_fd);
     if (st)
         munmap(st, SHMAP_PAGE_SIZE);
     if (blob >= 0)

@@ -83,6 +83,11 @@ static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, stru
     }
     x->dev = o->dev;
     x->ino = o->ino;
+    struct stat sb;
+    if (!x->ino && o->fd >= 0 && SYS(fstat)(o->fd, &sb) == 0) { /* unnamed objects */
+        x->dev = (uint64_t)sb.st_dev;
+        x->ino = (uint64_t)sb.st_ino;
+    }
     if (o->type == SHMAP_TYPE_MAPPING) {
         struct shmap_section *s = shmap__section_of(o);
         if (s->file_backed)
@@ -383,10 +388,10 @@ static int connect_to(struct shmap_process *p)
     if (s < 0)
         return -errno;
     struct sockaddr_un a = {.sun_family = AF_UNIX};
-    int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "shmap.%u.%llu", p->pid,
-                     (unsigned long long)p->start);
+    shmap__inbox_name(p->obj.dev, p->obj.ino, a.sun_path + 1, sizeof a.sun_path - 1);
+    size_t n = strlen(a.sun_path + 1);
     if (connect(s, (struct sockaddr *)&a,
-                (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) != 0) {
+                (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0) {
         int e = errno;
         SYS(close)(s);
         return e == ECONNREFUSED || e == ENOENT ? -EACCES : -e;
@@ -561,11 +566,6 @@ int shmap__xfer_close(struct shmap_process *p, shmap_handle_t h)
 
 /* ---- inheritance ----------------------------------------------------------- */
 
-struct blob_head {
-    uint32_t magic, version, count;
-    int32_t state_fd;
-};
-
 struct pack {
     struct shmap_xfer *x;
     size_t n, cap;
@@ -613,7 +613,7 @@ static void pack_one(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uin
     pk->n++;
 }
 
-int shmap__xfer_inherit_pack(int state_fd, int **fds, size_t *nfds)
+int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfds)
 {
     struct pack pk = {0};
     shmap__handle_foreach(pack_one, &pk);
@@ -621,7 +621,7 @@ int shmap__xfer_inherit_pack(int state_fd, int **fds, size_t *nfds)
     if (pk.err == 0 && (blob = memfd_create("shmap-inherit", MFD_CLOEXEC)) < 0)
         pk.err = -errno;
     if (pk.err == 0) {
-        struct blob_head bh = {SHMAP_INHERIT_MAGIC, 1, (uint32_t)pk.n, state_fd};
+        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, (uint32_t)pk.n, state_fd, listen_fd, 0};
         size_t len = pk.n * sizeof(struct shmap_xfer);
         if (SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
             (len && SYS(pwrite)(blob, pk.x, len, sizeof bh) != (ssize_t)len))
@@ -649,7 +649,7 @@ int shmap__xfer_inherit_pack(int state_fd, int **fds, size_t *nfds)
 
 void shmap__xfer_inherit_unpack(int blob)
 {
-    struct blob_head bh;
+    struct shmap_blob_head bh;
     if (SYS(pread)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh || bh.magic != SHMAP_INHERIT_MAGIC ||
         bh.count > (1u << 20)) {
         SYS(close)(blob);

@@ -1,0 +1,762 @@
+/*
+ * test-process.c - CreateProcess and inheritance, process handles, exit
+ * codes, TerminateProcess, DuplicateHandle between processes (§4, §7, §8
+ * of the reference), through the Win32 face.  Children are this binary's
+ * helpers, started with CreateProcess; they learn handle values from their
+ * command line or from a shared page, as Windows programs do.
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <windows.h>
+
+#include "shmap.h"
+
+#define POISON_LE() SetLastError(0xdeadbeef)
+#define LE() GetLastError()
+
+/* The page parent and child share: an unnamed inheritable section. */
+struct page {
+    volatile uint32_t value;  /* a handle value, written by whoever makes it */
+    volatile uint32_t flag;   /* progress marks */
+    volatile uint32_t result; /* what the child saw */
+    volatile uint32_t spin;
+    char data[64];
+};
+
+static HANDLE page_new(struct page **p)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, NULL);
+    ASSERT_NOT_NULL(h);
+    *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    ASSERT_NOT_NULL(*p);
+    return h;
+}
+
+static struct page *page_of(const char *value)
+{
+    HANDLE h = (HANDLE)(uintptr_t)strtoul(value, NULL, 0);
+    return MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+}
+
+/* CreateProcess of "<self> --helper name args" */
+static BOOL start(const char *args, BOOL inherit, DWORD flags, PROCESS_INFORMATION *pi)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper %s", test_self(), args);
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    POISON(*pi);
+    return CreateProcessA(NULL, cmd, NULL, NULL, inherit, flags, NULL, NULL, &si, pi);
+}
+
+static DWORD finish(PROCESS_INFORMATION *pi)
+{
+    ASSERT_EQ_U(WaitForSingleObject(pi->hProcess, 20000), WAIT_OBJECT_0);
+    DWORD code = 0xdeadbeef;
+    ASSERT_TRUE(GetExitCodeProcess(pi->hProcess, &code));
+    ASSERT_TRUE(CloseHandle(pi->hThread));
+    ASSERT_TRUE(CloseHandle(pi->hProcess));
+    return code;
+}
+
+static void run_expect(const char *args, BOOL inherit, DWORD code)
+{
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, inherit, 0, &pi));
+    ASSERT_EQ_U(finish(&pi), code);
+}
+
+/* ---- inheritance ---------------------------------------------------------- */
+
+/* argv: handle value, expected (1 inherited / 0 not), expected access */
+HELPER(inh_check)
+{
+    if (argc < 3)
+        return 90;
+    HANDLE h = (HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0);
+    int want = atoi(argv[1]);
+    DWORD flags = 0xdeadbeef;
+    SetLastError(0);
+    BOOL ok = GetHandleInformation(h, &flags);
+    if (!want)
+        return ok ? 10 : (GetLastError() == ERROR_INVALID_HANDLE ? 0 : 11);
+    if (!ok)
+        return 12;
+    if (flags != HANDLE_FLAG_INHERIT)
+        return 13;
+    uint32_t access = 0;
+    shmap_type_t type = SHMAP_TYPE_NONE;
+    if (shmap_handle_query((shmap_handle_t)h, &type, &access) != 0 ||
+        access != strtoul(argv[2], NULL, 0))
+        return 14;
+    if (type != SHMAP_TYPE_EVENT)
+        return 15;
+    return 0;
+}
+
+TEST(inheritance_matrix)
+{
+    /* flag at creation x SetHandleInformation (none, on, off) x bInheritHandles */
+    for (int created = 0; created < 2; created++)
+        for (int set = 0; set < 3; set++)
+            for (int inherit = 0; inherit < 2; inherit++) {
+                SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, created};
+                HANDLE h = CreateEventExA(&sa, NULL, 0, EVENT_MODIFY_STATE | SYNCHRONIZE);
+                ASSERT_NOT_NULL(h);
+                if (set == 1)
+                    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT));
+                if (set == 2)
+                    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0));
+                int marked = set == 1 || (set == 0 && created);
+                char args[128];
+                snprintf(args, sizeof args, "inh_check %lu %d %lu",
+                         (unsigned long)(uintptr_t)h, marked && inherit,
+                         (unsigned long)(EVENT_MODIFY_STATE | SYNCHRONIZE));
+                PROCESS_INFORMATION pi;
+                ASSERT_TRUE(start(args, inherit, 0, &pi));
+                DWORD code = finish(&pi);
+                if (code != 0)
+                    harness_fail(__FILE__, __LINE__, "created %d set %d inherit %d: child %lu",
+                                 created, set, inherit, (unsigned long)code);
+                ASSERT_TRUE(CloseHandle(h));
+            }
+}
+
+/* argv: page, event "go"; the mapping value is in page->value: after go,
+ * map it (the parent has closed its handle) and open it by name. */
+HELPER(inh_alive)
+{
+    struct page *pg = page_of(argv[0]);
+    HANDLE go = (HANDLE)(uintptr_t)strtoul(argv[1], NULL, 0);
+    if (!pg)
+        return 20;
+    pg->flag = 1;
+    if (WaitForSingleObject(go, 20000) != WAIT_OBJECT_0)
+        return 21;
+    HANDLE m = (HANDLE)(uintptr_t)pg->value;
+    char *v = MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0);
+    if (!v || strcmp(v, "kept alive") != 0)
+        return 22;
+    HANDLE byname = OpenFileMappingA(FILE_MAP_READ, FALSE, "inh-alive");
+    if (!byname)
+        return 23;
+    CloseHandle(byname);
+    return 0;
+}
+
+TEST(inherited_handles_keep_objects_alive)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, "inh-alive");
+    HANDLE go = CreateEventA(&sa, TRUE, FALSE, NULL);
+    ASSERT_NOT_NULL(m);
+    ASSERT_NOT_NULL(go);
+    char *v = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+    strcpy(v, "kept alive");
+    ASSERT_TRUE(UnmapViewOfFile(v));
+    pg->value = (uint32_t)(uintptr_t)m;
+    char args[128];
+    snprintf(args, sizeof args, "inh_alive %lu %lu", (unsigned long)(uintptr_t)hp,
+             (unsigned long)(uintptr_t)go);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    ASSERT_TRUE(CloseHandle(m)); /* the child's inherited handle is now the only one */
+    for (int i = 0; i < 2000 && !pg->flag; i++)
+        Sleep(5);
+    ASSERT_TRUE(SetEvent(go));
+    ASSERT_EQ_U(finish(&pi), 0);
+    /* the child has exited: nobody holds the mapping any more */
+    POISON_LE();
+    ASSERT_NULL(OpenFileMappingA(FILE_MAP_READ, FALSE, "inh-alive"));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+    CloseHandle(go);
+    UnmapViewOfFile(pg);
+    CloseHandle(hp);
+}
+
+/* ---- exit codes and process handles ------------------------------------------ */
+
+HELPER(exit_with)
+{
+    unsigned long code = strtoul(argv[0], NULL, 0);
+    if (argc > 1 && strcmp(argv[1], "return") == 0)
+        return (int)code; /* exit() from main with an int: 256 stays 256 */
+    ExitProcess((UINT)code);
+}
+
+TEST(exit_codes)
+{
+    const char *codes[] = {"0", "255", "256", "0xC0000005", "0xFFFFFFFF"};
+    const DWORD want[] = {0, 255, 256, 0xC0000005, 0xFFFFFFFF};
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+        char args[64];
+        snprintf(args, sizeof args, "exit_with %s", codes[i]);
+        run_expect(args, FALSE, want[i]);
+    }
+    run_expect("exit_with 256 return", FALSE, 256);
+}
+
+HELPER(block)
+{
+    (void)argc;
+    (void)argv;
+    while (argc >= 0)
+        pause();
+    return 0;
+}
+
+TEST(still_active_then_terminate)
+{
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("block", FALSE, 0, &pi));
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeProcess(pi.hProcess, &code));
+    ASSERT_EQ_U(code, STILL_ACTIVE);
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 50), WAIT_TIMEOUT);
+    ASSERT_EQ_U(GetProcessId(pi.hProcess), pi.dwProcessId);
+    ASSERT_EQ_U(GetThreadId(pi.hThread), pi.dwThreadId);
+    ASSERT_TRUE(TerminateProcess(pi.hProcess, 0x1234abcd));
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 20000), WAIT_OBJECT_0);
+    ASSERT_EQ_U(WaitForSingleObject(pi.hThread, 0), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeProcess(pi.hProcess, &code));
+    ASSERT_EQ_U(code, 0x1234abcd);
+    ASSERT_TRUE(GetExitCodeThread(pi.hThread, &code));
+    ASSERT_EQ_U(code, 0x1234abcd);
+    POISON_LE();
+    ASSERT_TRUE(!TerminateProcess(pi.hProcess, 1)); /* it has ended */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+}
+
+struct waiter {
+    HANDLE h;
+    DWORD result;
+};
+
+static void *wait_thread(void *p)
+{
+    struct waiter *w = p;
+    w->result = WaitForSingleObject(w->h, 20000);
+    return NULL;
+}
+
+TEST(terminate_while_parent_waits)
+{
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("block", FALSE, 0, &pi));
+    struct waiter w = {pi.hProcess, 0xdeadbeef};
+    pthread_t t;
+    pthread_create(&t, NULL, wait_thread, &w);
+    Sleep(50);
+    ASSERT_TRUE(TerminateProcess(pi.hProcess, 7));
+    pthread_join(t, NULL);
+    ASSERT_EQ_U(w.result, WAIT_OBJECT_0);
+    ASSERT_EQ_U(finish(&pi), 7);
+}
+
+TEST(signal_death_code)
+{
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("block", FALSE, 0, &pi));
+    kill((pid_t)pi.dwProcessId, SIGKILL);
+    ASSERT_EQ_U(finish(&pi), 128 + SIGKILL);
+}
+
+TEST(process_handles_in_wait_any_and_all)
+{
+    PROCESS_INFORMATION a, b;
+    ASSERT_TRUE(start("block", FALSE, 0, &a));
+    ASSERT_TRUE(start("exit_with 3", FALSE, 0, &b));
+    HANDLE ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+    HANDLE any[3] = {a.hProcess, ev, b.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(3, any, FALSE, 20000), WAIT_OBJECT_0 + 2);
+    ASSERT_EQ_U(WaitForMultipleObjects(3, any, TRUE, 50), WAIT_TIMEOUT);
+    ASSERT_TRUE(SetEvent(ev));
+    ASSERT_EQ_U(WaitForMultipleObjects(3, any, TRUE, 50), WAIT_TIMEOUT);
+    ASSERT_TRUE(TerminateProcess(a.hProcess, 9));
+    ASSERT_EQ_U(WaitForMultipleObjects(3, any, TRUE, 20000), WAIT_OBJECT_0);
+    HANDLE thr[2] = {a.hThread, b.hThread}; /* main threads end with their process */
+    ASSERT_EQ_U(WaitForMultipleObjects(2, thr, TRUE, 0), WAIT_OBJECT_0);
+    ASSERT_EQ_U(finish(&a), 9);
+    ASSERT_EQ_U(finish(&b), 3);
+    CloseHandle(ev);
+}
+
+TEST(open_process)
+{
+    POISON_LE();
+    ASSERT_NULL(OpenProcess(SYNCHRONIZE, FALSE, 0));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("block", FALSE, 0, &pi));
+    HANDLE s = OpenProcess(SYNCHRONIZE, FALSE, pi.dwProcessId);
+    ASSERT_NOT_NULL(s);
+    HANDLE q = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pi.dwProcessId);
+    ASSERT_NOT_NULL(q);
+    DWORD code;
+    POISON_LE();
+    ASSERT_TRUE(!GetExitCodeProcess(s, &code)); /* no query right */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_TRUE(GetExitCodeProcess(q, &code));
+    ASSERT_EQ_U(code, STILL_ACTIVE);
+    POISON_LE();
+    ASSERT_TRUE(!TerminateProcess(q, 1));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    POISON_LE();
+    ASSERT_EQ_U(WaitForSingleObject(q, 0), WAIT_FAILED); /* no SYNCHRONIZE */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_TRUE(TerminateProcess(pi.hProcess, 5));
+    ASSERT_EQ_U(WaitForSingleObject(s, 20000), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeProcess(q, &code));
+    ASSERT_EQ_U(code, 5);
+    DWORD pid = pi.dwProcessId;
+    ASSERT_EQ_U(finish(&pi), 5);
+    CloseHandle(s);
+    CloseHandle(q);
+    /* reaped now: no such process */
+    POISON_LE();
+    ASSERT_NULL(OpenProcess(SYNCHRONIZE, FALSE, pid));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    HANDLE me = OpenProcess(PROCESS_ALL_ACCESS, FALSE, GetCurrentProcessId());
+    ASSERT_NOT_NULL(me);
+    ASSERT_EQ_U(GetProcessId(me), GetCurrentProcessId());
+    ASSERT_EQ_U(WaitForSingleObject(me, 0), WAIT_TIMEOUT);
+    ASSERT_TRUE(GetExitCodeProcess(GetCurrentProcess(), &code));
+    ASSERT_EQ_U(code, STILL_ACTIVE);
+    CloseHandle(me);
+}
+
+TEST(pid_reuse_never_confused)
+{
+    long pid_max = 0;
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+    if (f) {
+        if (fscanf(f, "%ld", &pid_max) != 1)
+            pid_max = 0;
+        fclose(f);
+    }
+    if (pid_max <= 0 || pid_max > 70000)
+        SKIP("pid_max too large to cycle through");
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("exit_with 77", FALSE, 0, &pi));
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 20000), WAIT_OBJECT_0);
+    pid_t old = (pid_t)pi.dwProcessId;
+    ASSERT_EQ(waitpid(old, NULL, 0), old); /* reaped behind shmap's back */
+    /* cycle through pids until a new process gets the old one */
+    pid_t got = 0;
+    for (long i = 0; i < pid_max + 1000 && got != old; i++) {
+        pid_t c = fork();
+        if (c == 0) {
+            if (getpid() == old)
+                for (;;)
+                    pause();
+            _exit(0);
+        }
+        ASSERT_GT(c, 0);
+        if (c == old)
+            got = c;
+        else
+            waitpid(c, NULL, 0);
+    }
+    if (got != old)
+        SKIP("the old pid did not come back");
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 0), WAIT_OBJECT_0);
+    DWORD code;
+    ASSERT_TRUE(GetExitCodeProcess(pi.hProcess, &code));
+    ASSERT_EQ_U(code, 77);
+    ASSERT_EQ_U(GetProcessId(pi.hProcess), (DWORD)old);
+    HANDLE n = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION, FALSE, (DWORD)old);
+    ASSERT_NOT_NULL(n); /* the new one, running */
+    ASSERT_EQ_U(WaitForSingleObject(n, 0), WAIT_TIMEOUT);
+    ASSERT_TRUE(GetExitCodeProcess(n, &code));
+    ASSERT_EQ_U(code, STILL_ACTIVE);
+    kill(got, SIGKILL);
+    waitpid(got, NULL, 0);
+    ASSERT_EQ_U(WaitForSingleObject(n, 20000), WAIT_OBJECT_0);
+    CloseHandle(n);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+}
+
+/* ---- suspended start ----------------------------------------------------------- */
+
+HELPER(mark)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 30;
+    pg->flag = 1;
+    return 0;
+}
+
+TEST(create_suspended_then_resume)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[64];
+    snprintf(args, sizeof args, "mark %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &pi));
+    Sleep(100);
+    ASSERT_EQ_U(pg->flag, 0); /* it has not run */
+    DWORD code;
+    ASSERT_TRUE(GetExitCodeProcess(pi.hProcess, &code));
+    ASSERT_EQ_U(code, STILL_ACTIVE);
+    ASSERT_EQ_U(ResumeThread(pi.hThread), 1);
+    ASSERT_EQ_U(finish(&pi), 0);
+    ASSERT_EQ_U(pg->flag, 1);
+    UnmapViewOfFile(pg);
+    CloseHandle(hp);
+}
+
+TEST(create_process_errors)
+{
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    PROCESS_INFORMATION pi;
+    char cmd[] = "/nonexistent/program arg";
+    POISON_LE();
+    ASSERT_TRUE(!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+    char cmd2[] = "no-such-program-in-path-xyz";
+    POISON_LE();
+    ASSERT_TRUE(!CreateProcessA(NULL, cmd2, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+}
+
+/* ---- command line, environment, directory, standard handles ------------------------- */
+
+HELPER(args_env)
+{
+    /* expects: argv = {"a b", "c\"d", "e\\\\f", ""}, SHMAP_T_VAR=yes, cwd /tmp */
+    const char *want[] = {"a b", "c\"d", "e\\\\f", ""};
+    if (argc != 4)
+        return 40 + argc;
+    for (int i = 0; i < 4; i++)
+        if (strcmp(argv[i], want[i]) != 0)
+            return 50 + i;
+    const char *v = getenv("SHMAP_T_VAR");
+    if (!v || strcmp(v, "yes") != 0)
+        return 60;
+    if (getenv("SHMAP_T_OTHER"))
+        return 61;
+    char cwd[256];
+    if (!getcwd(cwd, sizeof cwd) || strcmp(cwd, "/tmp") != 0)
+        return 62;
+    DWORD n;
+    if (!WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), "out-ok\n", 7, &n, NULL) || n != 7)
+        return 63;
+    return 0;
+}
+
+TEST(command_line_environment_directory_stdio)
+{
+    char **v;
+    ASSERT_EQ(shmap_cmdline_split("\"C:\\a b\\p.exe\" x \"y z\" a\\\\\\\"b \"\"", &v), 5);
+    ASSERT_STR_EQ(v[0], "C:\\a b\\p.exe");
+    ASSERT_STR_EQ(v[1], "x");
+    ASSERT_STR_EQ(v[2], "y z");
+    ASSERT_STR_EQ(v[3], "a\\\"b");
+    ASSERT_STR_EQ(v[4], "");
+    ASSERT_NULL(v[5]);
+    free(v);
+    ASSERT_EQ(shmap_cmdline_split("p a\\\\b \"c\\\\\" d\\\\\\\\\"e f\"", &v), 4);
+    ASSERT_STR_EQ(v[1], "a\\\\b");
+    ASSERT_STR_EQ(v[2], "c\\");
+    ASSERT_STR_EQ(v[3], "d\\\\e f");
+    free(v);
+
+    char tmpl[] = "/tmp/shmap-stdout-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE out = CreateFileA(tmpl, GENERIC_WRITE, 0, &sa, CREATE_ALWAYS, 0, NULL);
+    ASSERT_TRUE(out != INVALID_HANDLE_VALUE);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper args_env \"a b\" c\\\"d e\\\\f \"\"",
+             test_self());
+    char env[] = "SHMAP_T_VAR=yes\0PATH=/usr/bin:/bin\0\0";
+    char envblk[256];
+    size_t off = 0;
+    memcpy(envblk, env, sizeof env);
+    off = sizeof env - 1;
+    /* the namespace root, so the child's library uses the test's */
+    int k = snprintf(envblk + off, sizeof envblk - off, "SHMAP_ROOT=%s", test_root());
+    envblk[off + (size_t)k + 1] = 0;
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = INVALID_HANDLE_VALUE;
+    si.hStdOutput = out;
+    si.hStdError = INVALID_HANDLE_VALUE;
+    setenv("SHMAP_T_OTHER", "1", 1);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, envblk, "/tmp", &si, &pi));
+    unsetenv("SHMAP_T_OTHER");
+    ASSERT_EQ_U(finish(&pi), 0);
+    CloseHandle(out);
+    char buf[32] = {0};
+    FILE *f = fopen(tmpl, "r");
+    ASSERT_NOT_NULL(f);
+    ASSERT_TRUE(fgets(buf, sizeof buf, f) != NULL);
+    fclose(f);
+    unlink(tmpl);
+    ASSERT_STR_EQ(buf, "out-ok\n");
+}
+
+/* ---- DuplicateHandle between processes ---------------------------------------------- */
+
+/* argv: page, "wait" (block in WaitForSingleObject on an inherited event
+ * given as argv[2]) or "spin" (spin on page->spin without calling shmap).
+ * Then map page->value and check the data; CloseHandle it. */
+HELPER(dup_target)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 70;
+    pg->flag = 1;
+    if (strcmp(argv[1], "wait") == 0) {
+        HANDLE go = (HANDLE)(uintptr_t)strtoul(argv[2], NULL, 0);
+        if (WaitForSingleObject(go, 20000) != WAIT_OBJECT_0)
+            return 71;
+    } else {
+        while (!__atomic_load_n(&pg->spin, __ATOMIC_ACQUIRE))
+            ; /* no shmap call in here */
+    }
+    HANDLE m = (HANDLE)(uintptr_t)pg->value;
+    DWORD flags;
+    if (!GetHandleInformation(m, &flags) || flags != 0)
+        return 72;
+    char *v = MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0);
+    if (!v || strcmp(v, "duplicated") != 0)
+        return 73;
+    if (MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0) != NULL || GetLastError() != ERROR_ACCESS_DENIED)
+        return 74; /* the duplicate got FILE_MAP_READ only */
+    UnmapViewOfFile(v);
+    if (!CloseHandle(m))
+        return 75;
+    return 0;
+}
+
+static void dup_into_child(const char *mode)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE go = CreateEventA(&sa, TRUE, FALSE, NULL);
+    HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, NULL);
+    ASSERT_NOT_NULL(m);
+    char *v = MapViewOfFile(m, FILE_MAP_WRITE, 0, 0, 0);
+    strcpy(v, "duplicated");
+    UnmapViewOfFile(v);
+    char args[128];
+    snprintf(args, sizeof args, "dup_target %lu %s %lu", (unsigned long)(uintptr_t)hp, mode,
+             (unsigned long)(uintptr_t)go);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    for (int i = 0; i < 4000 && !pg->flag; i++)
+        Sleep(5);
+    Sleep(20); /* it is now in its wait or its loop */
+    HANDLE remote = NULL;
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), m, pi.hProcess, &remote, FILE_MAP_READ,
+                                FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_NOT_NULL(remote);
+    POISON_LE();
+    ASSERT_TRUE(!CloseHandle(m)); /* closed by CLOSE_SOURCE: the child's is the only one */
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    pg->value = (uint32_t)(uintptr_t)remote;
+    __atomic_store_n(&pg->spin, 1, __ATOMIC_RELEASE);
+    ASSERT_TRUE(SetEvent(go));
+    ASSERT_EQ_U(finish(&pi), 0);
+    CloseHandle(go);
+    UnmapViewOfFile(pg);
+    CloseHandle(hp);
+}
+
+TEST(duplicate_into_child_blocked_in_wait)
+{
+    dup_into_child("wait");
+}
+
+TEST(duplicate_into_child_spinning)
+{
+    dup_into_child("spin");
+}
+
+/* Creates an auto event, publishes its value, waits on it; then checks
+ * whether the value is still valid (argv[1]: "closed" if the parent took
+ * it with DUPLICATE_CLOSE_SOURCE). */
+HELPER(dup_source)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 80;
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+    pg->value = (uint32_t)(uintptr_t)e;
+    pg->flag = 1;
+    DWORD r = WaitForSingleObject(e, 20000);
+    if (r != WAIT_OBJECT_0)
+        return 81;
+    DWORD flags;
+    BOOL valid = GetHandleInformation(e, &flags);
+    if (strcmp(argv[1], "closed") == 0)
+        return valid ? 82 : (GetLastError() == ERROR_INVALID_HANDLE ? 0 : 83);
+    return valid ? 0 : 84;
+}
+
+static void dup_out_of_child(BOOL close_source)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[128];
+    snprintf(args, sizeof args, "dup_source %lu %s", (unsigned long)(uintptr_t)hp,
+             close_source ? "closed" : "kept");
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    for (int i = 0; i < 4000 && !pg->flag; i++)
+        Sleep(5);
+    ASSERT_EQ_U(pg->flag, 1);
+    HANDLE mine = NULL;
+    ASSERT_TRUE(DuplicateHandle(pi.hProcess, (HANDLE)(uintptr_t)pg->value, GetCurrentProcess(),
+                                &mine, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS | (close_source ? DUPLICATE_CLOSE_SOURCE : 0)));
+    ASSERT_TRUE(SetEvent(mine));
+    ASSERT_EQ_U(finish(&pi), 0);
+    CloseHandle(mine);
+    UnmapViewOfFile(pg);
+    CloseHandle(hp);
+}
+
+TEST(duplicate_out_of_child)
+{
+    dup_out_of_child(FALSE);
+}
+
+TEST(duplicate_out_of_child_close_source)
+{
+    dup_out_of_child(TRUE);
+}
+
+/* Sets the event page->value (a handle put into it by the parent). */
+HELPER(dup_user)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 85;
+    pg->flag = 2;
+    while (!__atomic_load_n(&pg->spin, __ATOMIC_ACQUIRE))
+        ;
+    return SetEvent((HANDLE)(uintptr_t)pg->result) ? 0 : 86;
+}
+
+TEST(duplicate_between_two_other_processes)
+{
+    struct page *pa, *pb;
+    HANDLE ha = page_new(&pa), hb = page_new(&pb);
+    char args[128];
+    PROCESS_INFORMATION a, b;
+    snprintf(args, sizeof args, "dup_source %lu kept", (unsigned long)(uintptr_t)ha);
+    ASSERT_TRUE(start(args, TRUE, 0, &a));
+    snprintf(args, sizeof args, "dup_user %lu", (unsigned long)(uintptr_t)hb);
+    ASSERT_TRUE(start(args, TRUE, 0, &b));
+    for (int i = 0; i < 4000 && (pa->flag != 1 || pb->flag != 2); i++)
+        Sleep(5);
+    HANDLE inb = NULL;
+    ASSERT_TRUE(DuplicateHandle(a.hProcess, (HANDLE)(uintptr_t)pa->value, b.hProcess, &inb, 0,
+                                FALSE, DUPLICATE_SAME_ACCESS));
+    pb->result = (uint32_t)(uintptr_t)inb;
+    __atomic_store_n(&pb->spin, 1, __ATOMIC_RELEASE);
+    ASSERT_EQ_U(finish(&b), 0);
+    ASSERT_EQ_U(finish(&a), 0);
+    UnmapViewOfFile(pa);
+    UnmapViewOfFile(pb);
+    CloseHandle(ha);
+    CloseHandle(hb);
+}
+
+HELPER(parent_id)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 87;
+    pg->flag = 1;
+    while (!__atomic_load_n(&pg->spin, __ATOMIC_ACQUIRE))
+        ;
+    HANDLE parent = (HANDLE)(uintptr_t)pg->value;
+    DWORD got = GetProcessId(parent);
+    if (got != pg->result) {
+        fprintf(stderr, "parent_id: got %lu (error %lu), want %lu\n", (unsigned long)got,
+                (unsigned long)GetLastError(), (unsigned long)pg->result);
+        return 88;
+    }
+    return WaitForSingleObject(parent, 0) == WAIT_TIMEOUT ? 0 : 89;
+}
+
+TEST(duplicate_process_handles_and_errors)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[64];
+    snprintf(args, sizeof args, "parent_id %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    HANDLE me = NULL;
+    /* the pseudo handle as source: a real handle to us, in the child */
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), GetCurrentProcess(), pi.hProcess, &me,
+                                SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, 0));
+    pg->value = (uint32_t)(uintptr_t)me;
+    pg->result = GetCurrentProcessId();
+    __atomic_store_n(&pg->spin, 1, __ATOMIC_RELEASE);
+    /* errors while it runs */
+    HANDLE weak = OpenProcess(SYNCHRONIZE, FALSE, pi.dwProcessId);
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL), out;
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, weak, &out, 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(weak, e, GetCurrentProcess(), &out, 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(pi.hProcess, (HANDLE)(uintptr_t)0x7ffc, GetCurrentProcess(),
+                                 &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(e, e, GetCurrentProcess(), &out, 0, FALSE, 0));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE); /* an event is not a process */
+    ASSERT_EQ_U(finish(&pi), 0);
+    /* the target has exited: 5; the source has exited: 6 */
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, weak, &out, 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    HANDLE weak2;
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), weak, GetCurrentProcess(), &weak2,
+                                PROCESS_DUP_HANDLE, FALSE, 0)); /* access widened: allowed */
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(weak2, (HANDLE)(uintptr_t)8, GetCurrentProcess(), &out, 0,
+                                 FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, weak2, &out, 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    CloseHandle(weak2);
+    CloseHandle(weak);
+    CloseHandle(e);
+    UnmapViewOfFile(pg);
+    CloseHandle(hp);
+}
