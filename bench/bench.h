@@ -17,4 +17,8 @@ void bench_mutex_uncontended(void);
 void bench_wait_any_64(void);
 void bench_abandon_latency(void);
 
+/* bench_process.c */
+void bench_spawn_inherit(void);
+void bench_duplicate_remote(void);
+
 #endif

@@ -63,8 +63,15 @@ struct shmap_process *shmap__process_of(struct shmap_obj *o)
 uint64_t shmap__proc_start(uint32_t pid)
 {
     char path[40], buf[1024];
-    snprintf(path, sizeof path, "/proc/%u/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* the directory, then "stat" in it: an emulator (qemu-user) that fakes
+     * /proc/self/stat and /proc/OURPID/stat does not recognise this path,
+     * so we read what other processes read */
+    snprintf(path, sizeof path, "/proc/%u", pid);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return 0;
+    int fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
+    close(dfd);
     if (fd < 0)
         return 0;
     ssize_t n = read(fd, buf, sizeof buf - 1);

@@ -6,8 +6,13 @@
  * With --sync PREFIX: takes the mutex PREFIX-m twice, releases the
  * semaphore PREFIX-s by 2, sets PREFIX-ready, waits for PREFIX-go and exits
  * still owning the mutex (abandoning it).
+ * With --inherit MAP EVENT PROCESS: handle values it inherited from a
+ * 64-bit parent (shmap_process_create): checks the section's pattern and
+ * writes its own, sets the event, checks the process handle is its parent.
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -55,8 +60,34 @@ static int sync_side(const char *prefix)
     return 0; /* owning m */
 }
 
+static int inherit_side(char **argv)
+{
+    shmap_handle_t m = (shmap_handle_t)(uintptr_t)strtoul(argv[0], NULL, 0);
+    shmap_handle_t e = (shmap_handle_t)(uintptr_t)strtoul(argv[1], NULL, 0);
+    shmap_handle_t p = (shmap_handle_t)(uintptr_t)strtoul(argv[2], NULL, 0);
+    uint32_t flags = 0;
+    if (shmap_handle_get_flags(m, &flags) || flags != SHMAP_HANDLE_INHERIT)
+        return 30;
+    unsigned char *v;
+    if (shmap_view_map(m, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v))
+        return 31;
+    if (!check(v, 11, 4096))
+        return 32;
+    put(v + 4096, 22, 4096);
+    uint32_t pid = 0;
+    if (shmap_process_id(p, &pid) || pid != (uint32_t)getppid())
+        return 33;
+    if (shmap_wait(1, &p, 0, 0) != SHMAP_WAIT_TIMEOUT)
+        return 34;
+    if (shmap_event_set(e, NULL))
+        return 35;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "--inherit"))
+        return inherit_side(argv + 2);
     if (argc == 3 && !strcmp(argv[1], "--sync"))
         return sync_side(argv[2]);
     if (argc != 3)

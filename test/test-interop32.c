@@ -105,3 +105,41 @@ TEST(interop_32_and_64_bit_processes_share_sections)
     ASSERT_EQ(shmap_view_unmap(v), 0);
     ASSERT_EQ(shmap_close(h), 0);
 }
+
+TEST(interop_32_bit_child_inherits_from_64_bit_parent)
+{
+    char prog[4200];
+    helper_prog(prog, sizeof prog);
+    shmap_handle_t m, e, self;
+    ASSERT_EQ(shmap_mapping_create(SHMAP_NULL_HANDLE, NULL, SHMAP_PAGE_READWRITE, 65536,
+                                   SHMAP_INHERIT, &m),
+              0);
+    ASSERT_EQ(shmap_event_create(NULL, 0, SHMAP_GENERIC_ALL, SHMAP_INHERIT, &e), 0);
+    ASSERT_EQ(shmap_process_open(shmap_process_current_id(),
+                                 SHMAP_SYNCHRONIZE | SHMAP_PROCESS_QUERY_LIMITED_INFORMATION,
+                                 SHMAP_INHERIT, &self),
+              0);
+    unsigned char *v;
+    ASSERT_EQ(shmap_view_map(m, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v), 0);
+    put(v, 11, 4096);
+    char a[3][24];
+    snprintf(a[0], sizeof a[0], "%lu", (unsigned long)(uintptr_t)m);
+    snprintf(a[1], sizeof a[1], "%lu", (unsigned long)(uintptr_t)e);
+    snprintf(a[2], sizeof a[2], "%lu", (unsigned long)(uintptr_t)self);
+    char *argv[] = {prog, "--inherit", a[0], a[1], a[2], NULL};
+    shmap_spawn_t sp = {.path = prog, .argv = argv, .inherit_handles = 1};
+    shmap_handle_t hp, ht;
+    ASSERT_EQ(shmap_process_create(&sp, 0, &hp, &ht, NULL), 0);
+    ASSERT_EQ(shmap_wait(1, &hp, 0, 60000), SHMAP_WAIT_OBJECT_0);
+    uint32_t code = 1;
+    ASSERT_EQ(shmap_process_exit_code(hp, &code), 0);
+    ASSERT_EQ(code, 0);
+    ASSERT_EQ(shmap_wait(1, &e, 0, 0), SHMAP_WAIT_OBJECT_0);
+    ASSERT_TRUE(check(v + 4096, 22, 4096));
+    ASSERT_EQ(shmap_view_unmap(v), 0);
+    ASSERT_EQ(shmap_close(ht), 0);
+    ASSERT_EQ(shmap_close(hp), 0);
+    ASSERT_EQ(shmap_close(self), 0);
+    ASSERT_EQ(shmap_close(e), 0);
+    ASSERT_EQ(shmap_close(m), 0);
+}

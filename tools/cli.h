@@ -27,5 +27,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_demo_second(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_bench_hold(int argc, char **argv);
+int cmd_bench_child(int argc, char **argv);
 
 #endif

@@ -107,6 +107,7 @@ int main(int argc, char **argv)
         {"__demo-second", cmd_demo_second},
         {"bench", cmd_bench},
         {"__bench-hold", cmd_bench_hold},
+        {"__bench-child", cmd_bench_child},
     };
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
