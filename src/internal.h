@@ -692,6 +692,8 @@ SHMAP_HIDDEN int shmap__process_gone(uint32_t pid, struct shmap_process **out);
 SHMAP_HIDDEN bool shmap__process_ended(struct shmap_process *p);
 /* The word a wait sleeps on and its value (0: none, poll instead). */
 SHMAP_HIDDEN _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val);
+/* Its pidfd (poll it: readable once ended), or -1. */
+SHMAP_HIDDEN int shmap__process_pidfd(struct shmap_process *p);
 /* Exit code, or SHMAP_STILL_ACTIVE; resume a suspended child (previous count). */
 SHMAP_HIDDEN uint32_t shmap__process_code(struct shmap_process *p);
 SHMAP_HIDDEN uint32_t shmap__process_resume(struct shmap_process *p);

@@ -508,13 +508,27 @@ bool shmap__process_ended(struct shmap_process *p)
     return shmap__proc_start(p->pid) != p->start || !shmap__tid_alive(p->pid);
 }
 
+int shmap__process_pidfd(struct shmap_process *p)
+{
+    return p->self ? -1 : p->pidfd;
+}
+
 _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val)
 {
     if (p->self || !p->st || !(atomic_load(&p->st->flags) & SHMAP_PS_SHMAP))
         return NULL;
     uint32_t v = atomic_load(&p->st->ended);
-    if (v == 0 || (v & SHMAP_FUTEX_OWNER_DIED))
-        return NULL; /* dying or not robust: the caller polls */
+    if (v & SHMAP_FUTEX_OWNER_DIED) {
+        /* its main thread is gone; the rest goes in microseconds: wait for
+         * the pidfd (readable once its descriptors are closed) a little */
+        if (p->pidfd >= 0) {
+            struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
+            poll(&pf, 1, 1);
+        }
+        return NULL;
+    }
+    if (v == 0)
+        return NULL; /* not robust: the caller polls */
     if (!(v & SHMAP_FUTEX_WAITERS)) {
         uint32_t nv = v | SHMAP_FUTEX_WAITERS;
         if (!atomic_compare_exchange_strong(&p->st->ended, &v, nv))

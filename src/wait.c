@@ -16,6 +16,7 @@
  */
 #include "internal.h"
 
+#include <poll.h>
 #include <time.h>
 
 #define SLICE_NS 200000000ull /* 200 ms */
@@ -455,10 +456,19 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             until = apc_next;
         if (dead_check < until)
             until = dead_check;
-        if (nw)
+        int pfd;
+        if (nw == 0 && c->n == 1 && c->slot[0].kind == WK_PROC &&
+            (pfd = shmap__process_pidfd(c->slot[0].proc)) >= 0) {
+            /* one process and no word: the kernel's readiness of its pidfd */
+            uint64_t d = until == UINT64_MAX ? UINT64_MAX : until - now;
+            struct pollfd pf = {.fd = pfd, .events = POLLIN};
+            uint64_t ms = d == UINT64_MAX ? 200 : (d + 999999) / 1000000;
+            poll(&pf, 1, ms > 200 ? 200 : (int)ms);
+        } else if (nw) {
             shmap__futex_waitv(words, vals, nw, until);
-        else
+        } else {
             sleep_until(until);
+        }
         unregister(c);
         now = shmap__mono_ns();
         if (now >= dead_check) { /* safety net: holders that died unseen */
