@@ -413,7 +413,8 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
     pid_t pid = 0;
     int gate_w = -1;
     if (r == 0) {
-        memcpy(keep, fds, nfds * sizeof *keep);
+        if (nfds)
+            memcpy(keep, fds, nfds * sizeof *keep);
         keep[nfds] = state_fd;
         keep[nfds + 1] = blob;
         keep[nfds + 2] = listen_fd;

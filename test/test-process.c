@@ -347,6 +347,9 @@ TEST(pid_reuse_never_confused)
     }
     if (pid_max <= 0 || pid_max > 70000)
         SKIP("pid_max too large to cycle through");
+#if defined(__SANITIZE_THREAD__)
+    SKIP("ThreadSanitizer turns each vfork into a slow fork");
+#endif
     if (getenv("SHMAP_TEST_EMULATED") && *getenv("SHMAP_TEST_EMULATED"))
         SKIP("forking 30 000 times under an emulator is too slow");
     PROCESS_INFORMATION pi;
