@@ -138,8 +138,8 @@ static int base_dup(void)
     memset(&c, 0, sizeof c);
     char byte = 1;
     struct iovec iov = {&byte, 1};
-    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-                       .msg_controllen = sizeof c.buf};
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf, .msg_controllen = sizeof c.buf};
     struct cmsghdr *h = CMSG_FIRSTHDR(&m);
     h->cmsg_level = SOL_SOCKET;
     h->cmsg_type = SCM_RIGHTS;
@@ -164,8 +164,8 @@ static void base_child(int s)
         } c;
         char byte;
         struct iovec iov = {&byte, 1};
-        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf,
-                           .msg_controllen = sizeof c.buf};
+        struct msghdr m = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = c.buf, .msg_controllen = sizeof c.buf};
         if (recvmsg(s, &m, MSG_CMSG_CLOEXEC) != 1)
             _exit(0);
         int fd;
@@ -179,8 +179,8 @@ static void base_child(int s)
 
 void bench_duplicate_remote(void)
 {
-    int r = shmap_mapping_create(SHMAP_NULL_HANDLE, NULL, SHMAP_PAGE_READWRITE, 4096,
-                                 SHMAP_INHERIT, &dr.pgh);
+    int r = shmap_mapping_create(SHMAP_NULL_HANDLE, NULL, SHMAP_PAGE_READWRITE, 4096, SHMAP_INHERIT,
+                                 &dr.pgh);
     if (r || (r = shmap_view_map(dr.pgh, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&dr.pg)))
         die("page", r);
     if ((r = shmap_event_create(NULL, 0, SHMAP_GENERIC_ALL, SHMAP_INHERIT, &dr.go)) ||

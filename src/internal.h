@@ -588,7 +588,6 @@ SHMAP_HIDDEN void shmap__mutex_abandon_all(void);
  * UINT64_MAX). */
 SHMAP_HIDDEN int shmap__apc_run(uint64_t now, uint64_t *next);
 
-
 /* ======================================================================
  * process.c - process objects.  Every process running libshmap has a
  * state page (struct shmap_procst, page 0 of a memfd named "shmap-proc"),
@@ -633,13 +632,13 @@ struct shmap_process {
     int pidfd;               /* -1 if the kernel has none (or the process is gone) */
     uint32_t pid;
     uint64_t start;
-    bool self, child;              /* child: ours to reap (waitid) */
-    pthread_mutex_t lock;          /* conn, reaped, status */
-    int conn;                      /* connection to its inbox, -1 */
-    bool reaped;                   /* child: its status is in `status` */
-    int status;                    /* child: waitid result (si_code << 8 | si_status) */
-    _Atomic uint32_t gate;         /* CREATE_SUSPENDED: suspend count */
-    int gate_fd;                   /* CREATE_SUSPENDED: write end of the child's gate, -1 */
+    bool self, child;      /* child: ours to reap (waitid) */
+    pthread_mutex_t lock;  /* conn, reaped, status */
+    int conn;              /* connection to its inbox, -1 */
+    bool reaped;           /* child: its status is in `status` */
+    int status;            /* child: waitid result (si_code << 8 | si_status) */
+    _Atomic uint32_t gate; /* CREATE_SUSPENDED: suspend count */
+    int gate_fd;           /* CREATE_SUSPENDED: write end of the child's gate, -1 */
 };
 
 /* The published form of a handle (in the owner's state memfd, at

@@ -157,7 +157,8 @@ int shmap__inbox_listen(int state_fd)
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     shmap__inbox_name((uint64_t)sb.st_dev, (uint64_t)sb.st_ino, a.sun_path + 1,
                       sizeof a.sun_path - 1);
-    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
+    socklen_t len =
+        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
     if (bind(s, (struct sockaddr *)&a, len) != 0 || listen(s, 4096) != 0) {
         int e = errno;
         close(s);
@@ -226,7 +227,7 @@ static void fork_child(void)
     if (shmap__inbox_fd >= 0)
         close(shmap__inbox_fd);
     shmap__self_memfd = shmap__inbox_fd = -1;
-    self_rec = NULL; /* the parent's record: left as it is (never freed here) */
+    self_rec = NULL;   /* the parent's record: left as it is (never freed here) */
     self_init(-1, -1); /* handle.c's fork handler, which runs next, publishes the table again */
 }
 
@@ -569,7 +570,7 @@ static uint32_t exit_code_of(struct shmap_process *p)
         return (uint32_t)code;
     if (sig > 0)
         return 128u + (uint32_t)sig; /* as a shell reports it; docs/processes.md */
-    return 1u;                        /* ended, how is unknown to us */
+    return 1u;                       /* ended, how is unknown to us */
 }
 
 uint32_t shmap__process_code(struct shmap_process *p);
@@ -661,9 +662,10 @@ SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code)
         uint64_t zero = 0;
         if (p->st)
             atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
-        long k = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
-                               : (shmap__proc_start(p->pid) == p->start ? kill((pid_t)p->pid, SIGKILL)
-                                                                        : (errno = ESRCH, -1));
+        long k = p->pidfd >= 0
+                     ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
+                     : (shmap__proc_start(p->pid) == p->start ? kill((pid_t)p->pid, SIGKILL)
+                                                              : (errno = ESRCH, -1));
         if (k != 0)
             r = errno == ESRCH ? -EACCES : -errno;
         /* a suspended child is stopped in its gate: the kill ends it */

@@ -418,9 +418,10 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         keep[nfds] = state_fd;
         keep[nfds + 1] = blob;
         keep[nfds + 2] = listen_fd;
-        struct launch l = {prog, args, envp, sp->cwd, {stdio[0], stdio[1], stdio[2]}, keep, nfds + 3};
+        struct launch l = {prog, args,    envp, sp->cwd, {stdio[0], stdio[1], stdio[2]},
+                           keep, nfds + 3};
         r = (sp->sflags & SHMAP_SPAWN_SUSPENDED) ? launch_suspended(&l, &pid, &gate_w)
-                                                  : launch_spawn(&l, &pid);
+                                                 : launch_spawn(&l, &pid);
         if (r == -ENOEXEC)
             r = SHMAP_EBADEXE;
     }

@@ -43,7 +43,7 @@ extern int shmap__inbox_fd;
 /* ---- publishing our table ------------------------------------------------- */
 
 static struct shmap_xfer *windows[MAX_WINDOWS]; /* handle.c's table lock */
-static int windows_fd = -1;                      /* the memfd they map */
+static int windows_fd = -1;                     /* the memfd they map */
 
 static struct shmap_xfer *entry_of(uint32_t idx)
 {
@@ -165,7 +165,8 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     if (*fd < 0)
         return *fd;
     int r = o->named ? lock_shared(*fd) : 0;
-    if (r == 0 && x->data_fd >= 0 && (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+    if (r == 0 && x->data_fd >= 0 &&
+        (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
         r = -errno;
     if (r) {
         shmap__close_fd(*fd);
@@ -454,8 +455,8 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
     return r;
 }
 
-int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t access,
-                    uint32_t hflags, shmap_handle_t *out)
+int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                    shmap_handle_t *out)
 {
     if (!p->st)
         return SHMAP_ENOTSUP; /* not a shmap process: nothing there can use a handle */
@@ -517,9 +518,10 @@ int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj 
     if (x.type == SHMAP_TYPE_THREAD)
         return SHMAP_ENOTSUP;
     int fd = -1, data_fd = -1;
-    if (x.fd >= 0 && (fd = open_theirs(p, x.fd, x.type != SHMAP_TYPE_FILE ||
-                                                    (x.access & (SHMAP_FILE_WRITE_DATA |
-                                                                 SHMAP_FILE_APPEND_DATA)))) < 0)
+    if (x.fd >= 0 &&
+        (fd = open_theirs(p, x.fd,
+                          x.type != SHMAP_TYPE_FILE ||
+                              (x.access & (SHMAP_FILE_WRITE_DATA | SHMAP_FILE_APPEND_DATA)))) < 0)
         return fd;
     if (x.type == SHMAP_TYPE_MAPPING && x.data_fd >= 0 &&
         (data_fd = open_theirs(p, x.data_fd, true)) < 0) {
@@ -621,7 +623,8 @@ int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfd
     if (pk.err == 0 && (blob = memfd_create("shmap-inherit", MFD_CLOEXEC)) < 0)
         pk.err = -errno;
     if (pk.err == 0) {
-        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, (uint32_t)pk.n, state_fd, listen_fd, 0};
+        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, (uint32_t)pk.n, state_fd,
+                                     listen_fd,           0};
         size_t len = pk.n * sizeof(struct shmap_xfer);
         if (SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
             (len && SYS(pwrite)(blob, pk.x, len, sizeof bh) != (ssize_t)len))
@@ -650,8 +653,8 @@ int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfd
 void shmap__xfer_inherit_unpack(int blob)
 {
     struct shmap_blob_head bh;
-    if (SYS(pread)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh || bh.magic != SHMAP_INHERIT_MAGIC ||
-        bh.count > (1u << 20)) {
+    if (SYS(pread)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
+        bh.magic != SHMAP_INHERIT_MAGIC || bh.count > (1u << 20)) {
         SYS(close)(blob);
         return;
     }

@@ -116,9 +116,8 @@ TEST(inheritance_matrix)
                     ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_INHERIT, 0));
                 int marked = set == 1 || (set == 0 && created);
                 char args[128];
-                snprintf(args, sizeof args, "inh_check %lu %d %lu",
-                         (unsigned long)(uintptr_t)h, marked && inherit,
-                         (unsigned long)(EVENT_MODIFY_STATE | SYNCHRONIZE));
+                snprintf(args, sizeof args, "inh_check %lu %d %lu", (unsigned long)(uintptr_t)h,
+                         marked && inherit, (unsigned long)(EVENT_MODIFY_STATE | SYNCHRONIZE));
                 PROCESS_INFORMATION pi;
                 ASSERT_TRUE(start(args, inherit, 0, &pi));
                 DWORD code = finish(&pi);
@@ -501,8 +500,7 @@ TEST(command_line_environment_directory_stdio)
     HANDLE out = CreateFileA(tmpl, GENERIC_WRITE, 0, &sa, CREATE_ALWAYS, 0, NULL);
     ASSERT_TRUE(out != INVALID_HANDLE_VALUE);
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "\"%s\" --helper args_env \"a b\" c\\\"d e\\\\f \"\"",
-             test_self());
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper args_env \"a b\" c\\\"d e\\\\f \"\"", test_self());
     char env[] = "SHMAP_T_VAR=yes\0PATH=/usr/bin:/bin\0\0";
     char envblk[256];
     size_t off = 0;
@@ -587,8 +585,8 @@ static void dup_into_child(const char *mode)
         Sleep(5);
     Sleep(20); /* it is now in its wait or its loop */
     HANDLE remote = NULL;
-    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), m, pi.hProcess, &remote, FILE_MAP_READ,
-                                FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), m, pi.hProcess, &remote, FILE_MAP_READ, FALSE,
+                                DUPLICATE_CLOSE_SOURCE));
     ASSERT_NOT_NULL(remote);
     POISON_LE();
     ASSERT_TRUE(!CloseHandle(m)); /* closed by CLOSE_SOURCE: the child's is the only one */
@@ -646,9 +644,9 @@ static void dup_out_of_child(BOOL close_source)
         Sleep(5);
     ASSERT_EQ_U(pg->flag, 1);
     HANDLE mine = NULL;
-    ASSERT_TRUE(DuplicateHandle(pi.hProcess, (HANDLE)(uintptr_t)pg->value, GetCurrentProcess(),
-                                &mine, 0, FALSE,
-                                DUPLICATE_SAME_ACCESS | (close_source ? DUPLICATE_CLOSE_SOURCE : 0)));
+    ASSERT_TRUE(DuplicateHandle(
+        pi.hProcess, (HANDLE)(uintptr_t)pg->value, GetCurrentProcess(), &mine, 0, FALSE,
+        DUPLICATE_SAME_ACCESS | (close_source ? DUPLICATE_CLOSE_SOURCE : 0)));
     ASSERT_TRUE(SetEvent(mine));
     ASSERT_EQ_U(finish(&pi), 0);
     CloseHandle(mine);
@@ -740,16 +738,16 @@ TEST(duplicate_process_handles_and_errors)
     HANDLE weak = OpenProcess(SYNCHRONIZE, FALSE, pi.dwProcessId);
     HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL), out;
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, weak, &out, 0, FALSE,
-                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(
+        !DuplicateHandle(GetCurrentProcess(), e, weak, &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(weak, e, GetCurrentProcess(), &out, 0, FALSE,
-                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(
+        !DuplicateHandle(weak, e, GetCurrentProcess(), &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(pi.hProcess, (HANDLE)(uintptr_t)0x7ffc, GetCurrentProcess(),
-                                 &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(!DuplicateHandle(pi.hProcess, (HANDLE)(uintptr_t)0x7ffc, GetCurrentProcess(), &out,
+                                 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     POISON_LE();
     ASSERT_TRUE(!DuplicateHandle(e, e, GetCurrentProcess(), &out, 0, FALSE, 0));
@@ -757,19 +755,19 @@ TEST(duplicate_process_handles_and_errors)
     ASSERT_EQ_U(finish(&pi), 0);
     /* the target has exited: 5; the source has exited: 6 */
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, weak, &out, 0, FALSE,
-                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(
+        !DuplicateHandle(GetCurrentProcess(), e, weak, &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     HANDLE weak2;
     ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), weak, GetCurrentProcess(), &weak2,
                                 PROCESS_DUP_HANDLE, FALSE, 0)); /* access widened: allowed */
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(weak2, (HANDLE)(uintptr_t)8, GetCurrentProcess(), &out, 0,
-                                 FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(!DuplicateHandle(weak2, (HANDLE)(uintptr_t)8, GetCurrentProcess(), &out, 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, weak2, &out, 0, FALSE,
-                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(
+        !DuplicateHandle(GetCurrentProcess(), e, weak2, &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     CloseHandle(weak2);
     CloseHandle(weak);
