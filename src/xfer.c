@@ -84,9 +84,9 @@ static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, stru
     x->dev = o->dev;
     x->ino = o->ino;
     struct stat sb;
-    if (!x->ino && o->fd >= 0 && SYS(fstat)(o->fd, &sb) == 0) { /* unnamed objects */
-        x->dev = (uint64_t)sb.st_dev;
-        x->ino = (uint64_t)sb.st_ino;
+    if (!x->ino && o->fd >= 0 && SYS(fstat)(o->fd, &sb) == 0) { /* made by us: not known yet */
+        x->dev = o->dev = (uint64_t)sb.st_dev; /* racing writers store the same values */
+        x->ino = o->ino = (uint64_t)sb.st_ino;
     }
     if (o->type == SHMAP_TYPE_MAPPING) {
         struct shmap_section *s = shmap__section_of(o);
@@ -448,10 +448,8 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
         }
     }
     pthread_mutex_unlock(&p->lock);
-    if (r == 0) {
+    if (r == 0) /* its next lookup takes it in (nobody sleeps on this word) */
         atomic_fetch_add(&p->st->inbox_gen, 1);
-        shmap__futex_wake(&p->st->inbox_gen, INT32_MAX);
-    }
     return r;
 }
 
@@ -460,8 +458,9 @@ int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t acces
 {
     if (!p->st)
         return SHMAP_ENOTSUP; /* not a shmap process: nothing there can use a handle */
-    if (shmap__process_ended(p))
-        return -EACCES;
+    if (p->self)
+        return -EINVAL;
+    /* an ended target is found by the send: its inbox refuses connections */
     struct shmap_xfer x;
     int fd, data_fd;
     int r = shmap__xfer_export(o, access, hflags, &x, &fd, &data_fd);
