@@ -617,7 +617,8 @@ struct shmap_procst {
     _Atomic uint32_t job_gen;     /*  44 bumped when the process joins a job */
     uint64_t job_dev, job_ino;    /*  48 the job it belongs to (0: none) */
     _Atomic uint32_t ended;       /*  64 main thread id | WAITERS | OWNER_DIED (kernel, at death) */
-    uint32_t pad1[4];             /*  68 */
+    _Atomic uint32_t conn_gen;    /*  68 bumped by a putter that opened a new connection */
+    uint32_t pad1[3];             /*  72 */
     uint32_t ended_link32;        /*  84 robust list entry, ILP32 */
     uint32_t ended_link64[4];     /*  88 robust list entry, LP64 */
     uint32_t job_scope, job_uid;  /* 104 the job's name, to open it (scope + 1; 0: unnamed) */
@@ -723,6 +724,8 @@ SHMAP_HIDDEN void shmap__xfer_publish(uint32_t idx, uint32_t gen, struct shmap_o
 SHMAP_HIDDEN void shmap__xfer_unpublish(uint32_t idx, uint32_t gen);
 /* Take what other processes put into our table (called when inbox_gen moved). */
 SHMAP_HIDDEN void shmap__xfer_drain(void);
+/* In a fork child: forget the parent's inbox connections. */
+SHMAP_HIDDEN void shmap__xfer_fork_child(void);
 static inline void shmap__xfer_poll(void)
 {
     if (NEVER(shmap__self_st != NULL &&

@@ -313,12 +313,12 @@ static struct shmap_process *record_alloc(int fd)
 struct shmap_process *shmap__process_self(void)
 {
     pthread_mutex_lock(&self_lock);
-    if (!self_rec || self_rec->pid != (uint32_t)getpid()) {
+    if (!self_rec || self_rec->pid != shmap__pid()) {
         struct shmap_process *p = record_alloc(shmap__self_memfd);
         if (p) {
             p->self = true;
             p->st = shmap__self_st;
-            p->pid = (uint32_t)getpid();
+            p->pid = shmap__pid();
             p->start = shmap__self_st ? shmap__self_st->start : shmap__proc_start(p->pid);
             atomic_store(&p->obj.handles, 0);
         }
@@ -429,7 +429,7 @@ int shmap__process_adopt(int fd, struct shmap_obj **out)
         close(fd);
         return SHMAP_EBADOBJ;
     }
-    if (h.pid == (uint32_t)getpid() && shmap__self_st && h.start == shmap__self_st->start) {
+    if (h.pid == shmap__pid() && shmap__self_st && h.start == shmap__self_st->start) {
         close(fd);
         struct shmap_process *p = shmap__process_self();
         if (!p)
@@ -594,7 +594,7 @@ SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flag
         return -EINVAL;
     struct shmap_process *p;
     int r;
-    if (pid == (uint32_t)getpid()) {
+    if (pid == shmap__pid()) {
         p = shmap__process_self();
         if (!p)
             return -ENOMEM;

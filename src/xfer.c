@@ -161,9 +161,12 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     default:
         break;
     }
-    *fd = reopen_self(o->fd, O_RDWR);
+    /* a named object needs an open file description of its own (its shared
+     * lock is what keeps the name); an unnamed one lives by its references
+     * only, so the same description can go */
+    *fd = o->named ? reopen_self(o->fd, O_RDWR) : SYS(fcntl_int)(o->fd, F_DUPFD_CLOEXEC, 0);
     if (*fd < 0)
-        return *fd;
+        return o->named ? *fd : -errno;
     int r = o->named ? lock_shared(*fd) : 0;
     if (r == 0 && x->data_fd >= 0 &&
         (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
@@ -270,6 +273,7 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
 static pthread_mutex_t inbox_lock = PTHREAD_MUTEX_INITIALIZER;
 static int *conns; /* accepted connections; inbox_lock */
 static size_t nconns, conns_cap;
+static uint32_t conns_seen; /* conn_gen when we last accepted */
 static __thread SHMAP_TLS bool t_draining;
 
 static void take_message(const struct shmap_xfer *x, const int *fds, int nfds)
@@ -301,10 +305,11 @@ static void take_message(const struct shmap_xfer *x, const int *fds, int nfds)
         shmap__obj_handle_put(o);
 }
 
-/* Read what one connection holds; false once the peer is gone. */
-static bool drain_conn(int c)
+/* Read what one connection holds (up to want messages in all, counted in
+ * *got); false once the peer is gone. */
+static bool drain_conn(int c, uint32_t want, uint32_t *got)
 {
-    for (;;) {
+    while (*got < want) {
         struct shmap_xfer x;
         union {
             struct cmsghdr h;
@@ -337,7 +342,19 @@ static bool drain_conn(int c)
             return false;
         }
         take_message(&x, fds, nfds);
+        (*got)++;
     }
+    return true;
+}
+
+void shmap__xfer_fork_child(void)
+{
+    /* the parent's connections are the parent's: never read them here */
+    for (size_t i = 0; i < nconns; i++)
+        SYS(close)(conns[i]);
+    nconns = 0;
+    conns_seen = 0;
+    pthread_mutex_init(&inbox_lock, NULL);
 }
 
 void shmap__xfer_drain(void)
@@ -347,7 +364,10 @@ void shmap__xfer_drain(void)
     t_draining = true;
     pthread_mutex_lock(&inbox_lock);
     uint32_t seen = atomic_load(&shmap__self_st->inbox_gen);
-    for (int c; shmap__inbox_fd >= 0 &&
+    uint32_t conns_now = atomic_load(&shmap__self_st->conn_gen);
+    bool accept_new = conns_now != conns_seen;
+    conns_seen = conns_now;
+    for (int c; accept_new && shmap__inbox_fd >= 0 &&
                 (c = accept4(shmap__inbox_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
         struct ucred cr;
         socklen_t len = sizeof cr;
@@ -368,8 +388,11 @@ void shmap__xfer_drain(void)
         }
         conns[nconns++] = c;
     }
-    for (size_t i = 0; i < nconns;) {
-        if (drain_conn(conns[i])) {
+    /* as many messages as bumps seen (a putter killed between its send and
+     * its bump leaves one for the next time); the last look may find none */
+    uint32_t want = seen - shmap__inbox_seen, got = 0;
+    for (size_t i = 0; i < nconns && got < want;) {
+        if (drain_conn(conns[i], want, &got)) {
             i++;
             continue;
         }
@@ -425,13 +448,18 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
         memcpy(CMSG_DATA(h), fds, sizeof(int) * (size_t)nfds);
     }
     int r = 0;
+    bool fresh = false;
     pthread_mutex_lock(&p->lock);
     for (int tries = 0;; tries++) {
-        if (p->conn < 0 && (p->conn = connect_to(p)) < 0) {
-            r = p->conn;
-            p->conn = -1;
-            break;
+        if (p->conn < 0) {
+            if ((p->conn = connect_to(p)) < 0) {
+                r = p->conn;
+                p->conn = -1;
+                break;
+            }
+            fresh = true;
         }
+
         ssize_t n = sendmsg(p->conn, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n == (ssize_t)sizeof *x)
             break;
@@ -448,6 +476,8 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
         }
     }
     pthread_mutex_unlock(&p->lock);
+    if (r == 0 && fresh) /* it accepts only when this moved */
+        atomic_fetch_add(&p->st->conn_gen, 1);
     if (r == 0) /* its next lookup takes it in (nobody sleeps on this word) */
         atomic_fetch_add(&p->st->inbox_gen, 1);
     return r;
@@ -471,7 +501,7 @@ int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t acces
         r = -EMFILE;
     x.value = (idx + 1u) << 2;
     x.op = SHMAP_XOP_PUT;
-    x.src_pid = (uint32_t)getpid();
+    x.src_pid = shmap__pid();
     if (r == 0)
         r = send_to(p, &x, fd, data_fd);
     if (fd >= 0)
@@ -561,7 +591,7 @@ int shmap__xfer_close(struct shmap_process *p, shmap_handle_t h)
         return 0; /* a protected source is not closed */
     struct shmap_xfer m = {.value = x.value, .op = SHMAP_XOP_CLOSE, .fd = -1, .data_fd = -1};
     atomic_init(&m.gen, x.gen);
-    m.src_pid = (uint32_t)getpid();
+    m.src_pid = shmap__pid();
     return send_to(p, &m, -1, -1);
 }
 
