@@ -77,19 +77,24 @@ static int alloc_index_locked(uint32_t *idx)
     return 0;
 }
 
+/* Under table_lock: make the free entry idx a handle of o, and publish it. */
+static void fill_locked(uint32_t idx, struct shmap_obj *o, uint32_t access, uint32_t hflags)
+{
+    struct hentry *e = entry_at(idx);
+    atomic_store(&e->access, access);
+    atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
+    atomic_store(&e->obj, o);
+    atomic_fetch_add(&nlive, 1);
+    shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
+}
+
 int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags, shmap_handle_t *out)
 {
     uint32_t idx;
     pthread_mutex_lock(&table_lock);
     int r = alloc_index_locked(&idx);
-    if (r == 0) {
-        struct hentry *e = entry_at(idx);
-        atomic_store(&e->access, access);
-        atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
-        atomic_store(&e->obj, o);
-        atomic_fetch_add(&nlive, 1);
-        shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
-    }
+    if (r == 0)
+        fill_locked(idx, o, access, hflags);
     pthread_mutex_unlock(&table_lock);
     if (r == 0)
         *out = (shmap_handle_t)(uintptr_t)((idx + 1u) << 2);
@@ -126,13 +131,8 @@ int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t acces
     struct hentry *e = r == 0 ? entry_at(idx) : NULL;
     if (e && atomic_load(&e->obj))
         r = -EEXIST;
-    if (r == 0) {
-        atomic_store(&e->access, access);
-        atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
-        atomic_store(&e->obj, o);
-        atomic_fetch_add(&nlive, 1);
-        shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
-    }
+    if (r == 0)
+        fill_locked(idx, o, access, hflags);
     pthread_mutex_unlock(&table_lock);
     return r;
 }
@@ -168,6 +168,20 @@ int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj
         return SHMAP_ETYPE;
     }
     return r;
+}
+
+int shmap__handle_get_right(shmap_handle_t h, shmap_type_t type, uint32_t right,
+                            struct shmap_obj **o)
+{
+    uint32_t access;
+    int r = shmap__handle_get_type(h, type, o, &access);
+    if (r)
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    if (right && !(access & right)) {
+        shmap__obj_put(*o);
+        return -EACCES;
+    }
+    return 0;
 }
 
 /* Run fn on the live entry of h, holding a reference on its object. */

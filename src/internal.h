@@ -332,6 +332,10 @@ SHMAP_HIDDEN int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint3
 SHMAP_HIDDEN int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj **o,
                                         uint32_t *access);
 
+/* Look up h as type (else -EBADF) with right (0: none; else -EACCES). */
+SHMAP_HIDDEN int shmap__handle_get_right(shmap_handle_t h, shmap_type_t type, uint32_t right,
+                                         struct shmap_obj **o);
+
 /* Look up h for the calling thread's use until its next borrow: no
  * reference to put, and usually no atomic read-modify-write (a per-thread
  * cache; handle.c).  For the hot paths of the sync objects. */

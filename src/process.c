@@ -476,16 +476,10 @@ int shmap__process_get(shmap_handle_t h, uint32_t right, struct shmap_process **
         return *p ? 0 : -ENOMEM;
     }
     struct shmap_obj *o;
-    uint32_t access;
-    int r = shmap__handle_get_type(h, SHMAP_TYPE_PROCESS, &o, &access);
-    if (r)
-        return r == SHMAP_ETYPE ? -EBADF : r;
-    if (right && !(access & right)) {
-        shmap__obj_put(o);
-        return -EACCES;
-    }
-    *p = (struct shmap_process *)o;
-    return 0;
+    int r = shmap__handle_get_right(h, SHMAP_TYPE_PROCESS, right, &o);
+    if (r == 0)
+        *p = (struct shmap_process *)o;
+    return r;
 }
 
 /* ---- the end of a process --------------------------------------------------- */

@@ -107,16 +107,10 @@ SHMAP_EXTERN int shmap_thread_create(shmap_thread_fn_t fn, void *arg, unsigned t
 static int get_thread(shmap_handle_t h, uint32_t right, struct shmap_thread **t)
 {
     struct shmap_obj *o;
-    uint32_t access;
-    int r = shmap__handle_get_type(h, SHMAP_TYPE_THREAD, &o, &access);
-    if (r)
-        return r == SHMAP_ETYPE ? -EBADF : r;
-    if (right && !(access & right)) {
-        shmap__obj_put(o);
-        return -EACCES;
-    }
-    *t = (struct shmap_thread *)o;
-    return 0;
+    int r = shmap__handle_get_right(h, SHMAP_TYPE_THREAD, right, &o);
+    if (r == 0)
+        *t = (struct shmap_thread *)o;
+    return r;
 }
 
 int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out)

@@ -56,6 +56,14 @@ static int env_array(const void *block, BOOL wide, char ***out)
     return 0;
 }
 
+static void env_free(char **envp, DWORD flags)
+{
+    if (envp && (flags & CREATE_UNICODE_ENVIRONMENT))
+        for (char **p = envp; *p; p++)
+            free(*p);
+    free(envp);
+}
+
 static BOOL create(const char *app, const char *cmdline, BOOL inherit, DWORD flags, char **envp,
                    const char *cwd, DWORD si_flags, HANDLE std_in, HANDLE std_out, HANDLE std_err,
                    LPPROCESS_INFORMATION pi)
@@ -104,10 +112,7 @@ WINBASEAPI BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, LPSECURITY_ATTR
         return result(r);
     BOOL ok = create(app, cmdline, inherit, flags, envp, cwd, si->dwFlags, si->hStdInput,
                      si->hStdOutput, si->hStdError, pi);
-    if (envp && (flags & CREATE_UNICODE_ENVIRONMENT))
-        for (char **p = envp; *p; p++)
-            free(*p);
-    free(envp);
+    env_free(envp, flags);
     return ok;
 }
 
@@ -131,10 +136,7 @@ WINBASEAPI BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_AT
     BOOL ok = r == 0 ? create(a, c, inherit, flags, envp, d, si->dwFlags, si->hStdInput,
                               si->hStdOutput, si->hStdError, pi)
                      : result(r);
-    if (envp && (flags & CREATE_UNICODE_ENVIRONMENT))
-        for (char **p = envp; *p; p++)
-            free(*p);
-    free(envp);
+    env_free(envp, flags);
     free(a);
     free(c);
     free(d);
