@@ -176,6 +176,9 @@ struct shmap_name {
  * Callers decide what "unnamed" means (create: unnamed object; open: error). */
 SHMAP_HIDDEN int shmap__name_parse(const char *name, unsigned flags, struct shmap_name *out);
 
+/* The same for an Open*: NULL -> -EINVAL, "" -> SHMAP_ETYPE (the directory). */
+SHMAP_HIDDEN int shmap__name_parse_open(const char *name, unsigned flags, struct shmap_name *out);
+
 /* The file name of an object name (len bytes) into fname[256]. */
 SHMAP_HIDDEN void shmap__name_fname(const char *name, size_t len, char *fname);
 
@@ -584,6 +587,15 @@ struct shmap_thread {
     struct shmap_process *proc; /* the main thread of another process (one reference) */
 };
 
+/* A suspend count: decrement it unless it is zero; returns the count before. */
+static inline uint32_t shmap__count_down(_Atomic uint32_t *c)
+{
+    uint32_t s = atomic_load(c);
+    while (s && !atomic_compare_exchange_weak(c, &s, s - 1))
+        ;
+    return s;
+}
+
 /* The calling thread is ending: abandon the mutexes it owns (mutex.c). */
 SHMAP_HIDDEN void shmap__mutex_abandon_all(void);
 
@@ -659,9 +671,9 @@ struct shmap_xfer {
     int32_t data_fd;      /* 20 file-backed sections: the file; else -1 */
     uint16_t scope;       /* 24 named objects: scope + 1; 0 unnamed */
     uint16_t op;          /* 26 messages: SHMAP_XOP_* */
-    uint32_t uid;         /* 28 named objects: the scope's uid */
-    uint64_t dev, ino;    /* 32 identity of the object file */
-    uint64_t pos;         /* 48 files: position */
+    uint32_t uid;         /* 28 named objects: the scope's uid; processes: the pid */
+    uint64_t dev, ino;    /* 32 identity of the object file, if known (informational) */
+    uint64_t pos;         /* 48 files: position; processes: the start time */
     uint32_t src_pid;     /* 56 messages: sender */
     uint32_t pad;         /* 60 */
 };
@@ -680,18 +692,17 @@ struct shmap_blob_head {
 /* process.c: our own state (NULL if it could not be made). */
 extern SHMAP_HIDDEN struct shmap_procst *shmap__self_st;
 extern SHMAP_HIDDEN int shmap__self_memfd;
+extern SHMAP_HIDDEN int shmap__inbox_fd; /* our inbox (listening), or -1 */
 extern SHMAP_HIDDEN uint32_t shmap__inbox_seen;
 SHMAP_HIDDEN struct shmap_process *shmap__process_of(struct shmap_obj *o);
 /* The record of this process (one reference). */
 SHMAP_HIDDEN struct shmap_process *shmap__process_self(void);
-/* A record for the process whose state memfd is fd (taken over); also
- * fills pidfd.  One handle count and reference. */
-SHMAP_HIDDEN int shmap__process_adopt(int fd, struct shmap_obj **out);
+/* A record for process (pid, start) whose state memfd is fd (taken over;
+ * -1: not a shmap process), ended or not.  One handle count and reference. */
+SHMAP_HIDDEN int shmap__process_adopt(int fd, uint32_t pid, uint64_t start, struct shmap_obj **out);
 /* A record for pid (our child if child; state_fd: its state memfd or -1). */
 SHMAP_HIDDEN int shmap__process_record(uint32_t pid, int state_fd, bool child,
                                        struct shmap_process **out);
-/* A record of a process that has ended (nothing left of it but its id). */
-SHMAP_HIDDEN int shmap__process_gone(uint32_t pid, struct shmap_process **out);
 /* Has the process ended (exited and its handles closed)?  For waits. */
 SHMAP_HIDDEN bool shmap__process_ended(struct shmap_process *p);
 /* The word a wait sleeps on and its value (0: none, poll instead). */

@@ -366,28 +366,11 @@ static int find_state(uint32_t pid, uint64_t start)
     return found;
 }
 
-int shmap__process_record(uint32_t pid, int state_fd, bool child, struct shmap_process **out)
+/* A record for the process (pid, start); state_fd (taken over): its state
+ * memfd or -1.  It gets a pidfd only if pid still names that process. */
+static int record_make(uint32_t pid, uint64_t start, int state_fd, bool child,
+                       struct shmap_process **out)
 {
-    if (pid == 0 || pid > 0x3fffffffu) {
-        if (state_fd >= 0)
-            close(state_fd);
-        return -EINVAL;
-    }
-    int pidfd = pidfd_open(pid);
-    uint64_t start = shmap__proc_start(pid);
-    if ((pidfd < 0 && errno == ESRCH) || (pidfd < 0 && start == 0 && kill((pid_t)pid, 0) != 0)) {
-        if (state_fd >= 0)
-            close(state_fd);
-        return -EINVAL; /* no such process: ERROR_INVALID_PARAMETER */
-    }
-    if (state_fd < 0 && start) {
-        state_fd = find_state(pid, start);
-        if (state_fd == -EACCES) {
-            if (pidfd >= 0)
-                close(pidfd);
-            return -EACCES;
-        }
-    }
     struct shmap_procst *st = state_fd >= 0 ? map_state(state_fd) : NULL;
     if (!st && state_fd >= 0) {
         close(state_fd);
@@ -399,38 +382,46 @@ int shmap__process_record(uint32_t pid, int state_fd, bool child, struct shmap_p
             munmap(st, SHMAP_PAGE_SIZE);
         if (state_fd >= 0)
             close(state_fd);
-        if (pidfd >= 0)
-            close(pidfd);
         return -ENOMEM;
     }
     p->st = st;
-    p->pidfd = pidfd;
     p->pid = pid;
-    p->start = start ? start : (st ? st->start : 0);
+    p->start = start;
     p->child = child;
+    /* checked after opening: the pidfd pins the process we compared */
+    p->pidfd = pidfd_open(pid);
+    if (p->pidfd >= 0 && shmap__proc_start(pid) != start) {
+        close(p->pidfd); /* that process has ended and its pid is someone else's */
+        p->pidfd = -1;
+    }
     *out = p;
     return 0;
 }
 
-int shmap__process_gone(uint32_t pid, struct shmap_process **out)
+int shmap__process_record(uint32_t pid, int state_fd, bool child, struct shmap_process **out)
 {
-    struct shmap_process *p = record_alloc(-1);
-    if (!p)
-        return -ENOMEM;
-    p->pid = pid; /* start 0, no pidfd: ended */
-    *out = p;
-    return 0;
+    uint64_t start = pid == 0 || pid > 0x3fffffffu ? 0 : shmap__proc_start(pid);
+    if (start == 0 && (pid == 0 || pid > 0x3fffffffu || kill((pid_t)pid, 0) != 0)) {
+        if (state_fd >= 0)
+            close(state_fd);
+        return -EINVAL; /* no such process: ERROR_INVALID_PARAMETER */
+    }
+    if (state_fd < 0 && start && (state_fd = find_state(pid, start)) == -EACCES)
+        return -EACCES;
+    return record_make(pid, start, state_fd, child, out);
 }
 
-int shmap__process_adopt(int fd, struct shmap_obj **out)
+int shmap__process_adopt(int fd, uint32_t pid, uint64_t start, struct shmap_obj **out)
 {
     struct shmap_procst h;
-    if (pread(fd, &h, 32, 0) != 32 || h.magic != SHMAP_PROC_MAGIC) {
+    if (fd >= 0 && (pread(fd, &h, 32, 0) != 32 || h.magic != SHMAP_PROC_MAGIC || h.pid != pid ||
+                    h.start != start)) {
         close(fd);
         return SHMAP_EBADOBJ;
     }
-    if (h.pid == shmap__pid() && shmap__self_st && h.start == shmap__self_st->start) {
-        close(fd);
+    if (pid == shmap__pid() && shmap__self_st && start == shmap__self_st->start) {
+        if (fd >= 0)
+            close(fd);
         struct shmap_process *p = shmap__process_self();
         if (!p)
             return -ENOMEM;
@@ -439,34 +430,11 @@ int shmap__process_adopt(int fd, struct shmap_obj **out)
         *out = &p->obj;
         return 0;
     }
-    struct shmap_process *p = NULL;
-    /* the process may have ended: then its state is all that is left */
-    int r = shmap__process_record(h.pid, -1, false, &p);
-    if (r == 0 && (p->start != h.start || !p->st)) {
-        shmap__obj_handle_put(&p->obj);
-        r = -ESRCH;
-    }
-    if (r == 0) {
-        close(fd);
+    struct shmap_process *p;
+    int r = record_make(pid, start, fd, false, &p); /* maybe of a process that has ended */
+    if (r == 0)
         *out = &p->obj;
-        return 0;
-    }
-    struct shmap_procst *st = map_state(fd);
-    if (!st) {
-        close(fd);
-        return SHMAP_EBADOBJ;
-    }
-    p = record_alloc(fd);
-    if (!p) {
-        munmap(st, SHMAP_PAGE_SIZE);
-        close(fd);
-        return -ENOMEM;
-    }
-    p->st = st;
-    p->pid = h.pid;
-    p->start = h.start;
-    *out = &p->obj;
-    return 0;
+    return r;
 }
 
 int shmap__process_get(shmap_handle_t h, uint32_t right, struct shmap_process **p)
@@ -567,8 +535,6 @@ static uint32_t exit_code_of(struct shmap_process *p)
     return 1u;                       /* ended, how is unknown to us */
 }
 
-uint32_t shmap__process_code(struct shmap_process *p);
-
 /* ---- the native API ------------------------------------------------------- */
 
 SHMAP_EXTERN uint32_t shmap_process_current_id(void)
@@ -609,10 +575,12 @@ SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flag
     return r;
 }
 
+#define QUERY_RIGHTS (SHMAP_PROCESS_QUERY_INFORMATION | SHMAP_PROCESS_QUERY_LIMITED_INFORMATION)
+
 SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid)
 {
     struct shmap_process *p;
-    int r = shmap__process_get(h, 0, &p);
+    int r = shmap__process_get(h, QUERY_RIGHTS, &p); /* either right will do */
     if (r)
         return r;
     *pid = p->pid;
@@ -623,18 +591,12 @@ SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid)
 SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code)
 {
     struct shmap_process *p;
-    int r = shmap__process_get(h, 0, &p);
+    int r = shmap__process_get(h, QUERY_RIGHTS, &p);
     if (r)
         return r;
-    uint32_t access = SHMAP_PROCESS_ALL_ACCESS;
-    if (h != SHMAP_CURRENT_PROCESS)
-        shmap_handle_query(h, NULL, &access);
-    if (!(access & (SHMAP_PROCESS_QUERY_INFORMATION | SHMAP_PROCESS_QUERY_LIMITED_INFORMATION)))
-        r = -EACCES;
-    else
-        *code = shmap__process_code(p);
+    *code = shmap__process_code(p);
     shmap__obj_put(&p->obj);
-    return r;
+    return 0;
 }
 
 SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code)
@@ -656,13 +618,11 @@ SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code)
         uint64_t zero = 0;
         if (p->st)
             atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
-        long k = p->pidfd >= 0
-                     ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
-                     : (shmap__proc_start(p->pid) == p->start ? kill((pid_t)p->pid, SIGKILL)
-                                                              : (errno = ESRCH, -1));
+        /* without a pidfd: process_ended just found the pid still its own */
+        long k = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
+                               : kill((pid_t)p->pid, SIGKILL);
         if (k != 0)
             r = errno == ESRCH ? -EACCES : -errno;
-        /* a suspended child is stopped in its gate: the kill ends it */
     }
     shmap__obj_put(&p->obj);
     return r;
@@ -686,9 +646,7 @@ uint32_t shmap__process_code(struct shmap_process *p)
 /* ResumeThread on the main thread of a child made suspended. */
 uint32_t shmap__process_resume(struct shmap_process *p)
 {
-    uint32_t s = atomic_load(&p->gate);
-    while (s && !atomic_compare_exchange_weak(&p->gate, &s, s - 1))
-        ;
+    uint32_t s = shmap__count_down(&p->gate);
     if (s == 1) {
         pthread_mutex_lock(&p->lock);
         if (p->gate_fd >= 0) { /* the child reads EOF and goes on to exec */

@@ -133,18 +133,12 @@ SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev)
     int r = get_thread(h, SHMAP_THREAD_SUSPEND_RESUME, &t);
     if (r)
         return r;
-    if (t->proc) {
-        uint32_t s = shmap__process_resume(t->proc);
-        if (prev)
-            *prev = s;
-        shmap__obj_put(&t->obj);
-        return 0;
-    }
-    uint32_t s = atomic_load(&t->suspend);
-    while (s && !atomic_compare_exchange_weak(&t->suspend, &s, s - 1))
-        ;
-    if (s == 1)
+    uint32_t s;
+    if (t->proc) { /* the main thread of a child started suspended */
+        s = shmap__process_resume(t->proc);
+    } else if ((s = shmap__count_down(&t->suspend)) == 1) {
         shmap__futex_wake(&t->suspend, 1);
+    }
     if (prev)
         *prev = s;
     shmap__obj_put(&t->obj);

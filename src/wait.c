@@ -407,7 +407,6 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
     int r;
     for (;;) {
         uint64_t apc_next = UINT64_MAX;
-        shmap__xfer_poll(); /* take in handles put by other processes meanwhile */
         if (alertable && shmap__apc_run(now, &apc_next)) {
             r = SHMAP_WAIT_IO_COMPLETION;
             break;

@@ -38,8 +38,6 @@
 #define WIN_BYTES ((size_t)WIN_ENTRIES * sizeof(struct shmap_xfer))
 #define MAX_WINDOWS 4096u
 
-extern int shmap__inbox_fd;
-
 /* ---- publishing our table ------------------------------------------------- */
 
 static struct shmap_xfer *windows[MAX_WINDOWS]; /* handle.c's table lock */
@@ -50,8 +48,12 @@ static struct shmap_xfer *entry_of(uint32_t idx)
     uint32_t w = idx / WIN_ENTRIES;
     if (w >= MAX_WINDOWS || shmap__self_memfd < 0)
         return NULL;
-    if (windows_fd != shmap__self_memfd) { /* a fork child's new state */
-        memset(windows, 0, sizeof windows);
+    if (windows_fd != shmap__self_memfd) { /* a fork child's new state: not the parent's */
+        for (uint32_t i = 0; i < MAX_WINDOWS; i++) {
+            if (windows[i])
+                munmap(windows[i], WIN_BYTES);
+            windows[i] = NULL;
+        }
         windows_fd = shmap__self_memfd;
     }
     if (!windows[w]) {
@@ -81,22 +83,16 @@ static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, stru
         x->scope = (uint16_t)(o->scope + 1);
         x->uid = o->uid;
     }
-    x->dev = o->dev;
+    x->dev = o->dev; /* 0 for a record made by a create: not needed, not looked up */
     x->ino = o->ino;
-    struct stat sb;
-    if (!x->ino && o->fd >= 0 && SYS(fstat)(o->fd, &sb) == 0) { /* made by us: not known yet */
-        x->dev = o->dev = (uint64_t)sb.st_dev; /* racing writers store the same values */
-        x->ino = o->ino = (uint64_t)sb.st_ino;
-    }
     if (o->type == SHMAP_TYPE_MAPPING) {
         struct shmap_section *s = shmap__section_of(o);
         if (s->file_backed)
             x->data_fd = s->data_fd;
     } else if (o->type == SHMAP_TYPE_PROCESS) {
         struct shmap_process *p = shmap__process_of(o);
-        x->pos = p->pid;
-        x->dev = 0;
-        x->ino = p->start;
+        x->uid = p->pid;
+        x->pos = p->start;
     } else if (o->type == SHMAP_TYPE_THREAD) {
         x->fd = -1;
     }
@@ -178,29 +174,12 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     return r;
 }
 
-static int adopt_process(const struct shmap_xfer *x, int fd, struct shmap_obj **out)
-{
-    if (fd >= 0)
-        return shmap__process_adopt(fd, out);
-    struct shmap_process *p;
-    int r = shmap__process_record((uint32_t)x->pos, -1, false, &p);
-    if (r == 0 && p->start != x->ino) {
-        shmap__obj_handle_put(&p->obj);
-        r = -ESRCH;
-    }
-    if (r == -ESRCH || r == -EINVAL) /* it has ended: a record of an ended process */
-        r = shmap__process_gone((uint32_t)x->pos, &p);
-    if (r == 0)
-        *out = &p->obj;
-    return r;
-}
-
 int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
 {
     if (x->type == SHMAP_TYPE_PROCESS) {
         if (data_fd >= 0)
             shmap__close_fd(data_fd);
-        return adopt_process(x, fd, out);
+        return shmap__process_adopt(fd, x->uid, x->pos, out);
     }
     if (fd < 0)
         return -EBADF;
@@ -488,8 +467,6 @@ int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t acces
 {
     if (!p->st)
         return SHMAP_ENOTSUP; /* not a shmap process: nothing there can use a handle */
-    if (p->self)
-        return -EINVAL;
     /* an ended target is found by the send: its inbox refuses connections */
     struct shmap_xfer x;
     int fd, data_fd;
@@ -557,13 +534,11 @@ int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj 
         shmap__close_fd(fd);
         return data_fd;
     }
-    struct stat sb;
-    if (fd >= 0 && x.type != SHMAP_TYPE_FILE &&
-        (SYS(fstat)(fd, &sb) != 0 || (uint64_t)sb.st_ino != x.ino))
-        r = -EBADF; /* the number holds something else now */
-    if (r == 0 && x.scope && fd >= 0)
+    if (x.scope && fd >= 0)
         r = lock_shared(fd);
-    /* still the same handle, in a process still there: the object was held */
+    /* still the same handle, in a process still there: its record held the
+     * descriptor throughout, so what we opened is that object (a close and
+     * a reuse of the number in between would have moved the generation) */
     if (r == 0 && (read_entry(p, h, &again) != 0 || again.gen != x.gen || shmap__process_ended(p)))
         r = -EBADF;
     if (r) {
@@ -657,7 +632,7 @@ int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfd
         size_t len = pk.n * sizeof(struct shmap_xfer);
         if (SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
             (len && SYS(pwrite)(blob, pk.x, len, sizeof bh) != (ssize_t)len))
-            pk.err = -errno ? -errno : -EIO;
+            pk.err = -EIO; /* a memfd of our own: only lack of memory fails here */
     }
     free(pk.x);
     if (pk.err) {
