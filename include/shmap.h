@@ -346,7 +346,8 @@ typedef struct shmap_spawn {
  * all access (the thread: its main thread); *pid its id (= main thread id).
  * Inheritable handles reach the child at the same values, if it runs shmap.
  * Errors: -ENOENT (no such program), -EACCES, SHMAP_EBADEXE, -EINVAL,
- * -ENOMEM, -EBADF (a bad stdio handle). */
+ * -ENOMEM, -EBADF (a bad stdio handle), SHMAP_EDIRECTORY (cwd is not a
+ * directory). */
 SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
                                       shmap_handle_t *process, shmap_handle_t *thread,
                                       uint32_t *pid);

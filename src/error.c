@@ -27,6 +27,7 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EFILEEXISTS - SHMAP_ETYPE)] = "the file exists",
     [-(SHMAP_ENOTSUP - SHMAP_ETYPE)] = "not supported",
     [-(SHMAP_ENOACCESS - SHMAP_ETYPE)] = "invalid user buffer",
+    [-(SHMAP_EDIRECTORY - SHMAP_ETYPE)] = "not a directory",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)

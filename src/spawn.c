@@ -26,12 +26,13 @@ extern char **environ;
 
 /* ---- the command line (the C runtime's rules) ------------------------------ */
 
-/* Parse one argument at *p into out (if not NULL); returns its length, or
- * -1 at the end.  Backslashes are literal unless they precede a quote: 2n
- * of them then give n and the quote toggles quoting; 2n+1 give n and a
- * literal quote.  Inside quotes, "" gives a quote (and stays quoted, as the
- * modern C runtime does). */
-static long next_arg(const char **pp, char *out)
+/* Parse one argument at *pp into out; returns its length, or -1 at the
+ * end.  Backslashes are literal unless they precede a quote: 2n of them
+ * then give n and the quote toggles quoting; 2n+1 give n and a literal
+ * quote.  Inside quotes, "" gives a quote (and stays quoted, as the modern
+ * C runtime does).  argv[0] (first) follows the program-name rule instead:
+ * up to the next blank, or between quotes, no backslash processing. */
+static long next_arg(const char **pp, char *out, bool first)
 {
     const char *p = *pp;
     while (*p == ' ' || *p == '\t')
@@ -41,30 +42,21 @@ static long next_arg(const char **pp, char *out)
         return -1;
     }
     long n = 0;
+    if (first) {
+        char end = *p == '"' ? '"' : ' ';
+        p += end == '"';
+        while (*p && *p != end && (end == '"' || *p != '\t'))
+            out[n++] = *p++;
+        p += *p == '"';
+        out[n] = 0;
+        *pp = p;
+        return n;
+    }
     bool quoted = false;
     while (*p && (quoted || (*p != ' ' && *p != '\t'))) {
-        if (*p == '\\') {
-            size_t k = 0;
-            while (p[k] == '\\')
-                k++;
-            if (p[k] == '"') {
-                for (size_t i = 0; i < k / 2; i++)
-                    out ? (void)(out[n++] = '\\') : (void)n++;
-                p += k;
-                if (k % 2) {
-                    out ? (void)(out[n++] = '"') : (void)n++;
-                    p++;
-                }
-                continue;
-            }
-            for (size_t i = 0; i < k; i++)
-                out ? (void)(out[n++] = '\\') : (void)n++;
-            p += k;
-            continue;
-        }
         if (*p == '"') {
             if (quoted && p[1] == '"') {
-                out ? (void)(out[n++] = '"') : (void)n++;
+                out[n++] = '"';
                 p += 2;
                 continue;
             }
@@ -72,39 +64,20 @@ static long next_arg(const char **pp, char *out)
             p++;
             continue;
         }
-        out ? (void)(out[n++] = *p) : (void)n++;
-        p++;
+        size_t k = 0;
+        while (p[k] == '\\')
+            k++;
+        if (k && p[k] == '"') {
+            memset(out + n, '\\', k / 2);
+            n += (long)(k / 2);
+            p += k;
+            if (k % 2)
+                out[n++] = *p++;
+            continue;
+        }
+        out[n++] = *p++;
     }
-    if (out)
-        out[n] = 0;
-    *pp = p;
-    return n;
-}
-
-/* argv[0] follows the program-name rule: up to the next space, or the
- * closing quote if it starts with one; no backslash processing. */
-static long first_arg(const char **pp, char *out)
-{
-    const char *p = *pp;
-    while (*p == ' ' || *p == '\t')
-        p++;
-    if (!*p) {
-        *pp = p;
-        return -1;
-    }
-    long n = 0;
-    if (*p == '"') {
-        p++;
-        while (*p && *p != '"')
-            out ? (void)(out[n++] = *p++) : (void)(n++, p++);
-        if (*p == '"')
-            p++;
-    } else {
-        while (*p && *p != ' ' && *p != '\t')
-            out ? (void)(out[n++] = *p++) : (void)(n++, p++);
-    }
-    if (out)
-        out[n] = 0;
+    out[n] = 0;
     *pp = p;
     return n;
 }
@@ -113,18 +86,16 @@ SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv)
 {
     if (!cmdline)
         cmdline = "";
-    size_t count = 0, bytes = 0;
-    const char *p = cmdline;
-    for (long n; (n = count ? next_arg(&p, NULL) : first_arg(&p, NULL)) >= 0; count++)
-        bytes += (size_t)n + 1;
-    char **v = malloc((count + 1) * sizeof *v + bytes + 1);
+    /* at most len / 2 + 1 arguments, never longer than the line */
+    size_t len = strlen(cmdline), max = len / 2 + 2;
+    char **v = malloc(max * sizeof *v + 2 * len + 2);
     if (!v)
         return -ENOMEM;
-    char *s = (char *)(v + count + 1);
-    p = cmdline;
-    for (size_t i = 0; i < count; i++) {
-        long n = i ? next_arg(&p, s) : first_arg(&p, s);
-        v[i] = s;
+    char *s = (char *)(v + max);
+    const char *p = cmdline;
+    size_t count = 0;
+    for (long n; (n = next_arg(&p, s, count == 0)) >= 0; count++) {
+        v[count] = s;
         s += n + 1;
     }
     v[count] = NULL;
@@ -290,56 +261,39 @@ static int launch_spawn(const struct launch *l, pid_t *pid)
     return -e;
 }
 
-/* Fork a child that waits on gate[0] before exec; exec errors come back
- * through a close-on-exec pipe. */
+/* Fork a child that waits on gate[0] before exec.  Everything that can
+ * fail was checked before (program, directory): a failure here ends the
+ * child with 127, as a shell reports an exec that failed. */
 static int launch_suspended(const struct launch *l, pid_t *pid, int *gate_w)
 {
-    int gate[2], rep[2];
+    int gate[2];
     if (pipe2(gate, O_CLOEXEC))
         return -errno;
-    if (pipe2(rep, O_CLOEXEC)) {
-        int e = errno;
-        close(gate[0]);
-        close(gate[1]);
-        return -e;
-    }
-    pid_t c = _Fork();
+    pid_t c = _Fork(); /* no atfork handlers: the child only execs */
     if (c == 0) {
         close(gate[1]);
-        close(rep[0]);
         for (size_t i = 0; i < l->nkeep; i++)
             fcntl(l->keep[i], F_SETFD, 0);
         for (int i = 0; i < 3; i++)
             if (l->stdio[i] >= 0 && dup2(l->stdio[i], i) < 0)
                 _exit(127);
-        int err = 0;
         if (l->cwd && chdir(l->cwd) != 0)
-            err = errno;
+            _exit(127);
         char b;
-        while (!err && read(gate[0], &b, 1) < 0 && errno == EINTR)
+        while (read(gate[0], &b, 1) < 0 && errno == EINTR)
             ;
-        if (!err) {
-            sigset_t none;
-            sigemptyset(&none);
-            sigprocmask(SIG_SETMASK, &none, NULL);
-            execve(l->prog, l->argv, l->envp);
-            err = errno;
-        }
-        ssize_t w = write(rep[1], &err, sizeof err);
-        (void)w;
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execve(l->prog, l->argv, l->envp);
         _exit(127);
     }
     int e = c < 0 ? errno : 0;
     close(gate[0]);
-    close(rep[1]);
     if (e) {
         close(gate[1]);
-        close(rep[0]);
         return -e;
     }
-    /* chdir errors come back before the gate; exec errors only after it.
-     * rep stays open in the child until exec: do not wait for it here. */
-    close(rep[0]);
     *pid = c;
     *gate_w = gate[1];
     return 0;
@@ -385,6 +339,9 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         if (prog)
             r = 0;
     }
+    struct stat sb;
+    if (r == 0 && sp->cwd && (stat(sp->cwd, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+        r = SHMAP_EDIRECTORY;
     for (int i = 0; r == 0 && i < 3 && (sp->sflags & SHMAP_SPAWN_STDIO); i++)
         r = stdio_fd(sp->stdio[i], &stdio[i]);
     if (r == 0 && (state_fd = shmap__procst_new(&st)) < 0)

@@ -58,6 +58,8 @@
 #define SHMAP_ENOTSUP                                                                              \
     (-30819) /* valid request that shmap does not implement: ERROR_NOT_SUPPORTED (50) */
 #define SHMAP_ENOACCESS (-30820) /* invalid user buffer: ERROR_NOACCESS (998) */
-#define SHMAP_ELAST (-30820)
+#define SHMAP_EDIRECTORY                                                                           \
+    (-30821) /* not a directory (a child's current one): ERROR_DIRECTORY (267) */
+#define SHMAP_ELAST (-30821)
 
 #endif

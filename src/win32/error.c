@@ -50,7 +50,8 @@
     X(SHMAP_ESHARING, ERROR_SHARING_VIOLATION)                                                     \
     X(SHMAP_EFILEEXISTS, ERROR_FILE_EXISTS)                                                        \
     X(SHMAP_ENOTSUP, ERROR_NOT_SUPPORTED)                                                          \
-    X(SHMAP_ENOACCESS, ERROR_NOACCESS)
+    X(SHMAP_ENOACCESS, ERROR_NOACCESS)                                                             \
+    X(SHMAP_EDIRECTORY, ERROR_DIRECTORY)
 
 static __thread DWORD last_error;
 
