@@ -448,12 +448,10 @@ SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uin
 SHMAP_EXTERN int shmap_mapping_open(const char *name, uint32_t access, unsigned flags,
                                     shmap_handle_t *out)
 {
-    if (!name)
-        return -EINVAL;
     struct shmap_name n;
-    int r = shmap__name_parse(name, flags, &n);
+    int r = shmap__name_parse_open(name, flags, &n);
     if (r)
-        return r == 1 ? SHMAP_ETYPE : r; /* "" names the directory itself */
+        return r;
     if (access == SHMAP_FILE_MAP_COPY)
         access = SHMAP_SECTION_MAP_READ;
     struct shmap_obj *o = shmap__cache_lookup(&n);

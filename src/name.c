@@ -267,3 +267,11 @@ int shmap__name_make(enum shmap_scope scope, uint32_t uid, const char *base, siz
     out->hash = name_hash(out);
     return 0;
 }
+
+int shmap__name_parse_open(const char *name, unsigned flags, struct shmap_name *out)
+{
+    if (!name)
+        return -EINVAL;
+    int r = shmap__name_parse(name, flags, out);
+    return r == 1 ? SHMAP_ETYPE : r; /* "" names the directory itself */
+}

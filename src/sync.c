@@ -72,12 +72,10 @@ int shmap__sync_create(shmap_type_t type, const char *name, const struct shmap_s
 int shmap__sync_open(shmap_type_t type, const char *name, uint32_t access, unsigned flags,
                      shmap_handle_t *out)
 {
-    if (!name)
-        return -EINVAL;
     struct shmap_name n;
-    int r = shmap__name_parse(name, flags, &n);
+    int r = shmap__name_parse_open(name, flags, &n);
     if (r)
-        return r == 1 ? SHMAP_ETYPE : r; /* "" names the directory itself */
+        return r;
     struct shmap_obj *o;
     if ((r = shmap__named_open(type, &n, &o)) != 0)
         return r;
