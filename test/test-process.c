@@ -309,6 +309,10 @@ TEST(open_process)
     ASSERT_TRUE(GetExitCodeProcess(q, &code));
     ASSERT_EQ_U(code, STILL_ACTIVE);
     POISON_LE();
+    ASSERT_EQ_U(GetProcessId(s), 0); /* needs a query right */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_EQ_U(GetProcessId(q), pi.dwProcessId);
+    POISON_LE();
     ASSERT_TRUE(!TerminateProcess(q, 1));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
     POISON_LE();
@@ -490,6 +494,14 @@ TEST(command_line_environment_directory_stdio)
     ASSERT_STR_EQ(v[1], "a\\\\b");
     ASSERT_STR_EQ(v[2], "c\\");
     ASSERT_STR_EQ(v[3], "d\\\\e f");
+    free(v);
+    /* argv[0]: a quote inside an unquoted program name is kept */
+    ASSERT_EQ(shmap_cmdline_split("  a\"b c", &v), 2);
+    ASSERT_STR_EQ(v[0], "a\"b");
+    ASSERT_STR_EQ(v[1], "c");
+    free(v);
+    ASSERT_EQ(shmap_cmdline_split("", &v), 0);
+    ASSERT_NULL(v[0]);
     free(v);
 
     char tmpl[] = "/tmp/shmap-stdout-XXXXXX";
@@ -774,4 +786,110 @@ TEST(duplicate_process_handles_and_errors)
     CloseHandle(e);
     UnmapViewOfFile(pg);
     CloseHandle(hp);
+}
+
+/* Opens a handle to itself, publishes it, runs until page->spin. */
+HELPER(self_handle)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 90;
+    HANDLE me = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION, FALSE, GetCurrentProcessId());
+    if (!me)
+        return 91;
+    pg->value = (uint32_t)(uintptr_t)me;
+    pg->flag = 1;
+    while (!__atomic_load_n(&pg->spin, __ATOMIC_ACQUIRE))
+        ;
+    return 12;
+}
+
+TEST(duplicate_process_handle_out_of_child)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[64];
+    snprintf(args, sizeof args, "self_handle %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    for (int i = 0; i < 4000 && !pg->flag; i++)
+        Sleep(5);
+    ASSERT_EQ_U(pg->flag, 1);
+    HANDLE h = NULL;
+    ASSERT_TRUE(DuplicateHandle(pi.hProcess, (HANDLE)(uintptr_t)pg->value, GetCurrentProcess(), &h,
+                                0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(GetProcessId(h), pi.dwProcessId);
+    ASSERT_EQ_U(WaitForSingleObject(h, 0), WAIT_TIMEOUT);
+    __atomic_store_n(&pg->spin, 1, __ATOMIC_RELEASE);
+    ASSERT_EQ_U(WaitForSingleObject(h, 20000), WAIT_OBJECT_0);
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeProcess(h, &code));
+    ASSERT_EQ_U(code, 12);
+    ASSERT_EQ_U(finish(&pi), 12);
+    CloseHandle(h);
+    UnmapViewOfFile(pg);
+    CloseHandle(hp);
+}
+
+HELPER(env_w)
+{
+    (void)argc;
+    (void)argv;
+    const char *v = getenv("SHMAP_T_WIDE");
+    return v && strcmp(v, "\xc3\xa9t\xc3\xa9") == 0 ? 0 : 95;
+}
+
+TEST(create_process_w_and_its_errors)
+{
+    char self[1024];
+    snprintf(self, sizeof self, "\"%s\" --helper env_w", test_self());
+    WCHAR cmd[1100], env[600];
+    size_t n = 0;
+    for (const char *p = self; *p; p++)
+        cmd[n++] = (WCHAR)(unsigned char)*p;
+    cmd[n] = 0;
+    /* a UTF-16 block: SHMAP_T_WIDE=été, SHMAP_ROOT=<the test's> */
+    char root[512];
+    snprintf(root, sizeof root, "SHMAP_ROOT=%s", test_root());
+    const char *vars[] = {"SHMAP_T_WIDE=", root};
+    size_t k = 0;
+    for (const char *p = vars[0]; *p; p++)
+        env[k++] = (WCHAR)*p;
+    env[k++] = 0xe9;
+    env[k++] = 't';
+    env[k++] = 0xe9;
+    env[k++] = 0;
+    for (const char *p = vars[1]; *p; p++)
+        env[k++] = (WCHAR)(unsigned char)*p;
+    env[k++] = 0;
+    env[k] = 0;
+    STARTUPINFOW si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_UNICODE_ENVIRONMENT, env, NULL,
+                               &si, &pi));
+    ASSERT_EQ_U(finish(&pi), 0);
+
+    /* a current directory that is not one: ERROR_DIRECTORY, nothing started */
+    const WCHAR nodir[] = {'/', 'n', 'o', '-', 's', 'u', 'c', 'h', 0};
+    POISON_LE();
+    ASSERT_TRUE(!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, nodir, &si, &pi));
+    ASSERT_EQ_U(LE(), ERROR_DIRECTORY);
+    POISON_LE();
+    ASSERT_TRUE(
+        !CreateProcessW(NULL, cmd, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, nodir, &si, &pi));
+    ASSERT_EQ_U(LE(), ERROR_DIRECTORY);
+    /* a standard handle that is not a file: ERROR_INVALID_HANDLE */
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = si.hStdError = INVALID_HANDLE_VALUE;
+    si.hStdOutput = e;
+    POISON_LE();
+    ASSERT_TRUE(!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    CloseHandle(e);
+    POISON_LE();
+    ASSERT_TRUE(!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, NULL, &pi));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
 }
