@@ -341,6 +341,7 @@ typedef struct shmap_spawn {
 } shmap_spawn_t;
 #define SHMAP_SPAWN_SUSPENDED 0x4u /* CREATE_SUSPENDED: execs after shmap_thread_resume(thread) */
 #define SHMAP_SPAWN_STDIO 0x100u   /* STARTF_USESTDHANDLES */
+#define SHMAP_SPAWN_BREAKAWAY 0x01000000u /* CREATE_BREAKAWAY_FROM_JOB */
 
 /* Start a process.  *process and *thread (may be NULL) get handles with
  * all access (the thread: its main thread); *pid its id (= main thread id).
@@ -371,6 +372,55 @@ SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code);
 /* Kill the process; its exit code is code.  -EACCES if it has ended. */
 SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code);
 SHMAP_EXTERN _Noreturn void shmap_process_exit(uint32_t code);
+
+/* ---- jobs -------------------------------------------------------------- */
+#define SHMAP_JOB_ASSIGN_PROCESS 0x0001u
+#define SHMAP_JOB_SET_ATTRIBUTES 0x0002u
+#define SHMAP_JOB_QUERY 0x0004u
+#define SHMAP_JOB_TERMINATE 0x0008u
+#define SHMAP_JOB_SET_SECURITY_ATTRIBUTES 0x0010u
+#define SHMAP_JOB_IMPERSONATE 0x0020u
+#define SHMAP_JOB_ALL_ACCESS 0x001F003Fu
+/* Limit flags (JOB_OBJECT_LIMIT_*): all are stored and read back; only
+ * these act (docs/processes.md). */
+#define SHMAP_JOB_LIMIT_ACTIVE_PROCESS 0x0008u      /* assign / create beyond: SHMAP_EQUOTA */
+#define SHMAP_JOB_LIMIT_BREAKAWAY_OK 0x0800u        /* SHMAP_SPAWN_BREAKAWAY allowed */
+#define SHMAP_JOB_LIMIT_SILENT_BREAKAWAY_OK 0x1000u /* children never join */
+#define SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE 0x2000u   /* last handle gone: members killed */
+typedef struct shmap_job_limits {
+    uint32_t flags, active_processes;
+    int64_t process_time, job_time; /* 100 ns */
+    uint64_t min_working_set, max_working_set, affinity;
+    uint32_t priority_class, scheduling_class;
+    uint64_t process_memory, job_memory; /* extended limits only */
+} shmap_job_limits_t;
+typedef struct shmap_job_info {
+    uint64_t user_time, kernel_time; /* 100 ns, members alive and ended */
+    uint32_t page_faults, total_processes, active_processes, terminated_processes;
+} shmap_job_info_t;
+/* Create or open a job (same namespace and conventions as events). */
+SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned flags,
+                                  shmap_handle_t *out);
+SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flags,
+                                shmap_handle_t *out);
+/* Put a process (needs SET_QUOTA and TERMINATE) into the job (ASSIGN_PROCESS).
+ * Already in it: 0.  In another job, or ended: -EACCES.  Over the active
+ * process limit: SHMAP_EQUOTA.  Its children join too. */
+SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process);
+/* Kill every member; their exit code is code.  A caller in the job goes last. */
+SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code);
+/* *in = whether process is in job (SHMAP_NULL_HANDLE: in any job). */
+SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in);
+/* job SHMAP_NULL_HANDLE below: the caller's own job (-EINVAL if none). */
+SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info);
+/* The ids of the members alive: *count of them, at most cap written;
+ * SHMAP_EMOREDATA if cap < *count. */
+SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, size_t *count);
+SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l);
+/* extended 0: the basic limits only (flags within 0xff, memory limits
+ * kept); flags outside the valid set: -EINVAL. */
+SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits_t *l,
+                                      int extended);
 
 /* ---- waiting --------------------------------------------------------- */
 #define SHMAP_INFINITE 0xFFFFFFFFu

@@ -28,6 +28,8 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_ENOTSUP - SHMAP_ETYPE)] = "not supported",
     [-(SHMAP_ENOACCESS - SHMAP_ETYPE)] = "invalid user buffer",
     [-(SHMAP_EDIRECTORY - SHMAP_ETYPE)] = "not a directory",
+    [-(SHMAP_EQUOTA - SHMAP_ETYPE)] = "job process limit reached",
+    [-(SHMAP_EMOREDATA - SHMAP_ETYPE)] = "more data than room",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)

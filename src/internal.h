@@ -407,6 +407,94 @@ SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
 SHMAP_HIDDEN int shmap__prot_of(uint32_t page_protect);
 
 /* ======================================================================
+ * job.c - job objects.  The job file (a named object like the others) holds
+ * struct shmap_jobst at SHMAP_STATE_OFF and the member table at
+ * SHMAP_JOB_MEMBERS_OFF.  Every process holding a handle to the job holds
+ * a write end of the job's kill pipe (named.c's aux_fd); every member
+ * holds a read end that, when the job kills on close, is armed to make the
+ * kernel send SIGKILL to that member once no write end is left.
+ * docs/DESIGN.md §17.
+ * ====================================================================== */
+struct shmap_process;
+struct shmap_named;
+#define SHMAP_JOB_TAG 0x424f4a53u /* "SJOB" */
+#define SHMAP_JOB_VERSION 1u
+#define SHMAP_JOB_MEMBERS_OFF 65536u
+#define SHMAP_JOB_MAX_MEMBERS 1024u
+#define SHMAP_JOB_MEMBERS_BYTES (SHMAP_JOB_MAX_MEMBERS * 48u)
+#define SHMAP_JOB_FILE_SIZE (SHMAP_JOB_MEMBERS_OFF + SHMAP_JOB_MEMBERS_BYTES)
+#define SHMAP_JOB_HOLDERS 16u
+
+/* Identical for 32- and 64-bit processes (static_asserts in job.c).  The
+ * lock has the position of struct shmap_sync's (robust.c's shmap__slock). */
+struct shmap_jobst {
+    _Atomic uint32_t lock;     /*   0 robust: 0 or tid | WAITERS | OWNER_DIED */
+    uint32_t seq;              /*   4 unused */
+    uint32_t tag;              /*   8 SHMAP_JOB_TAG */
+    uint32_t version;          /*  12 SHMAP_JOB_VERSION */
+    uint32_t nmembers;         /*  16 entries in use in the member table */
+    uint32_t lock_link32;      /*  20 robust list entry, ILP32 */
+    uint32_t lock_link64[4];   /*  24 robust list entry, LP64 */
+    uint32_t limit_flags;      /*  40 JOB_OBJECT_LIMIT_* */
+    uint32_t active_limit;     /*  44 */
+    int64_t process_time;      /*  48 limits, 100 ns (stored, not enforced) */
+    int64_t job_time;          /*  56 */
+    uint64_t min_ws, max_ws;   /*  64 */
+    uint64_t affinity;         /*  80 */
+    uint32_t priority_class;   /*  88 */
+    uint32_t scheduling_class; /*  92 */
+    uint64_t process_memory;   /*  96 */
+    uint64_t job_memory;       /* 104 */
+    uint32_t total_processes;  /* 112 ever assigned */
+    uint32_t terminated;       /* 116 killed for a limit violation (always 0) */
+    uint64_t gone_user;        /* 120 times of members that have ended, 100 ns */
+    uint64_t gone_kernel;      /* 128 */
+    uint64_t gone_faults;      /* 136 */
+    uint64_t pipe_ino;         /* 144 the kill pipe's inode */
+    _Atomic uint32_t kill_gen; /* 152 bumped by TerminateJobObject and a kill on close */
+    uint32_t holder_next;      /* 156 */
+    struct {
+        uint32_t pid;
+        int32_t fd;
+    } holders[SHMAP_JOB_HOLDERS]; /* 160 processes with a write end, and its number there */
+    uint8_t pad[SHMAP_STATE_SIZE - 288];
+};
+
+struct shmap_jmember {
+    uint32_t pid;    /*  0 */
+    int32_t rfd;     /*  4 its read end of the kill pipe, if known; else -1 */
+    uint64_t start;  /*  8 start time (process identity) */
+    uint64_t user;   /* 16 last seen times, 100 ns */
+    uint64_t kernel; /* 24 */
+    uint32_t faults; /* 32 */
+    uint32_t flags;  /* 36 SHMAP_JM_* */
+    uint64_t pad;    /* 40 */
+};
+#define SHMAP_JM_ARMED 0x1u /* its read end kills it */
+#define SHMAP_JM_FINAL 0x2u /* times are final (it reported them at exit) */
+
+/* A job record's state is sane (checked when a record is made). */
+SHMAP_HIDDEN bool shmap__job_state_ok(const struct shmap_jobst *st);
+/* Complete a job record: map the member table, get a write end of the kill
+ * pipe (aux_fd, taken over, or found), register as a holder. */
+SHMAP_HIDDEN int shmap__job_attach(struct shmap_named *k, int aux_fd);
+/* The record's destructor (then named.c's). */
+SHMAP_HIDDEN void shmap__job_destroy(struct shmap_obj *o);
+/* xfer.c: a JOIN message reached us (both descriptors taken over). */
+SHMAP_HIDDEN void shmap__job_joined(int fd, int rfd);
+/* spawn.c: whether a child started now joins our job (1), does not (0),
+ * or cannot be started (negative: breakaway refused). */
+SHMAP_HIDDEN int shmap__job_child_joins(unsigned sflags);
+/* spawn.c: put the (suspended) child p into our job. */
+SHMAP_HIDDEN int shmap__job_add_child(struct shmap_process *p);
+/* process.c: at exit, leave our final times in our member entry. */
+SHMAP_HIDDEN void shmap__job_at_exit(void);
+/* process.c: a fork child joins its parent's job. */
+SHMAP_HIDDEN void shmap__job_fork_child(void);
+/* xfer.c: send a JOIN message to p. */
+SHMAP_HIDDEN int shmap__xfer_join(struct shmap_process *p, int fd, int rfd);
+
+/* ======================================================================
  * named.c - named objects other than sections, their state in the first
  * page of the object file, mapped in every process that uses them.
  * ====================================================================== */
@@ -414,12 +502,20 @@ struct shmap_named {
     struct shmap_obj obj;
     void *page;  /* the object file's first page, MAP_SHARED */
     void *state; /* page + SHMAP_STATE_OFF: SHMAP_STATE_SIZE bytes of shared state */
+    int aux_fd;  /* jobs: this process's write end of the job's kill pipe, else -1 */
+    void *aux;   /* jobs: the member table, MAP_SHARED, else NULL */
 };
 
 /* Create (n NULL: unnamed) or open the object; *out carries one handle
  * count.  Returns 0, SHMAP_EXISTED, or SHMAP_ETYPE / namespace errors. */
 SHMAP_HIDDEN int shmap__named_create(shmap_type_t type, const struct shmap_name *n,
                                      const void *state, size_t state_len, struct shmap_obj **out);
+/* The same for a job; aux_fd (taken over, closed if the job existed): the
+ * kill pipe that the state names. */
+SHMAP_HIDDEN int shmap__named_create_job(const struct shmap_name *n, const void *state,
+                                         size_t state_len, int aux_fd, struct shmap_obj **out);
+/* named.c's destructor (job.c's runs first). */
+SHMAP_HIDDEN void shmap__named_destroy(struct shmap_obj *o);
 SHMAP_HIDDEN int shmap__named_open(shmap_type_t type, const struct shmap_name *n,
                                    struct shmap_obj **out);
 /* Turn the handle count carried by o into a handle (dropped on failure). */
@@ -687,6 +783,7 @@ struct shmap_blob_head {
 };
 #define SHMAP_XOP_PUT 1u
 #define SHMAP_XOP_CLOSE 2u
+#define SHMAP_XOP_JOIN 3u           /* fd: the job file, data_fd: our read end of its kill pipe */
 #define SHMAP_REMOTE_BASE 0x400000u /* handle indices >= this are given out by other processes */
 
 /* process.c: our own state (NULL if it could not be made). */
@@ -775,7 +872,7 @@ SHMAP_HIDDEN void shmap__handle_republish(void);
 SHMAP_HIDDEN int shmap__section_adopt(struct shmap_ns_file *f, const struct shmap_name *n,
                                       int data_fd, struct shmap_obj **out);
 SHMAP_HIDDEN int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n,
-                                    shmap_type_t type, struct shmap_obj **out);
+                                    shmap_type_t type, int aux_fd, struct shmap_obj **out);
 SHMAP_HIDDEN int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out);
 SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
 /* name.c: the parsed form of an object name read back from its file. */

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void named_destroy(struct shmap_obj *o)
+void shmap__named_destroy(struct shmap_obj *o)
 {
     struct shmap_named *k = (struct shmap_named *)o;
     if (k->page)
@@ -23,15 +23,15 @@ static void named_destroy(struct shmap_obj *o)
 }
 
 static const struct shmap_obj_ops named_ops[SHMAP_TYPE_NAMED_MAX + 1] = {
-    [SHMAP_TYPE_EVENT] = {SHMAP_TYPE_EVENT, named_destroy},
-    [SHMAP_TYPE_MUTEX] = {SHMAP_TYPE_MUTEX, named_destroy},
-    [SHMAP_TYPE_SEMAPHORE] = {SHMAP_TYPE_SEMAPHORE, named_destroy},
-    [SHMAP_TYPE_TIMER] = {SHMAP_TYPE_TIMER, named_destroy},
-    [SHMAP_TYPE_JOB] = {SHMAP_TYPE_JOB, named_destroy},
+    [SHMAP_TYPE_EVENT] = {SHMAP_TYPE_EVENT, shmap__named_destroy},
+    [SHMAP_TYPE_MUTEX] = {SHMAP_TYPE_MUTEX, shmap__named_destroy},
+    [SHMAP_TYPE_SEMAPHORE] = {SHMAP_TYPE_SEMAPHORE, shmap__named_destroy},
+    [SHMAP_TYPE_TIMER] = {SHMAP_TYPE_TIMER, shmap__named_destroy},
+    [SHMAP_TYPE_JOB] = {SHMAP_TYPE_JOB, shmap__job_destroy},
 };
 
 static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap_type_t type,
-                      struct shmap_obj **out)
+                      int aux_fd, struct shmap_obj **out)
 {
     struct shmap_named *k = shmap__obj_alloc(sizeof *k);
     void *page = MAP_FAILED;
@@ -43,20 +43,30 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
     if (r == 0 && shmap__is_sync_type(type) &&
         !shmap__sync_state_ok((const struct shmap_sync *)((char *)page + SHMAP_STATE_OFF), type))
         r = SHMAP_EBADOBJ; /* a corrupt or foreign state: never interpret it */
+    if (r == 0 && type == SHMAP_TYPE_JOB &&
+        !shmap__job_state_ok((const struct shmap_jobst *)((char *)page + SHMAP_STATE_OFF)))
+        r = SHMAP_EBADOBJ;
     if (r && page != MAP_FAILED)
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
     if (r == 0) {
         shmap__obj_init(&k->obj, &named_ops[type], f->fd, &f->st);
         k->page = page;
         k->state = (char *)page + SHMAP_STATE_OFF;
+        k->aux_fd = -1;
         atomic_store(&k->obj.handles, 1);
-        if (n)
+        if (type == SHMAP_TYPE_JOB) {
+            r = shmap__job_attach(k, aux_fd);
+            aux_fd = -1;
+        }
+        if (r == 0 && n)
             r = shmap__obj_set_name(&k->obj, n);
         if (r) {
             atomic_store(&k->obj.handles, 0);
             k->obj.named = false;
         }
     }
+    if (aux_fd >= 0)
+        shmap__close_fd(aux_fd);
     if (r) {
         if (n)
             shmap__ns_release(f->fd, n);
@@ -90,12 +100,17 @@ static void fill_header(struct shmap_objhdr *h, shmap_type_t type)
     h->create_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int shmap__named_create(shmap_type_t type, const struct shmap_name *n, const void *state,
-                        size_t state_len, struct shmap_obj **out)
+static int create(shmap_type_t type, const struct shmap_name *n, const void *state,
+                  size_t state_len, int aux_fd, struct shmap_obj **out)
 {
-    if (type <= SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX || state_len > SHMAP_STATE_SIZE)
+    if (type <= SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX || state_len > SHMAP_STATE_SIZE) {
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
         return -EINVAL;
+    }
     if (n && (*out = shmap__cache_lookup(n)) != NULL) {
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
         if ((*out)->type == type)
             return SHMAP_EXISTED;
         shmap__obj_handle_put(*out);
@@ -108,12 +123,35 @@ int shmap__named_create(shmap_type_t type, const struct shmap_name *n, const voi
                                  .state = state,
                                  .state_len = state_len,
                                  .file_size = SHMAP_PAGE_SIZE};
+    if (type == SHMAP_TYPE_JOB) { /* the member table, allocated now: never a SIGBUS */
+        spec.file_size = SHMAP_JOB_FILE_SIZE;
+        spec.alloc_len = SHMAP_JOB_FILE_SIZE;
+    }
     struct shmap_ns_file f;
     int r = shmap__ns_create(n, &spec, &f);
-    if (r < 0)
+    if (r < 0) {
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
         return r;
-    int rr = record_new(&f, n, type, out);
+    }
+    if (r == SHMAP_EXISTED && aux_fd >= 0) { /* its own pipe is the one */
+        shmap__close_fd(aux_fd);
+        aux_fd = -1;
+    }
+    int rr = record_new(&f, n, type, aux_fd, out);
     return rr ? rr : r;
+}
+
+int shmap__named_create(shmap_type_t type, const struct shmap_name *n, const void *state,
+                        size_t state_len, struct shmap_obj **out)
+{
+    return create(type, n, state, state_len, -1, out);
+}
+
+int shmap__named_create_job(const struct shmap_name *n, const void *state, size_t state_len,
+                            int aux_fd, struct shmap_obj **out)
+{
+    return create(SHMAP_TYPE_JOB, n, state, state_len, aux_fd, out);
 }
 
 int shmap__named_open(shmap_type_t type, const struct shmap_name *n, struct shmap_obj **out)
@@ -126,7 +164,7 @@ int shmap__named_open(shmap_type_t type, const struct shmap_name *n, struct shma
     }
     struct shmap_ns_file f;
     int r = shmap__ns_open(n, type, &f);
-    return r ? r : record_new(&f, n, type, out);
+    return r ? r : record_new(&f, n, type, -1, out);
 }
 
 int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags, shmap_handle_t *out)
@@ -138,11 +176,13 @@ int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags, sh
 }
 
 int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n, shmap_type_t type,
-                       struct shmap_obj **out)
+                       int aux_fd, struct shmap_obj **out)
 {
     if (type <= SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX) {
         shmap__close_fd(f->fd);
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
         return -EINVAL;
     }
-    return record_new(f, n, type, out);
+    return record_new(f, n, type, type == SHMAP_TYPE_JOB ? aux_fd : -1, out);
 }

@@ -174,8 +174,10 @@ static void record_exit(int status, void *arg)
     (void)arg;
     struct shmap_procst *st = shmap__self_st;
     uint64_t zero = 0;
-    if (st && st->pid == (uint32_t)getpid())
+    if (st && st->pid == (uint32_t)getpid()) {
         atomic_compare_exchange_strong(&st->exit, &zero, SHMAP_EXIT_SET | (uint32_t)status);
+        shmap__job_at_exit();
+    }
 }
 
 /* Make (or take over: adopt_fd, prepared by the parent) our state. */
@@ -229,6 +231,7 @@ static void fork_child(void)
     shmap__self_memfd = shmap__inbox_fd = -1;
     self_rec = NULL;   /* the parent's record: left as it is (never freed here) */
     self_init(-1, -1); /* handle.c's fork handler, which runs next, publishes the table again */
+    shmap__job_fork_child();
 }
 
 __attribute__((constructor(200))) static void process_init(void)

@@ -344,6 +344,12 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         r = SHMAP_EDIRECTORY;
     for (int i = 0; r == 0 && i < 3 && (sp->sflags & SHMAP_SPAWN_STDIO); i++)
         r = stdio_fd(sp->stdio[i], &stdio[i]);
+    /* a child of a process in a job joins it before it runs: it starts
+     * suspended, joins, then goes */
+    int joins = r == 0 ? shmap__job_child_joins(sp->sflags) : 0;
+    if (joins < 0)
+        r = joins;
+    bool suspended = (sp->sflags & SHMAP_SPAWN_SUSPENDED) || joins > 0;
     if (r == 0 && (state_fd = shmap__procst_new(&st)) < 0)
         r = state_fd;
     if (r == 0 && (listen_fd = shmap__inbox_listen(state_fd)) < 0)
@@ -377,8 +383,7 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         keep[nfds + 2] = listen_fd;
         struct launch l = {prog, args,    envp, sp->cwd, {stdio[0], stdio[1], stdio[2]},
                            keep, nfds + 3};
-        r = (sp->sflags & SHMAP_SPAWN_SUSPENDED) ? launch_suspended(&l, &pid, &gate_w)
-                                                 : launch_spawn(&l, &pid);
+        r = suspended ? launch_suspended(&l, &pid, &gate_w) : launch_spawn(&l, &pid);
         if (r == -ENOEXEC)
             r = SHMAP_EBADEXE;
     }
@@ -395,7 +400,12 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
             p->gate_fd = gate_w;
             atomic_store(&p->gate, gate_w >= 0 ? 1u : 0u);
             gate_w = -1;
-            r = shmap__thread_of_process(p, &t);
+            if (joins > 0)
+                r = shmap__job_add_child(p);
+            if (r == 0 && joins > 0 && !(sp->sflags & SHMAP_SPAWN_SUSPENDED))
+                shmap__process_resume(p);
+            if (r == 0)
+                r = shmap__thread_of_process(p, &t);
         }
         if (r) { /* we cannot give it to the caller: do not leave it running */
             kill(pid, SIGKILL);

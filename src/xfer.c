@@ -89,6 +89,8 @@ static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, stru
         struct shmap_section *s = shmap__section_of(o);
         if (s->file_backed)
             x->data_fd = s->data_fd;
+    } else if (o->type == SHMAP_TYPE_JOB) {
+        x->data_fd = ((struct shmap_named *)o)->aux_fd; /* its write end goes along */
     } else if (o->type == SHMAP_TYPE_PROCESS) {
         struct shmap_process *p = shmap__process_of(o);
         x->uid = p->pid;
@@ -239,9 +241,7 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
         }
         r = shmap__section_adopt(&f, named ? &n : NULL, data_fd, out);
     } else {
-        if (data_fd >= 0)
-            shmap__close_fd(data_fd);
-        r = shmap__named_adopt(&f, named ? &n : NULL, (shmap_type_t)x->type, out);
+        r = shmap__named_adopt(&f, named ? &n : NULL, (shmap_type_t)x->type, data_fd, out);
     }
     free(name);
     return r;
@@ -267,6 +267,10 @@ static void take_message(const struct shmap_xfer *x, const int *fds, int nfds)
         if (data_fd >= 0)
             shmap__close_fd(data_fd);
         shmap__handle_close_gen((shmap_handle_t)(uintptr_t)x->value, x->gen >> 1);
+        return;
+    }
+    if (x->op == SHMAP_XOP_JOIN) {
+        shmap__job_joined(fd, data_fd);
         return;
     }
     if (x->op != SHMAP_XOP_PUT || v <= SHMAP_REMOTE_BASE || (x->value & 3u)) {
@@ -490,6 +494,15 @@ int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t acces
     return r;
 }
 
+int shmap__xfer_join(struct shmap_process *p, int fd, int rfd)
+{
+    if (!p->st)
+        return SHMAP_ENOTSUP;
+    struct shmap_xfer x = {.op = SHMAP_XOP_JOIN, .fd = -1, .data_fd = -1};
+    x.src_pid = shmap__pid();
+    return send_to(p, &x, fd, rfd);
+}
+
 /* Read p's published entry for h. */
 static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xfer *x)
 {
@@ -529,7 +542,7 @@ int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj 
                           x.type != SHMAP_TYPE_FILE ||
                               (x.access & (SHMAP_FILE_WRITE_DATA | SHMAP_FILE_APPEND_DATA)))) < 0)
         return fd;
-    if (x.type == SHMAP_TYPE_MAPPING && x.data_fd >= 0 &&
+    if ((x.type == SHMAP_TYPE_MAPPING || x.type == SHMAP_TYPE_JOB) && x.data_fd >= 0 &&
         (data_fd = open_theirs(p, x.data_fd, true)) < 0) {
         shmap__close_fd(fd);
         return data_fd;

@@ -267,16 +267,8 @@ static int create_named_type(shmap_type_t type, const char *name, shmap_handle_t
         return shmap_semaphore_create(name, 0, 1, 0x1F0003u, 0, out);
     case SHMAP_TYPE_TIMER:
         return shmap_timer_create(name, 0, 0x1F0003u, 0, out);
-    default: { /* jobs: no public create yet */
-        struct shmap_name n;
-        struct shmap_obj *o;
-        ASSERT_EQ(shmap__name_parse(name, 0, &n), 0);
-        int r = shmap__named_create(type, &n, NULL, 0, &o);
-        if (r < 0)
-            return r;
-        ASSERT_EQ(shmap__named_handle(o, 0x1F0003u, 0, out), 0);
-        return r;
-    }
+    default:
+        return shmap_job_create(name, 0x1F003Fu, 0, out);
     }
 }
 

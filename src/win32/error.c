@@ -51,7 +51,9 @@
     X(SHMAP_EFILEEXISTS, ERROR_FILE_EXISTS)                                                        \
     X(SHMAP_ENOTSUP, ERROR_NOT_SUPPORTED)                                                          \
     X(SHMAP_ENOACCESS, ERROR_NOACCESS)                                                             \
-    X(SHMAP_EDIRECTORY, ERROR_DIRECTORY)
+    X(SHMAP_EDIRECTORY, ERROR_DIRECTORY)                                                           \
+    X(SHMAP_EQUOTA, ERROR_NOT_ENOUGH_QUOTA)                                                        \
+    X(SHMAP_EMOREDATA, ERROR_MORE_DATA)
 
 static __thread DWORD last_error;
 

@@ -75,7 +75,7 @@ static BOOL create(const char *app, const char *cmdline, BOOL inherit, DWORD fla
                         .envp = envp,
                         .cwd = cwd,
                         .inherit_handles = inherit != 0,
-                        .sflags = flags & CREATE_SUSPENDED};
+                        .sflags = flags & (CREATE_SUSPENDED | CREATE_BREAKAWAY_FROM_JOB)};
     if (si_flags & STARTF_USESTDHANDLES) {
         sp.sflags |= SHMAP_SPAWN_STDIO;
         sp.stdio[0] = NATIVE(std_in);

@@ -1,0 +1,922 @@
+/*
+ * job.c - job objects: CreateJobObject / OpenJobObject over the namespace,
+ * AssignProcessToJobObject, TerminateJobObject, IsProcessInJob, the limits
+ * and the accounting, and JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE.
+ *
+ * The job file holds the limits, counters and a member table (pid + start
+ * time per process).  Killing on close is the kernel's work: each job has
+ * a pipe ("kill pipe"); every process holding a handle to the job holds a
+ * write end of it, and every member holds a read end set to O_ASYNC with
+ * F_SETOWN = the member and F_SETSIG = SIGKILL.  When the last write end
+ * goes, however its holder went (CloseHandle, exit, kill -9), the kernel
+ * signals every armed read end: each member gets SIGKILL, with no process
+ * of ours left to do anything.  A read end waiting in a member's inbox
+ * socket (sent, not yet taken in) works as well as one in its table.
+ * docs/DESIGN.md §17, docs/processes.md (jobs).
+ */
+#include "internal.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct shmap_jobst) == SHMAP_STATE_SIZE, "job state size");
+_Static_assert(offsetof(struct shmap_jobst, lock_link32) ==
+                   offsetof(struct shmap_sync, lock_link32),
+               "lock entry as a sync object's");
+_Static_assert(offsetof(struct shmap_jobst, lock_link64) ==
+                   offsetof(struct shmap_sync, lock_link64),
+               "lock entry as a sync object's");
+_Static_assert(offsetof(struct shmap_jobst, pipe_ino) == 144, "layout");
+_Static_assert(offsetof(struct shmap_jobst, holders) == 160, "layout");
+_Static_assert(sizeof(struct shmap_jmember) == 48, "layout");
+
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+#define VALID_EXTENDED 0x7fffu /* JOB_OBJECT_EXTENDED_LIMIT_VALID_FLAGS */
+#define VALID_BASIC 0xffu      /* JOB_OBJECT_BASIC_LIMIT_VALID_FLAGS */
+
+/* A job as one process sees it: its state, its members, a descriptor of
+ * its file and one of its kill pipe. */
+struct jview {
+    struct shmap_jobst *st;
+    struct shmap_jmember *m;
+    int fd;   /* the job file */
+    int pipe; /* any end of the kill pipe (to open more ends), or -1 */
+};
+
+static bool lock_job(struct shmap_jobst *st)
+{
+    /* a holder that died mid-update leaves entries that are each whole
+     * (pid written last): nothing to repair */
+    return shmap__slock((struct shmap_sync *)st) != 0;
+}
+
+static void unlock_job(struct shmap_jobst *st)
+{
+    shmap__sunlock((struct shmap_sync *)st);
+}
+
+bool shmap__job_state_ok(const struct shmap_jobst *st)
+{
+    return st->tag == SHMAP_JOB_TAG && st->version == SHMAP_JOB_VERSION &&
+           st->nmembers <= SHMAP_JOB_MAX_MEMBERS && (st->limit_flags & ~VALID_EXTENDED) == 0;
+}
+
+static int reopen_self(int fd, int flags)
+{
+    char path[40];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    int r = SYS(openat)(AT_FDCWD, path, flags | O_CLOEXEC | O_NOCTTY, 0);
+    return r < 0 ? -errno : r;
+}
+
+static uint64_t ino_of(int fd)
+{
+    struct stat sb;
+    return fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) ? (uint64_t)sb.st_ino : 0;
+}
+
+/* ---- /proc/PID/stat: identity, liveness, times ------------------------------ */
+
+struct pstat {
+    uint64_t start, user, kernel; /* start in ticks; times in 100 ns */
+    uint32_t faults;
+    bool alive; /* exists with that start time, and is not a zombie */
+};
+
+static bool read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    char path[40], buf[1024];
+    snprintf(path, sizeof path, "/proc/%u/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return false;
+    /* after ") ": field 3 (state) onwards */
+    char state = p[2];
+    unsigned long long f[23] = {0};
+    int i = 4; /* p + 4: field 4 (ppid) */
+    for (char *q = p + 4; *q && i <= 22; i++) {
+        f[i] = strtoull(q, &q, 10);
+        while (*q == ' ')
+            q++;
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0)
+        hz = 100;
+    ps->start = f[22];
+    ps->user = f[14] * (10000000ull / (unsigned long long)hz);
+    ps->kernel = f[15] * (10000000ull / (unsigned long long)hz);
+    ps->faults = (uint32_t)(f[10] + f[12]);
+    ps->alive = ps->start == start && state != 'Z' && state != 'X';
+    return true;
+}
+
+/* Drop the entries of members that have ended (their last times go to the
+ * totals) and refresh the others.  Under the job lock.  Returns the number
+ * of members alive. */
+static uint32_t prune(struct jview *v)
+{
+    struct shmap_jobst *st = v->st;
+    uint32_t n = st->nmembers > SHMAP_JOB_MAX_MEMBERS ? SHMAP_JOB_MAX_MEMBERS : st->nmembers;
+    for (uint32_t i = 0; i < n;) {
+        struct shmap_jmember *e = &v->m[i];
+        struct pstat ps;
+        bool seen = read_pstat(e->pid, e->start, &ps);
+        if (seen && ps.alive) {
+            if (!(e->flags & SHMAP_JM_FINAL)) {
+                e->user = ps.user;
+                e->kernel = ps.kernel;
+                e->faults = ps.faults;
+            }
+            i++;
+            continue;
+        }
+        if (seen && ps.start == e->start && !(e->flags & SHMAP_JM_FINAL)) {
+            e->user = ps.user; /* a zombie still shows its final times */
+            e->kernel = ps.kernel;
+            e->faults = ps.faults;
+        }
+        st->gone_user += e->user;
+        st->gone_kernel += e->kernel;
+        st->gone_faults += e->faults;
+        v->m[i] = v->m[--n];
+        memset(&v->m[n], 0, sizeof v->m[n]);
+    }
+    st->nmembers = n;
+    return n;
+}
+
+static struct shmap_jmember *find_member(struct jview *v, uint32_t pid, uint64_t start)
+{
+    for (uint32_t i = 0; i < v->st->nmembers && i < SHMAP_JOB_MAX_MEMBERS; i++)
+        if (v->m[i].pid == pid && v->m[i].start == start)
+            return &v->m[i];
+    return NULL;
+}
+
+/* ---- our own membership ----------------------------------------------------- */
+
+static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct jview self_job = {NULL, NULL, -1, -1}; /* self_lock */
+
+static int map_view(int fd, struct jview *v)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return -errno;
+    if ((uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE)
+        return SHMAP_EBADOBJ;
+    void *page = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (page == MAP_FAILED)
+        return -errno;
+    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                        SHMAP_JOB_MEMBERS_OFF);
+    struct shmap_objhdr *h = page;
+    struct shmap_jobst *st = (struct shmap_jobst *)((char *)page + SHMAP_STATE_OFF);
+    if (m == MAP_FAILED || h->magic != SHMAP_MAGIC || h->type != SHMAP_TYPE_JOB ||
+        !shmap__job_state_ok(st)) {
+        int e = m == MAP_FAILED ? -errno : SHMAP_EBADOBJ;
+        if (m != MAP_FAILED)
+            SYS(munmap)(m, SHMAP_JOB_MEMBERS_BYTES);
+        SYS(munmap)(page, SHMAP_PAGE_SIZE);
+        return e;
+    }
+    v->st = st;
+    v->m = m;
+    v->fd = fd;
+    return 0;
+}
+
+static void unmap_view(struct jview *v)
+{
+    if (v->st)
+        SYS(munmap)((char *)v->st - SHMAP_STATE_OFF, SHMAP_PAGE_SIZE);
+    if (v->m)
+        SYS(munmap)(v->m, SHMAP_JOB_MEMBERS_BYTES);
+    if (v->fd >= 0)
+        shmap__close_fd(v->fd);
+    if (v->pipe >= 0)
+        shmap__close_fd(v->pipe);
+    *v = (struct jview){NULL, NULL, -1, -1};
+}
+
+void shmap__job_joined(int fd, int rfd)
+{
+    struct jview v = {NULL, NULL, -1, -1};
+    if (fd < 0 || map_view(fd, &v) != 0) {
+        if (fd >= 0)
+            shmap__close_fd(fd);
+        if (rfd >= 0)
+            shmap__close_fd(rfd); /* (armed, it still kills us with the job) */
+        return;
+    }
+    v.pipe = rfd;
+    /* kept across exec: a program we exec stays killable with the job */
+    if (rfd >= 0)
+        fcntl(rfd, F_SETFD, 0);
+    /* our entry learns the number of our read end (to disarm it later) */
+    if (rfd >= 0 && shmap__self_st) {
+        lock_job(v.st);
+        struct shmap_jmember *e = find_member(&v, shmap__pid(), shmap__self_st->start);
+        if (e)
+            e->rfd = rfd;
+        unlock_job(v.st);
+    }
+    pthread_mutex_lock(&self_lock);
+    struct jview old = self_job;
+    self_job = v;
+    pthread_mutex_unlock(&self_lock);
+    unmap_view(&old);
+}
+
+/* Our job, if any (taking in a JOIN that may be on its way); false if none. */
+static bool self_view(struct jview *out)
+{
+    if (shmap__self_st && shmap__self_st->job_ino && !self_job.st)
+        shmap__xfer_drain();
+    pthread_mutex_lock(&self_lock);
+    bool in = self_job.st != NULL;
+    if (in) {
+        *out = self_job;
+        out->fd = SYS(fcntl_int)(self_job.fd, F_DUPFD_CLOEXEC, 0);
+        out->pipe = self_job.pipe >= 0 ? SYS(fcntl_int)(self_job.pipe, F_DUPFD_CLOEXEC, 0) : -1;
+        /* a view of our own: the mappings are shared with self_job, so map anew */
+        struct jview v = {NULL, NULL, -1, -1};
+        if (out->fd < 0 || map_view(out->fd, &v) != 0) {
+            if (out->fd >= 0)
+                shmap__close_fd(out->fd);
+            if (out->pipe >= 0)
+                shmap__close_fd(out->pipe);
+            in = false;
+        } else {
+            v.pipe = out->pipe;
+            *out = v;
+        }
+    }
+    pthread_mutex_unlock(&self_lock);
+    return in;
+}
+
+/* ---- adding a process ---------------------------------------------------------- */
+
+/* A new read end of the kill pipe for pid: owned by it, armed if the job
+ * kills on close. */
+static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
+{
+    int rfd = reopen_self(pipe_fd, O_RDONLY | O_NONBLOCK);
+    if (rfd < 0)
+        return rfd;
+    struct f_owner_ex ow = {F_OWNER_PID, (pid_t)pid};
+    if (fcntl(rfd, F_SETOWN_EX, &ow) != 0 || (armed && fcntl(rfd, F_SETSIG, SIGKILL) != 0) ||
+        (armed && fcntl(rfd, F_SETFL, O_NONBLOCK | O_ASYNC) != 0)) {
+        int e = -errno;
+        shmap__close_fd(rfd);
+        return e;
+    }
+    return rfd;
+}
+
+static int lock_shared(int fd)
+{
+    int r;
+    while ((r = SYS(flock)(fd, LOCK_SH)) != 0 && errno == EINTR)
+        ;
+    return r ? -errno : 0;
+}
+
+/* Put process p into the job v (AssignProcessToJobObject's work). */
+static int add_process(struct jview *v, struct shmap_process *p)
+{
+    struct shmap_jobst *st = v->st;
+    struct stat sb;
+    if (fstat(v->fd, &sb) != 0)
+        return -errno;
+    if (p->start == 0 || shmap__process_ended(p))
+        return -EACCES; /* Windows: a process that has ended cannot be assigned */
+    int r = 0;
+    bool armed;
+    lock_job(st);
+    uint32_t live = prune(v);
+    armed = (st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+    struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
+    if (find_member(v, p->pid, p->start)) {
+        unlock_job(st);
+        return 0; /* already there */
+    }
+    if (pst && pst->job_ino &&
+        (pst->job_ino != (uint64_t)sb.st_ino || pst->job_dev != (uint64_t)sb.st_dev))
+        r = -EACCES; /* in another job (no nesting: docs/processes.md) */
+    else if ((st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit)
+        r = SHMAP_EQUOTA;
+    else if (live >= SHMAP_JOB_MAX_MEMBERS)
+        r = SHMAP_EQUOTA;
+    if (r == 0) {
+        struct shmap_jmember *e = &v->m[live];
+        memset(e, 0, sizeof *e);
+        e->rfd = -1;
+        e->start = p->start;
+        e->flags = armed ? SHMAP_JM_ARMED : 0;
+        e->pid = p->pid;
+        st->nmembers = live + 1;
+        st->total_processes++;
+        if (pst) {
+            pst->job_dev = (uint64_t)sb.st_dev;
+            pst->job_ino = (uint64_t)sb.st_ino;
+            atomic_fetch_add(&pst->job_gen, 1);
+        }
+    }
+    unlock_job(st);
+    if (r)
+        return r;
+    /* what it holds from now on: the job file (keeping the job, as a
+     * Windows process keeps its job) and its read end of the kill pipe */
+    int jfd = reopen_self(v->fd, O_RDWR);
+    if (jfd >= 0 && lock_shared(jfd) != 0) {
+        shmap__close_fd(jfd);
+        jfd = -1;
+    }
+    int rfd = v->pipe >= 0 ? read_end_for(v->pipe, p->pid, armed) : -1;
+    if (p->self) {
+        shmap__job_joined(jfd, rfd);
+        return 0;
+    }
+    /* into its inbox: an armed read end kills it from there, taken in or
+     * not (the message holds its own copies of both) */
+    bool sent = p->st && jfd >= 0 && shmap__xfer_join(p, jfd, rfd) == 0;
+    if (jfd >= 0)
+        shmap__close_fd(jfd);
+    if (rfd >= 0)
+        shmap__close_fd(rfd);
+    if (!sent && armed) {
+        /* not a shmap process nor one of our children: killed by whoever
+         * closes the last handle or terminates the job (docs/processes.md) */
+        lock_job(st);
+        struct shmap_jmember *e = find_member(v, p->pid, p->start);
+        if (e)
+            e->flags &= ~SHMAP_JM_ARMED;
+        unlock_job(st);
+    }
+    return 0;
+}
+
+/* ---- killing ---------------------------------------------------------------------- */
+
+/* Kill every member (TerminateJobObject, or the last handle gone). */
+static void kill_members(struct jview *v, bool set_code, uint32_t code)
+{
+    struct shmap_jmember list[64];
+    uint32_t done = 0;
+    for (;;) {
+        lock_job(v->st);
+        prune(v);
+        uint32_t n = v->st->nmembers;
+        if (done == 0)
+            atomic_fetch_add(&v->st->kill_gen, 1);
+        uint32_t k = 0;
+        for (uint32_t i = done; i < n && k < 64; i++)
+            list[k++] = v->m[i];
+        unlock_job(v->st);
+        if (k == 0)
+            break;
+        for (uint32_t i = 0; i < k; i++) {
+            struct shmap_process *p;
+            if (list[i].pid == shmap__pid())
+                continue; /* ourselves: last (the caller) */
+            if (shmap__process_record(list[i].pid, -1, false, &p) != 0)
+                continue;
+            if (p->start == list[i].start && !shmap__process_ended(p)) {
+                uint64_t zero = 0;
+                if (set_code && p->st)
+                    atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
+                if (p->pidfd >= 0)
+                    syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+            }
+            shmap__obj_handle_put(&p->obj);
+        }
+        done += k;
+        if (done >= n)
+            break;
+    }
+}
+
+/* ---- records (named.c) -------------------------------------------------------------- */
+
+static void view_of(struct shmap_named *k, struct jview *v)
+{
+    v->st = k->state;
+    v->m = k->aux;
+    v->fd = k->obj.fd;
+    v->pipe = k->aux_fd;
+}
+
+/* A write end of the job's kill pipe from a process that has one. */
+static int find_pipe(struct jview *v)
+{
+    uint64_t ino = v->st->pipe_ino;
+    struct {
+        uint32_t pid;
+        int32_t fd;
+    } cand[SHMAP_JOB_HOLDERS + 8];
+    unsigned n = 0;
+    lock_job(v->st);
+    for (unsigned i = 0; i < SHMAP_JOB_HOLDERS; i++)
+        if (v->st->holders[i].pid) {
+            cand[n].pid = v->st->holders[i].pid;
+            cand[n++].fd = v->st->holders[i].fd;
+        }
+    for (uint32_t i = 0;
+         i < v->st->nmembers && i < SHMAP_JOB_MAX_MEMBERS && n < sizeof cand / sizeof cand[0]; i++)
+        if (v->m[i].rfd >= 0) {
+            cand[n].pid = v->m[i].pid;
+            cand[n++].fd = v->m[i].rfd;
+        }
+    unlock_job(v->st);
+    for (unsigned i = 0; i < n; i++) {
+        char path[48];
+        snprintf(path, sizeof path, "/proc/%u/fd/%d", cand[i].pid, cand[i].fd);
+        /* O_RDWR: a FIFO open that never waits for the other side */
+        int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+        if (fd < 0)
+            continue;
+        if (ino && ino_of(fd) == ino)
+            return fd;
+        shmap__close_fd(fd);
+    }
+    return -1;
+}
+
+static int new_pipe(uint64_t *ino)
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -errno;
+    /* one O_RDWR description: a writer, and an end to open more from */
+    int fd = reopen_self(p[1], O_RDWR | O_NONBLOCK);
+    close(p[0]);
+    close(p[1]);
+    if (fd >= 0)
+        *ino = ino_of(fd);
+    return fd;
+}
+
+int shmap__job_attach(struct shmap_named *k, int aux_fd)
+{
+    struct jview v;
+    view_of(k, &v);
+    struct stat sb;
+    if (fstat(k->obj.fd, &sb) != 0 || (uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE) {
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
+        return SHMAP_EBADOBJ; /* the member table would be beyond the end */
+    }
+    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+                        k->obj.fd, SHMAP_JOB_MEMBERS_OFF);
+    if (m == MAP_FAILED) {
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
+        return -errno;
+    }
+    k->aux = v.m = m;
+    if (aux_fd >= 0 && ino_of(aux_fd) != v.st->pipe_ino) {
+        shmap__close_fd(aux_fd); /* not this job's: find the right one */
+        aux_fd = -1;
+    }
+    if (aux_fd < 0)
+        aux_fd = find_pipe(&v);
+    if (aux_fd < 0) {
+        /* nobody holds a write end any more (the job has been closed and
+         * its members killed, or they were never armed): a new pipe */
+        uint64_t ino = 0;
+        if ((aux_fd = new_pipe(&ino)) < 0)
+            return aux_fd;
+        lock_job(v.st);
+        v.st->pipe_ino = ino;
+        unlock_job(v.st);
+    }
+    k->aux_fd = aux_fd;
+    lock_job(v.st);
+    unsigned slot = v.st->holder_next++ % SHMAP_JOB_HOLDERS;
+    v.st->holders[slot].fd = aux_fd;
+    v.st->holders[slot].pid = shmap__pid();
+    unlock_job(v.st);
+    return 0;
+}
+
+void shmap__job_destroy(struct shmap_obj *o)
+{
+    struct shmap_named *k = (struct shmap_named *)o;
+    if (k->aux && k->aux_fd >= 0) {
+        struct jview v;
+        view_of(k, &v);
+        lock_job(v.st);
+        for (unsigned i = 0; i < SHMAP_JOB_HOLDERS; i++)
+            if (v.st->holders[i].pid == shmap__pid() && v.st->holders[i].fd == k->aux_fd)
+                v.st->holders[i].pid = 0;
+        bool kill_on_close = (v.st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+        unlock_job(v.st);
+        /* whether ours was the last write end anywhere: an empty pipe reads
+         * EOF only when no writer is left */
+        int rd = kill_on_close ? reopen_self(k->aux_fd, O_RDONLY | O_NONBLOCK) : -1;
+        shmap__close_fd(k->aux_fd);
+        k->aux_fd = -1;
+        char b;
+        if (rd >= 0 && read(rd, &b, 1) == 0) /* armed members are dead already */
+            kill_members(&v, false, 0);
+        if (rd >= 0)
+            shmap__close_fd(rd);
+    }
+    if (k->aux_fd >= 0)
+        shmap__close_fd(k->aux_fd);
+    if (k->aux)
+        SYS(munmap)(k->aux, SHMAP_JOB_MEMBERS_BYTES);
+    shmap__named_destroy(o);
+}
+
+/* ---- children and exit ---------------------------------------------------------------- */
+
+int shmap__job_child_joins(unsigned sflags)
+{
+    struct jview v;
+    if (!self_view(&v))
+        return 0;
+    uint32_t f = v.st->limit_flags;
+    unmap_view(&v);
+    if (f & SHMAP_JOB_LIMIT_SILENT_BREAKAWAY_OK)
+        return 0;
+    if (sflags & SHMAP_SPAWN_BREAKAWAY)
+        return (f & SHMAP_JOB_LIMIT_BREAKAWAY_OK) ? 0 : -EACCES;
+    return 1;
+}
+
+int shmap__job_add_child(struct shmap_process *p)
+{
+    struct jview v;
+    if (!self_view(&v))
+        return 0;
+    int r = add_process(&v, p);
+    unmap_view(&v);
+    return r;
+}
+
+void shmap__job_at_exit(void)
+{
+    if (!self_job.st || !shmap__self_st)
+        return;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return;
+    lock_job(self_job.st);
+    struct shmap_jmember *e = find_member(&self_job, shmap__pid(), shmap__self_st->start);
+    if (e) {
+        e->user = ((uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec) * 10u;
+        e->kernel = ((uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec) * 10u;
+        e->faults = (uint32_t)(ru.ru_minflt + ru.ru_majflt);
+        e->flags |= SHMAP_JM_FINAL;
+    }
+    unlock_job(self_job.st);
+}
+
+void shmap__job_fork_child(void)
+{
+    /* the parent's views are the parent's: a child of a member joins anew */
+    struct jview old = self_job;
+    self_job = (struct jview){NULL, NULL, -1, -1};
+    pthread_mutex_init(&self_lock, NULL);
+    if (!old.st)
+        return;
+    struct shmap_process *me = shmap__process_self();
+    if (me) {
+        add_process(&old, me);
+        shmap__obj_put(&me->obj);
+    }
+    unmap_view(&old);
+}
+
+/* ---- the native API -------------------------------------------------------------------- */
+
+static uint32_t create_access(uint32_t access)
+{
+    uint32_t a = shmap__access_map_generic(SHMAP_TYPE_JOB, access);
+    if (a & SHMAP_MAXIMUM_ALLOWED)
+        a = (a & ~SHMAP_MAXIMUM_ALLOWED) |
+            shmap__access_map_generic(SHMAP_TYPE_JOB, SHMAP_GENERIC_ALL);
+    return a & shmap__access_valid_mask(SHMAP_TYPE_JOB);
+}
+
+SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned flags,
+                                  shmap_handle_t *out)
+{
+    struct shmap_name n;
+    int r = shmap__name_parse(name, flags, &n);
+    if (r < 0)
+        return r;
+    struct shmap_jobst init;
+    memset(&init, 0, sizeof init);
+    init.tag = SHMAP_JOB_TAG;
+    init.version = SHMAP_JOB_VERSION;
+    int pipe_fd = new_pipe(&init.pipe_ino);
+    if (pipe_fd < 0)
+        return pipe_fd;
+    struct shmap_obj *o;
+    int created = shmap__named_create_job(r == 1 ? NULL : &n, &init, sizeof init, pipe_fd, &o);
+    if (created < 0)
+        return created;
+    r = shmap__named_handle(o, create_access(access), flags, out);
+    return r ? r : created;
+}
+
+SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flags,
+                                shmap_handle_t *out)
+{
+    return shmap__sync_open(SHMAP_TYPE_JOB, name, access, flags, out);
+}
+
+/* The job of handle h with right (h 0: our own job, if any). */
+static int job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o, struct jview *v)
+{
+    *o = NULL;
+    if (h == SHMAP_NULL_HANDLE)
+        return self_view(v) ? 0 : -EINVAL;
+    int r = shmap__handle_get_right(h, SHMAP_TYPE_JOB, right, o);
+    if (r)
+        return r;
+    view_of((struct shmap_named *)*o, v);
+    return 0;
+}
+
+static void job_put(struct shmap_obj *o, struct jview *v)
+{
+    if (o)
+        shmap__obj_put(o);
+    else
+        unmap_view(v);
+}
+
+SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process)
+{
+    struct shmap_obj *o;
+    struct jview v;
+    if (job == SHMAP_NULL_HANDLE)
+        return -EBADF;
+    int r = job_get(job, SHMAP_JOB_ASSIGN_PROCESS, &o, &v);
+    if (r)
+        return r;
+    struct shmap_process *p;
+    r = shmap__process_get(process, SHMAP_PROCESS_SET_QUOTA | SHMAP_PROCESS_TERMINATE, &p);
+    if (r == 0) {
+        r = add_process(&v, p);
+        shmap__obj_put(&p->obj);
+    }
+    job_put(o, &v);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
+{
+    struct shmap_obj *o;
+    struct jview v;
+    if (job == SHMAP_NULL_HANDLE)
+        return -EBADF;
+    int r = job_get(job, SHMAP_JOB_TERMINATE, &o, &v);
+    if (r)
+        return r;
+    kill_members(&v, true, code);
+    bool me = false;
+    if (shmap__self_st) {
+        lock_job(v.st);
+        me = find_member(&v, shmap__pid(), shmap__self_st->start) != NULL;
+        unlock_job(v.st);
+    }
+    job_put(o, &v);
+    if (me) { /* the caller is in the job: it goes too, last */
+        uint64_t zero = 0;
+        atomic_compare_exchange_strong(&shmap__self_st->exit, &zero, SHMAP_EXIT_SET | code);
+        _exit((int)(code & 0xff));
+    }
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in)
+{
+    struct shmap_process *p;
+    int r = shmap__process_get(
+        process, SHMAP_PROCESS_QUERY_INFORMATION | SHMAP_PROCESS_QUERY_LIMITED_INFORMATION, &p);
+    if (r)
+        return r;
+    if (job == SHMAP_NULL_HANDLE) { /* any job */
+        struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
+        *in = pst && pst->job_ino ? 1 : 0;
+        shmap__obj_put(&p->obj);
+        return 0;
+    }
+    struct shmap_obj *o;
+    struct jview v;
+    r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r == 0) {
+        lock_job(v.st);
+        prune(&v);
+        *in = find_member(&v, p->pid, p->start) ? 1 : 0;
+        unlock_job(v.st);
+        job_put(o, &v);
+    }
+    shmap__obj_put(&p->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
+{
+    struct shmap_obj *o;
+    struct jview v;
+    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r)
+        return r;
+    memset(info, 0, sizeof *info);
+    lock_job(v.st);
+    uint32_t n = prune(&v);
+    info->user_time = v.st->gone_user;
+    info->kernel_time = v.st->gone_kernel;
+    uint64_t faults = v.st->gone_faults;
+    for (uint32_t i = 0; i < n; i++) {
+        info->user_time += v.m[i].user;
+        info->kernel_time += v.m[i].kernel;
+        faults += v.m[i].faults;
+    }
+    info->page_faults = (uint32_t)faults;
+    info->total_processes = v.st->total_processes;
+    info->active_processes = n;
+    info->terminated_processes = v.st->terminated;
+    unlock_job(v.st);
+    job_put(o, &v);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, size_t *count)
+{
+    struct shmap_obj *o;
+    struct jview v;
+    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r)
+        return r;
+    lock_job(v.st);
+    uint32_t n = prune(&v);
+    for (uint32_t i = 0; i < n && i < cap; i++)
+        pids[i] = v.m[i].pid;
+    unlock_job(v.st);
+    job_put(o, &v);
+    *count = n;
+    return n > cap ? SHMAP_EMOREDATA : 0;
+}
+
+SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l)
+{
+    struct shmap_obj *o;
+    struct jview v;
+    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r)
+        return r;
+    memset(l, 0, sizeof *l);
+    lock_job(v.st);
+    l->flags = v.st->limit_flags;
+    l->active_processes = v.st->active_limit;
+    l->process_time = v.st->process_time;
+    l->job_time = v.st->job_time;
+    l->min_working_set = v.st->min_ws;
+    l->max_working_set = v.st->max_ws;
+    l->affinity = v.st->affinity;
+    l->priority_class = v.st->priority_class;
+    l->scheduling_class = v.st->scheduling_class;
+    l->process_memory = v.st->process_memory;
+    l->job_memory = v.st->job_memory;
+    unlock_job(v.st);
+    job_put(o, &v);
+    return 0;
+}
+
+/* Arm or disarm the read end of a member we can reach (pidfd_getfd: our
+ * children, or any process of ours where ptrace rules allow). */
+static bool rearm(const struct shmap_jmember *e, bool armed)
+{
+    if (e->rfd < 0 || e->pid == shmap__pid())
+        return false;
+    struct shmap_process *p;
+    if (shmap__process_record(e->pid, -1, false, &p) != 0)
+        return false;
+    bool ok = false;
+    if (p->start == e->start && p->pidfd >= 0) {
+        int fd = (int)syscall(SYS_pidfd_getfd, p->pidfd, e->rfd, 0);
+        if (fd >= 0) {
+            struct f_owner_ex ow;
+            ok = fcntl(fd, F_GETOWN_EX, &ow) == 0 && ow.pid == (pid_t)e->pid && ino_of(fd) != 0 &&
+                 (!armed || fcntl(fd, F_SETSIG, SIGKILL) == 0) &&
+                 fcntl(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
+            close(fd);
+        }
+    }
+    shmap__obj_handle_put(&p->obj);
+    return ok;
+}
+
+SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits_t *l, int extended)
+{
+    if (l->flags & ~(extended ? VALID_EXTENDED : VALID_BASIC))
+        return -EINVAL;
+    struct shmap_obj *o;
+    struct jview v;
+    if (job == SHMAP_NULL_HANDLE)
+        return -EBADF;
+    int r = job_get(job, SHMAP_JOB_SET_ATTRIBUTES, &o, &v);
+    if (r)
+        return r;
+    lock_job(v.st);
+    uint32_t was = v.st->limit_flags;
+    uint32_t now = extended ? l->flags : (was & ~VALID_BASIC) | l->flags;
+    v.st->limit_flags = now;
+    v.st->active_limit = l->active_processes;
+    v.st->process_time = l->process_time;
+    v.st->job_time = l->job_time;
+    v.st->min_ws = l->min_working_set;
+    v.st->max_ws = l->max_working_set;
+    v.st->affinity = l->affinity;
+    v.st->priority_class = l->priority_class;
+    v.st->scheduling_class = l->scheduling_class;
+    if (extended) {
+        v.st->process_memory = l->process_memory;
+        v.st->job_memory = l->job_memory;
+    }
+    bool arm = (now & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+    bool change = arm != ((was & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0);
+    uint32_t n = change ? prune(&v) : 0;
+    struct shmap_jmember list[64];
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n && k < 64; i++)
+        list[k++] = v.m[i];
+    unlock_job(v.st);
+    /* the members already there follow the new setting where we can reach
+     * their read end; one taken in by a shmap process gets a new one */
+    for (uint32_t i = 0; i < k; i++) {
+        bool ok = rearm(&list[i], arm);
+        struct shmap_process *p = NULL;
+        if (!ok && arm && list[i].pid != shmap__pid() &&
+            shmap__process_record(list[i].pid, -1, false, &p) == 0) {
+            int rfd = p->start == list[i].start && p->st && v.pipe >= 0
+                          ? read_end_for(v.pipe, p->pid, true)
+                          : -1;
+            int jfd = rfd >= 0 ? reopen_self(v.fd, O_RDWR) : -1;
+            if (jfd >= 0 && lock_shared(jfd) == 0 && shmap__xfer_join(p, jfd, rfd) == 0)
+                ok = true;
+            if (jfd >= 0)
+                shmap__close_fd(jfd);
+            if (rfd >= 0)
+                shmap__close_fd(rfd);
+            shmap__obj_handle_put(&p->obj);
+        }
+        lock_job(v.st);
+        struct shmap_jmember *e = find_member(&v, list[i].pid, list[i].start);
+        if (e && ok)
+            e->flags = arm ? (e->flags | SHMAP_JM_ARMED) : (e->flags & ~SHMAP_JM_ARMED);
+        unlock_job(v.st);
+    }
+    if (arm && change && shmap__self_st && self_job.st) {
+        /* ourselves, if in this job: our own read end */
+        struct shmap_process *me = shmap__process_self();
+        if (me) {
+            lock_job(v.st);
+            struct shmap_jmember *e = find_member(&v, me->pid, me->start);
+            int rfd = e && v.pipe >= 0 ? read_end_for(v.pipe, me->pid, true) : -1;
+            unlock_job(v.st);
+            int jfd = rfd >= 0 ? reopen_self(v.fd, O_RDWR) : -1;
+            if (jfd >= 0 && lock_shared(jfd) == 0) {
+                shmap__job_joined(jfd, rfd);
+                jfd = rfd = -1;
+            }
+            if (jfd >= 0)
+                shmap__close_fd(jfd);
+            if (rfd >= 0)
+                shmap__close_fd(rfd);
+            shmap__obj_put(&me->obj);
+        }
+    }
+    job_put(o, &v);
+    return 0;
+}

@@ -1,0 +1,279 @@
+/*
+ * job.c - job objects: argument and structure conversion over the native
+ * API (shmap_job_*).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "w32.h"
+
+static BOOL ok(int r)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static HANDLE create(LPSECURITY_ATTRIBUTES sa, const char *name, unsigned flags)
+{
+    shmap_handle_t h = SHMAP_NULL_HANDLE;
+    if (sa && sa->bInheritHandle)
+        flags |= SHMAP_INHERIT;
+    int r = shmap_job_create(name, JOB_OBJECT_ALL_ACCESS, flags, &h);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    shmap_w32__created(r);
+    return WIN(h);
+}
+
+WINBASEAPI HANDLE WINAPI CreateJobObjectA(LPSECURITY_ATTRIBUTES sa, LPCSTR name)
+{
+    return create(sa, name, 0);
+}
+
+WINBASEAPI HANDLE WINAPI CreateJobObjectW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name)
+{
+    char *u;
+    int r = shmap_w32__utf8(name, &u);
+    if (r) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    HANDLE h = create(sa, u, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+
+static HANDLE open_job(DWORD access, BOOL inherit, const char *name, unsigned flags)
+{
+    shmap_handle_t h = SHMAP_NULL_HANDLE;
+    int r = shmap_job_open(name, access, flags | (inherit ? SHMAP_INHERIT : 0), &h);
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    return WIN(h);
+}
+
+WINBASEAPI HANDLE WINAPI OpenJobObjectA(DWORD access, BOOL inherit, LPCSTR name)
+{
+    return open_job(access, inherit, name, 0);
+}
+
+WINBASEAPI HANDLE WINAPI OpenJobObjectW(DWORD access, BOOL inherit, LPCWSTR name)
+{
+    char *u;
+    int r = shmap_w32__utf8(name, &u);
+    if (r) {
+        shmap_w32__fail(r);
+        return NULL;
+    }
+    HANDLE h = open_job(access, inherit, u, SHMAP_WIDE_NAME);
+    free(u);
+    return h;
+}
+
+WINBASEAPI BOOL WINAPI AssignProcessToJobObject(HANDLE job, HANDLE process)
+{
+    return ok(shmap_job_assign(NATIVE(job), NATIVE(process)));
+}
+
+WINBASEAPI BOOL WINAPI TerminateJobObject(HANDLE job, UINT code)
+{
+    return ok(shmap_job_terminate(NATIVE(job), code));
+}
+
+WINBASEAPI BOOL WINAPI IsProcessInJob(HANDLE process, HANDLE job, PBOOL result)
+{
+    if (!result)
+        return ok(-EFAULT);
+    int in = 0;
+    if (!ok(shmap_job_contains(NATIVE(process), NATIVE(job), &in)))
+        return FALSE;
+    *result = in ? TRUE : FALSE;
+    return TRUE;
+}
+
+/* ---- information classes ---------------------------------------------------- */
+
+static void put_accounting(const shmap_job_info_t *in, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION *a)
+{
+    memset(a, 0, sizeof *a);
+    a->TotalUserTime.QuadPart = (LONGLONG)in->user_time;
+    a->TotalKernelTime.QuadPart = (LONGLONG)in->kernel_time;
+    a->ThisPeriodTotalUserTime.QuadPart = (LONGLONG)in->user_time;
+    a->ThisPeriodTotalKernelTime.QuadPart = (LONGLONG)in->kernel_time;
+    a->TotalPageFaultCount = in->page_faults;
+    a->TotalProcesses = in->total_processes;
+    a->ActiveProcesses = in->active_processes;
+    a->TotalTerminatedProcesses = in->terminated_processes;
+}
+
+static void put_basic_limits(const shmap_job_limits_t *l, JOBOBJECT_BASIC_LIMIT_INFORMATION *b)
+{
+    memset(b, 0, sizeof *b);
+    b->PerProcessUserTimeLimit.QuadPart = l->process_time;
+    b->PerJobUserTimeLimit.QuadPart = l->job_time;
+    b->LimitFlags = l->flags;
+    b->MinimumWorkingSetSize = (SIZE_T)l->min_working_set;
+    b->MaximumWorkingSetSize = (SIZE_T)l->max_working_set;
+    b->ActiveProcessLimit = l->active_processes;
+    b->Affinity = (ULONG_PTR)l->affinity;
+    b->PriorityClass = l->priority_class;
+    b->SchedulingClass = l->scheduling_class;
+}
+
+static void get_basic_limits(const JOBOBJECT_BASIC_LIMIT_INFORMATION *b, shmap_job_limits_t *l)
+{
+    l->process_time = b->PerProcessUserTimeLimit.QuadPart;
+    l->job_time = b->PerJobUserTimeLimit.QuadPart;
+    l->flags = b->LimitFlags;
+    l->min_working_set = b->MinimumWorkingSetSize;
+    l->max_working_set = b->MaximumWorkingSetSize;
+    l->active_processes = b->ActiveProcessLimit;
+    l->affinity = b->Affinity;
+    l->priority_class = b->PriorityClass;
+    l->scheduling_class = b->SchedulingClass;
+}
+
+/* The length a class needs; 0: a class we do not know (87), -1: one we
+ * know but do not support (50). */
+static long class_size(JOBOBJECTINFOCLASS c)
+{
+    switch (c) {
+    case JobObjectBasicAccountingInformation:
+        return (long)sizeof(JOBOBJECT_BASIC_ACCOUNTING_INFORMATION);
+    case JobObjectBasicLimitInformation:
+        return (long)sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION);
+    case JobObjectBasicProcessIdList:
+        return (long)sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST);
+    case JobObjectBasicAndIoAccountingInformation:
+        return (long)sizeof(JOBOBJECT_BASIC_AND_IO_ACCOUNTING_INFORMATION);
+    case JobObjectExtendedLimitInformation:
+        return (long)sizeof(JOBOBJECT_EXTENDED_LIMIT_INFORMATION);
+    case JobObjectBasicUIRestrictions:
+    case JobObjectSecurityLimitInformation:
+    case JobObjectEndOfJobTimeInformation:
+    case JobObjectAssociateCompletionPortInformation:
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c, LPVOID info,
+                                                 DWORD len, LPDWORD ret_len)
+{
+    long need = class_size(c);
+    if (need <= 0)
+        return ok(need == 0 ? -EINVAL : SHMAP_ENOTSUP);
+    if (len < (DWORD)need) {
+        SetLastError(ERROR_BAD_LENGTH);
+        return FALSE;
+    }
+    if (!info)
+        return ok(-EFAULT);
+    shmap_handle_t h = NATIVE(job);
+    int r = 0;
+    DWORD written = (DWORD)need;
+    switch (c) {
+    case JobObjectBasicAccountingInformation:
+    case JobObjectBasicAndIoAccountingInformation: {
+        shmap_job_info_t in;
+        if ((r = shmap_job_query(h, &in)) != 0)
+            break;
+        if (c == JobObjectBasicAccountingInformation) {
+            put_accounting(&in, info);
+        } else {
+            JOBOBJECT_BASIC_AND_IO_ACCOUNTING_INFORMATION *a = info;
+            memset(a, 0, sizeof *a); /* no I/O counters: zeros */
+            put_accounting(&in, &a->BasicInfo);
+        }
+        break;
+    }
+    case JobObjectBasicLimitInformation:
+    case JobObjectExtendedLimitInformation: {
+        shmap_job_limits_t l;
+        if ((r = shmap_job_get_limits(h, &l)) != 0)
+            break;
+        if (c == JobObjectBasicLimitInformation) {
+            put_basic_limits(&l, info);
+            ((JOBOBJECT_BASIC_LIMIT_INFORMATION *)info)->LimitFlags &=
+                JOB_OBJECT_BASIC_LIMIT_VALID_FLAGS;
+        } else {
+            JOBOBJECT_EXTENDED_LIMIT_INFORMATION *x = info;
+            memset(x, 0, sizeof *x);
+            put_basic_limits(&l, &x->BasicLimitInformation);
+            x->ProcessMemoryLimit = (SIZE_T)l.process_memory;
+            x->JobMemoryLimit = (SIZE_T)l.job_memory;
+        }
+        break;
+    }
+    case JobObjectBasicProcessIdList: {
+        JOBOBJECT_BASIC_PROCESS_ID_LIST *pl = info;
+        size_t room =
+            (len - offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList)) / sizeof(ULONG_PTR);
+        uint32_t *pids = malloc((room ? room : 1) * sizeof *pids);
+        size_t count = 0;
+        if (!pids) {
+            r = -ENOMEM;
+            break;
+        }
+        r = shmap_job_pids(h, pids, room, &count);
+        if (r == 0 || r == SHMAP_EMOREDATA) {
+            size_t n = count < room ? count : room;
+            pl->NumberOfAssignedProcesses = (DWORD)count;
+            pl->NumberOfProcessIdsInList = (DWORD)n;
+            for (size_t i = 0; i < n; i++)
+                pl->ProcessIdList[i] = pids[i];
+            written = (DWORD)(offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList) +
+                              n * sizeof(ULONG_PTR));
+        }
+        free(pids);
+        break;
+    }
+    default:
+        r = -EINVAL;
+        break;
+    }
+    if (r < 0 && r != SHMAP_EMOREDATA)
+        return ok(r);
+    if (ret_len)
+        *ret_len = written;
+    return r == 0 ? TRUE : ok(r);
+}
+
+WINBASEAPI BOOL WINAPI SetInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c, LPVOID info,
+                                               DWORD len)
+{
+    long need = class_size(c);
+    if (need <= 0 || c == JobObjectBasicProcessIdList || c == JobObjectBasicAccountingInformation ||
+        c == JobObjectBasicAndIoAccountingInformation)
+        return ok(need < 0 ? SHMAP_ENOTSUP : -EINVAL);
+    if (len != (DWORD)need) {
+        SetLastError(ERROR_BAD_LENGTH);
+        return FALSE;
+    }
+    if (!info)
+        return ok(-EFAULT);
+    shmap_job_limits_t l;
+    int r = shmap_job_get_limits(NATIVE(job), &l);
+    if (r == -EACCES)
+        r = 0; /* setting needs SET_ATTRIBUTES, not QUERY: start from zeros */
+    if (r)
+        return ok(r);
+    if (c == JobObjectBasicLimitInformation) {
+        get_basic_limits(info, &l);
+        return ok(shmap_job_set_limits(NATIVE(job), &l, 0));
+    }
+    const JOBOBJECT_EXTENDED_LIMIT_INFORMATION *x = info;
+    get_basic_limits(&x->BasicLimitInformation, &l);
+    l.process_memory = x->ProcessMemoryLimit;
+    l.job_memory = x->JobMemoryLimit;
+    return ok(shmap_job_set_limits(NATIVE(job), &l, 1));
+}

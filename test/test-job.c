@@ -1,0 +1,719 @@
+/*
+ * test-job.c - job objects through the Win32 face: names, assignment,
+ * IsProcessInJob, the information classes, TerminateJobObject, children
+ * joining their parent's job, and JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE when
+ * the last handle is closed, travels to another process, or its holder is
+ * killed with SIGKILL.  Members are this binary's helpers (and /bin/sleep,
+ * which runs no shmap code).
+ */
+#include "harness.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <windows.h>
+
+#include "shmap.h"
+
+#define POISON_LE() SetLastError(0xdeadbeef)
+#define LE() GetLastError()
+
+/* What parent and children share: an unnamed inheritable section. */
+struct page {
+    volatile uint32_t pids[8];
+    volatile uint32_t ready;
+    volatile uint32_t job; /* a job handle value */
+};
+
+static HANDLE page_new(struct page **p)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE h = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, NULL);
+    ASSERT_NOT_NULL(h);
+    *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    ASSERT_NOT_NULL(*p);
+    return h;
+}
+
+static struct page *page_of(const char *value)
+{
+    HANDLE h = (HANDLE)(uintptr_t)strtoul(value, NULL, 0);
+    return MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+}
+
+static BOOL start_cmd(const char *cmd, BOOL inherit, DWORD flags, PROCESS_INFORMATION *pi)
+{
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", cmd);
+    return CreateProcessA(NULL, buf, NULL, NULL, inherit, flags, NULL, NULL, &si, pi);
+}
+
+/* CreateProcess of "<self> --helper args" */
+static BOOL start(const char *args, BOOL inherit, DWORD flags, PROCESS_INFORMATION *pi)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper %s", test_self(), args);
+    return start_cmd(cmd, inherit, flags, pi);
+}
+
+static void close_pi(PROCESS_INFORMATION *pi)
+{
+    ASSERT_TRUE(CloseHandle(pi->hThread));
+    ASSERT_TRUE(CloseHandle(pi->hProcess));
+}
+
+static bool running(HANDLE process)
+{
+    return WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
+}
+
+static void wait_ready(struct page *pg, uint32_t want)
+{
+    for (int i = 0; i < 20000 && pg->ready < want; i++)
+        Sleep(1);
+    ASSERT_GE(pg->ready, want);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A member that only waits to be killed. */
+HELPER(sleeper)
+{
+    (void)argc;
+    (void)argv;
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+/* argv: page.  Starts a sleeper (which joins our job, if we are in one),
+ * publishes its pid in pids[1], then sleeps. */
+HELPER(spawner)
+{
+    (void)argc;
+    struct page *pg = page_of(argv[0]);
+    PROCESS_INFORMATION pi;
+    if (!pg || !start("sleeper", FALSE, 0, &pi)) {
+        fprintf(stderr, "spawner: %p %lu\n", (void *)pg, (unsigned long)GetLastError());
+        return 1;
+    }
+    pg->pids[1] = pi.dwProcessId;
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+/* ---- names, waits, rights ------------------------------------------------------ */
+
+TEST(job_names)
+{
+    POISON_LE();
+    HANDLE j = CreateJobObjectA(NULL, "Local\\shmap-job-names");
+    ASSERT_NOT_NULL(j);
+    ASSERT_EQ_U(LE(), 0);
+    HANDLE j2 = CreateJobObjectA(NULL, "Local\\shmap-job-names");
+    ASSERT_NOT_NULL(j2);
+    ASSERT_EQ_U(LE(), ERROR_ALREADY_EXISTS);
+    HANDLE j3 = OpenJobObjectA(JOB_OBJECT_QUERY, FALSE, "Local\\shmap-job-names");
+    ASSERT_NOT_NULL(j3);
+    /* one namespace: another type under the name fails with 6 */
+    POISON_LE();
+    ASSERT_NULL(CreateEventA(NULL, FALSE, FALSE, "Local\\shmap-job-names"));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    HANDLE m = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, "X");
+    ASSERT_NOT_NULL(m);
+    POISON_LE();
+    ASSERT_NULL(CreateJobObjectA(NULL, "X"));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_NULL(OpenJobObjectA(JOB_OBJECT_ALL_ACCESS, FALSE, "X"));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_NULL(OpenJobObjectA(JOB_OBJECT_ALL_ACCESS, FALSE, "Local\\shmap-no-such-job"));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+    /* a job with no processes is not signalled */
+    ASSERT_EQ_U(WaitForSingleObject(j, 0), WAIT_TIMEOUT);
+    HANDLE u = CreateJobObjectW(NULL, NULL);
+    ASSERT_NOT_NULL(u);
+    HANDLE w = OpenJobObjectW(JOB_OBJECT_QUERY, FALSE, L"Local\\shmap-job-names");
+    ASSERT_NOT_NULL(w);
+    ASSERT_TRUE(CloseHandle(j));
+    ASSERT_TRUE(CloseHandle(j2));
+    ASSERT_TRUE(CloseHandle(j3));
+    ASSERT_TRUE(CloseHandle(m));
+    ASSERT_TRUE(CloseHandle(u));
+    ASSERT_TRUE(CloseHandle(w));
+    POISON_LE();
+    ASSERT_NULL(OpenJobObjectA(JOB_OBJECT_ALL_ACCESS, FALSE, "Local\\shmap-job-names"));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+}
+
+TEST(job_rights_and_errors)
+{
+    HANDLE j = CreateJobObjectA(NULL, "Local\\shmap-job-rights");
+    ASSERT_NOT_NULL(j);
+    HANDLE q = OpenJobObjectA(JOB_OBJECT_QUERY, FALSE, "Local\\shmap-job-rights");
+    ASSERT_NOT_NULL(q);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &pi));
+    /* the job handle needs ASSIGN_PROCESS, TERMINATE, SET_ATTRIBUTES */
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(q, pi.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    POISON_LE();
+    ASSERT_TRUE(!TerminateJobObject(q, 1));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(q, JobObjectExtendedLimitInformation, &x, sizeof x));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_TRUE(
+        QueryInformationJobObject(q, JobObjectExtendedLimitInformation, &x, sizeof x, NULL));
+    /* the process handle needs SET_QUOTA and TERMINATE */
+    HANDLE weak = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION, FALSE, pi.dwProcessId);
+    ASSERT_NOT_NULL(weak);
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(j, weak));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    /* IsProcessInJob needs JOB_OBJECT_QUERY */
+    HANDLE a = OpenJobObjectA(JOB_OBJECT_ASSIGN_PROCESS, FALSE, "Local\\shmap-job-rights");
+    ASSERT_NOT_NULL(a);
+    BOOL in = 7;
+    POISON_LE();
+    ASSERT_TRUE(!IsProcessInJob(pi.hProcess, a, &in));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_TRUE(AssignProcessToJobObject(a, pi.hProcess));
+    ASSERT_TRUE(IsProcessInJob(pi.hProcess, q, &in));
+    ASSERT_EQ(in, TRUE);
+    /* wrong types and bad handles: 6 */
+    HANDLE ev = CreateEventA(NULL, FALSE, FALSE, NULL);
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(ev, pi.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(j, ev));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!TerminateJobObject((HANDLE)(uintptr_t)0x7ffc, 1));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(ev, JobObjectBasicAccountingInformation, &acc,
+                                           sizeof acc, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    ASSERT_TRUE(TerminateJobObject(j, 9));
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 20000), WAIT_OBJECT_0);
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeProcess(pi.hProcess, &code));
+    ASSERT_EQ_U(code, 9);
+    /* an ended process cannot be assigned */
+    HANDLE j2 = CreateJobObjectA(NULL, NULL);
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(j2, pi.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    close_pi(&pi);
+    ASSERT_TRUE(CloseHandle(weak));
+    ASSERT_TRUE(CloseHandle(ev));
+    ASSERT_TRUE(CloseHandle(a));
+    ASSERT_TRUE(CloseHandle(q));
+    ASSERT_TRUE(CloseHandle(j));
+    ASSERT_TRUE(CloseHandle(j2));
+}
+
+/* ---- assignment, queries, TerminateJobObject ------------------------------------------ */
+
+TEST(job_assign_query_terminate)
+{
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    ASSERT_NOT_NULL(j);
+    PROCESS_INFORMATION p1, p2, p3;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(start("sleeper", FALSE, 0, &p3)); /* running, not in the job */
+    BOOL in = 7;
+    ASSERT_TRUE(IsProcessInJob(p1.hProcess, j, &in));
+    ASSERT_EQ(in, FALSE);
+    ASSERT_TRUE(IsProcessInJob(p1.hProcess, NULL, &in));
+    ASSERT_EQ(in, FALSE);
+    ASSERT_TRUE(AssignProcessToJobObject(j, p1.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(j, p1.hProcess)); /* again: fine */
+    ASSERT_TRUE(AssignProcessToJobObject(j, p2.hProcess));
+    ASSERT_EQ_U(ResumeThread(p1.hThread), 1);
+    ASSERT_EQ_U(ResumeThread(p2.hThread), 1);
+    ASSERT_TRUE(IsProcessInJob(p1.hProcess, j, &in));
+    ASSERT_EQ(in, TRUE);
+    ASSERT_TRUE(IsProcessInJob(p2.hProcess, NULL, &in));
+    ASSERT_EQ(in, TRUE);
+    ASSERT_TRUE(IsProcessInJob(p3.hProcess, j, &in));
+    ASSERT_EQ(in, FALSE);
+    ASSERT_TRUE(IsProcessInJob(GetCurrentProcess(), j, &in));
+    ASSERT_EQ(in, FALSE);
+    /* in another job: refused (no nesting) */
+    HANDLE other = CreateJobObjectA(NULL, NULL);
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(other, p1.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    POISON(acc);
+    DWORD len = 0;
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, &len));
+    ASSERT_EQ_U(len, sizeof acc);
+    ASSERT_EQ_U(acc.TotalProcesses, 2);
+    ASSERT_EQ_U(acc.ActiveProcesses, 2);
+    ASSERT_EQ_U(acc.TotalTerminatedProcesses, 0);
+    ASSERT_GE(acc.TotalUserTime.QuadPart, 0);
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc,
+                                           sizeof acc - 1, &len));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+
+    union {
+        JOBOBJECT_BASIC_PROCESS_ID_LIST l;
+        char room[sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST) + 8 * sizeof(ULONG_PTR)];
+    } ids;
+    POISON(ids);
+    ASSERT_TRUE(QueryInformationJobObject(j, JobObjectBasicProcessIdList, &ids, sizeof ids, &len));
+    ASSERT_EQ_U(ids.l.NumberOfAssignedProcesses, 2);
+    ASSERT_EQ_U(ids.l.NumberOfProcessIdsInList, 2);
+    ASSERT_EQ_U(len,
+                offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList) + 2 * sizeof(ULONG_PTR));
+    ULONG_PTR a = ids.l.ProcessIdList[0], b = ids.l.ProcessIdList[1];
+    ASSERT_TRUE((a == p1.dwProcessId && b == p2.dwProcessId) ||
+                (a == p2.dwProcessId && b == p1.dwProcessId));
+    /* room for one id: the count of all, one id, ERROR_MORE_DATA */
+    POISON(ids);
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicProcessIdList, &ids,
+                                           sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST), &len));
+    ASSERT_EQ_U(LE(), ERROR_MORE_DATA);
+    ASSERT_EQ_U(ids.l.NumberOfAssignedProcesses, 2);
+    ASSERT_EQ_U(ids.l.NumberOfProcessIdsInList, 1);
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicProcessIdList, &ids,
+                                           offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList),
+                                           &len));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(j, (JOBOBJECTINFOCLASS)0, &ids, sizeof ids, &len));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+
+    /* TerminateJobObject: every member ends with the code; others run on */
+    ASSERT_TRUE(TerminateJobObject(j, 0xC0000005u));
+    HANDLE both[2] = {p1.hProcess, p2.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(2, both, TRUE, 20000), WAIT_OBJECT_0);
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeProcess(p1.hProcess, &code));
+    ASSERT_EQ_U(code, 0xC0000005u);
+    ASSERT_TRUE(GetExitCodeProcess(p2.hProcess, &code));
+    ASSERT_EQ_U(code, 0xC0000005u);
+    ASSERT_TRUE(running(p3.hProcess));
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, &len));
+    ASSERT_EQ_U(acc.TotalProcesses, 2);
+    ASSERT_EQ_U(acc.ActiveProcesses, 0);
+    ASSERT_TRUE(QueryInformationJobObject(j, JobObjectBasicProcessIdList, &ids, sizeof ids, &len));
+    ASSERT_EQ_U(ids.l.NumberOfAssignedProcesses, 0);
+    ASSERT_EQ_U(len, offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList));
+    /* the job goes on: a new member, terminated alone */
+    ASSERT_TRUE(AssignProcessToJobObject(j, p3.hProcess));
+    ASSERT_TRUE(TerminateJobObject(j, 3));
+    ASSERT_EQ_U(WaitForSingleObject(p3.hProcess, 20000), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeProcess(p3.hProcess, &code));
+    ASSERT_EQ_U(code, 3);
+    close_pi(&p1);
+    close_pi(&p2);
+    close_pi(&p3);
+    ASSERT_TRUE(CloseHandle(other));
+    ASSERT_TRUE(CloseHandle(j));
+}
+
+TEST(job_limits)
+{
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0xA5, sizeof x);
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x, NULL));
+    ASSERT_EQ_U(x.BasicLimitInformation.LimitFlags, 0);
+    ASSERT_EQ_U(x.JobMemoryLimit, 0);
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags =
+        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_JOB_MEMORY;
+    x.JobMemoryLimit = 1u << 30;
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    memset(&x, 0xA5, sizeof x);
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x, NULL));
+    ASSERT_EQ_U(x.BasicLimitInformation.LimitFlags,
+                JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_JOB_MEMORY);
+    ASSERT_EQ_U(x.JobMemoryLimit, 1u << 30);
+    ASSERT_EQ_U(x.PeakJobMemoryUsed, 0);
+    JOBOBJECT_BASIC_LIMIT_INFORMATION b;
+    ASSERT_TRUE(QueryInformationJobObject(j, JobObjectBasicLimitInformation, &b, sizeof b, NULL));
+    ASSERT_EQ_U(b.LimitFlags, 0); /* the extended flags are not basic ones */
+    /* errors: length (24), flags (87), classes (87 / 50) */
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x - 4));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    x.BasicLimitInformation.LimitFlags = 0x80000;
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    memset(&b, 0, sizeof b);
+    b.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, JobObjectBasicLimitInformation, &b, sizeof b));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, (JOBOBJECTINFOCLASS)77, &b, sizeof b));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    /* the flags did not change */
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x, NULL));
+    ASSERT_EQ_U(x.BasicLimitInformation.LimitFlags,
+                JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE | JOB_OBJECT_LIMIT_JOB_MEMORY);
+
+    /* the active process limit */
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    x.BasicLimitInformation.ActiveProcessLimit = 1;
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    PROCESS_INFORMATION p1, p2;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(AssignProcessToJobObject(j, p1.hProcess));
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(j, p2.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_NOT_ENOUGH_QUOTA);
+    ASSERT_TRUE(TerminateProcess(p1.hProcess, 0));
+    ASSERT_EQ_U(WaitForSingleObject(p1.hProcess, 20000), WAIT_OBJECT_0);
+    ASSERT_TRUE(AssignProcessToJobObject(j, p2.hProcess)); /* p1 has gone: room again */
+    ASSERT_TRUE(TerminateJobObject(j, 0));
+    ASSERT_EQ_U(WaitForSingleObject(p2.hProcess, 20000), WAIT_OBJECT_0);
+    close_pi(&p1);
+    close_pi(&p2);
+    ASSERT_TRUE(CloseHandle(j));
+}
+
+/* ---- children join; breakaway --------------------------------------------------------- */
+
+/* argv: page.  Runs in a job: starts a spawner (whose child is a
+ * grandchild of ours), /bin/sleep, tries a breakaway, and reports.  Then,
+ * when page->job says the job allows breakaway, breaks away once. */
+HELPER(job_parent)
+{
+    (void)argc;
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 1;
+    char args[64];
+    snprintf(args, sizeof args, "spawner %s", argv[0]);
+    PROCESS_INFORMATION c, s, n;
+    if (!start(args, TRUE, 0, &c) || !start_cmd("sleep 1000", FALSE, 0, &s))
+        return 2;
+    pg->pids[0] = c.dwProcessId;
+    pg->pids[2] = s.dwProcessId;
+    SetLastError(0);
+    pg->pids[4] = start("sleeper", FALSE, CREATE_BREAKAWAY_FROM_JOB, &n) ? 0 : GetLastError();
+    BOOL in = FALSE;
+    pg->pids[5] = IsProcessInJob(GetCurrentProcess(), NULL, &in) && in;
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    for (int i = 0; i < 20000 && pg->ready < 1; i++)
+        Sleep(1); /* the spawner's child, in the count below */
+    pg->pids[6] =
+        QueryInformationJobObject(NULL, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL)
+            ? acc.ActiveProcesses
+            : 1000 + GetLastError();
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    while (!pg->job)
+        Sleep(1);
+    pg->pids[7] = start("sleeper", FALSE, CREATE_BREAKAWAY_FROM_JOB, &n) ? n.dwProcessId : 0;
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+TEST(job_children_join)
+{
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[64];
+    snprintf(args, sizeof args, "job_parent %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION p;
+    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &p));
+    ASSERT_TRUE(AssignProcessToJobObject(j, p.hProcess));
+    ASSERT_EQ_U(ResumeThread(p.hThread), 1);
+    wait_ready(pg, 2);
+    /* its child, its grandchild, and a program that runs no shmap code */
+    HANDLE m[3];
+    for (int i = 0; i < 3; i++) {
+        m[i] = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pg->pids[i]);
+        ASSERT_NOT_NULL(m[i]);
+        BOOL in = FALSE;
+        ASSERT_TRUE(IsProcessInJob(m[i], j, &in));
+        ASSERT_EQ(in, TRUE);
+    }
+    ASSERT_EQ_U(pg->pids[4], ERROR_ACCESS_DENIED); /* breakaway refused */
+    ASSERT_EQ_U(pg->pids[5], 1);                   /* it knows it is in a job */
+    ASSERT_EQ_U(pg->pids[6], 4);                   /* itself + 3 */
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(acc.ActiveProcesses, 4);
+    ASSERT_EQ_U(acc.TotalProcesses, 4);
+    /* allowed now: the next breakaway child is outside */
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_BREAKAWAY_OK;
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    pg->job = 1;
+    wait_ready(pg, 3);
+    ASSERT_NE(pg->pids[7], 0);
+    HANDLE out = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pg->pids[7]);
+    ASSERT_NOT_NULL(out);
+    BOOL in = TRUE;
+    ASSERT_TRUE(IsProcessInJob(out, NULL, &in));
+    ASSERT_EQ(in, FALSE);
+    /* the whole tree goes with TerminateJobObject; the one outside stays */
+    ASSERT_TRUE(TerminateJobObject(j, 12));
+    HANDLE all[4] = {m[0], m[1], m[2], p.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(4, all, TRUE, 20000), WAIT_OBJECT_0);
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeProcess(p.hProcess, &code));
+    ASSERT_EQ_U(code, 12);
+    ASSERT_TRUE(running(out));
+    ASSERT_TRUE(TerminateProcess(out, 0));
+    ASSERT_EQ_U(WaitForSingleObject(out, 20000), WAIT_OBJECT_0);
+    for (int i = 0; i < 3; i++)
+        ASSERT_TRUE(CloseHandle(m[i]));
+    ASSERT_TRUE(CloseHandle(out));
+    close_pi(&p);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+    ASSERT_TRUE(CloseHandle(j));
+}
+
+/* ---- KILL_ON_JOB_CLOSE ------------------------------------------------------------------ */
+
+static HANDLE kill_job(const char *name, BOOL inherit)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, inherit};
+    HANDLE j = CreateJobObjectA(&sa, name);
+    ASSERT_NOT_NULL(j);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    return j;
+}
+
+TEST(job_kill_on_close_by_close)
+{
+    HANDLE j = kill_job(NULL, FALSE);
+    PROCESS_INFORMATION a, s;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_cmd("sleep 1000", FALSE, CREATE_SUSPENDED, &s));
+    ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(j, s.hProcess));
+    ASSERT_EQ_U(ResumeThread(a.hThread), 1);
+    ASSERT_EQ_U(ResumeThread(s.hThread), 1);
+    /* a second handle keeps the job: nobody dies */
+    HANDLE j2;
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), j, GetCurrentProcess(), &j2, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(CloseHandle(j));
+    Sleep(50);
+    ASSERT_TRUE(running(a.hProcess));
+    ASSERT_TRUE(running(s.hProcess));
+    ASSERT_TRUE(CloseHandle(j2)); /* the last one */
+    HANDLE both[2] = {a.hProcess, s.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(2, both, TRUE, 20000), WAIT_OBJECT_0);
+    close_pi(&a);
+    close_pi(&s);
+
+    /* without the limit, closing the job leaves its members running */
+    HANDLE k = CreateJobObjectA(NULL, NULL);
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(AssignProcessToJobObject(k, a.hProcess));
+    ASSERT_EQ_U(ResumeThread(a.hThread), 1);
+    ASSERT_TRUE(CloseHandle(k));
+    Sleep(100);
+    ASSERT_TRUE(running(a.hProcess));
+    BOOL in = FALSE;
+    ASSERT_TRUE(IsProcessInJob(a.hProcess, NULL, &in));
+    ASSERT_EQ(in, TRUE);
+    ASSERT_TRUE(TerminateProcess(a.hProcess, 0));
+    ASSERT_EQ_U(WaitForSingleObject(a.hProcess, 20000), WAIT_OBJECT_0);
+    close_pi(&a);
+}
+
+/* argv: page.  Makes a KILL_ON_JOB_CLOSE job, then members: a sleeper
+ * (suspended, assigned, resumed), a spawner (whose child joins), and
+ * /bin/sleep; publishes their pids, then waits to be killed. */
+HELPER(job_holder)
+{
+    (void)argc;
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 1;
+    HANDLE j = kill_job(NULL, FALSE);
+    PROCESS_INFORMATION a, b, s;
+    char args[64];
+    snprintf(args, sizeof args, "spawner %s", argv[0]);
+    if (!start("sleeper", FALSE, CREATE_SUSPENDED, &a) ||
+        !start(args, TRUE, CREATE_SUSPENDED, &b) ||
+        !start_cmd("sleep 1000", FALSE, CREATE_SUSPENDED, &s))
+        return 2;
+    if (!AssignProcessToJobObject(j, a.hProcess) || !AssignProcessToJobObject(j, b.hProcess) ||
+        !AssignProcessToJobObject(j, s.hProcess))
+        return 3;
+    ResumeThread(a.hThread);
+    ResumeThread(b.hThread);
+    ResumeThread(s.hThread);
+    pg->pids[0] = a.dwProcessId;
+    pg->pids[2] = s.dwProcessId;
+    pg->pids[3] = b.dwProcessId;
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+TEST(job_kill_on_close_holder_killed)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[64];
+    snprintf(args, sizeof args, "job_holder %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION h;
+    ASSERT_TRUE(start(args, TRUE, 0, &h));
+    wait_ready(pg, 2); /* the holder's mark and the spawner's */
+    HANDLE m[4];
+    uint32_t pids[4] = {pg->pids[0], pg->pids[1], pg->pids[2], pg->pids[3]};
+    for (int i = 0; i < 4; i++) {
+        m[i] = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION, FALSE, pids[i]);
+        ASSERT_NOT_NULL(m[i]);
+        ASSERT_TRUE(running(m[i]));
+    }
+    double t0 = now_ms();
+    ASSERT_EQ(kill((pid_t)h.dwProcessId, SIGKILL), 0);
+    ASSERT_EQ_U(WaitForMultipleObjects(4, m, TRUE, 20000), WAIT_OBJECT_0);
+    fprintf(stderr, "members ended %.2f ms after kill -9 of the holder\n", now_ms() - t0);
+    for (int i = 0; i < 4; i++) {
+        DWORD code = 0;
+        ASSERT_TRUE(GetExitCodeProcess(m[i], &code));
+        ASSERT_NE(code, STILL_ACTIVE); /* how they ended is their parent's to know */
+        ASSERT_TRUE(CloseHandle(m[i]));
+    }
+    ASSERT_EQ_U(WaitForSingleObject(h.hProcess, 20000), WAIT_OBJECT_0);
+    close_pi(&h);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+}
+
+/* argv: page.  Holds the job handle it inherited (value in page->job). */
+HELPER(job_keeper)
+{
+    (void)argc;
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 1;
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    if (!QueryInformationJobObject((HANDLE)(uintptr_t)pg->job, JobObjectBasicAccountingInformation,
+                                   &acc, sizeof acc, NULL)) {
+        fprintf(stderr, "keeper: %lu\n", (unsigned long)GetLastError());
+        return 2;
+    }
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+TEST(job_kill_on_close_handle_elsewhere)
+{
+    /* the job's handles travel: inherited by one child, duplicated into
+     * another; the members live while any of them holds one */
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    HANDLE j = kill_job("Local\\shmap-job-travel", TRUE);
+    pg->job = (uint32_t)(uintptr_t)j;
+    char args[64];
+    snprintf(args, sizeof args, "job_keeper %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION k1, k2, a;
+    ASSERT_TRUE(start(args, TRUE, 0, &k1)); /* inherits j at the same value */
+    wait_ready(pg, 1);
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
+    ASSERT_EQ_U(ResumeThread(a.hThread), 1);
+    ASSERT_TRUE(CloseHandle(j));
+    Sleep(50);
+    ASSERT_TRUE(running(a.hProcess)); /* k1 holds it */
+    /* a third holder by name, then by duplication into a process that
+     * never asked for it */
+    HANDLE byname = OpenJobObjectA(JOB_OBJECT_QUERY, FALSE, "Local\\shmap-job-travel");
+    ASSERT_NOT_NULL(byname);
+    ASSERT_TRUE(start("sleeper", FALSE, 0, &k2));
+    HANDLE in_k2 = NULL;
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), byname, k2.hProcess, &in_k2, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    ASSERT_NOT_NULL(in_k2);
+    ASSERT_EQ(kill((pid_t)k1.dwProcessId, SIGKILL), 0);
+    ASSERT_EQ_U(WaitForSingleObject(k1.hProcess, 20000), WAIT_OBJECT_0);
+    Sleep(50);
+    ASSERT_TRUE(running(a.hProcess)); /* k2 holds it now */
+    ASSERT_EQ(kill((pid_t)k2.dwProcessId, SIGKILL), 0);
+    ASSERT_EQ_U(WaitForSingleObject(a.hProcess, 20000), WAIT_OBJECT_0);
+    ASSERT_EQ_U(WaitForSingleObject(k2.hProcess, 20000), WAIT_OBJECT_0);
+    /* nobody holds it: the name has gone with the last holder */
+    POISON_LE();
+    ASSERT_NULL(OpenJobObjectA(JOB_OBJECT_QUERY, FALSE, "Local\\shmap-job-travel"));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+    close_pi(&k1);
+    close_pi(&k2);
+    close_pi(&a);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+}
+
+TEST(job_kill_on_close_set_after_assign)
+{
+    /* the limit set after the members joined still kills them */
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    PROCESS_INFORMATION a, s;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_cmd("sleep 1000", FALSE, CREATE_SUSPENDED, &s));
+    ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(j, s.hProcess));
+    ASSERT_EQ_U(ResumeThread(a.hThread), 1);
+    ASSERT_EQ_U(ResumeThread(s.hThread), 1);
+    Sleep(20);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    ASSERT_TRUE(CloseHandle(j));
+    HANDLE both[2] = {a.hProcess, s.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(2, both, TRUE, 20000), WAIT_OBJECT_0);
+    close_pi(&a);
+    close_pi(&s);
+}
