@@ -290,7 +290,9 @@ TEST(job_assign_query_terminate)
     ASSERT_EQ_U(ids.l.NumberOfProcessIdsInList, 2);
     ASSERT_EQ_U(len,
                 offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList) + 2 * sizeof(ULONG_PTR));
-    ULONG_PTR a = ids.l.ProcessIdList[0], b = ids.l.ProcessIdList[1];
+    const ULONG_PTR *list =
+        (const ULONG_PTR *)(ids.room + offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList));
+    ULONG_PTR a = list[0], b = list[1];
     ASSERT_TRUE((a == p1.dwProcessId && b == p2.dwProcessId) ||
                 (a == p2.dwProcessId && b == p1.dwProcessId));
     /* room for one id: the count of all, one id, ERROR_MORE_DATA */

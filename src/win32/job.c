@@ -229,8 +229,11 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
             size_t n = count < room ? count : room;
             pl->NumberOfAssignedProcesses = (DWORD)count;
             pl->NumberOfProcessIdsInList = (DWORD)n;
+            /* the list runs past its declared [1] (ANYSIZE_ARRAY) */
+            ULONG_PTR *list = (ULONG_PTR *)((char *)pl + offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST,
+                                                                  ProcessIdList));
             for (size_t i = 0; i < n; i++)
-                pl->ProcessIdList[i] = pids[i];
+                list[i] = pids[i];
             written = (DWORD)(offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList) +
                               n * sizeof(ULONG_PTR));
         }
