@@ -100,8 +100,14 @@ static bool read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
 {
     memset(ps, 0, sizeof *ps);
     char path[40], buf[1024];
-    snprintf(path, sizeof path, "/proc/%u/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* the directory, then "stat" in it: what other processes read, even
+     * under an emulator that fakes our own /proc/PID/stat (process.c) */
+    snprintf(path, sizeof path, "/proc/%u", pid);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return false;
+    int fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
+    close(dfd);
     if (fd < 0)
         return false;
     ssize_t n = read(fd, buf, sizeof buf - 1);

@@ -472,7 +472,7 @@ TEST(job_children_join)
         ASSERT_NOT_NULL(m[i]);
         BOOL in = FALSE;
         ASSERT_TRUE(IsProcessInJob(m[i], j, &in));
-        ASSERT_EQ(in, TRUE);
+        ASSERT_EQ(in * 10 + i, 10 + i); /* which one, if not */
     }
     ASSERT_EQ_U(pg->pids[4], ERROR_ACCESS_DENIED); /* breakaway refused */
     ASSERT_EQ_U(pg->pids[5], 1);                   /* it knows it is in a job */
