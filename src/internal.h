@@ -246,6 +246,9 @@ SHMAP_HIDDEN void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t 
 SHMAP_HIDDEN uint32_t shmap__uid(void);
 SHMAP_HIDDEN uint32_t shmap__gid(void);
 SHMAP_HIDDEN uint32_t shmap__pid(void);
+/* In a fork child, before anything asks shmap__pid or shmap__tid (the first
+ * atfork handler). */
+SHMAP_HIDDEN void shmap__pid_forked(void);
 /* Does the umask leave mode 0600 intact (so no fchmod is needed)? */
 SHMAP_HIDDEN bool shmap__umask_keeps_0600(void);
 
@@ -489,8 +492,6 @@ SHMAP_HIDDEN int shmap__job_child_joins(unsigned sflags);
 SHMAP_HIDDEN int shmap__job_add_child(struct shmap_process *p);
 /* process.c: at exit, leave our final times in our member entry. */
 SHMAP_HIDDEN void shmap__job_at_exit(void);
-/* process.c: a fork child joins its parent's job. */
-SHMAP_HIDDEN void shmap__job_fork_child(void);
 /* xfer.c: send a JOIN message to p. */
 SHMAP_HIDDEN int shmap__xfer_join(struct shmap_process *p, int fd, int rfd);
 

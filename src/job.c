@@ -16,6 +16,7 @@
  */
 #include "internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -227,8 +228,16 @@ static void unmap_view(struct jview *v)
     *v = (struct jview){NULL, NULL, -1, -1};
 }
 
+static void fork_child(void);
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, fork_child);
+}
+
 void shmap__job_joined(int fd, int rfd)
 {
+    pthread_once(&atfork_once, register_atfork);
     struct jview v = {NULL, NULL, -1, -1};
     if (fd < 0 || map_view(fd, &v) != 0) {
         if (fd >= 0)
@@ -436,6 +445,53 @@ static void view_of(struct shmap_named *k, struct jview *v)
     v->pipe = k->aux_fd;
 }
 
+/* The pipe at path (a /proc/PID/fd/N link), if it is the one with inode ino. */
+static int open_pipe_at(const char *path, uint64_t ino)
+{
+    /* O_RDWR: a FIFO open that never waits for the other side */
+    int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (ino && ino_of(fd) == ino)
+        return fd;
+    shmap__close_fd(fd);
+    return -1;
+}
+
+/* The last resort (more holders than the ring remembers, all of them
+ * gone from it): any process of ours with a descriptor of that pipe. */
+static int scan_for_pipe(uint64_t ino)
+{
+    char want[40];
+    snprintf(want, sizeof want, "pipe:[%llu]", (unsigned long long)ino);
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return -1;
+    int found = -1;
+    for (struct dirent *p; found < 0 && (p = readdir(proc)) != NULL;) {
+        if (p->d_name[0] < '1' || p->d_name[0] > '9')
+            continue;
+        char dir[300];
+        snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
+        DIR *d = opendir(dir);
+        if (!d)
+            continue;
+        for (struct dirent *e; found < 0 && (e = readdir(d)) != NULL;) {
+            char link[600], target[64];
+            snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+            ssize_t k = readlink(link, target, sizeof target - 1);
+            if (k <= 0)
+                continue;
+            target[k] = 0;
+            if (strcmp(target, want) == 0)
+                found = open_pipe_at(link, ino);
+        }
+        closedir(d);
+    }
+    closedir(proc);
+    return found;
+}
+
 /* A write end of the job's kill pipe from a process that has one. */
 static int find_pipe(struct jview *v)
 {
@@ -461,15 +517,11 @@ static int find_pipe(struct jview *v)
     for (unsigned i = 0; i < n; i++) {
         char path[48];
         snprintf(path, sizeof path, "/proc/%u/fd/%d", cand[i].pid, cand[i].fd);
-        /* O_RDWR: a FIFO open that never waits for the other side */
-        int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
-        if (fd < 0)
-            continue;
-        if (ino && ino_of(fd) == ino)
+        int fd = open_pipe_at(path, ino);
+        if (fd >= 0)
             return fd;
-        shmap__close_fd(fd);
     }
-    return -1;
+    return ino ? scan_for_pipe(ino) : -1;
 }
 
 static int new_pipe(uint64_t *ino)
@@ -603,7 +655,10 @@ void shmap__job_at_exit(void)
     unlock_job(self_job.st);
 }
 
-void shmap__job_fork_child(void)
+/* A fork child of a member joins (registered when we first join: it runs
+ * after every other fork handler, once the child's state and table are
+ * its own). */
+static void fork_child(void)
 {
     /* the parent's views are the parent's: a child of a member joins anew */
     struct jview old = self_job;

@@ -231,6 +231,13 @@ bool shmap__umask_keeps_0600(void)
     return self.umask_ok;
 }
 
+void shmap__pid_forked(void)
+{
+    pthread_once(&self.once, self_read);
+    self.pid = (uint32_t)getpid();
+    shmap__tid_reset();
+}
+
 static void fork_child(void)
 {
     self.pid = (uint32_t)getpid();

@@ -220,6 +220,7 @@ static void self_init(int adopt_fd, int adopt_listen)
 /* A fork child is a new process: its own state, table published anew. */
 static void fork_child(void)
 {
+    shmap__pid_forked(); /* ours runs before object.c's handler */
     struct shmap_procst *old = shmap__self_st;
     shmap__self_st = NULL;
     if (old)
@@ -231,7 +232,6 @@ static void fork_child(void)
     shmap__self_memfd = shmap__inbox_fd = -1;
     self_rec = NULL;   /* the parent's record: left as it is (never freed here) */
     self_init(-1, -1); /* handle.c's fork handler, which runs next, publishes the table again */
-    shmap__job_fork_child();
 }
 
 __attribute__((constructor(200))) static void process_init(void)

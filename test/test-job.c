@@ -438,7 +438,23 @@ HELPER(job_parent)
     pg->pids[5] = IsProcessInJob(GetCurrentProcess(), NULL, &in) && in;
     JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
     for (int i = 0; i < 20000 && pg->ready < 1; i++)
-        Sleep(1); /* the spawner's child, in the count below */
+        Sleep(1);     /* the spawner's child, in the count below */
+    pid_t f = fork(); /* a fork child of a member joins too */
+    if (f == 0) {
+        for (;;)
+            pause();
+    }
+    pg->pids[3] = (uint32_t)f;
+    /* it joins as it starts (in its own atfork handler, not before fork returns here) */
+    for (int i = 0; i < 20000; i++) {
+        HANDLE fh = OpenProcess(PROCESS_QUERY_INFORMATION, FALSE, (DWORD)f);
+        BOOL joined = fh && IsProcessInJob(fh, NULL, &in) && in;
+        if (fh)
+            CloseHandle(fh);
+        if (joined)
+            break;
+        Sleep(1);
+    }
     pg->pids[6] =
         QueryInformationJobObject(NULL, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL)
             ? acc.ActiveProcesses
@@ -465,9 +481,10 @@ TEST(job_children_join)
     ASSERT_TRUE(AssignProcessToJobObject(j, p.hProcess));
     ASSERT_EQ_U(ResumeThread(p.hThread), 1);
     wait_ready(pg, 2);
-    /* its child, its grandchild, and a program that runs no shmap code */
-    HANDLE m[3];
-    for (int i = 0; i < 3; i++) {
+    /* its child, its grandchild, a program that runs no shmap code, and
+     * a fork child of its own */
+    HANDLE m[4];
+    for (int i = 0; i < 4; i++) {
         m[i] = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pg->pids[i]);
         ASSERT_NOT_NULL(m[i]);
         BOOL in = FALSE;
@@ -476,12 +493,12 @@ TEST(job_children_join)
     }
     ASSERT_EQ_U(pg->pids[4], ERROR_ACCESS_DENIED); /* breakaway refused */
     ASSERT_EQ_U(pg->pids[5], 1);                   /* it knows it is in a job */
-    ASSERT_EQ_U(pg->pids[6], 4);                   /* itself + 3 */
+    ASSERT_EQ_U(pg->pids[6], 5);                   /* itself + 4 */
     JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
     ASSERT_TRUE(
         QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
-    ASSERT_EQ_U(acc.ActiveProcesses, 4);
-    ASSERT_EQ_U(acc.TotalProcesses, 4);
+    ASSERT_EQ_U(acc.ActiveProcesses, 5);
+    ASSERT_EQ_U(acc.TotalProcesses, 5);
     /* allowed now: the next breakaway child is outside */
     JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
     memset(&x, 0, sizeof x);
@@ -497,15 +514,15 @@ TEST(job_children_join)
     ASSERT_EQ(in, FALSE);
     /* the whole tree goes with TerminateJobObject; the one outside stays */
     ASSERT_TRUE(TerminateJobObject(j, 12));
-    HANDLE all[4] = {m[0], m[1], m[2], p.hProcess};
-    ASSERT_EQ_U(WaitForMultipleObjects(4, all, TRUE, 20000), WAIT_OBJECT_0);
+    HANDLE all[5] = {m[0], m[1], m[2], m[3], p.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(5, all, TRUE, 20000), WAIT_OBJECT_0);
     DWORD code = 0;
     ASSERT_TRUE(GetExitCodeProcess(p.hProcess, &code));
     ASSERT_EQ_U(code, 12);
     ASSERT_TRUE(running(out));
     ASSERT_TRUE(TerminateProcess(out, 0));
     ASSERT_EQ_U(WaitForSingleObject(out, 20000), WAIT_OBJECT_0);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         ASSERT_TRUE(CloseHandle(m[i]));
     ASSERT_TRUE(CloseHandle(out));
     close_pi(&p);
