@@ -8,16 +8,90 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+/*
+ * Recently unmapped state pages, kept mapped.  Taking the same object in
+ * again (a handle duplicated into us over and over, an Open/Close loop)
+ * then costs no mmap, and closing it no munmap, whose TLB flush is the
+ * dearest step of a close (tens of microseconds on a VM).  A page is only
+ * ever reused for the same file: the mapping holds the inode, so (dev, ino)
+ * cannot name another file meanwhile.  What it keeps: at most PAGE_CACHE
+ * pages of files that may have no handle left (a name is not kept: that is
+ * the lock's business).
+ */
+#define PAGE_CACHE 8
+static struct {
+    uint64_t dev, ino;
+    void *page;
+} pcache[PAGE_CACHE];
+static unsigned pcache_next;
+static pthread_mutex_t pcache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void pcache_prepare(void)
+{
+    pthread_mutex_lock(&pcache_lock);
+}
+static void pcache_parent(void)
+{
+    pthread_mutex_unlock(&pcache_lock);
+}
+static void pcache_child(void)
+{
+    pthread_mutex_init(&pcache_lock, NULL); /* the pages are the child's too */
+}
+__attribute__((constructor)) static void pcache_atfork(void)
+{
+    pthread_atfork(pcache_prepare, pcache_parent, pcache_child);
+}
+
+static void *page_get(int fd, const struct stat *st)
+{
+    if (st->st_ino) {
+        pthread_mutex_lock(&pcache_lock);
+        for (unsigned i = 0; i < PAGE_CACHE; i++)
+            if (pcache[i].page && pcache[i].ino == (uint64_t)st->st_ino &&
+                pcache[i].dev == (uint64_t)st->st_dev) {
+                void *p = pcache[i].page;
+                pcache[i].page = NULL;
+                pthread_mutex_unlock(&pcache_lock);
+                return p;
+            }
+        pthread_mutex_unlock(&pcache_lock);
+    }
+    return SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+}
+
+static void page_put(const struct shmap_obj *o, void *page)
+{
+    void *evict = page;
+    if (o->ino) {
+        pthread_mutex_lock(&pcache_lock);
+        unsigned slot = PAGE_CACHE;
+        for (unsigned i = 0; i < PAGE_CACHE && slot == PAGE_CACHE; i++)
+            if (!pcache[i].page)
+                slot = i;
+        if (slot == PAGE_CACHE)
+            slot = pcache_next++ % PAGE_CACHE;
+        evict = pcache[slot].page;
+        pcache[slot].dev = o->dev;
+        pcache[slot].ino = o->ino;
+        pcache[slot].page = page;
+        pthread_mutex_unlock(&pcache_lock);
+    }
+    if (evict)
+        SYS(munmap)(evict, SHMAP_PAGE_SIZE);
+}
+
 void shmap__named_destroy(struct shmap_obj *o)
 {
     struct shmap_named *k = (struct shmap_named *)o;
     if (k->page)
-        SYS(munmap)(k->page, SHMAP_PAGE_SIZE);
+        page_put(o, k->page);
     shmap__obj_fini(o);
     shmap__obj_free(k);
 }
@@ -36,16 +110,24 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
     struct shmap_named *k = shmap__obj_alloc(sizeof *k);
     void *page = MAP_FAILED;
     int r = k ? 0 : -ENOMEM;
+    /* a corrupt or foreign state is never interpreted: checked on a copy,
+     * so that the page is not touched (faulted in) before it is used */
+    union {
+        struct shmap_sync sync;
+        struct shmap_jobst job;
+    } copy;
+    if (r == 0 && (shmap__is_sync_type(type) || type == SHMAP_TYPE_JOB)) {
+        ssize_t got = SYS(pread)(f->fd, &copy, sizeof copy, SHMAP_STATE_OFF);
+        r = got < 0 ? -errno : got != (ssize_t)sizeof copy ? SHMAP_EBADOBJ : 0;
+    }
+    if (r == 0 && shmap__is_sync_type(type) && !shmap__sync_state_ok(&copy.sync, type))
+        r = SHMAP_EBADOBJ;
+    if (r == 0 && type == SHMAP_TYPE_JOB && !shmap__job_state_ok(&copy.job))
+        r = SHMAP_EBADOBJ;
     if (r == 0) {
-        page = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+        page = page_get(f->fd, &f->st);
         r = page == MAP_FAILED ? -errno : 0;
     }
-    if (r == 0 && shmap__is_sync_type(type) &&
-        !shmap__sync_state_ok((const struct shmap_sync *)((char *)page + SHMAP_STATE_OFF), type))
-        r = SHMAP_EBADOBJ; /* a corrupt or foreign state: never interpret it */
-    if (r == 0 && type == SHMAP_TYPE_JOB &&
-        !shmap__job_state_ok((const struct shmap_jobst *)((char *)page + SHMAP_STATE_OFF)))
-        r = SHMAP_EBADOBJ;
     if (r && page != MAP_FAILED)
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
     if (r == 0) {

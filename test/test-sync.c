@@ -155,6 +155,45 @@ TEST(event_state_after_every_operation)
     shmap_close(a);
 }
 
+HELPER(hold_event)
+{
+    /* argv: name signaled: creates the event in that state, says "held",
+     * holds it until its stdin closes */
+    shmap_handle_t h;
+    if (shmap_event_create(argv[0],
+                           SHMAP_EVENT_MANUAL_RESET | (atoi(argv[1]) ? SHMAP_EVENT_INITIAL_SET : 0),
+                           ALL_EV, 0, &h) != 0)
+        return 100;
+    printf("held\n");
+    fflush(stdout);
+    char line[16];
+    while (fgets(line, sizeof line, stdin))
+        ;
+    return 0;
+}
+
+/* A closed object's page may stay mapped for reuse (named.c): it is only
+ * ever reused for that same object, never for a new one under the name. */
+TEST(event_reopened_after_last_close_is_a_new_object)
+{
+    for (int round = 0; round < 12; round++) {
+        char line[16];
+        const char *state = round % 2 ? "1" : "0";
+        proc_t holder = spawn_helper_piped("hold_event", "reuse", state, NULL);
+        proc_line(&holder, line, sizeof line, 10);
+        ASSERT_STR_EQ(line, "held");
+        for (int k = 0; k < 3; k++) { /* open and close: the page comes back from the cache */
+            shmap_handle_t h;
+            ASSERT_EQ(shmap_event_open("reuse", ALL_EV, 0, &h), 0);
+            ev_state(h, 1, round % 2);
+            ASSERT_EQ(shmap_close(h), 0);
+        }
+        proc_end(&holder, 0, 10); /* the object is gone: the next holder's is a new one */
+    }
+    shmap_handle_t h;
+    ASSERT_EQ(shmap_event_open("reuse", ALL_EV, 0, &h), -ENOENT);
+}
+
 TEST(mutex_state_after_every_operation)
 {
     shmap_handle_t m = mutex("mx", 0);
