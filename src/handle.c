@@ -91,7 +91,8 @@ static void fill_locked(uint32_t idx, struct shmap_obj *o, uint32_t access, uint
     atomic_store(&e->flags, hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE));
     atomic_store(&e->obj, o);
     atomic_fetch_add(&nlive, 1);
-    shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
+    if (!(hflags & SHMAP_HANDLE_PUBLISHED_))
+        shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
 }
 
 int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags, shmap_handle_t *out)
@@ -143,6 +144,40 @@ int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t acces
     return r;
 }
 
+/* Entry idx holds an inherited handle not taken in yet (*o, with our
+ * reference): take it in, put the record in the entry, and give *o as
+ * that record (with a reference). */
+static int resolve(uint32_t idx, struct hentry *e, struct shmap_obj **o)
+{
+    struct shmap_obj *p = *o, *real;
+    if (shmap__pending_resolve(p, &real) != 0) {
+        shmap__obj_put(p);
+        return -EBADF; /* what the parent passed is not an object any more */
+    }
+    shmap__obj_handle_get(real); /* the entry's, if we are the one who puts it there */
+    shmap__obj_get(real);        /* the caller's */
+    pthread_mutex_lock(&table_lock);
+    struct shmap_obj *cur = atomic_load(&e->obj);
+    bool swapped = cur == p, there = swapped || cur == real;
+    if (swapped) {
+        atomic_store(&e->obj, real);
+        shmap__xfer_publish(idx, atomic_load(&e->gen), real, atomic_load(&e->access),
+                            atomic_load(&e->flags));
+    }
+    pthread_mutex_unlock(&table_lock);
+    if (swapped)
+        shmap__obj_handle_put(p); /* the entry's hold on the pending record */
+    else
+        shmap__obj_handle_put(real);
+    shmap__obj_put(p);
+    if (!there) { /* closed meanwhile */
+        shmap__obj_put(real);
+        return -EBADF;
+    }
+    *o = real;
+    return 0;
+}
+
 int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
 {
     uint32_t idx;
@@ -156,6 +191,11 @@ int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
             return -EBADF;
         uint32_t a = atomic_load(&e->access);
         if (atomic_load(&e->obj) == obj) {
+            if (NEVER(obj->type == SHMAP_TYPE_PENDING)) {
+                int r = resolve(idx, e, &obj);
+                if (r)
+                    return r;
+            }
             if (access)
                 *access = a;
             *o = obj;

@@ -801,6 +801,10 @@ SHMAP_HIDDEN int shmap__process_adopt(int fd, uint32_t pid, uint64_t start, stru
 /* A record for pid (our child if child; state_fd: its state memfd or -1). */
 SHMAP_HIDDEN int shmap__process_record(uint32_t pid, int state_fd, bool child,
                                        struct shmap_process **out);
+/* A record for the child pid we have just started (not reaped: its pid is
+ * its own), whose state memfd state_fd is mapped at st (both taken over). */
+SHMAP_HIDDEN int shmap__process_child(uint32_t pid, int state_fd, struct shmap_procst *st,
+                                      struct shmap_process **out);
 /* Has the process ended (exited and its handles closed)?  For waits. */
 SHMAP_HIDDEN bool shmap__process_ended(struct shmap_process *p);
 /* The word a wait sleeps on and its value (0: none, poll instead). */
@@ -835,6 +839,14 @@ SHMAP_HIDDEN int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_
 SHMAP_HIDDEN void shmap__xfer_publish(uint32_t idx, uint32_t gen, struct shmap_obj *o,
                                       uint32_t access, uint32_t hflags);
 SHMAP_HIDDEN void shmap__xfer_unpublish(uint32_t idx, uint32_t gen);
+/* An inherited handle not taken in yet (type SHMAP_TYPE_PENDING): the
+ * child's table holds the parent's description until the handle is first
+ * used (handle.c resolves it then), so inheriting many handles and using a
+ * few costs only the few. */
+#define SHMAP_TYPE_PENDING ((shmap_type_t)0x7f)
+/* The record a pending handle stands for (made at the first call; owned by
+ * the pending record), or an error. */
+SHMAP_HIDDEN int shmap__pending_resolve(struct shmap_obj *o, struct shmap_obj **real);
 /* Take what other processes put into our table (called when inbox_gen moved). */
 SHMAP_HIDDEN void shmap__xfer_drain(void);
 /* In a fork child: forget the parent's inbox connections. */
@@ -861,6 +873,9 @@ SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds
 /* In a new process: install what the parent packed (SHMAP_INHERIT). */
 SHMAP_HIDDEN void shmap__xfer_inherit_unpack(int blob_fd);
 
+/* hflags bit for shmap__handle_alloc_at: our parent has published the
+ * entry in our state memfd already (inheritance). */
+#define SHMAP_HANDLE_PUBLISHED_ 0x40000000u
 /* handle.c: install o at exactly value h (inheritance, puts); -EEXIST if taken. */
 SHMAP_HIDDEN int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t access,
                                         uint32_t hflags);

@@ -371,10 +371,10 @@ static int find_state(uint32_t pid, uint64_t start)
 
 /* A record for the process (pid, start); state_fd (taken over): its state
  * memfd or -1.  It gets a pidfd only if pid still names that process. */
-static int record_make(uint32_t pid, uint64_t start, int state_fd, bool child,
-                       struct shmap_process **out)
+static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_procst *mapped,
+                       bool child, struct shmap_process **out)
 {
-    struct shmap_procst *st = state_fd >= 0 ? map_state(state_fd) : NULL;
+    struct shmap_procst *st = mapped ? mapped : state_fd >= 0 ? map_state(state_fd) : NULL;
     if (!st && state_fd >= 0) {
         close(state_fd);
         state_fd = -1;
@@ -391,9 +391,10 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, bool child,
     p->pid = pid;
     p->start = start;
     p->child = child;
-    /* checked after opening: the pidfd pins the process we compared */
+    /* checked after opening: the pidfd pins the process we compared (a
+     * child of ours cannot have been replaced: we have not reaped it) */
     p->pidfd = pidfd_open(pid);
-    if (p->pidfd >= 0 && shmap__proc_start(pid) != start) {
+    if (p->pidfd >= 0 && !child && shmap__proc_start(pid) != start) {
         close(p->pidfd); /* that process has ended and its pid is someone else's */
         p->pidfd = -1;
     }
@@ -411,7 +412,19 @@ int shmap__process_record(uint32_t pid, int state_fd, bool child, struct shmap_p
     }
     if (state_fd < 0 && start && (state_fd = find_state(pid, start)) == -EACCES)
         return -EACCES;
-    return record_make(pid, start, state_fd, child, out);
+    return record_make(pid, start, state_fd, NULL, child, out);
+}
+
+int shmap__process_child(uint32_t pid, int state_fd, struct shmap_procst *st,
+                         struct shmap_process **out)
+{
+    uint64_t start = shmap__proc_start(pid);
+    if (start == 0) {
+        munmap(st, SHMAP_PAGE_SIZE);
+        close(state_fd);
+        return -ECHILD;
+    }
+    return record_make(pid, start, state_fd, st, true, out);
 }
 
 int shmap__process_adopt(int fd, uint32_t pid, uint64_t start, struct shmap_obj **out)
@@ -434,7 +447,7 @@ int shmap__process_adopt(int fd, uint32_t pid, uint64_t start, struct shmap_obj 
         return 0;
     }
     struct shmap_process *p;
-    int r = record_make(pid, start, fd, false, &p); /* maybe of a process that has ended */
+    int r = record_make(pid, start, fd, NULL, false, &p); /* maybe of a process that has ended */
     if (r == 0)
         *out = &p->obj;
     return r;

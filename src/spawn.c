@@ -393,7 +393,8 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         st->pid = (uint32_t)pid; /* the child writes the same when it starts */
         int sfd = state_fd;
         state_fd = -1;
-        r = shmap__process_record((uint32_t)pid, sfd, true, &p);
+        r = shmap__process_child((uint32_t)pid, sfd, st, &p);
+        st = NULL; /* the record's now */
         if (r == 0) {
             if (p->st)
                 p->st->start = p->start;

@@ -27,6 +27,9 @@
 #include "internal.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -71,8 +74,95 @@ static struct shmap_xfer *entry_of(uint32_t idx)
     return &windows[w][idx % WIN_ENTRIES];
 }
 
+/* ---- inherited handles not taken in yet ------------------------------------------ */
+
+struct shmap_pending {
+    struct shmap_obj obj; /* obj.fd: the inherited descriptor until resolved */
+    pthread_mutex_t mu;
+    struct shmap_xfer x; /* as the parent described it */
+    int data_fd;
+    struct shmap_obj *real; /* once resolved: one handle count and one reference */
+    int err;
+};
+
+static void pending_destroy(struct shmap_obj *o)
+{
+    struct shmap_pending *p = (struct shmap_pending *)o;
+    if (p->real)
+        shmap__obj_handle_put(p->real);
+    if (p->data_fd >= 0)
+        shmap__close_fd(p->data_fd);
+    pthread_mutex_destroy(&p->mu);
+    shmap__obj_fini(o);
+    shmap__obj_free(p);
+}
+
+static const struct shmap_obj_ops pending_ops = {SHMAP_TYPE_PENDING, pending_destroy};
+
+static struct shmap_obj *pending_new(const struct shmap_xfer *x)
+{
+    struct shmap_pending *p = shmap__obj_alloc(sizeof *p);
+    if (!p)
+        return NULL;
+    shmap__obj_init(&p->obj, &pending_ops, x->fd, NULL);
+    pthread_mutex_init(&p->mu, NULL);
+    p->x = *x;
+    p->data_fd = x->data_fd;
+    atomic_store(&p->obj.handles, 1);
+    return &p->obj;
+}
+
+int shmap__pending_resolve(struct shmap_obj *o, struct shmap_obj **real)
+{
+    struct shmap_pending *p = (struct shmap_pending *)o;
+    pthread_mutex_lock(&p->mu);
+    if (!p->real && !p->err) {
+        int fd = o->fd, data_fd = p->data_fd;
+        o->fd = p->data_fd = -1; /* the record takes them over, or closes them */
+        p->err = shmap__xfer_adopt(&p->x, fd, data_fd, &p->real);
+        if (p->err == 0 && !p->real)
+            p->err = -EBADF;
+    }
+    *real = p->real;
+    int r = p->real ? 0 : p->err;
+    pthread_mutex_unlock(&p->mu);
+    return r;
+}
+
+static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x);
+
+/* A pending record described as its parent did (its lock held); false if
+ * resolved (then *real is the record to use). */
+static bool pending_describe_locked(struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                                    struct shmap_xfer *x, struct shmap_obj **real)
+{
+    struct shmap_pending *p = (struct shmap_pending *)o;
+    *real = p->real;
+    if (!p->real) {
+        *x = p->x;
+        atomic_init(&x->gen, 0);
+        x->hflags = (uint16_t)hflags;
+        x->access = access;
+        x->fd = o->fd;
+        x->data_fd = p->data_fd;
+        x->op = 0;
+        x->src_pid = 0;
+    }
+    return *real == NULL;
+}
+
 static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x)
 {
+    if (o->type == SHMAP_TYPE_PENDING) {
+        struct shmap_pending *p = (struct shmap_pending *)o;
+        struct shmap_obj *real;
+        pthread_mutex_lock(&p->mu);
+        bool pending = pending_describe_locked(o, access, hflags, x, &real);
+        pthread_mutex_unlock(&p->mu);
+        if (pending)
+            return;
+        o = real;
+    }
     memset(x, 0, sizeof *x);
     x->type = (uint16_t)o->type;
     x->hflags = (uint16_t)hflags;
@@ -142,6 +232,36 @@ static int lock_shared(int fd)
 int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x,
                        int *fd, int *data_fd)
 {
+    if (o->type == SHMAP_TYPE_PENDING) {
+        struct shmap_obj *real;
+        struct shmap_pending *p = (struct shmap_pending *)o;
+        pthread_mutex_lock(&p->mu); /* its descriptors stay while we copy them */
+        if (pending_describe_locked(o, access, hflags, x, &real)) {
+            int r = 0;
+            if (x->fd >= 0) {
+                bool reopen = x->scope != 0 || x->type == SHMAP_TYPE_PROCESS;
+                *fd =
+                    reopen ? reopen_self(x->fd, O_RDWR) : SYS(fcntl_int)(x->fd, F_DUPFD_CLOEXEC, 0);
+                if (*fd < 0)
+                    r = reopen ? *fd : -errno;
+                else if (x->scope != 0)
+                    r = lock_shared(*fd);
+            } else
+                *fd = -1;
+            *data_fd = -1;
+            if (r == 0 && x->data_fd >= 0 &&
+                (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
+                r = -errno;
+            pthread_mutex_unlock(&p->mu);
+            if (r && *fd >= 0) {
+                shmap__close_fd(*fd);
+                *fd = -1;
+            }
+            return r;
+        }
+        pthread_mutex_unlock(&p->mu);
+        o = real;
+    }
     describe(o, access, hflags, x);
     *fd = *data_fd = -1;
     switch (o->type) {
@@ -632,15 +752,60 @@ static void pack_one(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uin
     pk->n++;
 }
 
+/* Publish the child's table for it, in the state memfd we made for it:
+ * the same entries at the same indices, generation 0.  The child then has
+ * nothing to write before its handles can be taken out of it.  One write
+ * for a compact run of indices (the usual case), else one per entry. */
+static int publish_for_child(int state_fd, const struct shmap_xfer *xs, size_t n)
+{
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t idx = (xs[i].value >> 2) - 1u;
+        lo = idx < lo ? idx : lo;
+        hi = idx > hi ? idx : hi;
+    }
+    if (n == 0)
+        return 0;
+    off_t end = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)(hi / WIN_ENTRIES + 1) * (off_t)WIN_BYTES;
+    if (SYS(ftruncate)(state_fd, end) != 0)
+        return -errno;
+    struct shmap_xfer one;
+    bool compact = hi - lo < WIN_ENTRIES;
+    struct shmap_xfer *run = compact ? calloc(hi - lo + 1u, sizeof *run) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t idx = (xs[i].value >> 2) - 1u;
+        struct shmap_xfer *e = run ? &run[idx - lo] : &one;
+        memcpy(e, &xs[i], sizeof *e);
+        atomic_init(&e->gen, 1u); /* close generation 0, live */
+        e->op = 0;
+        e->src_pid = 0;
+        off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)idx * (off_t)sizeof one;
+        if (!run && SYS(pwrite)(state_fd, e, sizeof one, off) != (ssize_t)sizeof one)
+            return -EIO;
+    }
+    if (run) {
+        size_t len = (size_t)(hi - lo + 1u) * sizeof *run;
+        off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)lo * (off_t)sizeof one;
+        ssize_t w = SYS(pwrite)(state_fd, run, len, off);
+        free(run);
+        if (w != (ssize_t)len)
+            return -EIO;
+    }
+    return 0;
+}
+
 int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfds)
 {
     struct pack pk = {0};
     shmap__handle_foreach(pack_one, &pk);
     int blob = -1;
+    if (pk.err == 0)
+        pk.err = publish_for_child(state_fd, pk.x, pk.n);
     if (pk.err == 0 && (blob = memfd_create("shmap-inherit", MFD_CLOEXEC)) < 0)
         pk.err = -errno;
     if (pk.err == 0) {
-        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, (uint32_t)pk.n, state_fd,
+        /* version 2: the child's table is published already */
+        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 2, (uint32_t)pk.n, state_fd,
                                      listen_fd,           0};
         size_t len = pk.n * sizeof(struct shmap_xfer);
         if (SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
@@ -667,6 +832,30 @@ int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfd
     return blob;
 }
 
+/* Close-on-exec for the descriptors the parent passed us (they came
+ * without it, to cross exec): one close_range per run of numbers. */
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+static void set_cloexec(int *fds, size_t n)
+{
+    if (n == 0)
+        return;
+    qsort(fds, n, sizeof *fds, cmp_int);
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && fds[j + 1] <= fds[j] + 1)
+            j++;
+        if (syscall(SYS_close_range, (unsigned)fds[i], (unsigned)fds[j], CLOSE_RANGE_CLOEXEC) != 0)
+            for (size_t k = i; k <= j; k++) /* a kernel before 5.11 */
+                fcntl(fds[k], F_SETFD, FD_CLOEXEC);
+        i = j + 1;
+    }
+}
+
 void shmap__xfer_inherit_unpack(int blob)
 {
     struct shmap_blob_head bh;
@@ -675,25 +864,43 @@ void shmap__xfer_inherit_unpack(int blob)
         SYS(close)(blob);
         return;
     }
-    uint32_t top = 0;
-    for (uint32_t i = 0; i < bh.count; i++) {
-        struct shmap_xfer x;
-        if (SYS(pread)(blob, &x, sizeof x, sizeof bh + (off_t)i * (off_t)sizeof x) !=
-            (ssize_t)sizeof x)
-            break;
-        if (x.fd >= 0)
-            fcntl(x.fd, F_SETFD, FD_CLOEXEC);
-        if (x.data_fd >= 0)
-            fcntl(x.data_fd, F_SETFD, FD_CLOEXEC);
-        struct shmap_obj *o;
-        if (shmap__xfer_adopt(&x, x.fd, x.data_fd, &o) != 0)
-            continue;
-        if (shmap__handle_alloc_at((shmap_handle_t)(uintptr_t)x.value, o, x.access,
-                                   x.hflags & SHMAP_HANDLE_INHERIT) != 0)
-            shmap__obj_handle_put(o);
-        else if ((x.value >> 2) > top)
-            top = x.value >> 2;
+    /* the whole list in one read */
+    struct shmap_xfer *xs = bh.count ? malloc(bh.count * sizeof *xs) : NULL;
+    int *fds = bh.count ? malloc(bh.count * 2 * sizeof *fds) : NULL;
+    ssize_t want = (ssize_t)(bh.count * sizeof *xs);
+    uint32_t count = 0;
+    if (xs && fds && SYS(pread)(blob, xs, (size_t)want, sizeof bh) == want)
+        count = bh.count;
+    size_t nfds = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (xs[i].fd >= 0)
+            fds[nfds++] = xs[i].fd;
+        if (xs[i].data_fd >= 0)
+            fds[nfds++] = xs[i].data_fd;
     }
+    set_cloexec(fds, nfds);
+    uint32_t top = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const struct shmap_xfer *x = &xs[i];
+        bool known = (x->type >= SHMAP_TYPE_MAPPING && x->type <= SHMAP_TYPE_NAMED_MAX) ||
+                     x->type == SHMAP_TYPE_FILE || x->type == SHMAP_TYPE_PROCESS;
+        struct shmap_obj *o = known ? pending_new(x) : NULL; /* taken in at first use */
+        if (!o) {
+            if (x->fd >= 0)
+                shmap__close_fd(x->fd);
+            if (x->data_fd >= 0)
+                shmap__close_fd(x->data_fd);
+            continue;
+        }
+        if (shmap__handle_alloc_at((shmap_handle_t)(uintptr_t)x->value, o, x->access,
+                                   (x->hflags & SHMAP_HANDLE_INHERIT) |
+                                       (bh.version >= 2 ? SHMAP_HANDLE_PUBLISHED_ : 0)) != 0)
+            shmap__obj_handle_put(o);
+        else if ((x->value >> 2) > top)
+            top = x->value >> 2;
+    }
+    free(xs);
+    free(fds);
     SYS(close)(blob);
     /* values the parent had from other processes stay ours: puts go above */
     if (shmap__self_st && top >= SHMAP_REMOTE_BASE) {

@@ -893,3 +893,92 @@ TEST(create_process_w_and_its_errors)
     ASSERT_TRUE(!CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, NULL, &pi));
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
 }
+
+/* ---- inherited handles taken in at first use ------------------------------------ */
+
+/* argv: event, mapping (values).  Uses them: SetEvent, and the mapping's
+ * first word 0x5a5a becomes 0xa5a5. */
+HELPER(use_inherited)
+{
+    HANDLE ev = (HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0);
+    HANDLE map = (HANDLE)(uintptr_t)strtoul(argv[1], NULL, 0);
+    if (!SetEvent(ev))
+        return 10;
+    volatile uint32_t *p = MapViewOfFile(map, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    if (!p)
+        return 11;
+    if (*p != 0x5a5a)
+        return 12;
+    *p = 0xa5a5;
+    return 0;
+}
+
+/* argv: event, mapping.  Never touches them: passes them on to a child of
+ * its own, which uses them. */
+HELPER(pass_on)
+{
+    char args[96];
+    snprintf(args, sizeof args, "use_inherited %s %s", argv[0], argv[1]);
+    PROCESS_INFORMATION pi;
+    if (!start(args, TRUE, 0, &pi))
+        return 20;
+    if (WaitForSingleObject(pi.hProcess, 20000) != WAIT_OBJECT_0)
+        return 21;
+    DWORD code = 22;
+    GetExitCodeProcess(pi.hProcess, &code);
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    return (int)code;
+}
+
+TEST(inherited_handles_passed_on_unused)
+{
+    /* an unnamed event (its description is shared) and a named mapping (a
+     * description of its own, locked): the middle process never uses them */
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE ev = CreateEventA(&sa, FALSE, FALSE, NULL);
+    HANDLE map = CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096,
+                                    "Local\\shmap-pass-on");
+    ASSERT_NOT_NULL(ev);
+    ASSERT_NOT_NULL(map);
+    volatile uint32_t *p = MapViewOfFile(map, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    ASSERT_NOT_NULL(p);
+    *p = 0x5a5a;
+    char args[96];
+    snprintf(args, sizeof args, "pass_on %lu %lu", (unsigned long)(uintptr_t)ev,
+             (unsigned long)(uintptr_t)map);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    ASSERT_EQ_U(finish(&pi), 0);
+    ASSERT_EQ_U(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    ASSERT_EQ_U(*p, 0xa5a5);
+    ASSERT_TRUE(UnmapViewOfFile((void *)p));
+    ASSERT_TRUE(CloseHandle(map));
+    ASSERT_TRUE(CloseHandle(ev));
+}
+
+TEST(duplicate_out_of_child_an_inherited_handle_it_never_used)
+{
+    /* the parent published the child's table for it: the handle can be
+     * taken out of the child before the child has run any of its code */
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE ev = CreateEventA(&sa, TRUE, FALSE, NULL);
+    ASSERT_NOT_NULL(ev);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("block 0", TRUE, CREATE_SUSPENDED, &pi));
+    HANDLE dup = NULL;
+    ASSERT_TRUE(DuplicateHandle(pi.hProcess, ev, GetCurrentProcess(), &dup, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS));
+    ASSERT_NOT_NULL(dup);
+    ASSERT_TRUE(SetEvent(dup));
+    ASSERT_EQ_U(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    /* a value it does not have: 6 */
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(pi.hProcess, (HANDLE)(uintptr_t)0x7ff0, GetCurrentProcess(), &dup,
+                                 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    ASSERT_TRUE(TerminateProcess(pi.hProcess, 0));
+    ASSERT_EQ_U(finish(&pi), 0);
+    ASSERT_TRUE(CloseHandle(dup));
+    ASSERT_TRUE(CloseHandle(ev));
+}
