@@ -40,13 +40,10 @@ static void pcache_parent(void)
 {
     pthread_mutex_unlock(&pcache_lock);
 }
-static void pcache_child(void)
-{
-    pthread_mutex_init(&pcache_lock, NULL); /* the pages are the child's too */
-}
 __attribute__((constructor)) static void pcache_atfork(void)
 {
-    pthread_atfork(pcache_prepare, pcache_parent, pcache_child);
+    /* the child unlocks it as the parent does: the pages are the child's too */
+    pthread_atfork(pcache_prepare, pcache_parent, pcache_parent);
 }
 
 static void *page_get(int fd, const struct stat *st)
