@@ -409,6 +409,22 @@ SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
 /* PAGE_* -> PROT_* */
 SHMAP_HIDDEN int shmap__prot_of(uint32_t page_protect);
 
+/* xfer.c: a new open file description of our descriptor fd (through
+ * /proc/self/fd), close-on-exec; and a shared lock taken, retried on EINTR. */
+SHMAP_HIDDEN int shmap__reopen_self(int fd, int flags);
+SHMAP_HIDDEN int shmap__lock_shared(int fd);
+/* Process-descriptor system calls, for headers that lack them. */
+#include <sys/syscall.h>
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
 /* ======================================================================
  * job.c - job objects.  The job file (a named object like the others) holds
  * struct shmap_jobst at SHMAP_STATE_OFF and the member table at

@@ -38,13 +38,6 @@ _Static_assert(offsetof(struct shmap_jobst, pipe_ino) == 144, "layout");
 _Static_assert(offsetof(struct shmap_jobst, holders) == 160, "layout");
 _Static_assert(sizeof(struct shmap_jmember) == 48, "layout");
 
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-
 #define VALID_EXTENDED 0x7fffu /* JOB_OBJECT_EXTENDED_LIMIT_VALID_FLAGS */
 #define VALID_BASIC 0xffu      /* JOB_OBJECT_BASIC_LIMIT_VALID_FLAGS */
 
@@ -73,14 +66,6 @@ bool shmap__job_state_ok(const struct shmap_jobst *st)
 {
     return st->tag == SHMAP_JOB_TAG && st->version == SHMAP_JOB_VERSION &&
            st->nmembers <= SHMAP_JOB_MAX_MEMBERS && (st->limit_flags & ~VALID_EXTENDED) == 0;
-}
-
-static int reopen_self(int fd, int flags)
-{
-    char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int r = SYS(openat)(AT_FDCWD, path, flags | O_CLOEXEC | O_NOCTTY, 0);
-    return r < 0 ? -errno : r;
 }
 
 static uint64_t ino_of(int fd)
@@ -299,7 +284,7 @@ static bool self_view(struct jview *out)
  * kills on close. */
 static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
 {
-    int rfd = reopen_self(pipe_fd, O_RDONLY | O_NONBLOCK);
+    int rfd = shmap__reopen_self(pipe_fd, O_RDONLY | O_NONBLOCK);
     if (rfd < 0)
         return rfd;
     struct f_owner_ex ow = {F_OWNER_PID, (pid_t)pid};
@@ -310,14 +295,6 @@ static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
         return e;
     }
     return rfd;
-}
-
-static int lock_shared(int fd)
-{
-    int r;
-    while ((r = SYS(flock)(fd, LOCK_SH)) != 0 && errno == EINTR)
-        ;
-    return r ? -errno : 0;
 }
 
 /* Put process p into the job v (AssignProcessToJobObject's work). */
@@ -366,8 +343,8 @@ static int add_process(struct jview *v, struct shmap_process *p)
         return r;
     /* what it holds from now on: the job file (keeping the job, as a
      * Windows process keeps its job) and its read end of the kill pipe */
-    int jfd = reopen_self(v->fd, O_RDWR);
-    if (jfd >= 0 && lock_shared(jfd) != 0) {
+    int jfd = shmap__reopen_self(v->fd, O_RDWR);
+    if (jfd >= 0 && shmap__lock_shared(jfd) != 0) {
         shmap__close_fd(jfd);
         jfd = -1;
     }
@@ -530,7 +507,7 @@ static int new_pipe(uint64_t *ino)
     if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
         return -errno;
     /* one O_RDWR description: a writer, and an end to open more from */
-    int fd = reopen_self(p[1], O_RDWR | O_NONBLOCK);
+    int fd = shmap__reopen_self(p[1], O_RDWR | O_NONBLOCK);
     close(p[0]);
     close(p[1]);
     if (fd >= 0)
@@ -595,7 +572,7 @@ void shmap__job_destroy(struct shmap_obj *o)
         unlock_job(v.st);
         /* whether ours was the last write end anywhere: an empty pipe reads
          * EOF only when no writer is left */
-        int rd = kill_on_close ? reopen_self(k->aux_fd, O_RDONLY | O_NONBLOCK) : -1;
+        int rd = kill_on_close ? shmap__reopen_self(k->aux_fd, O_RDONLY | O_NONBLOCK) : -1;
         shmap__close_fd(k->aux_fd);
         k->aux_fd = -1;
         char b;
@@ -943,8 +920,8 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
             int rfd = p->start == list[i].start && p->st && v.pipe >= 0
                           ? read_end_for(v.pipe, p->pid, true)
                           : -1;
-            int jfd = rfd >= 0 ? reopen_self(v.fd, O_RDWR) : -1;
-            if (jfd >= 0 && lock_shared(jfd) == 0 && shmap__xfer_join(p, jfd, rfd) == 0)
+            int jfd = rfd >= 0 ? shmap__reopen_self(v.fd, O_RDWR) : -1;
+            if (jfd >= 0 && shmap__lock_shared(jfd) == 0 && shmap__xfer_join(p, jfd, rfd) == 0)
                 ok = true;
             if (jfd >= 0)
                 shmap__close_fd(jfd);
@@ -966,8 +943,8 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
             struct shmap_jmember *e = find_member(&v, me->pid, me->start);
             int rfd = e && v.pipe >= 0 ? read_end_for(v.pipe, me->pid, true) : -1;
             unlock_job(v.st);
-            int jfd = rfd >= 0 ? reopen_self(v.fd, O_RDWR) : -1;
-            if (jfd >= 0 && lock_shared(jfd) == 0) {
+            int jfd = rfd >= 0 ? shmap__reopen_self(v.fd, O_RDWR) : -1;
+            if (jfd >= 0 && shmap__lock_shared(jfd) == 0) {
                 shmap__job_joined(jfd, rfd);
                 jfd = rfd = -1;
             }

@@ -39,12 +39,6 @@ _Static_assert(offsetof(struct shmap_procst, ended_link64) == 64 + 24, "LP64 rob
 _Static_assert(offsetof(struct shmap_procst, job_fname) == 112, "layout");
 _Static_assert(sizeof(struct shmap_xfer) == 64, "layout");
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif

@@ -213,7 +213,7 @@ void shmap__xfer_unpublish(uint32_t idx, uint32_t gen)
 
 /* ---- export and adopt ------------------------------------------------------- */
 
-static int reopen_self(int fd, int flags)
+int shmap__reopen_self(int fd, int flags)
 {
     char path[40];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
@@ -221,7 +221,7 @@ static int reopen_self(int fd, int flags)
     return r < 0 ? -errno : r;
 }
 
-static int lock_shared(int fd)
+int shmap__lock_shared(int fd)
 {
     int r;
     while ((r = SYS(flock)(fd, LOCK_SH)) != 0 && errno == EINTR)
@@ -240,12 +240,12 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
             int r = 0;
             if (x->fd >= 0) {
                 bool reopen = x->scope != 0 || x->type == SHMAP_TYPE_PROCESS;
-                *fd =
-                    reopen ? reopen_self(x->fd, O_RDWR) : SYS(fcntl_int)(x->fd, F_DUPFD_CLOEXEC, 0);
+                *fd = reopen ? shmap__reopen_self(x->fd, O_RDWR)
+                             : SYS(fcntl_int)(x->fd, F_DUPFD_CLOEXEC, 0);
                 if (*fd < 0)
                     r = reopen ? *fd : -errno;
                 else if (x->scope != 0)
-                    r = lock_shared(*fd);
+                    r = shmap__lock_shared(*fd);
             } else
                 *fd = -1;
             *data_fd = -1;
@@ -274,7 +274,7 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     case SHMAP_TYPE_PROCESS:
         if (o->fd < 0)
             return 0; /* not a shmap process: pid and start time are all we have */
-        *fd = reopen_self(o->fd, O_RDWR);
+        *fd = shmap__reopen_self(o->fd, O_RDWR);
         return *fd < 0 ? *fd : 0;
     default:
         break;
@@ -282,10 +282,10 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     /* a named object needs an open file description of its own (its shared
      * lock is what keeps the name); an unnamed one lives by its references
      * only, so the same description can go */
-    *fd = o->named ? reopen_self(o->fd, O_RDWR) : SYS(fcntl_int)(o->fd, F_DUPFD_CLOEXEC, 0);
+    *fd = o->named ? shmap__reopen_self(o->fd, O_RDWR) : SYS(fcntl_int)(o->fd, F_DUPFD_CLOEXEC, 0);
     if (*fd < 0)
         return o->named ? *fd : -errno;
-    int r = o->named ? lock_shared(*fd) : 0;
+    int r = o->named ? shmap__lock_shared(*fd) : 0;
     if (r == 0 && x->data_fd >= 0 &&
         (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
         r = -errno;
@@ -345,7 +345,7 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
         return SHMAP_EBADOBJ;
     }
     if (r == 0 && named)
-        r = lock_shared(fd);
+        r = shmap__lock_shared(fd);
     if (r) {
         shmap__close_fd(fd);
         if (data_fd >= 0)
@@ -668,7 +668,7 @@ int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj 
         return data_fd;
     }
     if (x.scope && fd >= 0)
-        r = lock_shared(fd);
+        r = shmap__lock_shared(fd);
     /* still the same handle, in a process still there: its record held the
      * descriptor throughout, so what we opened is that object (a close and
      * a reuse of the number in between would have moved the generation) */

@@ -49,33 +49,14 @@ WINBASEAPI HANDLE WINAPI CreateJobObjectW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name
     return h;
 }
 
-static HANDLE open_job(DWORD access, BOOL inherit, const char *name, unsigned flags)
-{
-    shmap_handle_t h = SHMAP_NULL_HANDLE;
-    int r = shmap_job_open(name, access, flags | (inherit ? SHMAP_INHERIT : 0), &h);
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return NULL;
-    }
-    return WIN(h);
-}
-
 WINBASEAPI HANDLE WINAPI OpenJobObjectA(DWORD access, BOOL inherit, LPCSTR name)
 {
-    return open_job(access, inherit, name, 0);
+    return shmap_w32__open_a(shmap_job_open, access, inherit, name);
 }
 
 WINBASEAPI HANDLE WINAPI OpenJobObjectW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-    char *u;
-    int r = shmap_w32__utf8(name, &u);
-    if (r) {
-        shmap_w32__fail(r);
-        return NULL;
-    }
-    HANDLE h = open_job(access, inherit, u, SHMAP_WIDE_NAME);
-    free(u);
-    return h;
+    return shmap_w32__open_w(shmap_job_open, access, inherit, name);
 }
 
 WINBASEAPI BOOL WINAPI AssignProcessToJobObject(HANDLE job, HANDLE process)

@@ -48,33 +48,14 @@ WINBASEAPI HANDLE WINAPI CreateFileMappingW(HANDLE hFile, LPSECURITY_ATTRIBUTES 
     return h;
 }
 
-static HANDLE open_mapping(DWORD access, BOOL inherit, const char *name, unsigned flags)
-{
-    shmap_handle_t h;
-    int r = shmap_mapping_open(name, access, flags | (inherit ? SHMAP_INHERIT : 0), &h);
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return NULL;
-    }
-    return WIN(h);
-}
-
 WINBASEAPI HANDLE WINAPI OpenFileMappingA(DWORD access, BOOL inherit, LPCSTR name)
 {
-    return open_mapping(access, inherit, name, 0);
+    return shmap_w32__open_a(shmap_mapping_open, access, inherit, name);
 }
 
 WINBASEAPI HANDLE WINAPI OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-    char *u;
-    int r = shmap_w32__utf8(name, &u);
-    if (r) {
-        shmap_w32__fail(r);
-        return NULL;
-    }
-    HANDLE h = open_mapping(access, inherit, u, SHMAP_WIDE_NAME);
-    free(u);
-    return h;
+    return shmap_w32__open_w(shmap_mapping_open, access, inherit, name);
 }
 
 WINBASEAPI LPVOID WINAPI MapViewOfFileEx(HANDLE h, DWORD access, DWORD hi, DWORD lo, SIZE_T n,

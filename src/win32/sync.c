@@ -96,16 +96,14 @@ WINBASEAPI HANDLE WINAPI CreateEventExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, 
     return h;
 }
 
-typedef int (*open_fn)(const char *name, uint32_t access, unsigned flags, shmap_handle_t *out);
-
-static HANDLE open_a(open_fn fn, DWORD access, BOOL inherit, LPCSTR name)
+HANDLE shmap_w32__open_a(shmap_w32_open_fn fn, DWORD access, BOOL inherit, LPCSTR name)
 {
     shmap_handle_t h = NULL;
     int r = fn(name, access, inherit ? SHMAP_INHERIT : 0, &h);
     return opened(r, h);
 }
 
-static HANDLE open_w(open_fn fn, DWORD access, BOOL inherit, LPCWSTR name)
+HANDLE shmap_w32__open_w(shmap_w32_open_fn fn, DWORD access, BOOL inherit, LPCWSTR name)
 {
     WITH_NAME(name, u, NULL);
     shmap_handle_t h = NULL;
@@ -116,11 +114,11 @@ static HANDLE open_w(open_fn fn, DWORD access, BOOL inherit, LPCWSTR name)
 
 WINBASEAPI HANDLE WINAPI OpenEventA(DWORD access, BOOL inherit, LPCSTR name)
 {
-    return open_a(shmap_event_open, access, inherit, name);
+    return shmap_w32__open_a(shmap_event_open, access, inherit, name);
 }
 WINBASEAPI HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-    return open_w(shmap_event_open, access, inherit, name);
+    return shmap_w32__open_w(shmap_event_open, access, inherit, name);
 }
 WINBASEAPI BOOL WINAPI SetEvent(HANDLE h)
 {
@@ -172,11 +170,11 @@ WINBASEAPI HANDLE WINAPI CreateMutexExW(LPSECURITY_ATTRIBUTES sa, LPCWSTR name, 
 }
 WINBASEAPI HANDLE WINAPI OpenMutexA(DWORD access, BOOL inherit, LPCSTR name)
 {
-    return open_a(shmap_mutex_open, access, inherit, name);
+    return shmap_w32__open_a(shmap_mutex_open, access, inherit, name);
 }
 WINBASEAPI HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-    return open_w(shmap_mutex_open, access, inherit, name);
+    return shmap_w32__open_w(shmap_mutex_open, access, inherit, name);
 }
 WINBASEAPI BOOL WINAPI ReleaseMutex(HANDLE h)
 {
@@ -223,11 +221,11 @@ WINBASEAPI HANDLE WINAPI CreateSemaphoreExW(LPSECURITY_ATTRIBUTES sa, LONG initi
 }
 WINBASEAPI HANDLE WINAPI OpenSemaphoreA(DWORD access, BOOL inherit, LPCSTR name)
 {
-    return open_a(shmap_semaphore_open, access, inherit, name);
+    return shmap_w32__open_a(shmap_semaphore_open, access, inherit, name);
 }
 WINBASEAPI HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-    return open_w(shmap_semaphore_open, access, inherit, name);
+    return shmap_w32__open_w(shmap_semaphore_open, access, inherit, name);
 }
 WINBASEAPI BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LPLONG prev)
 {
@@ -272,11 +270,11 @@ WINBASEAPI HANDLE WINAPI CreateWaitableTimerExW(LPSECURITY_ATTRIBUTES sa, LPCWST
 }
 WINBASEAPI HANDLE WINAPI OpenWaitableTimerA(DWORD access, BOOL inherit, LPCSTR name)
 {
-    return open_a(shmap_timer_open, access, inherit, name);
+    return shmap_w32__open_a(shmap_timer_open, access, inherit, name);
 }
 WINBASEAPI HANDLE WINAPI OpenWaitableTimerW(DWORD access, BOOL inherit, LPCWSTR name)
 {
-    return open_w(shmap_timer_open, access, inherit, name);
+    return shmap_w32__open_w(shmap_timer_open, access, inherit, name);
 }
 
 WINBASEAPI BOOL WINAPI SetWaitableTimer(HANDLE h, const LARGE_INTEGER *due, LONG period,

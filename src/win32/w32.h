@@ -25,6 +25,13 @@ W32_HIDDEN void shmap_w32__created(int r);
 /* A wide string as UTF-8 (malloc'd); *out NULL for NULL.  Lone surrogates
  * are kept (generalised UTF-8).  Returns 0, -ENOMEM or SHMAP_EBADNAME. */
 W32_HIDDEN int shmap_w32__utf8(const wchar_t *w, char **out);
+/* Open*A / Open*W over a native open (sync.c): NULL and the last error on
+ * failure. */
+typedef int (*shmap_w32_open_fn)(const char *name, uint32_t access, unsigned flags,
+                                 shmap_handle_t *out);
+W32_HIDDEN HANDLE shmap_w32__open_a(shmap_w32_open_fn fn, DWORD access, BOOL inherit, LPCSTR name);
+W32_HIDDEN HANDLE shmap_w32__open_w(shmap_w32_open_fn fn, DWORD access, BOOL inherit, LPCWSTR name);
+
 /* A UTF-8 string as wide (malloc'd). */
 W32_HIDDEN wchar_t *shmap_w32__wide(const char *s);
 
