@@ -300,7 +300,7 @@ static const struct {
     {"create_cycle_100k", bench_create_cycle_100k}, {"event_pingpong", bench_event_pingpong},
     {"mutex_uncontended", bench_mutex_uncontended}, {"wait_any_64", bench_wait_any_64},
     {"abandon_latency", bench_abandon_latency},     {"spawn_inherit", bench_spawn_inherit},
-    {"duplicate_remote", bench_duplicate_remote},
+    {"duplicate_remote", bench_duplicate_remote},   {"job_close_kill", bench_job_close_kill},
 };
 
 static void rm_root(const char *root)

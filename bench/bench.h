@@ -20,5 +20,6 @@ void bench_abandon_latency(void);
 /* bench_process.c */
 void bench_spawn_inherit(void);
 void bench_duplicate_remote(void);
+void bench_job_close_kill(void);
 
 #endif

@@ -6,6 +6,12 @@
  *                     "__bench-child exit") with 16 inheritable handles,
  *                     then a wait for its end, vs posix_spawn + waitpid of
  *                     the same program
+ *   job_close_kill    from kill -9 of the only holder of a KILL_ON_JOB_CLOSE job to
+ *                     the end of its member (a child started suspended, assigned,
+ *                     resumed), vs from kill -9 of a parent to the end of its
+ *                     child that asked for PR_SET_PDEATHSIG(SIGKILL): the
+ *                     kernel's own "die with that process"; medians of single
+ *                     measurements
  *   duplicate_remote  DuplicateHandle of an event into a running child, which
  *                     is woken (SetEvent on an event it waits on) and sets the
  *                     duplicate, which we wait for; vs sending an eventfd
@@ -14,6 +20,11 @@
  */
 #include <errno.h>
 #include <spawn.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+#include <sys/prctl.h>
+#include <signal.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,12 +230,98 @@ void bench_duplicate_remote(void)
     shmap_close(dr.back);
 }
 
+/* ---- job_close_kill ---------------------------------------------------------------- */
+
+/* The holder: a job that kills on close, one member; the member's pid
+ * goes to fd, then the holder waits to be killed. */
+static _Noreturn void job_holder(int fd)
+{
+    shmap_handle_t job, p, t;
+    shmap_job_limits_t l = {.flags = SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE};
+    char *argv[] = {(char *)self_path(), "__bench-child", "sleep", NULL};
+    shmap_spawn_t sp = {.path = self_path(), .argv = argv, .sflags = SHMAP_SPAWN_SUSPENDED};
+    uint32_t pid = 0;
+    if (shmap_job_create(NULL, SHMAP_JOB_ALL_ACCESS, 0, &job) || shmap_job_set_limits(job, &l, 1) ||
+        shmap_process_create(&sp, 0, &p, &t, &pid) || shmap_job_assign(job, p) ||
+        shmap_thread_resume(t, NULL))
+        _exit(3);
+    if (write(fd, &pid, sizeof pid) != (ssize_t)sizeof pid)
+        _exit(4);
+    for (;;)
+        pause();
+}
+
+static _Noreturn void pdeath_holder(int fd)
+{
+    pid_t parent = getpid();
+    pid_t c = fork();
+    if (c == 0) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(5);
+        for (;;)
+            pause();
+    }
+    uint32_t pid = (uint32_t)c;
+    if (c < 0 || write(fd, &pid, sizeof pid) != (ssize_t)sizeof pid)
+        _exit(4);
+    for (;;)
+        pause();
+}
+
+/* One measurement: ns from kill -9 of the holder to the end of its member. */
+static double kill_once(bool job)
+{
+    int fds[2];
+    if (pipe(fds))
+        die("pipe", -errno);
+    pid_t h = fork();
+    if (h == 0) {
+        close(fds[0]);
+        if (job)
+            job_holder(fds[1]);
+        pdeath_holder(fds[1]);
+    }
+    close(fds[1]);
+    uint32_t member = 0;
+    if (read(fds[0], &member, sizeof member) != (ssize_t)sizeof member)
+        die(job ? "job holder" : "pdeathsig holder", -1);
+    close(fds[0]);
+    int pfd = (int)syscall(SYS_pidfd_open, (pid_t)member, 0);
+    if (pfd < 0)
+        die("pidfd_open", -errno);
+    usleep(20000); /* the member runs (or sleeps) */
+    double t0 = bench_now_ns();
+    kill(h, SIGKILL);
+    struct pollfd pf = {.fd = pfd, .events = POLLIN};
+    if (poll(&pf, 1, 10000) != 1)
+        die(job ? "the member outlived its job" : "the child outlived its parent", 0);
+    double t1 = bench_now_ns();
+    close(pfd);
+    waitpid(h, NULL, 0);
+    return t1 - t0;
+}
+
+void bench_job_close_kill(void)
+{
+    double s[32], b[32];
+    int n = bench_runs * 2 < 32 ? bench_runs * 2 : 32;
+    for (int i = 0; i < n; i++) {
+        s[i] = kill_once(true);
+        b[i] = kill_once(false);
+    }
+    bench_report("job_close_kill", bench_median(s, n), bench_median(b, n),
+                 "target: shmap_ns <= 100 ms");
+}
+
 /* ---- the child side ------------------------------------------------------------ */
 
 int cmd_bench_child(int argc, char **argv)
 {
     if (argc >= 1 && !strcmp(argv[0], "exit"))
         return 0;
+    if (argc >= 1 && !strcmp(argv[0], "sleep"))
+        for (;;)
+            pause();
     if (argc != 3 || strcmp(argv[0], "dup"))
         return 2;
     shmap_handle_t pgh = (shmap_handle_t)(uintptr_t)strtoul(argv[1], NULL, 0);
