@@ -221,6 +221,7 @@ struct shmap_ns_file {
     int fd;
     struct stat st;
     struct shmap_objhdr hdr; /* validated copy */
+    const void *state;       /* a copy of the state area read with hdr, or NULL */
 };
 
 /* Open the named object; type mismatch -> SHMAP_ETYPE (the lock is already

@@ -408,7 +408,7 @@ static int cached_or_created(struct create_args *a, const struct shmap_name *n,
         shmap__obj_handle_put(*o);
         return SHMAP_ETYPE;
     }
-    struct shmap_ns_file f;
+    struct shmap_ns_file f = {.fd = -1};
     int r = create_object(a, n, &f);
     if (r < 0)
         return r;

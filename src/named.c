@@ -114,8 +114,12 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
         struct shmap_jobst job;
     } copy;
     if (r == 0 && (shmap__is_sync_type(type) || type == SHMAP_TYPE_JOB)) {
-        ssize_t got = SYS(pread)(f->fd, &copy, sizeof copy, SHMAP_STATE_OFF);
-        r = got < 0 ? -errno : got != (ssize_t)sizeof copy ? SHMAP_EBADOBJ : 0;
+        if (f->state) { /* read with the header already */
+            memcpy(&copy, f->state, sizeof copy);
+        } else {
+            ssize_t got = SYS(pread)(f->fd, &copy, sizeof copy, SHMAP_STATE_OFF);
+            r = got < 0 ? -errno : got != (ssize_t)sizeof copy ? SHMAP_EBADOBJ : 0;
+        }
     }
     if (r == 0 && shmap__is_sync_type(type) && !shmap__sync_state_ok(&copy.sync, type))
         r = SHMAP_EBADOBJ;
@@ -206,7 +210,7 @@ static int create(shmap_type_t type, const struct shmap_name *n, const void *sta
         spec.file_size = SHMAP_JOB_FILE_SIZE;
         spec.alloc_len = SHMAP_JOB_FILE_SIZE;
     }
-    struct shmap_ns_file f;
+    struct shmap_ns_file f = {.fd = -1};
     int r = shmap__ns_create(n, &spec, &f);
     if (r < 0) {
         if (aux_fd >= 0)
@@ -241,7 +245,7 @@ int shmap__named_open(shmap_type_t type, const struct shmap_name *n, struct shma
         shmap__obj_handle_put(*out);
         return SHMAP_ETYPE;
     }
-    struct shmap_ns_file f;
+    struct shmap_ns_file f = {.fd = -1};
     int r = shmap__ns_open(n, type, &f);
     return r ? r : record_new(&f, n, type, -1, out);
 }

@@ -260,6 +260,7 @@ static int open_fd(int dirfd, const char *fname)
 static int open_once(int dirfd, const struct shmap_name *n, shmap_type_t type,
                      struct shmap_ns_file *out)
 {
+    out->state = NULL;
     int fd = open_fd(dirfd, n->fname);
     if (fd < 0)
         return fd;
@@ -371,6 +372,7 @@ static int link_tmpfile(int fd, int dirfd, const char *fname)
 static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_ns_spec *spec,
                       struct shmap_ns_file *out)
 {
+    out->state = NULL;
     int fd = make_tmpfile(dirfd, n, spec);
     if (fd < 0)
         return fd;
@@ -443,6 +445,7 @@ static int check_stored_name(int fd, const struct shmap_objhdr *h, const char *f
 
 int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out)
 {
+    out->state = NULL;
     int fd = open_fd(dirfd, fname);
     if (fd < 0)
         return fd;

@@ -128,7 +128,7 @@ static int walk_dir(struct walk *w, enum shmap_scope scope)
     while (!w->stop && (e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        struct shmap_ns_file f;
+        struct shmap_ns_file f = {.fd = -1};
         r = shmap__ns_probe(dirfd, e->d_name, &f);
         if (r == 1)
             w->reclaimed++;

@@ -319,8 +319,18 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
         r = -EBADF;
     if (r == 0 && SYS(fstat)(fd, &f.st) != 0)
         r = -errno;
-    if (r == 0 && SYS(pread)(fd, &f.hdr, sizeof f.hdr, 0) != (ssize_t)sizeof f.hdr)
-        r = SHMAP_EBADOBJ;
+    /* header and state area in one read (named.c checks the state on the copy) */
+    union {
+        struct shmap_objhdr hdr;
+        unsigned char b[SHMAP_STATE_OFF + SHMAP_STATE_SIZE];
+    } head;
+    ssize_t got = r == 0 ? SYS(pread)(fd, &head, sizeof head, 0) : 0;
+    if (r == 0 && got < (ssize_t)sizeof f.hdr)
+        r = got < 0 ? -errno : SHMAP_EBADOBJ;
+    if (r == 0) {
+        memcpy(&f.hdr, &head.hdr, sizeof f.hdr);
+        f.state = got == (ssize_t)sizeof head ? head.b + SHMAP_STATE_OFF : NULL;
+    }
     if (r == 0 && (shmap__hdr_validate(&f.hdr, (uint64_t)f.st.st_size) || f.hdr.type != x->type))
         r = SHMAP_EBADOBJ;
     if (r == 0 && named) {
