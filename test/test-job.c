@@ -186,6 +186,15 @@ TEST(job_rights_and_errors)
     POISON_LE();
     ASSERT_TRUE(!AssignProcessToJobObject(j, weak));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    /* GENERIC_WRITE: TERMINATE | SET_ATTRIBUTES | ASSIGN_PROCESS, not QUERY (§10.2) */
+    HANDLE gw = OpenJobObjectA(GENERIC_WRITE, FALSE, "Local\\shmap-job-rights");
+    ASSERT_NOT_NULL(gw);
+    ASSERT_TRUE(SetInformationJobObject(gw, JobObjectExtendedLimitInformation, &x, sizeof x));
+    POISON_LE();
+    ASSERT_TRUE(
+        !QueryInformationJobObject(gw, JobObjectExtendedLimitInformation, &x, sizeof x, NULL));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_TRUE(CloseHandle(gw));
     /* IsProcessInJob needs JOB_OBJECT_QUERY */
     HANDLE a = OpenJobObjectA(JOB_OBJECT_ASSIGN_PROCESS, FALSE, "Local\\shmap-job-rights");
     ASSERT_NOT_NULL(a);
