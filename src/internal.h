@@ -92,6 +92,9 @@ extern SHMAP_HIDDEN struct shmap_sys shmap__sys;
  * from now on (1 = the next one) fails with err; if persistent, every later
  * one too.  n = 0 disarms.  Returns how many calls were made since arming. */
 SHMAP_HIDDEN void shmap__fault_arm(unsigned long nth, int err, int persistent);
+/* Testing: the period of the waits' safety net (0: the default), so that a
+ * lost wake-up hangs instead of costing 200 ms. */
+SHMAP_HIDDEN void shmap__wait_slice(uint64_t ns);
 SHMAP_HIDDEN unsigned long shmap__fault_calls(void);
 SHMAP_HIDDEN int shmap__fault_fired(void);
 

@@ -19,7 +19,8 @@
 #include <poll.h>
 #include <time.h>
 
-#define SLICE_NS 200000000ull /* 200 ms */
+#define SLICE_NS 200000000ull                /* 200 ms */
+static _Atomic uint64_t slice_ns = SLICE_NS; /* tests lengthen it (shmap__wait_slice) */
 #define NOT_YET (-1000000)
 #define POLL_NS 1000000ull /* processes whose end no futex word shows: 1 ms */
 
@@ -241,6 +242,44 @@ static void lock(struct shmap_sync *s)
         shmap__sync_repair(s);
 }
 
+/*
+ * Without the lock: an event or semaphore that is plainly not ready, so
+ * that a wait-any over many of them does not lock each one (the lock is
+ * taken only to take a ready object, or to look at a pulse).  The order
+ * is what makes it safe against a signaller, who stores count, then reads
+ * nwait, under its lock:
+ *   1. read seq and pulse_gen (the snapshots),
+ *   2. count ourselves in nwait,
+ *   3. read count and pulse_gen again.
+ * A signal before 3 is seen at 3.  One after 3 finds us counted, so it
+ * bumps seq after our snapshot of 1, and the futex wait returns at once.
+ * A pulse between 1 and 3 moves pulse_gen: the locked path then claims it
+ * against the snapshot of 1 (as a waiter that was already waiting).
+ */
+static bool quick_not_ready(struct wslot *w)
+{
+    struct shmap_sync *s = w->s;
+    if (s->type != SHMAP_TYPE_EVENT && s->type != SHMAP_TYPE_SEMAPHORE)
+        return false;
+    if (atomic_load(&s->lock) & SHMAP_FUTEX_OWNER_DIED)
+        return false; /* to repair, under the lock */
+    uint32_t seq = atomic_load(&s->seq), pulse = atomic_load(&s->pulse_gen);
+    if (!w->have_pulse) {
+        w->snap_pulse = pulse;
+        w->have_pulse = true;
+    } else if (pulse != w->snap_pulse) {
+        return false; /* pulsed since we last looked */
+    }
+    if (!w->registered) {
+        atomic_fetch_add(&s->nwait, 1);
+        w->registered = true;
+    }
+    if (atomic_load(&s->count) != 0 || atomic_load(&s->pulse_gen) != w->snap_pulse)
+        return false;
+    w->snap_seq = seq;
+    return true;
+}
+
 /* A busy mutex: prepare to sleep on its owner word. */
 static void mutex_sleep_on(struct wctx *c, struct wslot *w, uint32_t seen)
 {
@@ -269,6 +308,8 @@ static int pass_any(struct wctx *c, uint64_t now)
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
             break;
         case WK_SYNC:
+            if (quick_not_ready(w))
+                break;
             lock(w->s);
             if (sync_ready(c, w, now, &by_pulse)) {
                 sync_take(w, by_pulse);
@@ -401,7 +442,8 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
 {
     uint64_t now = shmap__mono_ns();
     const uint64_t deadline = deadline_of(ms, now);
-    uint64_t dead_check = now + SLICE_NS;
+    const uint64_t slice = atomic_load_explicit(&slice_ns, memory_order_relaxed);
+    uint64_t dead_check = now + slice;
     _Atomic uint32_t *words[SHMAP_MAX_WAIT_OBJECTS + 1];
     uint32_t vals[SHMAP_MAX_WAIT_OBJECTS + 1];
     int r;
@@ -472,13 +514,18 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
         now = shmap__mono_ns();
         if (now >= dead_check) { /* safety net: holders that died unseen */
             c->check_dead = true;
-            dead_check = now + SLICE_NS;
+            dead_check = now + slice;
         }
     }
     return r;
 }
 
 /* The common case first: one free (or own) mutex, not alertable. */
+void shmap__wait_slice(uint64_t ns)
+{
+    atomic_store(&slice_ns, ns ? ns : SLICE_NS);
+}
+
 static int try_one_mutex(shmap_handle_t h)
 {
     struct shmap_obj *o;

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 
 #include "shmap.h"
+#include "internal.h"
 
 #define ALL_EV SHMAP_EVENT_ALL_ACCESS
 #define INF SHMAP_INFINITE
@@ -561,4 +562,70 @@ TEST(wait_all_takes_all_or_nothing_under_contention)
     ASSERT_EQ(got, 2000);
     shmap_close(r.b);
     shmap_close(r.a);
+}
+
+/* ---- no lost wake-up: wait-any over many objects, round after round -------------- */
+
+HELPER(any_pinger)
+{
+    /* argv: rounds.  Opens any-0..any-15 (auto events), any-sem (a
+     * semaphore) and any-back; each round waits on all 17, then sets back. */
+    int rounds = atoi(argv[0]);
+    shmap__wait_slice(600000000000ull); /* no safety net: a lost wake-up hangs */
+    shmap_handle_t h[17], back;
+    char name[32];
+    for (int i = 0; i < 16; i++) {
+        snprintf(name, sizeof name, "any-%d", i);
+        if (shmap_event_open(name, SHMAP_SYNCHRONIZE, 0, &h[i]))
+            return 100;
+    }
+    if (shmap_semaphore_open("any-sem", SHMAP_SYNCHRONIZE, 0, &h[16]) ||
+        shmap_event_open("any-back", SHMAP_EVENT_MODIFY_STATE, 0, &back))
+        return 101;
+    for (int r = 0; r < rounds; r++) {
+        int w = shmap_wait(17, h, 0, INF);
+        if (w < 0 || w > 16)
+            return 102;
+        if (shmap_event_set(back, NULL))
+            return 103;
+    }
+    return 0;
+}
+
+TEST(wait_any_loses_no_wakeup)
+{
+    /* Every round signals one object (an event, or the semaphore) at a
+     * moment that races with the other process going to sleep; a lost
+     * wake-up leaves both waiting for ever (the test times out). */
+    enum { ROUNDS = 4000 };
+    shmap__wait_slice(600000000000ull);
+    shmap_handle_t h[17], back;
+    char name[32], arg[16];
+    for (int i = 0; i < 16; i++) {
+        snprintf(name, sizeof name, "any-%d", i);
+        h[i] = event(name, 0);
+    }
+    ASSERT_EQ(shmap_semaphore_create("any-sem", 0, 1000, SHMAP_SEMAPHORE_ALL_ACCESS, 0, &h[16]), 0);
+    back = event("any-back", 0);
+    snprintf(arg, sizeof arg, "%d", ROUNDS);
+    pid_t pid = spawn_helper("any_pinger", arg, NULL);
+    for (int r = 0; r < ROUNDS; r++) {
+        int which = (r * 7) % 17;
+        if (which == 16)
+            ASSERT_EQ(shmap_semaphore_release(h[16], 1, NULL), 0);
+        else
+            ASSERT_EQ(shmap_event_set(h[which], NULL), 0);
+        ASSERT_EQ(shmap_wait(1, &back, 0, 20000), SHMAP_WAIT_OBJECT_0);
+    }
+    expect_exit(pid, 0, 20);
+    /* each signal was consumed by exactly one wait */
+    for (int i = 0; i < 16; i++)
+        ev_state(h[i], 0, 0);
+    int32_t count = -1;
+    ASSERT_EQ(shmap_semaphore_query(h[16], &count, NULL), 0);
+    ASSERT_EQ(count, 0);
+    for (int i = 0; i < 17; i++)
+        ASSERT_EQ(shmap_close(h[i]), 0);
+    ASSERT_EQ(shmap_close(back), 0);
+    shmap__wait_slice(0);
 }
