@@ -425,11 +425,22 @@ static void view_of(struct shmap_named *k, struct jview *v)
 /* The pipe at path (a /proc/PID/fd/N link), if it is the one with inode ino. */
 static int open_pipe_at(const char *path, uint64_t ino)
 {
+    /* only that pipe is ever opened: the ring and the table come from a
+     * file others can write, and opening some other descriptor of some
+     * other process (a terminal, a device) is not harmless */
+    char want[40], target[64];
+    snprintf(want, sizeof want, "pipe:[%llu]", (unsigned long long)ino);
+    ssize_t k = readlink(path, target, sizeof target - 1);
+    if (!ino || k <= 0)
+        return -1;
+    target[k] = 0;
+    if (strcmp(target, want) != 0)
+        return -1;
     /* O_RDWR: a FIFO open that never waits for the other side */
     int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    if (ino && ino_of(fd) == ino)
+    if (ino_of(fd) == ino)
         return fd;
     shmap__close_fd(fd);
     return -1;
@@ -439,8 +450,6 @@ static int open_pipe_at(const char *path, uint64_t ino)
  * gone from it): any process of ours with a descriptor of that pipe. */
 static int scan_for_pipe(uint64_t ino)
 {
-    char want[40];
-    snprintf(want, sizeof want, "pipe:[%llu]", (unsigned long long)ino);
     DIR *proc = opendir("/proc");
     if (!proc)
         return -1;
@@ -454,14 +463,9 @@ static int scan_for_pipe(uint64_t ino)
         if (!d)
             continue;
         for (struct dirent *e; found < 0 && (e = readdir(d)) != NULL;) {
-            char link[600], target[64];
+            char link[600];
             snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
-            ssize_t k = readlink(link, target, sizeof target - 1);
-            if (k <= 0)
-                continue;
-            target[k] = 0;
-            if (strcmp(target, want) == 0)
-                found = open_pipe_at(link, ino);
+            found = open_pipe_at(link, ino);
         }
         closedir(d);
     }
@@ -853,7 +857,7 @@ SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l)
 
 /* Arm or disarm the read end of a member we can reach (pidfd_getfd: our
  * children, or any process of ours where ptrace rules allow). */
-static bool rearm(const struct shmap_jmember *e, bool armed)
+static bool rearm(const struct shmap_jmember *e, bool armed, uint64_t pipe_ino)
 {
     if (e->rfd < 0 || e->pid == shmap__pid())
         return false;
@@ -903,6 +907,7 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
         v.st->job_memory = l->job_memory;
     }
     bool arm = (now & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+    uint64_t pipe_ino = v.st->pipe_ino;
     bool change = arm != ((was & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0);
     uint32_t n = change ? prune(&v) : 0;
     struct shmap_jmember list[64];
@@ -913,7 +918,7 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
     /* the members already there follow the new setting where we can reach
      * their read end; one taken in by a shmap process gets a new one */
     for (uint32_t i = 0; i < k; i++) {
-        bool ok = rearm(&list[i], arm);
+        bool ok = rearm(&list[i], arm, pipe_ino);
         struct shmap_process *p = NULL;
         if (!ok && arm && list[i].pid != shmap__pid() &&
             shmap__process_record(list[i].pid, -1, false, &p) == 0) {

@@ -8,6 +8,7 @@
 #include "internal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #define PF SHMAP_NULL_HANDLE
@@ -240,4 +241,79 @@ TEST(hostile_hashed_name_with_wrong_stored_name_is_refused)
     remove_entry(n.fname);
     free(file);
     free(a);
+}
+
+/* A job file that someone holds (a shared lock, as a live holder has), its
+ * state or size corrupted: OpenJobObject refuses it (ERROR_FILE_INVALID),
+ * never faults on a member table beyond the end, never opens what the
+ * file's holder list points at unless it is the job's own pipe. */
+TEST(hostile_job_files)
+{
+    shmap_handle_t j;
+    ASSERT_EQ(shmap_job_create("J", SHMAP_JOB_ALL_ACCESS, 0, &j), 0);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/J", local_dir());
+    size_t size = SHMAP_JOB_FILE_SIZE;
+    char *good = malloc(size), *buf = malloc(size);
+    ASSERT_NOT_NULL(good);
+    ASSERT_NOT_NULL(buf);
+    int fd = open(path, O_RDONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(read(fd, good, size), (ssize_t)size);
+    close(fd);
+    ASSERT_EQ(shmap_close(j), 0);
+    ASSERT_EQ(count_ns_entries(), 0);
+
+    struct shmap_jobst *st = (struct shmap_jobst *)(buf + SHMAP_STATE_OFF);
+    struct shmap_jmember *m = (struct shmap_jmember *)(buf + SHMAP_JOB_MEMBERS_OFF);
+    for (int v = 0; v < 5; v++) {
+        memcpy(buf, good, size);
+        size_t n = size;
+        switch (v) {
+        case 0:
+            n = 4096; /* the member table is not there */
+            break;
+        case 1:
+            st->tag ^= 1;
+            break;
+        case 2:
+            st->nmembers = SHMAP_JOB_MAX_MEMBERS + 1;
+            break;
+        case 3:
+            st->limit_flags = 0x80000;
+            break;
+        case 4: /* valid state, garbage lists: opens, queries, closes */
+            st->nmembers = SHMAP_JOB_MAX_MEMBERS;
+            for (unsigned i = 0; i < SHMAP_JOB_MAX_MEMBERS; i++) {
+                m[i].pid = 1u + i * 7u;
+                m[i].rfd = (int32_t)(i % 5);
+                m[i].start = 12345;
+            }
+            for (unsigned i = 0; i < SHMAP_JOB_HOLDERS; i++) {
+                st->holders[i].pid = (uint32_t)getpid();
+                st->holders[i].fd = (int32_t)i; /* our stdin, stdout...: never opened */
+            }
+            break;
+        }
+        put_file("J", buf, n);
+        int hold = open(path, O_RDWR);
+        ASSERT_GE(hold, 0);
+        ASSERT_EQ(flock(hold, LOCK_SH), 0); /* a live holder: not an orphan to reclaim */
+        int fds = count_fds();
+        int r = shmap_job_open("J", SHMAP_JOB_ALL_ACCESS, 0, &j);
+        if (v < 4) {
+            ASSERT_EQ(r, SHMAP_EBADOBJ);
+        } else {
+            ASSERT_EQ(r, 0);
+            shmap_job_info_t info;
+            ASSERT_EQ(shmap_job_query(j, &info), 0);
+            ASSERT_EQ(info.active_processes, 0); /* none of those is a member */
+            ASSERT_EQ(shmap_close(j), 0);
+        }
+        ASSERT_EQ(count_fds(), fds);
+        close(hold);
+        remove_entry("J");
+    }
+    free(good);
+    free(buf);
 }
