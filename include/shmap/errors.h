@@ -61,8 +61,9 @@
 #define SHMAP_EDIRECTORY                                                                           \
     (-30821)                  /* not a directory (a child's current one): ERROR_DIRECTORY (267) */
 #define SHMAP_EQUOTA (-30822) /* a job's process limit: ERROR_NOT_ENOUGH_QUOTA (1816) */
-#define SHMAP_EMOREDATA (-30823) /* the list did not fit (partial result): ERROR_MORE_DATA (234)   \
-                                  */
+#define SHMAP_EMOREDATA                                                                            \
+    (-30823) /* the list did not fit (partial result): ERROR_MORE_DATA (234)                       \
+              */
 #define SHMAP_ELAST (-30823)
 
 #endif
