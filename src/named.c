@@ -107,28 +107,18 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
     struct shmap_named *k = shmap__obj_alloc(sizeof *k);
     void *page = MAP_FAILED;
     int r = k ? 0 : -ENOMEM;
-    /* a corrupt or foreign state is never interpreted: checked on a copy,
-     * so that the page is not touched (faulted in) before it is used */
-    union {
-        struct shmap_sync sync;
-        struct shmap_jobst job;
-    } copy;
-    if (r == 0 && (shmap__is_sync_type(type) || type == SHMAP_TYPE_JOB)) {
-        if (f->state) { /* read with the header already */
-            memcpy(&copy, f->state, sizeof copy);
-        } else {
-            ssize_t got = SYS(pread)(f->fd, &copy, sizeof copy, SHMAP_STATE_OFF);
-            r = got < 0 ? -errno : got != (ssize_t)sizeof copy ? SHMAP_EBADOBJ : 0;
-        }
-    }
-    if (r == 0 && shmap__is_sync_type(type) && !shmap__sync_state_ok(&copy.sync, type))
-        r = SHMAP_EBADOBJ;
-    if (r == 0 && type == SHMAP_TYPE_JOB && !shmap__job_state_ok(&copy.job))
-        r = SHMAP_EBADOBJ;
     if (r == 0) {
         page = page_get(f->fd, &f->st);
         r = page == MAP_FAILED ? -errno : 0;
     }
+    /* a corrupt or foreign state is never interpreted; checked on the copy
+     * read with the header when there is one (a handle taken in from
+     * another process: nothing faulted in before it is used) */
+    const void *state = f->state ? f->state : (const char *)page + SHMAP_STATE_OFF;
+    if (r == 0 && shmap__is_sync_type(type) && !shmap__sync_state_ok(state, type))
+        r = SHMAP_EBADOBJ;
+    if (r == 0 && type == SHMAP_TYPE_JOB && !shmap__job_state_ok(state))
+        r = SHMAP_EBADOBJ;
     if (r && page != MAP_FAILED)
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
     if (r == 0) {
