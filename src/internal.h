@@ -469,12 +469,12 @@ struct shmap_jobst {
     uint64_t process_memory;   /*  96 */
     uint64_t job_memory;       /* 104 */
     uint32_t total_processes;  /* 112 ever assigned */
-    uint32_t terminated;       /* 116 killed for a limit violation (always 0) */
+    uint32_t reserved0;        /* 116 */
     uint64_t gone_user;        /* 120 times of members that have ended, 100 ns */
     uint64_t gone_kernel;      /* 128 */
     uint64_t gone_faults;      /* 136 */
     uint64_t pipe_ino;         /* 144 the kill pipe's inode */
-    _Atomic uint32_t kill_gen; /* 152 bumped by TerminateJobObject and a kill on close */
+    uint32_t reserved1;        /* 152 */
     uint32_t holder_next;      /* 156 */
     struct {
         uint32_t pid;
@@ -493,7 +493,6 @@ struct shmap_jmember {
     uint32_t flags;  /* 36 SHMAP_JM_* */
     uint64_t pad;    /* 40 */
 };
-#define SHMAP_JM_ARMED 0x1u /* its read end kills it */
 #define SHMAP_JM_FINAL 0x2u /* times are final (it reported them at exit) */
 
 /* A job record's state is sane (checked when a record is made). */
@@ -747,16 +746,15 @@ struct shmap_procst {
     _Atomic uint32_t remote_next; /*  32 next remote index (handles put by others) */
     _Atomic uint32_t inbox_gen;   /*  36 bumped after every put or close by another process */
     uint32_t uid;                 /*  40 */
-    _Atomic uint32_t job_gen;     /*  44 bumped when the process joins a job */
-    uint64_t job_dev, job_ino;    /*  48 the job it belongs to (0: none) */
+    uint32_t pad0;                /*  44 */
+    _Atomic uint64_t job_ino;     /*  48 the inode of its job's file (0: none), set once */
+    uint64_t pad3;                /*  56 */
     _Atomic uint32_t ended;       /*  64 main thread id | WAITERS | OWNER_DIED (kernel, at death) */
     _Atomic uint32_t conn_gen;    /*  68 bumped by a putter that opened a new connection */
     uint32_t pad1[3];             /*  72 */
     uint32_t ended_link32;        /*  84 robust list entry, ILP32 */
     uint32_t ended_link64[4];     /*  88 robust list entry, LP64 */
-    uint32_t job_scope, job_uid;  /* 104 the job's name, to open it (scope + 1; 0: unnamed) */
-    char job_fname[256];          /* 112 */
-    uint8_t pad2[4096 - 368];
+    uint8_t pad2[4096 - 104];     /* 104 */
 };
 
 /* A process record (type SHMAP_TYPE_PROCESS). */
@@ -818,9 +816,8 @@ SHMAP_HIDDEN struct shmap_process *shmap__process_self(void);
 /* A record for process (pid, start) whose state memfd is fd (taken over;
  * -1: not a shmap process), ended or not.  One handle count and reference. */
 SHMAP_HIDDEN int shmap__process_adopt(int fd, uint32_t pid, uint64_t start, struct shmap_obj **out);
-/* A record for pid (our child if child; state_fd: its state memfd or -1). */
-SHMAP_HIDDEN int shmap__process_record(uint32_t pid, int state_fd, bool child,
-                                       struct shmap_process **out);
+/* A record for pid (OpenProcess): its state found among its descriptors. */
+SHMAP_HIDDEN int shmap__process_record(uint32_t pid, struct shmap_process **out);
 /* A record for the child pid we have just started (not reaped: its pid is
  * its own), whose state memfd state_fd is mapped at st (both taken over). */
 SHMAP_HIDDEN int shmap__process_child(uint32_t pid, int state_fd, struct shmap_procst *st,

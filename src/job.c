@@ -297,6 +297,33 @@ static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
     return rfd;
 }
 
+/* Give p what a member holds (AssignProcessToJobObject, or limits set
+ * after it joined): the job file (keeping the job, as a Windows process
+ * keeps its job) and a read end of the kill pipe, armed or not.  Into its
+ * inbox: an armed read end kills it from there, taken in or not (the
+ * message holds copies of both).  A process with no inbox (neither a shmap
+ * process nor one we started) gets nothing: only a CloseHandle of the last
+ * handle or TerminateJobObject ends it (docs/processes.md).  0 if given. */
+static int deliver(struct jview *v, struct shmap_process *p, bool armed)
+{
+    if (!p->self && !p->st)
+        return SHMAP_ENOTSUP;
+    int jfd = shmap__reopen_self(v->fd, O_RDWR);
+    int r = jfd < 0 ? jfd : shmap__lock_shared(jfd);
+    int rfd = r == 0 && v->pipe >= 0 ? read_end_for(v->pipe, p->pid, armed) : -1;
+    if (r == 0 && p->self) {
+        shmap__job_joined(jfd, rfd); /* takes both over */
+        return 0;
+    }
+    if (r == 0)
+        r = shmap__xfer_join(p, jfd, rfd);
+    if (jfd >= 0)
+        shmap__close_fd(jfd);
+    if (rfd >= 0)
+        shmap__close_fd(rfd);
+    return r;
+}
+
 /* Put process p into the job v (AssignProcessToJobObject's work). */
 static int add_process(struct jview *v, struct shmap_process *p)
 {
@@ -307,109 +334,93 @@ static int add_process(struct jview *v, struct shmap_process *p)
     if (p->start == 0 || shmap__process_ended(p))
         return -EACCES; /* Windows: a process that has ended cannot be assigned */
     int r = 0;
-    bool armed;
     lock_job(st);
     uint32_t live = prune(v);
-    armed = (st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+    bool armed = (st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
     struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
     if (find_member(v, p->pid, p->start)) {
         unlock_job(st);
         return 0; /* already there */
     }
-    if (pst && pst->job_ino &&
-        (pst->job_ino != (uint64_t)sb.st_ino || pst->job_dev != (uint64_t)sb.st_dev))
-        r = -EACCES; /* in another job (no nesting: docs/processes.md) */
-    else if ((st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit)
+    if ((st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit)
         r = SHMAP_EQUOTA;
     else if (live >= SHMAP_JOB_MAX_MEMBERS)
         r = SHMAP_EQUOTA;
+    uint64_t none = 0;
+    if (r == 0 && pst &&
+        !atomic_compare_exchange_strong(&pst->job_ino, &none, (uint64_t)sb.st_ino) &&
+        none != (uint64_t)sb.st_ino)
+        r = -EACCES; /* in another job (no nesting: docs/processes.md) */
     if (r == 0) {
         struct shmap_jmember *e = &v->m[live];
         memset(e, 0, sizeof *e);
         e->rfd = -1;
         e->start = p->start;
-        e->flags = armed ? SHMAP_JM_ARMED : 0;
         e->pid = p->pid;
         st->nmembers = live + 1;
         st->total_processes++;
-        if (pst) {
-            pst->job_dev = (uint64_t)sb.st_dev;
-            pst->job_ino = (uint64_t)sb.st_ino;
-            atomic_fetch_add(&pst->job_gen, 1);
-        }
     }
     unlock_job(st);
-    if (r)
-        return r;
-    /* what it holds from now on: the job file (keeping the job, as a
-     * Windows process keeps its job) and its read end of the kill pipe */
-    int jfd = shmap__reopen_self(v->fd, O_RDWR);
-    if (jfd >= 0 && shmap__lock_shared(jfd) != 0) {
-        shmap__close_fd(jfd);
-        jfd = -1;
-    }
-    int rfd = v->pipe >= 0 ? read_end_for(v->pipe, p->pid, armed) : -1;
-    if (p->self) {
-        shmap__job_joined(jfd, rfd);
-        return 0;
-    }
-    /* into its inbox: an armed read end kills it from there, taken in or
-     * not (the message holds its own copies of both) */
-    bool sent = p->st && jfd >= 0 && shmap__xfer_join(p, jfd, rfd) == 0;
-    if (jfd >= 0)
-        shmap__close_fd(jfd);
-    if (rfd >= 0)
-        shmap__close_fd(rfd);
-    if (!sent && armed) {
-        /* not a shmap process nor one of our children: killed by whoever
-         * closes the last handle or terminates the job (docs/processes.md) */
-        lock_job(st);
-        struct shmap_jmember *e = find_member(v, p->pid, p->start);
-        if (e)
-            e->flags &= ~SHMAP_JM_ARMED;
-        unlock_job(st);
-    }
-    return 0;
+    if (r == 0)
+        deliver(v, p, armed);
+    return r;
 }
 
 /* ---- killing ---------------------------------------------------------------------- */
 
-/* Kill every member (TerminateJobObject, or the last handle gone). */
+/* The members alive, as a copy (free it); their number. */
+static uint32_t members_copy(struct jview *v, struct shmap_jmember **out)
+{
+    lock_job(v->st);
+    uint32_t n = prune(v);
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (*out)
+        memcpy(*out, v->m, n * sizeof **out);
+    else
+        n = 0;
+    unlock_job(v->st);
+    return n;
+}
+
+/* A record of member e's process (one handle count), if it is still that
+ * process; ourselves included. */
+static struct shmap_process *member_process(const struct shmap_jmember *e)
+{
+    struct shmap_process *p;
+    if (e->pid == shmap__pid()) {
+        if ((p = shmap__process_self()) == NULL)
+            return NULL;
+        shmap__obj_handle_get(&p->obj);
+        shmap__obj_put(&p->obj);
+        return p;
+    }
+    if (shmap__process_record(e->pid, &p) != 0)
+        return NULL;
+    if (p->start != e->start || shmap__process_ended(p)) {
+        shmap__obj_handle_put(&p->obj);
+        return NULL;
+    }
+    return p;
+}
+
+/* Kill every member but ourselves (TerminateJobObject, or the last handle
+ * gone); with set_code, their exit code is code. */
 static void kill_members(struct jview *v, bool set_code, uint32_t code)
 {
-    struct shmap_jmember list[64];
-    uint32_t done = 0;
-    for (;;) {
-        lock_job(v->st);
-        prune(v);
-        uint32_t n = v->st->nmembers;
-        if (done == 0)
-            atomic_fetch_add(&v->st->kill_gen, 1);
-        uint32_t k = 0;
-        for (uint32_t i = done; i < n && k < 64; i++)
-            list[k++] = v->m[i];
-        unlock_job(v->st);
-        if (k == 0)
-            break;
-        for (uint32_t i = 0; i < k; i++) {
-            struct shmap_process *p;
-            if (list[i].pid == shmap__pid())
-                continue; /* ourselves: last (the caller) */
-            if (shmap__process_record(list[i].pid, -1, false, &p) != 0)
-                continue;
-            if (p->start == list[i].start && !shmap__process_ended(p)) {
-                uint64_t zero = 0;
-                if (set_code && p->st)
-                    atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
-                if (p->pidfd >= 0)
-                    syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
-            }
-            shmap__obj_handle_put(&p->obj);
-        }
-        done += k;
-        if (done >= n)
-            break;
+    struct shmap_jmember *list;
+    uint32_t n = members_copy(v, &list);
+    for (uint32_t i = 0; i < n; i++) {
+        struct shmap_process *p = list[i].pid == shmap__pid() ? NULL : member_process(&list[i]);
+        if (!p)
+            continue;
+        uint64_t zero = 0;
+        if (set_code && p->st)
+            atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
+        if (p->pidfd >= 0)
+            syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+        shmap__obj_handle_put(&p->obj);
     }
+    free(list);
 }
 
 /* ---- records (named.c) -------------------------------------------------------------- */
@@ -807,7 +818,7 @@ SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
     info->page_faults = (uint32_t)faults;
     info->total_processes = v.st->total_processes;
     info->active_processes = n;
-    info->terminated_processes = v.st->terminated;
+    info->terminated_processes = 0; /* no limit kills anything */
     unlock_job(v.st);
     job_put(o, &v);
     return 0;
@@ -855,27 +866,22 @@ SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l)
     return 0;
 }
 
-/* Arm or disarm the read end of a member we can reach (pidfd_getfd: our
- * children, or any process of ours where ptrace rules allow). */
-static bool rearm(const struct shmap_jmember *e, bool armed, uint64_t pipe_ino)
+/* Arm or disarm, in place, the read end member e holds (its number known
+ * once it has taken it in), through pidfd_getfd: our children, or any
+ * process of ours the ptrace rules let us reach. */
+static bool rearm(struct shmap_process *p, const struct shmap_jmember *e, bool armed,
+                  uint64_t pipe_ino)
 {
-    if (e->rfd < 0 || e->pid == shmap__pid())
+    if (e->rfd < 0 || p->self || p->pidfd < 0)
         return false;
-    struct shmap_process *p;
-    if (shmap__process_record(e->pid, -1, false, &p) != 0)
+    int fd = (int)syscall(SYS_pidfd_getfd, p->pidfd, e->rfd, 0);
+    if (fd < 0)
         return false;
-    bool ok = false;
-    if (p->start == e->start && p->pidfd >= 0) {
-        int fd = (int)syscall(SYS_pidfd_getfd, p->pidfd, e->rfd, 0);
-        if (fd >= 0) {
-            struct f_owner_ex ow;
-            ok = fcntl(fd, F_GETOWN_EX, &ow) == 0 && ow.pid == (pid_t)e->pid && ino_of(fd) != 0 &&
-                 (!armed || fcntl(fd, F_SETSIG, SIGKILL) == 0) &&
-                 fcntl(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
-            close(fd);
-        }
-    }
-    shmap__obj_handle_put(&p->obj);
+    struct f_owner_ex ow;
+    bool ok = ino_of(fd) == pipe_ino && fcntl(fd, F_GETOWN_EX, &ow) == 0 &&
+              ow.pid == (pid_t)e->pid && (!armed || fcntl(fd, F_SETSIG, SIGKILL) == 0) &&
+              fcntl(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
+    close(fd);
     return ok;
 }
 
@@ -907,59 +913,21 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
         v.st->job_memory = l->job_memory;
     }
     bool arm = (now & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
-    uint64_t pipe_ino = v.st->pipe_ino;
     bool change = arm != ((was & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0);
-    uint32_t n = change ? prune(&v) : 0;
-    struct shmap_jmember list[64];
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n && k < 64; i++)
-        list[k++] = v.m[i];
+    uint64_t pipe_ino = v.st->pipe_ino;
     unlock_job(v.st);
-    /* the members already there follow the new setting where we can reach
-     * their read end; one taken in by a shmap process gets a new one */
-    for (uint32_t i = 0; i < k; i++) {
-        bool ok = rearm(&list[i], arm, pipe_ino);
-        struct shmap_process *p = NULL;
-        if (!ok && arm && list[i].pid != shmap__pid() &&
-            shmap__process_record(list[i].pid, -1, false, &p) == 0) {
-            int rfd = p->start == list[i].start && p->st && v.pipe >= 0
-                          ? read_end_for(v.pipe, p->pid, true)
-                          : -1;
-            int jfd = rfd >= 0 ? shmap__reopen_self(v.fd, O_RDWR) : -1;
-            if (jfd >= 0 && shmap__lock_shared(jfd) == 0 && shmap__xfer_join(p, jfd, rfd) == 0)
-                ok = true;
-            if (jfd >= 0)
-                shmap__close_fd(jfd);
-            if (rfd >= 0)
-                shmap__close_fd(rfd);
+    /* the members already there follow the new setting: an end we can
+     * reach is changed in place; when arming, the others get a new one */
+    struct shmap_jmember *list = NULL;
+    uint32_t n = change ? members_copy(&v, &list) : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct shmap_process *p = member_process(&list[i]);
+        if (p && !rearm(p, &list[i], arm, pipe_ino) && arm)
+            deliver(&v, p, true);
+        if (p)
             shmap__obj_handle_put(&p->obj);
-        }
-        lock_job(v.st);
-        struct shmap_jmember *e = find_member(&v, list[i].pid, list[i].start);
-        if (e && ok)
-            e->flags = arm ? (e->flags | SHMAP_JM_ARMED) : (e->flags & ~SHMAP_JM_ARMED);
-        unlock_job(v.st);
     }
-    if (arm && change && shmap__self_st && self_job.st) {
-        /* ourselves, if in this job: our own read end */
-        struct shmap_process *me = shmap__process_self();
-        if (me) {
-            lock_job(v.st);
-            struct shmap_jmember *e = find_member(&v, me->pid, me->start);
-            int rfd = e && v.pipe >= 0 ? read_end_for(v.pipe, me->pid, true) : -1;
-            unlock_job(v.st);
-            int jfd = rfd >= 0 ? shmap__reopen_self(v.fd, O_RDWR) : -1;
-            if (jfd >= 0 && shmap__lock_shared(jfd) == 0) {
-                shmap__job_joined(jfd, rfd);
-                jfd = rfd = -1;
-            }
-            if (jfd >= 0)
-                shmap__close_fd(jfd);
-            if (rfd >= 0)
-                shmap__close_fd(rfd);
-            shmap__obj_put(&me->obj);
-        }
-    }
+    free(list);
     job_put(o, &v);
     return 0;
 }

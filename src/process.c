@@ -36,7 +36,7 @@ _Static_assert(offsetof(struct shmap_procst, exit) == 24, "layout");
 _Static_assert(offsetof(struct shmap_procst, ended) == 64, "layout");
 _Static_assert(offsetof(struct shmap_procst, ended_link32) == 64 + 20, "ILP32 robust entry");
 _Static_assert(offsetof(struct shmap_procst, ended_link64) == 64 + 24, "LP64 robust entry");
-_Static_assert(offsetof(struct shmap_procst, job_fname) == 112, "layout");
+_Static_assert(offsetof(struct shmap_procst, job_ino) == 48, "layout");
 _Static_assert(sizeof(struct shmap_xfer) == 64, "layout");
 
 #ifndef P_PIDFD
@@ -396,17 +396,15 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
     return 0;
 }
 
-int shmap__process_record(uint32_t pid, int state_fd, bool child, struct shmap_process **out)
+int shmap__process_record(uint32_t pid, struct shmap_process **out)
 {
     uint64_t start = pid == 0 || pid > 0x3fffffffu ? 0 : shmap__proc_start(pid);
-    if (start == 0 && (pid == 0 || pid > 0x3fffffffu || kill((pid_t)pid, 0) != 0)) {
-        if (state_fd >= 0)
-            close(state_fd);
+    if (start == 0 && (pid == 0 || pid > 0x3fffffffu || kill((pid_t)pid, 0) != 0))
         return -EINVAL; /* no such process: ERROR_INVALID_PARAMETER */
-    }
-    if (state_fd < 0 && start && (state_fd = find_state(pid, start)) == -EACCES)
+    int state_fd = start ? find_state(pid, start) : -1;
+    if (state_fd == -EACCES)
         return -EACCES;
-    return record_make(pid, start, state_fd, NULL, child, out);
+    return record_make(pid, start, state_fd, NULL, false, out);
 }
 
 int shmap__process_child(uint32_t pid, int state_fd, struct shmap_procst *st,
@@ -576,7 +574,7 @@ SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flag
         snprintf(path, sizeof path, "/proc/%u", pid);
         if (stat(path, &sb) == 0 && sb.st_uid != shmap__uid() && shmap__uid() != 0)
             return -EACCES; /* another user's process: its DACL does not let us in */
-        if ((r = shmap__process_record(pid, -1, false, &p)) != 0)
+        if ((r = shmap__process_record(pid, &p)) != 0)
             return r;
     }
     r = shmap__handle_alloc(&p->obj, a, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);

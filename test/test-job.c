@@ -745,3 +745,43 @@ TEST(job_kill_on_close_set_after_assign)
     close_pi(&a);
     close_pi(&s);
 }
+
+/* argv: page.  Looks up a handle (so it takes in what waits in its inbox:
+ * its read end of the kill pipe), says so, then waits to be killed. */
+HELPER(job_member_looks)
+{
+    (void)argc;
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 1;
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+TEST(job_kill_on_close_cleared_after_assign)
+{
+    /* armed when it joined, disarmed before the last close: it survives */
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    HANDLE j = kill_job(NULL, FALSE);
+    char args[64];
+    snprintf(args, sizeof args, "job_member_looks %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION a;
+    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
+    ASSERT_EQ_U(ResumeThread(a.hThread), 1);
+    wait_ready(pg, 1); /* MapViewOfFile of the page: a lookup, so its end is taken in */
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    ASSERT_TRUE(CloseHandle(j));
+    Sleep(100);
+    ASSERT_TRUE(running(a.hProcess));
+    ASSERT_TRUE(TerminateProcess(a.hProcess, 0));
+    ASSERT_EQ_U(WaitForSingleObject(a.hProcess, 20000), WAIT_OBJECT_0);
+    close_pi(&a);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+}
