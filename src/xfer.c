@@ -229,63 +229,21 @@ int shmap__lock_shared(int fd)
     return r ? -errno : 0;
 }
 
-int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x,
-                       int *fd, int *data_fd)
+/* Descriptors of our own for what x describes (x->fd, x->data_fd are ours):
+ * a named object needs an open file description of its own (its shared
+ * lock is what keeps the name), and so does a process (its state memfd is
+ * read at an offset of its own); an unnamed object or a file lives by its
+ * references only, so the same description can go. */
+static int copy_fds(const struct shmap_xfer *x, int *fd, int *data_fd)
 {
-    if (o->type == SHMAP_TYPE_PENDING) {
-        struct shmap_obj *real;
-        struct shmap_pending *p = (struct shmap_pending *)o;
-        pthread_mutex_lock(&p->mu); /* its descriptors stay while we copy them */
-        if (pending_describe_locked(o, access, hflags, x, &real)) {
-            int r = 0;
-            if (x->fd >= 0) {
-                bool reopen = x->scope != 0 || x->type == SHMAP_TYPE_PROCESS;
-                *fd = reopen ? shmap__reopen_self(x->fd, O_RDWR)
-                             : SYS(fcntl_int)(x->fd, F_DUPFD_CLOEXEC, 0);
-                if (*fd < 0)
-                    r = reopen ? *fd : -errno;
-                else if (x->scope != 0)
-                    r = shmap__lock_shared(*fd);
-            } else
-                *fd = -1;
-            *data_fd = -1;
-            if (r == 0 && x->data_fd >= 0 &&
-                (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
-                r = -errno;
-            pthread_mutex_unlock(&p->mu);
-            if (r && *fd >= 0) {
-                shmap__close_fd(*fd);
-                *fd = -1;
-            }
-            return r;
-        }
-        pthread_mutex_unlock(&p->mu);
-        o = real;
-    }
-    describe(o, access, hflags, x);
     *fd = *data_fd = -1;
-    switch (o->type) {
-    case SHMAP_TYPE_THREAD:
-        return SHMAP_ENOTSUP; /* a thread lives in its process only (docs/processes.md) */
-    case SHMAP_TYPE_FILE:
-        x->pos = shmap__file_pos(o);
-        *fd = SYS(fcntl_int)(o->fd, F_DUPFD_CLOEXEC, 0);
-        return *fd < 0 ? -errno : 0;
-    case SHMAP_TYPE_PROCESS:
-        if (o->fd < 0)
-            return 0; /* not a shmap process: pid and start time are all we have */
-        *fd = shmap__reopen_self(o->fd, O_RDWR);
-        return *fd < 0 ? *fd : 0;
-    default:
-        break;
-    }
-    /* a named object needs an open file description of its own (its shared
-     * lock is what keeps the name); an unnamed one lives by its references
-     * only, so the same description can go */
-    *fd = o->named ? shmap__reopen_self(o->fd, O_RDWR) : SYS(fcntl_int)(o->fd, F_DUPFD_CLOEXEC, 0);
+    if (x->fd < 0)
+        return 0; /* not a shmap process: pid and start time are all we have */
+    bool own = x->scope != 0 || x->type == SHMAP_TYPE_PROCESS;
+    *fd = own ? shmap__reopen_self(x->fd, O_RDWR) : SYS(fcntl_int)(x->fd, F_DUPFD_CLOEXEC, 0);
     if (*fd < 0)
-        return o->named ? *fd : -errno;
-    int r = o->named ? shmap__lock_shared(*fd) : 0;
+        return own ? *fd : -errno;
+    int r = x->scope != 0 ? shmap__lock_shared(*fd) : 0;
     if (r == 0 && x->data_fd >= 0 &&
         (*data_fd = SYS(fcntl_int)(x->data_fd, F_DUPFD_CLOEXEC, 0)) < 0)
         r = -errno;
@@ -294,6 +252,29 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
         *fd = -1;
     }
     return r;
+}
+
+int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x,
+                       int *fd, int *data_fd)
+{
+    if (o->type == SHMAP_TYPE_PENDING) {
+        struct shmap_obj *real;
+        struct shmap_pending *p = (struct shmap_pending *)o;
+        pthread_mutex_lock(&p->mu); /* its descriptors stay while we copy them */
+        bool pending = pending_describe_locked(o, access, hflags, x, &real);
+        int r = pending ? copy_fds(x, fd, data_fd) : 0;
+        pthread_mutex_unlock(&p->mu);
+        if (pending)
+            return r;
+        o = real;
+    }
+    describe(o, access, hflags, x);
+    *fd = *data_fd = -1;
+    if (o->type == SHMAP_TYPE_THREAD)
+        return SHMAP_ENOTSUP; /* a thread lives in its process only (docs/processes.md) */
+    if (o->type == SHMAP_TYPE_FILE)
+        x->pos = shmap__file_pos(o);
+    return copy_fds(x, fd, data_fd);
 }
 
 int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
