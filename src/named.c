@@ -114,7 +114,9 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
     /* a corrupt or foreign state is never interpreted; checked on the copy
      * read with the header when there is one (a handle taken in from
      * another process: nothing faulted in before it is used) */
-    const void *state = f->state ? f->state : (const char *)page + SHMAP_STATE_OFF;
+    const void *state = f->state;
+    if (r == 0 && !state)
+        state = (const char *)page + SHMAP_STATE_OFF;
     if (r == 0 && shmap__is_sync_type(type) && !shmap__sync_state_ok(state, type))
         r = SHMAP_EBADOBJ;
     if (r == 0 && type == SHMAP_TYPE_JOB && !shmap__job_state_ok(state))
