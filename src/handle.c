@@ -509,19 +509,27 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
     struct shmap_obj *o = NULL;
     uint32_t src_access = 0, src_flags = 0;
     r = dup_source(sp, src, &o, &src_access, &src_flags);
-    if (r == 0)
+    /* no target with DUPLICATE_CLOSE_SOURCE: Windows just closes the source
+     * (Wine fails with 6; the reference follows Windows, §8.5) */
+    bool close_only = dst_process == SHMAP_NULL_HANDLE && (options & SHMAP_DUPLICATE_CLOSE_SOURCE);
+    if (r == 0 && !close_only)
         r = dst_process == SHMAP_NULL_HANDLE
                 ? -EBADF
                 : shmap__process_get(dst_process, SHMAP_PROCESS_DUP_HANDLE, &dp);
     uint32_t a = src_access;
-    if (r == 0 && !(options & SHMAP_DUPLICATE_SAME_ACCESS)) {
+    if (r == 0 && !close_only && !(options & SHMAP_DUPLICATE_SAME_ACCESS)) {
         a = shmap__access_map_generic(o->type, access);
+        uint32_t valid = shmap__access_valid_mask(o->type);
         if (o->type == SHMAP_TYPE_FILE && (a & ~src_access))
             r = -EACCES; /* a file's rights are fixed when it is opened */
+        else if (valid && (a & ~valid))
+            r = -EACCES; /* rights the type does not have (access ~0): Windows refuses */
     }
     shmap_handle_t h = SHMAP_NULL_HANDLE;
     uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
-    if (r == 0 && dp->self) {
+    if (r == 0 && close_only) {
+        /* nothing to make */
+    } else if (r == 0 && dp->self) {
         r = shmap__handle_alloc(o, a, hf, &h);
         if (r == 0)
             o = NULL; /* the handle has its count */

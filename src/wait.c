@@ -134,7 +134,7 @@ static int cmp_slot_id(const struct wslot *a, const struct wslot *b)
     return 0;
 }
 
-static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool all)
+static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool all, bool multiple)
 {
     c->n = 0;
     c->all = all;
@@ -144,7 +144,7 @@ static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool al
     if (!h)
         return SHMAP_ENOACCESS;
     for (uint32_t i = 0; i < n; i++) {
-        int r = slot_init(&c->slot[i], h[i], n == 1);
+        int r = slot_init(&c->slot[i], h[i], n == 1 && !multiple);
         if (r) {
             ctx_fini(c);
             return r;
@@ -553,7 +553,8 @@ SHMAP_EXTERN int shmap_wait(uint32_t n, const shmap_handle_t *handles, unsigned 
             return r;
     }
     struct wctx c;
-    int r = ctx_init(&c, n, handles, (wflags & SHMAP_WAIT_ALL) != 0);
+    int r = ctx_init(&c, n, handles, (wflags & SHMAP_WAIT_ALL) != 0,
+                     (wflags & SHMAP_WAIT_MULTIPLE) != 0);
     if (r)
         return r;
     r = run(&c, timeout_ms, (wflags & SHMAP_WAIT_ALERTABLE) != 0);
@@ -583,7 +584,7 @@ SHMAP_EXTERN int shmap_signal_and_wait(shmap_handle_t hsignal, shmap_handle_t hw
                                        uint32_t timeout_ms, int alertable)
 {
     struct wctx c;
-    int r = ctx_init(&c, 1, &hwait, false);
+    int r = ctx_init(&c, 1, &hwait, false, false);
     if (r)
         return r;
     r = signal(hsignal);

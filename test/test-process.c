@@ -765,17 +765,14 @@ TEST(duplicate_process_handles_and_errors)
     ASSERT_TRUE(!DuplicateHandle(e, e, GetCurrentProcess(), &out, 0, FALSE, 0));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE); /* an event is not a process */
     ASSERT_EQ_U(finish(&pi), 0);
-    /* the target has exited: 5; the source has exited: 6 */
-    POISON_LE();
-    ASSERT_TRUE(
-        !DuplicateHandle(GetCurrentProcess(), e, weak, &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
-    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    /* the source has exited: 6 (hp was a handle in it: the page it inherited);
+     * the target has exited: 5 */
     HANDLE weak2;
     ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), weak, GetCurrentProcess(), &weak2,
                                 PROCESS_DUP_HANDLE, FALSE, 0)); /* access widened: allowed */
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(weak2, (HANDLE)(uintptr_t)8, GetCurrentProcess(), &out, 0, FALSE,
-                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(
+        !DuplicateHandle(weak2, hp, GetCurrentProcess(), &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     POISON_LE();
     ASSERT_TRUE(
@@ -981,4 +978,30 @@ TEST(duplicate_out_of_child_an_inherited_handle_it_never_used)
     ASSERT_EQ_U(finish(&pi), 0);
     ASSERT_TRUE(CloseHandle(dup));
     ASSERT_TRUE(CloseHandle(ev));
+}
+
+TEST(create_process_handles_inheritable_as_asked)
+{
+    /* lpProcessAttributes / lpThreadAttributes: each returned handle is
+     * inheritable as its own SECURITY_ATTRIBUTES says */
+    SECURITY_ATTRIBUTES yes = {sizeof yes, NULL, TRUE};
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper exit_with 0", test_self());
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(CreateProcessA(NULL, cmd, &yes, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    DWORD fp = 7, ft = 7;
+    ASSERT_TRUE(GetHandleInformation(pi.hProcess, &fp));
+    ASSERT_TRUE(GetHandleInformation(pi.hThread, &ft));
+    ASSERT_EQ_U(fp, HANDLE_FLAG_INHERIT);
+    ASSERT_EQ_U(ft, 0);
+    ASSERT_EQ_U(finish(&pi), 0);
+    ASSERT_TRUE(CreateProcessA(NULL, cmd, NULL, &yes, FALSE, 0, NULL, NULL, &si, &pi));
+    ASSERT_TRUE(GetHandleInformation(pi.hProcess, &fp));
+    ASSERT_TRUE(GetHandleInformation(pi.hThread, &ft));
+    ASSERT_EQ_U(fp, 0);
+    ASSERT_EQ_U(ft, HANDLE_FLAG_INHERIT);
+    ASSERT_EQ_U(finish(&pi), 0);
 }

@@ -880,12 +880,31 @@ TEST(duplicate_handle_within_the_process)
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     HANDLE victim = NULL;
     ASSERT_TRUE(DuplicateHandle(me, e, me, &victim, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    /* no target process: Windows just closes the source (§8.5; Wine: FALSE, 6) */
+    HANDLE untouched = (HANDLE)(uintptr_t)0x5678;
+    ASSERT_TRUE(DuplicateHandle(me, victim, NULL, &untouched, 0, FALSE, DUPLICATE_CLOSE_SOURCE));
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(me, victim, NULL, &d, 0, FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_TRUE(!CloseHandle(victim)); /* closed by the call */
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    /* a bad target with CLOSE_SOURCE: 6, and the source is closed all the same */
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &victim, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(me, victim, (HANDLE)(uintptr_t)0x7ff4, &d, 0, FALSE,
+                                 DUPLICATE_CLOSE_SOURCE));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     POISON_LE();
-    ASSERT_TRUE(!CloseHandle(victim)); /* already closed by the failed call */
+    ASSERT_TRUE(!CloseHandle(victim));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    /* rights the type does not have (access ~0): 5 on Windows (§8.5) */
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(me, e, me, &d, 0xFFFFFFFFu, FALSE, 0));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    /* a pseudo handle in WaitForMultipleObjects, even alone: 6 (§8.1, §15.2) */
+    HANDLE self[1] = {GetCurrentProcess()};
+    POISON_LE();
+    ASSERT_EQ_U(WaitForMultipleObjects(1, self, FALSE, 0), WAIT_FAILED);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    expect_wait(WaitForSingleObject(GetCurrentProcess(), 0), WAIT_TIMEOUT);
     /* the duplicate keeps the object (and its name) alive */
     HANDLE keep = NULL;
     ASSERT_TRUE(DuplicateHandle(me, e, me, &keep, 0, FALSE, DUPLICATE_SAME_ACCESS));

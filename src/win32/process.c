@@ -64,7 +64,8 @@ static void env_free(char **envp, DWORD flags)
     free(envp);
 }
 
-static BOOL create(const char *app, const char *cmdline, BOOL inherit, DWORD flags, char **envp,
+static BOOL create(const char *app, const char *cmdline, LPSECURITY_ATTRIBUTES pa,
+                   LPSECURITY_ATTRIBUTES ta, BOOL inherit, DWORD flags, char **envp,
                    const char *cwd, DWORD si_flags, HANDLE std_in, HANDLE std_out, HANDLE std_err,
                    LPPROCESS_INFORMATION pi)
 {
@@ -88,7 +89,11 @@ static BOOL create(const char *app, const char *cmdline, BOOL inherit, DWORD fla
     shmap_handle_t hp, ht;
     uint32_t pid;
     int r = shmap_process_create(&sp, 0, &hp, &ht, &pid);
-    if (r == 0) {
+    if (r == 0) { /* each handle inheritable as its SECURITY_ATTRIBUTES says */
+        if (pa && pa->bInheritHandle)
+            shmap_handle_set_flags(hp, SHMAP_HANDLE_INHERIT, SHMAP_HANDLE_INHERIT);
+        if (ta && ta->bInheritHandle)
+            shmap_handle_set_flags(ht, SHMAP_HANDLE_INHERIT, SHMAP_HANDLE_INHERIT);
         pi->hProcess = WIN(hp);
         pi->hThread = WIN(ht);
         pi->dwProcessId = pid;
@@ -102,15 +107,13 @@ WINBASEAPI BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, LPSECURITY_ATTR
                                       LPVOID env, LPCSTR cwd, LPSTARTUPINFOA si,
                                       LPPROCESS_INFORMATION pi)
 {
-    (void)pa;
-    (void)ta;
     if (!si)
         return result(-EINVAL);
     char **envp;
     int r = env_array(env, (flags & CREATE_UNICODE_ENVIRONMENT) != 0, &envp);
     if (r)
         return result(r);
-    BOOL ok = create(app, cmdline, inherit, flags, envp, cwd, si->dwFlags, si->hStdInput,
+    BOOL ok = create(app, cmdline, pa, ta, inherit, flags, envp, cwd, si->dwFlags, si->hStdInput,
                      si->hStdOutput, si->hStdError, pi);
     env_free(envp, flags);
     return ok;
@@ -121,8 +124,6 @@ WINBASEAPI BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_AT
                                       LPVOID env, LPCWSTR cwd, LPSTARTUPINFOW si,
                                       LPPROCESS_INFORMATION pi)
 {
-    (void)pa;
-    (void)ta;
     if (!si)
         return result(-EINVAL);
     char *a = NULL, *c = NULL, *d = NULL, **envp = NULL;
@@ -133,7 +134,7 @@ WINBASEAPI BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_AT
         r = shmap_w32__utf8((const wchar_t *)cwd, &d);
     if (r == 0)
         r = env_array(env, (flags & CREATE_UNICODE_ENVIRONMENT) != 0, &envp);
-    BOOL ok = r == 0 ? create(a, c, inherit, flags, envp, d, si->dwFlags, si->hStdInput,
+    BOOL ok = r == 0 ? create(a, c, pa, ta, inherit, flags, envp, d, si->dwFlags, si->hStdInput,
                               si->hStdOutput, si->hStdError, pi)
                      : result(r);
     env_free(envp, flags);

@@ -328,9 +328,10 @@ WINBASEAPI DWORD WINAPI WaitForMultipleObjectsEx(DWORD n, const HANDLE *hs, BOOL
                                                  BOOL alertable)
 {
     /* HANDLE and shmap_handle_t are both one pointer-sized number */
-    return wait_result(
-        shmap_wait(n, (const shmap_handle_t *)hs,
-                   (all ? SHMAP_WAIT_ALL : 0) | (alertable ? SHMAP_WAIT_ALERTABLE : 0), ms));
+    return wait_result(shmap_wait(n, (const shmap_handle_t *)hs,
+                                  SHMAP_WAIT_MULTIPLE | (all ? SHMAP_WAIT_ALL : 0) |
+                                      (alertable ? SHMAP_WAIT_ALERTABLE : 0),
+                                  ms));
 }
 WINBASEAPI DWORD WINAPI WaitForMultipleObjects(DWORD n, const HANDLE *hs, BOOL all, DWORD ms)
 {
