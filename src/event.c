@@ -1,7 +1,8 @@
 /*
  * event.c - events: a signalled bit (count 0/1) and, for PulseEvent, a
  * pulse generation that waiters compare with the one they went to sleep
- * with.  Every change is made under the object's internal lock.
+ * with.  Set is one compare-and-swap; reset, pulse and a waiter's take
+ * are made under the object's internal lock.
  */
 #include "internal.h"
 
@@ -27,8 +28,10 @@ SHMAP_EXTERN int shmap_event_open(const char *name, uint32_t access, unsigned fl
     return shmap__sync_open(SHMAP_TYPE_EVENT, name, access, flags, out);
 }
 
-enum ev_op { EV_SET, EV_RESET, EV_PULSE };
+enum ev_op { EV_RESET, EV_PULSE };
 
+/* Reset and pulse make the event less ready: under the lock, so that a
+ * wait-all that holds it sees no change between its look and its take. */
 static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
 {
     struct shmap_obj *o;
@@ -40,28 +43,15 @@ static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
         shmap__sync_repair(s);
     uint32_t was = atomic_load(&s->count);
     bool wake = false;
-    switch (op) {
-    case EV_SET:
-        if (!was) {
-            atomic_store(&s->count, 1);
-            wake = shmap__sync_changed(s);
-        }
-        break;
-    case EV_RESET:
-        atomic_store(&s->count, 0);
-        break;
-    case EV_PULSE:
-        /* Threads asleep now took their snapshot of pulse_gen under this
-         * lock; each sees the new generation when it wakes.  An auto event
-         * lets one of them claim the pulse (pulse_left). */
-        atomic_store(&s->count, 0);
-        if (atomic_load(&s->nwait)) {
-            if (!(s->flags & SHMAP_SYNC_MANUAL))
-                atomic_store(&s->pulse_left, 1);
-            atomic_fetch_add(&s->pulse_gen, 1);
-            wake = true;
-        }
-        break;
+    /* PulseEvent: threads asleep now took their snapshot of pulse_gen
+     * under this lock; each sees the new generation when it wakes.  An
+     * auto event lets one of them claim the pulse (pulse_left). */
+    atomic_store(&s->count, 0);
+    if (op == EV_PULSE && atomic_load(&s->nwait)) {
+        if (!(s->flags & SHMAP_SYNC_MANUAL))
+            atomic_store(&s->pulse_left, 1);
+        atomic_fetch_add(&s->pulse_gen, 1);
+        wake = true;
     }
     shmap__sunlock(s);
     if (wake)
@@ -72,9 +62,24 @@ static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
     return 0;
 }
 
+/* SetEvent takes no lock: it only makes the event more ready, so a
+ * wait-all holding the lock loses nothing, and one compare-and-swap of
+ * count is the whole change.  Waiters count themselves in nwait before
+ * they look at count (wait.c), so either they see the 1 or we see them. */
 SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev)
 {
-    return event_op(h, EV_SET, prev);
+    struct shmap_obj *o;
+    struct shmap_sync *s;
+    int r = shmap__sync_get(h, SHMAP_TYPE_EVENT, SHMAP_EVENT_MODIFY_STATE, &o, &s);
+    if (r)
+        return r;
+    uint32_t was = 0;
+    if (atomic_compare_exchange_strong(&s->count, &was, 1) && shmap__sync_changed(s))
+        shmap__sync_wake(s);
+    shmap__obj_put(o);
+    if (prev)
+        *prev = was ? 1 : 0;
+    return 0;
 }
 
 SHMAP_EXTERN int shmap_event_reset(shmap_handle_t h, int *prev)

@@ -1,5 +1,6 @@
 /*
- * semaphore.c - semaphores: {count, max} under the object's internal lock.
+ * semaphore.c - semaphores: {count, max}.  A release is a compare-and-swap
+ * of count; a waiter takes one under the object's internal lock.
  */
 #include "internal.h"
 
@@ -29,23 +30,21 @@ SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *p
     int r = shmap__sync_get(h, SHMAP_TYPE_SEMAPHORE, SHMAP_SEMAPHORE_MODIFY_STATE, &o, &s);
     if (r)
         return r;
-    if (shmap__slock(s))
-        shmap__sync_repair(s);
+    /* No lock: a release only makes the semaphore more ready (see
+     * shmap_event_set); takers subtract under the lock. */
     uint32_t was = atomic_load(&s->count);
-    bool wake = false;
-    if ((uint64_t)was + (uint64_t)n > s->max)
-        r = SHMAP_ETOOMANYPOSTS;
-    else {
-        atomic_store(&s->count, was + (uint32_t)n);
-        wake = shmap__sync_changed(s);
-    }
-    shmap__sunlock(s);
-    if (wake)
+    do {
+        if ((uint64_t)was + (uint64_t)n > s->max) {
+            shmap__obj_put(o);
+            return SHMAP_ETOOMANYPOSTS;
+        }
+    } while (!atomic_compare_exchange_weak(&s->count, &was, was + (uint32_t)n));
+    if (shmap__sync_changed(s))
         shmap__sync_wake(s);
     shmap__obj_put(o);
-    if (r == 0 && prev)
+    if (prev)
         *prev = (int32_t)was;
-    return r;
+    return 0;
 }
 
 SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t *max)
@@ -70,5 +69,5 @@ bool shmap__semaphore_ready(struct shmap_sync *s)
 
 void shmap__semaphore_take(struct shmap_sync *s)
 {
-    atomic_store(&s->count, atomic_load(&s->count) - 1);
+    atomic_fetch_sub(&s->count, 1); /* releasers add meanwhile, without the lock */
 }

@@ -49,6 +49,7 @@ struct wctx {
     unsigned n;
     bool all, check_dead, retry;
     uint64_t next_due; /* earliest timer expiry seen in the last pass */
+    uint64_t now;      /* CLOCK_MONOTONIC, read when first needed (0: not yet) */
     struct wslot slot[SHMAP_MAX_WAIT_OBJECTS];
     uint8_t order[SHMAP_MAX_WAIT_OBJECTS]; /* wait-all: lock order */
 };
@@ -186,8 +187,18 @@ static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool al
     return 0;
 }
 
+/* The clock, read once per pass at most and only when something needs it:
+ * a wait on events, semaphores and mutexes with no timeout reads it only
+ * before it sleeps, never between a wake-up and its return. */
+static uint64_t ctx_now(struct wctx *c)
+{
+    if (!c->now)
+        c->now = shmap__mono_ns();
+    return c->now;
+}
+
 /* Under the lock of a WK_SYNC object: ready for us?  *by_pulse for events. */
-static bool sync_ready(struct wctx *c, struct wslot *w, uint64_t now, bool *by_pulse)
+static bool sync_ready(struct wctx *c, struct wslot *w, bool *by_pulse)
 {
     struct shmap_sync *s = w->s;
     *by_pulse = false;
@@ -202,7 +213,7 @@ static bool sync_ready(struct wctx *c, struct wslot *w, uint64_t now, bool *by_p
         return shmap__semaphore_ready(s);
     default: {
         uint64_t due;
-        bool ready = shmap__timer_ready(s, now, &due);
+        bool ready = shmap__timer_ready(s, ctx_now(c), &due);
         if (due < c->next_due)
             c->next_due = due;
         return ready;
@@ -225,11 +236,15 @@ static void sync_take(struct wslot *w, bool by_pulse)
     }
 }
 
-/* Under the lock: remember what to sleep on. */
-static void sync_snapshot(struct wslot *w)
+/*
+ * Before looking at count (under the lock or not): remember seq and count
+ * ourselves in nwait.  Sets and releases change count without the lock,
+ * then read nwait: either we see their count or they see us and bump seq
+ * after our snapshot, so the futex wait on it returns at once.
+ */
+static void sync_register(struct wslot *w)
 {
     w->snap_seq = atomic_load(&w->s->seq);
-    w->snap_pulse = atomic_load(&w->s->pulse_gen);
     if (!w->registered) {
         atomic_fetch_add(&w->s->nwait, 1);
         w->registered = true;
@@ -288,7 +303,7 @@ static void mutex_sleep_on(struct wctx *c, struct wslot *w, uint32_t seen)
         c->retry = true; /* the word changed: look again at once */
 }
 
-static int pass_any(struct wctx *c, uint64_t now)
+static int pass_any(struct wctx *c)
 {
     for (unsigned i = 0; i < c->n; i++) {
         struct wslot *w = &c->slot[i];
@@ -311,12 +326,13 @@ static int pass_any(struct wctx *c, uint64_t now)
             if (quick_not_ready(w))
                 break;
             lock(w->s);
-            if (sync_ready(c, w, now, &by_pulse)) {
+            sync_register(w);
+            if (sync_ready(c, w, &by_pulse)) {
                 sync_take(w, by_pulse);
                 shmap__sunlock(w->s);
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
             }
-            sync_snapshot(w);
+            w->snap_pulse = atomic_load(&w->s->pulse_gen); /* pulses after this one wake us */
             shmap__sunlock(w->s);
             break;
         case WK_MUTEX: {
@@ -336,21 +352,23 @@ static int pass_any(struct wctx *c, uint64_t now)
     return NOT_YET;
 }
 
-static int pass_all(struct wctx *c, uint64_t now)
+static int pass_all(struct wctx *c)
 {
     bool ready = true, pulse[SHMAP_MAX_WAIT_OBJECTS];
     for (unsigned k = 0; k < c->n; k++) {
         struct wslot *w = &c->slot[c->order[k]];
         w->owner_val = 0;
         w->taken = SHMAP_MTX_BUSY;
-        if (w->kind == WK_SYNC)
+        if (w->kind == WK_SYNC) {
             lock(w->s);
+            sync_register(w);
+        }
     }
     for (unsigned k = 0; k < c->n; k++) {
         struct wslot *w = &c->slot[c->order[k]];
         pulse[c->order[k]] = false;
         if (w->kind == WK_SYNC)
-            ready &= sync_ready(c, w, now, &pulse[c->order[k]]);
+            ready &= sync_ready(c, w, &pulse[c->order[k]]);
         else if (w->kind == WK_MUTEX)
             ready &= shmap__mutex_ready(w->s);
         else if (w->kind == WK_NEVER)
@@ -401,7 +419,7 @@ static int pass_all(struct wctx *c, uint64_t now)
         for (unsigned k = 0; k < c->n; k++) {
             struct wslot *w = &c->slot[c->order[k]];
             if (w->kind == WK_SYNC)
-                sync_snapshot(w);
+                w->snap_pulse = atomic_load(&w->s->pulse_gen);
         }
     for (unsigned k = c->n; k-- > 0;) {
         struct wslot *w = &c->slot[c->order[k]];
@@ -426,9 +444,12 @@ static int pass_all(struct wctx *c, uint64_t now)
     return NOT_YET;
 }
 
-static uint64_t deadline_of(uint32_t ms, uint64_t now)
+/* 0 for a zero timeout (one look); no clock read for INFINITE. */
+static uint64_t deadline_of(uint32_t ms, struct wctx *c)
 {
-    return ms == SHMAP_INFINITE ? UINT64_MAX : now + (uint64_t)ms * 1000000u;
+    if (ms == SHMAP_INFINITE)
+        return UINT64_MAX;
+    return ms ? ctx_now(c) + (uint64_t)ms * 1000000u : 0;
 }
 
 static void sleep_until(uint64_t t)
@@ -440,29 +461,41 @@ static void sleep_until(uint64_t t)
 
 static int run(struct wctx *c, uint32_t ms, bool alertable)
 {
-    uint64_t now = shmap__mono_ns();
-    const uint64_t deadline = deadline_of(ms, now);
+    c->now = 0;
+    const uint64_t deadline = deadline_of(ms, c);
     const uint64_t slice = atomic_load_explicit(&slice_ns, memory_order_relaxed);
-    uint64_t dead_check = now + slice;
+    uint64_t dead_check = 0; /* set before the first sleep */
     _Atomic uint32_t *words[SHMAP_MAX_WAIT_OBJECTS + 1];
     uint32_t vals[SHMAP_MAX_WAIT_OBJECTS + 1];
     int r;
     for (;;) {
         uint64_t apc_next = UINT64_MAX;
-        if (alertable && shmap__apc_run(now, &apc_next)) {
+        if (alertable && shmap__apc_run(ctx_now(c), &apc_next)) {
             r = SHMAP_WAIT_IO_COMPLETION;
             break;
         }
         c->next_due = UINT64_MAX;
         c->retry = false;
-        r = c->all ? pass_all(c, now) : pass_any(c, now);
+        r = c->all ? pass_all(c) : pass_any(c);
         c->check_dead = false;
         if (r != NOT_YET)
             break;
-        now = shmap__mono_ns();
+        if (deadline == 0) {
+            r = SHMAP_WAIT_TIMEOUT;
+            break;
+        }
+        c->now = 0; /* fresh: the pass may have taken long */
+        uint64_t now = ctx_now(c);
         if (now >= deadline) {
             r = SHMAP_WAIT_TIMEOUT;
             break;
+        }
+        if (!dead_check) {
+            dead_check = now + slice;
+        } else if (now >= dead_check) { /* safety net: holders that died unseen */
+            c->check_dead = true;
+            dead_check = now + slice;
+            continue;
         }
         if (c->retry)
             continue;
@@ -510,12 +543,11 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
         } else {
             sleep_until(until);
         }
+        /* Straight back to a look: no clock read between a wake-up and the
+         * return (it is read before the next sleep, for the deadline and
+         * the safety net, and by a pass that has a timer). */
         unregister(c);
-        now = shmap__mono_ns();
-        if (now >= dead_check) { /* safety net: holders that died unseen */
-            c->check_dead = true;
-            dead_check = now + slice;
-        }
+        c->now = 0;
     }
     return r;
 }
@@ -597,7 +629,8 @@ SHMAP_EXTERN int shmap_signal_and_wait(shmap_handle_t hsignal, shmap_handle_t hw
 SHMAP_EXTERN int shmap_sleep(uint32_t timeout_ms, int alertable)
 {
     uint64_t now = shmap__mono_ns();
-    const uint64_t deadline = deadline_of(timeout_ms, now);
+    const uint64_t deadline =
+        timeout_ms == SHMAP_INFINITE ? UINT64_MAX : now + (uint64_t)timeout_ms * 1000000u;
     for (;;) {
         uint64_t next = UINT64_MAX;
         if (alertable && shmap__apc_run(now, &next))

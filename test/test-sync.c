@@ -564,13 +564,22 @@ TEST(wait_all_takes_all_or_nothing_under_contention)
     shmap_close(r.a);
 }
 
-/* ---- no lost wake-up: wait-any over many objects, round after round -------------- */
+/* ---- no lost wake-up: racing signals, round after round -------------------------- */
+
+/* Round r signals object (r * 7) % 17 of any-0..any-15 (auto events) and
+ * any-16 (a semaphore); in "all" rounds also the next one. */
+static int pinged(int r)
+{
+    return (r * 7) % 17;
+}
 
 HELPER(any_pinger)
 {
-    /* argv: rounds.  Opens any-0..any-15 (auto events), any-sem (a
-     * semaphore) and any-back; each round waits on all 17, then sets back. */
+    /* argv: rounds, mode.  Opens the 17 objects and any-back; each round
+     * waits (mode "any": on all 17; "one": on the round's object alone;
+     * "all": wait-all on the round's object and the next), then sets back. */
     int rounds = atoi(argv[0]);
+    const char *mode = argv[1];
     shmap__wait_slice(600000000000ull); /* no safety net: a lost wake-up hangs */
     shmap_handle_t h[17], back;
     char name[32];
@@ -583,21 +592,32 @@ HELPER(any_pinger)
         shmap_event_open("any-back", SHMAP_EVENT_MODIFY_STATE, 0, &back))
         return 101;
     for (int r = 0; r < rounds; r++) {
-        int w = shmap_wait(17, h, 0, INF);
-        if (w < 0 || w > 16)
-            return 102;
+        int p = pinged(r), w;
+        if (!strcmp(mode, "any")) {
+            w = shmap_wait(17, h, 0, INF);
+            if (w < 0 || w > 16)
+                return 102;
+        } else if (!strcmp(mode, "one")) {
+            if ((w = shmap_wait(1, &h[p], 0, INF)) != 0)
+                return 102;
+        } else {
+            shmap_handle_t two[2] = {h[p], h[(p + 1) % 17]};
+            if ((w = shmap_wait(2, two, SHMAP_WAIT_ALL, INF)) != 0)
+                return 102;
+        }
         if (shmap_event_set(back, NULL))
             return 103;
     }
     return 0;
 }
 
-TEST(wait_any_loses_no_wakeup)
+static void no_lost_wakeup(const char *mode)
 {
-    /* Every round signals one object (an event, or the semaphore) at a
-     * moment that races with the other process going to sleep; a lost
-     * wake-up leaves both waiting for ever (the test times out). */
+    /* Every signal races with the other process going to sleep (under the
+     * objects' lock or not: sets and releases take none); a lost wake-up
+     * leaves both waiting for ever (the test times out). */
     enum { ROUNDS = 4000 };
+    const bool all = !strcmp(mode, "all");
     shmap__wait_slice(600000000000ull);
     shmap_handle_t h[17], back;
     char name[32], arg[16];
@@ -608,13 +628,15 @@ TEST(wait_any_loses_no_wakeup)
     ASSERT_EQ(shmap_semaphore_create("any-sem", 0, 1000, SHMAP_SEMAPHORE_ALL_ACCESS, 0, &h[16]), 0);
     back = event("any-back", 0);
     snprintf(arg, sizeof arg, "%d", ROUNDS);
-    pid_t pid = spawn_helper("any_pinger", arg, NULL);
+    pid_t pid = spawn_helper("any_pinger", arg, mode, NULL);
     for (int r = 0; r < ROUNDS; r++) {
-        int which = (r * 7) % 17;
-        if (which == 16)
-            ASSERT_EQ(shmap_semaphore_release(h[16], 1, NULL), 0);
-        else
-            ASSERT_EQ(shmap_event_set(h[which], NULL), 0);
+        for (int k = 0; k <= all; k++) {
+            int which = (pinged(r) + k) % 17;
+            if (which == 16)
+                ASSERT_EQ(shmap_semaphore_release(h[16], 1, NULL), 0);
+            else
+                ASSERT_EQ(shmap_event_set(h[which], NULL), 0);
+        }
         ASSERT_EQ(shmap_wait(1, &back, 0, 20000), SHMAP_WAIT_OBJECT_0);
     }
     expect_exit(pid, 0, 20);
@@ -628,4 +650,19 @@ TEST(wait_any_loses_no_wakeup)
         ASSERT_EQ(shmap_close(h[i]), 0);
     ASSERT_EQ(shmap_close(back), 0);
     shmap__wait_slice(0);
+}
+
+TEST(wait_any_loses_no_wakeup)
+{
+    no_lost_wakeup("any");
+}
+
+TEST(wait_one_loses_no_wakeup)
+{
+    no_lost_wakeup("one");
+}
+
+TEST(wait_all_loses_no_wakeup)
+{
+    no_lost_wakeup("all");
 }
