@@ -3,7 +3,9 @@
  *
  *   event_pingpong     round trip between two processes on two named
  *                      auto-reset events (SetEvent + WaitForSingleObject on
- *                      each side), vs the same on two raw shared futex words
+ *                      each side), vs the same on two raw shared futex words;
+ *                      then again with waits that poll 2 us before they
+ *                      sleep (SHMAP_SPIN_NS=2000): event_pingpong_spin
  *   mutex_uncontended  WaitForSingleObject + ReleaseMutex of a free named
  *                      mutex, vs lock + unlock of a robust process-shared
  *                      pthread mutex
@@ -30,6 +32,10 @@
 
 #include "bench.h"
 #include "cli.h"
+
+/* The static library's testing hook (src/internal.h): how long a wait polls
+ * before it sleeps, in ns; -1 the default. */
+void shmap__wait_spin(int64_t ns);
 
 static _Noreturn void die(const char *what, long got)
 {
@@ -212,6 +218,13 @@ void bench_event_pingpong(void)
     bench_compare(op_ping_events, base_ping_futex, 3000, &s, &b);
     pingpong_teardown(false);
     bench_report("event_pingpong", s, b, "target <= 1.10");
+    /* the same with waits that poll 2 us before they sleep (SHMAP_SPIN_NS) */
+    shmap__wait_spin(2000);
+    pingpong_setup(false);
+    bench_compare(op_ping_events, base_ping_futex, 3000, &s, &b);
+    pingpong_teardown(false);
+    shmap__wait_spin(-1);
+    bench_report("event_pingpong_spin", s, b, "(informational, SHMAP_SPIN_NS=2000)");
 }
 
 void bench_wait_any_64(void)

@@ -95,6 +95,9 @@ SHMAP_HIDDEN void shmap__fault_arm(unsigned long nth, int err, int persistent);
 /* Testing: the period of the waits' safety net (0: the default), so that a
  * lost wake-up hangs instead of costing 200 ms. */
 SHMAP_HIDDEN void shmap__wait_slice(uint64_t ns);
+/* Testing: how long a wait about to sleep polls its words first (ns; -1:
+ * back to the default, SHMAP_SPIN_NS or 0). */
+SHMAP_HIDDEN void shmap__wait_spin(int64_t ns);
 SHMAP_HIDDEN unsigned long shmap__fault_calls(void);
 SHMAP_HIDDEN int shmap__fault_fired(void);
 
@@ -585,6 +588,14 @@ struct shmap_sync {
     _Atomic uint32_t owner_flags; /* 112 mutex: SHMAP_OWNER_* of the current owner */
     uint8_t pad[SHMAP_STATE_SIZE - 116];
 };
+
+/* In a busy-wait loop: let the sibling hyperthread (or the host) run. */
+static inline void shmap__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 static inline bool shmap__is_sync_type(shmap_type_t type)
 {

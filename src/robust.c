@@ -203,13 +203,6 @@ void shmap__robust_unlink_slow(struct shmap_robust_head *h, char *e)
 #define SPINS 100
 #define DEAD_CHECK_NS 100000000u /* a stuck holder's tid is checked every 100 ms */
 
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
 int shmap__slock(struct shmap_sync *s)
 {
     _Atomic uint32_t *w = &s->lock;
@@ -228,7 +221,7 @@ int shmap__slock(struct shmap_sync *s)
         }
         SHMAP_ABORT_IF((v & SHMAP_FUTEX_TID_MASK) == tid);
         if (spins++ < SPINS) {
-            cpu_relax();
+            shmap__cpu_relax();
             v = atomic_load_explicit(w, memory_order_relaxed);
             continue;
         }

@@ -17,12 +17,16 @@
 #include "internal.h"
 
 #include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define SLICE_NS 200000000ull                /* 200 ms */
 static _Atomic uint64_t slice_ns = SLICE_NS; /* tests lengthen it (shmap__wait_slice) */
 #define NOT_YET (-1000000)
-#define POLL_NS 1000000ull /* processes whose end no futex word shows: 1 ms */
+#define SPIN_NS 0                    /* default poll before a sleep: none (SHMAP_SPIN_NS) */
+static _Atomic int64_t spin_ns = -1; /* -1: not decided yet */
+#define POLL_NS 1000000ull           /* processes whose end no futex word shows: 1 ms */
 
 enum wkind {
     WK_SYNC,   /* event, semaphore, timer: state under the internal lock */
@@ -444,6 +448,64 @@ static int pass_all(struct wctx *c)
     return NOT_YET;
 }
 
+/*
+ * How long a wait polls before it sleeps: SHMAP_SPIN_NS (0 to 100000 ns),
+ * by default 0, and 0 when this process may run on one CPU only (the
+ * thread that would signal us could not run while we poll).
+ */
+static int64_t spin_budget(void)
+{
+    int64_t ns = atomic_load_explicit(&spin_ns, memory_order_relaxed);
+    if (ns >= 0)
+        return ns;
+    ns = SPIN_NS;
+    const char *e = getenv("SHMAP_SPIN_NS");
+    if (e && *e) {
+        char *end;
+        unsigned long v = strtoul(e, &end, 10);
+        if (!*end)
+            ns = v > 100000 ? 100000 : (int64_t)v;
+    }
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < 2)
+        ns = 0;
+    atomic_store_explicit(&spin_ns, ns, memory_order_relaxed);
+    return ns;
+}
+
+void shmap__wait_spin(int64_t ns)
+{
+    atomic_store(&spin_ns, ns < 0 ? -1 : ns);
+}
+
+/*
+ * Before sleeping, poll the words for a moment (at most until `until`), if
+ * the user asked for it.  A sleep and its wake-up cost two context switches
+ * and an interprocessor interrupt, several microseconds on a VM; an answer
+ * that comes sooner (the other side of a request/response) is caught here,
+ * for the CPU time of the poll.  The signaller does not know we poll: we
+ * stay counted in nwait, so it wakes the futex, as if we were asleep.
+ * True: one word changed, look again.
+ */
+static bool poll_words(_Atomic uint32_t *const *w, const uint32_t *val, unsigned n, uint64_t now,
+                       uint64_t until)
+{
+    int64_t budget = spin_budget();
+    if (budget == 0)
+        return false;
+    uint64_t end = now + (uint64_t)budget;
+    if (end > until)
+        end = until;
+    for (unsigned k = 1;; k++) {
+        for (unsigned i = 0; i < n; i++)
+            if (atomic_load_explicit(w[i], memory_order_relaxed) != val[i])
+                return true;
+        if (k % 8 == 0 && shmap__mono_ns() >= end)
+            return false;
+        shmap__cpu_relax();
+    }
+}
+
 /* 0 for a zero timeout (one look); no clock read for INFINITE. */
 static uint64_t deadline_of(uint32_t ms, struct wctx *c)
 {
@@ -539,14 +601,16 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             uint64_t ms = d == UINT64_MAX ? 200 : (d + 999999) / 1000000;
             poll(&pf, 1, ms > 200 ? 200 : (int)ms);
         } else if (nw) {
-            shmap__futex_waitv(words, vals, nw, until);
+            if (!poll_words(words, vals, nw, now, until))
+                shmap__futex_waitv(words, vals, nw, until);
         } else {
             sleep_until(until);
         }
         /* Straight back to a look: no clock read between a wake-up and the
          * return (it is read before the next sleep, for the deadline and
-         * the safety net, and by a pass that has a timer). */
-        unregister(c);
+         * the safety net, and by a pass that has a timer).  We stay counted
+         * in nwait until the wait ends: a wait-any over 64 objects would
+         * otherwise leave and join 63 of them again at every wake-up. */
         c->now = 0;
     }
     return r;
@@ -558,21 +622,34 @@ void shmap__wait_slice(uint64_t ns)
     atomic_store(&slice_ns, ns ? ns : SLICE_NS);
 }
 
-static int try_one_mutex(shmap_handle_t h)
+/*
+ * The common case first: one handle, not alertable.  A free (or own) mutex
+ * is taken at once; an event, semaphore or timer is waited for in a
+ * one-slot context on the thread's borrowed reference (no second lookup,
+ * no reference count of its own).  NOT_YET: the full path (errors, a busy
+ * mutex, other types).
+ */
+static int wait_one(shmap_handle_t h, uint32_t ms)
 {
     struct shmap_obj *o;
     uint32_t access;
-    if (shmap__handle_borrow(h, &o, &access))
-        return NOT_YET; /* the full path reports the error */
-    int r = NOT_YET;
-    if (o->type == SHMAP_TYPE_MUTEX && (access & SHMAP_SYNCHRONIZE)) {
+    if (shmap__handle_borrow(h, &o, &access) || !(access & SHMAP_SYNCHRONIZE))
+        return NOT_YET;
+    if (o->type == SHMAP_TYPE_MUTEX) {
         uint32_t seen;
         int t = shmap__mutex_try(o, shmap__sync_of(o), &seen);
         if (t == SHMAP_MTX_TAKEN)
-            r = SHMAP_WAIT_OBJECT_0;
-        else if (t == SHMAP_MTX_ABANDONED)
-            r = SHMAP_WAIT_ABANDONED_0;
+            return SHMAP_WAIT_OBJECT_0;
+        return t == SHMAP_MTX_ABANDONED ? SHMAP_WAIT_ABANDONED_0 : NOT_YET;
     }
+    if (!shmap__is_sync_type(o->type))
+        return NOT_YET;
+    struct wctx c;
+    c.n = 1;
+    c.all = c.check_dead = false;
+    c.slot[0] = (struct wslot){.o = o, .s = shmap__sync_of(o), .kind = WK_SYNC};
+    int r = run(&c, ms, false);
+    unregister(&c);
     return r;
 }
 
@@ -580,7 +657,7 @@ SHMAP_EXTERN int shmap_wait(uint32_t n, const shmap_handle_t *handles, unsigned 
                             uint32_t timeout_ms)
 {
     if (n == 1 && handles && !(wflags & SHMAP_WAIT_ALERTABLE)) {
-        int r = try_one_mutex(handles[0]);
+        int r = wait_one(handles[0], timeout_ms);
         if (r != NOT_YET)
             return r;
     }

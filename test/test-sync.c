@@ -575,12 +575,14 @@ static int pinged(int r)
 
 HELPER(any_pinger)
 {
-    /* argv: rounds, mode.  Opens the 17 objects and any-back; each round
-     * waits (mode "any": on all 17; "one": on the round's object alone;
-     * "all": wait-all on the round's object and the next), then sets back. */
+    /* argv: rounds, mode, spin.  Opens the 17 objects and any-back; each
+     * round waits (mode "any": on all 17; "one": on the round's object
+     * alone; "all": wait-all on the round's object and the next), then sets
+     * back.  spin: the poll before a sleep, in ns (-1: the default). */
     int rounds = atoi(argv[0]);
     const char *mode = argv[1];
     shmap__wait_slice(600000000000ull); /* no safety net: a lost wake-up hangs */
+    shmap__wait_spin(atoi(argv[2]));
     shmap_handle_t h[17], back;
     char name[32];
     for (int i = 0; i < 16; i++) {
@@ -611,7 +613,7 @@ HELPER(any_pinger)
     return 0;
 }
 
-static void no_lost_wakeup(const char *mode)
+static void no_lost_wakeup_with(const char *mode, const char *spin)
 {
     /* Every signal races with the other process going to sleep (under the
      * objects' lock or not: sets and releases take none); a lost wake-up
@@ -619,6 +621,7 @@ static void no_lost_wakeup(const char *mode)
     enum { ROUNDS = 4000 };
     const bool all = !strcmp(mode, "all");
     shmap__wait_slice(600000000000ull);
+    shmap__wait_spin(atoi(spin));
     shmap_handle_t h[17], back;
     char name[32], arg[16];
     for (int i = 0; i < 16; i++) {
@@ -628,7 +631,7 @@ static void no_lost_wakeup(const char *mode)
     ASSERT_EQ(shmap_semaphore_create("any-sem", 0, 1000, SHMAP_SEMAPHORE_ALL_ACCESS, 0, &h[16]), 0);
     back = event("any-back", 0);
     snprintf(arg, sizeof arg, "%d", ROUNDS);
-    pid_t pid = spawn_helper("any_pinger", arg, mode, NULL);
+    pid_t pid = spawn_helper("any_pinger", arg, mode, spin, NULL);
     for (int r = 0; r < ROUNDS; r++) {
         for (int k = 0; k <= all; k++) {
             int which = (pinged(r) + k) % 17;
@@ -650,6 +653,15 @@ static void no_lost_wakeup(const char *mode)
         ASSERT_EQ(shmap_close(h[i]), 0);
     ASSERT_EQ(shmap_close(back), 0);
     shmap__wait_slice(0);
+    shmap__wait_spin(-1);
+}
+
+/* Without the poll before a sleep (every block sleeps in the kernel), and
+ * with a long one (SHMAP_SPIN_NS: most rounds never sleep). */
+static void no_lost_wakeup(const char *mode)
+{
+    no_lost_wakeup_with(mode, "0");
+    no_lost_wakeup_with(mode, "20000");
 }
 
 TEST(wait_any_loses_no_wakeup)
