@@ -484,8 +484,18 @@ static int dup_source(struct shmap_process *sp, shmap_handle_t src, struct shmap
         *hflags = 0;
         return 0;
     }
-    if (src == SHMAP_CURRENT_THREAD)
-        return SHMAP_ENOTSUP; /* threads not made by CreateThread have no object */
+    if (src == SHMAP_CURRENT_THREAD) {
+        if (!sp->self)
+            return SHMAP_ENOTSUP; /* another process's current thread: unknowable */
+        int r = shmap__thread_self(o);
+        if (r)
+            return r;
+        shmap__obj_handle_get(*o);
+        shmap__obj_put(*o);
+        *access = SHMAP_THREAD_ALL_ACCESS;
+        *hflags = 0;
+        return 0;
+    }
     if (!sp->self)
         return shmap__xfer_get(sp, src, o, access, hflags);
     int r = shmap__handle_get(src, o, access);

@@ -844,6 +844,11 @@ SHMAP_HIDDEN uint32_t shmap__process_code(struct shmap_process *p);
 SHMAP_HIDDEN uint32_t shmap__process_resume(struct shmap_process *p);
 /* A thread object for the main thread of p (one handle count). */
 SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out);
+/* The calling thread's object (made at first need for threads CreateThread
+ * did not start), with one reference. */
+SHMAP_HIDDEN int shmap__thread_self(struct shmap_obj **out);
+/* In a fork child: the thread is not the parent's any more. */
+SHMAP_HIDDEN void shmap__thread_forked(void);
 /* Start time of pid (clock ticks after boot), 0 if it does not exist. */
 SHMAP_HIDDEN uint64_t shmap__proc_start(uint32_t pid);
 /* The inbox socket of the process whose state memfd is state_fd (listening). */

@@ -236,6 +236,7 @@ void shmap__pid_forked(void)
     pthread_once(&self.once, self_read);
     self.pid = (uint32_t)getpid();
     shmap__tid_reset();
+    shmap__thread_forked();
 }
 
 static void fork_child(void)

@@ -1,15 +1,19 @@
 /*
  * thread.c - thread objects: CreateThread and the thread handles that
- * waits, GetExitCodeThread and ResumeThread use.  A thread object lives in
- * this process only; its `done` word is what a wait sleeps on (wait.c) and
- * changes once, when the thread ends.
+ * waits, GetExitCodeThread and ResumeThread use, and the object of any
+ * other thread once GetCurrentThread() is duplicated.  A thread object
+ * lives in this process only; its `done` word is what a wait sleeps on
+ * (wait.c) and changes once, when the thread ends.
  */
 #include "internal.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static __thread SHMAP_TLS struct shmap_thread *t_self; /* threads made here: their object */
+static __thread SHMAP_TLS struct shmap_thread *t_self;    /* threads made here: their object */
+static __thread SHMAP_TLS struct shmap_thread *t_adopted; /* others: made at first need */
+static pthread_key_t adopt_key;
+static pthread_once_t adopt_once = PTHREAD_ONCE_INIT;
 
 static void thread_destroy(struct shmap_obj *o)
 {
@@ -174,9 +178,57 @@ SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid)
     return 0;
 }
 
+/*
+ * The calling thread's object, with one reference: GetCurrentThread() as a
+ * DuplicateHandle source.  A thread that CreateThread did not make (the
+ * main thread, a pthread) gets one the first time; it ends (signalled, its
+ * exit code 0 or ExitThread's) when the thread does, from a thread-specific
+ * destructor - the main thread's only if it calls pthread_exit, as the
+ * process ends with it otherwise.
+ */
+static void adopted_end(void *p)
+{
+    struct shmap_thread *t = p;
+    t_adopted = NULL;
+    finish(t, t->exit_code);
+}
+
+static void adopt_key_make(void)
+{
+    pthread_key_create(&adopt_key, adopted_end);
+}
+
+int shmap__thread_self(struct shmap_obj **out)
+{
+    struct shmap_thread *t = t_self ? t_self : t_adopted;
+    if (!t) {
+        pthread_once(&adopt_once, adopt_key_make);
+        if (!(t = shmap__obj_alloc(sizeof *t)))
+            return -ENOMEM;
+        shmap__obj_init(&t->obj, &thread_ops, -1, NULL);
+        atomic_store(&t->tid, shmap__tid());
+        shmap__obj_get(&t->obj); /* the thread's own, until it ends */
+        if (pthread_setspecific(adopt_key, t) != 0) {
+            shmap__obj_put(&t->obj);
+            shmap__obj_put(&t->obj);
+            return -ENOMEM;
+        }
+        t_adopted = t;
+    }
+    shmap__obj_get(&t->obj);
+    *out = &t->obj;
+    return 0;
+}
+
+void shmap__thread_forked(void)
+{
+    t_adopted = NULL; /* the parent's thread; the child's is another */
+}
+
 SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code)
 {
-    if (t_self)
-        t_self->exit_code = code;
+    struct shmap_thread *me = t_self ? t_self : t_adopted;
+    if (me)
+        me->exit_code = code;
     pthread_exit(NULL); /* threads not made by shmap just end */
 }

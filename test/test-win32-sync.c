@@ -814,6 +814,61 @@ TEST(threads_are_waitable_with_exit_codes)
     ASSERT_TRUE(CloseHandle(e));
 }
 
+/* A pthread (not made by CreateThread) hands out a real handle to itself. */
+struct self_dup {
+    HANDLE h, ready, go;
+    DWORD tid;
+    BOOL ok;
+};
+
+static void *pthread_dup_self(void *p)
+{
+    struct self_dup *d = p;
+    d->tid = GetCurrentThreadId();
+    d->ok = DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &d->h, 0,
+                            FALSE, DUPLICATE_SAME_ACCESS);
+    SetEvent(d->ready);
+    WaitForSingleObject(d->go, INFINITE);
+    return NULL;
+}
+
+TEST(current_thread_duplicates_to_a_real_handle)
+{
+    /* §8.5: the pseudo thread handle becomes a real handle - of this thread */
+    HANDLE me = GetCurrentProcess(), h = NULL;
+    ASSERT_TRUE(DuplicateHandle(me, GetCurrentThread(), me, &h, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    ASSERT_NOT_NULL(h);
+    ASSERT_PTR_NE(h, GetCurrentThread());
+    ASSERT_EQ_U(GetThreadId(h), GetCurrentThreadId());
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeThread(h, &code));
+    ASSERT_EQ_U(code, STILL_ACTIVE);
+    expect_wait(WaitForSingleObject(h, 0), WAIT_TIMEOUT); /* running */
+    HANDLE h2 = NULL;                                     /* the same object again */
+    ASSERT_TRUE(DuplicateHandle(me, GetCurrentThread(), me, &h2, 0, FALSE, DUPLICATE_SAME_ACCESS));
+    HANDLE twice[2] = {h, h2};
+    POISON_LE();
+    expect_failed(WaitForMultipleObjects(2, twice, TRUE, 0), ERROR_INVALID_PARAMETER);
+    ASSERT_TRUE(CloseHandle(h2));
+    ASSERT_TRUE(CloseHandle(h));
+    /* another thread's handle is signalled when that thread ends */
+    struct self_dup d = {.ready = ev(TRUE, FALSE), .go = ev(TRUE, FALSE)};
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, NULL, pthread_dup_self, &d), 0);
+    expect_wait(WaitForSingleObject(d.ready, 5000), WAIT_OBJECT_0);
+    ASSERT_TRUE(d.ok);
+    ASSERT_EQ_U(GetThreadId(d.h), d.tid);
+    expect_wait(WaitForSingleObject(d.h, 20), WAIT_TIMEOUT);
+    ASSERT_TRUE(SetEvent(d.go));
+    expect_wait(WaitForSingleObject(d.h, 5000), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeThread(d.h, &code));
+    ASSERT_EQ_U(code, 0);
+    pthread_join(t, NULL);
+    ASSERT_TRUE(CloseHandle(d.h));
+    ASSERT_TRUE(CloseHandle(d.ready));
+    ASSERT_TRUE(CloseHandle(d.go));
+}
+
 TEST(interlocked_helpers)
 {
     volatile LONG v = 5;
