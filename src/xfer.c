@@ -726,7 +726,10 @@ static void pack_one(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uin
     }
     struct shmap_xfer *x = &pk->x[pk->n];
     int fd, data_fd;
-    int r = shmap__xfer_export(o, access, hflags & SHMAP_HANDLE_INHERIT, x, &fd, &data_fd);
+    /* the child's handle has the same flags (§8.4), protection included */
+    int r = shmap__xfer_export(o, access,
+                               hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE), x,
+                               &fd, &data_fd);
     if (r) {
         if (r != SHMAP_ENOTSUP)
             pk->err = r;
@@ -883,9 +886,10 @@ void shmap__xfer_inherit_unpack(int blob)
                 shmap__close_fd(x->data_fd);
             continue;
         }
-        if (shmap__handle_alloc_at((shmap_handle_t)(uintptr_t)x->value, o, x->access,
-                                   (x->hflags & SHMAP_HANDLE_INHERIT) |
-                                       (bh.version >= 2 ? SHMAP_HANDLE_PUBLISHED_ : 0)) != 0)
+        if (shmap__handle_alloc_at(
+                (shmap_handle_t)(uintptr_t)x->value, o, x->access,
+                (x->hflags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE)) |
+                    (bh.version >= 2 ? SHMAP_HANDLE_PUBLISHED_ : 0)) != 0)
             shmap__obj_handle_put(o);
         else if ((x->value >> 2) > top)
             top = x->value >> 2;

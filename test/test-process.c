@@ -89,8 +89,15 @@ HELPER(inh_check)
         return ok ? 10 : (GetLastError() == ERROR_INVALID_HANDLE ? 0 : 11);
     if (!ok)
         return 12;
-    if (flags != HANDLE_FLAG_INHERIT)
+    DWORD want_flags = argc > 3 ? (DWORD)strtoul(argv[3], NULL, 0) : HANDLE_FLAG_INHERIT;
+    if (flags != want_flags)
         return 13;
+    if (flags & HANDLE_FLAG_PROTECT_FROM_CLOSE) { /* protected here too: not closable */
+        SetLastError(0);
+        if (CloseHandle(h) || GetLastError() != ERROR_INVALID_HANDLE ||
+            !GetHandleInformation(h, &flags))
+            return 16;
+    }
     uint32_t access = 0;
     shmap_type_t type = SHMAP_TYPE_NONE;
     if (shmap_handle_query((shmap_handle_t)h, &type, &access) != 0 ||
@@ -126,6 +133,19 @@ TEST(inheritance_matrix)
                                  created, set, inherit, (unsigned long)code);
                 ASSERT_TRUE(CloseHandle(h));
             }
+    /* the child's handle has the same flags (§8.4): protection from close too */
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE h = CreateEventExA(&sa, NULL, 0, SYNCHRONIZE);
+    ASSERT_TRUE(
+        SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, HANDLE_FLAG_PROTECT_FROM_CLOSE));
+    char args[128];
+    snprintf(args, sizeof args, "inh_check %lu 1 %lu 3", (unsigned long)(uintptr_t)h,
+             (unsigned long)SYNCHRONIZE);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    ASSERT_EQ_U(finish(&pi), 0);
+    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    ASSERT_TRUE(CloseHandle(h));
 }
 
 /* argv: page, event "go"; the mapping value is in page->value: after go,
