@@ -261,6 +261,27 @@ static int launch_spawn(const struct launch *l, pid_t *pid)
     return -e;
 }
 
+/* For a suspended start, whose exec comes after the call has returned:
+ * would the kernel take this file?  ELF and "#!" scripts; a file we cannot
+ * read is left to the exec.  (Formats registered with binfmt_misc other
+ * than these are refused on this path only.) */
+static bool loadable(const char *prog)
+{
+    int fd = open(prog, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return true;
+    unsigned char m[4] = {0};
+    ssize_t n = pread(fd, m, sizeof m, 0);
+    close(fd);
+    if (n < 0)
+        return true;
+    return (n >= 4 && !memcmp(m,
+                              "\x7f"
+                              "ELF",
+                              4)) ||
+           (n >= 2 && m[0] == '#' && m[1] == '!');
+}
+
 /* Fork a child that waits on gate[0] before exec.  Everything that can
  * fail was checked before (program, directory): a failure here ends the
  * child with 127, as a shell reports an exec that failed. */
@@ -327,6 +348,20 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
     if (!sp->argv && shmap_cmdline_split(sp->cmdline ? sp->cmdline : sp->path, &argv) < 0)
         r = -ENOMEM;
     char *const *args = sp->argv ? sp->argv : argv;
+    if (r == 0 && !args[0] && sp->path && !sp->argv) {
+        /* a program and an empty command line: Windows runs it so; its
+         * argv[0] is the program */
+        size_t l = strlen(sp->path);
+        char **v = malloc(2 * sizeof *v + l + 1);
+        if (!v) {
+            r = -ENOMEM;
+        } else {
+            v[0] = memcpy(v + 2, sp->path, l + 1);
+            v[1] = NULL;
+            free(argv);
+            args = argv = v;
+        }
+    }
     if (r == 0 && !args[0])
         r = -EINVAL;
     if (r == 0) {
@@ -350,6 +385,8 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
     if (joins < 0)
         r = joins;
     bool suspended = (sp->sflags & SHMAP_SPAWN_SUSPENDED) || joins > 0;
+    if (r == 0 && suspended && !loadable(prog))
+        r = SHMAP_EBADEXE; /* 193 now, as an unsuspended start reports it */
     if (r == 0 && (state_fd = shmap__procst_new(&st)) < 0)
         r = state_fd;
     if (r == 0 && (listen_fd = shmap__inbox_listen(state_fd)) < 0)

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <windows.h>
@@ -472,6 +473,25 @@ TEST(create_process_errors)
     POISON_LE();
     ASSERT_TRUE(!CreateProcessA(NULL, cmd2, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
     ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+    /* a file that is executable but no program: 193 */
+    char junk[] = "/tmp/shmap-test-junk-XXXXXX";
+    int fd = mkstemp(junk);
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_EQ(write(fd, "\x7f\x01junk", 6), 6);
+    close(fd);
+    ASSERT_EQ(chmod(junk, 0700), 0);
+    POISON_LE();
+    ASSERT_TRUE(!CreateProcessA(junk, NULL, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    ASSERT_EQ_U(LE(), ERROR_BAD_EXE_FORMAT);
+    POISON_LE(); /* also when the exec would come after the call (suspended) */
+    ASSERT_TRUE(
+        !CreateProcessA(junk, NULL, NULL, NULL, FALSE, CREATE_SUSPENDED, NULL, NULL, &si, &pi));
+    ASSERT_EQ_U(LE(), ERROR_BAD_EXE_FORMAT);
+    unlink(junk);
+    /* a program and an empty command line: it runs (argv[0] = the program) */
+    char empty[] = "";
+    ASSERT_TRUE(CreateProcessA("/bin/true", empty, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    ASSERT_EQ_U(finish(&pi), 0);
 }
 
 /* ---- command line, environment, directory, standard handles ------------------------- */
