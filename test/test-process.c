@@ -583,6 +583,62 @@ TEST(command_line_environment_directory_stdio)
     ASSERT_STR_EQ(buf, "out-ok\n");
 }
 
+/* ---- a file handle used by another process --------------------------------------------- */
+
+/* argv: an inherited file handle at position 4 of "0123456789" (read and
+ * write access).  Reads from there, maps the file, writes at its end. */
+HELPER(file_child)
+{
+    HANDLE f = (HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0);
+    char buf[8] = {0};
+    DWORD n = 0;
+    if (!ReadFile(f, buf, 3, &n, NULL) || n != 3 || memcmp(buf, "456", 3) != 0)
+        return 30; /* starts at the parent's position */
+    if (GetFileSize(f, NULL) != 10)
+        return 31;
+    HANDLE m = CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL);
+    const char *v = m ? MapViewOfFile(m, FILE_MAP_READ, 0, 0, 0) : NULL;
+    if (!v || memcmp(v, "0123456789", 10) != 0)
+        return 32;
+    UnmapViewOfFile(v);
+    CloseHandle(m);
+    if (SetFilePointer(f, 0, NULL, FILE_END) != 10 || !WriteFile(f, "AB", 2, &n, NULL) || n != 2)
+        return 33;
+    return CloseHandle(f) ? 0 : 34;
+}
+
+TEST(file_handle_used_by_another_process)
+{
+    char path[] = "/tmp/shmap-file-child-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
+                           &sa, CREATE_ALWAYS, 0, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    DWORD n = 0;
+    ASSERT_TRUE(WriteFile(f, "0123456789", 10, &n, NULL));
+    ASSERT_EQ_U(SetFilePointer(f, 4, NULL, FILE_BEGIN), 4);
+    char args[64];
+    snprintf(args, sizeof args, "file_child %lu", (unsigned long)(uintptr_t)f);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start(args, TRUE, 0, &pi));
+    ASSERT_EQ_U(finish(&pi), 0);
+    /* the child's writes are in the file; our position moved on its own */
+    ASSERT_EQ_U(GetFileSize(f, NULL), 12);
+    char buf[8] = {0};
+    ASSERT_TRUE(ReadFile(f, buf, 3, &n, NULL));
+    ASSERT_EQ_U(n, 3);
+    ASSERT_STR_EQ(buf, "456");
+    ASSERT_EQ_U(SetFilePointer(f, 10, NULL, FILE_BEGIN), 10);
+    ASSERT_TRUE(ReadFile(f, buf, 2, &n, NULL));
+    buf[2] = 0;
+    ASSERT_STR_EQ(buf, "AB");
+    ASSERT_TRUE(CloseHandle(f));
+    unlink(path);
+}
+
 /* ---- DuplicateHandle between processes ---------------------------------------------- */
 
 /* argv: page, "wait" (block in WaitForSingleObject on an inherited event
