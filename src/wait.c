@@ -188,6 +188,17 @@ static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool al
             return -EINVAL; /* STATUS_INVALID_PARAMETER_MIX */
         }
     }
+    /* two records of one process (or of its main thread): processes that
+     * run no shmap have no file to compare; (pid, start time) is theirs */
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned j = i + 1; c->slot[i].kind == WK_PROC && j < n; j++) {
+            const struct wslot *a = &c->slot[i], *b = &c->slot[j];
+            if (b->kind == WK_PROC && a->o->type == b->o->type && a->proc->pid == b->proc->pid &&
+                a->proc->start == b->proc->start) {
+                ctx_fini(c);
+                return -EINVAL;
+            }
+        }
     return 0;
 }
 

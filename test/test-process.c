@@ -312,6 +312,32 @@ TEST(process_handles_in_wait_any_and_all)
     CloseHandle(ev);
 }
 
+TEST(wait_all_refuses_one_process_twice)
+{
+    /* two OpenProcess handles to a program that runs no shmap (no state
+     * file to compare): still the same object twice, 87 (§15.2) */
+    pid_t p = fork();
+    if (p == 0) {
+        execl("/bin/sleep", "sleep", "20", (char *)NULL);
+        _exit(127);
+    }
+    ASSERT_GT(p, 0);
+    HANDLE a = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)p);
+    HANDLE b = OpenProcess(SYNCHRONIZE, FALSE, (DWORD)p);
+    ASSERT_NOT_NULL(a);
+    ASSERT_NOT_NULL(b);
+    HANDLE two[2] = {a, b};
+    POISON_LE();
+    ASSERT_EQ_U(WaitForMultipleObjects(2, two, TRUE, 0), WAIT_FAILED);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    ASSERT_EQ_U(WaitForMultipleObjects(2, two, FALSE, 0), WAIT_TIMEOUT); /* wait-any: fine */
+    kill(p, SIGKILL);
+    ASSERT_EQ_U(WaitForSingleObject(a, 20000), WAIT_OBJECT_0);
+    waitpid(p, NULL, 0);
+    ASSERT_TRUE(CloseHandle(a));
+    ASSERT_TRUE(CloseHandle(b));
+}
+
 TEST(open_process)
 {
     POISON_LE();
