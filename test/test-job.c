@@ -1,10 +1,12 @@
 /*
  * test-job.c - job objects through the Win32 face: names, assignment,
- * IsProcessInJob, the information classes, TerminateJobObject, children
- * joining their parent's job, and JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE when
- * the last handle is closed, travels to another process, or its holder is
- * killed with SIGKILL.  Members are this binary's helpers (and /bin/sleep,
- * which runs no shmap code).
+ * IsProcessInJob, the information classes, NULL arguments,
+ * TerminateJobObject (from outside and by a member), children joining
+ * their parent's job (and refused beyond the active process limit), and
+ * JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE when the last handle is closed,
+ * travels to another process, or its holder is killed with SIGKILL.
+ * Members are this binary's helpers (and /bin/sleep, which runs no shmap
+ * code).
  */
 #include "harness.h"
 
@@ -423,6 +425,174 @@ TEST(job_limits)
     ASSERT_TRUE(CloseHandle(j));
 }
 
+TEST(job_basic_and_io_accounting)
+{
+    /* class 8: the basic part as class 1 gives it, then the I/O counters (0) */
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    ASSERT_NOT_NULL(j);
+    PROCESS_INFORMATION p1, p2;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(AssignProcessToJobObject(j, p1.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(j, p2.hProcess));
+    JOBOBJECT_BASIC_AND_IO_ACCOUNTING_INFORMATION io;
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    POISON(io);
+    POISON(acc);
+    DWORD len = 0;
+    ASSERT_TRUE(QueryInformationJobObject(j, JobObjectBasicAndIoAccountingInformation, &io,
+                                          sizeof io, &len));
+    ASSERT_EQ_U(len, sizeof io);
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(io.BasicInfo.TotalProcesses, 2);
+    ASSERT_EQ_U(io.BasicInfo.ActiveProcesses, 2);
+    ASSERT_EQ_U(io.BasicInfo.TotalProcesses, acc.TotalProcesses);
+    ASSERT_EQ_U(io.BasicInfo.ActiveProcesses, acc.ActiveProcesses);
+    ASSERT_EQ_U(io.BasicInfo.TotalTerminatedProcesses, 0);
+    ASSERT_GE(io.BasicInfo.TotalUserTime.QuadPart, 0); /* the poison reads negative */
+    ASSERT_GE(io.BasicInfo.TotalKernelTime.QuadPart, 0);
+    ASSERT_NE(io.BasicInfo.TotalPageFaultCount, 0xA5A5A5A5u);
+    ASSERT_EQ_U(io.IoInfo.ReadOperationCount, 0);
+    ASSERT_EQ_U(io.IoInfo.WriteOperationCount, 0);
+    ASSERT_EQ_U(io.IoInfo.OtherOperationCount, 0);
+    ASSERT_EQ_U(io.IoInfo.ReadTransferCount, 0);
+    ASSERT_EQ_U(io.IoInfo.WriteTransferCount, 0);
+    ASSERT_EQ_U(io.IoInfo.OtherTransferCount, 0);
+    /* too short, even by one byte, or the basic structure's size: 24, nothing written */
+    POISON(io);
+    len = 77;
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicAndIoAccountingInformation, &io,
+                                           sizeof io - 1, &len));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicAndIoAccountingInformation, &io,
+                                           sizeof(JOBOBJECT_BASIC_ACCOUNTING_INFORMATION), &len));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    ASSERT_EQ_U(len, 77);
+    ASSERT_EQ_U(io.BasicInfo.TotalProcesses, 0xA5A5A5A5u);
+    /* longer is refused too: NT wants a fixed-size class's exact size */
+    struct {
+        JOBOBJECT_BASIC_ACCOUNTING_INFORMATION a;
+        char extra[16];
+    } big;
+    POISON_LE();
+    ASSERT_TRUE(
+        !QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &big, sizeof big, &len));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    /* after the members have ended: total 2, active 0, in both classes */
+    ASSERT_TRUE(TerminateJobObject(j, 5));
+    HANDLE both[2] = {p1.hProcess, p2.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(2, both, TRUE, 20000), WAIT_OBJECT_0);
+    ASSERT_TRUE(QueryInformationJobObject(j, JobObjectBasicAndIoAccountingInformation, &io,
+                                          sizeof io, NULL));
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(io.BasicInfo.TotalProcesses, 2);
+    ASSERT_EQ_U(io.BasicInfo.ActiveProcesses, 0);
+    ASSERT_EQ_U(io.BasicInfo.TotalProcesses, acc.TotalProcesses);
+    ASSERT_EQ_U(io.BasicInfo.ActiveProcesses, acc.ActiveProcesses);
+    ASSERT_EQ_U(io.IoInfo.ReadOperationCount, 0);
+    ASSERT_EQ_U(io.IoInfo.OtherTransferCount, 0);
+    close_pi(&p1);
+    close_pi(&p2);
+    ASSERT_TRUE(CloseHandle(j));
+}
+
+TEST(job_null_arguments)
+{
+    /* A NULL buffer of the right length: the kernel faults copying in or
+     * out, STATUS_ACCESS_VIOLATION, 998 (the reference has no job-specific
+     * line; this is §1.7's mapping).  The length is checked first (24), and
+     * a failed query leaves *ret_len alone. */
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    ASSERT_NOT_NULL(j);
+    static const struct {
+        JOBOBJECTINFOCLASS c;
+        DWORD len;
+    } classes[] = {
+        {JobObjectBasicAccountingInformation, sizeof(JOBOBJECT_BASIC_ACCOUNTING_INFORMATION)},
+        {JobObjectBasicLimitInformation, sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION)},
+        {JobObjectBasicProcessIdList, sizeof(JOBOBJECT_BASIC_PROCESS_ID_LIST)},
+        {JobObjectBasicAndIoAccountingInformation,
+         sizeof(JOBOBJECT_BASIC_AND_IO_ACCOUNTING_INFORMATION)},
+        {JobObjectExtendedLimitInformation, sizeof(JOBOBJECT_EXTENDED_LIMIT_INFORMATION)},
+    };
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+        DWORD len = 77;
+        POISON_LE();
+        ASSERT_TRUE(!QueryInformationJobObject(j, classes[i].c, NULL, classes[i].len, &len));
+        ASSERT_EQ(LE() * 100 + classes[i].c, ERROR_NOACCESS * 100 + classes[i].c); /* which one */
+        ASSERT_EQ_U(len, 77);
+        POISON_LE();
+        ASSERT_TRUE(!QueryInformationJobObject(j, classes[i].c, NULL, 0, &len));
+        ASSERT_EQ(LE() * 100 + classes[i].c, ERROR_BAD_LENGTH * 100 + classes[i].c);
+    }
+    /* a NULL job is the caller's own job; outside any: 5 (NT: STATUS_ACCESS_DENIED) */
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    POISON_LE();
+    ASSERT_TRUE(!QueryInformationJobObject(NULL, JobObjectBasicAccountingInformation, &acc,
+                                           sizeof acc, NULL));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    /* Set with NULL info: 998, and the limits stay as they were */
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    x.BasicLimitInformation.ActiveProcessLimit = 3;
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, JobObjectExtendedLimitInformation, NULL, sizeof x));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, JobObjectBasicLimitInformation, NULL,
+                                         sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION)));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(j, JobObjectExtendedLimitInformation, NULL, 0));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    POISON(x);
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x, NULL));
+    ASSERT_EQ_U(x.BasicLimitInformation.LimitFlags, JOB_OBJECT_LIMIT_ACTIVE_PROCESS);
+    ASSERT_EQ_U(x.BasicLimitInformation.ActiveProcessLimit, 3);
+    /* NULL handles where a job or a process is needed: 6 (for Set and
+     * Terminate NULL is no handle, not the caller's job) */
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &pi));
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(NULL, pi.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(j, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!TerminateJobObject(NULL, 1));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    memset(&x, 0, sizeof x);
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(NULL, JobObjectExtendedLimitInformation, &x, sizeof x));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    /* IsProcessInJob with no place for the answer: 998 (Windows writes
+     * through the pointer unguarded and faults in the caller) */
+    ASSERT_TRUE(AssignProcessToJobObject(j, pi.hProcess));
+    POISON_LE();
+    ASSERT_TRUE(!IsProcessInJob(pi.hProcess, j, NULL));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    POISON_LE();
+    ASSERT_TRUE(!IsProcessInJob(pi.hProcess, NULL, NULL));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    /* and nothing above disturbed the job */
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(acc.ActiveProcesses, 1);
+    ASSERT_TRUE(running(pi.hProcess));
+    ASSERT_TRUE(TerminateJobObject(j, 0));
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 20000), WAIT_OBJECT_0);
+    close_pi(&pi);
+    ASSERT_TRUE(CloseHandle(j));
+}
+
 /* ---- children join; breakaway --------------------------------------------------------- */
 
 /* argv: page.  Runs in a job: starts a spawner (whose child is a
@@ -534,6 +704,167 @@ TEST(job_children_join)
     for (int i = 0; i < 4; i++)
         ASSERT_TRUE(CloseHandle(m[i]));
     ASSERT_TRUE(CloseHandle(out));
+    close_pi(&p);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+    ASSERT_TRUE(CloseHandle(j));
+}
+
+/* ---- a member's own calls ------------------------------------------------------------- */
+
+#define SELF_TERMINATE_CODE 0xE0012345u /* low byte 0x45: more than _exit carries */
+
+/* argv: page.  Joins the job whose handle it inherited (page->job), starts
+ * a sleeper (a member too), tries TerminateJobObject(NULL), reports, and
+ * when told to (ready 2), terminates the job from inside. */
+HELPER(job_self_terminator)
+{
+    (void)argc;
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 1;
+    HANDLE j = (HANDLE)(uintptr_t)pg->job;
+    if (!AssignProcessToJobObject(j, GetCurrentProcess()))
+        return 2;
+    PROCESS_INFORMATION c;
+    if (!start("sleeper", FALSE, 0, &c))
+        return 3;
+    pg->pids[1] = c.dwProcessId;
+    SetLastError(0);
+    pg->pids[2] = TerminateJobObject(NULL, 1) ? 0 : GetLastError(); /* NULL: not our job */
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 20000 && pg->ready < 2; i++)
+        Sleep(1);
+    TerminateJobObject(j, SELF_TERMINATE_CODE);
+    return 4; /* not reached: the caller goes with its job */
+}
+
+TEST(job_terminate_from_inside)
+{
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE j = CreateJobObjectA(&sa, NULL);
+    ASSERT_NOT_NULL(j);
+    pg->job = (uint32_t)(uintptr_t)j;
+    PROCESS_INFORMATION a, h;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
+    ASSERT_EQ_U(ResumeThread(a.hThread), 1);
+    char args[64];
+    snprintf(args, sizeof args, "job_self_terminator %lu", (unsigned long)(uintptr_t)hp);
+    ASSERT_TRUE(start(args, TRUE, 0, &h));
+    wait_ready(pg, 1);
+    ASSERT_EQ_U(pg->pids[2], ERROR_INVALID_HANDLE);
+    HANDLE c = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION, FALSE, pg->pids[1]);
+    ASSERT_NOT_NULL(c);
+    BOOL in = FALSE;
+    ASSERT_TRUE(IsProcessInJob(h.hProcess, j, &in));
+    ASSERT_EQ(in, TRUE);
+    in = FALSE;
+    ASSERT_TRUE(IsProcessInJob(c, j, &in));
+    ASSERT_EQ(in, TRUE);
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(acc.ActiveProcesses, 3);
+    ASSERT_TRUE(running(h.hProcess));
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST); /* go */
+    /* the others end with the code, and so does the caller, after them (had
+     * it gone first, they would still be running) */
+    HANDLE all[3] = {a.hProcess, c, h.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(3, all, TRUE, 5000), WAIT_OBJECT_0);
+    const char *who[3] = {"assigned", "child", "caller"};
+    for (int i = 0; i < 3; i++) {
+        DWORD code = 0;
+        ASSERT_TRUE(GetExitCodeProcess(all[i], &code));
+        if (code != SELF_TERMINATE_CODE)
+            fprintf(stderr, "%s: exit code 0x%lx\n", who[i], (unsigned long)code);
+        ASSERT_EQ_U(code, SELF_TERMINATE_CODE);
+    }
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(acc.ActiveProcesses, 0);
+    ASSERT_EQ_U(acc.TotalProcesses, 3);
+    ASSERT_TRUE(CloseHandle(c));
+    close_pi(&a);
+    close_pi(&h);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+    ASSERT_TRUE(CloseHandle(j));
+}
+
+/* argv: page.  A member at the job's active process limit: tries to start
+ * a helper and /bin/sleep, and reports what it saw in pids[0..6]. */
+HELPER(job_limited_spawner)
+{
+    (void)argc;
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 1;
+    PROCESS_INFORMATION c;
+    SetLastError(0);
+    if (start("sleeper", FALSE, 0, &c)) {
+        pg->pids[0] = c.dwProcessId; /* wrong: do not leave it behind */
+        TerminateProcess(c.hProcess, 0);
+    } else {
+        pg->pids[1] = GetLastError();
+    }
+    SetLastError(0);
+    if (start_cmd("sleep 1000", FALSE, 0, &c)) {
+        pg->pids[2] = c.dwProcessId;
+        TerminateProcess(c.hProcess, 0);
+    } else {
+        pg->pids[3] = GetLastError();
+    }
+    /* no child at all, running or waiting to be reaped */
+    errno = 0;
+    pg->pids[4] = waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD;
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    if (QueryInformationJobObject(NULL, JobObjectBasicAccountingInformation, &acc, sizeof acc,
+                                  NULL)) {
+        pg->pids[5] = acc.ActiveProcesses;
+    } else {
+        pg->pids[5] = 1000 + GetLastError();
+    }
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+TEST(job_active_limit_create_process)
+{
+    /* ActiveProcessLimit 1 and the member is the one: its CreateProcess
+     * fails with 1816 and leaves no child */
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    ASSERT_NOT_NULL(j);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    x.BasicLimitInformation.ActiveProcessLimit = 1;
+    ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    char args[64];
+    snprintf(args, sizeof args, "job_limited_spawner %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION p;
+    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &p));
+    ASSERT_TRUE(AssignProcessToJobObject(j, p.hProcess));
+    ASSERT_EQ_U(ResumeThread(p.hThread), 1);
+    ASSERT_EQ_U(WaitForSingleObject(p.hProcess, 20000), WAIT_OBJECT_0);
+    DWORD code = 7;
+    ASSERT_TRUE(GetExitCodeProcess(p.hProcess, &code));
+    ASSERT_EQ_U(code, 0);
+    ASSERT_EQ_U(pg->ready, 1);
+    ASSERT_EQ_U(pg->pids[0], 0); /* the pid of a child that should not exist */
+    ASSERT_EQ_U(pg->pids[1], ERROR_NOT_ENOUGH_QUOTA);
+    ASSERT_EQ_U(pg->pids[2], 0);
+    ASSERT_EQ_U(pg->pids[3], ERROR_NOT_ENOUGH_QUOTA);
+    ASSERT_EQ_U(pg->pids[4], 1); /* no child left */
+    ASSERT_EQ_U(pg->pids[5], 1); /* itself alone in the job */
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(acc.ActiveProcesses, 0);
     close_pi(&p);
     ASSERT_TRUE(UnmapViewOfFile(pg));
     ASSERT_TRUE(CloseHandle(hp));

@@ -153,7 +153,9 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
     long need = class_size(c);
     if (need <= 0)
         return ok(need == 0 ? -EINVAL : SHMAP_ENOTSUP);
-    if (len < (DWORD)need) {
+    /* NT wants the exact size of a fixed-size class; only the id list may
+     * be longer (STATUS_INFO_LENGTH_MISMATCH: 24) */
+    if (len < (DWORD)need || (c != JobObjectBasicProcessIdList && len != (DWORD)need)) {
         SetLastError(ERROR_BAD_LENGTH);
         return FALSE;
     }
@@ -225,6 +227,8 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
         r = -EINVAL;
         break;
     }
+    if (r == -EINVAL && !job)
+        r = -EACCES; /* job NULL and we are in none: NT's STATUS_ACCESS_DENIED, 5 */
     if (r < 0 && r != SHMAP_EMOREDATA)
         return ok(r);
     if (ret_len)
