@@ -447,6 +447,7 @@ struct shmap_named;
 #define SHMAP_JOB_VERSION 1u
 #define SHMAP_JOB_MEMBERS_OFF 65536u
 #define SHMAP_JOB_MAX_MEMBERS 1024u
+#define SHMAP_JOB_QUOTA_CODE 1816u /* exit code of a process the active process limit ends */
 #define SHMAP_JOB_MEMBERS_BYTES (SHMAP_JOB_MAX_MEMBERS * 48u)
 #define SHMAP_JOB_FILE_SIZE (SHMAP_JOB_MEMBERS_OFF + SHMAP_JOB_MEMBERS_BYTES)
 #define SHMAP_JOB_HOLDERS 16u
@@ -472,7 +473,7 @@ struct shmap_jobst {
     uint64_t process_memory;   /*  96 */
     uint64_t job_memory;       /* 104 */
     uint32_t total_processes;  /* 112 ever assigned */
-    uint32_t reserved0;        /* 116 */
+    uint32_t total_terminated; /* 116 ended by a limit (the active process limit) */
     uint64_t gone_user;        /* 120 times of members that have ended, 100 ns */
     uint64_t gone_kernel;      /* 128 */
     uint64_t gone_faults;      /* 136 */

@@ -324,6 +324,21 @@ static int deliver(struct jview *v, struct shmap_process *p, bool armed)
     return r;
 }
 
+/* End process p with exit code code, as TerminateProcess (ourselves too). */
+static void end_process(struct shmap_process *p, uint32_t code)
+{
+    uint64_t zero = 0;
+    struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
+    if (pst)
+        atomic_compare_exchange_strong(&pst->exit, &zero, SHMAP_EXIT_SET | code);
+    if (p->self)
+        _exit((int)(code & 0xff));
+    if (p->pidfd >= 0)
+        syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+    else
+        kill((pid_t)p->pid, SIGKILL);
+}
+
 /* Put process p into the job v (AssignProcessToJobObject's work). */
 static int add_process(struct jview *v, struct shmap_process *p)
 {
@@ -342,10 +357,13 @@ static int add_process(struct jview *v, struct shmap_process *p)
         unlock_job(st);
         return 0; /* already there */
     }
-    if ((st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit)
+    bool over = (st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit;
+    if (over || live >= SHMAP_JOB_MAX_MEMBERS)
         r = SHMAP_EQUOTA;
-    else if (live >= SHMAP_JOB_MAX_MEMBERS)
-        r = SHMAP_EQUOTA;
+    if (over) { /* Windows ends the process (and counts it) */
+        st->total_processes++;
+        st->total_terminated++;
+    }
     uint64_t none = 0;
     if (r == 0 && pst &&
         !atomic_compare_exchange_strong(&pst->job_ino, &none, (uint64_t)sb.st_ino) &&
@@ -363,6 +381,8 @@ static int add_process(struct jview *v, struct shmap_process *p)
     unlock_job(st);
     if (r == 0)
         deliver(v, p, armed);
+    if (over) /* "the process is terminated and the association fails" */
+        end_process(p, SHMAP_JOB_QUOTA_CODE);
     return r;
 }
 
@@ -818,7 +838,7 @@ SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
     info->page_faults = (uint32_t)faults;
     info->total_processes = v.st->total_processes;
     info->active_processes = n;
-    info->terminated_processes = 0; /* no limit kills anything */
+    info->terminated_processes = v.st->total_terminated;
     unlock_job(v.st);
     job_put(o, &v);
     return 0;

@@ -415,8 +415,20 @@ TEST(job_limits)
     POISON_LE();
     ASSERT_TRUE(!AssignProcessToJobObject(j, p2.hProcess));
     ASSERT_EQ_U(LE(), ERROR_NOT_ENOUGH_QUOTA);
+    /* the refused process has been ended, with 1816, and counted */
+    ASSERT_EQ_U(WaitForSingleObject(p2.hProcess, 20000), WAIT_OBJECT_0);
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeProcess(p2.hProcess, &code));
+    ASSERT_EQ_U(code, ERROR_NOT_ENOUGH_QUOTA);
+    ASSERT_TRUE(
+        QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(acc.TotalProcesses, 2);
+    ASSERT_EQ_U(acc.ActiveProcesses, 1);
+    ASSERT_EQ_U(acc.TotalTerminatedProcesses, 1);
+    close_pi(&p2);
     ASSERT_TRUE(TerminateProcess(p1.hProcess, 0));
     ASSERT_EQ_U(WaitForSingleObject(p1.hProcess, 20000), WAIT_OBJECT_0);
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
     ASSERT_TRUE(AssignProcessToJobObject(j, p2.hProcess)); /* p1 has gone: room again */
     ASSERT_TRUE(TerminateJobObject(j, 0));
     ASSERT_EQ_U(WaitForSingleObject(p2.hProcess, 20000), WAIT_OBJECT_0);
