@@ -1,8 +1,9 @@
 /*
  * event.c - events: a signalled bit (count 0/1) and, for PulseEvent, a
  * pulse generation that waiters compare with the one they went to sleep
- * with.  Set is one compare-and-swap; reset, pulse and a waiter's take
- * are made under the object's internal lock.
+ * with.  Set and a waiter's take are each one compare-and-swap of count;
+ * reset and pulse are made under the object's internal lock, and so is a
+ * take by a wait-all (which holds count with SHMAP_COUNT_HOLD meanwhile).
  */
 #include "internal.h"
 
@@ -41,7 +42,7 @@ static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
         return r;
     if (shmap__slock(s))
         shmap__sync_repair(s);
-    uint32_t was = atomic_load(&s->count);
+    uint32_t was = shmap__count(s); /* no hold bit under the lock but a dead one's */
     bool wake = false;
     /* PulseEvent: threads asleep now took their snapshot of pulse_gen
      * under this lock; each sees the new generation when it wakes.  An
@@ -73,8 +74,10 @@ SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev)
     int r = shmap__sync_get(h, SHMAP_TYPE_EVENT, SHMAP_EVENT_MODIFY_STATE, &o, &s);
     if (r)
         return r;
-    uint32_t was = 0;
-    if (atomic_compare_exchange_strong(&s->count, &was, 1) && shmap__sync_changed(s))
+    uint32_t c = atomic_load(&s->count), was;
+    while (!(was = c & ~SHMAP_COUNT_HOLD) && !atomic_compare_exchange_weak(&s->count, &c, c | 1u))
+        ;
+    if (!was && shmap__sync_changed(s))
         shmap__sync_wake(s);
     shmap__obj_put(o);
     if (prev)
@@ -102,7 +105,7 @@ SHMAP_EXTERN int shmap_event_query(shmap_handle_t h, int *manual, int *signaled)
     if (manual)
         *manual = (s->flags & SHMAP_SYNC_MANUAL) ? 1 : 0;
     if (signaled)
-        *signaled = atomic_load(&s->count) ? 1 : 0;
+        *signaled = shmap__count(s) ? 1 : 0;
     shmap__obj_put(o);
     return 0;
 }
@@ -110,7 +113,7 @@ SHMAP_EXTERN int shmap_event_query(shmap_handle_t h, int *manual, int *signaled)
 bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, bool *by_pulse)
 {
     *by_pulse = false;
-    if (atomic_load(&s->count))
+    if (shmap__count(s))
         return true;
     if (atomic_load(&s->pulse_gen) == snap_pulse)
         return false;
@@ -126,5 +129,13 @@ void shmap__event_take(struct shmap_sync *s, bool by_pulse)
         if (!(s->flags & SHMAP_SYNC_MANUAL))
             atomic_store(&s->pulse_left, 0);
     } else if (!(s->flags & SHMAP_SYNC_MANUAL))
-        atomic_store(&s->count, 0);
+        atomic_store(&s->count, 0); /* a set meanwhile found it set; the hold goes too */
+}
+
+bool shmap__event_try(struct shmap_sync *s)
+{
+    uint32_t one = 1;
+    if (s->flags & SHMAP_SYNC_MANUAL)
+        return atomic_load(&s->count) == 1; /* only a reset (locked) undoes it */
+    return atomic_compare_exchange_strong(&s->count, &one, 0);
 }

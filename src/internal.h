@@ -553,7 +553,11 @@ SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsig
  * ====================================================================== */
 #define SHMAP_SYNC_TAG 0x434e5953u /* "SYNC" */
 #define SHMAP_SYNC_MANUAL 0x1u     /* manual-reset event or timer */
-#define SHMAP_OWNER_NOROBUST 0x1u  /* the owner has no robust list: waiters check its tid */
+/* In `count` of an auto event or a semaphore: a wait-all that holds the
+ * lock has found it ready and keeps it for itself until it takes it or
+ * lets go; takers without the lock leave it alone (docs/DESIGN.md §13). */
+#define SHMAP_COUNT_HOLD 0x80000000u
+#define SHMAP_OWNER_NOROBUST 0x1u /* the owner has no robust list: waiters check its tid */
 
 #define SHMAP_FUTEX_WAITERS 0x80000000u
 #define SHMAP_FUTEX_OWNER_DIED 0x40000000u
@@ -587,7 +591,8 @@ struct shmap_sync {
     uint32_t period_ms;           /* 104 timer */
     uint32_t set_tid;             /* 108 timer: thread that set it (informational) */
     _Atomic uint32_t owner_flags; /* 112 mutex: SHMAP_OWNER_* of the current owner */
-    uint8_t pad[SHMAP_STATE_SIZE - 116];
+    _Atomic uint32_t waited;      /* 116 event, semaphore: 1 once a thread has waited on it */
+    uint8_t pad[SHMAP_STATE_SIZE - 120];
 };
 
 /* In a busy-wait loop: let the sibling hyperthread (or the host) run. */
@@ -685,6 +690,15 @@ SHMAP_HIDDEN bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, 
 SHMAP_HIDDEN void shmap__event_take(struct shmap_sync *s, bool by_pulse);
 SHMAP_HIDDEN bool shmap__semaphore_ready(struct shmap_sync *s);
 SHMAP_HIDDEN void shmap__semaphore_take(struct shmap_sync *s);
+/* Without the lock: take a signalled event or semaphore by its count (a
+ * manual event is only looked at); false if not signalled or held. */
+SHMAP_HIDDEN bool shmap__event_try(struct shmap_sync *s);
+SHMAP_HIDDEN bool shmap__semaphore_try(struct shmap_sync *s);
+/* The value of count without the hold bit. */
+static inline uint32_t shmap__count(const struct shmap_sync *s)
+{
+    return atomic_load(&s->count) & ~SHMAP_COUNT_HOLD;
+}
 SHMAP_HIDDEN bool shmap__timer_ready(struct shmap_sync *s, uint64_t now, uint64_t *due);
 SHMAP_HIDDEN void shmap__timer_take(struct shmap_sync *s);
 

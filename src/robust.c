@@ -258,7 +258,10 @@ void shmap__sunlock(struct shmap_sync *s)
 
 bool shmap__sync_changed(struct shmap_sync *s)
 {
-    return atomic_load(&s->nwait) != 0;
+    /* Nobody counted in nwait and nobody ever waited: nothing to do.  An
+     * object that has had waiters is woken in the kernel every time, as
+     * the raw futex protocol and Windows' SetEvent do (DESIGN.md §15). */
+    return atomic_load(&s->nwait) != 0 || atomic_load_explicit(&s->waited, memory_order_relaxed);
 }
 
 void shmap__sync_wake(struct shmap_sync *s)
@@ -273,6 +276,8 @@ void shmap__sync_wake(struct shmap_sync *s)
 
 void shmap__sync_repair(struct shmap_sync *s)
 {
+    if (s->type == SHMAP_TYPE_EVENT || s->type == SHMAP_TYPE_SEMAPHORE)
+        atomic_fetch_and(&s->count, ~SHMAP_COUNT_HOLD); /* a wait-all died holding it */
     shmap__futex_inc_wake(&s->seq);
     if (s->type == SHMAP_TYPE_MUTEX)
         shmap__futex_wake(&s->owner, INT32_MAX);

@@ -1,6 +1,7 @@
 /*
- * semaphore.c - semaphores: {count, max}.  A release is a compare-and-swap
- * of count; a waiter takes one under the object's internal lock.
+ * semaphore.c - semaphores: {count, max}.  A release and a waiter's take
+ * are each a compare-and-swap of count; a wait-all takes one under the
+ * object's internal lock (holding count with SHMAP_COUNT_HOLD meanwhile).
  */
 #include "internal.h"
 
@@ -32,13 +33,14 @@ SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *p
         return r;
     /* No lock: a release only makes the semaphore more ready (see
      * shmap_event_set); takers subtract under the lock. */
-    uint32_t was = atomic_load(&s->count);
+    uint32_t c = atomic_load(&s->count), was;
     do {
+        was = c & ~SHMAP_COUNT_HOLD; /* a wait-all's hold stays */
         if ((uint64_t)was + (uint64_t)n > s->max) {
             shmap__obj_put(o);
             return SHMAP_ETOOMANYPOSTS;
         }
-    } while (!atomic_compare_exchange_weak(&s->count, &was, was + (uint32_t)n));
+    } while (!atomic_compare_exchange_weak(&s->count, &c, c + (uint32_t)n));
     if (shmap__sync_changed(s))
         shmap__sync_wake(s);
     shmap__obj_put(o);
@@ -55,7 +57,7 @@ SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t
     if (r)
         return r;
     if (count)
-        *count = (int32_t)atomic_load(&s->count);
+        *count = (int32_t)shmap__count(s);
     if (max)
         *max = (int32_t)s->max;
     shmap__obj_put(o);
@@ -64,10 +66,22 @@ SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t
 
 bool shmap__semaphore_ready(struct shmap_sync *s)
 {
-    return atomic_load(&s->count) > 0;
+    return shmap__count(s) > 0;
 }
 
 void shmap__semaphore_take(struct shmap_sync *s)
 {
-    atomic_fetch_sub(&s->count, 1); /* releasers add meanwhile, without the lock */
+    /* releasers add meanwhile, without the lock; a wait-all's hold goes */
+    uint32_t c = atomic_load(&s->count);
+    while (!atomic_compare_exchange_weak(&s->count, &c, (c & ~SHMAP_COUNT_HOLD) - 1))
+        ;
+}
+
+bool shmap__semaphore_try(struct shmap_sync *s)
+{
+    uint32_t c = atomic_load(&s->count);
+    while (c != 0 && !(c & SHMAP_COUNT_HOLD))
+        if (atomic_compare_exchange_weak(&s->count, &c, c - 1))
+            return true;
+    return false;
 }

@@ -13,7 +13,8 @@ static_assert(offsetof(struct shmap_sync, owner) == 64, "owner word");
 static_assert(offsetof(struct shmap_sync, owner_link32) == 84, "ILP32 robust entry of owner");
 static_assert(offsetof(struct shmap_sync, owner_link64) == 88, "LP64 robust entry of owner");
 static_assert(offsetof(struct shmap_sync, due_ns) == 72, "timer due");
-static_assert(offsetof(struct shmap_sync, owner_flags) == 112, "end of used state");
+static_assert(offsetof(struct shmap_sync, owner_flags) == 112, "owner flags");
+static_assert(offsetof(struct shmap_sync, waited) == 116, "end of used state");
 /* The robust entries sit at word - futex_offset (robust.c). */
 static_assert(offsetof(struct shmap_sync, lock_link64) + 8 - offsetof(struct shmap_sync, lock) ==
                   32,
@@ -27,9 +28,10 @@ bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type)
     if (s->tag != SHMAP_SYNC_TAG || s->type != (uint32_t)type || (s->flags & ~SHMAP_SYNC_MANUAL))
         return false;
     switch (type) {
-    case SHMAP_TYPE_SEMAPHORE:
-        return s->max >= 1 && s->max <= 0x7fffffffu && atomic_load(&s->count) <= s->max;
+    case SHMAP_TYPE_SEMAPHORE: /* the hold bit may be set by a wait-all this moment */
+        return s->max >= 1 && s->max <= 0x7fffffffu && shmap__count(s) <= s->max;
     case SHMAP_TYPE_EVENT:
+        return shmap__count(s) <= 1;
     case SHMAP_TYPE_TIMER:
         return atomic_load(&s->count) <= 1;
     default:

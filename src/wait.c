@@ -43,6 +43,7 @@ struct wslot {
     struct shmap_process *proc; /* WK_PROC */
     enum wkind kind;
     bool registered; /* counted in s->nwait */
+    bool held;       /* wait-all: SHMAP_COUNT_HOLD set in s->count by us */
     bool have_pulse; /* snap_pulse is valid */
     uint32_t snap_seq, snap_pulse;
     uint32_t owner_val; /* mutex busy: the value to sleep on (0: none) */
@@ -252,6 +253,53 @@ static void sync_take(struct wslot *w, bool by_pulse)
 }
 
 /*
+ * Without the lock: take an event or semaphore that its count makes ready
+ * (one compare-and-swap, as the signals; a manual event is only looked
+ * at).  Anything else - a timer, a pulse to claim, a lock to repair, a
+ * count a wait-all holds - goes the locked way.
+ */
+static bool sync_try(struct wslot *w)
+{
+    struct shmap_sync *s = w->s;
+    if (atomic_load(&s->lock) & SHMAP_FUTEX_OWNER_DIED)
+        return false;
+    if (w->have_pulse && atomic_load(&s->pulse_gen) != w->snap_pulse)
+        return false;
+    if (s->type == SHMAP_TYPE_EVENT)
+        return shmap__event_try(s);
+    return s->type == SHMAP_TYPE_SEMAPHORE && shmap__semaphore_try(s);
+}
+
+/*
+ * Wait-all, under the lock, an object ready by its count: keep it from the
+ * takers that take no lock (sync_try) until we take it or let go, by
+ * setting the hold bit.  A manual event needs none (only a reset, which
+ * needs the lock, undoes it), nor a timer (all under the lock).  False: a
+ * taker was first.
+ */
+static bool sync_hold(struct wslot *w)
+{
+    struct shmap_sync *s = w->s;
+    if (s->type == SHMAP_TYPE_TIMER ||
+        (s->type == SHMAP_TYPE_EVENT && (s->flags & SHMAP_SYNC_MANUAL)))
+        return true;
+    uint32_t c = atomic_load(&s->count);
+    do {
+        if (!(c & ~SHMAP_COUNT_HOLD))
+            return false;
+    } while (!atomic_compare_exchange_weak(&s->count, &c, c | SHMAP_COUNT_HOLD));
+    w->held = true;
+    return true;
+}
+
+static void sync_unhold(struct wslot *w)
+{
+    if (w->held)
+        atomic_fetch_and(&w->s->count, ~SHMAP_COUNT_HOLD);
+    w->held = false;
+}
+
+/*
  * Before looking at count (under the lock or not): remember seq and count
  * ourselves in nwait.  Sets and releases change count without the lock,
  * then read nwait: either we see their count or they see us and bump seq
@@ -340,6 +388,8 @@ static int pass_any(struct wctx *c)
         case WK_SYNC:
             if (quick_not_ready(w))
                 break;
+            if (sync_try(w))
+                return SHMAP_WAIT_OBJECT_0 + (int)i;
             lock(w->s);
             sync_register(w);
             if (sync_ready(c, w, &by_pulse)) {
@@ -382,8 +432,9 @@ static int pass_all(struct wctx *c)
     for (unsigned k = 0; k < c->n; k++) {
         struct wslot *w = &c->slot[c->order[k]];
         pulse[c->order[k]] = false;
+        w->held = false;
         if (w->kind == WK_SYNC)
-            ready &= sync_ready(c, w, &pulse[c->order[k]]);
+            ready &= sync_ready(c, w, &pulse[c->order[k]]) && (pulse[c->order[k]] || sync_hold(w));
         else if (w->kind == WK_MUTEX)
             ready &= shmap__mutex_ready(w->s);
         else if (w->kind == WK_NEVER)
@@ -424,18 +475,22 @@ static int pass_all(struct wctx *c)
         } else {
             for (k = 0; k < c->n; k++) {
                 struct wslot *w = &c->slot[c->order[k]];
-                if (w->kind == WK_SYNC)
-                    sync_take(w, pulse[c->order[k]]);
+                if (w->kind == WK_SYNC) {
+                    sync_take(w, pulse[c->order[k]]); /* clears the hold */
+                    w->held = false;
+                }
             }
             result = abandoned ? SHMAP_WAIT_ABANDONED_0 : SHMAP_WAIT_OBJECT_0;
         }
     }
-    if (result == NOT_YET)
-        for (unsigned k = 0; k < c->n; k++) {
-            struct wslot *w = &c->slot[c->order[k]];
-            if (w->kind == WK_SYNC)
-                w->snap_pulse = atomic_load(&w->s->pulse_gen);
-        }
+    for (unsigned k = 0; k < c->n; k++) {
+        struct wslot *w = &c->slot[c->order[k]];
+        if (w->kind != WK_SYNC)
+            continue;
+        sync_unhold(w); /* nothing taken (not all ready, an error): let go */
+        if (result == NOT_YET)
+            w->snap_pulse = atomic_load(&w->s->pulse_gen);
+    }
     for (unsigned k = c->n; k-- > 0;) {
         struct wslot *w = &c->slot[c->order[k]];
         if (w->kind == WK_SYNC)
@@ -579,6 +634,10 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             if (w->kind == WK_SYNC) {
                 words[nw] = &w->s->seq;
                 vals[nw++] = w->snap_seq;
+                /* a thread is going to sleep on it: from now on its signals
+                 * always wake the futex (shmap__sync_changed) */
+                if (!atomic_load_explicit(&w->s->waited, memory_order_relaxed))
+                    atomic_store_explicit(&w->s->waited, 1, memory_order_relaxed);
             } else if (w->kind == WK_MUTEX && w->owner_val) {
                 words[nw] = &w->s->owner;
                 vals[nw++] = w->owner_val;

@@ -564,6 +564,58 @@ TEST(wait_all_takes_all_or_nothing_under_contention)
     shmap_close(r.a);
 }
 
+/* One token (a semaphore of maximum 1) taken and given back by threads that
+ * take it without the lock, and by a wait-all with an event: a token taken
+ * twice shows as a release that fails (298). */
+struct token_race {
+    shmap_handle_t tok;
+    volatile int stop;
+    volatile int bad;
+    long taken;
+};
+
+static void *token_taker(void *p)
+{
+    struct token_race *r = p;
+    while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
+        if (wait1(r->tok, 0) == 0) {
+            r->taken++;
+            if (shmap_semaphore_release(r->tok, 1, NULL) != 0)
+                __atomic_store_n(&r->bad, 1, __ATOMIC_RELAXED);
+        }
+    return NULL;
+}
+
+TEST(wait_all_holds_what_it_found_against_lock_free_takers)
+{
+    struct token_race r = {0};
+    ASSERT_EQ(shmap_semaphore_create(NULL, 1, 1, SHMAP_SEMAPHORE_ALL_ACCESS, 0, &r.tok), 0);
+    shmap_handle_t ev;
+    ASSERT_EQ(shmap_event_create(NULL, 0, ALL_EV, 0, &ev), 0);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        ASSERT_EQ(pthread_create(&t[i], NULL, token_taker, &r), 0);
+    shmap_handle_t both[2] = {r.tok, ev};
+    for (int i = 0; i < 30000 && !r.bad; i++) {
+        ASSERT_EQ(shmap_event_set(ev, NULL), 0);
+        ASSERT_EQ(shmap_wait(2, both, SHMAP_WAIT_ALL, 20000), 0);
+        int sig = -1;
+        ASSERT_EQ(shmap_event_query(ev, NULL, &sig), 0);
+        ASSERT_EQ(sig, 0); /* the event went with the token */
+        ASSERT_EQ(shmap_semaphore_release(r.tok, 1, NULL), 0);
+    }
+    __atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    ASSERT_EQ(r.bad, 0);
+    int32_t count = -1;
+    ASSERT_EQ(shmap_semaphore_query(r.tok, &count, NULL), 0);
+    ASSERT_EQ(count, 1);
+    ASSERT_GT(r.taken, 0);
+    shmap_close(ev);
+    shmap_close(r.tok);
+}
+
 /* ---- no lost wake-up: racing signals, round after round -------------------------- */
 
 /* Round r signals object (r * 7) % 17 of any-0..any-15 (auto events) and
