@@ -271,6 +271,22 @@ static bool sync_try(struct wslot *w)
 }
 
 /*
+ * Wait-any, under the lock, an object sync_ready found ready: take it.  A
+ * count can still be taken by a taker without the lock between the look
+ * and here (only a wait-all holds counts), so an event or semaphore ready
+ * by its count is taken with a compare-and-swap; false: gone meanwhile.
+ */
+static bool sync_take_locked(struct wslot *w, bool by_pulse)
+{
+    struct shmap_sync *s = w->s;
+    if (by_pulse || s->type == SHMAP_TYPE_TIMER) {
+        sync_take(w, by_pulse);
+        return true;
+    }
+    return s->type == SHMAP_TYPE_EVENT ? shmap__event_try(s) : shmap__semaphore_try(s);
+}
+
+/*
  * Wait-all, under the lock, an object ready by its count: keep it from the
  * takers that take no lock (sync_try) until we take it or let go, by
  * setting the hold bit.  A manual event needs none (only a reset, which
@@ -392,8 +408,7 @@ static int pass_any(struct wctx *c)
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
             lock(w->s);
             sync_register(w);
-            if (sync_ready(c, w, &by_pulse)) {
-                sync_take(w, by_pulse);
+            if (sync_ready(c, w, &by_pulse) && sync_take_locked(w, by_pulse)) {
                 shmap__sunlock(w->s);
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
             }

@@ -579,7 +579,7 @@ static void *token_taker(void *p)
     struct token_race *r = p;
     while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED))
         if (wait1(r->tok, 0) == 0) {
-            r->taken++;
+            __atomic_add_fetch(&r->taken, 1, __ATOMIC_RELAXED);
             if (shmap_semaphore_release(r->tok, 1, NULL) != 0)
                 __atomic_store_n(&r->bad, 1, __ATOMIC_RELAXED);
         }
@@ -592,11 +592,11 @@ TEST(wait_all_holds_what_it_found_against_lock_free_takers)
     ASSERT_EQ(shmap_semaphore_create(NULL, 1, 1, SHMAP_SEMAPHORE_ALL_ACCESS, 0, &r.tok), 0);
     shmap_handle_t ev;
     ASSERT_EQ(shmap_event_create(NULL, 0, ALL_EV, 0, &ev), 0);
-    pthread_t t[2];
-    for (int i = 0; i < 2; i++)
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
         ASSERT_EQ(pthread_create(&t[i], NULL, token_taker, &r), 0);
     shmap_handle_t both[2] = {r.tok, ev};
-    for (int i = 0; i < 30000 && !r.bad; i++) {
+    for (int i = 0; i < 60000 && !r.bad; i++) {
         ASSERT_EQ(shmap_event_set(ev, NULL), 0);
         ASSERT_EQ(shmap_wait(2, both, SHMAP_WAIT_ALL, 20000), 0);
         int sig = -1;
@@ -605,7 +605,7 @@ TEST(wait_all_holds_what_it_found_against_lock_free_takers)
         ASSERT_EQ(shmap_semaphore_release(r.tok, 1, NULL), 0);
     }
     __atomic_store_n(&r.stop, 1, __ATOMIC_RELAXED);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 4; i++)
         pthread_join(t[i], NULL);
     ASSERT_EQ(r.bad, 0);
     int32_t count = -1;
