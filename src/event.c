@@ -136,6 +136,6 @@ bool shmap__event_try(struct shmap_sync *s)
 {
     uint32_t one = 1;
     if (s->flags & SHMAP_SYNC_MANUAL)
-        return atomic_load(&s->count) == 1; /* only a reset (locked) undoes it */
+        return shmap__count(s) != 0; /* only a reset (locked) undoes it */
     return atomic_compare_exchange_strong(&s->count, &one, 0);
 }

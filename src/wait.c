@@ -334,6 +334,10 @@ static void lock(struct shmap_sync *s)
 {
     if (shmap__slock(s))
         shmap__sync_repair(s);
+    else if (atomic_load_explicit(&s->count, memory_order_relaxed) & SHMAP_COUNT_HOLD)
+        /* only a wait-all holding this lock may hold a count: one here now
+         * was left by nobody alive (or written by a stranger) */
+        atomic_fetch_and(&s->count, ~SHMAP_COUNT_HOLD);
 }
 
 /*

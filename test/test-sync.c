@@ -616,6 +616,55 @@ TEST(wait_all_holds_what_it_found_against_lock_free_takers)
     shmap_close(r.tok);
 }
 
+/* A hold bit nobody alive holds (a wait-all gone without the kernel's mark,
+ * or a stranger's write) must not keep a signalled object from its waiters. */
+static _Atomic uint32_t *count_word(shmap_handle_t h, struct shmap_obj **o)
+{
+    uint32_t a;
+    if (shmap__handle_get(h, o, &a) != 0)
+        return NULL;
+    return &shmap__sync_of(*o)->count;
+}
+
+TEST(stale_hold_bit_does_not_block_waiters)
+{
+    shmap_handle_t ev = event("stale-auto", 0), man, sem;
+    ASSERT_EQ(shmap_event_create("stale-man", SHMAP_EVENT_MANUAL_RESET, ALL_EV, 0, &man), 0);
+    ASSERT_EQ(shmap_semaphore_create("stale-sem", 0, 5, SHMAP_SEMAPHORE_ALL_ACCESS, 0, &sem), 0);
+    struct shmap_obj *o1, *o2, *o3;
+    _Atomic uint32_t *c1 = count_word(ev, &o1), *c2 = count_word(man, &o2),
+                     *c3 = count_word(sem, &o3);
+    ASSERT_TRUE(c1 && c2 && c3);
+    atomic_store(c1, SHMAP_COUNT_HOLD | 1);
+    atomic_store(c2, SHMAP_COUNT_HOLD | 1);
+    atomic_store(c3, SHMAP_COUNT_HOLD | 2);
+    ev_state(ev, 0, 1); /* queries do not see the bit */
+    ASSERT_EQ(wait1(ev, 0), 0);
+    ASSERT_EQ(atomic_load(c1), 0u);
+    ASSERT_EQ(wait1(ev, 0), SHMAP_WAIT_TIMEOUT);
+    ASSERT_EQ(wait1(man, 0), 0);
+    ASSERT_EQ(wait1(man, 0), 0);
+    int32_t n = -1;
+    ASSERT_EQ(shmap_semaphore_query(sem, &n, NULL), 0);
+    ASSERT_EQ(n, 2);
+    ASSERT_EQ(wait1(sem, 0), 0);
+    ASSERT_EQ(atomic_load(c3), 1u);
+    /* a release keeps a hold it finds, and counts it right */
+    atomic_store(c3, SHMAP_COUNT_HOLD | 1);
+    int32_t prev = -1;
+    ASSERT_EQ(shmap_semaphore_release(sem, 4, &prev), 0);
+    ASSERT_EQ(prev, 1);
+    ASSERT_EQ(shmap_semaphore_release(sem, 1, NULL), SHMAP_ETOOMANYPOSTS);
+    ASSERT_EQ(wait1(sem, 0), 0);
+    ASSERT_EQ(atomic_load(c3), 4u);
+    shmap__obj_put(o1);
+    shmap__obj_put(o2);
+    shmap__obj_put(o3);
+    shmap_close(ev);
+    shmap_close(man);
+    shmap_close(sem);
+}
+
 /* ---- no lost wake-up: racing signals, round after round -------------------------- */
 
 /* Round r signals object (r * 7) % 17 of any-0..any-15 (auto events) and
