@@ -67,20 +67,66 @@ static void wait_ok(shmap_handle_t h, int want)
         die("wait", r);
 }
 
-/* ---- ping-pong: shmap events ------------------------------------------------ */
+/* ---- ping-pong: shmap events and raw futexes, against one child ----------------
+ *
+ * One child answers both protocols, switching when the parent says so, so
+ * that both are measured between the same two processes: the scheduler
+ * puts a pair on one CPU or on two, and a round trip costs differently in
+ * each (with two children, one could be placed each way, which moved the
+ * ratio between 0.75 and 1.75 from run to run).  A switch costs one extra
+ * wake-up at the start of a round.
+ */
+
+enum { MODE_EVENTS, MODE_FUTEX, MODE_STOP };
 
 static struct {
-    _Atomic int *stop; /* shared with the children */
+    _Atomic int *mode; /* shared with the children */
     shmap_handle_t ping, pong;
     shmap_handle_t many[64], many_pong;
     pid_t child, child64;
 } pp;
 
+static _Atomic uint32_t *fx; /* [0] ping, [1] pong, in the shared page */
+
+static void fx_signal(_Atomic uint32_t *w)
+{
+    atomic_store(w, 1);
+    syscall(SYS_futex, (void *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void fx_wait(_Atomic uint32_t *w)
+{
+    while (atomic_load(w) == 0)
+        syscall(SYS_futex, (void *)w, FUTEX_WAIT, 0, NULL, NULL, 0);
+    atomic_store(w, 0);
+}
+
+/* The child waits in the other protocol: wake it there, it switches. */
+static void switch_to(int mode)
+{
+    if (atomic_load(pp.mode) == mode)
+        return;
+    atomic_store(pp.mode, mode);
+    if (mode == MODE_EVENTS)
+        fx_signal(&fx[0]);
+    else
+        shmap_event_set(pp.ping, NULL);
+}
+
 static int op_ping_events(void)
 {
+    switch_to(MODE_EVENTS);
     if (shmap_event_set(pp.ping, NULL))
         return -1;
     wait_ok(pp.pong, 0);
+    return 0;
+}
+
+static int base_ping_futex(void)
+{
+    switch_to(MODE_FUTEX);
+    fx_signal(&fx[0]);
+    fx_wait(&fx[1]);
     return 0;
 }
 
@@ -92,7 +138,7 @@ static int op_ping_64(void)
     return 0;
 }
 
-static pid_t start_event_child(void)
+static pid_t start_pingpong_child(void)
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -101,10 +147,18 @@ static pid_t start_event_child(void)
             shmap_event_open("bench-pong", SHMAP_EVENT_MODIFY_STATE, 0, &pong))
             _exit(3);
         for (;;) {
-            wait_ok(ping, 0);
-            if (atomic_load(pp.stop))
+            int m = atomic_load(pp.mode);
+            if (m == MODE_EVENTS) {
+                wait_ok(ping, 0);
+                if (atomic_load(pp.mode) == MODE_EVENTS)
+                    shmap_event_set(pong, NULL);
+            } else if (m == MODE_FUTEX) {
+                fx_wait(&fx[0]);
+                if (atomic_load(pp.mode) == MODE_FUTEX)
+                    fx_signal(&fx[1]);
+            } else {
                 _exit(0);
-            shmap_event_set(pong, NULL);
+            }
         }
     }
     return pid;
@@ -127,7 +181,7 @@ static pid_t start_64_child(void)
             int r = shmap_wait(64, h, 0, SHMAP_INFINITE);
             if (r != 63)
                 die("wait_any_64 child", r);
-            if (atomic_load(pp.stop))
+            if (atomic_load(pp.mode) == MODE_STOP)
                 _exit(0);
             shmap_event_set(pong, NULL);
         }
@@ -135,52 +189,14 @@ static pid_t start_64_child(void)
     return pid;
 }
 
-/* ---- ping-pong: raw futexes ------------------------------------------------- */
-
-static _Atomic uint32_t *fx; /* [0] ping, [1] pong, in a shared page */
-static pid_t fx_child;
-
-static void fx_signal(_Atomic uint32_t *w)
-{
-    atomic_store(w, 1);
-    syscall(SYS_futex, (void *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-static void fx_wait(_Atomic uint32_t *w)
-{
-    while (atomic_load(w) == 0)
-        syscall(SYS_futex, (void *)w, FUTEX_WAIT, 0, NULL, NULL, 0);
-    atomic_store(w, 0);
-}
-
-static int base_ping_futex(void)
-{
-    fx_signal(&fx[0]);
-    fx_wait(&fx[1]);
-    return 0;
-}
-
-static pid_t start_futex_child(void)
-{
-    pid_t pid = fork();
-    if (pid == 0)
-        for (;;) {
-            fx_wait(&fx[0]);
-            if (atomic_load(pp.stop))
-                _exit(0);
-            fx_signal(&fx[1]);
-        }
-    return pid;
-}
-
 static void pingpong_setup(bool with64)
 {
-    pp.stop = shared_page();
-    fx = (_Atomic uint32_t *)((char *)pp.stop + 64);
+    pp.mode = shared_page();
+    atomic_store(pp.mode, MODE_EVENTS);
+    fx = (_Atomic uint32_t *)((char *)pp.mode + 64);
     pp.ping = event_named("bench-ping");
     pp.pong = event_named("bench-pong");
-    pp.child = start_event_child();
-    fx_child = start_futex_child();
+    pp.child = start_pingpong_child();
     if (with64) {
         char name[32];
         for (int i = 0; i < 64; i++) {
@@ -194,11 +210,10 @@ static void pingpong_setup(bool with64)
 
 static void pingpong_teardown(bool with64)
 {
-    atomic_store(pp.stop, 1);
+    atomic_store(pp.mode, MODE_STOP);
     shmap_event_set(pp.ping, NULL);
     fx_signal(&fx[0]);
     waitpid(pp.child, NULL, 0);
-    waitpid(fx_child, NULL, 0);
     shmap_close(pp.ping);
     shmap_close(pp.pong);
     if (with64) {
@@ -208,7 +223,7 @@ static void pingpong_teardown(bool with64)
             shmap_close(pp.many[i]);
         shmap_close(pp.many_pong);
     }
-    munmap((void *)pp.stop, 4096);
+    munmap((void *)pp.mode, 4096);
 }
 
 void bench_event_pingpong(void)
