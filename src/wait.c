@@ -576,16 +576,16 @@ static bool poll_words(_Atomic uint32_t *const *w, const uint32_t *val, unsigned
                        uint64_t until)
 {
     int64_t budget = spin_budget();
-    if (budget == 0)
-        return false;
     uint64_t end = now + (uint64_t)budget;
     if (end > until)
         end = until;
     for (unsigned k = 1;; k++) {
+        /* at least one look, even without a poll: a signal that came since
+         * the pass costs no system call that would only say EAGAIN */
         for (unsigned i = 0; i < n; i++)
             if (atomic_load_explicit(w[i], memory_order_relaxed) != val[i])
                 return true;
-        if (k % 8 == 0 && shmap__mono_ns() >= end)
+        if (budget == 0 || (k % 8 == 0 && shmap__mono_ns() >= end))
             return false;
         shmap__cpu_relax();
     }
