@@ -2,14 +2,16 @@
  * wait.c - WaitForSingleObject/WaitForMultipleObjects, SignalObjectAndWait
  * and SleepEx over futexes.
  *
- * A wait is a loop of passes.  A pass looks at the objects under their
- * internal locks (mutexes: their owner word), and either acquires (wait-any:
- * the lowest ready index, and only it; wait-all: everything, all objects
- * locked in (dev, ino) order, or nothing) or records for every object the
- * value of the word that will change when it may become ready: the `seq`
- * word of events, semaphores and timers, the owner word of mutexes (with
- * WAITERS set, so that a release, or the kernel at the owner's death, wakes
- * us).  Then one futex_waitv sleeps on all those words (at most 64) until
+ * A wait is a loop of passes.  A pass looks at the objects (wait-any: events
+ * and semaphores by their count, taken with one compare-and-swap, the lock
+ * only for pulses, repairs and held counts; timers under their lock;
+ * mutexes by their owner word), and either acquires (wait-any: the lowest
+ * ready index, and only it; wait-all: everything, all objects locked in
+ * (dev, ino) order and their counts held, or nothing) or records for every
+ * object the value of the word that will change when it may become ready:
+ * the `seq` word of events, semaphores and timers, the owner word of
+ * mutexes (with WAITERS set, so that a release, or the kernel at the
+ * owner's death, wakes us).  Then one futex_waitv sleeps on all those words (at most 64) until
  * one changes, the deadline, the next timer expiry, or a safety slice
  * (SLICE_NS) after which dead holders the kernel did not report are looked
  * for.  docs/DESIGN.md §14 gives the reasoning; docs/sync.md the rules.
@@ -29,7 +31,7 @@ static _Atomic int64_t spin_ns = -1; /* -1: not decided yet */
 #define POLL_NS 1000000ull           /* processes whose end no futex word shows: 1 ms */
 
 enum wkind {
-    WK_SYNC,   /* event, semaphore, timer: state under the internal lock */
+    WK_SYNC,   /* event, semaphore, timer: count (and the internal lock) */
     WK_MUTEX,  /* owner word */
     WK_NEVER,  /* never signalled while we wait: pseudo handles, jobs (for now) */
     WK_ALWAYS, /* always signalled: files */
