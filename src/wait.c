@@ -131,14 +131,29 @@ static void ctx_fini(struct wctx *c)
     c->n = 0;
 }
 
+#define CMP(x, y)                                                                                  \
+    do {                                                                                           \
+        if ((x) != (y))                                                                            \
+            return (x) < (y) ? -1 : 1;                                                             \
+    } while (0)
+
+/* The identity of a slot's object, the same in every process: a process
+ * (or another process's main thread) by pid and start time - a record may
+ * or may not have found its state file -, anything else by its file, a
+ * thread of ours by its record.  0: the same object. */
 static int cmp_slot_id(const struct wslot *a, const struct wslot *b)
 {
-    if (a->o->dev != b->o->dev)
-        return a->o->dev < b->o->dev ? -1 : 1;
-    if (a->o->ino != b->o->ino)
-        return a->o->ino < b->o->ino ? -1 : 1;
-    if (a->o != b->o) /* objects without a file (threads): any fixed order */
-        return (uintptr_t)a->o < (uintptr_t)b->o ? -1 : 1;
+    CMP(a->proc != NULL, b->proc != NULL);
+    if (a->proc) {
+        CMP(a->o->type, b->o->type);
+        CMP(a->proc->pid, b->proc->pid);
+        CMP(a->proc->start, b->proc->start);
+        return 0;
+    }
+    CMP(a->o->dev, b->o->dev);
+    CMP(a->o->ino, b->o->ino);
+    if (!a->o->ino) /* no file: our thread records */
+        CMP((uintptr_t)a->o, (uintptr_t)b->o);
     return 0;
 }
 
@@ -185,23 +200,11 @@ static int ctx_init(struct wctx *c, uint32_t n, const shmap_handle_t *h, bool al
     }
     for (unsigned i = 1; i < n; i++) {
         struct wslot *a = &c->slot[c->order[i - 1]], *b = &c->slot[c->order[i]];
-        if (a->o && b->o &&
-            (a->o == b->o || (a->o->ino && a->o->dev == b->o->dev && a->o->ino == b->o->ino))) {
+        if (a->o && b->o && cmp_slot_id(a, b) == 0) {
             ctx_fini(c);
             return -EINVAL; /* STATUS_INVALID_PARAMETER_MIX */
         }
     }
-    /* two records of one process (or of its main thread): processes that
-     * run no shmap have no file to compare; (pid, start time) is theirs */
-    for (unsigned i = 0; i < n; i++)
-        for (unsigned j = i + 1; c->slot[i].kind == WK_PROC && j < n; j++) {
-            const struct wslot *a = &c->slot[i], *b = &c->slot[j];
-            if (b->kind == WK_PROC && a->o->type == b->o->type && a->proc->pid == b->proc->pid &&
-                a->proc->start == b->proc->start) {
-                ctx_fini(c);
-                return -EINVAL;
-            }
-        }
     return 0;
 }
 
