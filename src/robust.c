@@ -276,8 +276,6 @@ void shmap__sync_wake(struct shmap_sync *s)
 
 void shmap__sync_repair(struct shmap_sync *s)
 {
-    if (s->type == SHMAP_TYPE_EVENT || s->type == SHMAP_TYPE_SEMAPHORE)
-        atomic_fetch_and(&s->count, ~SHMAP_COUNT_HOLD); /* a wait-all died holding it */
     shmap__futex_inc_wake(&s->seq);
     if (s->type == SHMAP_TYPE_MUTEX)
         shmap__futex_wake(&s->owner, INT32_MAX);

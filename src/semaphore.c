@@ -32,7 +32,7 @@ SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *p
     if (r)
         return r;
     /* No lock: a release only makes the semaphore more ready (see
-     * shmap_event_set); takers subtract under the lock. */
+     * shmap_event_set); takers subtract by compare-and-swap too. */
     uint32_t c = atomic_load(&s->count), was;
     do {
         was = c & ~SHMAP_COUNT_HOLD; /* a wait-all's hold stays */

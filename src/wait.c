@@ -257,22 +257,11 @@ static void sync_take(struct wslot *w, bool by_pulse)
     }
 }
 
-/*
- * Without the lock: take an event or semaphore that its count makes ready
- * (one compare-and-swap, as the signals; a manual event is only looked
- * at).  Anything else - a timer, a pulse to claim, a lock to repair, a
- * count a wait-all holds - goes the locked way.
- */
-static bool sync_try(struct wslot *w)
+/* Without the lock: take an event or semaphore its count makes ready (one
+ * compare-and-swap, as the signals; a manual event is only looked at). */
+static bool count_take(struct shmap_sync *s)
 {
-    struct shmap_sync *s = w->s;
-    if (atomic_load(&s->lock) & SHMAP_FUTEX_OWNER_DIED)
-        return false;
-    if (w->have_pulse && atomic_load(&s->pulse_gen) != w->snap_pulse)
-        return false;
-    if (s->type == SHMAP_TYPE_EVENT)
-        return shmap__event_try(s);
-    return s->type == SHMAP_TYPE_SEMAPHORE && shmap__semaphore_try(s);
+    return s->type == SHMAP_TYPE_EVENT ? shmap__event_try(s) : shmap__semaphore_try(s);
 }
 
 /*
@@ -288,12 +277,12 @@ static bool sync_take_locked(struct wslot *w, bool by_pulse)
         sync_take(w, by_pulse);
         return true;
     }
-    return s->type == SHMAP_TYPE_EVENT ? shmap__event_try(s) : shmap__semaphore_try(s);
+    return count_take(s);
 }
 
 /*
  * Wait-all, under the lock, an object ready by its count: keep it from the
- * takers that take no lock (sync_try) until we take it or let go, by
+ * takers that take no lock (quick_look) until we take it or let go, by
  * setting the hold bit.  A manual event needs none (only a reset, which
  * needs the lock, undoes it), nor a timer (all under the lock).  False: a
  * taker was first.
@@ -339,18 +328,21 @@ static void lock(struct shmap_sync *s)
 {
     if (shmap__slock(s))
         shmap__sync_repair(s);
-    else if (atomic_load_explicit(&s->count, memory_order_relaxed) & SHMAP_COUNT_HOLD)
-        /* only a wait-all holding this lock may hold a count: one here now
-         * was left by nobody alive (or written by a stranger) */
+    /* Only a wait-all holding this lock may hold a count: a hold bit here
+     * now was left by nobody alive (a wait-all killed, marked OWNER_DIED or
+     * not, or a stranger's write); takers meeting one come here. */
+    if (atomic_load_explicit(&s->count, memory_order_relaxed) & SHMAP_COUNT_HOLD)
         atomic_fetch_and(&s->count, ~SHMAP_COUNT_HOLD);
 }
 
 /*
- * Without the lock: an event or semaphore that is plainly not ready, so
- * that a wait-any over many of them does not lock each one (the lock is
- * taken only to take a ready object, or to look at a pulse).  The order
- * is what makes it safe against a signaller, who stores count, then reads
- * nwait, under its lock:
+ * Wait-any's look at an event or semaphore without the lock: 1 taken, 0
+ * plainly not ready (counted in nwait, seq snapshot taken: sleep on it), -1
+ * the locked way (a pulse to claim, a lock to repair, a count a wait-all
+ * holds, a taker first).  A ready object is taken before we count
+ * ourselves in nwait, so the common case costs no nwait traffic.  The order
+ * is what makes a sleep safe against a signaller, who stores count, then
+ * reads nwait:
  *   1. read seq and pulse_gen (the snapshots),
  *   2. count ourselves in nwait,
  *   3. read count and pulse_gen again.
@@ -359,28 +351,32 @@ static void lock(struct shmap_sync *s)
  * A pulse between 1 and 3 moves pulse_gen: the locked path then claims it
  * against the snapshot of 1 (as a waiter that was already waiting).
  */
-static bool quick_not_ready(struct wslot *w)
+static int quick_look(struct wslot *w)
 {
     struct shmap_sync *s = w->s;
     if (s->type != SHMAP_TYPE_EVENT && s->type != SHMAP_TYPE_SEMAPHORE)
-        return false;
+        return -1;
     if (atomic_load(&s->lock) & SHMAP_FUTEX_OWNER_DIED)
-        return false; /* to repair, under the lock */
+        return -1; /* to repair, under the lock */
     uint32_t seq = atomic_load(&s->seq), pulse = atomic_load(&s->pulse_gen);
     if (!w->have_pulse) {
         w->snap_pulse = pulse;
         w->have_pulse = true;
     } else if (pulse != w->snap_pulse) {
-        return false; /* pulsed since we last looked */
+        return -1; /* pulsed since we last looked */
     }
+    if (count_take(s))
+        return 1;
     if (!w->registered) {
         atomic_fetch_add(&s->nwait, 1);
         w->registered = true;
     }
-    if (atomic_load(&s->count) != 0 || atomic_load(&s->pulse_gen) != w->snap_pulse)
-        return false;
+    if (atomic_load(&s->pulse_gen) != w->snap_pulse)
+        return -1;
+    if (atomic_load(&s->count) != 0)
+        return count_take(s) ? 1 : -1;
     w->snap_seq = seq;
-    return true;
+    return 0;
 }
 
 /* A busy mutex: prepare to sleep on its owner word. */
@@ -410,11 +406,12 @@ static int pass_any(struct wctx *c)
             if (shmap__process_ended(w->proc))
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
             break;
-        case WK_SYNC:
-            if (quick_not_ready(w))
-                break;
-            if (sync_try(w))
+        case WK_SYNC: {
+            int q = quick_look(w);
+            if (q > 0)
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
+            if (q == 0)
+                break;
             lock(w->s);
             sync_register(w);
             if (sync_ready(c, w, &by_pulse) && sync_take_locked(w, by_pulse)) {
@@ -424,6 +421,7 @@ static int pass_any(struct wctx *c)
             w->snap_pulse = atomic_load(&w->s->pulse_gen); /* pulses after this one wake us */
             shmap__sunlock(w->s);
             break;
+        }
         case WK_MUTEX: {
             uint32_t seen = 0;
             int r = shmap__mutex_try(w->o, w->s, &seen);
