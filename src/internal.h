@@ -850,6 +850,11 @@ SHMAP_HIDDEN int shmap__process_child(uint32_t pid, int state_fd, struct shmap_p
                                       struct shmap_process **out);
 /* Has the process ended (exited and its handles closed)?  For waits. */
 SHMAP_HIDDEN bool shmap__process_ended(struct shmap_process *p);
+/* End process p as TerminateProcess does: with set_code its exit code is
+ * code; SIGKILL through its pidfd (else kill); ourselves: _exit.  -errno. */
+SHMAP_HIDDEN int shmap__process_kill(struct shmap_process *p, bool set_code, uint32_t code);
+/* End this process with exit code code (recorded for others), no atexit. */
+SHMAP_HIDDEN _Noreturn void shmap__exit_with(uint32_t code);
 /* The word a wait sleeps on and its value (0: none, poll instead). */
 SHMAP_HIDDEN _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val);
 /* Its pidfd (poll it: readable once ended), or -1. */

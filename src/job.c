@@ -324,21 +324,6 @@ static int deliver(struct jview *v, struct shmap_process *p, bool armed)
     return r;
 }
 
-/* End process p with exit code code, as TerminateProcess (ourselves too). */
-static void end_process(struct shmap_process *p, uint32_t code)
-{
-    uint64_t zero = 0;
-    struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
-    if (pst)
-        atomic_compare_exchange_strong(&pst->exit, &zero, SHMAP_EXIT_SET | code);
-    if (p->self)
-        _exit((int)(code & 0xff));
-    if (p->pidfd >= 0)
-        syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
-    else
-        kill((pid_t)p->pid, SIGKILL);
-}
-
 /* Put process p into the job v (AssignProcessToJobObject's work). */
 static int add_process(struct jview *v, struct shmap_process *p)
 {
@@ -357,6 +342,11 @@ static int add_process(struct jview *v, struct shmap_process *p)
         unlock_job(st);
         return 0; /* already there */
     }
+    uint64_t in = pst ? atomic_load(&pst->job_ino) : 0;
+    if (in && in != (uint64_t)sb.st_ino) {
+        unlock_job(st);
+        return -EACCES; /* in another job (no nesting: docs/processes.md), before any limit */
+    }
     bool over = (st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit;
     if (over || live >= SHMAP_JOB_MAX_MEMBERS)
         r = SHMAP_EQUOTA;
@@ -368,7 +358,7 @@ static int add_process(struct jview *v, struct shmap_process *p)
     if (r == 0 && pst &&
         !atomic_compare_exchange_strong(&pst->job_ino, &none, (uint64_t)sb.st_ino) &&
         none != (uint64_t)sb.st_ino)
-        r = -EACCES; /* in another job (no nesting: docs/processes.md) */
+        r = -EACCES; /* joined another job since we looked */
     if (r == 0) {
         struct shmap_jmember *e = &v->m[live];
         memset(e, 0, sizeof *e);
@@ -382,7 +372,7 @@ static int add_process(struct jview *v, struct shmap_process *p)
     if (r == 0)
         deliver(v, p, armed);
     if (over) /* "the process is terminated and the association fails" */
-        end_process(p, SHMAP_JOB_QUOTA_CODE);
+        shmap__process_kill(p, true, SHMAP_JOB_QUOTA_CODE);
     return r;
 }
 
@@ -433,11 +423,7 @@ static void kill_members(struct jview *v, bool set_code, uint32_t code)
         struct shmap_process *p = list[i].pid == shmap__pid() ? NULL : member_process(&list[i]);
         if (!p)
             continue;
-        uint64_t zero = 0;
-        if (set_code && p->st)
-            atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
-        if (p->pidfd >= 0)
-            syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0);
+        shmap__process_kill(p, set_code, code);
         shmap__obj_handle_put(&p->obj);
     }
     free(list);
@@ -782,11 +768,8 @@ SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
         unlock_job(v.st);
     }
     job_put(o, &v);
-    if (me) { /* the caller is in the job: it goes too, last */
-        uint64_t zero = 0;
-        atomic_compare_exchange_strong(&shmap__self_st->exit, &zero, SHMAP_EXIT_SET | code);
-        _exit((int)(code & 0xff));
-    }
+    if (me) /* the caller is in the job: it goes too, last */
+        shmap__exit_with(code);
     return 0;
 }
 

@@ -607,30 +607,37 @@ SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code)
     return 0;
 }
 
+void shmap__exit_with(uint32_t code)
+{
+    uint64_t zero = 0;
+    if (shmap__self_st)
+        atomic_compare_exchange_strong(&shmap__self_st->exit, &zero, SHMAP_EXIT_SET | code);
+    _exit((int)(code & 0xff)); /* no atexit handlers, as TerminateProcess */
+}
+
+int shmap__process_kill(struct shmap_process *p, bool set_code, uint32_t code)
+{
+    if (p->self)
+        shmap__exit_with(code);
+    uint64_t zero = 0;
+    if (set_code && p->st)
+        atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
+    /* without a pidfd: the caller found the pid still its own */
+    long k = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
+                           : kill((pid_t)p->pid, SIGKILL);
+    return k == 0 ? 0 : -errno;
+}
+
 SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code)
 {
     struct shmap_process *p;
     int r = shmap__process_get(h, SHMAP_PROCESS_TERMINATE, &p);
     if (r)
         return r;
-    if (p->self) {
-        shmap__obj_put(&p->obj);
-        uint64_t zero = 0;
-        if (shmap__self_st)
-            atomic_compare_exchange_strong(&shmap__self_st->exit, &zero, SHMAP_EXIT_SET | code);
-        _exit((int)(code & 0xff)); /* no atexit handlers, as TerminateProcess */
-    }
-    if (shmap__process_ended(p)) {
+    if (!p->self && shmap__process_ended(p)) {
         r = -EACCES; /* Windows: a process that has ended cannot be terminated */
-    } else {
-        uint64_t zero = 0;
-        if (p->st)
-            atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
-        /* without a pidfd: process_ended just found the pid still its own */
-        long k = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
-                               : kill((pid_t)p->pid, SIGKILL);
-        if (k != 0)
-            r = errno == ESRCH ? -EACCES : -errno;
+    } else if ((r = shmap__process_kill(p, true, code)) == -ESRCH) {
+        r = -EACCES;
     }
     shmap__obj_put(&p->obj);
     return r;

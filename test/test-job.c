@@ -437,6 +437,41 @@ TEST(job_limits)
     ASSERT_TRUE(CloseHandle(j));
 }
 
+TEST(job_full_job_refuses_a_member_of_another_job_without_ending_it)
+{
+    /* in another job is checked first: 5, and the process lives on (only a
+     * process the limit refuses is ended) */
+    HANDLE a = CreateJobObjectA(NULL, NULL), b = CreateJobObjectA(NULL, NULL);
+    ASSERT_TRUE(a && b);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION x;
+    memset(&x, 0, sizeof x);
+    x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    x.BasicLimitInformation.ActiveProcessLimit = 1;
+    ASSERT_TRUE(SetInformationJobObject(b, JobObjectExtendedLimitInformation, &x, sizeof x));
+    PROCESS_INFORMATION in_b, in_a;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &in_b));
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &in_a));
+    ASSERT_TRUE(AssignProcessToJobObject(b, in_b.hProcess)); /* b is full */
+    ASSERT_TRUE(AssignProcessToJobObject(a, in_a.hProcess));
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(b, in_a.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_EQ_U(WaitForSingleObject(in_a.hProcess, 100), WAIT_TIMEOUT);
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    ASSERT_TRUE(
+        QueryInformationJobObject(b, JobObjectBasicAccountingInformation, &acc, sizeof acc, NULL));
+    ASSERT_EQ_U(acc.TotalProcesses, 1);
+    ASSERT_EQ_U(acc.TotalTerminatedProcesses, 0);
+    ASSERT_TRUE(TerminateJobObject(a, 0));
+    ASSERT_TRUE(TerminateJobObject(b, 0));
+    HANDLE both[2] = {in_a.hProcess, in_b.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(2, both, TRUE, 20000), WAIT_OBJECT_0);
+    close_pi(&in_a);
+    close_pi(&in_b);
+    ASSERT_TRUE(CloseHandle(a));
+    ASSERT_TRUE(CloseHandle(b));
+}
+
 TEST(job_basic_and_io_accounting)
 {
     /* class 8: the basic part as class 1 gives it, then the I/O counters (0) */
