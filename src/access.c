@@ -62,17 +62,35 @@ uint32_t shmap__access_valid_mask(shmap_type_t type)
     return rights[type].valid;
 }
 
-int shmap__access_check_open(shmap_type_t type, uint32_t requested, const struct shmap_ns_file *f,
-                             uint32_t *granted)
+/* Rights asked of an object (generic mapped, MAXIMUM_ALLOWED: all the
+ * type has) checked against the default security descriptor, which grants
+ * the owner everything the type has. */
+static int check(shmap_type_t type, uint32_t requested, bool zero_ok, uint32_t *granted)
 {
-    (void)f; /* the default security descriptor grants the owner everything */
     uint32_t req = shmap__access_map_generic(type, requested);
     if (req & SHMAP_ACCESS_SYSTEM_SECURITY)
         return SHMAP_EPRIV;
     if (req & SHMAP_MAXIMUM_ALLOWED)
         req = (req & ~SHMAP_MAXIMUM_ALLOWED) | rights[type].all;
-    if (req == 0 || (req & ~shmap__access_valid_mask(type)))
+    if ((req == 0 && !zero_ok) || (req & ~shmap__access_valid_mask(type)))
         return -EACCES;
     *granted = req;
     return 0;
+}
+
+int shmap__access_check_open(shmap_type_t type, uint32_t requested, const struct shmap_ns_file *f,
+                             uint32_t *granted)
+{
+    (void)f; /* the default security descriptor grants the owner everything */
+    return check(type, requested, false, granted);
+}
+
+int shmap__access_check_dup(shmap_type_t type, uint32_t requested, uint32_t *granted)
+{
+    /* bits the type does not have refuse first (access ~0: 5, §17) */
+    uint32_t req = shmap__access_map_generic(type, requested) &
+                   ~(SHMAP_MAXIMUM_ALLOWED | SHMAP_ACCESS_SYSTEM_SECURITY);
+    if (req & ~shmap__access_valid_mask(type))
+        return -EACCES;
+    return check(type, requested, true, granted); /* access 0 gives a useless handle (§8.5) */
 }

@@ -528,12 +528,16 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
                 : shmap__process_get(dst_process, SHMAP_PROCESS_DUP_HANDLE, &dp);
     uint32_t a = src_access;
     if (r == 0 && !close_only && !(options & SHMAP_DUPLICATE_SAME_ACCESS)) {
-        a = shmap__access_map_generic(o->type, access);
-        uint32_t valid = shmap__access_valid_mask(o->type);
-        if (o->type == SHMAP_TYPE_FILE && (a & ~src_access))
-            r = -EACCES; /* a file's rights are fixed when it is opened */
-        else if (valid && (a & ~valid))
-            r = -EACCES; /* rights the type does not have (access ~0): Windows refuses */
+        if (o->type == SHMAP_TYPE_FILE) { /* a file's rights are fixed when it is opened */
+            a = (access & SHMAP_MAXIMUM_ALLOWED) ? src_access
+                                                 : shmap__access_map_generic(o->type, access);
+            if (a & ~src_access)
+                r = -EACCES;
+        } else if (shmap__access_valid_mask(o->type)) { /* as an open would be checked */
+            r = shmap__access_check_dup(o->type, access, &a);
+        } else {
+            a = shmap__access_map_generic(o->type, access);
+        }
     }
     shmap_handle_t h = SHMAP_NULL_HANDLE;
     uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;

@@ -380,6 +380,8 @@ SHMAP_HIDDEN uint32_t shmap__access_valid_mask(shmap_type_t type);
  * SHMAP_EPRIV (ACCESS_SYSTEM_SECURITY). */
 SHMAP_HIDDEN int shmap__access_check_open(shmap_type_t type, uint32_t requested,
                                           const struct shmap_ns_file *f, uint32_t *granted);
+/* The same for DuplicateHandle without DUPLICATE_SAME_ACCESS (0 allowed). */
+SHMAP_HIDDEN int shmap__access_check_dup(shmap_type_t type, uint32_t requested, uint32_t *granted);
 
 /* ======================================================================
  * mapping.c - sections.

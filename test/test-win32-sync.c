@@ -838,7 +838,6 @@ TEST(current_thread_duplicates_to_a_real_handle)
     HANDLE me = GetCurrentProcess(), h = NULL;
     ASSERT_TRUE(DuplicateHandle(me, GetCurrentThread(), me, &h, 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_NOT_NULL(h);
-    ASSERT_PTR_NE(h, GetCurrentThread());
     ASSERT_EQ_U(GetThreadId(h), GetCurrentThreadId());
     DWORD code = 0;
     ASSERT_TRUE(GetExitCodeThread(h, &code));
@@ -851,6 +850,10 @@ TEST(current_thread_duplicates_to_a_real_handle)
     expect_failed(WaitForMultipleObjects(2, twice, TRUE, 0), ERROR_INVALID_PARAMETER);
     ASSERT_TRUE(CloseHandle(h2));
     ASSERT_TRUE(CloseHandle(h));
+    DWORD f; /* real handles: closed, they are gone (a pseudo handle never is) */
+    POISON_LE();
+    ASSERT_TRUE(!GetHandleInformation(h, &f));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     /* another thread's handle is signalled when that thread ends */
     struct self_dup d = {.ready = ev(TRUE, FALSE), .go = ev(TRUE, FALSE)};
     pthread_t t;
@@ -936,8 +939,9 @@ TEST(duplicate_handle_within_the_process)
     HANDLE victim = NULL;
     ASSERT_TRUE(DuplicateHandle(me, e, me, &victim, 0, FALSE, DUPLICATE_SAME_ACCESS));
     /* no target process: Windows just closes the source (§8.5; Wine: FALSE, 6) */
-    HANDLE untouched = (HANDLE)(uintptr_t)0x5678;
-    ASSERT_TRUE(DuplicateHandle(me, victim, NULL, &untouched, 0, FALSE, DUPLICATE_CLOSE_SOURCE));
+    HANDLE none = (HANDLE)(uintptr_t)0x5678;
+    ASSERT_TRUE(DuplicateHandle(me, victim, NULL, &none, 0, FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_NULL(none); /* no handle was made */
     POISON_LE();
     ASSERT_TRUE(!CloseHandle(victim)); /* closed by the call */
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
@@ -954,6 +958,12 @@ TEST(duplicate_handle_within_the_process)
     POISON_LE();
     ASSERT_TRUE(!DuplicateHandle(me, e, me, &d, 0xFFFFFFFFu, FALSE, 0));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    /* MAXIMUM_ALLOWED: all the type's rights, as an open gives them */
+    HANDLE mx = NULL;
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &mx, MAXIMUM_ALLOWED, FALSE, 0));
+    ASSERT_TRUE(ResetEvent(mx));
+    expect_wait(WaitForSingleObject(mx, 0), WAIT_TIMEOUT);
+    ASSERT_TRUE(CloseHandle(mx));
     /* a pseudo handle in WaitForMultipleObjects, even alone: 6 (§8.1, §15.2) */
     HANDLE self[1] = {GetCurrentProcess()};
     POISON_LE();
