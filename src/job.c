@@ -378,18 +378,18 @@ static int add_process(struct jview *v, struct shmap_process *p)
 
 /* ---- killing ---------------------------------------------------------------------- */
 
-/* The members alive, as a copy (free it); their number. */
-static uint32_t members_copy(struct jview *v, struct shmap_jmember **out)
+/* The members alive, as a copy (free it), and their number. */
+static int members_copy(struct jview *v, struct shmap_jmember **out, uint32_t *n)
 {
     lock_job(v->st);
-    uint32_t n = prune(v);
-    *out = malloc((n ? n : 1) * sizeof **out);
+    *n = prune(v);
+    *out = malloc((*n ? *n : 1) * sizeof **out);
     if (*out)
-        memcpy(*out, v->m, n * sizeof **out);
+        memcpy(*out, v->m, *n * sizeof **out);
     else
-        n = 0;
+        *n = 0;
     unlock_job(v->st);
-    return n;
+    return *out ? 0 : -ENOMEM;
 }
 
 /* A record of member e's process (one handle count), if it is still that
@@ -415,10 +415,13 @@ static struct shmap_process *member_process(const struct shmap_jmember *e)
 
 /* Kill every member but ourselves (TerminateJobObject, or the last handle
  * gone); with set_code, their exit code is code. */
-static void kill_members(struct jview *v, bool set_code, uint32_t code)
+static int kill_members(struct jview *v, bool set_code, uint32_t code)
 {
     struct shmap_jmember *list;
-    uint32_t n = members_copy(v, &list);
+    uint32_t n;
+    int r = members_copy(v, &list, &n);
+    if (r)
+        return r;
     for (uint32_t i = 0; i < n; i++) {
         struct shmap_process *p = list[i].pid == shmap__pid() ? NULL : member_process(&list[i]);
         if (!p)
@@ -427,6 +430,7 @@ static void kill_members(struct jview *v, bool set_code, uint32_t code)
         shmap__obj_handle_put(&p->obj);
     }
     free(list);
+    return 0;
 }
 
 /* ---- records (named.c) -------------------------------------------------------------- */
@@ -760,9 +764,9 @@ SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
     int r = job_get(job, SHMAP_JOB_TERMINATE, &o, &v);
     if (r)
         return r;
-    kill_members(&v, true, code);
+    r = kill_members(&v, true, code);
     bool me = false;
-    if (shmap__self_st) {
+    if (r == 0 && shmap__self_st) {
         lock_job(v.st);
         me = find_member(&v, shmap__pid(), shmap__self_st->start) != NULL;
         unlock_job(v.st);
@@ -770,7 +774,7 @@ SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
     job_put(o, &v);
     if (me) /* the caller is in the job: it goes too, last */
         shmap__exit_with(code);
-    return 0;
+    return r;
 }
 
 SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in)
@@ -922,7 +926,8 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
     /* the members already there follow the new setting: an end we can
      * reach is changed in place; when arming, the others get a new one */
     struct shmap_jmember *list = NULL;
-    uint32_t n = change ? members_copy(&v, &list) : 0;
+    uint32_t n = 0;
+    r = change ? members_copy(&v, &list, &n) : 0;
     for (uint32_t i = 0; i < n; i++) {
         struct shmap_process *p = member_process(&list[i]);
         if (p && !rearm(p, &list[i], arm, pipe_ino) && arm)
@@ -932,5 +937,5 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
     }
     free(list);
     job_put(o, &v);
-    return 0;
+    return r; /* no memory to reach the members: the limits are set, they are not */
 }
