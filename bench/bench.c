@@ -154,6 +154,12 @@ void bench_compare(int (*a)(void), int (*b)(void), int iters, double *ma, double
     *mb = bench_median(vb, n);
 }
 
+void bench_die(const char *what, long got)
+{
+    fprintf(stderr, "shmap bench: %s: unexpected result %ld\n", what, got);
+    exit(1);
+}
+
 void bench_report(const char *name, double s, double b, const char *target)
 {
     if (bench_json)

@@ -10,6 +10,8 @@ double bench_median(double *v, int n);
 /* Interleaved rounds of a and b (iters calls each); medians in *ma, *mb. */
 void bench_compare(int (*a)(void), int (*b)(void), int iters, double *ma, double *mb);
 void bench_report(const char *name, double s, double b, const char *target);
+/* A workload's step gave what it must not: say so, exit 1. */
+_Noreturn void bench_die(const char *what, long got);
 
 /* bench_sync.c */
 void bench_event_pingpong(void);

@@ -40,12 +40,6 @@
 
 extern char **environ;
 
-static _Noreturn void die(const char *what, long got)
-{
-    fprintf(stderr, "shmap bench: %s: unexpected result %ld\n", what, got);
-    exit(1);
-}
-
 static char self_exe[4096];
 
 static const char *self_path(void)
@@ -53,7 +47,7 @@ static const char *self_path(void)
     if (!self_exe[0]) {
         ssize_t n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
         if (n <= 0)
-            die("readlink /proc/self/exe", n);
+            bench_die("readlink /proc/self/exe", n);
         self_exe[n] = 0;
     }
     return self_exe;
@@ -70,13 +64,13 @@ static int op_spawn(void)
     shmap_handle_t p, t;
     int r = shmap_process_create(&sp, 0, &p, &t, NULL);
     if (r)
-        die("shmap_process_create", r);
+        bench_die("shmap_process_create", r);
     if ((r = shmap_wait(1, &p, 0, SHMAP_INFINITE)) != 0)
-        die("wait for the child", r);
+        bench_die("wait for the child", r);
     uint32_t code = 1;
     shmap_process_exit_code(p, &code);
     if (code != 0)
-        die("child exit code", code);
+        bench_die("child exit code", code);
     shmap_close(t);
     shmap_close(p);
     return 0;
@@ -88,10 +82,10 @@ static int base_spawn(void)
     pid_t pid;
     int e = posix_spawn(&pid, self_path(), NULL, NULL, argv, environ);
     if (e)
-        die("posix_spawn", e);
+        bench_die("posix_spawn", e);
     int st = 0;
     if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        die("waitpid", st);
+        bench_die("waitpid", st);
     return 0;
 }
 
@@ -102,7 +96,7 @@ void bench_spawn_inherit(void)
                       : shmap_mapping_create(SHMAP_NULL_HANDLE, NULL, SHMAP_PAGE_READWRITE, 65536,
                                              SHMAP_INHERIT, &inherited[i]);
         if (r)
-            die("inheritable handle", r);
+            bench_die("inheritable handle", r);
     }
     double s, b;
     bench_compare(op_spawn, base_spawn, 20, &s, &b);
@@ -131,11 +125,11 @@ static int op_dup(void)
     int r = shmap_handle_duplicate(SHMAP_CURRENT_PROCESS, dr.back, dr.child, 0,
                                    SHMAP_DUPLICATE_SAME_ACCESS, 0, &v);
     if (r)
-        die("DuplicateHandle into the child", r);
+        bench_die("DuplicateHandle into the child", r);
     dr.pg->value = (uint32_t)(uintptr_t)v;
     shmap_event_set(dr.go, NULL);
     if ((r = shmap_wait(1, &dr.back, 0, SHMAP_INFINITE)) != 0)
-        die("wait for the child's SetEvent", r);
+        bench_die("wait for the child's SetEvent", r);
     return 0;
 }
 
@@ -157,10 +151,10 @@ static int base_dup(void)
     h->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(h), &fd, sizeof fd);
     if (sendmsg(dr.sock, &m, 0) != 1)
-        die("sendmsg", -errno);
+        bench_die("sendmsg", -errno);
     uint64_t v;
     if (read(fd, &v, sizeof v) != (ssize_t)sizeof v)
-        die("eventfd read", -errno);
+        bench_die("eventfd read", -errno);
     close(fd);
     return 0;
 }
@@ -193,20 +187,20 @@ void bench_duplicate_remote(void)
     int r = shmap_mapping_create(SHMAP_NULL_HANDLE, NULL, SHMAP_PAGE_READWRITE, 4096, SHMAP_INHERIT,
                                  &dr.pgh);
     if (r || (r = shmap_view_map(dr.pgh, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&dr.pg)))
-        die("page", r);
+        bench_die("page", r);
     if ((r = shmap_event_create(NULL, 0, SHMAP_GENERIC_ALL, SHMAP_INHERIT, &dr.go)) ||
         (r = shmap_event_create(NULL, 0, SHMAP_GENERIC_ALL, 0, &dr.back)))
-        die("events", r);
+        bench_die("events", r);
     char a1[24], a2[24];
     snprintf(a1, sizeof a1, "%lu", (unsigned long)(uintptr_t)dr.pgh);
     snprintf(a2, sizeof a2, "%lu", (unsigned long)(uintptr_t)dr.go);
     char *argv[] = {(char *)self_path(), "__bench-child", "dup", a1, a2, NULL};
     shmap_spawn_t sp = {.path = self_path(), .argv = argv, .inherit_handles = 1};
     if ((r = shmap_process_create(&sp, 0, &dr.child, &dr.child_thread, NULL)))
-        die("child", r);
+        bench_die("child", r);
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
-        die("socketpair", -errno);
+        bench_die("socketpair", -errno);
     dr.base_child = fork();
     if (dr.base_child == 0) {
         close(sv[0]);
@@ -273,7 +267,7 @@ static double kill_once(bool job)
 {
     int fds[2];
     if (pipe(fds))
-        die("pipe", -errno);
+        bench_die("pipe", -errno);
     pid_t h = fork();
     if (h == 0) {
         close(fds[0]);
@@ -284,17 +278,17 @@ static double kill_once(bool job)
     close(fds[1]);
     uint32_t member = 0;
     if (read(fds[0], &member, sizeof member) != (ssize_t)sizeof member)
-        die(job ? "job holder" : "pdeathsig holder", -1);
+        bench_die(job ? "job holder" : "pdeathsig holder", -1);
     close(fds[0]);
     int pfd = (int)syscall(SYS_pidfd_open, (pid_t)member, 0);
     if (pfd < 0)
-        die("pidfd_open", -errno);
+        bench_die("pidfd_open", -errno);
     usleep(20000); /* the member runs (or sleeps) */
     double t0 = bench_now_ns();
     kill(h, SIGKILL);
     struct pollfd pf = {.fd = pfd, .events = POLLIN};
     if (poll(&pf, 1, 10000) != 1)
-        die(job ? "the member outlived its job" : "the child outlived its parent", 0);
+        bench_die(job ? "the member outlived its job" : "the child outlived its parent", 0);
     double t1 = bench_now_ns();
     close(pfd);
     waitpid(h, NULL, 0);

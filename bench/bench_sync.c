@@ -37,17 +37,11 @@
  * before it sleeps, in ns; -1 the default. */
 void shmap__wait_spin(int64_t ns);
 
-static _Noreturn void die(const char *what, long got)
-{
-    fprintf(stderr, "shmap bench: %s: unexpected result %ld\n", what, got);
-    exit(1);
-}
-
 static void *shared_page(void)
 {
     void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
-        die("mmap", -errno);
+        bench_die("mmap", -errno);
     return p;
 }
 
@@ -56,7 +50,7 @@ static shmap_handle_t event_named(const char *name)
     shmap_handle_t h;
     int r = shmap_event_create(name, 0, SHMAP_EVENT_ALL_ACCESS, 0, &h);
     if (r < 0)
-        die(name, r);
+        bench_die(name, r);
     return h;
 }
 
@@ -64,7 +58,7 @@ static void wait_ok(shmap_handle_t h, int want)
 {
     int r = shmap_wait(1, &h, 0, SHMAP_INFINITE);
     if (r != want)
-        die("wait", r);
+        bench_die("wait", r);
 }
 
 /* ---- ping-pong: shmap events and raw futexes, against one child ----------------
@@ -180,7 +174,7 @@ static pid_t start_64_child(void)
         for (;;) {
             int r = shmap_wait(64, h, 0, SHMAP_INFINITE);
             if (r != 63)
-                die("wait_any_64 child", r);
+                bench_die("wait_any_64 child", r);
             if (atomic_load(pp.mode) == MODE_STOP)
                 _exit(0);
             shmap_event_set(pong, NULL);
@@ -260,7 +254,7 @@ static int op_mutex(void)
 {
     int r = shmap_wait(1, &mtx, 0, SHMAP_INFINITE);
     if (r != 0)
-        die("mutex wait", r);
+        bench_die("mutex wait", r);
     return shmap_mutex_release(mtx);
 }
 
@@ -287,7 +281,7 @@ void bench_mutex_uncontended(void)
 {
     int r = shmap_mutex_create("bench-mutex", 0, SHMAP_MUTEX_ALL_ACCESS, 0, &mtx);
     if (r < 0)
-        die("mutex create", r);
+        bench_die("mutex create", r);
     pmtx = robust_pshared();
     double s, b;
     bench_compare(op_mutex, base_mutex, 200000, &s, &b);
@@ -327,7 +321,7 @@ static double abandon_once(bool use_pthread)
 {
     int fds[2];
     if (pipe(fds))
-        die("pipe", -errno);
+        bench_die("pipe", -errno);
     pid_t pid = fork();
     if (pid == 0) {
         if (use_pthread)
@@ -345,7 +339,7 @@ static double abandon_once(bool use_pthread)
     }
     char c;
     if (read(fds[0], &c, 1) != 1)
-        die("owner child", -1);
+        bench_die("owner child", -1);
     close(fds[0]);
     close(fds[1]);
     struct abandon a = {use_pthread, 0, -1};
@@ -357,7 +351,7 @@ static double abandon_once(bool use_pthread)
     pthread_join(t, NULL);
     waitpid(pid, NULL, 0);
     if (a.result != (use_pthread ? EOWNERDEAD : SHMAP_WAIT_ABANDONED_0))
-        die(use_pthread ? "pthread abandon" : "shmap abandon", a.result);
+        bench_die(use_pthread ? "pthread abandon" : "shmap abandon", a.result);
     return a.returned_ns - t0;
 }
 
@@ -365,7 +359,7 @@ void bench_abandon_latency(void)
 {
     int r = shmap_mutex_create("bench-abandon", 0, SHMAP_MUTEX_ALL_ACCESS, 0, &mtx);
     if (r < 0)
-        die("mutex create", r);
+        bench_die("mutex create", r);
     pmtx = robust_pshared();
     double s[32], b[32];
     int n = bench_runs * 2 < 32 ? bench_runs * 2 : 32;

@@ -348,20 +348,9 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
     if (!sp->argv && shmap_cmdline_split(sp->cmdline ? sp->cmdline : sp->path, &argv) < 0)
         r = -ENOMEM;
     char *const *args = sp->argv ? sp->argv : argv;
-    if (r == 0 && !args[0] && sp->path && !sp->argv) {
-        /* a program and an empty command line: Windows runs it so; its
-         * argv[0] is the program */
-        size_t l = strlen(sp->path);
-        char **v = malloc(2 * sizeof *v + l + 1);
-        if (!v) {
-            r = -ENOMEM;
-        } else {
-            v[0] = memcpy(v + 2, sp->path, l + 1);
-            v[1] = NULL;
-            free(argv);
-            args = argv = v;
-        }
-    }
+    char *only[2] = {(char *)sp->path, NULL};
+    if (r == 0 && !args[0] && sp->path && !sp->argv)
+        args = only; /* a program and an empty command line: Windows runs it so */
     if (r == 0 && !args[0])
         r = -EINVAL;
     if (r == 0) {

@@ -222,7 +222,7 @@ int shmap__thread_self(struct shmap_obj **out)
 
 void shmap__thread_forked(void)
 {
-    t_adopted = NULL; /* the parent's thread; the child's is another */
+    t_self = t_adopted = NULL; /* the parent's thread; the child's is another */
 }
 
 SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code)

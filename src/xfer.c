@@ -223,10 +223,7 @@ int shmap__reopen_self(int fd, int flags)
 
 int shmap__lock_shared(int fd)
 {
-    int r;
-    while ((r = SYS(flock)(fd, LOCK_SH)) != 0 && errno == EINTR)
-        ;
-    return r ? -errno : 0;
+    return SYS(flock)(fd, LOCK_SH) == 0 ? 0 : -errno; /* EINTR is retried in sys.c */
 }
 
 /* Descriptors of our own for what x describes (x->fd, x->data_fd are ours):
