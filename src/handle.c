@@ -266,6 +266,7 @@ static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
     atomic_fetch_sub(&nlive, 1);
     pthread_mutex_unlock(&table_lock);
     shmap__handle_forget(o);
+    shmap__pending_settle(o);
     shmap__obj_handle_put(o);
     return 0;
 }
@@ -281,6 +282,20 @@ SHMAP_EXTERN int shmap_close(shmap_handle_t h)
 int shmap__handle_close_gen(shmap_handle_t h, uint32_t gen)
 {
     return close_handle(h, true, gen);
+}
+
+void shmap__handle_settle_pending(void)
+{
+    for (uint32_t i = 0; i < MAX_CHUNKS; i++) {
+        struct hentry *c = atomic_load(&chunks[i]);
+        for (uint32_t j = 0; c && j < CHUNK_SIZE; j++) {
+            struct shmap_obj *o = atomic_load(&c[j].obj);
+            if (o && o->type == SHMAP_TYPE_PENDING && shmap__obj_tryget(o)) {
+                shmap__pending_settle(o);
+                shmap__obj_put(o);
+            }
+        }
+    }
 }
 
 void shmap__handle_republish(void)

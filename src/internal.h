@@ -927,6 +927,11 @@ SHMAP_HIDDEN int shmap__xfer_close(struct shmap_process *p, shmap_handle_t h);
 SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfds);
 /* In a new process: install what the parent packed (SHMAP_INHERIT). */
 SHMAP_HIDDEN void shmap__xfer_inherit_unpack(int blob_fd);
+/* An inherited handle not taken in yet that names an object is taken in,
+ * so that its last close (or exit) runs the release protocol. */
+SHMAP_HIDDEN void shmap__pending_settle(struct shmap_obj *o);
+/* At exit: shmap__pending_settle for every such handle of the table. */
+SHMAP_HIDDEN void shmap__handle_settle_pending(void);
 
 /* hflags bit for shmap__handle_alloc_at: our parent has published the
  * entry in our state memfd already (inheritance). */

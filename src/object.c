@@ -333,6 +333,7 @@ void shmap__obj_handle_put(struct shmap_obj *o)
  * unlinked (nlink 0) and unlinks nothing. */
 __attribute__((destructor)) static void release_all_at_exit(void)
 {
+    shmap__handle_settle_pending(); /* inherited named handles never used */
     pthread_mutex_lock(&cache_lock);
     for (size_t i = 0; i < nbuckets; i++)
         for (struct shmap_obj *o = buckets[i]; o; o = o->cache_next)

@@ -129,6 +129,18 @@ int shmap__pending_resolve(struct shmap_obj *o, struct shmap_obj **real)
     return r;
 }
 
+/* A named object's last handle may be this one: its release protocol (the
+ * name's file removed) runs only through a real record, so one that was
+ * never used is taken in before it goes (close, exit). */
+void shmap__pending_settle(struct shmap_obj *o)
+{
+    struct shmap_pending *p = (struct shmap_pending *)o;
+    struct shmap_obj *real;
+    if (o->type == SHMAP_TYPE_PENDING && p->x.scope != 0 && p->x.type >= SHMAP_TYPE_MAPPING &&
+        p->x.type <= SHMAP_TYPE_NAMED_MAX)
+        (void)shmap__pending_resolve(o, &real); /* unnamed ones live by references only */
+}
+
 static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x);
 
 /* A pending record described as its parent did (its lock held); false if

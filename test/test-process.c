@@ -1053,6 +1053,36 @@ HELPER(pass_on)
     return (int)code;
 }
 
+/* argv: a handle value: close it without ever using it. */
+HELPER(close_unused)
+{
+    HANDLE h = (HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0);
+    return CloseHandle(h) ? 0 : 1;
+}
+
+TEST(unused_inherited_name_goes_with_its_last_handle)
+{
+    /* The child holds the last handle to a named section and never uses
+     * it: its exit, or its CloseHandle, removes the name's file as any last
+     * close does (it was left for a later visitor to reclaim). */
+    for (int close_it = 0; close_it < 2; close_it++) {
+        SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+        HANDLE m =
+            CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE, 0, 4096, "inh-unused");
+        ASSERT_NOT_NULL(m);
+        char args[64];
+        snprintf(args, sizeof args, close_it ? "close_unused %lu" : "exit_with 0",
+                 (unsigned long)(uintptr_t)m);
+        PROCESS_INFORMATION pi;
+        ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &pi));
+        ASSERT_TRUE(CloseHandle(m));
+        ASSERT_GT(count_ns_entries(), 0); /* the child holds it */
+        ASSERT_EQ_U(ResumeThread(pi.hThread), 1);
+        ASSERT_EQ_U(finish(&pi), 0);
+        ASSERT_EQ(count_ns_entries(), 0);
+    }
+}
+
 TEST(inherited_handles_passed_on_unused)
 {
     /* an unnamed event (its description is shared) and a named mapping (a
