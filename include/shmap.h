@@ -411,7 +411,7 @@ SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process);
 SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code);
 /* *in = whether process is in job (SHMAP_NULL_HANDLE: in any job). */
 SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in);
-/* job SHMAP_NULL_HANDLE below: the caller's own job (-EINVAL if none). */
+/* job SHMAP_NULL_HANDLE below: the caller's own job (-EACCES if none). */
 SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info);
 /* The ids of the members alive: *count of them, at most cap written;
  * SHMAP_EMOREDATA if cap < *count. */

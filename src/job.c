@@ -720,7 +720,7 @@ static int job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o, struc
 {
     *o = NULL;
     if (h == SHMAP_NULL_HANDLE)
-        return self_view(v) ? 0 : -EINVAL;
+        return self_view(v) ? 0 : -EACCES; /* in no job: NT's STATUS_ACCESS_DENIED */
     int r = shmap__handle_get_right(h, SHMAP_TYPE_JOB, right, o);
     if (r)
         return r;

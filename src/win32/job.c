@@ -223,12 +223,9 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
         free(pids);
         break;
     }
-    default:
-        r = -EINVAL;
+    default: /* class_size let only the classes above through */
         break;
     }
-    if (r == -EINVAL && !job)
-        r = -EACCES; /* job NULL and we are in none: NT's STATUS_ACCESS_DENIED, 5 */
     if (r < 0 && r != SHMAP_EMOREDATA)
         return ok(r);
     if (ret_len)
