@@ -1117,9 +1117,19 @@ TEST(job_kill_on_close_set_after_assign)
     memset(&x, 0, sizeof x);
     x.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
+    /* the last handle goes with a kill -9 of the process that holds it, so
+     * nothing but the members' armed ends can end them (a CloseHandle here
+     * would kill them through their pidfds, armed or not) */
+    ASSERT_TRUE(SetHandleInformation(j, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT));
+    PROCESS_INFORMATION holder;
+    ASSERT_TRUE(start("sleeper", TRUE, 0, &holder));
     ASSERT_TRUE(CloseHandle(j));
     HANDLE both[2] = {a.hProcess, s.hProcess};
+    ASSERT_EQ_U(WaitForMultipleObjects(2, both, FALSE, 100), WAIT_TIMEOUT); /* held */
+    ASSERT_EQ(kill((pid_t)holder.dwProcessId, SIGKILL), 0);
     ASSERT_EQ_U(WaitForMultipleObjects(2, both, TRUE, 20000), WAIT_OBJECT_0);
+    ASSERT_EQ_U(WaitForSingleObject(holder.hProcess, 20000), WAIT_OBJECT_0);
+    close_pi(&holder);
     close_pi(&a);
     close_pi(&s);
 }
