@@ -241,13 +241,13 @@ SHMAP_HIDDEN int shmap__ns_create(const struct shmap_name *n, const struct shmap
                                   struct shmap_ns_file *out);
 
 /* Give back a process's hold on a named object: if no other process holds
- * it, unlink its name.  Leaves fd open and unlocked; the caller closes it. */
+ * it, unlink its name.  Leaves fd open and holding no lock, whatever keeps
+ * its description alive afterwards; the caller closes it. */
 SHMAP_HIDDEN void shmap__ns_release(int fd, const struct shmap_name *n);
 
-/* The same, for a record that only kept its scope, uid and file name;
- * unlock: drop the lock explicitly (the caller keeps fd open). */
+/* The same, for a record that only kept its scope, uid and file name. */
 SHMAP_HIDDEN void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid,
-                                       const char *fname, bool unlock);
+                                       const char *fname);
 
 /* Process identity, read once (and again in a fork child). */
 SHMAP_HIDDEN uint32_t shmap__uid(void);

@@ -169,8 +169,7 @@ static int flock_retry(int fd, int op)
     return SYS(flock)(fd, op) == 0 ? 0 : -errno;
 }
 
-void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const char *fname,
-                          bool unlock)
+void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const char *fname)
 {
     int dirfd, owned;
     /* A failed conversion has already dropped our shared lock (flock(2)
@@ -184,13 +183,16 @@ void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const ch
         if (owned)
             shmap__close_fd(dirfd);
     }
-    if (unlock)
-        SYS(flock)(fd, LOCK_UN);
+    /* Always unlock: the description can outlive this call (a view, a state
+     * page kept mapped, a thread's borrowed reference, a fork child), and
+     * while it holds LOCK_EX every opener of the name that got in before the
+     * unlink waits in flock(LOCK_SH) (DESIGN.md §4, "Who holds locks"). */
+    SYS(flock)(fd, LOCK_UN);
 }
 
 void shmap__ns_release(int fd, const struct shmap_name *n)
 {
-    shmap__ns_release_at(fd, n->scope, n->uid, n->fname, false);
+    shmap__ns_release_at(fd, n->scope, n->uid, n->fname);
 }
 
 /* Read and validate the header, and (if n) check that the stored name is

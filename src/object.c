@@ -319,9 +319,8 @@ void shmap__obj_handle_put(struct shmap_obj *o)
     if (left == 0 && o->cached)
         cache_remove_locked(o);
     pthread_mutex_unlock(&cache_lock);
-    /* Unlock explicitly only if views keep the descriptor open. */
     if (release)
-        shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname, atomic_load(&o->refs) > 1);
+        shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
     shmap__obj_put(o);
 }
 
@@ -338,7 +337,7 @@ __attribute__((destructor)) static void release_all_at_exit(void)
     for (size_t i = 0; i < nbuckets; i++)
         for (struct shmap_obj *o = buckets[i]; o; o = o->cache_next)
             if (atomic_load(&o->handles) > 0 && !o->released) {
-                shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname, true);
+                shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
                 o->released = true;
             }
     pthread_mutex_unlock(&cache_lock);
