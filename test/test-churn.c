@@ -130,8 +130,10 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     char name[64];
     snprintf(name, sizeof name, "Local\\churn-%s", kind_name[w->kind]);
-    while (now_ms() < w->end_ms)
+    while (now_ms() < w->end_ms) {
         round_once(w, name);
+        wd_round(w->wd, w->slot);
+    }
     wd_leave(w->wd, w->slot);
     return NULL;
 }
@@ -181,8 +183,8 @@ static void churn(enum kind k)
     wd_stop(wd);
     fprintf(stderr, "%s loops:", kind_name[k]);
     for (int s = 0; s < wd_slots_used(wd); s++) {
-        uint64_t c = wd_count(wd, s);
-        fprintf(stderr, " %llu", (unsigned long long)(c / 3));
+        uint64_t c = wd_rounds(wd, s);
+        fprintf(stderr, " %llu", (unsigned long long)c);
         ASSERT_GT(c, 0);
     }
     fprintf(stderr, " (per worker: %d processes x %d threads)\n", PROCS, THREADS);

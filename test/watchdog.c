@@ -13,6 +13,7 @@
 
 struct wd_slot {
     _Atomic uint64_t steps;
+    _Atomic uint64_t rounds;
     _Atomic int state; /* 0 free, 1 watched, 2 left */
     int pid, tid;
     char label[48];
@@ -61,6 +62,15 @@ void wd_tick(struct watchdog *wd, int slot, const char *where)
     if (strncmp(w->where, where, sizeof w->where) != 0)
         snprintf(w->where, sizeof w->where, "%s", where);
     atomic_fetch_add_explicit(&w->steps, 1, memory_order_release);
+}
+
+void wd_round(struct watchdog *wd, int slot)
+{
+    atomic_fetch_add_explicit(&wd->slot[slot].rounds, 1, memory_order_relaxed);
+}
+uint64_t wd_rounds(const struct watchdog *wd, int slot)
+{
+    return atomic_load(&((struct watchdog *)wd)->slot[slot].rounds);
 }
 
 void wd_leave(struct watchdog *wd, int slot)

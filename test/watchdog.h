@@ -33,6 +33,9 @@ void wd_stop(struct watchdog *wd);
 int wd_join(struct watchdog *wd, const char *label);
 /* One step of progress; where: a short description of the next step. */
 void wd_tick(struct watchdog *wd, int slot, const char *where);
+/* One round of the worker's loop done (counted apart from the steps). */
+void wd_round(struct watchdog *wd, int slot);
+uint64_t wd_rounds(const struct watchdog *wd, int slot);
 /* The worker is done: its slot is no longer watched. */
 void wd_leave(struct watchdog *wd, int slot);
 /* Steps a slot made, and its label. */
