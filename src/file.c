@@ -24,14 +24,14 @@
 
 struct shmap_file {
     struct shmap_obj obj;
-    pthread_mutex_t lock;
+    struct shmap_reclock lock;
     uint64_t pos; /* protected by lock */
 };
 
 static void file_destroy(struct shmap_obj *o)
 {
     struct shmap_file *f = (struct shmap_file *)o;
-    pthread_mutex_destroy(&f->lock);
+    shmap__reclock_destroy(&f->lock);
     shmap__obj_fini(o);
     shmap__obj_free(f);
 }
@@ -158,7 +158,7 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
         return -ENOMEM;
     }
     shmap__obj_init(&f->obj, &file_ops, fd, NULL);
-    pthread_mutex_init(&f->lock, NULL);
+    shmap__reclock_init(&f->lock);
     atomic_store(&f->obj.handles, 1);
     r = shmap__handle_alloc(&f->obj, acc, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
     if (r) {
@@ -190,7 +190,7 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
     int r = file_get(h, write ? SHMAP_FILE_WRITE_DATA : SHMAP_FILE_READ_DATA, &f);
     if (r)
         return r;
-    pthread_mutex_lock(&f->lock);
+    shmap__reclock_lock(&f->lock);
     ssize_t n = !len    ? 0
                 : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
                         : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
@@ -198,7 +198,7 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
         n = write ? SYS(write)(f->obj.fd, buf, len) : SYS(read)(f->obj.fd, buf, len);
     if (n > 0)
         f->pos += (uint64_t)n;
-    pthread_mutex_unlock(&f->lock);
+    shmap__reclock_unlock(&f->lock);
     shmap__obj_put(&f->obj);
     if (n < 0)
         return errno == EFAULT ? SHMAP_ENOACCESS : -errno;
@@ -224,7 +224,7 @@ SHMAP_EXTERN int shmap_file_seek(shmap_handle_t h, int64_t distance, int origin,
     if (r)
         return r;
     struct stat st;
-    pthread_mutex_lock(&f->lock);
+    shmap__reclock_lock(&f->lock);
     int64_t from = 0;
     if (origin == SHMAP_FILE_CURRENT)
         from = (int64_t)f->pos;
@@ -241,7 +241,7 @@ SHMAP_EXTERN int shmap_file_seek(shmap_handle_t h, int64_t distance, int origin,
         r = -ESPIPE;
     if (!r)
         f->pos = (uint64_t)to;
-    pthread_mutex_unlock(&f->lock);
+    shmap__reclock_unlock(&f->lock);
     shmap__obj_put(&f->obj);
     if (!r && newpos)
         *newpos = (uint64_t)to;
@@ -255,7 +255,7 @@ SHMAP_EXTERN int shmap_file_set_end(shmap_handle_t h)
     if (r)
         return r;
     struct stat st;
-    pthread_mutex_lock(&f->lock);
+    shmap__reclock_lock(&f->lock);
     uint64_t end = f->pos;
     if (SYS(fstat)(f->obj.fd, &st) != 0)
         r = -errno;
@@ -267,7 +267,7 @@ SHMAP_EXTERN int shmap_file_set_end(shmap_handle_t h)
             r = SYS(ftruncate)(f->obj.fd, (off_t)end) ? -errno : 0;
     } else if (SYS(ftruncate)(f->obj.fd, (off_t)end) != 0)
         r = -errno;
-    pthread_mutex_unlock(&f->lock);
+    shmap__reclock_unlock(&f->lock);
     shmap__obj_put(&f->obj);
     return r == -EFBIG ? -ENOSPC : r;
 }
@@ -321,7 +321,7 @@ int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
         return -ENOMEM;
     }
     shmap__obj_init(&f->obj, &file_ops, fd, &st);
-    pthread_mutex_init(&f->lock, NULL);
+    shmap__reclock_init(&f->lock);
     f->pos = pos;
     atomic_store(&f->obj.handles, 1);
     *out = &f->obj;
@@ -331,21 +331,21 @@ int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
 uint64_t shmap__file_pos(struct shmap_obj *o)
 {
     struct shmap_file *f = (struct shmap_file *)o;
-    pthread_mutex_lock(&f->lock);
+    shmap__reclock_lock(&f->lock);
     uint64_t p = f->pos;
-    pthread_mutex_unlock(&f->lock);
+    shmap__reclock_unlock(&f->lock);
     return p;
 }
 
 /* GetStdHandle: a file handle over a duplicate of fd 0, 1 or 2, made once. */
-static pthread_mutex_t std_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__std_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c takes it across fork */
 static shmap_handle_t std_handles[3];
 
 SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
 {
     if (which < 0 || which > 2)
         return -EINVAL;
-    pthread_mutex_lock(&std_lock);
+    pthread_mutex_lock(&shmap__std_lock);
     int r = 0;
     shmap_type_t type;
     if (!std_handles[which] || shmap_handle_query(std_handles[which], &type, NULL) != 0 ||
@@ -366,6 +366,6 @@ SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
         }
     }
     *out = r == 0 ? std_handles[which] : SHMAP_NULL_HANDLE;
-    pthread_mutex_unlock(&std_lock);
+    pthread_mutex_unlock(&shmap__std_lock);
     return r == 1 ? 0 : r;
 }

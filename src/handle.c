@@ -12,7 +12,7 @@
  * takes a reference only if the record's count is not zero, then checks
  * that the entry still points to it.  A record freed and reused meanwhile
  * is caught by the count (zero) or by the recheck.  Allocation and close
- * serialise on table_lock.
+ * serialise on shmap__table_lock.
  */
 #include "internal.h"
 
@@ -28,13 +28,13 @@ struct hentry {
     _Atomic uint32_t gen;            /* bumped by every close (borrow cache, below) */
     _Atomic uint32_t access;         /* written before obj is published */
     _Atomic uint32_t flags;          /* SHMAP_HANDLE_* */
-    uint32_t next_free;              /* protected by table_lock */
+    uint32_t next_free;              /* protected by shmap__table_lock */
 };
 
 static _Atomic(struct hentry *) chunks[MAX_CHUNKS];
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static uint32_t free_head = NO_ENTRY; /* protected by table_lock */
-static uint32_t nused;                /* entries ever handed out; table_lock */
+pthread_mutex_t shmap__table_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
+static uint32_t free_head = NO_ENTRY; /* protected by shmap__table_lock */
+static uint32_t nused;                /* entries ever handed out; shmap__table_lock */
 static _Atomic unsigned long nlive;
 
 static struct hentry *entry_at(uint32_t idx)
@@ -83,7 +83,7 @@ static int alloc_index_locked(uint32_t *idx)
     return 0;
 }
 
-/* Under table_lock: make the free entry idx a handle of o, and publish it. */
+/* Under shmap__table_lock: make the free entry idx a handle of o, and publish it. */
 static void fill_locked(uint32_t idx, struct shmap_obj *o, uint32_t access, uint32_t hflags)
 {
     struct hentry *e = entry_at(idx);
@@ -98,11 +98,11 @@ static void fill_locked(uint32_t idx, struct shmap_obj *o, uint32_t access, uint
 int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags, shmap_handle_t *out)
 {
     uint32_t idx;
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&shmap__table_lock);
     int r = alloc_index_locked(&idx);
     if (r == 0)
         fill_locked(idx, o, access, hflags);
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&shmap__table_lock);
     if (r == 0)
         *out = (shmap_handle_t)(uintptr_t)((idx + 1u) << 2);
     return r;
@@ -113,7 +113,7 @@ int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t acces
     uint32_t idx;
     if (index_of(h, &idx) || ((uintptr_t)h & 3u))
         return -EBADF;
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&shmap__table_lock);
     int r = chunk_locked(idx >> CHUNK_BITS);
     if (r == 0 && idx < SHMAP_REMOTE_BASE) {
         if (idx < nused) { /* must be free: take it out of the free list */
@@ -140,7 +140,7 @@ int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t acces
         r = -EEXIST;
     if (r == 0)
         fill_locked(idx, o, access, hflags);
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&shmap__table_lock);
     return r;
 }
 
@@ -156,7 +156,7 @@ static int resolve(uint32_t idx, struct hentry *e, struct shmap_obj **o)
     }
     shmap__obj_handle_get(real); /* the entry's, if we are the one who puts it there */
     shmap__obj_get(real);        /* the caller's */
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&shmap__table_lock);
     struct shmap_obj *cur = atomic_load(&e->obj);
     bool swapped = cur == p, there = swapped || cur == real;
     if (swapped) {
@@ -164,7 +164,7 @@ static int resolve(uint32_t idx, struct hentry *e, struct shmap_obj **o)
         shmap__xfer_publish(idx, atomic_load(&e->gen), real, atomic_load(&e->access),
                             atomic_load(&e->flags));
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&shmap__table_lock);
     if (swapped)
         shmap__obj_handle_put(p); /* the entry's hold on the pending record */
     else
@@ -250,11 +250,11 @@ static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
     struct hentry *e;
     if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
         return -EBADF;
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&shmap__table_lock);
     struct shmap_obj *o = atomic_load(&e->obj);
     if (!o || (atomic_load(&e->flags) & SHMAP_HANDLE_PROTECT_FROM_CLOSE) ||
         (check_gen && atomic_load(&e->gen) != gen)) {
-        pthread_mutex_unlock(&table_lock);
+        pthread_mutex_unlock(&shmap__table_lock);
         return -EBADF;
     }
     atomic_store(&e->obj, NULL);
@@ -264,7 +264,7 @@ static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
         free_head = idx;
     }
     atomic_fetch_sub(&nlive, 1);
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&shmap__table_lock);
     shmap__handle_forget(o);
     shmap__pending_settle(o);
     shmap__obj_handle_put(o);
@@ -311,24 +311,6 @@ void shmap__handle_republish(void)
     }
 }
 
-static void fork_prepare(void)
-{
-    pthread_mutex_lock(&table_lock);
-}
-static void fork_parent(void)
-{
-    pthread_mutex_unlock(&table_lock);
-}
-static void fork_child(void)
-{
-    shmap__handle_republish(); /* process.c's handler made the child's new state */
-    pthread_mutex_unlock(&table_lock);
-}
-__attribute__((constructor)) static void handle_atfork(void)
-{
-    pthread_atfork(fork_prepare, fork_parent, fork_child);
-}
-
 static int get_flags(struct hentry *e, void *arg)
 {
     *(uint32_t *)arg = atomic_load(&e->flags);
@@ -367,12 +349,12 @@ SHMAP_EXTERN int shmap_handle_set_flags(shmap_handle_t h, uint32_t mask, uint32_
     uint32_t idx;
     struct hentry *e;
     if (r == 0 && index_of(h, &idx) == 0 && (e = entry_at(idx)) != NULL) {
-        pthread_mutex_lock(&table_lock);
+        pthread_mutex_lock(&shmap__table_lock);
         struct shmap_obj *o = atomic_load(&e->obj);
         if (o)
             shmap__xfer_publish(idx, atomic_load(&e->gen), o, atomic_load(&e->access),
                                 atomic_load(&e->flags));
-        pthread_mutex_unlock(&table_lock);
+        pthread_mutex_unlock(&shmap__table_lock);
     }
     return r;
 }
@@ -396,7 +378,7 @@ void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uin
                                       uint32_t hflags, void *arg),
                            void *arg)
 {
-    pthread_mutex_lock(&table_lock);
+    pthread_mutex_lock(&shmap__table_lock);
     for (uint32_t i = 0; i < nused; i++) {
         struct hentry *e = entry_at(i);
         struct shmap_obj *o = atomic_load(&e->obj);
@@ -404,7 +386,7 @@ void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uin
             fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, atomic_load(&e->access),
                atomic_load(&e->flags), arg);
     }
-    pthread_mutex_unlock(&table_lock);
+    pthread_mutex_unlock(&shmap__table_lock);
 }
 
 unsigned long shmap__handle_count(void)

@@ -108,6 +108,25 @@ SHMAP_HIDDEN int shmap__fallocate(int fd, uint64_t off, uint64_t len);
 SHMAP_HIDDEN void shmap__close_fd(int fd);
 
 /* ======================================================================
+ * forklock.c - a record's lock that a fork child makes anew at its first
+ * use (its holder in the parent is not in the child).  Global locks are
+ * taken across fork by lifecycle.c instead.
+ * ====================================================================== */
+struct shmap_reclock {
+    pthread_mutex_t mu;
+    _Atomic uint32_t gen; /* the fork generation it was made in */
+};
+SHMAP_HIDDEN void shmap__reclock_init(struct shmap_reclock *l);
+SHMAP_HIDDEN void shmap__reclock_lock(struct shmap_reclock *l);
+SHMAP_HIDDEN void shmap__reclock_unlock(struct shmap_reclock *l);
+SHMAP_HIDDEN void shmap__reclock_destroy(struct shmap_reclock *l);
+/* How many forks lie between the first process and this one (0 in it). */
+SHMAP_HIDDEN uint32_t shmap__fork_gen(void);
+/* lifecycle.c: the lock renewals take (a global lock), and the child's step. */
+SHMAP_HIDDEN pthread_mutex_t *shmap__forklock_global(void);
+SHMAP_HIDDEN void shmap__forklock_child(void);
+
+/* ======================================================================
  * layout.c - the header at offset 0 of every object file in the namespace.
  * Fixed-width fields, explicit padding that must read zero, a magic and a
  * format word; offsets, never pointers.  Identical for 32- and 64-bit
@@ -400,7 +419,7 @@ struct shmap_section {
     void *hdr_map;            /* mapping of [0, data_offset) of obj.fd when needed */
     size_t hdr_map_len;
     _Atomic uint32_t views;      /* views of this process mapping this section */
-    pthread_mutex_t commit_lock; /* serialises commits of this process */
+    struct shmap_reclock commit_lock; /* serialises commits of this process */
 };
 
 SHMAP_HIDDEN struct shmap_section *shmap__section_of(struct shmap_obj *o);
@@ -793,8 +812,9 @@ struct shmap_process {
     uint32_t pid;
     uint64_t start;
     bool self, child;      /* child: ours to reap (waitid) */
-    pthread_mutex_t lock;  /* conn, reaped, status */
+    struct shmap_reclock lock; /* conn, reaped, status */
     int conn;              /* connection to its inbox, -1 */
+    uint32_t conn_gen;     /* the fork generation that made conn */
     bool reaped;           /* child: its status is in `status` */
     int status;            /* child: waitid result (si_code << 8 | si_status) */
     _Atomic uint32_t gate; /* CREATE_SUSPENDED: suspend count */
@@ -954,5 +974,29 @@ SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
 /* name.c: the parsed form of an object name read back from its file. */
 SHMAP_HIDDEN int shmap__name_make(enum shmap_scope scope, uint32_t uid, const char *base,
                                   size_t len, struct shmap_name *out);
+
+
+/* ======================================================================
+ * lifecycle.c owns start-up, fork and exit and calls these steps, in the
+ * order it writes down; no other file registers with the C library.
+ * ====================================================================== */
+SHMAP_HIDDEN void shmap__process_start(void);
+SHMAP_HIDDEN void shmap__process_fork_child(void);
+SHMAP_HIDDEN void shmap__process_at_exit(int status);
+SHMAP_HIDDEN void shmap__object_fork_child(void);
+SHMAP_HIDDEN void shmap__object_at_exit(void);
+SHMAP_HIDDEN void shmap__job_fork_child(void);
+/* The global locks, taken across fork (each belongs to the file named). */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__std_lock;       /* file.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__inbox_lock;     /* xfer.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__resolve_lock;   /* xfer.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__job_self_lock;  /* job.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__proc_self_lock; /* process.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__table_lock;     /* handle.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__reg_lock;       /* view.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__cache_lock;     /* object.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__pcache_lock;    /* named.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__ns_lock;        /* namespace.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__pool_lock;      /* object.c */
 
 #endif

@@ -169,7 +169,7 @@ static struct shmap_jmember *find_member(struct jview *v, uint32_t pid, uint64_t
 
 /* ---- our own membership ----------------------------------------------------- */
 
-static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__job_self_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 static struct jview self_job = {NULL, NULL, -1, -1}; /* self_lock */
 
 static int map_view(int fd, struct jview *v)
@@ -213,16 +213,8 @@ static void unmap_view(struct jview *v)
     *v = (struct jview){NULL, NULL, -1, -1};
 }
 
-static void fork_child(void);
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void register_atfork(void)
-{
-    pthread_atfork(NULL, NULL, fork_child);
-}
-
 void shmap__job_joined(int fd, int rfd)
 {
-    pthread_once(&atfork_once, register_atfork);
     struct jview v = {NULL, NULL, -1, -1};
     if (fd < 0 || map_view(fd, &v) != 0) {
         if (fd >= 0)
@@ -243,10 +235,10 @@ void shmap__job_joined(int fd, int rfd)
             e->rfd = rfd;
         unlock_job(v.st);
     }
-    pthread_mutex_lock(&self_lock);
+    pthread_mutex_lock(&shmap__job_self_lock);
     struct jview old = self_job;
     self_job = v;
-    pthread_mutex_unlock(&self_lock);
+    pthread_mutex_unlock(&shmap__job_self_lock);
     unmap_view(&old);
 }
 
@@ -255,7 +247,7 @@ static bool self_view(struct jview *out)
 {
     if (shmap__self_st && shmap__self_st->job_ino && !self_job.st)
         shmap__xfer_drain();
-    pthread_mutex_lock(&self_lock);
+    pthread_mutex_lock(&shmap__job_self_lock);
     bool in = self_job.st != NULL;
     if (in) {
         *out = self_job;
@@ -274,7 +266,7 @@ static bool self_view(struct jview *out)
             *out = v;
         }
     }
-    pthread_mutex_unlock(&self_lock);
+    pthread_mutex_unlock(&shmap__job_self_lock);
     return in;
 }
 
@@ -657,15 +649,13 @@ void shmap__job_at_exit(void)
     unlock_job(self_job.st);
 }
 
-/* A fork child of a member joins (registered when we first join: it runs
- * after every other fork handler, once the child's state and table are
- * its own). */
-static void fork_child(void)
+/* lifecycle.c, in a fork child, last (once the child's state and table are
+ * its own): a fork child of a member joins. */
+void shmap__job_fork_child(void)
 {
     /* the parent's views are the parent's: a child of a member joins anew */
     struct jview old = self_job;
     self_job = (struct jview){NULL, NULL, -1, -1};
-    pthread_mutex_init(&self_lock, NULL);
     if (!old.st)
         return;
     struct shmap_process *me = shmap__process_self();

@@ -118,7 +118,7 @@ static void section_destroy(struct shmap_obj *o)
         SYS(munmap)(s->hdr_map, s->hdr_map_len);
     if (s->data_fd >= 0 && s->data_fd != o->fd)
         shmap__close_fd(s->data_fd);
-    pthread_mutex_destroy(&s->commit_lock);
+    shmap__reclock_destroy(&s->commit_lock);
     shmap__obj_fini(o);
     shmap__obj_free(s);
 }
@@ -199,7 +199,7 @@ static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_sectio
     }
     const struct shmap_objhdr *h = &f->hdr;
     shmap__obj_init(&s->obj, &section_ops, f->fd, &f->st);
-    pthread_mutex_init(&s->commit_lock, NULL);
+    shmap__reclock_init(&s->commit_lock);
     s->size = h->size;
     s->protect = h->protect;
     s->attributes = h->attributes;
@@ -510,7 +510,7 @@ int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len)
     if (off % SHMAP_PAGE_SIZE || len % SHMAP_PAGE_SIZE || off > s->map_limit ||
         len > s->map_limit - off)
         return -EINVAL;
-    pthread_mutex_lock(&s->commit_lock);
+    shmap__reclock_lock(&s->commit_lock);
     /* Charging twice is harmless: fallocate of allocated pages does nothing,
      * and another process may commit the same pages at the same time. */
     int r = shmap__fallocate(s->data_fd, s->data_offset + off, len);
@@ -518,7 +518,7 @@ int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len)
         r = SHMAP_ECOMMIT;
     for (uint64_t p = off / SHMAP_PAGE_SIZE; r == 0 && p < (off + len) / SHMAP_PAGE_SIZE; p++)
         atomic_fetch_or(&s->bitmap[p / 32], 1u << (p % 32));
-    pthread_mutex_unlock(&s->commit_lock);
+    shmap__reclock_unlock(&s->commit_lock);
     return r;
 }
 

@@ -30,35 +30,22 @@ static struct {
     void *page;
 } pcache[PAGE_CACHE];
 static unsigned pcache_next;
-static pthread_mutex_t pcache_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__pcache_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 
-static void pcache_prepare(void)
-{
-    pthread_mutex_lock(&pcache_lock);
-}
-static void pcache_parent(void)
-{
-    pthread_mutex_unlock(&pcache_lock);
-}
-__attribute__((constructor)) static void pcache_atfork(void)
-{
-    /* the child unlocks it as the parent does: the pages are the child's too */
-    pthread_atfork(pcache_prepare, pcache_parent, pcache_parent);
-}
 
 static void *page_get(int fd, const struct stat *st)
 {
     if (st->st_ino) {
-        pthread_mutex_lock(&pcache_lock);
+        pthread_mutex_lock(&shmap__pcache_lock);
         for (unsigned i = 0; i < PAGE_CACHE; i++)
             if (pcache[i].page && pcache[i].ino == (uint64_t)st->st_ino &&
                 pcache[i].dev == (uint64_t)st->st_dev) {
                 void *p = pcache[i].page;
                 pcache[i].page = NULL;
-                pthread_mutex_unlock(&pcache_lock);
+                pthread_mutex_unlock(&shmap__pcache_lock);
                 return p;
             }
-        pthread_mutex_unlock(&pcache_lock);
+        pthread_mutex_unlock(&shmap__pcache_lock);
     }
     return SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 }
@@ -67,7 +54,7 @@ static void page_put(const struct shmap_obj *o, void *page)
 {
     void *evict = page;
     if (o->ino) {
-        pthread_mutex_lock(&pcache_lock);
+        pthread_mutex_lock(&shmap__pcache_lock);
         unsigned slot = PAGE_CACHE;
         for (unsigned i = 0; i < PAGE_CACHE && slot == PAGE_CACHE; i++)
             if (!pcache[i].page)
@@ -78,7 +65,7 @@ static void page_put(const struct shmap_obj *o, void *page)
         pcache[slot].dev = o->dev;
         pcache[slot].ino = o->ino;
         pcache[slot].page = page;
-        pthread_mutex_unlock(&pcache_lock);
+        pthread_mutex_unlock(&shmap__pcache_lock);
     }
     if (evict)
         SYS(munmap)(evict, SHMAP_PAGE_SIZE);

@@ -33,13 +33,13 @@
 
 #define DEFAULT_ROOT "/dev/shm/shmap"
 
+pthread_mutex_t shmap__ns_lock = PTHREAD_MUTEX_INITIALIZER; /* ns; lifecycle.c: across fork */
 static struct {
-    pthread_mutex_t lock;
     _Atomic bool ready;
     int err;
     char root[PATH_MAX];
     int rootfd, localfd, globalfd;
-} ns = {PTHREAD_MUTEX_INITIALIZER, false, 0, "", -1, -1, -1};
+} ns = {false, 0, "", -1, -1, -1};
 
 static _Atomic int link_mode; /* 0: try AT_EMPTY_PATH, 1: use /proc/self/fd */
 
@@ -99,7 +99,7 @@ static int ns_init_locked(void)
 
 static int ns_init(void)
 {
-    pthread_mutex_lock(&ns.lock);
+    pthread_mutex_lock(&shmap__ns_lock);
     if (!atomic_load(&ns.ready)) {
         int r = ns_init_locked();
         if (r == 0)
@@ -112,7 +112,7 @@ static int ns_init(void)
         }
     }
     int r = atomic_load(&ns.ready) ? 0 : ns.err;
-    pthread_mutex_unlock(&ns.lock);
+    pthread_mutex_unlock(&shmap__ns_lock);
     return r;
 }
 

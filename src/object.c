@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__cache_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 static struct shmap_obj **buckets; /* protected by cache_lock */
 static size_t nbuckets, ncached;   /* protected by cache_lock */
 
@@ -67,17 +67,17 @@ union obj_block {
     struct shmap_obj obj;
     char bytes[OBJ_BLOCK];
 };
-static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__pool_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 static union obj_block *pool_free; /* protected by pool_lock */
 
 void *shmap__obj_alloc(size_t size)
 {
     SHMAP_ABORT_IF(size > OBJ_BLOCK);
-    pthread_mutex_lock(&pool_lock);
+    pthread_mutex_lock(&shmap__pool_lock);
     union obj_block *b = pool_free;
     if (b)
         pool_free = b->next;
-    pthread_mutex_unlock(&pool_lock);
+    pthread_mutex_unlock(&shmap__pool_lock);
     if (!b && (b = malloc(sizeof *b)) != NULL)
         atomic_init(&b->obj.refs, 0);
     if (!b)
@@ -94,10 +94,10 @@ void shmap__obj_free(void *p)
 {
     union obj_block *b = p;
     atomic_store(&b->obj.refs, 0);
-    pthread_mutex_lock(&pool_lock);
+    pthread_mutex_lock(&shmap__pool_lock);
     b->next = pool_free;
     pool_free = b;
-    pthread_mutex_unlock(&pool_lock);
+    pthread_mutex_unlock(&shmap__pool_lock);
 }
 
 bool shmap__obj_tryget(struct shmap_obj *o)
@@ -149,9 +149,9 @@ static struct shmap_obj *lookup_locked(const struct shmap_name *n)
 
 struct shmap_obj *shmap__cache_lookup(const struct shmap_name *n)
 {
-    pthread_mutex_lock(&cache_lock);
+    pthread_mutex_lock(&shmap__cache_lock);
     struct shmap_obj *found = lookup_locked(n);
-    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&shmap__cache_lock);
     return found;
 }
 
@@ -174,19 +174,6 @@ static void cache_grow_locked(void)
     nbuckets = nb;
 }
 
-/* After fork() the child shares its parent's open file descriptions, and
- * so its flock() holds: a lock operation in the child would act on the
- * parent's hold.  The child therefore forgets that its inherited records
- * are named (they no longer keep or release names) and empties its cache,
- * so that it opens names afresh with descriptions of its own. */
-static void fork_prepare(void)
-{
-    pthread_mutex_lock(&cache_lock);
-}
-static void fork_parent(void)
-{
-    pthread_mutex_unlock(&cache_lock);
-}
 static struct {
     pthread_once_t once;
     uint32_t uid, gid, pid;
@@ -239,9 +226,14 @@ void shmap__pid_forked(void)
     shmap__thread_forked();
 }
 
-static void fork_child(void)
+/* lifecycle.c, in a fork child.  The child shares its parent's open file
+ * descriptions, and so its flock() holds: a lock operation in the child
+ * would act on the parent's hold.  The child therefore forgets that its
+ * inherited records are named (they no longer keep or release names) and
+ * empties its cache, so that it opens names afresh with descriptions of its
+ * own. */
+void shmap__object_fork_child(void)
 {
-    self.pid = (uint32_t)getpid();
     shmap__sync_fork_child();
     for (size_t i = 0; i < nbuckets; i++) {
         for (struct shmap_obj *o = buckets[i], *next; o; o = next) {
@@ -253,19 +245,13 @@ static void fork_child(void)
         buckets[i] = NULL;
     }
     ncached = 0;
-    pthread_mutex_unlock(&cache_lock);
-}
-
-__attribute__((constructor)) static void register_atfork(void)
-{
-    pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 struct shmap_obj *shmap__cache_insert(struct shmap_obj *o)
 {
     struct shmap_name key = {
         .scope = o->scope, .uid = o->uid, .base = o->key, .len = o->keylen, .hash = o->hash};
-    pthread_mutex_lock(&cache_lock);
+    pthread_mutex_lock(&shmap__cache_lock);
     struct shmap_obj *r = lookup_locked(&key);
     if (!r) {
         if (ncached >= nbuckets)
@@ -279,7 +265,7 @@ struct shmap_obj *shmap__cache_insert(struct shmap_obj *o)
         }
         r = o;
     }
-    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&shmap__cache_lock);
     return r;
 }
 
@@ -299,9 +285,9 @@ void shmap__obj_handle_get(struct shmap_obj *o)
 {
     atomic_fetch_add(&o->refs, 1);
     if (o->named) {
-        pthread_mutex_lock(&cache_lock);
+        pthread_mutex_lock(&shmap__cache_lock);
         atomic_fetch_add(&o->handles, 1);
-        pthread_mutex_unlock(&cache_lock);
+        pthread_mutex_unlock(&shmap__cache_lock);
     } else
         atomic_fetch_add(&o->handles, 1);
 }
@@ -313,12 +299,12 @@ void shmap__obj_handle_put(struct shmap_obj *o)
         shmap__obj_put(o);
         return;
     }
-    pthread_mutex_lock(&cache_lock);
+    pthread_mutex_lock(&shmap__cache_lock);
     uint32_t left = atomic_fetch_sub(&o->handles, 1) - 1;
     bool release = left == 0 && !o->released;
     if (left == 0 && o->cached)
         cache_remove_locked(o);
-    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&shmap__cache_lock);
     if (release)
         shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
     shmap__obj_put(o);
@@ -330,15 +316,15 @@ void shmap__obj_handle_put(struct shmap_obj *o)
  * killed process cannot run this; its orphans are reclaimed by visitors.)
  * A later close by a still-running thread finds the object's file already
  * unlinked (nlink 0) and unlinks nothing. */
-__attribute__((destructor)) static void release_all_at_exit(void)
+void shmap__object_at_exit(void)
 {
     shmap__handle_settle_pending(); /* inherited named handles never used */
-    pthread_mutex_lock(&cache_lock);
+    pthread_mutex_lock(&shmap__cache_lock);
     for (size_t i = 0; i < nbuckets; i++)
         for (struct shmap_obj *o = buckets[i]; o; o = o->cache_next)
             if (atomic_load(&o->handles) > 0 && !o->released) {
                 shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
                 o->released = true;
             }
-    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&shmap__cache_lock);
 }

@@ -47,7 +47,7 @@ struct shmap_procst *shmap__self_st;
 int shmap__self_memfd = -1;
 uint32_t shmap__inbox_seen;
 static struct shmap_process *self_rec;
-static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__proc_self_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 
 struct shmap_process *shmap__process_of(struct shmap_obj *o)
 {
@@ -163,9 +163,9 @@ int shmap__inbox_listen(int state_fd)
 
 int shmap__inbox_fd = -1; /* xfer.c reads it */
 
-static void record_exit(int status, void *arg)
+/* lifecycle.c, at a normal exit: the first exit code written wins. */
+void shmap__process_at_exit(int status)
 {
-    (void)arg;
     struct shmap_procst *st = shmap__self_st;
     uint64_t zero = 0;
     if (st && st->pid == (uint32_t)getpid()) {
@@ -211,10 +211,10 @@ static void self_init(int adopt_fd, int adopt_listen)
     shmap__self_st = st;
 }
 
-/* A fork child is a new process: its own state, table published anew. */
-static void fork_child(void)
+/* lifecycle.c, in a fork child: a new process, with its own state (its
+ * table is published anew by handle.c's step, which comes next). */
+void shmap__process_fork_child(void)
 {
-    shmap__pid_forked(); /* ours runs before object.c's handler */
     struct shmap_procst *old = shmap__self_st;
     shmap__self_st = NULL;
     if (old)
@@ -225,10 +225,11 @@ static void fork_child(void)
         close(shmap__inbox_fd);
     shmap__self_memfd = shmap__inbox_fd = -1;
     self_rec = NULL;   /* the parent's record: left as it is (never freed here) */
-    self_init(-1, -1); /* handle.c's fork handler, which runs next, publishes the table again */
+    self_init(-1, -1);
 }
 
-__attribute__((constructor(200))) static void process_init(void)
+/* lifecycle.c, at start-up: our state, and the handles our parent gave us. */
+void shmap__process_start(void)
 {
     const char *env = getenv("SHMAP_INHERIT");
     int blob = -1, state_fd = -1, listen_fd = -1;
@@ -251,8 +252,6 @@ __attribute__((constructor(200))) static void process_init(void)
             fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
     }
     self_init(state_fd, listen_fd);
-    on_exit(record_exit, NULL);
-    pthread_atfork(NULL, NULL, fork_child);
     if (blob >= 0)
         shmap__xfer_inherit_unpack(blob);
 }
@@ -274,9 +273,9 @@ static void reap(struct shmap_process *p, bool wait_now)
 static void process_destroy(struct shmap_obj *o)
 {
     struct shmap_process *p = (struct shmap_process *)o;
-    pthread_mutex_lock(&p->lock);
+    shmap__reclock_lock(&p->lock);
     reap(p, false); /* an ended child leaves no zombie */
-    pthread_mutex_unlock(&p->lock);
+    shmap__reclock_unlock(&p->lock);
     if (p->st && !p->self)
         munmap(p->st, SHMAP_PAGE_SIZE);
     if (p->pidfd >= 0)
@@ -285,7 +284,7 @@ static void process_destroy(struct shmap_obj *o)
         close(p->conn);
     if (p->gate_fd >= 0)
         close(p->gate_fd);
-    pthread_mutex_destroy(&p->lock);
+    shmap__reclock_destroy(&p->lock);
     if (p->self)
         o->fd = -1; /* our memfd stays ours */
     shmap__obj_fini(o);
@@ -301,7 +300,7 @@ static struct shmap_process *record_alloc(int fd)
         return NULL;
     struct stat sb;
     shmap__obj_init(&p->obj, &process_ops, fd, fd >= 0 && fstat(fd, &sb) == 0 ? &sb : NULL);
-    pthread_mutex_init(&p->lock, NULL);
+    shmap__reclock_init(&p->lock);
     p->pidfd = p->conn = p->gate_fd = -1;
     atomic_store(&p->obj.handles, 1);
     return p;
@@ -309,7 +308,7 @@ static struct shmap_process *record_alloc(int fd)
 
 struct shmap_process *shmap__process_self(void)
 {
-    pthread_mutex_lock(&self_lock);
+    pthread_mutex_lock(&shmap__proc_self_lock);
     if (!self_rec || self_rec->pid != shmap__pid()) {
         struct shmap_process *p = record_alloc(shmap__self_memfd);
         if (p) {
@@ -324,7 +323,7 @@ struct shmap_process *shmap__process_self(void)
     struct shmap_process *p = self_rec;
     if (p)
         shmap__obj_get(&p->obj);
-    pthread_mutex_unlock(&self_lock);
+    pthread_mutex_unlock(&shmap__proc_self_lock);
     return p;
 }
 
@@ -519,7 +518,7 @@ static uint32_t exit_code_of(struct shmap_process *p)
             return (uint32_t)e;
     }
     int code = -1, sig = 0;
-    pthread_mutex_lock(&p->lock);
+    shmap__reclock_lock(&p->lock);
     if (p->child && !p->reaped && p->pidfd >= 0) {
         siginfo_t si = {0};
         if (syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, WEXITED | WNOHANG | WNOWAIT, NULL) == 0 &&
@@ -535,7 +534,7 @@ static uint32_t exit_code_of(struct shmap_process *p)
         else
             sig = p->status & 0xff;
     }
-    pthread_mutex_unlock(&p->lock);
+    shmap__reclock_unlock(&p->lock);
     if (code >= 0)
         return (uint32_t)code;
     if (sig > 0)
@@ -663,12 +662,12 @@ uint32_t shmap__process_resume(struct shmap_process *p)
 {
     uint32_t s = shmap__count_down(&p->gate);
     if (s == 1) {
-        pthread_mutex_lock(&p->lock);
+        shmap__reclock_lock(&p->lock);
         if (p->gate_fd >= 0) { /* the child reads EOF and goes on to exec */
             close(p->gate_fd);
             p->gate_fd = -1;
         }
-        pthread_mutex_unlock(&p->lock);
+        shmap__reclock_unlock(&p->lock);
     }
     return s;
 }

@@ -222,3 +222,7 @@ int shmap__fallocate(int fd, uint64_t off, uint64_t len)
 {
     return SYS(fallocate)(fd, 0, (off_t)off, (off_t)len) == 0 ? 0 : -errno;
 }
+
+/* Link lifecycle.c (start-up, fork and exit) into every static program. */
+extern SHMAP_HIDDEN const char shmap__lifecycle_linked;
+SHMAP_HIDDEN const char *const shmap__lifecycle_pull = &shmap__lifecycle_linked;

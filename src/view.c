@@ -116,17 +116,17 @@ static int check_rights(uint32_t access, uint32_t vprot)
 
 /* ---- registry ------------------------------------------------------------- */
 
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__reg_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 static struct region **regs; /* sorted by base; protected by reg_lock */
 static size_t nregs, capregs;
 
 void shmap__regions_lock(void)
 {
-    pthread_mutex_lock(&reg_lock);
+    pthread_mutex_lock(&shmap__reg_lock);
 }
 void shmap__regions_unlock(void)
 {
-    pthread_mutex_unlock(&reg_lock);
+    pthread_mutex_unlock(&shmap__reg_lock);
 }
 
 /* Index of the first region with base > addr. */

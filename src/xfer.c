@@ -76,23 +76,31 @@ static struct shmap_xfer *entry_of(uint32_t idx)
 
 /* ---- inherited handles not taken in yet ------------------------------------------ */
 
+/* What the parent described, and its descriptors, never change: the record
+ * can be described (published again in a fork child, copied out by another
+ * process, passed on to a grandchild) without a lock, at any instant.  The
+ * taking in works on duplicates of the descriptors and publishes the real
+ * record in `real` when it is complete.  Takings in are serialised by one
+ * global lock, which fork takes (lifecycle.c): a fork child never finds one
+ * half done. */
 struct shmap_pending {
-    struct shmap_obj obj; /* obj.fd: the inherited descriptor until resolved */
-    pthread_mutex_t mu;
-    struct shmap_xfer x; /* as the parent described it */
+    struct shmap_obj obj; /* obj.fd: the inherited descriptor, kept until destroyed */
+    struct shmap_xfer x;  /* as the parent described it */
     int data_fd;
-    struct shmap_obj *real; /* once resolved: one handle count and one reference */
-    int err;
+    struct shmap_obj *_Atomic real; /* once resolved: one handle count and one reference */
+    int err;                        /* shmap__resolve_lock */
 };
+
+pthread_mutex_t shmap__resolve_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 
 static void pending_destroy(struct shmap_obj *o)
 {
     struct shmap_pending *p = (struct shmap_pending *)o;
-    if (p->real)
-        shmap__obj_handle_put(p->real);
+    struct shmap_obj *real = atomic_load(&p->real);
+    if (real)
+        shmap__obj_handle_put(real);
     if (p->data_fd >= 0)
         shmap__close_fd(p->data_fd);
-    pthread_mutex_destroy(&p->mu);
     shmap__obj_fini(o);
     shmap__obj_free(p);
 }
@@ -105,27 +113,53 @@ static struct shmap_obj *pending_new(const struct shmap_xfer *x)
     if (!p)
         return NULL;
     shmap__obj_init(&p->obj, &pending_ops, x->fd, NULL);
-    pthread_mutex_init(&p->mu, NULL);
+    atomic_init(&p->real, NULL);
+    p->err = 0;
     p->x = *x;
     p->data_fd = x->data_fd;
     atomic_store(&p->obj.handles, 1);
     return &p->obj;
 }
 
+/* Duplicates of a pending record's descriptors, for the real record. */
+static int dup_fds(const struct shmap_pending *p, int *fd, int *data_fd)
+{
+    *fd = *data_fd = -1;
+    if (p->obj.fd >= 0 && (*fd = SYS(fcntl_int)(p->obj.fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        return -errno;
+    if (p->data_fd >= 0 && (*data_fd = SYS(fcntl_int)(p->data_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+        int e = -errno;
+        shmap__close_fd(*fd);
+        *fd = -1;
+        return e;
+    }
+    return 0;
+}
+
 int shmap__pending_resolve(struct shmap_obj *o, struct shmap_obj **real)
 {
     struct shmap_pending *p = (struct shmap_pending *)o;
-    pthread_mutex_lock(&p->mu);
-    if (!p->real && !p->err) {
-        int fd = o->fd, data_fd = p->data_fd;
-        o->fd = p->data_fd = -1; /* the record takes them over, or closes them */
-        p->err = shmap__xfer_adopt(&p->x, fd, data_fd, &p->real);
-        if (p->err == 0 && !p->real)
-            p->err = -EBADF;
+    struct shmap_obj *got = atomic_load(&p->real);
+    if (got) {
+        *real = got;
+        return 0;
     }
-    *real = p->real;
-    int r = p->real ? 0 : p->err;
-    pthread_mutex_unlock(&p->mu);
+    pthread_mutex_lock(&shmap__resolve_lock);
+    got = atomic_load(&p->real);
+    if (!got && !p->err) {
+        int fd, data_fd;
+        /* the record takes the duplicates over, or closes them */
+        p->err = dup_fds(p, &fd, &data_fd);
+        if (p->err == 0)
+            p->err = shmap__xfer_adopt(&p->x, fd, data_fd, &got);
+        if (p->err == 0 && !got)
+            p->err = -EBADF;
+        if (p->err == 0)
+            atomic_store(&p->real, got);
+    }
+    int r = got ? 0 : p->err;
+    pthread_mutex_unlock(&shmap__resolve_lock);
+    *real = got;
     return r;
 }
 
@@ -143,14 +177,14 @@ void shmap__pending_settle(struct shmap_obj *o)
 
 static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x);
 
-/* A pending record described as its parent did (its lock held); false if
- * resolved (then *real is the record to use). */
-static bool pending_describe_locked(struct shmap_obj *o, uint32_t access, uint32_t hflags,
-                                    struct shmap_xfer *x, struct shmap_obj **real)
+/* A pending record described as its parent did; false if resolved (then
+ * *real is the record to use). */
+static bool pending_describe(struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                             struct shmap_xfer *x, struct shmap_obj **real)
 {
     struct shmap_pending *p = (struct shmap_pending *)o;
-    *real = p->real;
-    if (!p->real) {
+    *real = atomic_load(&p->real);
+    if (!*real) {
         *x = p->x;
         atomic_init(&x->gen, 0);
         x->hflags = (uint16_t)hflags;
@@ -166,12 +200,8 @@ static bool pending_describe_locked(struct shmap_obj *o, uint32_t access, uint32
 static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x)
 {
     if (o->type == SHMAP_TYPE_PENDING) {
-        struct shmap_pending *p = (struct shmap_pending *)o;
         struct shmap_obj *real;
-        pthread_mutex_lock(&p->mu);
-        bool pending = pending_describe_locked(o, access, hflags, x, &real);
-        pthread_mutex_unlock(&p->mu);
-        if (pending)
+        if (pending_describe(o, access, hflags, x, &real))
             return;
         o = real;
     }
@@ -267,14 +297,9 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
                        int *fd, int *data_fd)
 {
     if (o->type == SHMAP_TYPE_PENDING) {
-        struct shmap_obj *real;
-        struct shmap_pending *p = (struct shmap_pending *)o;
-        pthread_mutex_lock(&p->mu); /* its descriptors stay while we copy them */
-        bool pending = pending_describe_locked(o, access, hflags, x, &real);
-        int r = pending ? copy_fds(x, fd, data_fd) : 0;
-        pthread_mutex_unlock(&p->mu);
-        if (pending)
-            return r;
+        struct shmap_obj *real; /* its descriptors live as long as our reference */
+        if (pending_describe(o, access, hflags, x, &real))
+            return copy_fds(x, fd, data_fd);
         o = real;
     }
     describe(o, access, hflags, x);
@@ -369,7 +394,7 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
 
 /* ---- the inbox: what other processes put into our table --------------------- */
 
-static pthread_mutex_t inbox_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_mutex_t shmap__inbox_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
 static int *conns; /* accepted connections; inbox_lock */
 static size_t nconns, conns_cap;
 static uint32_t conns_seen; /* conn_gen when we last accepted */
@@ -450,6 +475,7 @@ static bool drain_conn(int c, uint32_t want, uint32_t *got)
     return true;
 }
 
+/* lifecycle.c, in a fork child, before its table is published again. */
 void shmap__xfer_fork_child(void)
 {
     /* the parent's connections are the parent's: never read them here */
@@ -457,7 +483,15 @@ void shmap__xfer_fork_child(void)
         SYS(close)(conns[i]);
     nconns = 0;
     conns_seen = 0;
-    pthread_mutex_init(&inbox_lock, NULL);
+    /* the windows map the parent's table: the child's new state memfd may
+     * well have the same descriptor number, so forget them by name, not by
+     * number (writing there would rewrite the parent's published table) */
+    for (uint32_t i = 0; i < MAX_WINDOWS; i++) {
+        if (windows[i])
+            SYS(munmap)(windows[i], WIN_BYTES);
+        windows[i] = NULL;
+    }
+    windows_fd = -1;
 }
 
 void shmap__xfer_drain(void)
@@ -465,7 +499,7 @@ void shmap__xfer_drain(void)
     if (t_draining || !shmap__self_st)
         return;
     t_draining = true;
-    pthread_mutex_lock(&inbox_lock);
+    pthread_mutex_lock(&shmap__inbox_lock);
     uint32_t seen = atomic_load(&shmap__self_st->inbox_gen);
     uint32_t conns_now = atomic_load(&shmap__self_st->conn_gen);
     bool accept_new = conns_now != conns_seen;
@@ -503,7 +537,7 @@ void shmap__xfer_drain(void)
         conns[i] = conns[--nconns];
     }
     shmap__inbox_seen = seen;
-    pthread_mutex_unlock(&inbox_lock);
+    pthread_mutex_unlock(&shmap__inbox_lock);
     t_draining = false;
 }
 
@@ -552,7 +586,11 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
     }
     int r = 0;
     bool fresh = false;
-    pthread_mutex_lock(&p->lock);
+    shmap__reclock_lock(&p->lock);
+    if (p->conn >= 0 && p->conn_gen != shmap__fork_gen()) {
+        SYS(close)(p->conn); /* our parent's (we are a fork child): its stream, not ours */
+        p->conn = -1;
+    }
     for (int tries = 0;; tries++) {
         if (p->conn < 0) {
             if ((p->conn = connect_to(p)) < 0) {
@@ -560,6 +598,7 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
                 p->conn = -1;
                 break;
             }
+            p->conn_gen = shmap__fork_gen();
             fresh = true;
         }
 
@@ -578,7 +617,7 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
             break;
         }
     }
-    pthread_mutex_unlock(&p->lock);
+    shmap__reclock_unlock(&p->lock);
     if (r == 0 && fresh) /* it accepts only when this moved */
         atomic_fetch_add(&p->st->conn_gen, 1);
     if (r == 0) /* its next lookup takes it in (nobody sleeps on this word) */

@@ -1,0 +1,109 @@
+/*
+ * lifecycle.c - the one owner of the process lifecycle: start-up, fork and
+ * exit.  Each module offers steps (shmap__X_start, _fork_child, _at_exit);
+ * only this file calls them, in the order written here, and only this file
+ * registers with the C library (a constructor, one pthread_atfork, one
+ * on_exit).  docs/DESIGN.md §18.
+ *
+ * fork(): every global lock of the library is taken before the fork and
+ * released after it in both processes, so that what they protect (the
+ * handle table, the caches, the view registry, the inbox) is whole in the
+ * child, whatever the parent's other threads were doing; the child then
+ * makes them anew (its copies are held by the forking thread).  Locks of
+ * records, of which there are many, are made anew by the child at their
+ * first use instead (forklock.c).
+ *
+ * The global locks are taken without an order among them: block on one
+ * while holding none, then try the others; on a miss let everything go and
+ * block on the one that was missed.  A thread of ours that holds one lock
+ * and waits for another therefore never deadlocks with the fork, whatever
+ * order it nests them in.
+ */
+#include "internal.h"
+
+#include <sched.h>
+
+/* Every global lock of the library (a new one must be added here). */
+static pthread_mutex_t *const fork_locks[] = {
+    &shmap__std_lock,       /* file.c: standard handles */
+    &shmap__inbox_lock,     /* xfer.c: handles put by other processes */
+    &shmap__resolve_lock,   /* xfer.c: inherited handles taken in */
+    &shmap__job_self_lock,  /* job.c: our membership */
+    &shmap__proc_self_lock, /* process.c: our process record */
+    &shmap__table_lock,     /* handle.c: the handle table */
+    &shmap__reg_lock,       /* view.c: views and private allocations */
+    &shmap__cache_lock,     /* object.c: names held */
+    &shmap__pcache_lock,    /* named.c: state pages kept mapped */
+    &shmap__ns_lock,        /* namespace.c: the directories */
+    &shmap__pool_lock,      /* object.c: record memory */
+    NULL,                   /* forklock.c: record lock renewals (filled at start) */
+};
+#define NLOCKS SHMAP_ARRAY_LEN(fork_locks)
+
+static pthread_mutex_t *lock_at(size_t i)
+{
+    return i == NLOCKS - 1 ? shmap__forklock_global() : fork_locks[i];
+}
+
+static void lock_all(void)
+{
+    size_t first = 0;
+    for (;;) {
+        pthread_mutex_lock(lock_at(first));
+        size_t i = 0;
+        while (i < NLOCKS && (i == first || pthread_mutex_trylock(lock_at(i)) == 0))
+            i++;
+        if (i == NLOCKS)
+            return;
+        for (size_t j = 0; j < i; j++)
+            if (j != first)
+                pthread_mutex_unlock(lock_at(j));
+        pthread_mutex_unlock(lock_at(first));
+        first = i;
+        sched_yield();
+    }
+}
+
+static void fork_prepare(void)
+{
+    lock_all();
+}
+
+static void fork_parent(void)
+{
+    for (size_t i = NLOCKS; i-- > 0;)
+        pthread_mutex_unlock(lock_at(i));
+}
+
+/* The child has one thread, ours: no lock is contended while it runs. */
+static void fork_child(void)
+{
+    for (size_t i = 0; i < NLOCKS; i++)
+        pthread_mutex_init(lock_at(i), NULL);
+    shmap__forklock_child();      /* record locks: made anew at their first use */
+    shmap__pid_forked();          /* pid, thread id, thread objects */
+    shmap__process_fork_child();  /* our own state memfd and inbox */
+    shmap__xfer_fork_child();     /* the parent's connections and table windows */
+    shmap__handle_republish();    /* the table, in the new state (names still known) */
+    shmap__object_fork_child();   /* the parent's holds are the parent's: forget names */
+    shmap__job_fork_child();      /* a child of a member joins its job */
+}
+
+static void at_exit(int status, void *arg)
+{
+    (void)arg;
+    shmap__process_at_exit(status); /* the exit code, and our job's accounting */
+    shmap__object_at_exit();        /* names held only by us go (as Windows closes handles) */
+}
+
+__attribute__((constructor(200))) static void lifecycle_start(void)
+{
+    shmap__process_start(); /* our state, then the handles our parent gave us */
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    on_exit(at_exit, NULL);
+}
+
+/* Referenced from sys.c, which every part of the library uses: a program
+ * linked with the static library then always gets this file (and so its
+ * constructor) although nobody calls into it. */
+const char shmap__lifecycle_linked = 1;
