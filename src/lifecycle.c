@@ -23,6 +23,24 @@
 
 #include <sched.h>
 
+/* ThreadSanitizer checks the child's steps against what the parent's other
+ * threads did before the fork, though those threads are not in the child
+ * (it stops checking only after our steps): tell it to look away. */
+#if defined(__SANITIZE_THREAD__)
+#define SHMAP_TSAN_FORK 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SHMAP_TSAN_FORK 1
+#endif
+#endif
+#ifdef SHMAP_TSAN_FORK
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+#else
+static inline void __tsan_ignore_thread_begin(void) {}
+static inline void __tsan_ignore_thread_end(void) {}
+#endif
+
 /* Every global lock of the library (a new one must be added here). */
 static pthread_mutex_t *const fork_locks[] = {
     &shmap__std_lock,       /* file.c: standard handles */
@@ -75,11 +93,12 @@ static void fork_parent(void)
         pthread_mutex_unlock(lock_at(i));
 }
 
-/* The child has one thread, ours: no lock is contended while it runs. */
+/* The child has one thread, ours, which holds every global lock: the steps
+ * run with them released (no lock is contended in a one-thread process). */
 static void fork_child(void)
 {
-    for (size_t i = 0; i < NLOCKS; i++)
-        pthread_mutex_init(lock_at(i), NULL);
+    fork_parent(); /* released by the thread that took them, as in the parent */
+    __tsan_ignore_thread_begin();
     shmap__forklock_child();      /* record locks: made anew at their first use */
     shmap__pid_forked();          /* pid, thread id, thread objects */
     shmap__process_fork_child();  /* our own state memfd and inbox */
@@ -87,6 +106,7 @@ static void fork_child(void)
     shmap__handle_republish();    /* the table, in the new state (names still known) */
     shmap__object_fork_child();   /* the parent's holds are the parent's: forget names */
     shmap__job_fork_child();      /* a child of a member joins its job */
+    __tsan_ignore_thread_end();
 }
 
 static void at_exit(int status, void *arg)
