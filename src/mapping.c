@@ -24,6 +24,9 @@
 #include <unistd.h>
 
 #define MARK_BASE ((off_t)1 << 61)
+/* The largest size a mark can cover; a larger section marks to the end of
+ * all offsets (l_len 0), which covers every size a file can be cut to. */
+#define MARK_ROOM (INT64_MAX - MARK_BASE)
 #define SEC_KNOWN                                                                                  \
     (SHMAP_SEC_PARTITION_OWNER_HANDLE | SHMAP_SEC_64K_PAGES | SHMAP_SEC_FILE | SHMAP_SEC_IMAGE |   \
      SHMAP_SEC_PROTECTED_IMAGE | SHMAP_SEC_RESERVE | SHMAP_SEC_COMMIT | SHMAP_SEC_NOCACHE |        \
@@ -132,12 +135,14 @@ static void mark_file_mapped(int fd, uint64_t size)
     struct flock fl = {.l_type = F_RDLCK,
                        .l_whence = SEEK_SET,
                        .l_start = MARK_BASE,
-                       .l_len = (off_t)(size ? size : 1)};
+                       .l_len = size > (uint64_t)MARK_ROOM ? 0 : (off_t)(size ? size : 1)};
     SYS(fcntl_lock)(fd, F_OFD_SETLK, &fl);
 }
 
 bool shmap__file_is_mapped(int fd, uint64_t new_size)
 {
+    if (new_size > (uint64_t)MARK_ROOM) /* beyond: only marks "to the end" */
+        new_size = (uint64_t)MARK_ROOM;
     struct flock fl = {.l_type = F_WRLCK,
                        .l_whence = SEEK_SET,
                        .l_start = MARK_BASE + (off_t)new_size,

@@ -300,3 +300,45 @@ TEST(bounds_native_vm_ranges_give_the_codes_of_the_win32_face)
     ASSERT_EQ(shmap_close(h), 0);
 }
 
+/* A sparse file whose size is near the largest offset: the "is it mapped"
+ * marker lies at 2^61 + offset, which must not overflow. */
+static HANDLE huge_file(char *path, size_t n, off_t size)
+{
+    snprintf(path, n, "/dev/shm/shmap-bounds-%d", (int)getpid());
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0);
+    if (ftruncate(fd, size) != 0) {
+        close(fd);
+        unlink(path);
+        SKIP("this file system does not take a file that large");
+    }
+    close(fd);
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    return f;
+}
+
+TEST(bounds_set_end_of_file_near_the_largest_offset_sees_the_mapping)
+{
+    const int64_t big = INT64_MAX - 65535; /* (2^63 - 1) - 65535 */
+    char path[64];
+    HANDLE f = huge_file(path, sizeof path, (off_t)big);
+    HANDLE m = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL);
+    ASSERT_NOT_NULL(m);
+    /* shrinking below the end of the section: ERROR_USER_MAPPED_FILE */
+    LARGE_INTEGER to = {.QuadPart = big - 4096};
+    ASSERT_TRUE(SetFilePointerEx(f, to, NULL, FILE_BEGIN));
+    POISON_LE();
+    ASSERT_TRUE(!SetEndOfFile(f));
+    ASSERT_EQ_U(LE(), ERROR_USER_MAPPED_FILE);
+    LARGE_INTEGER size;
+    ASSERT_TRUE(GetFileSizeEx(f, &size));
+    ASSERT_EQ(size.QuadPart, big);
+    ASSERT_TRUE(CloseHandle(m));
+    /* with the section gone the same shrink works */
+    ASSERT_TRUE(SetEndOfFile(f));
+    ASSERT_TRUE(GetFileSizeEx(f, &size));
+    ASSERT_EQ(size.QuadPart, big - 4096);
+    ASSERT_TRUE(CloseHandle(f));
+    ASSERT_EQ(unlink(path), 0);
+}
