@@ -13,6 +13,7 @@
  * call that maps them all costs far less than one page fault per page.
  */
 #include "view.h"
+#include "probe.h"
 
 #include <signal.h>
 #include <string.h>
@@ -372,8 +373,11 @@ static int view_map(struct shmap_section *s, struct region *r, void *base)
 SHMAP_EXTERN int shmap_view_map(shmap_handle_t h, uint32_t access, uint64_t offset, size_t size,
                                 void *base, void **out)
 {
-    /* NT looks at the base and size given before the handle: a kernel
-     * address or a range entering kernel space is STATUS_INVALID_PARAMETER_3 */
+    /* NT probes the output, then looks at the base and size given, before
+     * the handle: a kernel address or a range entering kernel space is
+     * STATUS_INVALID_PARAMETER_3 */
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     if (!shmap__user_range((uintptr_t)base, size))
         return -EINVAL;
     struct shmap_obj *o;

@@ -12,6 +12,7 @@
  * mapped read-only.
  */
 #include "view.h"
+#include "probe.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -123,6 +124,8 @@ static void query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
 SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info)
 {
     uintptr_t a = (uintptr_t)addr, top = SHMAP_USER_TOP;
+    if (SHMAP_PROBE_OUT(info))
+        return -EFAULT;
     if (a >= top)
         return -EINVAL;
     shmap_mem_info_t m;
@@ -182,10 +185,9 @@ static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t pr
               (prot & 0xFFu) != SHMAP_PAGE_READONLY)
                  ? PROT_WRITE
                  : 0);
+    *old = shmap__region_page_protect(r, first); /* before: old may lie in these pages */
     if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
         return -errno;
-    if (old)
-        *old = shmap__region_page_protect(r, first);
     return shmap__region_set_protect(r, first, n, prot);
 }
 
@@ -260,6 +262,8 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
                                 void **out)
 {
     uint32_t kind = type & (SHMAP_MEM_COMMIT | SHMAP_MEM_RESERVE | SHMAP_MEM_RESET);
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     if (!kind || (type & ~(kind | SHMAP_MEM_TOP_DOWN)) || !valid_protect(protect) || size == 0 ||
         !shmap__user_range((uintptr_t)addr, size))
         return -EINVAL;
@@ -288,7 +292,11 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
 
 SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uint32_t *old)
 {
-    if (!valid_protect(protect) || size == 0 || !shmap__user_range((uintptr_t)addr, size))
+    if (!valid_protect(protect))
+        return -EINVAL;
+    if (SHMAP_PROBE_OUT(old)) /* NT: after the protection, before the range */
+        return -EFAULT;
+    if (size == 0 || !shmap__user_range((uintptr_t)addr, size))
         return -EINVAL;
     shmap__regions_lock();
     uintptr_t start;
@@ -302,7 +310,7 @@ SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uin
     else {
         size_t first = (start - r->base) / PAGE;
         e = all_committed(r, first, n) ? 0 : SHMAP_EADDR;
-        if (e == 0 && old)
+        if (e == 0)
             *old = shmap__region_page_protect(r, first);
         if (e == 0)
             e = private_commit(r, start, n, protect);

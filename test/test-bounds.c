@@ -26,16 +26,76 @@
 #include <pthread.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <windows.h>
 
+#include "probe.h"
 #include "shmap.h"
 
 #define POISON_LE() SetLastError(0xdeadbeef)
 #define LE() GetLastError()
 #define PF INVALID_HANDLE_VALUE
 #define USER_TOP ((uintptr_t)(sizeof(void *) == 8 ? 0x7ffffffff000ULL : 0xffffe000UL))
+
+/* Memory that cannot take an out-parameter: four pages (read-only,
+ * PROT_NONE, writable, unmapped), and bp(), the i-th bad pointer for an
+ * object of len bytes: NULL, a low address, read-only, PROT_NONE, unmapped,
+ * and one that starts in writable memory and runs into the hole. */
+#define NBAD 6
+struct bad {
+    char *base;
+};
+
+static struct bad bad_pages(void)
+{
+    /* The first slow probe of each copy (the core's, the Win32 face's) maps
+     * one page for its pid; let that happen before the hole is made, so the
+     * page does not land in it. */
+    MEMORY_BASIC_INFORMATION *warm = malloc(sizeof *warm);
+    ASSERT_NOT_NULL(warm);
+    ASSERT_EQ(shmap__probe_write(warm, sizeof *warm), 0);
+    ASSERT_EQ(VirtualQuery(warm, warm, sizeof *warm), sizeof *warm);
+    free(warm);
+    struct bad b;
+    b.base = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_TRUE(b.base != MAP_FAILED);
+    ASSERT_EQ(mprotect(b.base, 4096, PROT_READ), 0);
+    ASSERT_EQ(mprotect(b.base + 4096, 4096, PROT_NONE), 0);
+    ASSERT_EQ(munmap(b.base + 3 * 4096, 4096), 0);
+    return b;
+}
+
+static void *bp(const struct bad *b, int i, size_t len)
+{
+    size_t back = len / 2 >= 8 ? (len / 2) & ~(size_t)7 : len / 2;
+    switch (i) {
+    case 0:
+        return NULL;
+    case 1:
+        return (void *)16;
+    case 2:
+        return b->base;
+    case 3:
+        return b->base + 4096;
+    case 4:
+        return b->base + 3 * 4096;
+    default:
+        return b->base + 3 * 4096 - back;
+    }
+}
+
+static void bad_free(struct bad *b)
+{
+    ASSERT_EQ(munmap(b->base, 3 * 4096), 0);
+}
 
 /* ---- sizes that wrap ------------------------------------------------------ */
 
@@ -341,4 +401,260 @@ TEST(bounds_set_end_of_file_near_the_largest_offset_sees_the_mapping)
     ASSERT_EQ(size.QuadPart, big - 4096);
     ASSERT_TRUE(CloseHandle(f));
     ASSERT_EQ(unlink(path), 0);
+}
+
+/* ---- pointers that are not there: virtual memory ---------------------------- */
+
+TEST(bounds_virtualquery_into_memory_that_is_not_there_is_998)
+{
+    HANDLE h = CreateFileMappingA(PF, NULL, PAGE_READWRITE, 0, 1 << 16, NULL);
+    ASSERT_NOT_NULL(h);
+    char *v = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+    ASSERT_NOT_NULL(v);
+    MEMORY_BASIC_INFORMATION m[2];
+    struct bad b = bad_pages();
+    for (int i = 0; i < NBAD; i++) {
+        POISON_LE();
+        ASSERT_EQ(VirtualQuery(v, bp(&b, i, sizeof m[0]), sizeof m[0]), 0);
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    /* the length is checked first (24), the buffer before the address
+     * (87 for a kernel address with a good buffer) */
+    POISON_LE();
+    ASSERT_EQ(VirtualQuery(v, NULL, 8), 0);
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    POISON_LE();
+    ASSERT_EQ(VirtualQuery((void *)~(uintptr_t)0xFFFF, m, sizeof m[0]), 0);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    POISON_LE();
+    ASSERT_EQ(VirtualQuery((void *)~(uintptr_t)0xFFFF, NULL, sizeof m[0]), 0);
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    /* the whole length given is probed (ProbeForWrite(buf, len)), and the
+     * buffer must be aligned for a pointer (DATATYPE_MISALIGNMENT) */
+    POISON_LE();
+    ASSERT_EQ(VirtualQuery(v, bp(&b, 5, sizeof m[0]), sizeof m[0] / 4 * 2), 0);
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    char *edge = (char *)b.base + 3 * 4096 - sizeof m[0];
+    ASSERT_EQ(VirtualQuery(v, (void *)edge, sizeof m[0]), sizeof m[0]);
+    POISON_LE();
+    ASSERT_EQ(VirtualQuery(v, (void *)edge, sizeof m[0] + 8), 0);
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    POISON_LE();
+    ASSERT_EQ(VirtualQuery(v, (void *)((char *)m + 4), sizeof m[0]), 0);
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    ASSERT_EQ(VirtualQuery(v, m, sizeof m), sizeof m[0]);
+    ASSERT_PTR_EQ(m[0].BaseAddress, v);
+    bad_free(&b);
+    ASSERT_TRUE(UnmapViewOfFile(v));
+    ASSERT_TRUE(CloseHandle(h));
+}
+
+TEST(bounds_virtualprotect_without_a_place_for_the_old_protection_is_998)
+{
+    char *p = VirtualAlloc(NULL, 1 << 16, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ASSERT_NOT_NULL(p);
+    HANDLE h = CreateFileMappingA(PF, NULL, PAGE_READWRITE, 0, 1 << 16, NULL);
+    ASSERT_NOT_NULL(h);
+    char *v = MapViewOfFile(h, FILE_MAP_WRITE, 0, 0, 0);
+    ASSERT_NOT_NULL(v);
+    struct bad b = bad_pages();
+    char *where[] = {p, v};
+    for (int w = 0; w < 2; w++)
+        for (int i = 0; i < NBAD; i++) {
+            POISON_LE();
+            ASSERT_TRUE(!VirtualProtect(where[w], 4096, PAGE_READONLY, bp(&b, i, sizeof(DWORD))));
+            ASSERT_EQ(LE() * 100 + w * 10 + i, ERROR_NOACCESS * 100 + w * 10 + i);
+            where[w][0] = 1; /* still writable: nothing was changed */
+            MEMORY_BASIC_INFORMATION m;
+            ASSERT_EQ(VirtualQuery(where[w], &m, sizeof m), sizeof m);
+            ASSERT_EQ_U(m.Protect, PAGE_READWRITE);
+        }
+    /* NT's order: the protection, then the pointer, then the range */
+    POISON_LE();
+    ASSERT_TRUE(!VirtualProtect(p, 4096, 0x3, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    POISON_LE();
+    ASSERT_TRUE(!VirtualProtect(p, SIZE_MAX, PAGE_READONLY, NULL));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    POISON_LE();
+    ASSERT_TRUE(!VirtualProtect(p, 0, PAGE_READONLY, NULL));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    /* the native call wants the pointer as well */
+    ASSERT_EQ(shmap_vm_protect(p, 4096, SHMAP_PAGE_READONLY, NULL), -EFAULT);
+    ASSERT_EQ(shmap_vm_protect(p, 4096, SHMAP_PAGE_READONLY, (uint32_t *)(void *)(p + 1)), -EFAULT);
+    p[0] = 2;
+    /* the place for the old protection may lie in the pages being made
+     * read-only: it is written before they change */
+    for (int w = 0; w < 2; w++) {
+        DWORD *in = (DWORD *)(void *)(where[w] + 8192);
+        ASSERT_TRUE(VirtualProtect(in, 4096, PAGE_READONLY, in));
+        ASSERT_EQ_U(*in, PAGE_READWRITE);
+        MEMORY_BASIC_INFORMATION m;
+        ASSERT_EQ(VirtualQuery(in, &m, sizeof m), sizeof m);
+        ASSERT_EQ_U(m.Protect, PAGE_READONLY);
+    }
+    bad_free(&b);
+    ASSERT_TRUE(UnmapViewOfFile(v));
+    ASSERT_TRUE(CloseHandle(h));
+    ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+}
+
+TEST(bounds_native_vm_outputs_that_are_not_there_are_efault_and_change_nothing)
+{
+    shmap_handle_t h;
+    ASSERT_EQ(shmap_mapping_create(SHMAP_NULL_HANDLE, NULL, SHMAP_PAGE_READWRITE, 1 << 16, 0, &h),
+              0);
+    int fds = count_fds();
+    struct bad b = bad_pages(); /* objects of sizeof(void *) bytes */
+    for (int i = 0; i < NBAD; i++) {
+        ASSERT_EQ(shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, bp(&b, i, sizeof(void *))) * 10 + i,
+                  -EFAULT * 10 + i);
+        ASSERT_EQ(shmap_vm_alloc(NULL, 4096, SHMAP_MEM_RESERVE, SHMAP_PAGE_READWRITE, bp(&b, i, sizeof(void *))) * 10 +
+                      i,
+                  -EFAULT * 10 + i);
+        ASSERT_EQ(shmap_vm_query(&b, bp(&b, i, sizeof(shmap_mem_info_t))) * 10 + i, -EFAULT * 10 + i);
+    }
+    ASSERT_EQ(count_fds(), fds); /* no view holds the section */
+    bad_free(&b);
+    ASSERT_EQ(shmap_close(h), 0);
+}
+
+/* ---- the probe ---------------------------------------------------------------- */
+
+static void probe_answers(void)
+{
+    int local = 5;
+    static long global = 6;
+    char *heap = malloc(64);
+    ASSERT_NOT_NULL(heap);
+    memset(heap, 7, 64);
+    ASSERT_EQ(shmap__probe_write(&local, sizeof local), 0);
+    ASSERT_EQ(shmap__probe_write(&global, sizeof global), 0);
+    ASSERT_EQ(shmap__probe_write(heap, 64), 0);
+    ASSERT_EQ(shmap__probe_read(heap, 64), 0);
+    ASSERT_EQ(local * 100 + (int)global * 10 + heap[63], 567); /* written back as they were */
+    struct bad b = bad_pages();
+    for (int i = 0; i < NBAD; i++) {
+        ASSERT_EQ(shmap__probe_write(bp(&b, i, 16), 16) * 10 + i, -EFAULT * 10 + i);
+        ASSERT_EQ(shmap__probe_read(bp(&b, i, 16), 16) * 10 + i, (i == 2 ? 0 : -EFAULT) * 10 + i);
+    }
+    ASSERT_EQ(shmap__probe_write((void *)65535, 1), -EFAULT);
+    ASSERT_EQ(shmap__probe_write(NULL, 0), 0); /* nothing to touch, as NT */
+    ASSERT_EQ(shmap__probe_write(heap, SIZE_MAX), -EFAULT);
+    ASSERT_EQ(shmap__probe_write(heap + 32, SIZE_MAX - (uintptr_t)heap), -EFAULT);
+    ASSERT_EQ(shmap__probe_write(b.base + 2 * 4096, 4096), 0);
+    ASSERT_EQ(shmap__probe_write(b.base + 2 * 4096, 4097), -EFAULT);
+    ASSERT_EQ(shmap__probe_read(b.base, 3 * 4096), -EFAULT); /* the PROT_NONE page between */
+    /* out-parameters: NULL and misaligned too */
+    ASSERT_EQ(shmap__probe_out(NULL, 0, 1), -EFAULT);
+    ASSERT_EQ(shmap__probe_out(heap + 1, 4, 4), -EFAULT);
+    ASSERT_EQ(shmap__probe_out(heap + 4, 4, 4), 0);
+    ASSERT_EQ(SHMAP_PROBE_OUT(&global), 0);
+    /* a read-only shared file mapping: readable, not writable */
+    int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    char *ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+    ASSERT_TRUE(ro != MAP_FAILED);
+    ASSERT_EQ(shmap__probe_read(ro, 4096), 0);
+    ASSERT_EQ(shmap__probe_write(ro + 100, 1), -EFAULT);
+    ASSERT_EQ(munmap(ro, 4096), 0);
+    close(fd);
+    bad_free(&b);
+    free(heap);
+}
+
+TEST(probe_tells_memory_that_is_there_from_memory_that_is_not)
+{
+    probe_answers();
+}
+
+static void *probe_thread(void *arg)
+{
+    probe_answers();
+    return arg;
+}
+
+static volatile int on_altstack_result = 1;
+
+static void on_usr1(int sig)
+{
+    volatile int local = 3; /* on the signal stack: outside the thread's stack */
+    on_altstack_result = shmap__probe_write((void *)&local, sizeof local) * 10 +
+                         shmap__probe_write((void *)16, 4) + (local - 3);
+    (void)sig;
+}
+
+TEST(probe_answers_the_same_in_a_thread_and_on_a_signal_stack)
+{
+    pthread_attr_t at;
+    pthread_t t;
+    ASSERT_EQ(pthread_attr_init(&at), 0);
+    ASSERT_EQ(pthread_attr_setstacksize(&at, 256 * 1024), 0);
+    ASSERT_EQ(pthread_create(&t, &at, probe_thread, NULL), 0);
+    ASSERT_EQ(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&at);
+    stack_t ss = {.ss_sp = malloc(65536), .ss_size = 65536};
+    ASSERT_NOT_NULL(ss.ss_sp);
+    ASSERT_EQ(sigaltstack(&ss, NULL), 0);
+    struct sigaction sa = {.sa_handler = on_usr1, .sa_flags = SA_ONSTACK};
+    ASSERT_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+    ASSERT_EQ(raise(SIGUSR1), 0);
+    ASSERT_EQ(on_altstack_result, -EFAULT);
+}
+
+TEST(probe_in_a_forked_child_asks_about_the_child)
+{
+    char *heap = malloc(64);
+    ASSERT_NOT_NULL(heap);
+    ASSERT_EQ(shmap__probe_write(heap, 64), 0); /* the parent's pid is known now */
+    char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_TRUE(page != MAP_FAILED);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) { /* the parent still has the page: a probe of the parent says 0 */
+        int ok = munmap(page, 4096) == 0 && shmap__probe_write(page, 1) == -EFAULT &&
+                 shmap__probe_read(page, 1) == -EFAULT && shmap__probe_write(heap, 64) == 0;
+        _exit(ok ? 0 : 1);
+    }
+    expect_exit(pid, 0, 30);
+    ASSERT_EQ(shmap__probe_write(page, 1), 0);
+    ASSERT_EQ(munmap(page, 4096), 0);
+    free(heap);
+}
+
+/* A process where process_vm_readv/writev are refused (a seccomp filter, as
+ * some containers have): the probes fall back to pipes and answer the same. */
+static int deny_process_vm(void)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_readv, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_process_vm_writev, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+    };
+    struct sock_fprog prog = {(unsigned short)(sizeof f / sizeof f[0]), f};
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+           prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+TEST(probe_without_process_vm_falls_back_to_pipes)
+{
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        if (!deny_process_vm())
+            _exit(77);
+        struct iovec v = {&pid, sizeof pid};
+        if (process_vm_readv(getpid(), &v, 1, &v, 1, 0) != -1 || errno != EPERM)
+            _exit(2);
+        int fds = count_fds();
+        probe_answers(); /* fails the child (exit 1) on a wrong answer */
+        _exit(count_fds() == fds ? 0 : 3);
+    }
+    int st = wait_pid(pid, 30);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
+        SKIP("no seccomp filters here");
+    ASSERT_TRUE(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
 }

@@ -104,10 +104,14 @@ WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, 
 {
     shmap_mem_info_t m;
     if (len < sizeof *mbi) {
-        SetLastError(24 /* ERROR_BAD_LENGTH */);
+        SetLastError(ERROR_BAD_LENGTH);
         return 0;
     }
-    int r = shmap_vm_query(p, &m);
+    /* NtQueryVirtualMemory probes the whole length given, aligned for a
+     * pointer, before it looks at the address */
+    int r = shmap__probe_out(mbi, len, sizeof(ULONG_PTR));
+    if (r == 0)
+        r = shmap_vm_query(p, &m);
     if (r < 0) {
         shmap_w32__fail(r);
         return 0;
@@ -141,11 +145,7 @@ WINBASEAPI BOOL WINAPI VirtualFree(LPVOID p, SIZE_T n, DWORD type)
 
 WINBASEAPI BOOL WINAPI VirtualProtect(LPVOID p, SIZE_T n, DWORD prot, PDWORD old)
 {
-    uint32_t o = 0;
-    int r = shmap_vm_protect(p, n, prot, &o);
-    if (r == 0 && old)
-        *old = o;
-    return result(r);
+    return result(shmap_vm_protect(p, n, prot, old)); /* old is required (998) */
 }
 
 WINBASEAPI VOID WINAPI GetSystemInfo(LPSYSTEM_INFO si)

@@ -7,6 +7,7 @@
 
 #include <windows.h>
 
+#include "probe.h"
 #include "shmap.h"
 
 #define W32_HIDDEN __attribute__((visibility("hidden")))
