@@ -519,6 +519,363 @@ TEST(bounds_native_vm_outputs_that_are_not_there_are_efault_and_change_nothing)
     ASSERT_EQ(shmap_close(h), 0);
 }
 
+/* ---- pointers that are not there: handles and synchronization --------------- */
+
+TEST(bounds_release_semaphore_with_a_bad_previous_count_is_998_and_releases_nothing)
+{
+    HANDLE s = CreateSemaphoreA(NULL, 0, 10, NULL);
+    ASSERT_NOT_NULL(s);
+    struct bad b = bad_pages();
+    for (int i = 1; i < NBAD; i++) { /* NULL is allowed: no previous count wanted */
+        POISON_LE();
+        ASSERT_TRUE(!ReleaseSemaphore(s, 1, bp(&b, i, sizeof(LONG))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        ASSERT_EQ_U(WaitForSingleObject(s, 0), WAIT_TIMEOUT);
+    }
+    /* NtReleaseSemaphore probes before it looks at the count or the handle */
+    POISON_LE();
+    ASSERT_TRUE(!ReleaseSemaphore(NULL, 1, bp(&b, 1, sizeof(LONG))));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    POISON_LE();
+    ASSERT_TRUE(!ReleaseSemaphore(s, 0, bp(&b, 1, sizeof(LONG))));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    ASSERT_TRUE(ReleaseSemaphore(s, 1, NULL));
+    LONG prev = 77;
+    ASSERT_TRUE(ReleaseSemaphore(s, 1, &prev));
+    ASSERT_EQ(prev, 1);
+    bad_free(&b);
+    ASSERT_TRUE(CloseHandle(s));
+}
+
+TEST(bounds_duplicate_handle_into_memory_that_is_not_there_is_998_and_closes_nothing)
+{
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+    ASSERT_NOT_NULL(e);
+    struct bad b = bad_pages();
+    for (int i = 1; i < NBAD; i++) {
+        POISON_LE();
+        ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), bp(&b, i, sizeof(HANDLE)), 0, FALSE,
+                                     DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        ASSERT_TRUE(SetEvent(e)); /* the source is still open */
+    }
+    /* NtDuplicateObject probes the target first: a bad handle too gives 998 */
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), NULL, GetCurrentProcess(), bp(&b, 1, sizeof(HANDLE)), 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    HANDLE d = NULL;
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), &d, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(CloseHandle(d));
+    bad_free(&b);
+    ASSERT_TRUE(CloseHandle(e));
+}
+
+TEST(bounds_get_handle_information_reports_a_bad_handle_before_a_bad_pointer)
+{
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+    ASSERT_NOT_NULL(e);
+    struct bad b = bad_pages();
+    for (int i = 0; i < NBAD; i++) {
+        POISON_LE();
+        ASSERT_TRUE(!GetHandleInformation(e, bp(&b, i, sizeof(DWORD))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    /* kernelbase writes the flags after NtQueryObject: the handle first */
+    POISON_LE();
+    ASSERT_TRUE(!GetHandleInformation(NULL, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    uint32_t f;
+    ASSERT_EQ(shmap_handle_get_flags((shmap_handle_t)e, &f), 0);
+    bad_free(&b);
+    ASSERT_TRUE(CloseHandle(e));
+}
+
+static DWORD WINAPI block_on(LPVOID arg)
+{
+    return WaitForSingleObject((HANDLE)arg, INFINITE);
+}
+
+static int count_tasks(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    ASSERT_NOT_NULL(d);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+TEST(bounds_create_thread_with_a_bad_id_pointer_starts_no_thread)
+{
+    HANDLE never = CreateEventA(NULL, TRUE, FALSE, NULL);
+    ASSERT_NOT_NULL(never);
+    int tasks = count_tasks();
+    struct bad b = bad_pages();
+    for (int i = 1; i < NBAD; i++) { /* lpThreadId NULL is allowed */
+        POISON_LE();
+        ASSERT_NULL(CreateThread(NULL, 0, block_on, never, 0, bp(&b, i, sizeof(DWORD))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        ASSERT_EQ(count_tasks(), tasks); /* a thread would sit in its wait */
+    }
+    HANDLE t = CreateThread(NULL, 0, block_on, never, 0, NULL);
+    ASSERT_NOT_NULL(t);
+    ASSERT_TRUE(SetEvent(never));
+    ASSERT_EQ_U(WaitForSingleObject(t, 20000), WAIT_OBJECT_0);
+    /* exit codes: the handle first, then the pointer */
+    for (int i = 0; i < NBAD; i++) {
+        POISON_LE();
+        ASSERT_TRUE(!GetExitCodeThread(t, bp(&b, i, sizeof(DWORD))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_TRUE(!GetExitCodeProcess(GetCurrentProcess(), bp(&b, i, sizeof(DWORD))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    POISON_LE();
+    ASSERT_TRUE(!GetExitCodeThread(NULL, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!GetExitCodeProcess(NULL, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    DWORD code = 77;
+    ASSERT_TRUE(GetExitCodeThread(t, &code));
+    ASSERT_EQ_U(code, WAIT_OBJECT_0);
+    bad_free(&b);
+    ASSERT_TRUE(CloseHandle(t));
+    ASSERT_TRUE(CloseHandle(never));
+}
+
+TEST(bounds_set_waitable_timer_with_a_due_time_that_is_not_there_is_998)
+{
+    HANDLE t = CreateWaitableTimerA(NULL, TRUE, NULL);
+    ASSERT_NOT_NULL(t);
+    struct bad b = bad_pages();
+    for (int i = 0; i < NBAD; i++) {
+        if (i == 2)
+            continue; /* read-only memory is readable: a due time can sit there */
+        POISON_LE();
+        ASSERT_TRUE(!SetWaitableTimer(t, bp(&b, i, sizeof(LARGE_INTEGER)), 0, NULL, NULL, FALSE));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    LARGE_INTEGER *ro = bp(&b, 2, 0); /* zero: an absolute time long past, fires at once */
+    ASSERT_TRUE(SetWaitableTimer(t, ro, 0, NULL, NULL, FALSE));
+    ASSERT_EQ_U(WaitForSingleObject(t, 20000), WAIT_OBJECT_0);
+    bad_free(&b);
+    ASSERT_TRUE(CloseHandle(t));
+}
+
+/* ---- pointers that are not there: files, jobs, processes, companions --------- */
+
+TEST(bounds_file_calls_with_outputs_that_are_not_there_are_998_and_do_nothing)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/dev/shm/shmap-bounds-f-%d", (int)getpid());
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    DWORD n;
+    ASSERT_TRUE(WriteFile(f, "0123456789", 10, &n, NULL));
+    ASSERT_EQ(SetFilePointer(f, 2, NULL, FILE_BEGIN), 2);
+    struct bad b = bad_pages();
+    char buf[10];
+    for (int i = 1; i < NBAD; i++) {
+        /* lpNumberOfBytes: kernelbase zeroes it before the I/O */
+        POISON_LE();
+        ASSERT_TRUE(!ReadFile(f, buf, 4, bp(&b, i, sizeof(DWORD)), NULL));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_TRUE(!WriteFile(f, "xy", 2, bp(&b, i, sizeof(DWORD)), NULL));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_TRUE(!ReadFile(f, buf, 4, &n, bp(&b, i, sizeof(OVERLAPPED))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_EQ(GetFileSize(f, bp(&b, i, sizeof(DWORD))), INVALID_FILE_SIZE);
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_EQ(SetFilePointer(f, 0, bp(&b, i, sizeof(LONG)), FILE_END), INVALID_SET_FILE_POINTER);
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        LARGE_INTEGER zero = {.QuadPart = 0};
+        POISON_LE();
+        ASSERT_TRUE(!SetFilePointerEx(f, zero, bp(&b, i, sizeof(LARGE_INTEGER)), FILE_CURRENT));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    for (int i = 0; i < NBAD; i++) {
+        POISON_LE();
+        ASSERT_TRUE(!GetFileSizeEx(f, bp(&b, i, sizeof(LARGE_INTEGER))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        /* a buffer that is not there: NtReadFile's probe, nothing consumed */
+        POISON_LE();
+        ASSERT_TRUE(!ReadFile(f, bp(&b, i, 8), 8, &n, NULL));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        ASSERT_EQ(n, 0);
+    }
+    /* a bad handle first: NtReadFile looks at it before the buffer, and
+     * kernelbase stores sizes and positions after its system call */
+    POISON_LE();
+    ASSERT_TRUE(!ReadFile(NULL, bp(&b, 1, 8), 8, &n, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!GetFileSizeEx(NULL, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_EQ(GetFileSize(NULL, bp(&b, 1, 4)), INVALID_FILE_SIZE);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    LARGE_INTEGER zero = {.QuadPart = 0};
+    POISON_LE();
+    ASSERT_TRUE(!SetFilePointerEx(NULL, zero, bp(&b, 1, 8), FILE_BEGIN));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    /* nothing moved, nothing was read or written */
+    ASSERT_EQ(SetFilePointer(f, 0, NULL, FILE_CURRENT), 2);
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, &n, NULL));
+    ASSERT_EQ(n, 8);
+    ASSERT_MEM_EQ(buf, "23456789", 8);
+    ASSERT_EQ(GetFileSize(f, NULL), 10);
+    bad_free(&b);
+    ASSERT_TRUE(CloseHandle(f));
+    ASSERT_EQ(unlink(path), 0);
+}
+
+TEST(bounds_job_queries_into_memory_that_is_not_there_are_998)
+{
+    HANDLE j = CreateJobObjectA(NULL, NULL);
+    ASSERT_NOT_NULL(j);
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    struct bad b = bad_pages();
+    for (int i = 0; i < NBAD; i++) {
+        DWORD len = 77;
+        POISON_LE();
+        ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicAccountingInformation, bp(&b, i, sizeof acc),
+                                               sizeof acc, &len));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        ASSERT_EQ(len, 77);
+        if (i == 0)
+            continue; /* the returned length is optional */
+        POISON_LE();
+        ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicAccountingInformation, &acc,
+                                               sizeof acc, bp(&b, i, sizeof(DWORD))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        if (i == 2)
+            continue; /* limits can be read from read-only memory */
+        POISON_LE();
+        ASSERT_TRUE(!SetInformationJobObject(j, JobObjectBasicLimitInformation, bp(&b, i, sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION)),
+                                             sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION)));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    /* IsProcessInJob: NtIsProcessInJob first (a bad handle is 6), then the
+     * answer is written (998 when there is no place for it) */
+    POISON_LE();
+    ASSERT_TRUE(!IsProcessInJob(NULL, j, NULL));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    for (int i = 0; i < NBAD; i++) {
+        POISON_LE();
+        ASSERT_TRUE(!IsProcessInJob(GetCurrentProcess(), j, bp(&b, i, sizeof(BOOL))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    BOOL in = 7;
+    ASSERT_TRUE(IsProcessInJob(GetCurrentProcess(), j, &in));
+    ASSERT_EQ(in, FALSE);
+    bad_free(&b);
+    ASSERT_TRUE(CloseHandle(j));
+}
+
+static int no_children(void)
+{
+    return waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD;
+}
+
+TEST(bounds_create_process_with_information_that_is_not_there_starts_nothing)
+{
+    char cmd[PATH_MAX + 32];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper bounds_exit7", test_self());
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    struct bad b = bad_pages();
+    ASSERT_TRUE(no_children());
+    for (int i = 0; i < NBAD; i++) {
+        POISON_LE();
+        ASSERT_TRUE(!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, bp(&b, i, sizeof(PROCESS_INFORMATION))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        ASSERT_TRUE(no_children());
+        if (i == 2)
+            continue; /* STARTUPINFO is only read */
+        PROCESS_INFORMATION pi;
+        POISON_LE();
+        ASSERT_TRUE(!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, bp(&b, i, sizeof si), &pi));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        ASSERT_TRUE(no_children());
+    }
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi));
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 20000), WAIT_OBJECT_0);
+    DWORD code;
+    ASSERT_TRUE(GetExitCodeProcess(pi.hProcess, &code));
+    ASSERT_EQ_U(code, 7);
+    ASSERT_TRUE(CloseHandle(pi.hThread));
+    ASSERT_TRUE(CloseHandle(pi.hProcess));
+    bad_free(&b);
+}
+
+HELPER(bounds_exit7)
+{
+    return 7;
+}
+
+TEST(bounds_companion_calls_with_outputs_that_are_not_there_do_not_fault)
+{
+    struct bad b = bad_pages();
+    for (int i = 0; i < NBAD; i++) {
+        POISON_LE();
+        GetSystemInfo(bp(&b, i, sizeof(SYSTEM_INFO))); /* VOID: Windows faults in the caller; we set 998 */
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        GetNativeSystemInfo(bp(&b, i, sizeof(SYSTEM_INFO)));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        GetSystemTimeAsFileTime(bp(&b, i, sizeof(FILETIME)));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_TRUE(!QueryPerformanceCounter(bp(&b, i, sizeof(LARGE_INTEGER))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_TRUE(!QueryPerformanceFrequency(bp(&b, i, sizeof(LARGE_INTEGER))));
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        /* FormatMessage: into the buffer (the message "Access is denied.\r\n"
+         * and its end: 20 characters), or into the pointer that receives an
+         * allocated one */
+        POISON_LE();
+        ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0, bp(&b, i, 20),
+                                 200, NULL),
+                  0);
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_ALLOCATE_BUFFER, NULL,
+                                 ERROR_ACCESS_DENIED, 0, bp(&b, i, sizeof(LPSTR)), 0, NULL),
+                  0);
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+        POISON_LE();
+        ASSERT_EQ(FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0, bp(&b, i, 20 * sizeof(WCHAR)),
+                                 200, NULL),
+                  0);
+        ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
+    }
+    /* a buffer too small is still 122, checked before the buffer is used */
+    POISON_LE();
+    ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0, bp(&b, 1, 4), 4,
+                             NULL),
+              0);
+    ASSERT_EQ_U(LE(), ERROR_INSUFFICIENT_BUFFER);
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    ASSERT_EQ(si.dwPageSize, 4096);
+    LARGE_INTEGER c;
+    ASSERT_TRUE(QueryPerformanceCounter(&c));
+    bad_free(&b);
+}
+
 /* ---- the probe ---------------------------------------------------------------- */
 
 static void probe_answers(void)
