@@ -876,6 +876,44 @@ TEST(bounds_companion_calls_with_outputs_that_are_not_there_do_not_fault)
     bad_free(&b);
 }
 
+/* ---- the handle table ------------------------------------------------------- */
+
+/* DESIGN.md §4/§5: the table has room for 16 Mi values, as Windows, but a
+ * process makes only [0, SHMAP_REMOTE_BASE) itself (4 Mi handles, values 4
+ * to 0x1000000); the values above are kept for handles other processes put
+ * into it.  The next one fails with ERROR_TOO_MANY_OPEN_FILES (4), and a
+ * closed value is given again (N, N + 1).  ~400 MB and a few seconds. */
+#define REMOTE_BASE 0x400000u /* SHMAP_REMOTE_BASE (src/internal.h) */
+TEST_T(bounds_a_process_makes_4mi_handles_and_the_next_is_4, 300)
+{
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+    ASSERT_NOT_NULL(e);
+    size_t first = (uintptr_t)e / 4 - 1, n = 1; /* handles of ours: [first, REMOTE_BASE) */
+    HANDLE d = NULL, last = e;
+    while (DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), &d, 0, FALSE,
+                           DUPLICATE_SAME_ACCESS)) {
+        last = d;
+        n++;
+    }
+    ASSERT_EQ_U(LE(), ERROR_TOO_MANY_OPEN_FILES);
+    ASSERT_EQ(first, 0);
+    ASSERT_EQ(n, REMOTE_BASE);
+    ASSERT_EQ((uintptr_t)last, (uintptr_t)REMOTE_BASE * 4);
+    POISON_LE();
+    ASSERT_NULL(CreateEventA(NULL, TRUE, FALSE, NULL));
+    ASSERT_EQ_U(LE(), ERROR_TOO_MANY_OPEN_FILES);
+    HANDLE mid = (HANDLE)(uintptr_t)(REMOTE_BASE / 2 * 4);
+    ASSERT_TRUE(CloseHandle(mid));
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), &d, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS));
+    ASSERT_PTR_EQ(d, mid);
+    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), &d, 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
+    for (uintptr_t v = (uintptr_t)e + 4; v <= (uintptr_t)last; v += 4)
+        ASSERT_TRUE(CloseHandle((HANDLE)v));
+    ASSERT_TRUE(CloseHandle(e));
+}
+
 /* ---- the probe ---------------------------------------------------------------- */
 
 static void probe_answers(void)
