@@ -6,6 +6,15 @@
  *  - Return 0 on success, SHMAP_EXISTED (1) where documented, or a negative
  *    code: -errno or SHMAP_E* (shmap/errors.h).  errno is never set.
  *  - Output parameters are written only on success.
+ *  - Pointers: an output (or a structure a call reads) that is not there -
+ *    NULL unless documented "may be NULL", the first 64 KiB, unmapped,
+ *    read-only or PROT_NONE memory, misaligned for its type, or running
+ *    into any of these - fails the call with -EFAULT before it does
+ *    anything (the Win32 face: ERROR_NOACCESS, 998); the library never
+ *    faults on one.  Not probed: the buffers of shmap_file_read/write (the
+ *    kernel copies what it can: EFAULT when nothing), the handle arrays of
+ *    shmap_wait (NULL only: SHMAP_ENOACCESS), names (strings), and the
+ *    outputs of shmap_handle_get_flags/query/duplicate (not yet).
  *  - Names are UTF-8 with the Win32 syntax: "NAME" (= "Local\NAME"),
  *    "Local\NAME", "Global\NAME", "Session\N\NAME".  NULL or "" means
  *    unnamed on create.  Names are case-sensitive; every character but the

@@ -15,6 +15,7 @@
  * whether any such lock lies beyond the new end (ERROR_USER_MAPPED_FILE).
  */
 #include "internal.h"
+#include "probe.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -428,6 +429,8 @@ static int cached_or_created(struct create_args *a, const struct shmap_name *n,
 SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uint32_t protect,
                                       uint64_t size, unsigned flags, shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     struct create_args a = {
         .page = protect & 0xFFu, .attrs = protect & ~0xFFu, .size = size, .file_fd = -1};
     a.pagefile = file == SHMAP_NULL_HANDLE || file == SHMAP_CURRENT_PROCESS;
@@ -453,6 +456,8 @@ SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uin
 SHMAP_EXTERN int shmap_mapping_open(const char *name, uint32_t access, unsigned flags,
                                     shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     struct shmap_name n;
     int r = shmap__name_parse_open(name, flags, &n);
     if (r)
@@ -482,6 +487,8 @@ SHMAP_EXTERN int shmap_mapping_open(const char *name, uint32_t access, unsigned 
 
 SHMAP_EXTERN int shmap_mapping_query(shmap_handle_t h, shmap_mapping_info_t *info)
 {
+    if (SHMAP_PROBE_OUT(info))
+        return -EFAULT;
     struct shmap_obj *o;
     uint32_t access;
     int r = shmap__handle_get_type(h, SHMAP_TYPE_MAPPING, &o, &access);

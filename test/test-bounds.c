@@ -543,6 +543,10 @@ TEST(bounds_release_semaphore_with_a_bad_previous_count_is_998_and_releases_noth
     LONG prev = 77;
     ASSERT_TRUE(ReleaseSemaphore(s, 1, &prev));
     ASSERT_EQ(prev, 1);
+    int32_t p32;
+    ASSERT_EQ(shmap_semaphore_release((shmap_handle_t)s, 1, (int32_t *)(void *)16), -EFAULT);
+    ASSERT_EQ(shmap_semaphore_query((shmap_handle_t)s, &p32, NULL), 0);
+    ASSERT_EQ(p32, 2);
     bad_free(&b);
     ASSERT_TRUE(CloseHandle(s));
 }
@@ -874,6 +878,155 @@ TEST(bounds_companion_calls_with_outputs_that_are_not_there_do_not_fault)
     LARGE_INTEGER c;
     ASSERT_TRUE(QueryPerformanceCounter(&c));
     bad_free(&b);
+}
+
+/* ---- pointers that are not there: the native API ----------------------------- */
+
+static uint32_t native_block(void *arg)
+{
+    return (uint32_t)shmap_wait(1, (shmap_handle_t *)arg, 0, SHMAP_INFINITE);
+}
+
+TEST(bounds_native_creates_and_opens_into_memory_that_is_not_there_make_nothing)
+{
+    shmap_handle_t ev, never;
+    ASSERT_EQ(shmap_event_create("bounds-ev", 0, SHMAP_EVENT_ALL_ACCESS, 0, &ev), 0);
+    ASSERT_EQ(shmap_event_create(NULL, SHMAP_EVENT_MANUAL_RESET, SHMAP_EVENT_ALL_ACCESS, 0, &never),
+              0);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/shm/shmap-bounds-n-%d", (int)getpid());
+    int fds = count_fds(), ns = count_ns_entries(), tasks = count_tasks();
+    struct bad b = bad_pages();
+    for (int i = 0; i < NBAD; i++) {
+        void *o = bp(&b, i, sizeof(shmap_handle_t));
+        int rs[] = {
+            shmap_event_create("bounds-x", 0, SHMAP_EVENT_ALL_ACCESS, 0, o),
+            shmap_event_open("bounds-ev", SHMAP_EVENT_ALL_ACCESS, 0, o),
+            shmap_mutex_create("bounds-x", 0, SHMAP_MUTEX_ALL_ACCESS, 0, o),
+            shmap_mutex_open("bounds-ev", SHMAP_MUTEX_ALL_ACCESS, 0, o),
+            shmap_semaphore_create("bounds-x", 1, 1, SHMAP_SEMAPHORE_ALL_ACCESS, 0, o),
+            shmap_semaphore_open("bounds-ev", SHMAP_SEMAPHORE_ALL_ACCESS, 0, o),
+            shmap_timer_create("bounds-x", 0, SHMAP_TIMER_ALL_ACCESS, 0, o),
+            shmap_timer_open("bounds-ev", SHMAP_TIMER_ALL_ACCESS, 0, o),
+            shmap_job_create("bounds-x", SHMAP_JOB_ALL_ACCESS, 0, o),
+            shmap_job_open("bounds-ev", SHMAP_JOB_ALL_ACCESS, 0, o),
+            shmap_mapping_create(SHMAP_NULL_HANDLE, "bounds-x", SHMAP_PAGE_READWRITE, 4096, 0, o),
+            shmap_mapping_open("bounds-ev", SHMAP_FILE_MAP_READ, 0, o),
+            shmap_file_open(path, SHMAP_GENERIC_READ, 0, SHMAP_CREATE_ALWAYS, 0, 0, o),
+            shmap_thread_create(native_block, &never, 0, 0, o, NULL),
+            shmap_thread_create(native_block, &never, 0, 0, NULL, NULL),
+            shmap_process_open((uint32_t)getpid(), SHMAP_PROCESS_ALL_ACCESS, 0, o),
+            shmap_std_handle(1, o),
+            shmap_cmdline_split("a b", o),
+        };
+        for (size_t k = 0; k < sizeof rs / sizeof rs[0]; k++)
+            ASSERT_EQ(rs[k] * 1000 + (int)k * 10 + i, -EFAULT * 1000 + (int)k * 10 + i);
+        ASSERT_EQ(access(path, F_OK), -1); /* no file made */
+    }
+    uint32_t tid;
+    shmap_handle_t t;
+    ASSERT_EQ(shmap_thread_create(native_block, &never, 0, 0, &t, bp(&b, 2, 4)), -EFAULT);
+    ASSERT_EQ(count_tasks(), tasks);
+    ASSERT_EQ(count_ns_entries(), ns);
+    ASSERT_EQ(count_fds(), fds);
+    ASSERT_EQ(shmap_thread_create(native_block, &never, 0, 0, &t, &tid), 0);
+    ASSERT_EQ(shmap_event_set(never, NULL), 0);
+    ASSERT_EQ(shmap_wait(1, &t, 0, 20000), SHMAP_WAIT_OBJECT_0);
+    ASSERT_EQ(shmap_close(t), 0);
+    bad_free(&b);
+    ASSERT_EQ(shmap_close(never), 0);
+    ASSERT_EQ(shmap_close(ev), 0);
+}
+
+TEST(bounds_native_queries_into_memory_that_is_not_there_change_nothing)
+{
+    shmap_handle_t ev, mu, se, ti, jo, ma, th, fi, pr, never;
+    ASSERT_EQ(shmap_event_create(NULL, 0, SHMAP_EVENT_ALL_ACCESS, 0, &ev), 0);
+    ASSERT_EQ(shmap_event_create(NULL, SHMAP_EVENT_MANUAL_RESET, SHMAP_EVENT_ALL_ACCESS, 0, &never),
+              0);
+    ASSERT_EQ(shmap_mutex_create(NULL, 0, SHMAP_MUTEX_ALL_ACCESS, 0, &mu), 0);
+    ASSERT_EQ(shmap_semaphore_create(NULL, 0, 5, SHMAP_SEMAPHORE_ALL_ACCESS, 0, &se), 0);
+    ASSERT_EQ(shmap_timer_create(NULL, 0, SHMAP_TIMER_ALL_ACCESS, 0, &ti), 0);
+    ASSERT_EQ(shmap_job_create(NULL, SHMAP_JOB_ALL_ACCESS, 0, &jo), 0);
+    ASSERT_EQ(shmap_mapping_create(SHMAP_NULL_HANDLE, NULL, SHMAP_PAGE_READWRITE, 4096, 0, &ma), 0);
+    ASSERT_EQ(shmap_thread_create(native_block, &never, SHMAP_THREAD_SUSPENDED, 0, &th, NULL), 0);
+    ASSERT_EQ(shmap_process_open((uint32_t)getpid(), SHMAP_PROCESS_ALL_ACCESS, 0, &pr), 0);
+    char path[64];
+    snprintf(path, sizeof path, "/dev/shm/shmap-bounds-q-%d", (int)getpid());
+    ASSERT_EQ(shmap_file_open(path, SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE, 0,
+                              SHMAP_CREATE_ALWAYS, 0, 0, &fi),
+              0);
+    uint32_t did;
+    ASSERT_EQ(shmap_file_write(fi, "0123456789", 10, &did), 0);
+    ASSERT_EQ(shmap_file_seek(fi, 3, SHMAP_FILE_BEGIN, NULL), 0);
+    shmap_job_limits_t lim = {.flags = SHMAP_JOB_LIMIT_ACTIVE_PROCESS, .active_processes = 3};
+    ASSERT_EQ(shmap_job_set_limits(jo, &lim, 1), 0);
+    struct bad b = bad_pages();
+    size_t count;
+    uint32_t pids[4];
+    for (int i = 0; i < NBAD; i++) {
+#define O(type) bp(&b, i, sizeof(type)) /* the i-th bad place for one type */
+        int opt = i == 0 ? 0 : -EFAULT; /* optional outputs may be NULL */
+        int rs[][2] = {
+            {shmap_event_set(ev, O(int)), opt},
+            {shmap_event_query(ev, O(int), NULL), opt},
+            {shmap_event_query(ev, NULL, O(int)), opt},
+            {shmap_mutex_query(mu, O(shmap_mutex_info_t)), -EFAULT},
+            {shmap_semaphore_release(se, 1, O(int32_t)), opt},
+            {shmap_semaphore_query(se, O(int32_t), NULL), opt},
+            {shmap_timer_query(ti, NULL, NULL, O(uint64_t)), opt},
+            {shmap_job_query(jo, O(shmap_job_info_t)), -EFAULT},
+            {shmap_job_get_limits(jo, O(shmap_job_limits_t)), -EFAULT},
+            {shmap_job_set_limits(jo, O(shmap_job_limits_t), 1), i == 2 ? 0 : -EFAULT}, /* read-only: readable */
+            {shmap_job_pids(jo, O(uint32_t[4]), 4, &count), -EFAULT}, /* room for 4: not NULL */
+            {shmap_job_pids(jo, pids, 4, O(size_t)), -EFAULT},
+            {shmap_job_contains(pr, jo, O(int)), -EFAULT},
+            {shmap_mapping_query(ma, O(shmap_mapping_info_t)), -EFAULT},
+            {shmap_thread_resume(th, O(uint32_t)), opt},
+            {shmap_thread_exit_code(th, O(uint32_t)), -EFAULT},
+            {shmap_thread_id(th, O(uint32_t)), -EFAULT},
+            {shmap_process_id(pr, O(uint32_t)), -EFAULT},
+            {shmap_process_exit_code(pr, O(uint32_t)), -EFAULT},
+            {shmap_file_seek(fi, 0, SHMAP_FILE_END, O(uint64_t)), opt},
+            {shmap_file_size(fi, O(uint64_t)), -EFAULT},
+            {shmap_file_read(fi, pids, 4, O(uint32_t)), opt},
+        };
+        for (size_t k = 0; k < sizeof rs / sizeof rs[0]; k++)
+            ASSERT_EQ(rs[k][0] * 1000 + (int)k * 10 + i, rs[k][1] * 1000 + (int)k * 10 + i);
+#undef O
+        if (i == 0) { /* the NULLs that were allowed did their work: undo it */
+            ASSERT_EQ(shmap_event_reset(ev, NULL), 0);
+            ASSERT_EQ(shmap_wait(1, &se, 0, 0), SHMAP_WAIT_OBJECT_0);
+            ASSERT_EQ(shmap_file_seek(fi, 3, SHMAP_FILE_BEGIN, NULL), 0);
+            shmap_handle_t again;
+            ASSERT_EQ(shmap_thread_create(native_block, &never, SHMAP_THREAD_SUSPENDED, 0, &again,
+                                          NULL),
+                      0);
+            ASSERT_EQ(shmap_close(th), 0);
+            th = again;
+        }
+        ASSERT_EQ(shmap_job_set_limits(jo, &lim, 1), 0);
+    }
+    /* nothing changed */
+    int sig = 7, manual = 7;
+    ASSERT_EQ(shmap_event_query(ev, &manual, &sig), 0);
+    ASSERT_EQ(sig, 0);
+    int32_t c = 7;
+    ASSERT_EQ(shmap_semaphore_query(se, &c, NULL), 0);
+    ASSERT_EQ(c, 0);
+    uint64_t pos;
+    ASSERT_EQ(shmap_file_seek(fi, 0, SHMAP_FILE_CURRENT, &pos), 0);
+    ASSERT_EQ(pos, 3);
+    uint32_t prev = 7;
+    ASSERT_EQ(shmap_thread_resume(th, &prev), 0); /* it was still suspended */
+    ASSERT_EQ(prev, 1);
+    ASSERT_EQ(shmap_event_set(never, NULL), 0);
+    ASSERT_EQ(shmap_wait(1, &th, 0, 20000), SHMAP_WAIT_OBJECT_0);
+    bad_free(&b);
+    shmap_handle_t all[] = {ev, mu, se, ti, jo, ma, th, fi, pr, never};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        ASSERT_EQ(shmap_close(all[k]), 0);
+    ASSERT_EQ(unlink(path), 0);
 }
 
 /* ---- the handle table ------------------------------------------------------- */
