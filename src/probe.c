@@ -16,9 +16,10 @@
  * (ReleaseSemaphore's previous count, QueryPerformanceCounter) then cost
  * two comparisons.  The stack's bounds come from pthread_getattr_np once per
  * thread; a frame outside them (a signal stack, a coroutine) takes the slow
- * path.  Costs on the 2-core CI VM, where a bare system call (getppid) takes
- * about 1.1 us: NULL or a stack variable ~2 ns, heap or global memory about
- * 1.8 us per probe (one process_vm_* call for up to 64 pages).
+ * path.  Costs on the 2-core CI VM, whose system calls are slow (getppid
+ * 1.1-1.9 us): NULL or a stack variable ~2 ns; heap or global memory one
+ * process_vm_* call per 64 pages, 1.7-3.8 us for a small object, ~60 us
+ * for 1 MiB (the kernel looks up every page).
  *
  * process_vm_* name the process by pid.  A forked child must not probe its
  * parent, so the pid is kept in a page marked MADV_WIPEONFORK, which a
