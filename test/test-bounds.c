@@ -872,6 +872,11 @@ TEST(bounds_companion_calls_with_outputs_that_are_not_there_do_not_fault)
                              NULL),
               0);
     ASSERT_EQ_U(LE(), ERROR_INSUFFICIENT_BUFFER);
+    char msg[64];
+    ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_NOACCESS, 0, msg, sizeof msg,
+                             NULL),
+              36);
+    ASSERT_STR_EQ(msg, "Invalid access to memory location.\r\n");
     SYSTEM_INFO si;
     GetSystemInfo(&si);
     ASSERT_EQ(si.dwPageSize, 4096);

@@ -161,6 +161,8 @@ static const char *message_of(DWORD code)
         return "The filename or extension is too long.";
     case ERROR_INVALID_ADDRESS:
         return "Attempt to access invalid address.";
+    case ERROR_NOACCESS:
+        return "Invalid access to memory location.";
     case ERROR_FILE_INVALID:
         return "The volume for a file has been externally altered so that the opened file is no "
                "longer valid.";
