@@ -51,7 +51,7 @@
 #define MADV_WIPEONFORK 18
 #endif
 
-#define PROBE_PAGE 4096u          /* the smallest page: touching each is enough */
+#define PROBE_PAGE 4096u           /* the smallest page: touching each is enough */
 #define LOW_END ((uintptr_t)65536) /* never mapped on Windows */
 #define BATCH 64                   /* pages per process_vm_* call */
 
@@ -94,7 +94,8 @@ static pid_t self_pid(void)
 {
     _Atomic pid_t *slot = atomic_load(&pid_slot);
     if (!slot && !atomic_load(&no_wipe)) {
-        void *pg = mmap(NULL, PROBE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void *pg =
+            mmap(NULL, PROBE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (pg != MAP_FAILED && madvise(pg, PROBE_PAGE, MADV_WIPEONFORK) != 0) {
             munmap(pg, PROBE_PAGE);
             pg = MAP_FAILED;

@@ -237,7 +237,8 @@ SHMAP_EXTERN int shmap_timer_cancel(shmap_handle_t h)
 SHMAP_EXTERN int shmap_timer_query(shmap_handle_t h, int *signaled, int *armed,
                                    uint64_t *remaining_ns)
 {
-    if ((signaled && SHMAP_PROBE_OUT(signaled)) || (armed && SHMAP_PROBE_OUT(armed)) || (remaining_ns && SHMAP_PROBE_OUT(remaining_ns)))
+    if ((signaled && SHMAP_PROBE_OUT(signaled)) || (armed && SHMAP_PROBE_OUT(armed)) ||
+        (remaining_ns && SHMAP_PROBE_OUT(remaining_ns)))
         return -EFAULT;
     struct shmap_obj *o;
     struct shmap_sync *s;

@@ -142,6 +142,7 @@ SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info)
 }
 
 /* ---- VirtualAlloc / VirtualProtect on views --------------------------------- */
+
 /* Are all n pages from first committed? */
 static bool all_committed(const struct region *r, size_t first, size_t n)
 {
@@ -150,7 +151,6 @@ static bool all_committed(const struct region *r, size_t first, size_t n)
             return false;
     return true;
 }
-
 
 static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t prot)
 {
@@ -256,7 +256,6 @@ static struct region *range_of(void *addr, size_t size, uintptr_t *start, size_t
     *n = (end - *start) / PAGE;
     return r;
 }
-
 
 SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t protect,
                                 void **out)

@@ -148,7 +148,8 @@ TEST(bounds_virtualalloc_same_huge_size_twice_never_returns_one_address)
     void *out;
     POISON(out);
     void *before = out;
-    ASSERT_EQ(shmap_vm_alloc(NULL, SIZE_MAX, SHMAP_MEM_RESERVE, SHMAP_PAGE_READWRITE, &out), -EINVAL);
+    ASSERT_EQ(shmap_vm_alloc(NULL, SIZE_MAX, SHMAP_MEM_RESERVE, SHMAP_PAGE_READWRITE, &out),
+              -EINVAL);
     ASSERT_PTR_EQ(out, before);
 }
 
@@ -507,12 +508,16 @@ TEST(bounds_native_vm_outputs_that_are_not_there_are_efault_and_change_nothing)
     int fds = count_fds();
     struct bad b = bad_pages(); /* objects of sizeof(void *) bytes */
     for (int i = 0; i < NBAD; i++) {
-        ASSERT_EQ(shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, bp(&b, i, sizeof(void *))) * 10 + i,
-                  -EFAULT * 10 + i);
-        ASSERT_EQ(shmap_vm_alloc(NULL, 4096, SHMAP_MEM_RESERVE, SHMAP_PAGE_READWRITE, bp(&b, i, sizeof(void *))) * 10 +
+        ASSERT_EQ(
+            shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, bp(&b, i, sizeof(void *))) * 10 + i,
+            -EFAULT * 10 + i);
+        ASSERT_EQ(shmap_vm_alloc(NULL, 4096, SHMAP_MEM_RESERVE, SHMAP_PAGE_READWRITE,
+                                 bp(&b, i, sizeof(void *))) *
+                          10 +
                       i,
                   -EFAULT * 10 + i);
-        ASSERT_EQ(shmap_vm_query(&b, bp(&b, i, sizeof(shmap_mem_info_t))) * 10 + i, -EFAULT * 10 + i);
+        ASSERT_EQ(shmap_vm_query(&b, bp(&b, i, sizeof(shmap_mem_info_t))) * 10 + i,
+                  -EFAULT * 10 + i);
     }
     ASSERT_EQ(count_fds(), fds); /* no view holds the section */
     bad_free(&b);
@@ -558,15 +563,16 @@ TEST(bounds_duplicate_handle_into_memory_that_is_not_there_is_998_and_closes_not
     struct bad b = bad_pages();
     for (int i = 1; i < NBAD; i++) {
         POISON_LE();
-        ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), bp(&b, i, sizeof(HANDLE)), 0, FALSE,
+        ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(),
+                                     bp(&b, i, sizeof(HANDLE)), 0, FALSE,
                                      DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         ASSERT_TRUE(SetEvent(e)); /* the source is still open */
     }
     /* NtDuplicateObject probes the target first: a bad handle too gives 998 */
     POISON_LE();
-    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), NULL, GetCurrentProcess(), bp(&b, 1, sizeof(HANDLE)), 0, FALSE,
-                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), NULL, GetCurrentProcess(),
+                                 bp(&b, 1, sizeof(HANDLE)), 0, FALSE, DUPLICATE_SAME_ACCESS));
     ASSERT_EQ_U(LE(), ERROR_NOACCESS);
     HANDLE d = NULL;
     ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), &d, 0, FALSE,
@@ -699,7 +705,8 @@ TEST(bounds_file_calls_with_outputs_that_are_not_there_are_998_and_do_nothing)
         ASSERT_EQ(GetFileSize(f, bp(&b, i, sizeof(DWORD))), INVALID_FILE_SIZE);
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         POISON_LE();
-        ASSERT_EQ(SetFilePointer(f, 0, bp(&b, i, sizeof(LONG)), FILE_END), INVALID_SET_FILE_POINTER);
+        ASSERT_EQ(SetFilePointer(f, 0, bp(&b, i, sizeof(LONG)), FILE_END),
+                  INVALID_SET_FILE_POINTER);
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         LARGE_INTEGER zero = {.QuadPart = 0};
         POISON_LE();
@@ -751,8 +758,8 @@ TEST(bounds_job_queries_into_memory_that_is_not_there_are_998)
     for (int i = 0; i < NBAD; i++) {
         DWORD len = 77;
         POISON_LE();
-        ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicAccountingInformation, bp(&b, i, sizeof acc),
-                                               sizeof acc, &len));
+        ASSERT_TRUE(!QueryInformationJobObject(j, JobObjectBasicAccountingInformation,
+                                               bp(&b, i, sizeof acc), sizeof acc, &len));
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         ASSERT_EQ(len, 77);
         if (i == 0)
@@ -764,7 +771,8 @@ TEST(bounds_job_queries_into_memory_that_is_not_there_are_998)
         if (i == 2)
             continue; /* limits can be read from read-only memory */
         POISON_LE();
-        ASSERT_TRUE(!SetInformationJobObject(j, JobObjectBasicLimitInformation, bp(&b, i, sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION)),
+        ASSERT_TRUE(!SetInformationJobObject(j, JobObjectBasicLimitInformation,
+                                             bp(&b, i, sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION)),
                                              sizeof(JOBOBJECT_BASIC_LIMIT_INFORMATION)));
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
     }
@@ -801,14 +809,16 @@ TEST(bounds_create_process_with_information_that_is_not_there_starts_nothing)
     ASSERT_TRUE(no_children());
     for (int i = 0; i < NBAD; i++) {
         POISON_LE();
-        ASSERT_TRUE(!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, bp(&b, i, sizeof(PROCESS_INFORMATION))));
+        ASSERT_TRUE(!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si,
+                                    bp(&b, i, sizeof(PROCESS_INFORMATION))));
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         ASSERT_TRUE(no_children());
         if (i == 2)
             continue; /* STARTUPINFO is only read */
         PROCESS_INFORMATION pi;
         POISON_LE();
-        ASSERT_TRUE(!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, bp(&b, i, sizeof si), &pi));
+        ASSERT_TRUE(!CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL,
+                                    bp(&b, i, sizeof si), &pi));
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         ASSERT_TRUE(no_children());
     }
@@ -833,7 +843,8 @@ TEST(bounds_companion_calls_with_outputs_that_are_not_there_do_not_fault)
     struct bad b = bad_pages();
     for (int i = 0; i < NBAD; i++) {
         POISON_LE();
-        GetSystemInfo(bp(&b, i, sizeof(SYSTEM_INFO))); /* VOID: Windows faults in the caller; we set 998 */
+        GetSystemInfo(
+            bp(&b, i, sizeof(SYSTEM_INFO))); /* VOID: Windows faults in the caller; we set 998 */
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         POISON_LE();
         GetNativeSystemInfo(bp(&b, i, sizeof(SYSTEM_INFO)));
@@ -851,8 +862,8 @@ TEST(bounds_companion_calls_with_outputs_that_are_not_there_do_not_fault)
          * and its end: 20 characters), or into the pointer that receives an
          * allocated one */
         POISON_LE();
-        ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0, bp(&b, i, 20),
-                                 200, NULL),
+        ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0,
+                                 bp(&b, i, 20), 200, NULL),
                   0);
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         POISON_LE();
@@ -861,21 +872,21 @@ TEST(bounds_companion_calls_with_outputs_that_are_not_there_do_not_fault)
                   0);
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
         POISON_LE();
-        ASSERT_EQ(FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0, bp(&b, i, 20 * sizeof(WCHAR)),
-                                 200, NULL),
+        ASSERT_EQ(FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0,
+                                 bp(&b, i, 20 * sizeof(WCHAR)), 200, NULL),
                   0);
         ASSERT_EQ(LE() * 10 + i, ERROR_NOACCESS * 10 + i);
     }
     /* a buffer too small is still 122, checked before the buffer is used */
     POISON_LE();
-    ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0, bp(&b, 1, 4), 4,
-                             NULL),
+    ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_ACCESS_DENIED, 0, bp(&b, 1, 4),
+                             4, NULL),
               0);
     ASSERT_EQ_U(LE(), ERROR_INSUFFICIENT_BUFFER);
     char msg[64];
-    ASSERT_EQ(FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_NOACCESS, 0, msg, sizeof msg,
-                             NULL),
-              36);
+    ASSERT_EQ(
+        FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM, NULL, ERROR_NOACCESS, 0, msg, sizeof msg, NULL),
+        36);
     ASSERT_STR_EQ(msg, "Invalid access to memory location.\r\n");
     SYSTEM_INFO si;
     GetSystemInfo(&si);
@@ -982,7 +993,8 @@ TEST(bounds_native_queries_into_memory_that_is_not_there_change_nothing)
             {shmap_timer_query(ti, NULL, NULL, O(uint64_t)), opt},
             {shmap_job_query(jo, O(shmap_job_info_t)), -EFAULT},
             {shmap_job_get_limits(jo, O(shmap_job_limits_t)), -EFAULT},
-            {shmap_job_set_limits(jo, O(shmap_job_limits_t), 1), i == 2 ? 0 : -EFAULT}, /* read-only: readable */
+            {shmap_job_set_limits(jo, O(shmap_job_limits_t), 1),
+             i == 2 ? 0 : -EFAULT},                                   /* read-only: readable */
             {shmap_job_pids(jo, O(uint32_t[4]), 4, &count), -EFAULT}, /* room for 4: not NULL */
             {shmap_job_pids(jo, pids, 4, O(size_t)), -EFAULT},
             {shmap_job_contains(pr, jo, O(int)), -EFAULT},
@@ -1004,9 +1016,9 @@ TEST(bounds_native_queries_into_memory_that_is_not_there_change_nothing)
             ASSERT_EQ(shmap_wait(1, &se, 0, 0), SHMAP_WAIT_OBJECT_0);
             ASSERT_EQ(shmap_file_seek(fi, 3, SHMAP_FILE_BEGIN, NULL), 0);
             shmap_handle_t again;
-            ASSERT_EQ(shmap_thread_create(native_block, &never, SHMAP_THREAD_SUSPENDED, 0, &again,
-                                          NULL),
-                      0);
+            ASSERT_EQ(
+                shmap_thread_create(native_block, &never, SHMAP_THREAD_SUSPENDED, 0, &again, NULL),
+                0);
             ASSERT_EQ(shmap_close(th), 0);
             th = again;
         }

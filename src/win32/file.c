@@ -69,7 +69,8 @@ static int overlapped_seek(HANDLE h, LPOVERLAPPED ov)
 
 static int io(HANDLE h, bool write, void *buf, DWORD n, uint32_t *did)
 {
-    return write ? shmap_file_write(NATIVE(h), buf, n, did) : shmap_file_read(NATIVE(h), buf, n, did);
+    return write ? shmap_file_write(NATIVE(h), buf, n, did)
+                 : shmap_file_read(NATIVE(h), buf, n, did);
 }
 
 /* kernelbase zeroes *done and reads the OVERLAPPED before the system call;

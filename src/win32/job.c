@@ -248,8 +248,9 @@ WINBASEAPI BOOL WINAPI SetInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c,
         SetLastError(ERROR_BAD_LENGTH);
         return FALSE;
     }
+    /* NtSetInformationJobObject reads it before the handle */
     if (!info || ((uintptr_t)info & (sizeof(ULONG_PTR) - 1)) || shmap__probe_read(info, len))
-        return ok(-EFAULT); /* NtSetInformationJobObject reads it before the handle */
+        return ok(-EFAULT);
     shmap_job_limits_t l = {0}; /* the basic class leaves the memory limits as they are */
     if (c == JobObjectBasicLimitInformation) {
         get_basic_limits(info, &l);
