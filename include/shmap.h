@@ -6,6 +6,15 @@
  *  - Return 0 on success, SHMAP_EXISTED (1) where documented, or a negative
  *    code: -errno or SHMAP_E* (shmap/errors.h).  errno is never set.
  *  - Output parameters are written only on success.
+ *  - Pointers: an output (or a structure a call reads) that is not there -
+ *    NULL unless documented "may be NULL", the first 64 KiB, unmapped,
+ *    read-only or PROT_NONE memory, misaligned for its type, or running
+ *    into any of these - fails the call with -EFAULT before it does
+ *    anything (the Win32 face: ERROR_NOACCESS, 998); the library never
+ *    faults on one.  Not probed: the buffers of shmap_file_read/write (the
+ *    kernel copies what it can: EFAULT when nothing), the handle arrays of
+ *    shmap_wait (NULL only: SHMAP_ENOACCESS), names (strings), and the
+ *    outputs of shmap_handle_get_flags/query/duplicate (not yet).
  *  - Names are UTF-8 with the Win32 syntax: "NAME" (= "Local\NAME"),
  *    "Local\NAME", "Global\NAME", "Session\N\NAME".  NULL or "" means
  *    unnamed on create.  Names are case-sensitive; every character but the
@@ -133,7 +142,9 @@ SHMAP_EXTERN int shmap_mapping_query(shmap_handle_t h, shmap_mapping_info_t *inf
  *          MapViewOfFile takes them (0 maps an inaccessible view).
  *  offset: multiple of 64 KiB.  size 0: to the end of the section.
  *  base:   NULL, or a 64 KiB aligned free address.
- * Errors: -EBADF, SHMAP_ETYPE (not a section), -EACCES (handle lacks the
+ * Errors: -EFAULT (out not there, checked first), -EINVAL (base or
+ * base + size past the end of user space, checked before the handle),
+ * -EBADF, SHMAP_ETYPE (not a section), -EACCES (handle lacks the
  * right), SHMAP_EPROTECT (section protection forbids the view),
  * SHMAP_EALIGN, -EINVAL (offset at or past the end), SHMAP_EVIEWSIZE,
  * SHMAP_EADDR (base in use), -ENOMEM. */
@@ -146,27 +157,35 @@ SHMAP_EXTERN int shmap_view_unmap(void *addr);
 
 /* Write the dirty pages of [addr, addr+size) of a file-backed view to the
  * file (size 0: to the end of the view).  Addresses outside views succeed.
- * Errors: -EINVAL (addr NULL, range past the view's end), -EIO. */
+ * Errors: -EINVAL (addr NULL, range past the view's end or past the end
+ * of user space), -EIO. */
 SHMAP_EXTERN int shmap_view_flush(const void *addr, size_t size);
 
 /* ---- virtual memory (VirtualQuery/Alloc/Protect/Free) ---------------- */
 
-/* Describe the pages at addr.  Errors: -EINVAL (address out of range). */
+/* Describe the pages at addr.  Errors: -EFAULT (info not there),
+ * -EINVAL (address out of range). */
 SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info);
 
 /* Reserve and/or commit memory.  Inside a view of a SEC_RESERVE section,
  * MEM_COMMIT commits the pages in the section, for every view in every
- * process.  Errors: -EINVAL, SHMAP_EADDR, -EACCES (file-backed view),
- * SHMAP_ECOMMIT, -ENOMEM. */
+ * process.  Errors: -EFAULT (out not there), -EINVAL (also a range that
+ * wraps or passes the end of user space), SHMAP_EADDR (a commit past the
+ * end of its region), -EACCES (file-backed view), SHMAP_ECOMMIT, -ENOMEM
+ * (no room). */
 SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t protect,
                                 void **out);
 
 /* Decommit or release private memory.  Views cannot be freed this way.
- * Errors: -EINVAL, SHMAP_EADDR. */
+ * Errors: -EINVAL (also a range that wraps, passes the end of user space
+ * or the end of the allocation), SHMAP_EADDR (not an allocation). */
 SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type);
 
-/* Change the protection of committed pages (of one view only).
- * Errors: -EINVAL (protection not allowed by the view), SHMAP_EADDR. */
+/* Change the protection of committed pages (of one view only); *old gets
+ * the protection of the first page (old is required, as VirtualProtect's).
+ * Errors: -EINVAL (protection invalid or not allowed by the view), then
+ * -EFAULT (old not there), -EINVAL (range wraps or passes the end of user
+ * space), SHMAP_EADDR (range leaves its region, or pages not committed). */
 SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uint32_t *old);
 
 /* ---- files ------------------------------------------------------------ */

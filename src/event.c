@@ -6,6 +6,7 @@
  * take by a wait-all (which holds count with SHMAP_COUNT_HOLD meanwhile).
  */
 #include "internal.h"
+#include "probe.h"
 
 static int init_event(struct shmap_sync *s, uint32_t evflags)
 {
@@ -18,6 +19,8 @@ static int init_event(struct shmap_sync *s, uint32_t evflags)
 SHMAP_EXTERN int shmap_event_create(const char *name, uint32_t evflags, uint32_t access,
                                     unsigned flags, shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     struct shmap_sync init;
     init_event(&init, evflags); /* unknown flag bits are ignored, as Windows does */
     return shmap__sync_create(SHMAP_TYPE_EVENT, name, &init, access, flags, out, NULL);
@@ -26,6 +29,8 @@ SHMAP_EXTERN int shmap_event_create(const char *name, uint32_t evflags, uint32_t
 SHMAP_EXTERN int shmap_event_open(const char *name, uint32_t access, unsigned flags,
                                   shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     return shmap__sync_open(SHMAP_TYPE_EVENT, name, access, flags, out);
 }
 
@@ -69,6 +74,8 @@ static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
  * they look at count (wait.c), so either they see the 1 or we see them. */
 SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev)
 {
+    if ((prev && SHMAP_PROBE_OUT(prev)))
+        return -EFAULT;
     struct shmap_obj *o;
     struct shmap_sync *s;
     int r = shmap__sync_get(h, SHMAP_TYPE_EVENT, SHMAP_EVENT_MODIFY_STATE, &o, &s);
@@ -87,16 +94,22 @@ SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev)
 
 SHMAP_EXTERN int shmap_event_reset(shmap_handle_t h, int *prev)
 {
+    if ((prev && SHMAP_PROBE_OUT(prev)))
+        return -EFAULT;
     return event_op(h, EV_RESET, prev);
 }
 
 SHMAP_EXTERN int shmap_event_pulse(shmap_handle_t h, int *prev)
 {
+    if ((prev && SHMAP_PROBE_OUT(prev)))
+        return -EFAULT;
     return event_op(h, EV_PULSE, prev);
 }
 
 SHMAP_EXTERN int shmap_event_query(shmap_handle_t h, int *manual, int *signaled)
 {
+    if ((manual && SHMAP_PROBE_OUT(manual)) || (signaled && SHMAP_PROBE_OUT(signaled)))
+        return -EFAULT;
     struct shmap_obj *o;
     struct shmap_sync *s;
     int r = shmap__sync_get(h, SHMAP_TYPE_EVENT, SHMAP_EVENT_QUERY_STATE, &o, &s);

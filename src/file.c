@@ -13,6 +13,7 @@
  * A negative seek fails with -ESPIPE (Win32 ERROR_NEGATIVE_SEEK).
  */
 #include "internal.h"
+#include "probe.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -134,6 +135,8 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
                                  uint32_t disposition, uint32_t attributes, unsigned flags,
                                  shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     (void)share;
     (void)attributes;
     if (!path)
@@ -209,16 +212,22 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
 
 SHMAP_EXTERN int shmap_file_read(shmap_handle_t h, void *buf, uint32_t len, uint32_t *done)
 {
+    if ((done && SHMAP_PROBE_OUT(done)))
+        return -EFAULT;
     return file_io(h, false, buf, len, done);
 }
 
 SHMAP_EXTERN int shmap_file_write(shmap_handle_t h, const void *buf, uint32_t len, uint32_t *done)
 {
+    if ((done && SHMAP_PROBE_OUT(done)))
+        return -EFAULT;
     return file_io(h, true, (void *)buf, len, done);
 }
 
 SHMAP_EXTERN int shmap_file_seek(shmap_handle_t h, int64_t distance, int origin, uint64_t *newpos)
 {
+    if ((newpos && SHMAP_PROBE_OUT(newpos)))
+        return -EFAULT;
     struct shmap_file *f;
     int r = file_get(h, 0, &f);
     if (r)
@@ -274,6 +283,8 @@ SHMAP_EXTERN int shmap_file_set_end(shmap_handle_t h)
 
 SHMAP_EXTERN int shmap_file_size(shmap_handle_t h, uint64_t *size)
 {
+    if (SHMAP_PROBE_OUT(size))
+        return -EFAULT;
     struct shmap_file *f;
     int r = file_get(h, 0, &f);
     if (r)
@@ -343,6 +354,8 @@ static shmap_handle_t std_handles[3];
 
 SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     if (which < 0 || which > 2)
         return -EINVAL;
     pthread_mutex_lock(&shmap__std_lock);

@@ -20,7 +20,9 @@
 
 #define CHUNK_BITS 12u
 #define CHUNK_SIZE (1u << CHUNK_BITS)
-#define MAX_CHUNKS 4096u /* 16 Mi handles, the Windows per-process limit */
+/* 16 Mi values (Windows' per-process limit): this process makes indices
+ * [0, SHMAP_REMOTE_BASE), other processes put the rest (xfer.c) */
+#define MAX_CHUNKS 4096u
 #define NO_ENTRY UINT32_MAX
 
 struct hentry {

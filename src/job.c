@@ -15,6 +15,7 @@
  * docs/DESIGN.md §17, docs/processes.md (jobs).
  */
 #include "internal.h"
+#include "probe.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -680,6 +681,8 @@ static uint32_t create_access(uint32_t access)
 SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned flags,
                                   shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     struct shmap_name n;
     int r = shmap__name_parse(name, flags, &n);
     if (r < 0)
@@ -702,6 +705,8 @@ SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned fl
 SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flags,
                                 shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     return shmap__sync_open(SHMAP_TYPE_JOB, name, access, flags, out);
 }
 
@@ -769,6 +774,8 @@ SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
 
 SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in)
 {
+    if (SHMAP_PROBE_OUT(in))
+        return -EFAULT;
     struct shmap_process *p;
     int r = shmap__process_get(
         process, SHMAP_PROCESS_QUERY_INFORMATION | SHMAP_PROCESS_QUERY_LIMITED_INFORMATION, &p);
@@ -796,6 +803,8 @@ SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, 
 
 SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
 {
+    if (SHMAP_PROBE_OUT(info))
+        return -EFAULT;
     struct shmap_obj *o;
     struct jview v;
     int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
@@ -823,6 +832,9 @@ SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
 
 SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, size_t *count)
 {
+    if (SHMAP_PROBE_OUT(count) || cap > SIZE_MAX / sizeof *pids ||
+        (cap && shmap__probe_out(pids, cap * sizeof *pids, sizeof *pids)))
+        return -EFAULT;
     struct shmap_obj *o;
     struct jview v;
     int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
@@ -840,6 +852,8 @@ SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, 
 
 SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l)
 {
+    if (SHMAP_PROBE_OUT(l))
+        return -EFAULT;
     struct shmap_obj *o;
     struct jview v;
     int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
@@ -884,6 +898,8 @@ static bool rearm(struct shmap_process *p, const struct shmap_jmember *e, bool a
 
 SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits_t *l, int extended)
 {
+    if (!l || shmap__probe_read(l, sizeof *l))
+        return -EFAULT;
     if (l->flags & ~(extended ? VALID_EXTENDED : VALID_BASIC))
         return -EINVAL;
     struct shmap_obj *o;

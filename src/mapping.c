@@ -15,6 +15,7 @@
  * whether any such lock lies beyond the new end (ERROR_USER_MAPPED_FILE).
  */
 #include "internal.h"
+#include "probe.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -24,6 +25,9 @@
 #include <unistd.h>
 
 #define MARK_BASE ((off_t)1 << 61)
+/* The largest size a mark can cover; a larger section marks to the end of
+ * all offsets (l_len 0), which covers every size a file can be cut to. */
+#define MARK_ROOM (INT64_MAX - MARK_BASE)
 #define SEC_KNOWN                                                                                  \
     (SHMAP_SEC_PARTITION_OWNER_HANDLE | SHMAP_SEC_64K_PAGES | SHMAP_SEC_FILE | SHMAP_SEC_IMAGE |   \
      SHMAP_SEC_PROTECTED_IMAGE | SHMAP_SEC_RESERVE | SHMAP_SEC_COMMIT | SHMAP_SEC_NOCACHE |        \
@@ -132,12 +136,14 @@ static void mark_file_mapped(int fd, uint64_t size)
     struct flock fl = {.l_type = F_RDLCK,
                        .l_whence = SEEK_SET,
                        .l_start = MARK_BASE,
-                       .l_len = (off_t)(size ? size : 1)};
+                       .l_len = size > (uint64_t)MARK_ROOM ? 0 : (off_t)(size ? size : 1)};
     SYS(fcntl_lock)(fd, F_OFD_SETLK, &fl);
 }
 
 bool shmap__file_is_mapped(int fd, uint64_t new_size)
 {
+    if (new_size > (uint64_t)MARK_ROOM) /* beyond: only marks "to the end" */
+        new_size = (uint64_t)MARK_ROOM;
     struct flock fl = {.l_type = F_WRLCK,
                        .l_whence = SEEK_SET,
                        .l_start = MARK_BASE + (off_t)new_size,
@@ -423,6 +429,8 @@ static int cached_or_created(struct create_args *a, const struct shmap_name *n,
 SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uint32_t protect,
                                       uint64_t size, unsigned flags, shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     struct create_args a = {
         .page = protect & 0xFFu, .attrs = protect & ~0xFFu, .size = size, .file_fd = -1};
     a.pagefile = file == SHMAP_NULL_HANDLE || file == SHMAP_CURRENT_PROCESS;
@@ -448,6 +456,8 @@ SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uin
 SHMAP_EXTERN int shmap_mapping_open(const char *name, uint32_t access, unsigned flags,
                                     shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     struct shmap_name n;
     int r = shmap__name_parse_open(name, flags, &n);
     if (r)
@@ -477,6 +487,8 @@ SHMAP_EXTERN int shmap_mapping_open(const char *name, uint32_t access, unsigned 
 
 SHMAP_EXTERN int shmap_mapping_query(shmap_handle_t h, shmap_mapping_info_t *info)
 {
+    if (SHMAP_PROBE_OUT(info))
+        return -EFAULT;
     struct shmap_obj *o;
     uint32_t access;
     int r = shmap__handle_get_type(h, SHMAP_TYPE_MAPPING, &o, &access);

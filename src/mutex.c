@@ -9,6 +9,7 @@
  * release are one compare-and-swap each, like a robust pthread mutex.
  */
 #include "internal.h"
+#include "probe.h"
 #include "robust.h"
 
 #define TID SHMAP_FUTEX_TID_MASK
@@ -140,6 +141,8 @@ void shmap__sync_fork_child(void)
 SHMAP_EXTERN int shmap_mutex_create(const char *name, uint32_t mflags, uint32_t access,
                                     unsigned flags, shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     bool own = (mflags & SHMAP_MUTEX_INITIAL_OWNER) != 0;
     if (own && owned_reserve())
         return -ENOMEM;
@@ -165,6 +168,8 @@ SHMAP_EXTERN int shmap_mutex_create(const char *name, uint32_t mflags, uint32_t 
 SHMAP_EXTERN int shmap_mutex_open(const char *name, uint32_t access, unsigned flags,
                                   shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     return shmap__sync_open(SHMAP_TYPE_MUTEX, name, access, flags, out);
 }
 
@@ -281,6 +286,8 @@ SHMAP_EXTERN int shmap_mutex_release(shmap_handle_t h)
 
 SHMAP_EXTERN int shmap_mutex_query(shmap_handle_t h, shmap_mutex_info_t *info)
 {
+    if (SHMAP_PROBE_OUT(info))
+        return -EFAULT;
     struct shmap_obj *o;
     struct shmap_sync *s;
     int r = shmap__sync_get(h, SHMAP_TYPE_MUTEX, SHMAP_MUTANT_QUERY_STATE, &o, &s);

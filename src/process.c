@@ -17,6 +17,7 @@
  * docs/DESIGN.md §16.
  */
 #include "internal.h"
+#include "probe.h"
 #include "robust.h"
 
 #include <dirent.h>
@@ -552,6 +553,8 @@ SHMAP_EXTERN uint32_t shmap_process_current_id(void)
 SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flags,
                                     shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     uint32_t a = shmap__access_map_generic(SHMAP_TYPE_PROCESS, access);
     if (a & SHMAP_MAXIMUM_ALLOWED)
         a = (a & ~SHMAP_MAXIMUM_ALLOWED) | SHMAP_PROCESS_ALL_ACCESS;
@@ -586,6 +589,8 @@ SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flag
 
 SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid)
 {
+    if (SHMAP_PROBE_OUT(pid))
+        return -EFAULT;
     struct shmap_process *p;
     int r = shmap__process_get(h, QUERY_RIGHTS, &p); /* either right will do */
     if (r)
@@ -597,6 +602,8 @@ SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid)
 
 SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code)
 {
+    if (SHMAP_PROBE_OUT(code))
+        return -EFAULT;
     struct shmap_process *p;
     int r = shmap__process_get(h, QUERY_RIGHTS, &p);
     if (r)

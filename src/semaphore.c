@@ -4,10 +4,13 @@
  * object's internal lock (holding count with SHMAP_COUNT_HOLD meanwhile).
  */
 #include "internal.h"
+#include "probe.h"
 
 SHMAP_EXTERN int shmap_semaphore_create(const char *name, int32_t initial, int32_t max,
                                         uint32_t access, unsigned flags, shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     if (max <= 0 || initial < 0 || initial > max)
         return -EINVAL; /* before the name lookup, as Windows */
     struct shmap_sync init = {.tag = SHMAP_SYNC_TAG, .type = SHMAP_TYPE_SEMAPHORE};
@@ -19,11 +22,15 @@ SHMAP_EXTERN int shmap_semaphore_create(const char *name, int32_t initial, int32
 SHMAP_EXTERN int shmap_semaphore_open(const char *name, uint32_t access, unsigned flags,
                                       shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     return shmap__sync_open(SHMAP_TYPE_SEMAPHORE, name, access, flags, out);
 }
 
 SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *prev)
 {
+    if ((prev && SHMAP_PROBE_OUT(prev)))
+        return -EFAULT;
     if (n <= 0)
         return -EINVAL; /* NT checks this first: STATUS_INVALID_PARAMETER */
     struct shmap_obj *o;
@@ -51,6 +58,8 @@ SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *p
 
 SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t *max)
 {
+    if ((count && SHMAP_PROBE_OUT(count)) || (max && SHMAP_PROBE_OUT(max)))
+        return -EFAULT;
     struct shmap_obj *o;
     struct shmap_sync *s;
     int r = shmap__sync_get(h, SHMAP_TYPE_SEMAPHORE, SHMAP_SEMAPHORE_QUERY_STATE, &o, &s);

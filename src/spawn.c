@@ -13,6 +13,7 @@
  * in a read of a pipe before exec, until ResumeThread closes the other end.
  */
 #include "internal.h"
+#include "probe.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -84,6 +85,8 @@ static long next_arg(const char **pp, char *out, bool first)
 
 SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv)
 {
+    if (SHMAP_PROBE_OUT(argv))
+        return -EFAULT;
     if (!cmdline)
         cmdline = "";
     /* at most len / 2 + 1 arguments, never longer than the line */
@@ -338,6 +341,9 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
                                       shmap_handle_t *process, shmap_handle_t *thread,
                                       uint32_t *pid_out)
 {
+    if ((sp && shmap__probe_read(sp, sizeof *sp)) || (process && SHMAP_PROBE_OUT(process)) ||
+        (thread && SHMAP_PROBE_OUT(thread)) || (pid_out && SHMAP_PROBE_OUT(pid_out)))
+        return -EFAULT;
     if (!sp || (!sp->path && !sp->cmdline && !(sp->argv && sp->argv[0])))
         return -EINVAL;
     int r = 0;

@@ -6,6 +6,7 @@
  * (wait.c) and changes once, when the thread ends.
  */
 #include "internal.h"
+#include "probe.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -68,6 +69,8 @@ static void *trampoline(void *p)
 SHMAP_EXTERN int shmap_thread_create(shmap_thread_fn_t fn, void *arg, unsigned tflags,
                                      unsigned flags, shmap_handle_t *out, uint32_t *tid)
 {
+    if (SHMAP_PROBE_OUT(out) || (tid && SHMAP_PROBE_OUT(tid)))
+        return -EFAULT;
     if (!fn)
         return -EINVAL;
     struct shmap_thread *t = shmap__obj_alloc(sizeof *t);
@@ -133,6 +136,8 @@ int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out)
 
 SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev)
 {
+    if ((prev && SHMAP_PROBE_OUT(prev)))
+        return -EFAULT;
     struct shmap_thread *t;
     int r = get_thread(h, SHMAP_THREAD_SUSPEND_RESUME, &t);
     if (r)
@@ -151,6 +156,8 @@ SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev)
 
 SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code)
 {
+    if (SHMAP_PROBE_OUT(code))
+        return -EFAULT;
     struct shmap_thread *t;
     int r = get_thread(h, SHMAP_THREAD_QUERY_LIMITED_INFORMATION, &t);
     if (r)
@@ -165,6 +172,8 @@ SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code)
 
 SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid)
 {
+    if (SHMAP_PROBE_OUT(tid))
+        return -EFAULT;
     if (h == SHMAP_CURRENT_THREAD) {
         *tid = shmap__tid();
         return 0;

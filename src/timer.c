@@ -9,6 +9,7 @@
  * most, so they see it fire on time whoever set it.
  */
 #include "internal.h"
+#include "probe.h"
 
 #include <time.h>
 
@@ -24,6 +25,8 @@ static int64_t realtime_ns(void)
 SHMAP_EXTERN int shmap_timer_create(const char *name, uint32_t tflags, uint32_t access,
                                     unsigned flags, shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     struct shmap_sync init = {.tag = SHMAP_SYNC_TAG, .type = SHMAP_TYPE_TIMER};
     init.flags = (tflags & SHMAP_TIMER_MANUAL_RESET) ? SHMAP_SYNC_MANUAL : 0;
     return shmap__sync_create(SHMAP_TYPE_TIMER, name, &init, access, flags, out, NULL);
@@ -32,6 +35,8 @@ SHMAP_EXTERN int shmap_timer_create(const char *name, uint32_t tflags, uint32_t 
 SHMAP_EXTERN int shmap_timer_open(const char *name, uint32_t access, unsigned flags,
                                   shmap_handle_t *out)
 {
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
     return shmap__sync_open(SHMAP_TYPE_TIMER, name, access, flags, out);
 }
 
@@ -232,6 +237,9 @@ SHMAP_EXTERN int shmap_timer_cancel(shmap_handle_t h)
 SHMAP_EXTERN int shmap_timer_query(shmap_handle_t h, int *signaled, int *armed,
                                    uint64_t *remaining_ns)
 {
+    if ((signaled && SHMAP_PROBE_OUT(signaled)) || (armed && SHMAP_PROBE_OUT(armed)) ||
+        (remaining_ns && SHMAP_PROBE_OUT(remaining_ns)))
+        return -EFAULT;
     struct shmap_obj *o;
     struct shmap_sync *s;
     int r = shmap__sync_get(h, SHMAP_TYPE_TIMER, SHMAP_TIMER_QUERY_STATE, &o, &s);

@@ -13,6 +13,7 @@
  * call that maps them all costs far less than one page fault per page.
  */
 #include "view.h"
+#include "probe.h"
 
 #include <signal.h>
 #include <string.h>
@@ -230,6 +231,8 @@ int shmap__reserve_aligned(void *base, size_t len, void **out)
         *out = p;
         return 0;
     }
+    if (len > SIZE_MAX - GRAN) /* only a 32-bit process can ask this */
+        return -ENOMEM;
     size_t span = len + GRAN;
     char *p = SYS(mmap)(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
@@ -335,9 +338,11 @@ static int view_check(struct shmap_section *s, uint32_t access, uint32_t haccess
         return SHMAP_EVIEWSIZE;
     if ((uintptr_t)base % GRAN)
         return SHMAP_EALIGN;
-    if (want > SIZE_MAX - PAGE)
+    if (want > SHMAP_USER_TOP) /* a section larger than the address space */
         return -ENOMEM;
     r->len = (size_t)SHMAP_ROUND_UP(want, PAGE);
+    if (base && !shmap__user_range((uintptr_t)base, r->len))
+        return -EINVAL; /* as the same range given explicitly (shmap_view_map) */
     r->offset = offset;
     r->alloc_protect = vprot;
     r->copy = is_copy(vprot);
@@ -368,6 +373,13 @@ static int view_map(struct shmap_section *s, struct region *r, void *base)
 SHMAP_EXTERN int shmap_view_map(shmap_handle_t h, uint32_t access, uint64_t offset, size_t size,
                                 void *base, void **out)
 {
+    /* NT probes the output, then looks at the base and size given, before
+     * the handle: a kernel address or a range entering kernel space is
+     * STATUS_INVALID_PARAMETER_3 */
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
+    if (!shmap__user_range((uintptr_t)base, size))
+        return -EINVAL;
     struct shmap_obj *o;
     uint32_t haccess;
     int e = shmap__handle_get_type(h, SHMAP_TYPE_MAPPING, &o, &haccess);
@@ -427,7 +439,7 @@ SHMAP_EXTERN int shmap_view_unmap(void *addr)
 
 SHMAP_EXTERN int shmap_view_flush(const void *addr, size_t size)
 {
-    if (!addr)
+    if (!addr || !shmap__user_range((uintptr_t)addr, size))
         return -EINVAL;
     uintptr_t a = (uintptr_t)addr;
     shmap__regions_lock();

@@ -10,6 +10,20 @@
 
 enum region_kind { REGION_VIEW = 1, REGION_PRIVATE = 2 };
 
+/* The end of the address space a process can map (Linux's TASK_SIZE on
+ * x86-64, and for 32-bit processes on a 64-bit kernel).  A range of
+ * VirtualAlloc, VirtualProtect, VirtualFree, FlushViewOfFile or
+ * MapViewOfFileEx that wraps or reaches past it is an invalid parameter
+ * (87), checked before any region is looked at, as NT checks its ranges
+ * against MM_HIGHEST_USER_ADDRESS. */
+#define SHMAP_USER_TOP ((uintptr_t)(sizeof(void *) == 8 ? 0x7ffffffff000ULL : 0xffffe000UL))
+
+/* Does [a, a + len) lie in user space?  (Written so that nothing wraps.) */
+static inline bool shmap__user_range(uintptr_t a, size_t len)
+{
+    return a <= SHMAP_USER_TOP && len <= SHMAP_USER_TOP - a;
+}
+
 struct region {
     uintptr_t base;
     size_t len; /* page multiple */

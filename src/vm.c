@@ -12,6 +12,7 @@
  * mapped read-only.
  */
 #include "view.h"
+#include "probe.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -122,8 +123,9 @@ static void query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
 
 SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info)
 {
-    uintptr_t a = (uintptr_t)addr;
-    uintptr_t top = sizeof(void *) == 8 ? (uintptr_t)0x7ffffffff000ULL : (uintptr_t)0xffffe000u;
+    uintptr_t a = (uintptr_t)addr, top = SHMAP_USER_TOP;
+    if (SHMAP_PROBE_OUT(info))
+        return -EFAULT;
     if (a >= top)
         return -EINVAL;
     shmap_mem_info_t m;
@@ -140,6 +142,15 @@ SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info)
 }
 
 /* ---- VirtualAlloc / VirtualProtect on views --------------------------------- */
+
+/* Are all n pages from first committed? */
+static bool all_committed(const struct region *r, size_t first, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!shmap__region_page_committed(r, first + i))
+            return false;
+    return true;
+}
 
 static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t prot)
 {
@@ -165,9 +176,8 @@ static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t pro
 static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t prot, uint32_t *old)
 {
     size_t first = (start - r->base) / PAGE;
-    for (size_t i = 0; i < n; i++)
-        if (!shmap__region_page_committed(r, first + i))
-            return SHMAP_EADDR;
+    if (!all_committed(r, first, n))
+        return SHMAP_EADDR;
     if (!shmap__protect_allowed(r->alloc_protect, prot))
         return -EINVAL;
     int p = shmap__prot_of(prot) |
@@ -175,37 +185,35 @@ static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t pr
               (prot & 0xFFu) != SHMAP_PAGE_READONLY)
                  ? PROT_WRITE
                  : 0);
+    *old = shmap__region_page_protect(r, first); /* before: old may lie in these pages */
     if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
         return -errno;
-    if (old)
-        *old = shmap__region_page_protect(r, first);
     return shmap__region_set_protect(r, first, n, prot);
 }
 
 /* ---- private allocations -------------------------------------------------- */
 
+/* [addr, addr + size) lies in user space (the caller checked), so nothing
+ * below wraps.  The address space is taken before the per-page array: a
+ * size that finds no room fails there, without allocating a byte per page. */
 static int private_reserve(void *addr, size_t size, uint32_t type, uint32_t prot, void **out)
 {
     uintptr_t base = (uintptr_t)addr & ~(uintptr_t)(GRAN - 1);
-    size_t len = (size_t)SHMAP_ROUND_UP((uintptr_t)addr + size, PAGE) - (addr ? base : 0);
-    if (!addr)
-        len = (size_t)SHMAP_ROUND_UP(size, PAGE);
-    struct region *r = calloc(1, sizeof *r);
-    if (!r || !(r->committed = calloc(len / PAGE, 1))) {
-        free(r);
-        return -ENOMEM;
-    }
+    size_t len = addr ? (size_t)SHMAP_ROUND_UP((uintptr_t)addr + size, PAGE) - base
+                      : (size_t)SHMAP_ROUND_UP(size, PAGE);
     void *p;
     int e = shmap__reserve_aligned(addr ? (void *)base : NULL, len, &p);
-    bool commit = type & SHMAP_MEM_COMMIT;
-    if (!e && commit && SYS(mprotect)(p, len, shmap__prot_of(prot)) != 0)
-        e = -ENOMEM;
-    if (e) {
-        if (e != SHMAP_EADDR && e != -ENOMEM)
-            SYS(munmap)(p, len);
-        free(r->committed);
-        free(r);
+    if (e)
         return e;
+    bool commit = type & SHMAP_MEM_COMMIT;
+    struct region *r = calloc(1, sizeof *r);
+    if (!r || !(r->committed = calloc(len / PAGE, 1)) ||
+        (commit && SYS(mprotect)(p, len, shmap__prot_of(prot)) != 0)) {
+        SYS(munmap)(p, len);
+        if (r)
+            free(r->committed);
+        free(r);
+        return -ENOMEM;
     }
     r->base = (uintptr_t)p;
     r->len = len;
@@ -235,17 +243,16 @@ static int private_commit(struct region *r, uintptr_t start, size_t n, uint32_t 
     return shmap__region_set_protect(r, first, n, prot);
 }
 
-/* The pages [start, start + n*PAGE) of addr's region, or an error. */
+/* The pages [start, start + n*PAGE) of addr's region, or NULL if the range
+ * leaves it.  [addr, addr + size) lies in user space (the caller checked). */
 static struct region *range_of(void *addr, size_t size, uintptr_t *start, size_t *n)
 {
     uintptr_t a = (uintptr_t)addr;
     struct region *r = shmap__region_find(a);
-    if (!r)
+    if (!r || (size ? size : 1) > r->base + r->len - a)
         return NULL;
     *start = a & ~(uintptr_t)(PAGE - 1);
     uintptr_t end = (uintptr_t)SHMAP_ROUND_UP(a + (size ? size : 1), PAGE);
-    if (end < a || end > r->base + r->len)
-        return NULL;
     *n = (end - *start) / PAGE;
     return r;
 }
@@ -254,7 +261,10 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
                                 void **out)
 {
     uint32_t kind = type & (SHMAP_MEM_COMMIT | SHMAP_MEM_RESERVE | SHMAP_MEM_RESET);
-    if (!kind || (type & ~(kind | SHMAP_MEM_TOP_DOWN)) || !valid_protect(protect) || size == 0)
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
+    if (!kind || (type & ~(kind | SHMAP_MEM_TOP_DOWN)) || !valid_protect(protect) || size == 0 ||
+        !shmap__user_range((uintptr_t)addr, size))
         return -EINVAL;
     if (kind == SHMAP_MEM_RESET)
         return addr ? (*out = addr, 0) : -EINVAL;
@@ -281,7 +291,11 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
 
 SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uint32_t *old)
 {
-    if (!valid_protect(protect) || size == 0)
+    if (!valid_protect(protect))
+        return -EINVAL;
+    if (SHMAP_PROBE_OUT(old)) /* NT: after the protection, before the range */
+        return -EFAULT;
+    if (size == 0 || !shmap__user_range((uintptr_t)addr, size))
         return -EINVAL;
     shmap__regions_lock();
     uintptr_t start;
@@ -294,8 +308,8 @@ SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uin
         e = view_protect(r, start, n, protect, old);
     else {
         size_t first = (start - r->base) / PAGE;
-        e = r->committed[first] ? 0 : SHMAP_EADDR;
-        if (e == 0 && old)
+        e = all_committed(r, first, n) ? 0 : SHMAP_EADDR;
+        if (e == 0)
             *old = shmap__region_page_protect(r, first);
         if (e == 0)
             e = private_commit(r, start, n, protect);
@@ -306,7 +320,8 @@ SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uin
 
 SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type)
 {
-    if (type != SHMAP_MEM_RELEASE && type != SHMAP_MEM_DECOMMIT)
+    if ((type != SHMAP_MEM_RELEASE && type != SHMAP_MEM_DECOMMIT) ||
+        !shmap__user_range((uintptr_t)addr, size))
         return -EINVAL;
     shmap__regions_lock();
     uintptr_t start;
@@ -329,7 +344,7 @@ SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type)
             free(r);
         }
     } else if (!range_of(addr, size ? size : r->len - ((uintptr_t)addr - r->base), &start, &n))
-        e = SHMAP_EADDR;
+        e = -EINVAL; /* past the end of the allocation: STATUS_UNABLE_TO_FREE_VM */
     else {
         SYS(mmap)
         ((void *)start, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);

@@ -3,6 +3,7 @@
  * SetEndOfFile, GetFileSize(Ex), FlushFileBuffers, DeleteFile, and the
  * handle calls: conversion over the native API.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -11,9 +12,11 @@
 static HANDLE create_file(const char *path, DWORD access, DWORD share, LPSECURITY_ATTRIBUTES sa,
                           DWORD disp, DWORD attrs)
 {
-    shmap_handle_t h;
-    int r = shmap_file_open(path, access, share, disp, attrs,
-                            sa && sa->bInheritHandle ? SHMAP_INHERIT : 0, &h);
+    shmap_handle_t h = NULL;
+    unsigned flags = 0;
+    int r = shmap_w32__inherit(sa, &flags);
+    if (r == 0)
+        r = shmap_file_open(path, access, share, disp, attrs, flags, &h);
     if (r < 0) {
         shmap_w32__fail(r);
         return INVALID_HANDLE_VALUE;
@@ -56,21 +59,43 @@ static BOOL result(int r)
 /* An OVERLAPPED on a synchronous handle gives the position to use. */
 static int overlapped_seek(HANDLE h, LPOVERLAPPED ov)
 {
+    OVERLAPPED o;
     if (!ov)
         return 0;
-    int64_t off = (int64_t)((uint64_t)ov->OffsetHigh << 32 | ov->Offset);
+    memcpy(&o, ov, sizeof o);
+    int64_t off = (int64_t)((uint64_t)o.OffsetHigh << 32 | o.Offset);
     return shmap_file_seek(NATIVE(h), off, SHMAP_FILE_BEGIN, NULL);
 }
 
+static int io(HANDLE h, bool write, void *buf, DWORD n, uint32_t *did)
+{
+    return write ? shmap_file_write(NATIVE(h), buf, n, did)
+                 : shmap_file_read(NATIVE(h), buf, n, did);
+}
+
+/* kernelbase zeroes *done and reads the OVERLAPPED before the system call;
+ * NtReadFile/NtWriteFile then check the handle and probe the whole buffer
+ * (a read into a buffer that runs into a hole would otherwise stop short
+ * and succeed).  A zero-length call reports the handle's error first. */
 static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
 {
     uint32_t did = 0;
-    int r = overlapped_seek(h, ov);
-    if (r == 0)
-        r = write ? shmap_file_write(NATIVE(h), buf, n, &did)
-                  : shmap_file_read(NATIVE(h), buf, n, &did);
+    if (W32_BAD_OPT(done) || W32_BAD_OPT(ov))
+        return result(-EFAULT);
     if (done)
-        *done = r == 0 ? did : 0;
+        W32_PUT(done, 0);
+    int r = 0;
+    if (write ? shmap__probe_read(buf, n) : shmap__probe_write(buf, n)) {
+        r = io(h, write, buf, 0, &did);
+        if (r == 0)
+            r = -EFAULT;
+    }
+    if (r == 0)
+        r = overlapped_seek(h, ov);
+    if (r == 0)
+        r = io(h, write, buf, n, &did);
+    if (done)
+        W32_PUT(done, r == 0 ? did : 0);
     return result(r);
 }
 
@@ -86,7 +111,14 @@ WINBASEAPI BOOL WINAPI WriteFile(HANDLE h, LPCVOID buf, DWORD n, LPDWORD done, L
 
 WINBASEAPI DWORD WINAPI SetFilePointer(HANDLE h, LONG lo, PLONG hi, DWORD method)
 {
-    int64_t d = hi ? (int64_t)((uint64_t)(uint32_t)*hi << 32 | (uint32_t)lo) : (int64_t)lo;
+    LONG high = 0; /* kernelbase reads *hi first */
+    if (W32_BAD_OPT(hi)) {
+        shmap_w32__fail(-EFAULT);
+        return INVALID_SET_FILE_POINTER;
+    }
+    if (hi)
+        memcpy(&high, hi, sizeof high);
+    int64_t d = hi ? (int64_t)((uint64_t)(uint32_t)high << 32 | (uint32_t)lo) : (int64_t)lo;
     uint64_t pos;
     int r = shmap_file_seek(NATIVE(h), d, (int)method, &pos);
     if (r < 0) {
@@ -94,7 +126,7 @@ WINBASEAPI DWORD WINAPI SetFilePointer(HANDLE h, LONG lo, PLONG hi, DWORD method
         return INVALID_SET_FILE_POINTER;
     }
     if (hi)
-        *hi = (LONG)(pos >> 32);
+        W32_PUT(hi, (LONG)(pos >> 32));
     SetLastError(NO_ERROR); /* callers tell 0xFFFFFFFF from failure by this */
     return (DWORD)pos;
 }
@@ -102,9 +134,19 @@ WINBASEAPI DWORD WINAPI SetFilePointer(HANDLE h, LONG lo, PLONG hi, DWORD method
 WINBASEAPI BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER d, PLARGE_INTEGER out, DWORD method)
 {
     uint64_t pos;
-    int r = shmap_file_seek(NATIVE(h), d.QuadPart, (int)method, &pos);
+    /* kernelbase stores the position after the move: a bad handle is 6
+     * first; a bad pointer is found before anything moves (Windows would
+     * move, then fault in the caller) */
+    int r = 0;
+    if (W32_BAD_OPT(out)) {
+        r = shmap_file_seek(NATIVE(h), 0, SHMAP_FILE_CURRENT, NULL);
+        if (r == 0)
+            r = -EFAULT;
+    }
+    if (r == 0)
+        r = shmap_file_seek(NATIVE(h), d.QuadPart, (int)method, &pos);
     if (r == 0 && out)
-        out->QuadPart = (LONGLONG)pos;
+        W32_PUT(&out->QuadPart, (LONGLONG)pos);
     return result(r);
 }
 
@@ -117,12 +159,14 @@ WINBASEAPI DWORD WINAPI GetFileSize(HANDLE h, LPDWORD hi)
 {
     uint64_t s;
     int r = shmap_file_size(NATIVE(h), &s);
+    if (r == 0 && W32_BAD_OPT(hi)) /* stored after the query, as kernelbase */
+        r = -EFAULT;
     if (r < 0) {
         shmap_w32__fail(r);
         return INVALID_FILE_SIZE;
     }
     if (hi)
-        *hi = (DWORD)(s >> 32);
+        W32_PUT(hi, (DWORD)(s >> 32));
     SetLastError(NO_ERROR);
     return (DWORD)s;
 }
@@ -130,9 +174,11 @@ WINBASEAPI DWORD WINAPI GetFileSize(HANDLE h, LPDWORD hi)
 WINBASEAPI BOOL WINAPI GetFileSizeEx(HANDLE h, PLARGE_INTEGER size)
 {
     uint64_t s;
-    int r = shmap_file_size(NATIVE(h), &s);
+    int r = shmap_file_size(NATIVE(h), &s); /* the handle first, as kernelbase */
+    if (r == 0 && W32_BAD_OUT(size))
+        r = -EFAULT;
     if (r == 0)
-        size->QuadPart = (LONGLONG)s;
+        W32_PUT(&size->QuadPart, (LONGLONG)s);
     return result(r);
 }
 
@@ -164,9 +210,11 @@ WINBASEAPI BOOL WINAPI CloseHandle(HANDLE h)
 WINBASEAPI BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
 {
     uint32_t f;
-    int r = shmap_handle_get_flags(NATIVE(h), &f);
+    int r = shmap_handle_get_flags(NATIVE(h), &f); /* the handle first, as kernelbase */
+    if (r == 0 && W32_BAD_OUT(flags))
+        r = -EFAULT;
     if (r == 0)
-        *flags = f;
+        W32_PUT(flags, f);
     return result(r);
 }
 
@@ -179,6 +227,10 @@ WINBASEAPI BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, L
                                        DWORD access, BOOL inherit, DWORD options)
 {
     shmap_handle_t h = NULL;
+    /* NtDuplicateObject probes the target first (optional): nothing is
+     * closed, not even with DUPLICATE_CLOSE_SOURCE */
+    if (dst && shmap__probe_out(dst, sizeof *dst, sizeof *dst))
+        return result(-EFAULT);
     int r = shmap_handle_duplicate(NATIVE(sproc), NATIVE(src), NATIVE(dproc), access, options,
                                    inherit ? SHMAP_INHERIT : 0, &h);
     if (r == 0 && dst)

@@ -20,9 +20,9 @@ static BOOL ok(int r)
 static HANDLE create(LPSECURITY_ATTRIBUTES sa, const char *name, unsigned flags)
 {
     shmap_handle_t h = SHMAP_NULL_HANDLE;
-    if (sa && sa->bInheritHandle)
-        flags |= SHMAP_INHERIT;
-    int r = shmap_job_create(name, JOB_OBJECT_ALL_ACCESS, flags, &h);
+    int r = shmap_w32__inherit(sa, &flags);
+    if (r == 0)
+        r = shmap_job_create(name, JOB_OBJECT_ALL_ACCESS, flags, &h);
     if (r < 0) {
         shmap_w32__fail(r);
         return NULL;
@@ -71,13 +71,15 @@ WINBASEAPI BOOL WINAPI TerminateJobObject(HANDLE job, UINT code)
 
 WINBASEAPI BOOL WINAPI IsProcessInJob(HANDLE process, HANDLE job, PBOOL result)
 {
-    if (!result)
-        return ok(-EFAULT);
     int in = 0;
-    if (!ok(shmap_job_contains(NATIVE(process), NATIVE(job), &in)))
-        return FALSE;
-    *result = in ? TRUE : FALSE;
-    return TRUE;
+    /* NtIsProcessInJob first (a bad handle is 6), then kernelbase stores
+     * the answer (where Windows faults in the caller, 998) */
+    int r = shmap_job_contains(NATIVE(process), NATIVE(job), &in);
+    if (r == 0 && W32_BAD_OUT(result))
+        r = -EFAULT;
+    if (r == 0)
+        W32_PUT(result, in ? TRUE : FALSE);
+    return ok(r);
 }
 
 /* ---- information classes ---------------------------------------------------- */
@@ -159,7 +161,9 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
         SetLastError(ERROR_BAD_LENGTH);
         return FALSE;
     }
-    if (!info)
+    /* NtQueryInformationJobObject probes both outputs before the handle */
+    if (shmap__probe_out(info, len, sizeof(ULONG_PTR)) ||
+        (ret_len && shmap__probe_out(ret_len, sizeof *ret_len, sizeof *ret_len)))
         return ok(-EFAULT);
     shmap_handle_t h = NATIVE(job);
     int r = 0;
@@ -244,7 +248,8 @@ WINBASEAPI BOOL WINAPI SetInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c,
         SetLastError(ERROR_BAD_LENGTH);
         return FALSE;
     }
-    if (!info)
+    /* NtSetInformationJobObject reads it before the handle */
+    if (!info || ((uintptr_t)info & (sizeof(ULONG_PTR) - 1)) || shmap__probe_read(info, len))
         return ok(-EFAULT);
     shmap_job_limits_t l = {0}; /* the basic class leaves the memory limits as they are */
     if (c == JobObjectBasicLimitInformation) {

@@ -2,6 +2,7 @@
  * mapping.c - CreateFileMapping, OpenFileMapping, views, VirtualQuery and
  * friends, GetSystemInfo: argument conversion over the native API.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -15,11 +16,11 @@ static shmap_handle_t mapping_file(HANDLE h)
 static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa, DWORD prot, DWORD hi, DWORD lo,
                              const char *name, unsigned flags)
 {
-    shmap_handle_t h;
-    if (sa && sa->bInheritHandle)
-        flags |= SHMAP_INHERIT;
-    int r =
-        shmap_mapping_create(mapping_file(hFile), name, prot, (uint64_t)hi << 32 | lo, flags, &h);
+    shmap_handle_t h = NULL;
+    int r = shmap_w32__inherit(sa, &flags);
+    if (r == 0)
+        r = shmap_mapping_create(mapping_file(hFile), name, prot, (uint64_t)hi << 32 | lo, flags,
+                                 &h);
     if (r < 0) {
         shmap_w32__fail(r);
         return NULL;
@@ -104,10 +105,14 @@ WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, 
 {
     shmap_mem_info_t m;
     if (len < sizeof *mbi) {
-        SetLastError(24 /* ERROR_BAD_LENGTH */);
+        SetLastError(ERROR_BAD_LENGTH);
         return 0;
     }
-    int r = shmap_vm_query(p, &m);
+    /* NtQueryVirtualMemory probes the whole length given, aligned for a
+     * pointer, before it looks at the address */
+    int r = shmap__probe_out(mbi, len, sizeof(ULONG_PTR));
+    if (r == 0)
+        r = shmap_vm_query(p, &m);
     if (r < 0) {
         shmap_w32__fail(r);
         return 0;
@@ -141,15 +146,18 @@ WINBASEAPI BOOL WINAPI VirtualFree(LPVOID p, SIZE_T n, DWORD type)
 
 WINBASEAPI BOOL WINAPI VirtualProtect(LPVOID p, SIZE_T n, DWORD prot, PDWORD old)
 {
-    uint32_t o = 0;
-    int r = shmap_vm_protect(p, n, prot, &o);
-    if (r == 0 && old)
-        *old = o;
-    return result(r);
+    return result(shmap_vm_protect(p, n, prot, old)); /* old is required (998) */
 }
 
-WINBASEAPI VOID WINAPI GetSystemInfo(LPSYSTEM_INFO si)
+/* VOID: Windows faults in the caller on a bad pointer; here nothing is
+ * stored and the last error is 998. */
+WINBASEAPI VOID WINAPI GetSystemInfo(LPSYSTEM_INFO out)
 {
+    SYSTEM_INFO s, *si = &s;
+    if (W32_BAD_OUT(out)) {
+        shmap_w32__fail(-EFAULT);
+        return;
+    }
     memset(si, 0, sizeof *si);
 #if UINTPTR_MAX > 0xffffffffu
     si->wProcessorArchitecture = PROCESSOR_ARCHITECTURE_AMD64;
@@ -168,6 +176,7 @@ WINBASEAPI VOID WINAPI GetSystemInfo(LPSYSTEM_INFO si)
     si->dwActiveProcessorMask =
         n >= (long)(8 * sizeof(DWORD_PTR)) ? ~(DWORD_PTR)0 : ((DWORD_PTR)1 << n) - 1;
     si->wProcessorLevel = 6;
+    memcpy(out, si, sizeof *si);
 }
 
 WINBASEAPI VOID WINAPI GetNativeSystemInfo(LPSYSTEM_INFO si)

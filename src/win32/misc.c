@@ -3,6 +3,7 @@
  * time, LocalAlloc, MessageBox (printed to standard output), FormatMessage,
  * and _getch.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -48,27 +49,42 @@ WINBASEAPI ULONGLONG WINAPI GetTickCount64(void)
     return mono_ns() / 1000000u;
 }
 
+/* The companions store through their pointers in user mode on Windows and
+ * fault in the caller on a bad one; here they report 998 (FALSE, or for
+ * the VOID ones only the last error) and store nothing. */
+static BOOL put_i64(LARGE_INTEGER *p, LONGLONG v)
+{
+    if (W32_BAD_OUT(p)) {
+        shmap_w32__fail(-EFAULT);
+        return FALSE;
+    }
+    W32_PUT(&p->QuadPart, v);
+    return TRUE;
+}
+
 WINBASEAPI BOOL WINAPI QueryPerformanceCounter(LARGE_INTEGER *c)
 {
-    c->QuadPart = (LONGLONG)mono_ns();
-    return TRUE;
+    return put_i64(c, (LONGLONG)mono_ns());
 }
 
 WINBASEAPI BOOL WINAPI QueryPerformanceFrequency(LARGE_INTEGER *f)
 {
-    f->QuadPart = 1000000000;
-    return TRUE;
+    return put_i64(f, 1000000000);
 }
 
 WINBASEAPI VOID WINAPI GetSystemTimeAsFileTime(LPFILETIME ft)
 {
     struct timespec ts;
+    if (W32_BAD_OUT(ft)) {
+        shmap_w32__fail(-EFAULT);
+        return;
+    }
     clock_gettime(CLOCK_REALTIME, &ts);
     /* 100 ns units since 1601-01-01 */
     uint64_t t =
         (uint64_t)ts.tv_sec * 10000000u + (uint64_t)ts.tv_nsec / 100u + 116444736000000000ULL;
-    ft->dwLowDateTime = (DWORD)t;
-    ft->dwHighDateTime = (DWORD)(t >> 32);
+    FILETIME f = {(DWORD)t, (DWORD)(t >> 32)};
+    memcpy(ft, &f, sizeof f);
 }
 
 WINBASEAPI HLOCAL WINAPI LocalAlloc(UINT flags, SIZE_T n)
@@ -145,6 +161,8 @@ static const char *message_of(DWORD code)
         return "The filename or extension is too long.";
     case ERROR_INVALID_ADDRESS:
         return "Attempt to access invalid address.";
+    case ERROR_NOACCESS:
+        return "Invalid access to memory location.";
     case ERROR_FILE_INVALID:
         return "The volume for a file has been externally altered so that the opened file is no "
                "longer valid.";
@@ -183,11 +201,18 @@ WINBASEAPI DWORD WINAPI FormatMessageA(DWORD flags, LPCVOID src, DWORD id, DWORD
     size_t len = strlen(m) + 2; /* Windows ends system messages with CRLF */
     char *out;
     if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER) {
+        if (W32_BAD_OUT((LPSTR *)(void *)buf)) { /* where the buffer's address goes */
+            shmap_w32__fail(-EFAULT);
+            return 0;
+        }
         if (!(out = LocalAlloc(LMEM_FIXED, len + 1)))
             return 0;
-        *(LPSTR *)buf = out;
-    } else if (!buf || n < len + 1) {
+        W32_PUT((LPSTR *)(void *)buf, out);
+    } else if (n < len + 1) {
         SetLastError(ERROR_INSUFFICIENT_BUFFER);
+        return 0;
+    } else if (shmap__probe_out(buf, len + 1, 1)) {
+        shmap_w32__fail(-EFAULT);
         return 0;
     } else
         out = buf;
@@ -207,15 +232,22 @@ WINBASEAPI DWORD WINAPI FormatMessageW(DWORD flags, LPCVOID src, DWORD id, DWORD
     LocalFree(a);
     if (!w)
         return 0;
+    DWORD err = 0;
     if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER)
-        *(LPWSTR *)buf = w;
+        err = W32_BAD_OUT((LPWSTR *)(void *)buf) ? ERROR_NOACCESS : 0;
+    else if (n < len + 1)
+        err = ERROR_INSUFFICIENT_BUFFER;
+    else if (shmap__probe_out(buf, (len + 1) * sizeof *buf, 1))
+        err = ERROR_NOACCESS;
+    if (err) {
+        free(w);
+        SetLastError(err);
+        return 0;
+    }
+    if (flags & FORMAT_MESSAGE_ALLOCATE_BUFFER)
+        W32_PUT((LPWSTR *)(void *)buf, w);
     else {
-        if (n < len + 1) {
-            free(w);
-            SetLastError(ERROR_INSUFFICIENT_BUFFER);
-            return 0;
-        }
-        wcscpy(buf, w);
+        memcpy(buf, w, (len + 1) * sizeof *buf);
         free(w);
     }
     return len;

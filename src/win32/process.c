@@ -64,12 +64,18 @@ static void env_free(char **envp, DWORD flags)
     free(envp);
 }
 
+/* Windows writes the PROCESS_INFORMATION and reads the SECURITY_ATTRIBUTES
+ * after the process exists (a bad one faults in the caller with a child
+ * running); here they are checked before anything starts (998). */
 static BOOL create(const char *app, const char *cmdline, LPSECURITY_ATTRIBUTES pa,
                    LPSECURITY_ATTRIBUTES ta, BOOL inherit, DWORD flags, char **envp,
                    const char *cwd, DWORD si_flags, HANDLE std_in, HANDLE std_out, HANDLE std_err,
                    LPPROCESS_INFORMATION pi)
 {
-    if (!pi || (!app && !cmdline))
+    unsigned pflags = 0, tflags = 0;
+    if (W32_BAD_OUT(pi) || shmap_w32__inherit(pa, &pflags) || shmap_w32__inherit(ta, &tflags))
+        return result(-EFAULT);
+    if (!app && !cmdline)
         return result(-EINVAL);
     shmap_spawn_t sp = {.path = app,
                         .cmdline = cmdline ? cmdline : app,
@@ -90,14 +96,12 @@ static BOOL create(const char *app, const char *cmdline, LPSECURITY_ATTRIBUTES p
     uint32_t pid;
     int r = shmap_process_create(&sp, 0, &hp, &ht, &pid);
     if (r == 0) { /* each handle inheritable as its SECURITY_ATTRIBUTES says */
-        if (pa && pa->bInheritHandle)
+        if (pflags)
             shmap_handle_set_flags(hp, SHMAP_HANDLE_INHERIT, SHMAP_HANDLE_INHERIT);
-        if (ta && ta->bInheritHandle)
+        if (tflags)
             shmap_handle_set_flags(ht, SHMAP_HANDLE_INHERIT, SHMAP_HANDLE_INHERIT);
-        pi->hProcess = WIN(hp);
-        pi->hThread = WIN(ht);
-        pi->dwProcessId = pid;
-        pi->dwThreadId = pid;
+        PROCESS_INFORMATION out = {WIN(hp), WIN(ht), pid, pid};
+        memcpy(pi, &out, sizeof out);
     }
     return result(r);
 }
@@ -107,14 +111,16 @@ WINBASEAPI BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, LPSECURITY_ATTR
                                       LPVOID env, LPCSTR cwd, LPSTARTUPINFOA si,
                                       LPPROCESS_INFORMATION pi)
 {
-    if (!si)
-        return result(-EINVAL);
+    STARTUPINFOA s;
+    if (shmap__probe_read(si, sizeof s))
+        return result(-EFAULT);
+    memcpy(&s, si, sizeof s);
     char **envp;
     int r = env_array(env, (flags & CREATE_UNICODE_ENVIRONMENT) != 0, &envp);
     if (r)
         return result(r);
-    BOOL ok = create(app, cmdline, pa, ta, inherit, flags, envp, cwd, si->dwFlags, si->hStdInput,
-                     si->hStdOutput, si->hStdError, pi);
+    BOOL ok = create(app, cmdline, pa, ta, inherit, flags, envp, cwd, s.dwFlags, s.hStdInput,
+                     s.hStdOutput, s.hStdError, pi);
     env_free(envp, flags);
     return ok;
 }
@@ -124,8 +130,10 @@ WINBASEAPI BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_AT
                                       LPVOID env, LPCWSTR cwd, LPSTARTUPINFOW si,
                                       LPPROCESS_INFORMATION pi)
 {
-    if (!si)
-        return result(-EINVAL);
+    STARTUPINFOW s;
+    if (shmap__probe_read(si, sizeof s))
+        return result(-EFAULT);
+    memcpy(&s, si, sizeof s);
     char *a = NULL, *c = NULL, *d = NULL, **envp = NULL;
     int r = shmap_w32__utf8((const wchar_t *)app, &a);
     if (r == 0)
@@ -134,8 +142,8 @@ WINBASEAPI BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_AT
         r = shmap_w32__utf8((const wchar_t *)cwd, &d);
     if (r == 0)
         r = env_array(env, (flags & CREATE_UNICODE_ENVIRONMENT) != 0, &envp);
-    BOOL ok = r == 0 ? create(a, c, pa, ta, inherit, flags, envp, d, si->dwFlags, si->hStdInput,
-                              si->hStdOutput, si->hStdError, pi)
+    BOOL ok = r == 0 ? create(a, c, pa, ta, inherit, flags, envp, d, s.dwFlags, s.hStdInput,
+                              s.hStdOutput, s.hStdError, pi)
                      : result(r);
     env_free(envp, flags);
     free(a);
@@ -169,9 +177,11 @@ WINBASEAPI DWORD WINAPI GetProcessId(HANDLE h)
 WINBASEAPI BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
 {
     uint32_t c;
-    int r = shmap_process_exit_code(NATIVE(h), &c);
-    if (r == 0 && code)
-        *code = c;
+    int r = shmap_process_exit_code(NATIVE(h), &c); /* the handle first, as kernelbase */
+    if (r == 0 && W32_BAD_OUT(code))
+        r = -EFAULT;
+    if (r == 0)
+        W32_PUT(code, c);
     return r ? result(r) : TRUE;
 }
 

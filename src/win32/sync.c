@@ -2,6 +2,7 @@
  * sync.c - events, mutexes, semaphores, waitable timers and the wait
  * functions: argument conversion over the native API.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "w32.h"
@@ -35,11 +36,6 @@ static BOOL ok(int r)
     return TRUE;
 }
 
-static unsigned inherit_of(LPSECURITY_ATTRIBUTES sa)
-{
-    return sa && sa->bInheritHandle ? SHMAP_INHERIT : 0;
-}
-
 /* A wide name as UTF-8 for the duration of one call. */
 #define WITH_NAME(wname, u, failret)                                                               \
     char *u;                                                                                       \
@@ -56,8 +52,10 @@ static unsigned inherit_of(LPSECURITY_ATTRIBUTES sa)
 static HANDLE create_event(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD flags, DWORD access,
                            unsigned nflags)
 {
-    shmap_handle_t h;
-    int r = shmap_event_create(name, flags, access, nflags | inherit_of(sa), &h);
+    shmap_handle_t h = NULL;
+    int r = shmap_w32__inherit(sa, &nflags);
+    if (r == 0)
+        r = shmap_event_create(name, flags, access, nflags, &h);
     return created(r, h);
 }
 
@@ -138,8 +136,10 @@ WINBASEAPI BOOL WINAPI PulseEvent(HANDLE h)
 static HANDLE create_mutex(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD flags, DWORD access,
                            unsigned nflags)
 {
-    shmap_handle_t h;
-    int r = shmap_mutex_create(name, flags, access, nflags | inherit_of(sa), &h);
+    shmap_handle_t h = NULL;
+    int r = shmap_w32__inherit(sa, &nflags);
+    if (r == 0)
+        r = shmap_mutex_create(name, flags, access, nflags, &h);
     return created(r, h);
 }
 
@@ -186,8 +186,10 @@ WINBASEAPI BOOL WINAPI ReleaseMutex(HANDLE h)
 static HANDLE create_semaphore(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max, const char *name,
                                DWORD access, unsigned nflags)
 {
-    shmap_handle_t h;
-    int r = shmap_semaphore_create(name, initial, max, access, nflags | inherit_of(sa), &h);
+    shmap_handle_t h = NULL;
+    int r = shmap_w32__inherit(sa, &nflags);
+    if (r == 0)
+        r = shmap_semaphore_create(name, initial, max, access, nflags, &h);
     return created(r, h);
 }
 
@@ -229,6 +231,9 @@ WINBASEAPI HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name
 }
 WINBASEAPI BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LPLONG prev)
 {
+    /* NtReleaseSemaphore probes prev (optional) before the count and the handle */
+    if (prev && shmap__probe_out(prev, sizeof *prev, sizeof *prev))
+        return ok(-EFAULT);
     return ok(shmap_semaphore_release(NATIVE(h), n, prev));
 }
 
@@ -237,8 +242,10 @@ WINBASEAPI BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LPLONG prev)
 static HANDLE create_timer(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD flags, DWORD access,
                            unsigned nflags)
 {
-    shmap_handle_t h;
-    int r = shmap_timer_create(name, flags, access, nflags | inherit_of(sa), &h);
+    shmap_handle_t h = NULL;
+    int r = shmap_w32__inherit(sa, &nflags);
+    if (r == 0)
+        r = shmap_timer_create(name, flags, access, nflags, &h);
     return created(r, h);
 }
 
@@ -280,12 +287,11 @@ WINBASEAPI HANDLE WINAPI OpenWaitableTimerW(DWORD access, BOOL inherit, LPCWSTR 
 WINBASEAPI BOOL WINAPI SetWaitableTimer(HANDLE h, const LARGE_INTEGER *due, LONG period,
                                         PTIMERAPCROUTINE fn, LPVOID arg, BOOL resume)
 {
-    if (!due) {
-        shmap_w32__fail(SHMAP_ENOACCESS);
-        return FALSE;
-    }
-    int r =
-        shmap_timer_set(NATIVE(h), due->QuadPart, period, (shmap_timer_routine_t)fn, arg, resume);
+    LARGE_INTEGER d; /* NtSetTimer reads it first (ProbeForReadLargeInteger) */
+    if (shmap__probe_read(due, sizeof d))
+        return ok(-EFAULT);
+    memcpy(&d, due, sizeof d);
+    int r = shmap_timer_set(NATIVE(h), d.QuadPart, period, (shmap_timer_routine_t)fn, arg, resume);
     if (r == SHMAP_RESUME_IGNORED)
         SetLastError(ERROR_NOT_SUPPORTED);
     return ok(r);
@@ -359,15 +365,21 @@ WINBASEAPI HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES sa, SIZE_T stack,
     (void)stack; /* the default stack: Linux grows it on demand up to its limit */
     shmap_handle_t h = NULL;
     uint32_t id = 0;
-    int r = shmap_thread_create((shmap_thread_fn_t)fn, arg,
-                                (flags & CREATE_SUSPENDED) ? SHMAP_THREAD_SUSPENDED : 0,
-                                inherit_of(sa), &h, &id);
+    unsigned nflags = 0;
+    /* kernelbase stores the id after the thread exists (a bad lpThreadId
+     * faults in the caller there); here no thread is made for a call that
+     * could not report it */
+    int r = W32_BAD_OPT(tid) ? -EFAULT : shmap_w32__inherit(sa, &nflags);
+    if (r == 0)
+        r = shmap_thread_create((shmap_thread_fn_t)fn, arg,
+                                (flags & CREATE_SUSPENDED) ? SHMAP_THREAD_SUSPENDED : 0, nflags, &h,
+                                &id);
     if (r < 0) {
         shmap_w32__fail(r);
         return NULL;
     }
     if (tid)
-        *tid = id;
+        W32_PUT(tid, id);
     return WIN(h);
 }
 WINBASEAPI DWORD WINAPI ResumeThread(HANDLE h)
@@ -387,9 +399,11 @@ WINBASEAPI VOID WINAPI ExitThread(DWORD code)
 WINBASEAPI BOOL WINAPI GetExitCodeThread(HANDLE h, LPDWORD code)
 {
     uint32_t c = 0;
-    int r = shmap_thread_exit_code(NATIVE(h), &c);
-    if (r == 0 && code)
-        *code = c;
+    int r = shmap_thread_exit_code(NATIVE(h), &c); /* the handle first, as kernelbase */
+    if (r == 0 && W32_BAD_OUT(code))
+        r = -EFAULT;
+    if (r == 0)
+        W32_PUT(code, c);
     return ok(r);
 }
 WINBASEAPI DWORD WINAPI GetThreadId(HANDLE h)

@@ -5,8 +5,11 @@
 #ifndef SHMAP_W32_H
 #define SHMAP_W32_H
 
+#include <errno.h>
+#include <string.h>
 #include <windows.h>
 
+#include "probe.h"
 #include "shmap.h"
 
 #define W32_HIDDEN __attribute__((visibility("hidden")))
@@ -14,6 +17,33 @@
 /* HANDLE <-> native handle: the same number. */
 #define NATIVE(h) ((shmap_handle_t)(h))
 #define WIN(h) ((HANDLE)(h))
+
+/* Pointers the caller gives (probe.h): an output that is not there is
+ * -EFAULT, ERROR_NOACCESS (998).  Where NT probes a pointer (a system-call
+ * argument) the face checks it where NT would, before the handle; where
+ * kernelbase stores a result after the system call, the call comes first,
+ * so that a bad handle is still reported as 6.  Results are stored
+ * byte-wise (W32_PUT): kernelbase's stores take any alignment. */
+#define W32_BAD_OUT(p) (shmap__probe_out((p), sizeof *(p), 1) != 0) /* NULL too */
+#define W32_BAD_OPT(p) ((p) && W32_BAD_OUT(p))                      /* NULL allowed */
+#define W32_PUT(p, v)                                                                              \
+    do {                                                                                           \
+        __typeof__(*(p)) v_ = (v);                                                                 \
+        memcpy((p), &v_, sizeof v_);                                                               \
+    } while (0)
+/* The SHMAP_INHERIT flag of a SECURITY_ATTRIBUTES the caller gave (none
+ * for NULL), or -EFAULT if it is not there (kernelbase reads it first). */
+static inline int shmap_w32__inherit(const SECURITY_ATTRIBUTES *sa, unsigned *flags)
+{
+    SECURITY_ATTRIBUTES a;
+    if (!sa)
+        return 0;
+    if (shmap__probe_read(sa, sizeof *sa))
+        return -EFAULT;
+    memcpy(&a, sa, sizeof a);
+    *flags |= a.bInheritHandle ? SHMAP_INHERIT : 0;
+    return 0;
+}
 
 /* The Win32 code of a native error (one table, error.c). */
 W32_HIDDEN DWORD shmap_w32__code(int err);
