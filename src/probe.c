@@ -2,11 +2,13 @@
  * probe.c - is a caller's pointer there?  (probe.h says what is asked.)
  *
  * The kernel answers, without a signal handler and so without racing other
- * threads' signals: process_vm_writev() of this process to itself copies
- * one byte of each page onto itself, and the kernel looks the pages up for
- * writing, so unmapped, read-only and PROT_NONE pages fail with EFAULT;
- * process_vm_readv() reads one byte of each page into a scratch buffer.
- * One byte per page is enough: protection is a property of pages.
+ * threads' signals: for writing, FUTEX_WAKE_OP adds 0 atomically to a word
+ * of each page, which needs write access, so unmapped, read-only and
+ * PROT_NONE pages fail with EFAULT, and no store of another thread (or
+ * process, in a shared view) can be lost as it could if a byte were written
+ * back; for reading, process_vm_readv() reads one byte of each page into a
+ * scratch buffer.  One word per page is enough: protection is a property of
+ * pages.
  *
  * Two answers need no system call.  NULL and the first 64 KiB are never
  * there (Windows never maps them; Linux refuses below vm.mmap_min_addr).  A
@@ -43,7 +45,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -122,10 +126,38 @@ static pid_t self_pid(void)
 
 static _Atomic int vm_refused; /* process_vm_* not allowed here: use pipes */
 
-/* One process_vm_* call for up to BATCH pages from *a; 0, -EFAULT, or 1 if
+/* Can the page of a be written?  An atomic add of 0 to the aligned word
+ * there, made by the kernel (FUTEX_WAKE_OP, which wakes nobody): it needs
+ * write access and faults like a store, but it cannot lose another thread's
+ * store to that word, as writing the byte back would.  0, -EFAULT, or 1 if
  * the call is refused. */
+static int futex_probe(uintptr_t a)
+{
+    uint32_t *w = (uint32_t *)(a & ~(uintptr_t)3); /* same page: pages are multiples of 4 */
+    long r = syscall(SYS_futex, w, FUTEX_WAKE_OP | FUTEX_PRIVATE_FLAG, 0, NULL, w,
+                     FUTEX_OP(FUTEX_OP_ADD, 0, FUTEX_OP_CMP_EQ, 0));
+    if (r >= 0)
+        return 0;
+    return errno == ENOSYS || errno == EPERM ? 1 : -EFAULT;
+}
+
+static _Atomic int futex_refused;
+
+/* One process_vm_* call for up to BATCH pages from *a (for writing: one
+ * futex call per page); 0, -EFAULT, or 1 if the call is refused. */
 static int vm_batch(uintptr_t *a, uintptr_t end, bool wr)
 {
+    if (wr && !atomic_load_explicit(&futex_refused, memory_order_relaxed)) {
+        for (int n = 0; n < BATCH && *a < end; n++) {
+            int r = futex_probe(*a);
+            if (r > 0)
+                atomic_store(&futex_refused, 1);
+            if (r)
+                return r;
+            *a = (*a | (PROBE_PAGE - 1)) + 1;
+        }
+        return 0;
+    }
     struct iovec loc[BATCH], rem[BATCH];
     char scratch[BATCH];
     int n = 0;
@@ -167,6 +199,7 @@ static int probe(uintptr_t a, size_t len, bool wr)
     if (on_stack(a, len))
         return 0;
     uintptr_t end = a + len;
+    (void)self_pid(); /* its page is mapped by the first slow probe, whichever kind */
     while (a < end && !atomic_load_explicit(&vm_refused, memory_order_relaxed)) {
         uintptr_t from = a;
         int r = vm_batch(&a, end, wr);

@@ -27,10 +27,8 @@
 /* 0 if the len bytes at p can be written (read) by this process now, else
  * -EFAULT: NULL and the first 64 KiB, unmapped, read-only (for writing) or
  * PROT_NONE memory, and ranges that wrap or run into any of these.  len 0 is
- * always 0, as NT's probes.  Never raises a signal.  A write probe writes one
- * byte of each page back with its own value (NT's ProbeForWrite does the
- * same): a store by another thread to that very byte at that instant could
- * be lost.  Memory unmapped by another thread after the probe still faults
+ * always 0, as NT's probes.  Never raises a signal, never changes memory (a
+ * write probe adds 0 atomically to a word of each page).  Memory unmapped by another thread after the probe still faults
  * when written; Windows catches that with SEH, which C cannot. */
 SHMAP_PROBE_HIDDEN int shmap__probe_write(void *p, size_t len);
 SHMAP_PROBE_HIDDEN int shmap__probe_read(const void *p, size_t len);
