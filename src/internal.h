@@ -955,4 +955,9 @@ SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
 SHMAP_HIDDEN int shmap__name_make(enum shmap_scope scope, uint32_t uid, const char *base,
                                   size_t len, struct shmap_name *out);
 
+/* ---- for the fuzz targets (fuzz/targets.h): pure validators ------------- */
+/* job.c: is a job file of st_size bytes whose first page (header and
+ * state, SHMAP_NAME_OFF bytes at least) is page one a member may map? */
+SHMAP_HIDDEN bool shmap__job_file_ok(const void *page, uint64_t st_size);
+
 #endif
