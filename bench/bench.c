@@ -309,14 +309,6 @@ static const struct {
     {"duplicate_remote", bench_duplicate_remote},   {"job_close_kill", bench_job_close_kill},
 };
 
-static void rm_root(const char *root)
-{
-    char cmd[4300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
-    if (system(cmd) != 0)
-        fprintf(stderr, "shmap bench: could not remove %s\n", root);
-}
-
 int cmd_bench(int argc, char **argv)
 {
     const char *only = NULL;
@@ -334,14 +326,11 @@ int cmd_bench(int argc, char **argv)
     }
     if (bench_runs < 1)
         bench_runs = 1;
-    char root[64] = "";
-    if (!getenv("SHMAP_ROOT")) {
-        snprintf(root, sizeof root, "/dev/shm/shmap-bench-XXXXXX");
-        if (!mkdtemp(root))
-            return cli_fail("bench: mkdtemp", -errno);
-        setenv("SHMAP_ROOT", root, 1);
-    }
     snprintf(shm_name, sizeof shm_name, "/shmap-bench-baseline-%d", (int)getpid());
+    bench_cleanup_arm(shm_name);
+    int r = getenv("SHMAP_ROOT") ? 0 : bench_make_root();
+    if (r)
+        return cli_fail("bench: mkdtemp", r);
     if (!bench_json) {
         struct utsname u;
         uname(&u);
@@ -355,8 +344,7 @@ int cmd_bench(int argc, char **argv)
             workloads[i].fn();
             found = 1;
         }
-    if (root[0])
-        rm_root(root);
+    bench_cleanup();
     if (!found) {
         fprintf(stderr, "shmap bench: no workload named '%s'\n", only);
         return 2;

@@ -13,6 +13,14 @@ void bench_report(const char *name, double s, double b, const char *target);
 /* A workload's step gave what it must not: say so, exit 1. */
 _Noreturn void bench_die(const char *what, long got);
 
+/* bench_cleanup.c: remove what bench made (its namespace directory, the
+ * baseline's shm file) at the end, at exit() and on SIGINT, SIGTERM, SIGHUP
+ * and SIGPIPE.  Arm first; bench_make_root makes the namespace directory
+ * ($SHMAP_BENCH_DIR, default /dev/shm) and sets SHMAP_ROOT (0 or -errno). */
+void bench_cleanup_arm(const char *shm_name);
+int bench_make_root(void);
+void bench_cleanup(void);
+
 /* bench_sync.c */
 void bench_event_pingpong(void);
 void bench_mutex_uncontended(void);

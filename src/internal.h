@@ -999,4 +999,9 @@ extern SHMAP_HIDDEN pthread_mutex_t shmap__pcache_lock;    /* named.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__ns_lock;        /* namespace.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__pool_lock;      /* object.c */
 
+/* ---- for the fuzz targets (fuzz/targets.h): pure validators ------------- */
+/* job.c: is a job file of st_size bytes whose first page (header and
+ * state, SHMAP_NAME_OFF bytes at least) is page one a member may map? */
+SHMAP_HIDDEN bool shmap__job_file_ok(const void *page, uint64_t st_size);
+
 #endif

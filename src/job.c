@@ -69,6 +69,13 @@ bool shmap__job_state_ok(const struct shmap_jobst *st)
            st->nmembers <= SHMAP_JOB_MAX_MEMBERS && (st->limit_flags & ~VALID_EXTENDED) == 0;
 }
 
+bool shmap__job_file_ok(const void *page, uint64_t st_size)
+{
+    const struct shmap_objhdr *h = page;
+    return st_size >= SHMAP_JOB_FILE_SIZE && h->magic == SHMAP_MAGIC && h->type == SHMAP_TYPE_JOB &&
+           shmap__job_state_ok((const struct shmap_jobst *)((const char *)page + SHMAP_STATE_OFF));
+}
+
 static uint64_t ino_of(int fd)
 {
     struct stat sb;
@@ -185,17 +192,14 @@ static int map_view(int fd, struct jview *v)
         return -errno;
     void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
                         SHMAP_JOB_MEMBERS_OFF);
-    struct shmap_objhdr *h = page;
-    struct shmap_jobst *st = (struct shmap_jobst *)((char *)page + SHMAP_STATE_OFF);
-    if (m == MAP_FAILED || h->magic != SHMAP_MAGIC || h->type != SHMAP_TYPE_JOB ||
-        !shmap__job_state_ok(st)) {
+    if (m == MAP_FAILED || !shmap__job_file_ok(page, (uint64_t)sb.st_size)) {
         int e = m == MAP_FAILED ? -errno : SHMAP_EBADOBJ;
         if (m != MAP_FAILED)
             SYS(munmap)(m, SHMAP_JOB_MEMBERS_BYTES);
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
         return e;
     }
-    v->st = st;
+    v->st = (struct shmap_jobst *)((char *)page + SHMAP_STATE_OFF);
     v->m = m;
     v->fd = fd;
     return 0;

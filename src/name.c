@@ -83,6 +83,7 @@ static bool parse_session(const char *c, size_t n, uint32_t *out)
 static void set_session(struct shmap_name *out, uint32_t session)
 {
     uint32_t me = (uint32_t)geteuid();
+    out->uid = 0; /* meaningful for SHMAP_SCOPE_USER only */
     if (session == 0)
         out->scope = SHMAP_SCOPE_GLOBAL;
     else if (session - 1 == me)
@@ -107,7 +108,8 @@ static int follow(enum dir *d, const char *c, size_t n, struct shmap_name *out)
     if (comp_is(c, n, "Local"))
         return 0; /* the current directory: Local of a session, or Global itself */
     if (comp_is(c, n, "Global")) {
-        out->scope = SHMAP_SCOPE_GLOBAL;
+        out->scope = SHMAP_SCOPE_GLOBAL; /* also from another session's directory */
+        out->uid = 0;
         return 0;
     }
     if (comp_is(c, n, "Session")) {

@@ -34,6 +34,8 @@ bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type)
         return shmap__count(s) <= 1;
     case SHMAP_TYPE_TIMER:
         return atomic_load(&s->count) <= 1;
+    case SHMAP_TYPE_MUTEX: /* an acquire never counts past it (mutex.c) */
+        return atomic_load(&s->recursion) <= 0x7fffffffu;
     default:
         return true;
     }

@@ -1,47 +1,194 @@
 /*
- * test-fuzz-replay.c - runs the fuzz targets (fuzz/targets.h) on the
- * corpus in fuzz/corpus and on a deterministic stream of mutated inputs,
- * so that every build checks what the fuzzers check.
+ * test-fuzz-replay.c - runs the fuzz targets (fuzz/targets.h) in every
+ * build: each file of fuzz/corpus/<target>/ through its target, then
+ * deterministic mutations of each, then streams of generated names and
+ * headers.  A target aborts when a property breaks, which fails the test.
  */
 #include "harness.h"
 #include "../fuzz/targets.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
+
+/* Every target, under the name of its corpus directory. */
+static const struct {
+    const char *dir;
+    fuzz_fn fn;
+} targets[] = {
+    {"name", fuzz_name},   {"name-w", fuzz_name_w}, {"header", fuzz_header},
+    {"state", fuzz_state}, {"job", fuzz_job},       {"cmdline", fuzz_cmdline},
+};
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
-static uint8_t next_byte(void)
+static uint64_t next_rand(void)
 {
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
-    return (uint8_t)rng;
+    return rng;
+}
+static uint8_t next_byte(void)
+{
+    return (uint8_t)next_rand();
+}
+
+static const char *corpus_dir(char *buf, size_t n)
+{
+    const char *src = getenv("SHMAP_TEST_SRCDIR");
+    if (!src)
+        SKIP("SHMAP_TEST_SRCDIR not set");
+    snprintf(buf, n, "%s/fuzz/corpus", src);
+    return buf;
+}
+
+/* The contents of a file (malloc'd), its size in *n. */
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ASSERT_NOT_NULL(f);
+    struct stat sb;
+    ASSERT_EQ(fstat(fileno(f), &sb), 0);
+    uint8_t *buf = malloc((size_t)sb.st_size + 1);
+    ASSERT_NOT_NULL(buf);
+    *n = fread(buf, 1, (size_t)sb.st_size, f);
+    ASSERT_EQ(*n, (size_t)sb.st_size);
+    fclose(f);
+    return buf;
+}
+
+/* Call fn(target index, path) for every file of every target's corpus;
+ * every directory there must be a target's, every target must have files. */
+static int for_each_file(void (*fn)(size_t t, const char *path))
+{
+    char dir[4200], sub[4400], path[4700];
+    corpus_dir(dir, sizeof dir);
+    DIR *d = opendir(dir);
+    ASSERT_NOT_NULL(d);
+    struct dirent *e;
+    size_t known = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t t = 0;
+        while (t < SHMAP_ARRAY_LEN(targets) && strcmp(targets[t].dir, e->d_name))
+            t++;
+        if (t == SHMAP_ARRAY_LEN(targets))
+            harness_fail(__FILE__, __LINE__, "fuzz/corpus/%s: no such target", e->d_name);
+        known++;
+    }
+    closedir(d);
+    ASSERT_EQ(known, SHMAP_ARRAY_LEN(targets));
+    int total = 0;
+    for (size_t t = 0; t < SHMAP_ARRAY_LEN(targets); t++) {
+        snprintf(sub, sizeof sub, "%s/%s", dir, targets[t].dir);
+        DIR *s = opendir(sub);
+        ASSERT_NOT_NULL(s);
+        int files = 0;
+        while ((e = readdir(s)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof path, "%s/%s", sub, e->d_name);
+            fn(t, path);
+            files++;
+        }
+        closedir(s);
+        if (files == 0)
+            harness_fail(__FILE__, __LINE__, "fuzz/corpus/%s is empty", targets[t].dir);
+        total += files;
+    }
+    return total;
+}
+
+/* The input being replayed, named when a target aborts on it. */
+static char current[4800];
+
+static void on_abort(int sig)
+{
+    static const char msg[] = "fuzz target aborted on ";
+    if (write(2, msg, sizeof msg - 1) < 0 || write(2, current, strlen(current)) < 0 ||
+        write(2, "\n", 1) < 0)
+        _exit(128 + sig);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void replay_one(size_t t, const char *path)
+{
+    size_t n;
+    uint8_t *buf = slurp(path, &n);
+    snprintf(current, sizeof current, "%s", path);
+    targets[t].fn(buf, n);
+    free(buf);
 }
 
 TEST(fuzz_replay_corpus)
 {
-    char dir[4200];
-    const char *src = getenv("SHMAP_TEST_SRCDIR");
-    if (!src)
-        SKIP("SHMAP_TEST_SRCDIR not set");
-    snprintf(dir, sizeof dir, "%s/fuzz/corpus", src);
-    DIR *d = opendir(dir);
-    ASSERT_NOT_NULL(d);
-    struct dirent *e;
-    int n = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[4500];
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        FILE *f = fopen(p, "rb");
-        ASSERT_NOT_NULL(f);
-        uint8_t buf[65536];
-        size_t len = fread(buf, 1, sizeof buf, f);
-        fclose(f);
-        fuzz_name(buf, len);
-        fuzz_header(buf, len);
-        n++;
+    signal(SIGABRT, on_abort);
+    ASSERT_GT(for_each_file(replay_one), 0);
+}
+
+/* One of libFuzzer's kinds of change, in a buffer of room cap. */
+static size_t mutate(uint8_t *b, size_t n, size_t cap)
+{
+    static const uint8_t interesting[] = {0, 1, 0x7f, 0x80, 0xff, '\\', '"', ' ', '%', '#'};
+    size_t at = n ? next_rand() % n : 0;
+    switch (next_rand() % 6) {
+    case 0: /* flip a bit */
+        if (n)
+            b[at] ^= (uint8_t)(1u << (next_byte() % 8));
+        return n;
+    case 1: /* an interesting byte */
+        if (n)
+            b[at] = interesting[next_rand() % sizeof interesting];
+        return n;
+    case 2: /* insert a byte */
+        if (n >= cap)
+            return n;
+        memmove(b + at + 1, b + at, n - at);
+        b[at] = next_byte();
+        return n + 1;
+    case 3: /* erase a byte */
+        if (!n)
+            return n;
+        memmove(b + at, b + at + 1, n - at - 1);
+        return n - 1;
+    case 4: /* truncate */
+        return at;
+    default: { /* an interesting 32-bit value at an aligned offset */
+        static const uint32_t words[] = {0,          1,        0x7fffffff, 0x80000000,
+                                         0xffffffff, 0x10ffff, 0xd800};
+        at &= ~(size_t)3;
+        if (at + 4 <= n)
+            memcpy(b + at, &words[next_rand() % SHMAP_ARRAY_LEN(words)], 4);
+        return n;
     }
-    closedir(d);
-    ASSERT_GT(n, 0);
+    }
+}
+
+static void mutate_one(size_t t, const char *path)
+{
+    size_t n;
+    uint8_t *seed = slurp(path, &n);
+    size_t cap = n + 64;
+    uint8_t *buf = malloc(cap);
+    ASSERT_NOT_NULL(buf);
+    for (int i = 0; i < 400; i++) {
+        snprintf(current, sizeof current, "%s, mutation %d", path, i);
+        memcpy(buf, seed, n);
+        size_t len = n;
+        for (int k = 1 + (int)(next_rand() % 4); k > 0; k--)
+            len = mutate(buf, len, cap);
+        targets[t].fn(buf, len);
+    }
+    free(buf);
+    free(seed);
+}
+
+TEST(fuzz_replay_mutated_corpus)
+{
+    signal(SIGABRT, on_abort);
+    ASSERT_GT(for_each_file(mutate_one), 0);
 }
 
 TEST(fuzz_replay_random_names)
@@ -65,6 +212,20 @@ TEST(fuzz_replay_random_names)
     }
 }
 
+TEST(fuzz_replay_random_wide_names)
+{
+    static const uint32_t chars[] = {'L',    'o',    'c',     'a',      'G',     'S',
+                                     '1',    '\\',   '.',     '/',      '%',     0xe9,
+                                     0xd800, 0xdfff, 0x1f600, 0x10ffff, 0x110000};
+    for (int i = 0; i < 100000; i++) {
+        uint32_t w[64];
+        size_t n = next_byte() % SHMAP_ARRAY_LEN(w);
+        for (size_t k = 0; k < n; k++)
+            w[k] = chars[next_byte() % SHMAP_ARRAY_LEN(chars)];
+        fuzz_name_w((const uint8_t *)w, n * sizeof w[0]);
+    }
+}
+
 TEST(fuzz_replay_random_headers)
 {
     struct shmap_objhdr h;
@@ -84,5 +245,18 @@ TEST(fuzz_replay_random_headers)
         for (int k = 0; k < flips; k++)
             buf[next_byte() % 112] ^= (uint8_t)(1u << (next_byte() % 8));
         fuzz_header(buf, sizeof buf);
+    }
+}
+
+TEST(fuzz_replay_random_command_lines)
+{
+    static const char pieces[] = "ab \t\"\\\\\"x";
+    for (int i = 0; i < 100000; i++) {
+        char buf[48];
+        buf[0] = (i & 1) ? 'l' : 'a';
+        size_t n = 1 + next_byte() % (sizeof buf - 1);
+        for (size_t k = 1; k < n; k++)
+            buf[k] = (next_byte() % 16) ? pieces[next_byte() % (sizeof pieces - 1)] : 0;
+        fuzz_cmdline((const uint8_t *)buf, n);
     }
 }

@@ -1,5 +1,0 @@
-#include "targets.h"
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    return fuzz_header(data, size);
-}
