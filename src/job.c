@@ -71,7 +71,7 @@ bool shmap__job_state_ok(const struct shmap_jobst *st)
 static uint64_t ino_of(int fd)
 {
     struct stat sb;
-    return fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) ? (uint64_t)sb.st_ino : 0;
+    return SYS(fstat)(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) ? (uint64_t)sb.st_ino : 0;
 }
 
 /* ---- /proc/PID/stat: identity, liveness, times ------------------------------ */
@@ -89,15 +89,15 @@ static bool read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
     /* the directory, then "stat" in it: what other processes read, even
      * under an emulator that fakes our own /proc/PID/stat (process.c) */
     snprintf(path, sizeof path, "/proc/%u", pid);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (dfd < 0)
         return false;
-    int fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
-    close(dfd);
+    int fd = SYS(openat)(dfd, "stat", O_RDONLY | O_CLOEXEC, 0);
+    SYS(close)(dfd);
     if (fd < 0)
         return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    ssize_t n = SYS(read)(fd, buf, sizeof buf - 1);
+    SYS(close)(fd);
     if (n <= 0)
         return false;
     buf[n] = 0;
@@ -175,7 +175,7 @@ static struct jview self_job = {NULL, NULL, -1, -1}; /* self_lock */
 static int map_view(int fd, struct jview *v)
 {
     struct stat sb;
-    if (fstat(fd, &sb) != 0)
+    if (SYS(fstat)(fd, &sb) != 0)
         return -errno;
     if ((uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE)
         return SHMAP_EBADOBJ;
@@ -234,7 +234,7 @@ void shmap__job_joined(int fd, int rfd)
     v.pipe = rfd;
     /* kept across exec: a program we exec stays killable with the job */
     if (rfd >= 0)
-        fcntl(rfd, F_SETFD, 0);
+        SYS(fcntl_int)(rfd, F_SETFD, 0);
     /* our entry learns the number of our read end (to disarm it later) */
     if (rfd >= 0 && shmap__self_st) {
         lock_job(v.st);
@@ -288,8 +288,9 @@ static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
     if (rfd < 0)
         return rfd;
     struct f_owner_ex ow = {F_OWNER_PID, (pid_t)pid};
-    if (fcntl(rfd, F_SETOWN_EX, &ow) != 0 || (armed && fcntl(rfd, F_SETSIG, SIGKILL) != 0) ||
-        (armed && fcntl(rfd, F_SETFL, O_NONBLOCK | O_ASYNC) != 0)) {
+    if (SYS(fcntl_owner)(rfd, F_SETOWN_EX, &ow) != 0 ||
+        (armed && SYS(fcntl_int)(rfd, F_SETSIG, SIGKILL) != 0) ||
+        (armed && SYS(fcntl_int)(rfd, F_SETFL, O_NONBLOCK | O_ASYNC) != 0)) {
         int e = -errno;
         shmap__close_fd(rfd);
         return e;
@@ -329,7 +330,7 @@ static int add_process(struct jview *v, struct shmap_process *p)
 {
     struct shmap_jobst *st = v->st;
     struct stat sb;
-    if (fstat(v->fd, &sb) != 0)
+    if (SYS(fstat)(v->fd, &sb) != 0)
         return -errno;
     if (p->start == 0 || shmap__process_ended(p))
         return -EACCES; /* Windows: a process that has ended cannot be assigned */
@@ -451,7 +452,7 @@ static int open_pipe_at(const char *path, uint64_t ino)
      * other process (a terminal, a device) is not harmless */
     char want[40], target[64];
     snprintf(want, sizeof want, "pipe:[%llu]", (unsigned long long)ino);
-    ssize_t k = readlink(path, target, sizeof target - 1);
+    ssize_t k = SYS(readlinkat)(AT_FDCWD, path, target, sizeof target - 1);
     if (!ino || k <= 0)
         return -1;
     target[k] = 0;
@@ -471,7 +472,7 @@ static int open_pipe_at(const char *path, uint64_t ino)
  * gone from it): any process of ours with a descriptor of that pipe. */
 static int scan_for_pipe(uint64_t ino)
 {
-    DIR *proc = opendir("/proc");
+    DIR *proc = shmap__opendir("/proc");
     if (!proc)
         return -1;
     int found = -1;
@@ -480,7 +481,7 @@ static int scan_for_pipe(uint64_t ino)
             continue;
         char dir[300];
         snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
-        DIR *d = opendir(dir);
+        DIR *d = shmap__opendir(dir);
         if (!d)
             continue;
         for (struct dirent *e; found < 0 && (e = readdir(d)) != NULL;) {
@@ -529,12 +530,12 @@ static int find_pipe(struct jview *v)
 static int new_pipe(uint64_t *ino)
 {
     int p[2];
-    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+    if (SYS(pipe2)(p, O_CLOEXEC | O_NONBLOCK) != 0)
         return -errno;
     /* one O_RDWR description: a writer, and an end to open more from */
     int fd = shmap__reopen_self(p[1], O_RDWR | O_NONBLOCK);
-    close(p[0]);
-    close(p[1]);
+    SYS(close)(p[0]);
+    SYS(close)(p[1]);
     if (fd >= 0)
         *ino = ino_of(fd);
     return fd;
@@ -545,7 +546,7 @@ int shmap__job_attach(struct shmap_named *k, int aux_fd)
     struct jview v;
     view_of(k, &v);
     struct stat sb;
-    if (fstat(k->obj.fd, &sb) != 0 || (uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE) {
+    if (SYS(fstat)(k->obj.fd, &sb) != 0 || (uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE) {
         if (aux_fd >= 0)
             shmap__close_fd(aux_fd);
         return SHMAP_EBADOBJ; /* the member table would be beyond the end */
@@ -601,7 +602,7 @@ void shmap__job_destroy(struct shmap_obj *o)
         shmap__close_fd(k->aux_fd);
         k->aux_fd = -1;
         char b;
-        if (rd >= 0 && read(rd, &b, 1) == 0) /* armed members are dead already */
+        if (rd >= 0 && SYS(read)(rd, &b, 1) == 0) /* armed members are dead already */
             kill_members(&v, false, 0);
         if (rd >= 0)
             shmap__close_fd(rd);
@@ -881,14 +882,14 @@ static bool rearm(struct shmap_process *p, const struct shmap_jmember *e, bool a
 {
     if (e->rfd < 0 || p->self || p->pidfd < 0)
         return false;
-    int fd = (int)syscall(SYS_pidfd_getfd, p->pidfd, e->rfd, 0);
+    int fd = SYS(pidfd_getfd)(p->pidfd, e->rfd, 0);
     if (fd < 0)
         return false;
     struct f_owner_ex ow;
-    bool ok = ino_of(fd) == pipe_ino && fcntl(fd, F_GETOWN_EX, &ow) == 0 &&
-              ow.pid == (pid_t)e->pid && (!armed || fcntl(fd, F_SETSIG, SIGKILL) == 0) &&
-              fcntl(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
-    close(fd);
+    bool ok = ino_of(fd) == pipe_ino && SYS(fcntl_owner)(fd, F_GETOWN_EX, &ow) == 0 &&
+              ow.pid == (pid_t)e->pid && (!armed || SYS(fcntl_int)(fd, F_SETSIG, SIGKILL) == 0) &&
+              SYS(fcntl_int)(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
+    SYS(close)(fd);
     return ok;
 }
 

@@ -54,7 +54,7 @@ static struct shmap_xfer *entry_of(uint32_t idx)
     if (windows_fd != shmap__self_memfd) { /* a fork child's new state: not the parent's */
         for (uint32_t i = 0; i < MAX_WINDOWS; i++) {
             if (windows[i])
-                munmap(windows[i], WIN_BYTES);
+                SYS(munmap)(windows[i], WIN_BYTES);
             windows[i] = NULL;
         }
         windows_fd = shmap__self_memfd;
@@ -62,11 +62,12 @@ static struct shmap_xfer *entry_of(uint32_t idx)
     if (!windows[w]) {
         off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)w * (off_t)WIN_BYTES;
         struct stat sb;
-        if (fstat(windows_fd, &sb) != 0)
+        if (SYS(fstat)(windows_fd, &sb) != 0)
             return NULL;
-        if (sb.st_size < off + (off_t)WIN_BYTES && ftruncate(windows_fd, off + (off_t)WIN_BYTES))
+        if (sb.st_size < off + (off_t)WIN_BYTES &&
+            SYS(ftruncate)(windows_fd, off + (off_t)WIN_BYTES))
             return NULL;
-        void *p = mmap(NULL, WIN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, windows_fd, off);
+        void *p = SYS(mmap)(NULL, WIN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, windows_fd, off);
         if (p == MAP_FAILED)
             return NULL;
         windows[w] = p;
@@ -423,7 +424,7 @@ static bool drain_conn(int c, uint32_t want, uint32_t *got)
                            .msg_iovlen = 1,
                            .msg_control = cbuf.buf,
                            .msg_controllen = sizeof cbuf.buf};
-        ssize_t n = recvmsg(c, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        ssize_t n = SYS(recvmsg)(c, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0)
             return errno == EAGAIN || errno == EINTR;
         int fds[4], nfds = 0;
@@ -470,11 +471,12 @@ void shmap__xfer_drain(void)
     uint32_t conns_now = atomic_load(&shmap__self_st->conn_gen);
     bool accept_new = conns_now != conns_seen;
     conns_seen = conns_now;
-    for (int c; accept_new && shmap__inbox_fd >= 0 &&
-                (c = accept4(shmap__inbox_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
+    for (int c;
+         accept_new && shmap__inbox_fd >= 0 &&
+         (c = SYS(accept4)(shmap__inbox_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
         struct ucred cr;
         socklen_t len = sizeof cr;
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+        if (SYS(getsockopt)(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
             (cr.uid != (uid_t)shmap__uid() && cr.uid != 0)) {
             SYS(close)(c); /* only our user (or root) may put handles into our table */
             continue;
@@ -511,14 +513,14 @@ void shmap__xfer_drain(void)
 
 static int connect_to(struct shmap_process *p)
 {
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int s = SYS(socket)(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -errno;
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     shmap__inbox_name(p->obj.dev, p->obj.ino, a.sun_path + 1, sizeof a.sun_path - 1);
     size_t n = strlen(a.sun_path + 1);
-    if (connect(s, (struct sockaddr *)&a,
-                (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0) {
+    if (SYS(connect)(s, (struct sockaddr *)&a,
+                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0) {
         int e = errno;
         SYS(close)(s);
         return e == ECONNREFUSED || e == ENOENT ? -EACCES : -e;
@@ -563,7 +565,7 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
             fresh = true;
         }
 
-        ssize_t n = sendmsg(p->conn, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n = SYS(sendmsg)(p->conn, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n == (ssize_t)sizeof *x)
             break;
         int e = n < 0 ? errno : EPIPE;
@@ -804,7 +806,7 @@ int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfd
     int blob = -1;
     if (pk.err == 0)
         pk.err = publish_for_child(state_fd, pk.x, pk.n);
-    if (pk.err == 0 && (blob = memfd_create("shmap-inherit", MFD_CLOEXEC)) < 0)
+    if (pk.err == 0 && (blob = SYS(memfd_create)("shmap-inherit", MFD_CLOEXEC)) < 0)
         pk.err = -errno;
     if (pk.err == 0) {
         /* version 2: the child's table is published already */
@@ -852,9 +854,9 @@ static void set_cloexec(int *fds, size_t n)
         size_t j = i;
         while (j + 1 < n && fds[j + 1] <= fds[j] + 1)
             j++;
-        if (syscall(SYS_close_range, (unsigned)fds[i], (unsigned)fds[j], CLOSE_RANGE_CLOEXEC) != 0)
+        if (SYS(close_range)((unsigned)fds[i], (unsigned)fds[j], CLOSE_RANGE_CLOEXEC) != 0)
             for (size_t k = i; k <= j; k++) /* a kernel before 5.11 */
-                fcntl(fds[k], F_SETFD, FD_CLOEXEC);
+                SYS(fcntl_int)(fds[k], F_SETFD, FD_CLOEXEC);
         i = j + 1;
     }
 }
