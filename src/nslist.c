@@ -31,7 +31,7 @@ static int cmp_lock(const void *a, const void *b)
 
 static void locks_read(struct locktab *t)
 {
-    FILE *f = fopen("/proc/locks", "re");
+    FILE *f = shmap__fopen_ro("/proc/locks");
     if (!f)
         return;
     char line[256];

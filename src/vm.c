@@ -89,7 +89,7 @@ static uint32_t protect_of_perms(const char *perms)
 static void query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
 {
     uintptr_t page = a & ~(uintptr_t)(PAGE - 1), next = limit;
-    FILE *f = fopen("/proc/self/maps", "re");
+    FILE *f = shmap__fopen_ro("/proc/self/maps");
     char line[512];
     memset(m, 0, sizeof *m);
     m->base = (void *)page;
