@@ -151,7 +151,9 @@ SHMAP_EXTERN int shmap_view_flush(const void *addr, size_t size);
 
 /* ---- virtual memory (VirtualQuery/Alloc/Protect/Free) ---------------- */
 
-/* Describe the pages at addr.  Errors: -EINVAL (address out of range). */
+/* Describe the pages at addr.  Errors: -EINVAL (address out of range);
+ * for memory shmap did not map, what opening /proc/self/maps gave
+ * (-EMFILE, -ENOMEM...). */
 SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info);
 
 /* Reserve and/or commit memory.  Inside a view of a SEC_RESERVE section,
@@ -162,7 +164,8 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
                                 void **out);
 
 /* Decommit or release private memory.  Views cannot be freed this way.
- * Errors: -EINVAL, SHMAP_EADDR. */
+ * Errors: -EINVAL, SHMAP_EADDR, -ENOMEM (decommit: the kernel could not
+ * replace the pages; they stay committed). */
 SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type);
 
 /* Change the protection of committed pages (of one view only).
