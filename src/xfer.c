@@ -328,8 +328,9 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
         name = malloc(f.hdr.name_len + 1u);
         if (!name)
             r = -ENOMEM;
-        else if (SYS(pread)(fd, name, f.hdr.name_len, f.hdr.name_off) != (ssize_t)f.hdr.name_len)
-            r = SHMAP_EBADOBJ;
+        else if ((got = SYS(pread)(fd, name, f.hdr.name_len, f.hdr.name_off)) !=
+                 (ssize_t)f.hdr.name_len)
+            r = got < 0 ? -errno : SHMAP_EBADOBJ;
         else
             r = shmap__name_make((enum shmap_scope)(x->scope - 1), x->uid, name, f.hdr.name_len,
                                  &n);
@@ -632,9 +633,10 @@ static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xf
     if (!p->st || p->obj.fd < 0 || v == 0 || v > 4096u * 4096u)
         return -EBADF;
     off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)(v - 1) * (off_t)sizeof *x;
-    if (SYS(pread)(p->obj.fd, x, sizeof *x, off) != (ssize_t)sizeof *x || !(x->gen & 1u))
-        return -EBADF;
-    return 0;
+    ssize_t n = SYS(pread)(p->obj.fd, x, sizeof *x, off);
+    if (n < 0)
+        return -errno; /* not read: not a bad handle */
+    return n == (ssize_t)sizeof *x && (x->gen & 1u) ? 0 : -EBADF;
 }
 
 static int open_theirs(struct shmap_process *p, int fd, bool rw)
@@ -674,7 +676,8 @@ int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj 
     /* still the same handle, in a process still there: its record held the
      * descriptor throughout, so what we opened is that object (a close and
      * a reuse of the number in between would have moved the generation) */
-    if (r == 0 && (read_entry(p, h, &again) != 0 || again.gen != x.gen || shmap__process_ended(p)))
+    if (r == 0 && (r = read_entry(p, h, &again)) == 0 &&
+        (again.gen != x.gen || shmap__process_ended(p)))
         r = -EBADF;
     if (r) {
         if (fd >= 0)
