@@ -173,14 +173,23 @@ void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const ch
                           bool unlock)
 {
     int dirfd, owned;
-    /* A failed conversion has already dropped our shared lock (flock(2)
-     * converts by unlocking first): in either case we hold nothing after. */
-    if (SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0)
-        return;
+    /* A conversion refused by another holder has already dropped our shared
+     * lock (flock(2) converts by unlocking first): we hold nothing after. */
+    if (SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0) {
+        /* Not a holder's answer (no memory for the lock): once more, or a
+         * passing fault would leave the file (and a section's memory) to
+         * the next visitor.  We may have held nothing in between, so the
+         * name is ours only if our file is still linked (invariant 3). */
+        struct stat st;
+        if (errno == EWOULDBLOCK || SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0 ||
+            SYS(fstat)(fd, &st) != 0 || st.st_nlink == 0)
+            return;
+    }
     /* We held LOCK_SH until now, so nobody could unlink or replace the name
      * (invariant 3 of docs/DESIGN.md): it is still ours. */
     if (shmap__ns_dirfd(scope, uid, &dirfd, &owned) == 0) {
-        SYS(unlinkat)(dirfd, fname, 0);
+        if (SYS(unlinkat)(dirfd, fname, 0) != 0 && errno != ENOENT)
+            SYS(unlinkat)(dirfd, fname, 0); /* the same: once more */
         if (owned)
             shmap__close_fd(dirfd);
     }
