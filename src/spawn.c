@@ -105,11 +105,32 @@ SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv)
 
 /* ---- the program ------------------------------------------------------------ */
 
-static bool executable(const char *path)
+/* A failure that says "no such program here" (the search goes on), not
+ * "could not look" (the search stops with it). */
+static bool not_here(int e)
+{
+    return e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG || e == ELOOP;
+}
+
+/* 1: an executable file; 0: none here; -errno: could not look. */
+static int executable(const char *path)
 {
     struct stat sb;
-    return SYS(fstatat)(AT_FDCWD, path, &sb, 0) == 0 && S_ISREG(sb.st_mode) &&
-           SYS(faccessat)(AT_FDCWD, path, X_OK, 0) == 0;
+    if (SYS(fstatat)(AT_FDCWD, path, &sb, 0) != 0)
+        return not_here(errno) ? 0 : -errno;
+    if (!S_ISREG(sb.st_mode))
+        return 0;
+    if (SYS(faccessat)(AT_FDCWD, path, X_OK, 0) != 0)
+        return not_here(errno) ? 0 : -errno;
+    return 1;
+}
+
+static char *found(const char *path, int *err)
+{
+    char *r = strdup(path);
+    if (!r)
+        *err = -ENOMEM;
+    return r;
 }
 
 /* Look for name: as a path if it has a '/', else in the current directory,
@@ -119,16 +140,19 @@ static char *search(const char *name, int *err)
     *err = -ENOENT;
     if (!*name)
         return NULL;
+    int x = executable(name);
+    if (x != 0) {
+        *err = x;
+        return x > 0 ? found(name, err) : NULL;
+    }
     if (strchr(name, '/')) {
-        if (executable(name))
-            return strdup(name);
         struct stat sb;
         if (SYS(fstatat)(AT_FDCWD, name, &sb, 0) == 0)
             *err = -EACCES;
+        else if (!not_here(errno))
+            *err = -errno;
         return NULL;
     }
-    if (executable(name))
-        return strdup(name);
     const char *path = getenv("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
@@ -148,9 +172,13 @@ static char *search(const char *name, int *err)
         } else {
             memcpy(c, name, nl + 1);
         }
-        if (executable(c))
+        if ((x = executable(c)) > 0)
             return c;
         free(c);
+        if (x < 0) {
+            *err = x;
+            return NULL;
+        }
         if (!e)
             break;
         d = e + 1;
@@ -193,6 +221,8 @@ static char *program_of(const char *cmdline, int *err)
             return r;
         if (e2 != -ENOENT)
             *err = e2;
+        if (e2 != -ENOENT && e2 != -EACCES)
+            return NULL; /* could not look: no use trying longer names */
         if (!*e)
             return NULL;
         while (*e == ' ' || *e == '\t')
@@ -368,7 +398,9 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
             r = 0;
     }
     struct stat sb;
-    if (r == 0 && sp->cwd && (SYS(fstatat)(AT_FDCWD, sp->cwd, &sb, 0) != 0 || !S_ISDIR(sb.st_mode)))
+    if (r == 0 && sp->cwd && SYS(fstatat)(AT_FDCWD, sp->cwd, &sb, 0) != 0)
+        r = not_here(errno) ? SHMAP_EDIRECTORY : -errno;
+    else if (r == 0 && sp->cwd && !S_ISDIR(sb.st_mode))
         r = SHMAP_EDIRECTORY;
     for (int i = 0; r == 0 && i < 3 && (sp->sflags & SHMAP_SPAWN_STDIO); i++)
         r = stdio_fd(sp->stdio[i], &stdio[i]);
