@@ -788,16 +788,18 @@ static int publish_for_child(int state_fd, const struct shmap_xfer *xs, size_t n
         e->op = 0;
         e->src_pid = 0;
         off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)idx * (off_t)sizeof one;
-        if (!run && SYS(pwrite)(state_fd, e, sizeof one, off) != (ssize_t)sizeof one)
-            return -EIO;
+        ssize_t w = run ? (ssize_t)sizeof one : SYS(pwrite)(state_fd, e, sizeof one, off);
+        if (w != (ssize_t)sizeof one)
+            return w < 0 ? -errno : -EIO;
     }
     if (run) {
         size_t len = (size_t)(hi - lo + 1u) * sizeof *run;
         off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)lo * (off_t)sizeof one;
         ssize_t w = SYS(pwrite)(state_fd, run, len, off);
+        int e = errno;
         free(run);
         if (w != (ssize_t)len)
-            return -EIO;
+            return w < 0 ? -e : -EIO;
     }
     return 0;
 }
@@ -816,9 +818,10 @@ int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfd
         struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 2, (uint32_t)pk.n, state_fd,
                                      listen_fd,           0};
         size_t len = pk.n * sizeof(struct shmap_xfer);
+        errno = EIO; /* a short write (a memfd of our own: only lack of memory fails) */
         if (SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
             (len && SYS(pwrite)(blob, pk.x, len, sizeof bh) != (ssize_t)len))
-            pk.err = -EIO; /* a memfd of our own: only lack of memory fails here */
+            pk.err = -errno;
     }
     free(pk.x);
     if (pk.err) {
