@@ -370,7 +370,8 @@ SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid);
 /* SHMAP_STILL_ACTIVE while it runs; then the code given to
  * shmap_process_exit/exit()/return from main/shmap_process_terminate (all
  * 32 bits), or for a Linux signal death 128 + the signal number (known to
- * the parent and to processes whose state shows it). */
+ * the parent and to processes whose state shows it).  Errors: those of the
+ * handle, and -errno when the kernel could not give a child's status. */
 SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code);
 /* Kill the process; its exit code is code.  -EACCES if it has ended. */
 SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code);

@@ -900,8 +900,9 @@ SHMAP_HIDDEN _Noreturn void shmap__exit_with(uint32_t code);
 SHMAP_HIDDEN _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val);
 /* Its pidfd (poll it: readable once ended), or -1. */
 SHMAP_HIDDEN int shmap__process_pidfd(struct shmap_process *p);
-/* Exit code, or SHMAP_STILL_ACTIVE; resume a suspended child (previous count). */
-SHMAP_HIDDEN uint32_t shmap__process_code(struct shmap_process *p);
+/* Exit code, or SHMAP_STILL_ACTIVE (0, or -errno if the kernel could not
+ * tell); resume a suspended child (previous count). */
+SHMAP_HIDDEN int shmap__process_code(struct shmap_process *p, uint32_t *code);
 SHMAP_HIDDEN uint32_t shmap__process_resume(struct shmap_process *p);
 /* A thread object for the main thread of p (one handle count). */
 SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out);
@@ -910,7 +911,8 @@ SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_
 SHMAP_HIDDEN int shmap__thread_self(struct shmap_obj **out);
 /* In a fork child: the thread is not the parent's any more. */
 SHMAP_HIDDEN void shmap__thread_forked(void);
-/* Start time of pid (clock ticks after boot), 0 if it does not exist. */
+/* Start time of pid (clock ticks after boot); 0 if unknown, errno ENOENT or
+ * ESRCH if it does not exist, else what failed. */
 SHMAP_HIDDEN uint64_t shmap__proc_start(uint32_t pid);
 /* The inbox socket of the process whose state memfd is state_fd (listening). */
 SHMAP_HIDDEN int shmap__inbox_listen(int state_fd);

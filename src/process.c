@@ -54,6 +54,12 @@ struct shmap_process *shmap__process_of(struct shmap_obj *o)
     return o->type == SHMAP_TYPE_PROCESS ? (struct shmap_process *)o : NULL;
 }
 
+/* What shmap__proc_start's errno says when it found no process. */
+static bool no_such_process(int e)
+{
+    return e == ENOENT || e == ESRCH;
+}
+
 uint64_t shmap__proc_start(uint32_t pid)
 {
     char path[40], buf[1024];
@@ -69,10 +75,13 @@ uint64_t shmap__proc_start(uint32_t pid)
     if (fd < 0)
         return 0;
     ssize_t n = SYS(read)(fd, buf, sizeof buf - 1);
+    int e = n == 0 ? ESRCH : errno;
     SYS(close)(fd);
+    errno = e;
     if (n <= 0)
         return 0;
     buf[n] = 0;
+    errno = ESRCH;                     /* (unreadable: as if gone) */
     const char *p = strrchr(buf, ')'); /* the name may hold spaces and parens */
     if (!p)
         return 0;
@@ -110,10 +119,14 @@ int shmap__procst_new(struct shmap_procst **st)
     return fd;
 }
 
+/* NULL with errno 0 if fd is not a state, else the failed call's errno. */
 static struct shmap_procst *map_state(int fd)
 {
     struct stat sb;
-    if (SYS(fstat)(fd, &sb) != 0 || sb.st_size < (off_t)SHMAP_PAGE_SIZE)
+    if (SYS(fstat)(fd, &sb) != 0)
+        return NULL;
+    errno = 0;
+    if (sb.st_size < (off_t)SHMAP_PAGE_SIZE)
         return NULL;
     void *p = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
@@ -121,6 +134,7 @@ static struct shmap_procst *map_state(int fd)
     struct shmap_procst *st = p;
     if (st->magic != SHMAP_PROC_MAGIC || st->version != SHMAP_PROC_VERSION) {
         SYS(munmap)(p, SHMAP_PAGE_SIZE);
+        errno = 0;
         return NULL;
     }
     return st;
@@ -323,14 +337,15 @@ struct shmap_process *shmap__process_self(void)
     return p;
 }
 
-/* The state memfd among pid's descriptors. */
+/* The state memfd among pid's descriptors: -ENOENT if it has none, -EACCES
+ * if we may not look, another -errno if we could not. */
 static int find_state(uint32_t pid, uint64_t start)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%u/fd", pid);
     DIR *d = shmap__opendir(path);
     if (!d)
-        return errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
+        return errno == EACCES || errno == EPERM ? -EACCES : -errno;
     int found = -ENOENT;
     struct dirent *e;
     while (found < 0 && (e = readdir(d)) != NULL) {
@@ -339,20 +354,26 @@ static int find_state(uint32_t pid, uint64_t start)
         char link[300], target[64];
         snprintf(link, sizeof link, "/proc/%u/fd/%s", pid, e->d_name);
         ssize_t n = SYS(readlinkat)(AT_FDCWD, link, target, sizeof target - 1);
+        if (n < 0 && errno != ENOENT) /* (a descriptor closed meanwhile: the next) */
+            found = -errno;
         if (n <= 0)
             continue;
         target[n] = 0;
         if (strncmp(target, "/memfd:" SHMAP_PROC_MEMFD " ", sizeof "/memfd:" SHMAP_PROC_MEMFD) != 0)
             continue;
         int fd = SYS(openat)(AT_FDCWD, link, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0 && errno != ENOENT)
+            found = -errno;
         if (fd < 0)
             continue;
         struct shmap_procst h;
-        if (SYS(pread)(fd, &h, 32, 0) == 32 && h.magic == SHMAP_PROC_MAGIC && h.pid == pid &&
-            h.start == start)
+        ssize_t got = SYS(pread)(fd, &h, 32, 0);
+        if (got == 32 && h.magic == SHMAP_PROC_MAGIC && h.pid == pid && h.start == start)
             found = fd;
         else
             SYS(close)(fd);
+        if (got < 0)
+            found = -errno;
     }
     closedir(d);
     return found;
@@ -365,7 +386,10 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
 {
     struct shmap_procst *st = mapped ? mapped : state_fd >= 0 ? map_state(state_fd) : NULL;
     if (!st && state_fd >= 0) {
+        int e = errno;
         SYS(close)(state_fd);
+        if (e)
+            return -e; /* a state we could not map (not: one that is not a state) */
         state_fd = -1;
     }
     struct shmap_process *p = record_alloc(state_fd);
@@ -383,9 +407,17 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
     /* checked after opening: the pidfd pins the process we compared (a
      * child of ours cannot have been replaced: we have not reaped it) */
     p->pidfd = SYS(pidfd_open)((pid_t)pid, 0);
-    if (p->pidfd >= 0 && !child && shmap__proc_start(pid) != start) {
+    int e = p->pidfd < 0 && errno != ESRCH && errno != ENOSYS ? -errno : 0;
+    uint64_t now = e == 0 && p->pidfd >= 0 && !child ? shmap__proc_start(pid) : start;
+    if (now == 0 && !no_such_process(errno))
+        e = -errno; /* could not look */
+    else if (now != start) {
         SYS(close)(p->pidfd); /* that process has ended and its pid is someone else's */
         p->pidfd = -1;
+    }
+    if (e) { /* no pidfd: no end to wait for, no child to reap */
+        shmap__obj_handle_put(&p->obj);
+        return e;
     }
     *out = p;
     return 0;
@@ -393,12 +425,16 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
 
 int shmap__process_record(uint32_t pid, struct shmap_process **out)
 {
-    uint64_t start = pid == 0 || pid > 0x3fffffffu ? 0 : shmap__proc_start(pid);
-    if (start == 0 && (pid == 0 || pid > 0x3fffffffu || SYS(kill)((pid_t)pid, 0) != 0))
-        return -EINVAL; /* no such process: ERROR_INVALID_PARAMETER */
+    if (pid == 0 || pid > 0x3fffffffu)
+        return -EINVAL;
+    uint64_t start = shmap__proc_start(pid);
+    if (start == 0 && !no_such_process(errno))
+        return -errno; /* could not look */
+    if (start == 0 && SYS(kill)((pid_t)pid, 0) != 0)
+        return errno == ESRCH || errno == EPERM ? -EINVAL : -errno; /* no such process: 87 */
     int state_fd = start ? find_state(pid, start) : -1;
-    if (state_fd == -EACCES)
-        return -EACCES;
+    if (state_fd < 0 && state_fd != -1 && state_fd != -ENOENT)
+        return state_fd;
     return record_make(pid, start, state_fd, NULL, false, out);
 }
 
@@ -407,9 +443,10 @@ int shmap__process_child(uint32_t pid, int state_fd, struct shmap_procst *st,
 {
     uint64_t start = shmap__proc_start(pid);
     if (start == 0) {
+        int e = no_such_process(errno) ? ECHILD : errno;
         SYS(munmap)(st, SHMAP_PAGE_SIZE);
         SYS(close)(state_fd);
-        return -ECHILD;
+        return -e;
     }
     return record_make(pid, start, state_fd, st, true, out);
 }
@@ -455,10 +492,11 @@ int shmap__process_get(shmap_handle_t h, uint32_t right, struct shmap_process **
 
 /* ---- the end of a process --------------------------------------------------- */
 
-bool shmap__process_ended(struct shmap_process *p)
+/* 1: ended; 0: running; -errno: could not look. */
+static int end_state(struct shmap_process *p)
 {
     if (p->self)
-        return false;
+        return 0;
     if (p->st) { /* pass the kernel's one wake-up on to every waiter */
         uint32_t v = atomic_load(&p->st->ended);
         if ((v & SHMAP_FUTEX_OWNER_DIED) && (v & SHMAP_FUTEX_WAITERS) &&
@@ -467,11 +505,20 @@ bool shmap__process_ended(struct shmap_process *p)
     }
     if (p->pidfd >= 0) {
         struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
-        return SYS(poll)(&pf, 1, 0) > 0;
+        int r = SYS(poll)(&pf, 1, 0);
+        return r < 0 ? -errno : r > 0;
     }
     if (p->start == 0)
-        return true;
-    return shmap__proc_start(p->pid) != p->start || !shmap__tid_alive(p->pid);
+        return 1;
+    uint64_t now = shmap__proc_start(p->pid);
+    if (now == 0 && !no_such_process(errno))
+        return -errno;
+    return now != p->start || !shmap__tid_alive(p->pid);
+}
+
+bool shmap__process_ended(struct shmap_process *p)
+{
+    return end_state(p) > 0; /* could not look: not known to have ended */
 }
 
 int shmap__process_pidfd(struct shmap_process *p)
@@ -505,24 +552,29 @@ _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val)
     return &p->st->ended;
 }
 
-/* The exit code of an ended process. */
-static uint32_t exit_code_of(struct shmap_process *p)
+/* The exit code of an ended process; -errno if the kernel could not tell
+ * (a child's status). */
+static int exit_code_of(struct shmap_process *p, uint32_t *out)
 {
     if (p->st) {
         uint64_t e = atomic_load(&p->st->exit);
-        if (e & SHMAP_EXIT_SET)
-            return (uint32_t)e;
+        if (e & SHMAP_EXIT_SET) {
+            *out = (uint32_t)e;
+            return 0;
+        }
     }
-    int code = -1, sig = 0;
+    int code = -1, sig = 0, err = 0;
     pthread_mutex_lock(&p->lock);
     if (p->child && !p->reaped && p->pidfd >= 0) {
         siginfo_t si = {0};
-        if (SYS(waitid)(P_PIDFD, p->pidfd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-            si.si_pid != 0) {
+        int w = SYS(waitid)(P_PIDFD, p->pidfd, &si, WEXITED | WNOHANG | WNOWAIT);
+        if (w == 0 && si.si_pid != 0) {
             if (si.si_code == CLD_EXITED)
                 code = si.si_status & 0xff;
             else
                 sig = si.si_status;
+        } else if (w != 0 && errno != ECHILD) { /* (ECHILD: reaped behind our back) */
+            err = errno;
         }
     } else if (p->reaped) {
         if ((p->status >> 8) == CLD_EXITED)
@@ -532,10 +584,12 @@ static uint32_t exit_code_of(struct shmap_process *p)
     }
     pthread_mutex_unlock(&p->lock);
     if (code >= 0)
-        return (uint32_t)code;
-    if (sig > 0)
-        return 128u + (uint32_t)sig; /* as a shell reports it; docs/processes.md */
-    return 1u;                       /* ended, how is unknown to us */
+        *out = (uint32_t)code;
+    else if (sig > 0)
+        *out = 128u + (uint32_t)sig; /* as a shell reports it; docs/processes.md */
+    else
+        *out = 1u; /* ended, how is unknown to us */
+    return -err;
 }
 
 /* ---- the native API ------------------------------------------------------- */
@@ -598,9 +652,9 @@ SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code)
     int r = shmap__process_get(h, QUERY_RIGHTS, &p);
     if (r)
         return r;
-    *code = shmap__process_code(p);
+    r = shmap__process_code(p, code);
     shmap__obj_put(&p->obj);
-    return 0;
+    return r;
 }
 
 void shmap__exit_with(uint32_t code)
@@ -649,9 +703,13 @@ SHMAP_EXTERN _Noreturn void shmap_process_exit(uint32_t code)
 
 /* ---- main threads of other processes (thread.c) ---------------------------- */
 
-uint32_t shmap__process_code(struct shmap_process *p)
+int shmap__process_code(struct shmap_process *p, uint32_t *code)
 {
-    return shmap__process_ended(p) ? exit_code_of(p) : SHMAP_STILL_ACTIVE;
+    int ended = end_state(p);
+    if (ended > 0)
+        return exit_code_of(p, code);
+    *code = SHMAP_STILL_ACTIVE;
+    return ended;
 }
 
 /* ResumeThread on the main thread of a child made suspended. */
