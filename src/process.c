@@ -303,13 +303,19 @@ static void process_destroy(struct shmap_obj *o)
 
 static const struct shmap_obj_ops process_ops = {SHMAP_TYPE_PROCESS, process_destroy};
 
+/* NULL and errno if no memory, or fd (the state, whose identity names the
+ * inbox) could not be looked at. */
 static struct shmap_process *record_alloc(int fd)
 {
-    struct shmap_process *p = shmap__obj_alloc(sizeof *p);
-    if (!p)
-        return NULL;
     struct stat sb;
-    shmap__obj_init(&p->obj, &process_ops, fd, fd >= 0 && SYS(fstat)(fd, &sb) == 0 ? &sb : NULL);
+    if (fd >= 0 && SYS(fstat)(fd, &sb) != 0)
+        return NULL;
+    struct shmap_process *p = shmap__obj_alloc(sizeof *p);
+    if (!p) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    shmap__obj_init(&p->obj, &process_ops, fd, fd >= 0 ? &sb : NULL);
     pthread_mutex_init(&p->lock, NULL);
     p->pidfd = p->conn = p->gate_fd = -1;
     atomic_store(&p->obj.handles, 1);
@@ -394,11 +400,12 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
     }
     struct shmap_process *p = record_alloc(state_fd);
     if (!p) {
+        int e = errno;
         if (st)
             SYS(munmap)(st, SHMAP_PAGE_SIZE);
         if (state_fd >= 0)
             SYS(close)(state_fd);
-        return -ENOMEM;
+        return -e;
     }
     p->st = st;
     p->pid = pid;
