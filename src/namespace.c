@@ -443,7 +443,7 @@ static int check_stored_name(int fd, const struct shmap_objhdr *h, const char *f
     if (!name)
         return -ENOMEM;
     ssize_t r = SYS(pread)(fd, name, h->name_len, h->name_off);
-    int v = SHMAP_EBADOBJ;
+    int v = r < 0 ? -errno : SHMAP_EBADOBJ; /* not read is not foreign */
     if (r == (ssize_t)h->name_len) {
         shmap__name_fname(name, h->name_len, expect);
         v = strcmp(expect, fname) == 0 ? 0 : SHMAP_EBADOBJ;
