@@ -325,6 +325,22 @@ static int deliver(struct jview *v, struct shmap_process *p, bool armed)
     return r;
 }
 
+/* Undo add_process's entry for p (and p's note of the job, ino). */
+static void take_back(struct jview *v, struct shmap_process *p, struct shmap_procst *pst,
+                      uint64_t ino)
+{
+    lock_job(v->st);
+    struct shmap_jmember *e = find_member(v, p->pid, p->start);
+    if (e) {
+        *e = v->m[--v->st->nmembers];
+        memset(&v->m[v->st->nmembers], 0, sizeof *e);
+        v->st->total_processes--;
+    }
+    unlock_job(v->st);
+    if (pst)
+        atomic_compare_exchange_strong(&pst->job_ino, &ino, 0);
+}
+
 /* Put process p into the job v (AssignProcessToJobObject's work). */
 static int add_process(struct jview *v, struct shmap_process *p)
 {
@@ -372,17 +388,7 @@ static int add_process(struct jview *v, struct shmap_process *p)
     unlock_job(st);
     int d = r == 0 ? deliver(v, p, armed) : 0;
     if (d != 0 && d != SHMAP_ENOTSUP) { /* not given what a member holds: not one */
-        lock_job(st);
-        struct shmap_jmember *e = find_member(v, p->pid, p->start);
-        if (e) {
-            *e = v->m[--st->nmembers];
-            memset(&v->m[st->nmembers], 0, sizeof *e);
-            st->total_processes--;
-        }
-        unlock_job(st);
-        uint64_t ino = (uint64_t)sb.st_ino;
-        if (pst)
-            atomic_compare_exchange_strong(&pst->job_ino, &ino, 0);
+        take_back(v, p, pst, (uint64_t)sb.st_ino);
         r = d;
     }
     if (over) /* "the process is terminated and the association fails" */

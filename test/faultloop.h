@@ -213,6 +213,31 @@ static unsigned long clean_run(const char *name, op_fn op, int ns)
     return points;
 }
 
+/* The checks after a round whose call returned e: nothing left over, and
+ * the call works again, afresh.  Returns the orphans it found. */
+static unsigned after_round(const char *name, op_fn op, const struct snap *b, int err, int pers,
+                            unsigned long n, DWORD e)
+{
+    holder_fds(); /* it takes in what was sent to it (closes) first */
+    int left = pers ? count_ns_entries() - b->ns : 0;
+    if (left > 0) {
+        /* Under faults from then on, a release inside the call fails
+         * too: what it left must be orphans, which the next create takes
+         * over afresh (named_made: not "already exists") and a visitor
+         * removes (not a live object). */
+        clean_run(name, op, b->ns);
+        ASSERT_GE(shmap_ns_reclaim(), 0);
+        same(name, b, err, pers, n, e);
+        return (unsigned)left;
+    }
+    same(name, b, err, pers, n, e);
+    if (e) { /* again, untouched: it works, afresh */
+        clean_run(name, op, b->ns);
+        same(name, b, err, pers, n, e);
+    }
+    return 0;
+}
+
 /* extra: a documented code the call gives for any failure of its kind
  * (FlushViewOfFile: ERROR_IO_DEVICE), or 0. */
 static void loop(const char *name, op_fn op, unsigned long min_points, DWORD extra)
@@ -250,25 +275,8 @@ static void loop(const char *name, op_fn op, unsigned long min_points, DWORD ext
             op(e ? FAILED : OK);
             op(TEARDOWN);
             cur_persistent = 0;
-            holder_fds(); /* it takes in what was sent to it (closes) first */
-            int left = pers ? count_ns_entries() - b.ns : 0;
             failures += e != 0;
-            if (left > 0) {
-                /* Under faults from then on, a release inside the call
-                 * fails too: what it left must be orphans, which the next
-                 * create takes over afresh (named_made: not "already
-                 * exists") and a visitor removes (not a live object). */
-                orphans += (unsigned)left;
-                clean_run(name, op, b.ns);
-                ASSERT_GE(shmap_ns_reclaim(), 0);
-                same(name, &b, err, pers, n, e);
-            } else {
-                same(name, &b, err, pers, n, e);
-                if (e) { /* again, untouched: it works, afresh */
-                    clean_run(name, op, b.ns);
-                    same(name, &b, err, pers, n, e);
-                }
-            }
+            orphans += after_round(name, op, &b, err, pers, n, e);
             if (!fired)
                 break;
             if (n > 4 * points + 64)
