@@ -409,9 +409,13 @@ SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flag
                                 shmap_handle_t *out);
 /* Put a process (needs SET_QUOTA and TERMINATE) into the job (ASSIGN_PROCESS).
  * Already in it: 0.  In another job, or ended: -EACCES.  Over the active
- * process limit: SHMAP_EQUOTA.  Its children join too. */
+ * process limit: SHMAP_EQUOTA.  Its children join too.  All or nothing: a
+ * process that could not be given what a member holds (-ENOMEM, -EMFILE...)
+ * is not in the job. */
 SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process);
-/* Kill every member; their exit code is code.  A caller in the job goes last. */
+/* Kill every member; their exit code is code.  A caller in the job goes last.
+ * A member that could not be reached (-ENOMEM, -EMFILE...): the others are
+ * killed, the first such error is returned (and the caller stays). */
 SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code);
 /* *in = whether process is in job (SHMAP_NULL_HANDLE: in any job). */
 SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in);
@@ -422,7 +426,9 @@ SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info);
 SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, size_t *count);
 SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l);
 /* extended 0: the basic limits only (flags within 0xff, memory limits
- * kept); flags outside the valid set: -EINVAL. */
+ * kept); flags outside the valid set: -EINVAL.  A member that could not be
+ * armed for KILL_ON_JOB_CLOSE: the limits are set, the first error is
+ * returned. */
 SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits_t *l,
                                       int extended);
 
