@@ -311,7 +311,11 @@ static int deliver(struct jview *v, struct shmap_process *p, bool armed)
         return SHMAP_ENOTSUP;
     int jfd = shmap__reopen_self(v->fd, O_RDWR);
     int r = jfd < 0 ? jfd : shmap__lock_shared(jfd);
-    int rfd = r == 0 && v->pipe >= 0 ? read_end_for(v->pipe, p->pid, armed) : -1;
+    int rfd = -1; /* (stays -1 if the job has no pipe) */
+    if (r == 0 && v->pipe >= 0 && (rfd = read_end_for(v->pipe, p->pid, armed)) < 0) {
+        r = rfd; /* could not make one */
+        rfd = -1;
+    }
     if (r == 0 && p->self) {
         shmap__job_joined(jfd, rfd); /* takes both over */
         return 0;

@@ -91,6 +91,7 @@ static bool allowed(DWORD e, int err)
 }
 
 static int cur_persistent; /* the round's faults go on: cleanup inside the call fails too */
+static bool cur_round;     /* checking a faulted call (not a clean run) */
 
 static proc_t holder = {-1, -1, -1};
 static int holder_base_fds = -1;
@@ -272,7 +273,9 @@ static void loop(const char *name, op_fn op, unsigned long min_points, DWORD ext
             if (getenv("FAULTLOOP_TRACE")) /* which round an ASSERT_* in op failed in */
                 fprintf(stderr, "%s: err %d%s at call %lu: error %lu\n", name, err,
                         pers ? " from then on" : "", n, (unsigned long)e);
+            cur_round = true;
             op(e ? FAILED : OK);
+            cur_round = false;
             op(TEARDOWN);
             cur_persistent = 0;
             failures += e != 0;
