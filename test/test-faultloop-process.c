@@ -535,39 +535,24 @@ static void job_closed_kills(void)
     ASSERT_EQ(WaitForSingleObject(C.pi.hProcess, 10000), WAIT_OBJECT_0);
 }
 
-/* A process that only holds what is put into it, until it is killed. */
-HELPER(keeper)
-{
-    (void)argc;
-    (void)argv;
-    printf("%d\n", (int)getpid());
-    fflush(stdout);
-    char line[8];
-    while (fgets(line, sizeof line, stdin))
-        ;
-    return 0;
-}
-
-/* The member is armed: the job's last handle is in a keeper, which is
- * killed (no code of ours runs then, so only the kernel can end the
- * member: through the read end the member was given).  After a faulted
- * call only (a keeper costs a process); clean runs close the job. */
+/* The member is armed: the job's last handle is put into a keeper (a
+ * child of ours, so it has an inbox even though it runs no shmap code),
+ * which is then killed: no code of ours runs then, so only the kernel can
+ * end the member, through the read end the member was given.  After a
+ * faulted call only; clean runs close the job. */
 static void job_killed_with_keeper(void)
 {
-    proc_t k = spawn_helper_piped("keeper", NULL);
-    char line[32];
-    proc_line(&k, line, sizeof line, 20);
-    HANDLE kp = OpenProcess(PROCESS_DUP_HANDLE, FALSE, (DWORD)atoi(line)), out;
-    ASSERT_NOT_NULL(kp);
-    ASSERT_TRUE(
-        DuplicateHandle(GetCurrentProcess(), C.job, kp, &out, 0, FALSE, DUPLICATE_SAME_ACCESS));
-    close_if(&kp);
+    PROCESS_INFORMATION k;
+    ASSERT_TRUE(start("/bin/sleep 30", FALSE, 0, &k));
+    HANDLE out;
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), C.job, k.hProcess, &out, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS));
     close_if(&C.job);
     ASSERT_EQ(WaitForSingleObject(C.pi.hProcess, 0), WAIT_TIMEOUT); /* the keeper holds it */
-    kill(k.pid, SIGKILL);
-    wait_pid(k.pid, 20);
-    close(k.in);
-    close(k.out);
+    ASSERT_TRUE(TerminateProcess(k.hProcess, 1));
+    ASSERT_EQ(WaitForSingleObject(k.hProcess, 10000), WAIT_OBJECT_0);
+    ASSERT_TRUE(CloseHandle(k.hThread));
+    ASSERT_TRUE(CloseHandle(k.hProcess));
     ASSERT_EQ(WaitForSingleObject(C.pi.hProcess, 10000), WAIT_OBJECT_0);
 }
 
