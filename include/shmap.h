@@ -163,8 +163,9 @@ SHMAP_EXTERN int shmap_view_flush(const void *addr, size_t size);
 
 /* ---- virtual memory (VirtualQuery/Alloc/Protect/Free) ---------------- */
 
-/* Describe the pages at addr.  Errors: -EFAULT (info not there),
- * -EINVAL (address out of range). */
+/* Describe the pages at addr.  Errors: -EFAULT (info not there), -EINVAL
+ * (address out of range); for memory shmap did not map, what opening
+ * /proc/self/maps gave (-EMFILE, -ENOMEM...). */
 SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info);
 
 /* Reserve and/or commit memory.  Inside a view of a SEC_RESERVE section,
@@ -178,7 +179,8 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
 
 /* Decommit or release private memory.  Views cannot be freed this way.
  * Errors: -EINVAL (also a range that wraps, passes the end of user space
- * or the end of the allocation), SHMAP_EADDR (not an allocation). */
+ * or the end of the allocation), SHMAP_EADDR (not an allocation), -ENOMEM
+ * (decommit: the kernel could not replace the pages; they stay committed). */
 SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type);
 
 /* Change the protection of committed pages (of one view only); *old gets
@@ -386,7 +388,8 @@ SHMAP_EXTERN int shmap_process_id(shmap_handle_t h, uint32_t *pid);
 /* SHMAP_STILL_ACTIVE while it runs; then the code given to
  * shmap_process_exit/exit()/return from main/shmap_process_terminate (all
  * 32 bits), or for a Linux signal death 128 + the signal number (known to
- * the parent and to processes whose state shows it). */
+ * the parent and to processes whose state shows it).  Errors: those of the
+ * handle, and -errno when the kernel could not give a child's status. */
 SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code);
 /* Kill the process; its exit code is code.  -EACCES if it has ended. */
 SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code);
@@ -424,9 +427,13 @@ SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flag
                                 shmap_handle_t *out);
 /* Put a process (needs SET_QUOTA and TERMINATE) into the job (ASSIGN_PROCESS).
  * Already in it: 0.  In another job, or ended: -EACCES.  Over the active
- * process limit: SHMAP_EQUOTA.  Its children join too. */
+ * process limit: SHMAP_EQUOTA.  Its children join too.  All or nothing: a
+ * process that could not be given what a member holds (-ENOMEM, -EMFILE...)
+ * is not in the job. */
 SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process);
-/* Kill every member; their exit code is code.  A caller in the job goes last. */
+/* Kill every member; their exit code is code.  A caller in the job goes last.
+ * A member that could not be reached (-ENOMEM, -EMFILE...): the others are
+ * killed, the first such error is returned (and the caller stays). */
 SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code);
 /* *in = whether process is in job (SHMAP_NULL_HANDLE: in any job). */
 SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in);
@@ -437,7 +444,9 @@ SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info);
 SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, size_t *count);
 SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l);
 /* extended 0: the basic limits only (flags within 0xff, memory limits
- * kept); flags outside the valid set: -EINVAL. */
+ * kept); flags outside the valid set: -EINVAL.  A member that could not be
+ * armed for KILL_ON_JOB_CLOSE: the limits are set, the first error is
+ * returned. */
 SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits_t *l,
                                       int extended);
 

@@ -151,23 +151,26 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
     int fd = do_open(path, oflags, disposition, &existed);
     if (fd < 0)
         return fd;
-    if ((r = check_regular(fd, disposition, existed)) != 0) {
-        shmap__close_fd(fd);
-        return r;
-    }
-    struct shmap_file *f = shmap__obj_alloc(sizeof *f);
-    if (!f) {
-        shmap__close_fd(fd);
-        return -ENOMEM;
-    }
-    shmap__obj_init(&f->obj, &file_ops, fd, NULL);
-    shmap__reclock_init(&f->lock);
-    atomic_store(&f->obj.handles, 1);
-    r = shmap__handle_alloc(&f->obj, acc, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
+    bool created = (oflags & O_CREAT) && !existed; /* ours to remove if we fail */
+    struct shmap_file *f = NULL;
+    if ((r = check_regular(fd, disposition, existed)) == 0 &&
+        (f = shmap__obj_alloc(sizeof *f)) == NULL)
+        r = -ENOMEM;
     if (r) {
-        shmap__obj_handle_put(&f->obj);
-        return r;
+        shmap__close_fd(fd);
+    } else {
+        shmap__obj_init(&f->obj, &file_ops, fd, NULL);
+        shmap__reclock_init(&f->lock);
+        atomic_store(&f->obj.handles, 1);
+        r = shmap__handle_alloc(&f->obj, acc, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0,
+                                out);
+        if (r)
+            shmap__obj_handle_put(&f->obj);
     }
+    if (r && created)
+        SYS(unlinkat)(AT_FDCWD, path, 0); /* a failed create makes no file */
+    if (r)
+        return r;
     return existed ? SHMAP_EXISTED : 0;
 }
 
@@ -322,9 +325,10 @@ SHMAP_EXTERN int shmap_file_delete(const char *path)
 int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
 {
     struct stat st;
-    if (SYS(fstat)(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    int r = SYS(fstat)(fd, &st) != 0 ? -errno : S_ISDIR(st.st_mode) ? -EBADF : 0;
+    if (r) {
         shmap__close_fd(fd);
-        return -EBADF;
+        return r;
     }
     struct shmap_file *f = shmap__obj_alloc(sizeof *f);
     if (!f) {

@@ -60,8 +60,9 @@ static int chunk_locked(uint32_t c)
         /* zero pages the kernel gives when first touched: a process with
          * few handles pays for one page, not for clearing 96 KiB (calloc
          * from the heap: a quarter of a millisecond at start-up) */
-        struct hentry *chunk = mmap(NULL, (size_t)CHUNK_SIZE * sizeof *chunk,
-                                    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        struct hentry *chunk =
+            SYS(mmap)(NULL, (size_t)CHUNK_SIZE * sizeof *chunk, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (chunk == MAP_FAILED)
             return -ENOMEM;
         atomic_store(&chunks[c], chunk);

@@ -24,6 +24,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -84,6 +89,33 @@ struct shmap_sys {
     int (*fdatasync)(int fd);
     int (*dup3)(int oldfd, int newfd, int flags);
     int (*fcntl_int)(int fd, int cmd, int arg); /* F_DUPFD_CLOEXEC, F_GETFL, F_SETFD... */
+    int (*fcntl_owner)(int fd, int cmd, struct f_owner_ex *ow); /* F_GETOWN_EX, F_SETOWN_EX */
+    ssize_t (*readlinkat)(int dirfd, const char *path, char *buf, size_t n);
+    int (*faccessat)(int dirfd, const char *path, int mode, int flags);
+    int (*memfd_create)(const char *name, unsigned flags);
+    int (*pipe2)(int fds[2], int flags);
+    int (*close_range)(unsigned first, unsigned last, unsigned flags);
+    int (*poll)(struct pollfd *fds, nfds_t n, int timeout_ms);
+    /* sockets (the inbox, xfer.c) */
+    int (*socket)(int domain, int type, int protocol);
+    int (*bind)(int s, const struct sockaddr *a, socklen_t n);
+    int (*listen)(int s, int backlog);
+    int (*connect)(int s, const struct sockaddr *a, socklen_t n);
+    int (*accept4)(int s, struct sockaddr *a, socklen_t *n, int flags);
+    int (*getsockopt)(int s, int level, int name, void *val, socklen_t *n);
+    ssize_t (*sendmsg)(int s, const struct msghdr *m, int flags);
+    ssize_t (*recvmsg)(int s, struct msghdr *m, int flags);
+    /* processes */
+    int (*kill)(pid_t pid, int sig);
+    int (*pidfd_open)(pid_t pid, unsigned flags);
+    int (*pidfd_send_signal)(int pidfd, int sig, void *siginfo, unsigned flags);
+    int (*pidfd_getfd)(int pidfd, int fd, unsigned flags);
+    int (*waitid)(int idtype, int id, void *siginfo, int options); /* P_PIDFD as well */
+    pid_t (*waitpid)(pid_t pid, int *status, int options);
+    pid_t (*_Fork)(void); /* no atfork handlers; the child must only exec (spawn.c) */
+    /* returns the error number (0: started), as posix_spawn does */
+    int (*posix_spawn)(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                       const posix_spawnattr_t *at, char *const argv[], char *const envp[]);
 };
 extern SHMAP_HIDDEN struct shmap_sys shmap__sys;
 #define SYS(fn) (shmap__sys.fn)
@@ -106,6 +138,13 @@ SHMAP_HIDDEN int shmap__fallocate(int fd, uint64_t off, uint64_t len);
 
 /* close() that preserves errno and ignores EINTR (Linux always closes). */
 SHMAP_HIDDEN void shmap__close_fd(int fd);
+/* A directory stream of path, and a stdio stream reading path (their open
+ * is the fault point; NULL and errno). */
+SHMAP_HIDDEN DIR *shmap__opendir(const char *path);
+SHMAP_HIDDEN FILE *shmap__fopen_ro(const char *path);
+/* Undo a start: SIGKILL to a child of ours and reap it.  Not a fault
+ * point: a failed undo would leave the child running. */
+SHMAP_HIDDEN void shmap__child_kill_reap(pid_t pid);
 
 /* ======================================================================
  * forklock.c - a record's lock that a fork child makes anew at its first
@@ -881,8 +920,9 @@ SHMAP_HIDDEN _Noreturn void shmap__exit_with(uint32_t code);
 SHMAP_HIDDEN _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val);
 /* Its pidfd (poll it: readable once ended), or -1. */
 SHMAP_HIDDEN int shmap__process_pidfd(struct shmap_process *p);
-/* Exit code, or SHMAP_STILL_ACTIVE; resume a suspended child (previous count). */
-SHMAP_HIDDEN uint32_t shmap__process_code(struct shmap_process *p);
+/* Exit code, or SHMAP_STILL_ACTIVE (0, or -errno if the kernel could not
+ * tell); resume a suspended child (previous count). */
+SHMAP_HIDDEN int shmap__process_code(struct shmap_process *p, uint32_t *code);
 SHMAP_HIDDEN uint32_t shmap__process_resume(struct shmap_process *p);
 /* A thread object for the main thread of p (one handle count). */
 SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out);
@@ -891,7 +931,8 @@ SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_
 SHMAP_HIDDEN int shmap__thread_self(struct shmap_obj **out);
 /* In a fork child: the thread is not the parent's any more. */
 SHMAP_HIDDEN void shmap__thread_forked(void);
-/* Start time of pid (clock ticks after boot), 0 if it does not exist. */
+/* Start time of pid (clock ticks after boot); 0 if unknown, errno ENOENT or
+ * ESRCH if it does not exist, else what failed. */
 SHMAP_HIDDEN uint64_t shmap__proc_start(uint32_t pid);
 /* The inbox socket of the process whose state memfd is state_fd (listening). */
 SHMAP_HIDDEN int shmap__inbox_listen(int state_fd);

@@ -79,7 +79,7 @@ bool shmap__job_file_ok(const void *page, uint64_t st_size)
 static uint64_t ino_of(int fd)
 {
     struct stat sb;
-    return fstat(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) ? (uint64_t)sb.st_ino : 0;
+    return SYS(fstat)(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) ? (uint64_t)sb.st_ino : 0;
 }
 
 /* ---- /proc/PID/stat: identity, liveness, times ------------------------------ */
@@ -90,28 +90,28 @@ struct pstat {
     bool alive; /* exists with that start time, and is not a zombie */
 };
 
-static bool read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
+/* 1: read; 0: no such process; -errno: could not read. */
+static int read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
 {
     memset(ps, 0, sizeof *ps);
     char path[40], buf[1024];
     /* the directory, then "stat" in it: what other processes read, even
      * under an emulator that fakes our own /proc/PID/stat (process.c) */
     snprintf(path, sizeof path, "/proc/%u", pid);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return false;
-    int fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
-    close(dfd);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
+    int dfd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    int fd = dfd < 0 ? -1 : SYS(openat)(dfd, "stat", O_RDONLY | O_CLOEXEC, 0);
+    ssize_t n = fd < 0 ? -1 : SYS(read)(fd, buf, sizeof buf - 1);
+    int e = errno;
+    if (dfd >= 0)
+        SYS(close)(dfd);
+    if (fd >= 0)
+        SYS(close)(fd);
+    if (n < 0)
+        return e == ENOENT || e == ESRCH ? 0 : -e;
     buf[n] = 0;
     char *p = strrchr(buf, ')');
     if (!p)
-        return false;
+        return 0;
     /* after ") ": field 3 (state) onwards */
     char state = p[2];
     unsigned long long f[23] = {0};
@@ -129,12 +129,12 @@ static bool read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
     ps->kernel = f[15] * (10000000ull / (unsigned long long)hz);
     ps->faults = (uint32_t)(f[10] + f[12]);
     ps->alive = ps->start == start && state != 'Z' && state != 'X';
-    return true;
+    return 1;
 }
 
 /* Drop the entries of members that have ended (their last times go to the
- * totals) and refresh the others.  Under the job lock.  Returns the number
- * of members alive. */
+ * totals) and refresh the others; one we could not look at stays.  Under
+ * the job lock.  Returns the number of members alive. */
 static uint32_t prune(struct jview *v)
 {
     struct shmap_jobst *st = v->st;
@@ -142,9 +142,9 @@ static uint32_t prune(struct jview *v)
     for (uint32_t i = 0; i < n;) {
         struct shmap_jmember *e = &v->m[i];
         struct pstat ps;
-        bool seen = read_pstat(e->pid, e->start, &ps);
-        if (seen && ps.alive) {
-            if (!(e->flags & SHMAP_JM_FINAL)) {
+        int seen = read_pstat(e->pid, e->start, &ps);
+        if (seen < 0 || (seen && ps.alive)) {
+            if (seen > 0 && !(e->flags & SHMAP_JM_FINAL)) {
                 e->user = ps.user;
                 e->kernel = ps.kernel;
                 e->faults = ps.faults;
@@ -183,7 +183,7 @@ static struct jview self_job = {NULL, NULL, -1, -1}; /* self_lock */
 static int map_view(int fd, struct jview *v)
 {
     struct stat sb;
-    if (fstat(fd, &sb) != 0)
+    if (SYS(fstat)(fd, &sb) != 0)
         return -errno;
     if ((uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE)
         return SHMAP_EBADOBJ;
@@ -231,7 +231,7 @@ void shmap__job_joined(int fd, int rfd)
     v.pipe = rfd;
     /* kept across exec: a program we exec stays killable with the job */
     if (rfd >= 0)
-        fcntl(rfd, F_SETFD, 0);
+        SYS(fcntl_int)(rfd, F_SETFD, 0);
     /* our entry learns the number of our read end (to disarm it later) */
     if (rfd >= 0 && shmap__self_st) {
         lock_job(v.st);
@@ -285,8 +285,9 @@ static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
     if (rfd < 0)
         return rfd;
     struct f_owner_ex ow = {F_OWNER_PID, (pid_t)pid};
-    if (fcntl(rfd, F_SETOWN_EX, &ow) != 0 || (armed && fcntl(rfd, F_SETSIG, SIGKILL) != 0) ||
-        (armed && fcntl(rfd, F_SETFL, O_NONBLOCK | O_ASYNC) != 0)) {
+    if (SYS(fcntl_owner)(rfd, F_SETOWN_EX, &ow) != 0 ||
+        (armed && SYS(fcntl_int)(rfd, F_SETSIG, SIGKILL) != 0) ||
+        (armed && SYS(fcntl_int)(rfd, F_SETFL, O_NONBLOCK | O_ASYNC) != 0)) {
         int e = -errno;
         shmap__close_fd(rfd);
         return e;
@@ -307,7 +308,11 @@ static int deliver(struct jview *v, struct shmap_process *p, bool armed)
         return SHMAP_ENOTSUP;
     int jfd = shmap__reopen_self(v->fd, O_RDWR);
     int r = jfd < 0 ? jfd : shmap__lock_shared(jfd);
-    int rfd = r == 0 && v->pipe >= 0 ? read_end_for(v->pipe, p->pid, armed) : -1;
+    int rfd = -1; /* (stays -1 if the job has no pipe) */
+    if (r == 0 && v->pipe >= 0 && (rfd = read_end_for(v->pipe, p->pid, armed)) < 0) {
+        r = rfd; /* could not make one */
+        rfd = -1;
+    }
     if (r == 0 && p->self) {
         shmap__job_joined(jfd, rfd); /* takes both over */
         return 0;
@@ -321,12 +326,28 @@ static int deliver(struct jview *v, struct shmap_process *p, bool armed)
     return r;
 }
 
+/* Undo add_process's entry for p (and p's note of the job, ino). */
+static void take_back(struct jview *v, struct shmap_process *p, struct shmap_procst *pst,
+                      uint64_t ino)
+{
+    lock_job(v->st);
+    struct shmap_jmember *e = find_member(v, p->pid, p->start);
+    if (e) {
+        *e = v->m[--v->st->nmembers];
+        memset(&v->m[v->st->nmembers], 0, sizeof *e);
+        v->st->total_processes--;
+    }
+    unlock_job(v->st);
+    if (pst)
+        atomic_compare_exchange_strong(&pst->job_ino, &ino, 0);
+}
+
 /* Put process p into the job v (AssignProcessToJobObject's work). */
 static int add_process(struct jview *v, struct shmap_process *p)
 {
     struct shmap_jobst *st = v->st;
     struct stat sb;
-    if (fstat(v->fd, &sb) != 0)
+    if (SYS(fstat)(v->fd, &sb) != 0)
         return -errno;
     if (p->start == 0 || shmap__process_ended(p))
         return -EACCES; /* Windows: a process that has ended cannot be assigned */
@@ -366,8 +387,11 @@ static int add_process(struct jview *v, struct shmap_process *p)
         st->total_processes++;
     }
     unlock_job(st);
-    if (r == 0)
-        deliver(v, p, armed);
+    int d = r == 0 ? deliver(v, p, armed) : 0;
+    if (d != 0 && d != SHMAP_ENOTSUP) { /* not given what a member holds: not one */
+        take_back(v, p, pst, (uint64_t)sb.st_ino);
+        r = d;
+    }
     if (over) /* "the process is terminated and the association fails" */
         shmap__process_kill(p, true, SHMAP_JOB_QUOTA_CODE);
     return r;
@@ -389,29 +413,33 @@ static int members_copy(struct jview *v, struct shmap_jmember **out, uint32_t *n
     return *out ? 0 : -ENOMEM;
 }
 
-/* A record of member e's process (one handle count), if it is still that
- * process; ourselves included. */
-static struct shmap_process *member_process(const struct shmap_jmember *e)
+/* A record of member e's process (one handle count) in *out, NULL if it is
+ * no longer that process; ourselves included.  -errno if we could not look. */
+static int member_process(const struct shmap_jmember *e, struct shmap_process **out)
 {
     struct shmap_process *p;
+    *out = NULL;
     if (e->pid == shmap__pid()) {
         if ((p = shmap__process_self()) == NULL)
-            return NULL;
+            return -ENOMEM;
         shmap__obj_handle_get(&p->obj);
         shmap__obj_put(&p->obj);
-        return p;
+        *out = p;
+        return 0;
     }
-    if (shmap__process_record(e->pid, &p) != 0)
-        return NULL;
-    if (p->start != e->start || shmap__process_ended(p)) {
+    int r = shmap__process_record(e->pid, &p);
+    if (r)
+        return r == -EINVAL ? 0 : r; /* -EINVAL: no such process */
+    if (p->start != e->start || shmap__process_ended(p))
         shmap__obj_handle_put(&p->obj);
-        return NULL;
-    }
-    return p;
+    else
+        *out = p;
+    return 0;
 }
 
 /* Kill every member but ourselves (TerminateJobObject, or the last handle
- * gone); with set_code, their exit code is code. */
+ * gone); with set_code, their exit code is code.  The first error of a
+ * member we could not reach (the others are killed all the same). */
 static int kill_members(struct jview *v, bool set_code, uint32_t code)
 {
     struct shmap_jmember *list;
@@ -420,14 +448,17 @@ static int kill_members(struct jview *v, bool set_code, uint32_t code)
     if (r)
         return r;
     for (uint32_t i = 0; i < n; i++) {
-        struct shmap_process *p = list[i].pid == shmap__pid() ? NULL : member_process(&list[i]);
-        if (!p)
-            continue;
-        shmap__process_kill(p, set_code, code);
-        shmap__obj_handle_put(&p->obj);
+        struct shmap_process *p = NULL;
+        int e = list[i].pid == shmap__pid() ? 0 : member_process(&list[i], &p);
+        if (p && (e = shmap__process_kill(p, set_code, code)) == -ESRCH)
+            e = 0; /* ended meanwhile */
+        if (p)
+            shmap__obj_handle_put(&p->obj);
+        if (e && r == 0)
+            r = e;
     }
     free(list);
-    return 0;
+    return r;
 }
 
 /* ---- records (named.c) -------------------------------------------------------------- */
@@ -440,7 +471,15 @@ static void view_of(struct shmap_named *k, struct jview *v)
     v->pipe = k->aux_fd;
 }
 
-/* The pipe at path (a /proc/PID/fd/N link), if it is the one with inode ino. */
+/* A failure that says "not there" (a descriptor closed, a process gone or
+ * not ours to look into), not "could not look". */
+static bool not_there(int e)
+{
+    return e == ENOENT || e == EACCES || e == EPERM || e == ESRCH;
+}
+
+/* The pipe at path (a /proc/PID/fd/N link), if it is the one with inode
+ * ino; -ENOENT if not, another -errno if we could not look. */
 static int open_pipe_at(const char *path, uint64_t ino)
 {
     /* only that pipe is ever opened: the ring and the table come from a
@@ -448,39 +487,46 @@ static int open_pipe_at(const char *path, uint64_t ino)
      * other process (a terminal, a device) is not harmless */
     char want[40], target[64];
     snprintf(want, sizeof want, "pipe:[%llu]", (unsigned long long)ino);
-    ssize_t k = readlink(path, target, sizeof target - 1);
+    ssize_t k = SYS(readlinkat)(AT_FDCWD, path, target, sizeof target - 1);
+    if (k < 0 && !not_there(errno) && errno != EINVAL) /* (EINVAL: not a link, as ".") */
+        return -errno;
     if (!ino || k <= 0)
-        return -1;
+        return -ENOENT;
     target[k] = 0;
     if (strcmp(target, want) != 0)
-        return -1;
+        return -ENOENT;
     /* O_RDWR: a FIFO open that never waits for the other side */
     int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
     if (fd < 0)
-        return -1;
-    if (ino_of(fd) == ino)
-        return fd;
-    shmap__close_fd(fd);
-    return -1;
+        return not_there(errno) ? -ENOENT : -errno;
+    struct stat sb;
+    int r = SYS(fstat)(fd, &sb) != 0                   ? -errno
+            : S_ISFIFO(sb.st_mode) && sb.st_ino == ino ? fd
+                                                       : -ENOENT;
+    if (r != fd)
+        shmap__close_fd(fd);
+    return r;
 }
 
 /* The last resort (more holders than the ring remembers, all of them
  * gone from it): any process of ours with a descriptor of that pipe. */
 static int scan_for_pipe(uint64_t ino)
 {
-    DIR *proc = opendir("/proc");
+    DIR *proc = shmap__opendir("/proc");
     if (!proc)
-        return -1;
-    int found = -1;
-    for (struct dirent *p; found < 0 && (p = readdir(proc)) != NULL;) {
+        return -errno;
+    int found = -ENOENT;
+    for (struct dirent *p; found == -ENOENT && (p = readdir(proc)) != NULL;) {
         if (p->d_name[0] < '1' || p->d_name[0] > '9')
             continue;
         char dir[300];
         snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
-        DIR *d = opendir(dir);
+        DIR *d = shmap__opendir(dir);
+        if (!d && !not_there(errno))
+            found = -errno;
         if (!d)
             continue;
-        for (struct dirent *e; found < 0 && (e = readdir(d)) != NULL;) {
+        for (struct dirent *e; found == -ENOENT && (e = readdir(d)) != NULL;) {
             char link[600];
             snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
             found = open_pipe_at(link, ino);
@@ -491,7 +537,9 @@ static int scan_for_pipe(uint64_t ino)
     return found;
 }
 
-/* A write end of the job's kill pipe from a process that has one. */
+/* A write end of the job's kill pipe from a process that has one: -ENOENT
+ * if none is left anywhere, another -errno if we could not look (then a new
+ * pipe would split the job: its members would die with the old one). */
 static int find_pipe(struct jview *v)
 {
     uint64_t ino = v->st->pipe_ino;
@@ -517,21 +565,21 @@ static int find_pipe(struct jview *v)
         char path[48];
         snprintf(path, sizeof path, "/proc/%u/fd/%d", cand[i].pid, cand[i].fd);
         int fd = open_pipe_at(path, ino);
-        if (fd >= 0)
+        if (fd != -ENOENT)
             return fd;
     }
-    return ino ? scan_for_pipe(ino) : -1;
+    return ino ? scan_for_pipe(ino) : -ENOENT;
 }
 
 static int new_pipe(uint64_t *ino)
 {
     int p[2];
-    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+    if (SYS(pipe2)(p, O_CLOEXEC | O_NONBLOCK) != 0)
         return -errno;
     /* one O_RDWR description: a writer, and an end to open more from */
     int fd = shmap__reopen_self(p[1], O_RDWR | O_NONBLOCK);
-    close(p[0]);
-    close(p[1]);
+    SYS(close)(p[0]);
+    SYS(close)(p[1]);
     if (fd >= 0)
         *ino = ino_of(fd);
     return fd;
@@ -542,10 +590,15 @@ int shmap__job_attach(struct shmap_named *k, int aux_fd)
     struct jview v;
     view_of(k, &v);
     struct stat sb;
-    if (fstat(k->obj.fd, &sb) != 0 || (uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE) {
+    int r = SYS(fstat)(k->obj.fd, &sb) != 0 ? -errno : 0;
+    if (r == 0 && (uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE)
+        r = SHMAP_EBADOBJ; /* the member table would be beyond the end */
+    if (r == 0 && aux_fd >= 0 && SYS(fstat)(aux_fd, &sb) != 0)
+        r = -errno;
+    if (r) {
         if (aux_fd >= 0)
             shmap__close_fd(aux_fd);
-        return SHMAP_EBADOBJ; /* the member table would be beyond the end */
+        return r;
     }
     void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
                         k->obj.fd, SHMAP_JOB_MEMBERS_OFF);
@@ -555,12 +608,12 @@ int shmap__job_attach(struct shmap_named *k, int aux_fd)
         return -errno;
     }
     k->aux = v.m = m;
-    if (aux_fd >= 0 && ino_of(aux_fd) != v.st->pipe_ino) {
+    if (aux_fd >= 0 && (!S_ISFIFO(sb.st_mode) || (uint64_t)sb.st_ino != v.st->pipe_ino)) {
         shmap__close_fd(aux_fd); /* not this job's: find the right one */
         aux_fd = -1;
     }
-    if (aux_fd < 0)
-        aux_fd = find_pipe(&v);
+    if (aux_fd < 0 && (aux_fd = find_pipe(&v)) < 0 && aux_fd != -ENOENT)
+        return aux_fd;
     if (aux_fd < 0) {
         /* nobody holds a write end any more (the job has been closed and
          * its members killed, or they were never armed): a new pipe */
@@ -573,7 +626,13 @@ int shmap__job_attach(struct shmap_named *k, int aux_fd)
     }
     k->aux_fd = aux_fd;
     lock_job(v.st);
-    unsigned slot = v.st->holder_next++ % SHMAP_JOB_HOLDERS;
+    /* a slot a holder gave up first: going round would push out the
+     * creator's, and the next opener would scan /proc for a write end */
+    unsigned slot = 0;
+    while (slot < SHMAP_JOB_HOLDERS && v.st->holders[slot].pid != 0)
+        slot++;
+    if (slot == SHMAP_JOB_HOLDERS)
+        slot = v.st->holder_next++ % SHMAP_JOB_HOLDERS;
     v.st->holders[slot].fd = aux_fd;
     v.st->holders[slot].pid = shmap__pid();
     unlock_job(v.st);
@@ -598,7 +657,7 @@ void shmap__job_destroy(struct shmap_obj *o)
         shmap__close_fd(k->aux_fd);
         k->aux_fd = -1;
         char b;
-        if (rd >= 0 && read(rd, &b, 1) == 0) /* armed members are dead already */
+        if (rd >= 0 && SYS(read)(rd, &b, 1) == 0) /* armed members are dead already */
             kill_members(&v, false, 0);
         if (rd >= 0)
             shmap__close_fd(rd);
@@ -889,14 +948,14 @@ static bool rearm(struct shmap_process *p, const struct shmap_jmember *e, bool a
 {
     if (e->rfd < 0 || p->self || p->pidfd < 0)
         return false;
-    int fd = (int)syscall(SYS_pidfd_getfd, p->pidfd, e->rfd, 0);
+    int fd = SYS(pidfd_getfd)(p->pidfd, e->rfd, 0);
     if (fd < 0)
         return false;
     struct f_owner_ex ow;
-    bool ok = ino_of(fd) == pipe_ino && fcntl(fd, F_GETOWN_EX, &ow) == 0 &&
-              ow.pid == (pid_t)e->pid && (!armed || fcntl(fd, F_SETSIG, SIGKILL) == 0) &&
-              fcntl(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
-    close(fd);
+    bool ok = ino_of(fd) == pipe_ino && SYS(fcntl_owner)(fd, F_GETOWN_EX, &ow) == 0 &&
+              ow.pid == (pid_t)e->pid && (!armed || SYS(fcntl_int)(fd, F_SETSIG, SIGKILL) == 0) &&
+              SYS(fcntl_int)(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
+    SYS(close)(fd);
     return ok;
 }
 
@@ -939,13 +998,17 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
     uint32_t n = 0;
     r = change ? members_copy(&v, &list, &n) : 0;
     for (uint32_t i = 0; i < n; i++) {
-        struct shmap_process *p = member_process(&list[i]);
-        if (p && !rearm(p, &list[i], arm, pipe_ino) && arm)
-            deliver(&v, p, true);
+        struct shmap_process *p;
+        int e = member_process(&list[i], &p);
+        if (p && !rearm(p, &list[i], arm, pipe_ino) && arm &&
+            (e = deliver(&v, p, true)) == SHMAP_ENOTSUP)
+            e = 0; /* (a process with no inbox: docs/processes.md) */
         if (p)
             shmap__obj_handle_put(&p->obj);
+        if (e && r == 0)
+            r = e;
     }
     free(list);
     job_put(o, &v);
-    return r; /* no memory to reach the members: the limits are set, they are not */
+    return r; /* a member we could not reach: the limits are set, it is not armed */
 }

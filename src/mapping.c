@@ -331,7 +331,7 @@ static int prepare_file(shmap_handle_t file, struct create_args *a)
         r = -errno;
     if (r)
         return r;
-    ssize_t pl = readlink(proc, path, sizeof path - 1);
+    ssize_t pl = SYS(readlinkat)(AT_FDCWD, proc, path, sizeof path - 1);
     path[pl > 0 ? pl : 0] = 0;
     if (!(a->path = strdup(path)))
         return -ENOMEM;

@@ -172,14 +172,23 @@ static int flock_retry(int fd, int op)
 void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const char *fname)
 {
     int dirfd, owned;
-    /* A failed conversion has already dropped our shared lock (flock(2)
-     * converts by unlocking first): in either case we hold nothing after. */
-    if (SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0)
-        return;
+    /* A conversion refused by another holder has already dropped our shared
+     * lock (flock(2) converts by unlocking first): we hold nothing after. */
+    if (SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0) {
+        /* Not a holder's answer (no memory for the lock): once more, or a
+         * passing fault would leave the file (and a section's memory) to
+         * the next visitor.  We may have held nothing in between, so the
+         * name is ours only if our file is still linked (invariant 3). */
+        struct stat st;
+        if (errno == EWOULDBLOCK || SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0 ||
+            SYS(fstat)(fd, &st) != 0 || st.st_nlink == 0)
+            return;
+    }
     /* We held LOCK_SH until now, so nobody could unlink or replace the name
      * (invariant 3 of docs/DESIGN.md): it is still ours. */
     if (shmap__ns_dirfd(scope, uid, &dirfd, &owned) == 0) {
-        SYS(unlinkat)(dirfd, fname, 0);
+        if (SYS(unlinkat)(dirfd, fname, 0) != 0 && errno != ENOENT)
+            SYS(unlinkat)(dirfd, fname, 0); /* the same: once more */
         if (owned)
             shmap__close_fd(dirfd);
     }
@@ -436,7 +445,7 @@ static int check_stored_name(int fd, const struct shmap_objhdr *h, const char *f
     if (!name)
         return -ENOMEM;
     ssize_t r = SYS(pread)(fd, name, h->name_len, h->name_off);
-    int v = SHMAP_EBADOBJ;
+    int v = r < 0 ? -errno : SHMAP_EBADOBJ; /* not read is not foreign */
     if (r == (ssize_t)h->name_len) {
         shmap__name_fname(name, h->name_len, expect);
         v = strcmp(expect, fname) == 0 ? 0 : SHMAP_EBADOBJ;

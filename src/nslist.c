@@ -29,11 +29,11 @@ static int cmp_lock(const void *a, const void *b)
     return x->ino < y->ino ? -1 : x->ino > y->ino;
 }
 
-static void locks_read(struct locktab *t)
+static int locks_read(struct locktab *t)
 {
-    FILE *f = fopen("/proc/locks", "re");
+    FILE *f = shmap__fopen_ro("/proc/locks");
     if (!f)
-        return;
+        return -errno; /* the holders could not be told */
     char line[256];
     while (fgets(line, sizeof line, f)) {
         char kind[16], rw[16];
@@ -59,6 +59,7 @@ static void locks_read(struct locktab *t)
     fclose(f);
     if (t->n)
         qsort(t->v, t->n, sizeof *t->v, cmp_lock);
+    return 0;
 }
 
 /* Collect the holders of (dev, ino) into pids (at most max). */
@@ -87,14 +88,18 @@ struct walk {
     bool stop;
 };
 
-static void report(struct walk *w, const struct shmap_ns_file *f, int global, const char *fname)
+static int report(struct walk *w, const struct shmap_ns_file *f, int global, const char *fname)
 {
     const struct shmap_objhdr *h = &f->hdr;
     char *name = malloc((size_t)h->name_len + 1);
     if (!name)
-        return;
+        return -ENOMEM;
     ssize_t r = SYS(pread)(f->fd, name, h->name_len, h->name_off);
-    name[r > 0 ? r : 0] = 0;
+    if (r < 0) {
+        free(name);
+        return -errno;
+    }
+    name[r] = 0;
     int pids[64];
     shmap_object_info_t info = {.type = (shmap_type_t)h->type,
                                 .global = global,
@@ -109,6 +114,15 @@ static void report(struct walk *w, const struct shmap_ns_file *f, int global, co
     if (w->fn && w->fn(&info, w->arg))
         w->stop = true;
     free(name);
+    return 0;
+}
+
+/* A probe's failure that leaves the entry out of a listing: gone, foreign
+ * (SHMAP_E*), or not ours to read.  Anything else (no memory, no
+ * descriptor) means we could not look: the listing would be incomplete. */
+static bool left_out(int r)
+{
+    return r == -ENOENT || r == -EACCES || r == -EPERM || r <= SHMAP_ETYPE;
 }
 
 static int walk_dir(struct walk *w, enum shmap_scope scope)
@@ -132,20 +146,24 @@ static int walk_dir(struct walk *w, enum shmap_scope scope)
         r = shmap__ns_probe(dirfd, e->d_name, &f);
         if (r == 1)
             w->reclaimed++;
+        if (r < 0 && !left_out(r))
+            break;
         if (r != 0)
             continue; /* reclaimed, foreign, or not ours to read */
-        report(w, &f, scope == SHMAP_SCOPE_GLOBAL, e->d_name);
+        r = report(w, &f, scope == SHMAP_SCOPE_GLOBAL, e->d_name);
         shmap__close_fd(f.fd);
+        if (r)
+            break;
     }
     closedir(d);
-    return 0;
+    return r < 0 && !left_out(r) ? r : 0;
 }
 
 static int walk_all(struct walk *w)
 {
-    if (w->fn)
-        locks_read(&w->locks);
-    int r = walk_dir(w, SHMAP_SCOPE_LOCAL);
+    int r = w->fn ? locks_read(&w->locks) : 0;
+    if (r == 0)
+        r = walk_dir(w, SHMAP_SCOPE_LOCAL);
     if (r == 0 && !w->stop)
         r = walk_dir(w, SHMAP_SCOPE_GLOBAL);
     free(w->locks.v);

@@ -186,7 +186,7 @@ static void self_read(void)
     self.gid = (uint32_t)getegid();
     self.pid = (uint32_t)getpid();
     /* The umask is read from /proc: umask(2) cannot read without writing. */
-    FILE *f = fopen("/proc/self/status", "re");
+    FILE *f = shmap__fopen_ro("/proc/self/status");
     char line[128];
     unsigned m = 0777;
     while (f && fgets(line, sizeof line, f))

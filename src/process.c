@@ -55,6 +55,12 @@ struct shmap_process *shmap__process_of(struct shmap_obj *o)
     return o->type == SHMAP_TYPE_PROCESS ? (struct shmap_process *)o : NULL;
 }
 
+/* What shmap__proc_start's errno says when it found no process. */
+static bool no_such_process(int e)
+{
+    return e == ENOENT || e == ESRCH;
+}
+
 uint64_t shmap__proc_start(uint32_t pid)
 {
     char path[40], buf[1024];
@@ -62,18 +68,21 @@ uint64_t shmap__proc_start(uint32_t pid)
      * /proc/self/stat and /proc/OURPID/stat does not recognise this path,
      * so we read what other processes read */
     snprintf(path, sizeof path, "/proc/%u", pid);
-    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dfd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (dfd < 0)
         return 0;
-    int fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
-    close(dfd);
+    int fd = SYS(openat)(dfd, "stat", O_RDONLY | O_CLOEXEC, 0);
+    SYS(close)(dfd);
     if (fd < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    ssize_t n = SYS(read)(fd, buf, sizeof buf - 1);
+    int e = n == 0 ? ESRCH : errno;
+    SYS(close)(fd);
+    errno = e;
     if (n <= 0)
         return 0;
     buf[n] = 0;
+    errno = ESRCH;                     /* (unreadable: as if gone) */
     const char *p = strrchr(buf, ')'); /* the name may hold spaces and parens */
     if (!p)
         return 0;
@@ -88,24 +97,19 @@ uint64_t shmap__proc_start(uint32_t pid)
     return start;
 }
 
-static int pidfd_open(uint32_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-}
-
 /* ---- state pages -------------------------------------------------------- */
 
 int shmap__procst_new(struct shmap_procst **st)
 {
-    int fd = memfd_create(SHMAP_PROC_MEMFD, MFD_CLOEXEC);
+    int fd = SYS(memfd_create)(SHMAP_PROC_MEMFD, MFD_CLOEXEC);
     if (fd < 0)
         return -errno;
     void *p = MAP_FAILED;
-    if (ftruncate(fd, SHMAP_PROC_TABLE_OFF) == 0)
-        p = mmap(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (SYS(ftruncate)(fd, SHMAP_PROC_TABLE_OFF) == 0)
+        p = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED) {
         int e = errno;
-        close(fd);
+        SYS(close)(fd);
         return -e;
     }
     *st = p;
@@ -116,17 +120,22 @@ int shmap__procst_new(struct shmap_procst **st)
     return fd;
 }
 
+/* NULL with errno 0 if fd is not a state, else the failed call's errno. */
 static struct shmap_procst *map_state(int fd)
 {
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || sb.st_size < (off_t)SHMAP_PAGE_SIZE)
+    if (SYS(fstat)(fd, &sb) != 0)
         return NULL;
-    void *p = mmap(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    errno = 0;
+    if (sb.st_size < (off_t)SHMAP_PAGE_SIZE)
+        return NULL;
+    void *p = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
         return NULL;
     struct shmap_procst *st = p;
     if (st->magic != SHMAP_PROC_MAGIC || st->version != SHMAP_PROC_VERSION) {
-        munmap(p, SHMAP_PAGE_SIZE);
+        SYS(munmap)(p, SHMAP_PAGE_SIZE);
+        errno = 0;
         return NULL;
     }
     return st;
@@ -144,9 +153,9 @@ void shmap__inbox_name(uint64_t dev, uint64_t ino, char *buf, size_t n)
 int shmap__inbox_listen(int state_fd)
 {
     struct stat sb;
-    if (fstat(state_fd, &sb) != 0)
+    if (SYS(fstat)(state_fd, &sb) != 0)
         return -errno;
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int s = SYS(socket)(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (s < 0)
         return -errno;
     struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -154,9 +163,9 @@ int shmap__inbox_listen(int state_fd)
                       sizeof a.sun_path - 1);
     socklen_t len =
         (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
-    if (bind(s, (struct sockaddr *)&a, len) != 0 || listen(s, 4096) != 0) {
+    if (SYS(bind)(s, (struct sockaddr *)&a, len) != 0 || SYS(listen)(s, 4096) != 0) {
         int e = errno;
-        close(s);
+        SYS(close)(s);
         return -e;
     }
     return s;
@@ -181,11 +190,11 @@ static void self_init(int adopt_fd, int adopt_listen)
     struct shmap_procst *st = NULL;
     int fd = adopt_fd;
     if (fd >= 0 && (st = map_state(fd)) == NULL) {
-        close(fd);
+        SYS(close)(fd);
         fd = -1;
     }
     if (!st && adopt_listen >= 0) {
-        close(adopt_listen);
+        SYS(close)(adopt_listen);
         adopt_listen = -1;
     }
     if (!st && (fd = shmap__procst_new(&st)) < 0)
@@ -219,11 +228,11 @@ void shmap__process_fork_child(void)
     struct shmap_procst *old = shmap__self_st;
     shmap__self_st = NULL;
     if (old)
-        munmap(old, SHMAP_PAGE_SIZE);
+        SYS(munmap)(old, SHMAP_PAGE_SIZE);
     if (shmap__self_memfd >= 0)
-        close(shmap__self_memfd);
+        SYS(close)(shmap__self_memfd);
     if (shmap__inbox_fd >= 0)
-        close(shmap__inbox_fd);
+        SYS(close)(shmap__inbox_fd);
     shmap__self_memfd = shmap__inbox_fd = -1;
     self_rec = NULL;   /* the parent's record: left as it is (never freed here) */
     self_init(-1, -1);
@@ -241,16 +250,16 @@ void shmap__process_start(void)
             blob = (int)v;
         /* the blob's first word after the header names our state memfd */
         struct shmap_blob_head h;
-        if (blob >= 0 && pread(blob, &h, sizeof h, 0) == (ssize_t)sizeof h &&
+        if (blob >= 0 && SYS(pread)(blob, &h, sizeof h, 0) == (ssize_t)sizeof h &&
             h.magic == SHMAP_INHERIT_MAGIC && h.state_fd >= 0) {
             state_fd = h.state_fd;
             listen_fd = h.listen_fd;
         }
         unsetenv("SHMAP_INHERIT");
         if (state_fd >= 0)
-            fcntl(state_fd, F_SETFD, FD_CLOEXEC);
+            SYS(fcntl_int)(state_fd, F_SETFD, FD_CLOEXEC);
         if (listen_fd >= 0)
-            fcntl(listen_fd, F_SETFD, FD_CLOEXEC);
+            SYS(fcntl_int)(listen_fd, F_SETFD, FD_CLOEXEC);
     }
     self_init(state_fd, listen_fd);
     if (blob >= 0)
@@ -265,7 +274,7 @@ static void reap(struct shmap_process *p, bool wait_now)
         return;
     siginfo_t si = {0};
     int opts = WEXITED | (wait_now ? 0 : WNOHANG);
-    if (syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, opts, NULL) == 0 && si.si_pid != 0) {
+    if (SYS(waitid)(P_PIDFD, p->pidfd, &si, opts) == 0 && si.si_pid != 0) {
         p->reaped = true;
         p->status = si.si_code << 8 | (si.si_status & 0xff);
     }
@@ -278,13 +287,13 @@ static void process_destroy(struct shmap_obj *o)
     reap(p, false); /* an ended child leaves no zombie */
     shmap__reclock_unlock(&p->lock);
     if (p->st && !p->self)
-        munmap(p->st, SHMAP_PAGE_SIZE);
+        SYS(munmap)(p->st, SHMAP_PAGE_SIZE);
     if (p->pidfd >= 0)
-        close(p->pidfd);
+        SYS(close)(p->pidfd);
     if (p->conn >= 0)
-        close(p->conn);
+        SYS(close)(p->conn);
     if (p->gate_fd >= 0)
-        close(p->gate_fd);
+        SYS(close)(p->gate_fd);
     shmap__reclock_destroy(&p->lock);
     if (p->self)
         o->fd = -1; /* our memfd stays ours */
@@ -294,13 +303,19 @@ static void process_destroy(struct shmap_obj *o)
 
 static const struct shmap_obj_ops process_ops = {SHMAP_TYPE_PROCESS, process_destroy};
 
+/* NULL and errno if no memory, or fd (the state, whose identity names the
+ * inbox) could not be looked at. */
 static struct shmap_process *record_alloc(int fd)
 {
-    struct shmap_process *p = shmap__obj_alloc(sizeof *p);
-    if (!p)
-        return NULL;
     struct stat sb;
-    shmap__obj_init(&p->obj, &process_ops, fd, fd >= 0 && fstat(fd, &sb) == 0 ? &sb : NULL);
+    if (fd >= 0 && SYS(fstat)(fd, &sb) != 0)
+        return NULL;
+    struct shmap_process *p = shmap__obj_alloc(sizeof *p);
+    if (!p) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    shmap__obj_init(&p->obj, &process_ops, fd, fd >= 0 ? &sb : NULL);
     shmap__reclock_init(&p->lock);
     p->pidfd = p->conn = p->gate_fd = -1;
     atomic_store(&p->obj.handles, 1);
@@ -328,14 +343,15 @@ struct shmap_process *shmap__process_self(void)
     return p;
 }
 
-/* The state memfd among pid's descriptors. */
+/* The state memfd among pid's descriptors: -ENOENT if it has none, -EACCES
+ * if we may not look, another -errno if we could not. */
 static int find_state(uint32_t pid, uint64_t start)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%u/fd", pid);
-    DIR *d = opendir(path);
+    DIR *d = shmap__opendir(path);
     if (!d)
-        return errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
+        return errno == EACCES || errno == EPERM ? -EACCES : -errno;
     int found = -ENOENT;
     struct dirent *e;
     while (found < 0 && (e = readdir(d)) != NULL) {
@@ -343,21 +359,27 @@ static int find_state(uint32_t pid, uint64_t start)
             continue;
         char link[300], target[64];
         snprintf(link, sizeof link, "/proc/%u/fd/%s", pid, e->d_name);
-        ssize_t n = readlink(link, target, sizeof target - 1);
+        ssize_t n = SYS(readlinkat)(AT_FDCWD, link, target, sizeof target - 1);
+        if (n < 0 && errno != ENOENT) /* (a descriptor closed meanwhile: the next) */
+            found = -errno;
         if (n <= 0)
             continue;
         target[n] = 0;
         if (strncmp(target, "/memfd:" SHMAP_PROC_MEMFD " ", sizeof "/memfd:" SHMAP_PROC_MEMFD) != 0)
             continue;
-        int fd = open(link, O_RDWR | O_CLOEXEC);
+        int fd = SYS(openat)(AT_FDCWD, link, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0 && errno != ENOENT)
+            found = -errno;
         if (fd < 0)
             continue;
         struct shmap_procst h;
-        if (pread(fd, &h, 32, 0) == 32 && h.magic == SHMAP_PROC_MAGIC && h.pid == pid &&
-            h.start == start)
+        ssize_t got = SYS(pread)(fd, &h, 32, 0);
+        if (got == 32 && h.magic == SHMAP_PROC_MAGIC && h.pid == pid && h.start == start)
             found = fd;
         else
-            close(fd);
+            SYS(close)(fd);
+        if (got < 0)
+            found = -errno;
     }
     closedir(d);
     return found;
@@ -370,16 +392,20 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
 {
     struct shmap_procst *st = mapped ? mapped : state_fd >= 0 ? map_state(state_fd) : NULL;
     if (!st && state_fd >= 0) {
-        close(state_fd);
+        int e = errno;
+        SYS(close)(state_fd);
+        if (e)
+            return -e; /* a state we could not map (not: one that is not a state) */
         state_fd = -1;
     }
     struct shmap_process *p = record_alloc(state_fd);
     if (!p) {
+        int e = errno;
         if (st)
-            munmap(st, SHMAP_PAGE_SIZE);
+            SYS(munmap)(st, SHMAP_PAGE_SIZE);
         if (state_fd >= 0)
-            close(state_fd);
-        return -ENOMEM;
+            SYS(close)(state_fd);
+        return -e;
     }
     p->st = st;
     p->pid = pid;
@@ -387,10 +413,18 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
     p->child = child;
     /* checked after opening: the pidfd pins the process we compared (a
      * child of ours cannot have been replaced: we have not reaped it) */
-    p->pidfd = pidfd_open(pid);
-    if (p->pidfd >= 0 && !child && shmap__proc_start(pid) != start) {
-        close(p->pidfd); /* that process has ended and its pid is someone else's */
+    p->pidfd = SYS(pidfd_open)((pid_t)pid, 0);
+    int e = p->pidfd < 0 && errno != ESRCH && errno != ENOSYS ? -errno : 0;
+    uint64_t now = e == 0 && p->pidfd >= 0 && !child ? shmap__proc_start(pid) : start;
+    if (now == 0 && !no_such_process(errno))
+        e = -errno; /* could not look */
+    else if (now != start) {
+        SYS(close)(p->pidfd); /* that process has ended and its pid is someone else's */
         p->pidfd = -1;
+    }
+    if (e) { /* no pidfd: no end to wait for, no child to reap */
+        shmap__obj_handle_put(&p->obj);
+        return e;
     }
     *out = p;
     return 0;
@@ -398,12 +432,16 @@ static int record_make(uint32_t pid, uint64_t start, int state_fd, struct shmap_
 
 int shmap__process_record(uint32_t pid, struct shmap_process **out)
 {
-    uint64_t start = pid == 0 || pid > 0x3fffffffu ? 0 : shmap__proc_start(pid);
-    if (start == 0 && (pid == 0 || pid > 0x3fffffffu || kill((pid_t)pid, 0) != 0))
-        return -EINVAL; /* no such process: ERROR_INVALID_PARAMETER */
+    if (pid == 0 || pid > 0x3fffffffu)
+        return -EINVAL;
+    uint64_t start = shmap__proc_start(pid);
+    if (start == 0 && !no_such_process(errno))
+        return -errno; /* could not look */
+    if (start == 0 && SYS(kill)((pid_t)pid, 0) != 0)
+        return errno == ESRCH || errno == EPERM ? -EINVAL : -errno; /* no such process: 87 */
     int state_fd = start ? find_state(pid, start) : -1;
-    if (state_fd == -EACCES)
-        return -EACCES;
+    if (state_fd < 0 && state_fd != -1 && state_fd != -ENOENT)
+        return state_fd;
     return record_make(pid, start, state_fd, NULL, false, out);
 }
 
@@ -412,9 +450,10 @@ int shmap__process_child(uint32_t pid, int state_fd, struct shmap_procst *st,
 {
     uint64_t start = shmap__proc_start(pid);
     if (start == 0) {
-        munmap(st, SHMAP_PAGE_SIZE);
-        close(state_fd);
-        return -ECHILD;
+        int e = no_such_process(errno) ? ECHILD : errno;
+        SYS(munmap)(st, SHMAP_PAGE_SIZE);
+        SYS(close)(state_fd);
+        return -e;
     }
     return record_make(pid, start, state_fd, st, true, out);
 }
@@ -422,14 +461,14 @@ int shmap__process_child(uint32_t pid, int state_fd, struct shmap_procst *st,
 int shmap__process_adopt(int fd, uint32_t pid, uint64_t start, struct shmap_obj **out)
 {
     struct shmap_procst h;
-    if (fd >= 0 && (pread(fd, &h, 32, 0) != 32 || h.magic != SHMAP_PROC_MAGIC || h.pid != pid ||
-                    h.start != start)) {
-        close(fd);
+    if (fd >= 0 && (SYS(pread)(fd, &h, 32, 0) != 32 || h.magic != SHMAP_PROC_MAGIC ||
+                    h.pid != pid || h.start != start)) {
+        SYS(close)(fd);
         return SHMAP_EBADOBJ;
     }
     if (pid == shmap__pid() && shmap__self_st && start == shmap__self_st->start) {
         if (fd >= 0)
-            close(fd);
+            SYS(close)(fd);
         struct shmap_process *p = shmap__process_self();
         if (!p)
             return -ENOMEM;
@@ -460,10 +499,11 @@ int shmap__process_get(shmap_handle_t h, uint32_t right, struct shmap_process **
 
 /* ---- the end of a process --------------------------------------------------- */
 
-bool shmap__process_ended(struct shmap_process *p)
+/* 1: ended; 0: running; -errno: could not look. */
+static int end_state(struct shmap_process *p)
 {
     if (p->self)
-        return false;
+        return 0;
     if (p->st) { /* pass the kernel's one wake-up on to every waiter */
         uint32_t v = atomic_load(&p->st->ended);
         if ((v & SHMAP_FUTEX_OWNER_DIED) && (v & SHMAP_FUTEX_WAITERS) &&
@@ -472,11 +512,20 @@ bool shmap__process_ended(struct shmap_process *p)
     }
     if (p->pidfd >= 0) {
         struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
-        return poll(&pf, 1, 0) > 0;
+        int r = SYS(poll)(&pf, 1, 0);
+        return r < 0 ? -errno : r > 0;
     }
     if (p->start == 0)
-        return true;
-    return shmap__proc_start(p->pid) != p->start || !shmap__tid_alive(p->pid);
+        return 1;
+    uint64_t now = shmap__proc_start(p->pid);
+    if (now == 0 && !no_such_process(errno))
+        return -errno;
+    return now != p->start || !shmap__tid_alive(p->pid);
+}
+
+bool shmap__process_ended(struct shmap_process *p)
+{
+    return end_state(p) > 0; /* could not look: not known to have ended */
 }
 
 int shmap__process_pidfd(struct shmap_process *p)
@@ -494,7 +543,7 @@ _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val)
          * the pidfd (readable once its descriptors are closed) a little */
         if (p->pidfd >= 0) {
             struct pollfd pf = {.fd = p->pidfd, .events = POLLIN};
-            poll(&pf, 1, 1);
+            SYS(poll)(&pf, 1, 1);
         }
         return NULL;
     }
@@ -510,24 +559,29 @@ _Atomic uint32_t *shmap__process_word(struct shmap_process *p, uint32_t *val)
     return &p->st->ended;
 }
 
-/* The exit code of an ended process. */
-static uint32_t exit_code_of(struct shmap_process *p)
+/* The exit code of an ended process; -errno if the kernel could not tell
+ * (a child's status). */
+static int exit_code_of(struct shmap_process *p, uint32_t *out)
 {
     if (p->st) {
         uint64_t e = atomic_load(&p->st->exit);
-        if (e & SHMAP_EXIT_SET)
-            return (uint32_t)e;
+        if (e & SHMAP_EXIT_SET) {
+            *out = (uint32_t)e;
+            return 0;
+        }
     }
-    int code = -1, sig = 0;
+    int code = -1, sig = 0, err = 0;
     shmap__reclock_lock(&p->lock);
     if (p->child && !p->reaped && p->pidfd >= 0) {
         siginfo_t si = {0};
-        if (syscall(SYS_waitid, P_PIDFD, p->pidfd, &si, WEXITED | WNOHANG | WNOWAIT, NULL) == 0 &&
-            si.si_pid != 0) {
+        int w = SYS(waitid)(P_PIDFD, p->pidfd, &si, WEXITED | WNOHANG | WNOWAIT);
+        if (w == 0 && si.si_pid != 0) {
             if (si.si_code == CLD_EXITED)
                 code = si.si_status & 0xff;
             else
                 sig = si.si_status;
+        } else if (w != 0 && errno != ECHILD) { /* (ECHILD: reaped behind our back) */
+            err = errno;
         }
     } else if (p->reaped) {
         if ((p->status >> 8) == CLD_EXITED)
@@ -537,10 +591,12 @@ static uint32_t exit_code_of(struct shmap_process *p)
     }
     shmap__reclock_unlock(&p->lock);
     if (code >= 0)
-        return (uint32_t)code;
-    if (sig > 0)
-        return 128u + (uint32_t)sig; /* as a shell reports it; docs/processes.md */
-    return 1u;                       /* ended, how is unknown to us */
+        *out = (uint32_t)code;
+    else if (sig > 0)
+        *out = 128u + (uint32_t)sig; /* as a shell reports it; docs/processes.md */
+    else
+        *out = 1u; /* ended, how is unknown to us */
+    return -err;
 }
 
 /* ---- the native API ------------------------------------------------------- */
@@ -574,7 +630,8 @@ SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flag
         char path[32];
         struct stat sb;
         snprintf(path, sizeof path, "/proc/%u", pid);
-        if (stat(path, &sb) == 0 && sb.st_uid != shmap__uid() && shmap__uid() != 0)
+        if (SYS(fstatat)(AT_FDCWD, path, &sb, 0) == 0 && sb.st_uid != shmap__uid() &&
+            shmap__uid() != 0)
             return -EACCES; /* another user's process: its DACL does not let us in */
         if ((r = shmap__process_record(pid, &p)) != 0)
             return r;
@@ -608,9 +665,9 @@ SHMAP_EXTERN int shmap_process_exit_code(shmap_handle_t h, uint32_t *code)
     int r = shmap__process_get(h, QUERY_RIGHTS, &p);
     if (r)
         return r;
-    *code = shmap__process_code(p);
+    r = shmap__process_code(p, code);
     shmap__obj_put(&p->obj);
-    return 0;
+    return r;
 }
 
 void shmap__exit_with(uint32_t code)
@@ -629,8 +686,8 @@ int shmap__process_kill(struct shmap_process *p, bool set_code, uint32_t code)
     if (set_code && p->st)
         atomic_compare_exchange_strong(&p->st->exit, &zero, SHMAP_EXIT_SET | code);
     /* without a pidfd: the caller found the pid still its own */
-    long k = p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, SIGKILL, NULL, 0)
-                           : kill((pid_t)p->pid, SIGKILL);
+    int k = p->pidfd >= 0 ? SYS(pidfd_send_signal)(p->pidfd, SIGKILL, NULL, 0)
+                          : SYS(kill)((pid_t)p->pid, SIGKILL);
     return k == 0 ? 0 : -errno;
 }
 
@@ -659,9 +716,13 @@ SHMAP_EXTERN _Noreturn void shmap_process_exit(uint32_t code)
 
 /* ---- main threads of other processes (thread.c) ---------------------------- */
 
-uint32_t shmap__process_code(struct shmap_process *p)
+int shmap__process_code(struct shmap_process *p, uint32_t *code)
 {
-    return shmap__process_ended(p) ? exit_code_of(p) : SHMAP_STILL_ACTIVE;
+    int ended = end_state(p);
+    if (ended > 0)
+        return exit_code_of(p, code);
+    *code = SHMAP_STILL_ACTIVE;
+    return ended;
 }
 
 /* ResumeThread on the main thread of a child made suspended. */
@@ -671,7 +732,7 @@ uint32_t shmap__process_resume(struct shmap_process *p)
     if (s == 1) {
         shmap__reclock_lock(&p->lock);
         if (p->gate_fd >= 0) { /* the child reads EOF and goes on to exec */
-            close(p->gate_fd);
+            SYS(close)(p->gate_fd);
             p->gate_fd = -1;
         }
         shmap__reclock_unlock(&p->lock);

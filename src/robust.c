@@ -48,12 +48,12 @@ void shmap__tid_reset(void)
 
 bool shmap__tid_alive(uint32_t tid)
 {
-    if (tid == 0 || (kill((pid_t)tid, 0) != 0 && errno == ESRCH))
+    if (tid == 0 || (SYS(kill)((pid_t)tid, 0) != 0 && errno == ESRCH))
         return false;
     /* a killed process stays a zombie until reaped: dead for us */
     char path[48], buf[256];
     snprintf(path, sizeof path, "/proc/%u/stat", tid);
-    FILE *f = fopen(path, "re");
+    FILE *f = shmap__fopen_ro(path);
     if (!f)
         return true; /* no /proc: trust kill() */
     size_t n = fread(buf, 1, sizeof buf - 1, f);

@@ -108,10 +108,32 @@ SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv)
 
 /* ---- the program ------------------------------------------------------------ */
 
-static bool executable(const char *path)
+/* A failure that says "no such program here" (the search goes on), not
+ * "could not look" (the search stops with it). */
+static bool not_here(int e)
+{
+    return e == ENOENT || e == ENOTDIR || e == EACCES || e == ENAMETOOLONG || e == ELOOP;
+}
+
+/* 1: an executable file; 0: none here; -errno: could not look. */
+static int executable(const char *path)
 {
     struct stat sb;
-    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
+    if (SYS(fstatat)(AT_FDCWD, path, &sb, 0) != 0)
+        return not_here(errno) ? 0 : -errno;
+    if (!S_ISREG(sb.st_mode))
+        return 0;
+    if (SYS(faccessat)(AT_FDCWD, path, X_OK, 0) != 0)
+        return not_here(errno) ? 0 : -errno;
+    return 1;
+}
+
+static char *found(const char *path, int *err)
+{
+    char *r = strdup(path);
+    if (!r)
+        *err = -ENOMEM;
+    return r;
 }
 
 /* Look for name: as a path if it has a '/', else in the current directory,
@@ -121,16 +143,19 @@ static char *search(const char *name, int *err)
     *err = -ENOENT;
     if (!*name)
         return NULL;
+    int x = executable(name);
+    if (x != 0) {
+        *err = x;
+        return x > 0 ? found(name, err) : NULL;
+    }
     if (strchr(name, '/')) {
-        if (executable(name))
-            return strdup(name);
         struct stat sb;
-        if (stat(name, &sb) == 0)
+        if (SYS(fstatat)(AT_FDCWD, name, &sb, 0) == 0)
             *err = -EACCES;
+        else if (!not_here(errno))
+            *err = -errno;
         return NULL;
     }
-    if (executable(name))
-        return strdup(name);
     const char *path = getenv("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
@@ -150,9 +175,13 @@ static char *search(const char *name, int *err)
         } else {
             memcpy(c, name, nl + 1);
         }
-        if (executable(c))
+        if ((x = executable(c)) > 0)
             return c;
         free(c);
+        if (x < 0) {
+            *err = x;
+            return NULL;
+        }
         if (!e)
             break;
         d = e + 1;
@@ -195,6 +224,8 @@ static char *program_of(const char *cmdline, int *err)
             return r;
         if (e2 != -ENOENT)
             *err = e2;
+        if (e2 != -ENOENT && e2 != -EACCES)
+            return NULL; /* could not look: no use trying longer names */
         if (!*e)
             return NULL;
         while (*e == ' ' || *e == '\t')
@@ -258,7 +289,7 @@ static int launch_spawn(const struct launch *l, pid_t *pid)
     if (!e && l->cwd)
         e = posix_spawn_file_actions_addchdir_np(&fa, l->cwd);
     if (!e)
-        e = posix_spawn(pid, l->prog, &fa, &at, l->argv, l->envp);
+        e = SYS(posix_spawn)(pid, l->prog, &fa, &at, l->argv, l->envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     return -e;
@@ -270,12 +301,12 @@ static int launch_spawn(const struct launch *l, pid_t *pid)
  * than these are refused on this path only.) */
 static bool loadable(const char *prog)
 {
-    int fd = open(prog, O_RDONLY | O_CLOEXEC);
+    int fd = SYS(openat)(AT_FDCWD, prog, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return true;
     unsigned char m[4] = {0};
-    ssize_t n = pread(fd, m, sizeof m, 0);
-    close(fd);
+    ssize_t n = SYS(pread)(fd, m, sizeof m, 0);
+    SYS(close)(fd);
     if (n < 0)
         return true;
     return (n >= 4 && !memcmp(m,
@@ -287,13 +318,16 @@ static bool loadable(const char *prog)
 
 /* Fork a child that waits on gate[0] before exec.  Everything that can
  * fail was checked before (program, directory): a failure here ends the
- * child with 127, as a shell reports an exec that failed. */
+ * child with 127, as a shell reports an exec that failed.  The child makes
+ * its system calls directly, not through the table: a fault there could
+ * not reach the caller, and only async-signal-safe calls may run between
+ * fork and exec (DESIGN §12). */
 static int launch_suspended(const struct launch *l, pid_t *pid, int *gate_w)
 {
     int gate[2];
-    if (pipe2(gate, O_CLOEXEC))
+    if (SYS(pipe2)(gate, O_CLOEXEC))
         return -errno;
-    pid_t c = _Fork(); /* no atfork handlers: the child only execs */
+    pid_t c = SYS(_Fork)(); /* no atfork handlers: the child only execs */
     if (c == 0) {
         close(gate[1]);
         for (size_t i = 0; i < l->nkeep; i++)
@@ -313,9 +347,9 @@ static int launch_suspended(const struct launch *l, pid_t *pid, int *gate_w)
         _exit(127);
     }
     int e = c < 0 ? errno : 0;
-    close(gate[0]);
+    SYS(close)(gate[0]);
     if (e) {
-        close(gate[1]);
+        SYS(close)(gate[1]);
         return -e;
     }
     *pid = c;
@@ -370,7 +404,9 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
             r = 0;
     }
     struct stat sb;
-    if (r == 0 && sp->cwd && (stat(sp->cwd, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+    if (r == 0 && sp->cwd && SYS(fstatat)(AT_FDCWD, sp->cwd, &sb, 0) != 0)
+        r = not_here(errno) ? SHMAP_EDIRECTORY : -errno;
+    else if (r == 0 && sp->cwd && !S_ISDIR(sb.st_mode))
         r = SHMAP_EDIRECTORY;
     for (int i = 0; r == 0 && i < 3 && (sp->sflags & SHMAP_SPAWN_STDIO); i++)
         r = stdio_fd(sp->stdio[i], &stdio[i]);
@@ -392,9 +428,9 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
             r = blob;
     }
     if (r == 0 && blob < 0) { /* nothing inherited: a list with only the state */
-        blob = memfd_create("shmap-inherit", MFD_CLOEXEC);
+        blob = SYS(memfd_create)("shmap-inherit", MFD_CLOEXEC);
         struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, 0, state_fd, listen_fd, 0};
-        if (blob < 0 || pwrite(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh)
+        if (blob < 0 || SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh)
             r = -errno;
     }
     if (r == 0) {
@@ -440,10 +476,8 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
             if (r == 0)
                 r = shmap__thread_of_process(p, &t);
         }
-        if (r) { /* we cannot give it to the caller: do not leave it running */
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-        }
+        if (r) /* we cannot give it to the caller: do not leave it running */
+            shmap__child_kill_reap(pid);
     }
     shmap_handle_t hp = SHMAP_NULL_HANDLE, ht = SHMAP_NULL_HANDLE;
     uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
@@ -464,7 +498,7 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
     if (p)
         shmap__obj_handle_put(&p->obj);
     if (gate_w >= 0)
-        close(gate_w);
+        SYS(close)(gate_w);
     for (size_t i = 0; i < nfds; i++)
         shmap__close_fd(fds[i]);
     for (int i = 0; i < 3; i++)
@@ -475,7 +509,7 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
     if (listen_fd >= 0)
         shmap__close_fd(listen_fd);
     if (st)
-        munmap(st, SHMAP_PAGE_SIZE);
+        SYS(munmap)(st, SHMAP_PAGE_SIZE);
     if (blob >= 0)
         shmap__close_fd(blob);
     free(keep);

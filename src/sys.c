@@ -6,12 +6,33 @@
  * from now (once, or from then on) with a chosen errno, then check that the
  * operation failed cleanly.  When no fault is armed the cost is one relaxed
  * atomic load per call.  EINTR is retried here, once for all callers.
+ * close and munmap are entries but not fault points (below).
+ *
+ * Left out on purpose (docs/DESIGN.md §12):
+ * - calls that cannot fail on valid arguments and hold nothing: getpid,
+ *   gettid, geteuid, getegid, clock_gettime, clock_nanosleep (Sleep),
+ *   sysconf, getrusage, get_robust_list;
+ * - futexes (robust.c): a wake cannot fail, and a wait's only outcomes
+ *   besides waking (EAGAIN, ETIMEDOUT, EINTR) are the wait core's business;
+ *   the hot path stays one system call;
+ * - the child of a suspended start between _Fork and execve (spawn.c): a
+ *   fault there could not reach the caller, and only async-signal-safe
+ *   code may run there;
+ * - the SIGSEGV handler's mprotect (view.c): a fault would turn a commit
+ *   into a crash; and sigaction, sigprocmask (settings, not resources);
+ * - reads of a directory or a /proc file opened here (readdir, fgets,
+ *   fread, closedir, fclose): the open is the fault point;
+ * - the Win32 face (src/win32/), which touches no library state: console
+ *   input (_getch), clocks, sysconf.
  */
 #include "internal.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static _Atomic unsigned long fault_nth;   /* 0: disarmed */
@@ -68,9 +89,12 @@ static int w_openat(int d, const char *p, int f, mode_t m)
 {
     FAULT_INT(openat(d, p, f, m));
 }
+/* Not a fault point, and not retried: Linux has closed the descriptor
+ * whatever close returns (a retry could close someone else's), and a
+ * descriptor left open would leak (and keep a lock). */
 static int w_close(int fd)
 {
-    FAULT_INT(close(fd));
+    return close(fd);
 }
 static int w_fstat(int fd, struct stat *st)
 {
@@ -175,6 +199,112 @@ static int w_fcntl_int(int fd, int cmd, int arg)
 {
     FAULT_INT(fcntl(fd, cmd, arg));
 }
+static int w_fcntl_owner(int fd, int cmd, struct f_owner_ex *ow)
+{
+    FAULT_INT(fcntl(fd, cmd, ow));
+}
+static ssize_t w_readlinkat(int d, const char *p, char *b, size_t n)
+{
+    FAULT_INT(readlinkat(d, p, b, n));
+}
+static int w_faccessat(int d, const char *p, int m, int f)
+{
+    FAULT_INT(faccessat(d, p, m, f));
+}
+static int w_memfd_create(const char *name, unsigned f)
+{
+    FAULT_INT(memfd_create(name, f));
+}
+static int w_pipe2(int fds[2], int f)
+{
+    FAULT_INT(pipe2(fds, f));
+}
+static int w_close_range(unsigned lo, unsigned hi, unsigned f)
+{
+    FAULT_INT((int)syscall(SYS_close_range, lo, hi, f));
+}
+/* A poll interrupted is retried with its whole timeout: callers poll in
+ * slices (0 to 200 ms) and look again after each. */
+static int w_poll(struct pollfd *fds, nfds_t n, int ms)
+{
+    FAULT_INT(poll(fds, n, ms));
+}
+static int w_socket(int d, int t, int p)
+{
+    FAULT_INT(socket(d, t, p));
+}
+static int w_bind(int s, const struct sockaddr *a, socklen_t n)
+{
+    FAULT_INT(bind(s, a, n));
+}
+static int w_listen(int s, int backlog)
+{
+    FAULT_INT(listen(s, backlog));
+}
+/* An AF_UNIX connect interrupted while the listener's backlog is full has
+ * not connected: trying again is right. */
+static int w_connect(int s, const struct sockaddr *a, socklen_t n)
+{
+    FAULT_INT(connect(s, a, n));
+}
+static int w_accept4(int s, struct sockaddr *a, socklen_t *n, int f)
+{
+    FAULT_INT(accept4(s, a, n, f));
+}
+static int w_getsockopt(int s, int lv, int nm, void *v, socklen_t *n)
+{
+    FAULT_INT(getsockopt(s, lv, nm, v, n));
+}
+static ssize_t w_sendmsg(int s, const struct msghdr *m, int f)
+{
+    FAULT_INT(sendmsg(s, m, f));
+}
+static ssize_t w_recvmsg(int s, struct msghdr *m, int f)
+{
+    FAULT_INT(recvmsg(s, m, f));
+}
+static int w_kill(pid_t pid, int sig)
+{
+    FAULT_INT(kill(pid, sig));
+}
+static int w_pidfd_open(pid_t pid, unsigned f)
+{
+    FAULT_INT((int)syscall(SYS_pidfd_open, pid, f));
+}
+static int w_pidfd_send_signal(int pfd, int sig, void *info, unsigned f)
+{
+    FAULT_INT((int)syscall(SYS_pidfd_send_signal, pfd, sig, info, f));
+}
+static int w_pidfd_getfd(int pfd, int fd, unsigned f)
+{
+    FAULT_INT((int)syscall(SYS_pidfd_getfd, pfd, fd, f));
+}
+/* The system call itself: glibc's waitid knows no P_PIDFD before 2.36. */
+static int w_waitid(int idtype, int id, void *si, int opts)
+{
+    FAULT_INT((int)syscall(SYS_waitid, idtype, id, si, opts, NULL));
+}
+static pid_t w_waitpid(pid_t pid, int *status, int opts)
+{
+    FAULT_INT(waitpid(pid, status, opts));
+}
+/* The fault is decided before the fork, in the caller: a child never
+ * sees one here. */
+static pid_t w_fork(void)
+{
+    FAULT_INT(_Fork());
+}
+/* posix_spawn returns its error instead of setting errno. */
+static int w_posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                         const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+{
+    for (int try_ = 0;; try_++) {
+        int e = fault_hit() ? errno : posix_spawn(pid, path, fa, at, argv, envp);
+        if (e == EINTR && try_ < EINTR_RETRIES)
+            continue;
+        return e;
+    }
+}
 
 struct shmap_sys shmap__sys = {
     .openat = w_openat,
@@ -203,6 +333,29 @@ struct shmap_sys shmap__sys = {
     .fdatasync = w_fdatasync,
     .dup3 = w_dup3,
     .fcntl_int = w_fcntl_int,
+    .fcntl_owner = w_fcntl_owner,
+    .readlinkat = w_readlinkat,
+    .faccessat = w_faccessat,
+    .memfd_create = w_memfd_create,
+    .pipe2 = w_pipe2,
+    .close_range = w_close_range,
+    .poll = w_poll,
+    .socket = w_socket,
+    .bind = w_bind,
+    .listen = w_listen,
+    .connect = w_connect,
+    .accept4 = w_accept4,
+    .getsockopt = w_getsockopt,
+    .sendmsg = w_sendmsg,
+    .recvmsg = w_recvmsg,
+    .kill = w_kill,
+    .pidfd_open = w_pidfd_open,
+    .pidfd_send_signal = w_pidfd_send_signal,
+    .pidfd_getfd = w_pidfd_getfd,
+    .waitid = w_waitid,
+    .waitpid = w_waitpid,
+    ._Fork = w_fork,
+    .posix_spawn = w_posix_spawn,
 };
 
 /* close() is not retried on EINTR: Linux has closed the fd already.  It
@@ -213,6 +366,33 @@ void shmap__close_fd(int fd)
     int e = errno;
     if (fd >= 0)
         close(fd);
+    errno = e;
+}
+
+DIR *shmap__opendir(const char *path)
+{
+    int fd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0)
+        shmap__close_fd(fd);
+    return d;
+}
+
+FILE *shmap__fopen_ro(const char *path)
+{
+    int fd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f && fd >= 0)
+        shmap__close_fd(fd);
+    return f;
+}
+
+void shmap__child_kill_reap(pid_t pid)
+{
+    int e = errno;
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
     errno = e;
 }
 

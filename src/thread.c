@@ -163,11 +163,11 @@ SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code)
     if (r)
         return r;
     if (t->proc)
-        *code = shmap__process_code(t->proc);
+        r = shmap__process_code(t->proc, code);
     else
         *code = atomic_load(&t->done) ? t->code : SHMAP_STILL_ACTIVE;
     shmap__obj_put(&t->obj);
-    return 0;
+    return r;
 }
 
 SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid)

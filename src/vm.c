@@ -86,17 +86,19 @@ static uint32_t protect_of_perms(const char *perms)
     return w ? SHMAP_PAGE_READWRITE : r ? SHMAP_PAGE_READONLY : SHMAP_PAGE_NOACCESS;
 }
 
-/* Memory shmap did not map: ask /proc/self/maps. */
-static void query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
+/* Memory shmap did not map: ask /proc/self/maps (0 or -errno). */
+static int query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
 {
     uintptr_t page = a & ~(uintptr_t)(PAGE - 1), next = limit;
-    FILE *f = fopen("/proc/self/maps", "re");
+    FILE *f = shmap__fopen_ro("/proc/self/maps");
+    if (!f)
+        return -errno; /* not knowing is not MEM_FREE */
     char line[512];
     memset(m, 0, sizeof *m);
     m->base = (void *)page;
     m->state = SHMAP_MEM_FREE;
     m->protect = SHMAP_PAGE_NOACCESS;
-    while (f && fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f)) {
         unsigned long lo, hi;
         char perms[8], path[256] = "";
         if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perms, path) < 3)
@@ -116,9 +118,9 @@ static void query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
             break;
         }
     }
-    if (f)
-        fclose(f);
+    fclose(f);
     m->region_size = next - page;
+    return 0;
 }
 
 SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info)
@@ -135,10 +137,10 @@ SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info)
         query_region(r, a, &m);
     uintptr_t limit = n ? n->base : top;
     shmap__regions_unlock();
-    if (!r)
-        query_other(a, limit, &m);
-    *info = m;
-    return 0;
+    int e = r ? 0 : query_other(a, limit, &m);
+    if (e == 0)
+        *info = m;
+    return e;
 }
 
 /* ---- VirtualAlloc / VirtualProtect on views --------------------------------- */
@@ -345,11 +347,11 @@ SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type)
         }
     } else if (!range_of(addr, size ? size : r->len - ((uintptr_t)addr - r->base), &start, &n))
         e = -EINVAL; /* past the end of the allocation: STATUS_UNABLE_TO_FREE_VM */
-    else {
-        SYS(mmap)
-        ((void *)start, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    else if (SYS(mmap)((void *)start, n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                       -1, 0) == MAP_FAILED)
+        e = -errno; /* still committed, contents and all */
+    else
         memset(r->committed + (start - r->base) / PAGE, 0, n);
-    }
     shmap__regions_unlock();
     return e;
 }

@@ -691,7 +691,7 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             uint64_t d = until == UINT64_MAX ? UINT64_MAX : until - now;
             struct pollfd pf = {.fd = pfd, .events = POLLIN};
             uint64_t ms = d == UINT64_MAX ? 200 : (d + 999999) / 1000000;
-            poll(&pf, 1, ms > 200 ? 200 : (int)ms);
+            SYS(poll)(&pf, 1, ms > 200 ? 200 : (int)ms);
         } else if (nw) {
             if (!poll_words(words, vals, nw, now, until))
                 shmap__futex_waitv(words, vals, nw, until);

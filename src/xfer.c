@@ -54,7 +54,7 @@ static struct shmap_xfer *entry_of(uint32_t idx)
     if (windows_fd != shmap__self_memfd) { /* a fork child's new state: not the parent's */
         for (uint32_t i = 0; i < MAX_WINDOWS; i++) {
             if (windows[i])
-                munmap(windows[i], WIN_BYTES);
+                SYS(munmap)(windows[i], WIN_BYTES);
             windows[i] = NULL;
         }
         windows_fd = shmap__self_memfd;
@@ -62,11 +62,12 @@ static struct shmap_xfer *entry_of(uint32_t idx)
     if (!windows[w]) {
         off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)w * (off_t)WIN_BYTES;
         struct stat sb;
-        if (fstat(windows_fd, &sb) != 0)
+        if (SYS(fstat)(windows_fd, &sb) != 0)
             return NULL;
-        if (sb.st_size < off + (off_t)WIN_BYTES && ftruncate(windows_fd, off + (off_t)WIN_BYTES))
+        if (sb.st_size < off + (off_t)WIN_BYTES &&
+            SYS(ftruncate)(windows_fd, off + (off_t)WIN_BYTES))
             return NULL;
-        void *p = mmap(NULL, WIN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, windows_fd, off);
+        void *p = SYS(mmap)(NULL, WIN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, windows_fd, off);
         if (p == MAP_FAILED)
             return NULL;
         windows[w] = p;
@@ -352,8 +353,9 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
         name = malloc(f.hdr.name_len + 1u);
         if (!name)
             r = -ENOMEM;
-        else if (SYS(pread)(fd, name, f.hdr.name_len, f.hdr.name_off) != (ssize_t)f.hdr.name_len)
-            r = SHMAP_EBADOBJ;
+        else if ((got = SYS(pread)(fd, name, f.hdr.name_len, f.hdr.name_off)) !=
+                 (ssize_t)f.hdr.name_len)
+            r = got < 0 ? -errno : SHMAP_EBADOBJ;
         else
             r = shmap__name_make((enum shmap_scope)(x->scope - 1), x->uid, name, f.hdr.name_len,
                                  &n);
@@ -448,7 +450,7 @@ static bool drain_conn(int c, uint32_t want, uint32_t *got)
                            .msg_iovlen = 1,
                            .msg_control = cbuf.buf,
                            .msg_controllen = sizeof cbuf.buf};
-        ssize_t n = recvmsg(c, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        ssize_t n = SYS(recvmsg)(c, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0)
             return errno == EAGAIN || errno == EINTR;
         int fds[4], nfds = 0;
@@ -504,11 +506,12 @@ void shmap__xfer_drain(void)
     uint32_t conns_now = atomic_load(&shmap__self_st->conn_gen);
     bool accept_new = conns_now != conns_seen;
     conns_seen = conns_now;
-    for (int c; accept_new && shmap__inbox_fd >= 0 &&
-                (c = accept4(shmap__inbox_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
+    for (int c;
+         accept_new && shmap__inbox_fd >= 0 &&
+         (c = SYS(accept4)(shmap__inbox_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;) {
         struct ucred cr;
         socklen_t len = sizeof cr;
-        if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
+        if (SYS(getsockopt)(c, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0 ||
             (cr.uid != (uid_t)shmap__uid() && cr.uid != 0)) {
             SYS(close)(c); /* only our user (or root) may put handles into our table */
             continue;
@@ -545,14 +548,14 @@ void shmap__xfer_drain(void)
 
 static int connect_to(struct shmap_process *p)
 {
-    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int s = SYS(socket)(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (s < 0)
         return -errno;
     struct sockaddr_un a = {.sun_family = AF_UNIX};
     shmap__inbox_name(p->obj.dev, p->obj.ino, a.sun_path + 1, sizeof a.sun_path - 1);
     size_t n = strlen(a.sun_path + 1);
-    if (connect(s, (struct sockaddr *)&a,
-                (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0) {
+    if (SYS(connect)(s, (struct sockaddr *)&a,
+                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) != 0) {
         int e = errno;
         SYS(close)(s);
         return e == ECONNREFUSED || e == ENOENT ? -EACCES : -e;
@@ -602,7 +605,7 @@ static int send_to(struct shmap_process *p, const struct shmap_xfer *x, int fd, 
             fresh = true;
         }
 
-        ssize_t n = sendmsg(p->conn, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t n = SYS(sendmsg)(p->conn, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (n == (ssize_t)sizeof *x)
             break;
         int e = n < 0 ? errno : EPIPE;
@@ -669,9 +672,10 @@ static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xf
     if (!p->st || p->obj.fd < 0 || v == 0 || v > 4096u * 4096u)
         return -EBADF;
     off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)(v - 1) * (off_t)sizeof *x;
-    if (SYS(pread)(p->obj.fd, x, sizeof *x, off) != (ssize_t)sizeof *x || !(x->gen & 1u))
-        return -EBADF;
-    return 0;
+    ssize_t n = SYS(pread)(p->obj.fd, x, sizeof *x, off);
+    if (n < 0)
+        return -errno; /* not read: not a bad handle */
+    return n == (ssize_t)sizeof *x && (x->gen & 1u) ? 0 : -EBADF;
 }
 
 static int open_theirs(struct shmap_process *p, int fd, bool rw)
@@ -711,7 +715,8 @@ int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj 
     /* still the same handle, in a process still there: its record held the
      * descriptor throughout, so what we opened is that object (a close and
      * a reuse of the number in between would have moved the generation) */
-    if (r == 0 && (read_entry(p, h, &again) != 0 || again.gen != x.gen || shmap__process_ended(p)))
+    if (r == 0 && (r = read_entry(p, h, &again)) == 0 &&
+        (again.gen != x.gen || shmap__process_ended(p)))
         r = -EBADF;
     if (r) {
         if (fd >= 0)
@@ -822,16 +827,18 @@ static int publish_for_child(int state_fd, const struct shmap_xfer *xs, size_t n
         e->op = 0;
         e->src_pid = 0;
         off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)idx * (off_t)sizeof one;
-        if (!run && SYS(pwrite)(state_fd, e, sizeof one, off) != (ssize_t)sizeof one)
-            return -EIO;
+        ssize_t w = run ? (ssize_t)sizeof one : SYS(pwrite)(state_fd, e, sizeof one, off);
+        if (w != (ssize_t)sizeof one)
+            return w < 0 ? -errno : -EIO;
     }
     if (run) {
         size_t len = (size_t)(hi - lo + 1u) * sizeof *run;
         off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)lo * (off_t)sizeof one;
         ssize_t w = SYS(pwrite)(state_fd, run, len, off);
+        int e = errno;
         free(run);
         if (w != (ssize_t)len)
-            return -EIO;
+            return w < 0 ? -e : -EIO;
     }
     return 0;
 }
@@ -843,16 +850,17 @@ int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfd
     int blob = -1;
     if (pk.err == 0)
         pk.err = publish_for_child(state_fd, pk.x, pk.n);
-    if (pk.err == 0 && (blob = memfd_create("shmap-inherit", MFD_CLOEXEC)) < 0)
+    if (pk.err == 0 && (blob = SYS(memfd_create)("shmap-inherit", MFD_CLOEXEC)) < 0)
         pk.err = -errno;
     if (pk.err == 0) {
         /* version 2: the child's table is published already */
         struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 2, (uint32_t)pk.n, state_fd,
                                      listen_fd,           0};
         size_t len = pk.n * sizeof(struct shmap_xfer);
+        errno = EIO; /* a short write (a memfd of our own: only lack of memory fails) */
         if (SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh ||
             (len && SYS(pwrite)(blob, pk.x, len, sizeof bh) != (ssize_t)len))
-            pk.err = -EIO; /* a memfd of our own: only lack of memory fails here */
+            pk.err = -errno;
     }
     free(pk.x);
     if (pk.err) {
@@ -891,9 +899,9 @@ static void set_cloexec(int *fds, size_t n)
         size_t j = i;
         while (j + 1 < n && fds[j + 1] <= fds[j] + 1)
             j++;
-        if (syscall(SYS_close_range, (unsigned)fds[i], (unsigned)fds[j], CLOSE_RANGE_CLOEXEC) != 0)
+        if (SYS(close_range)((unsigned)fds[i], (unsigned)fds[j], CLOSE_RANGE_CLOEXEC) != 0)
             for (size_t k = i; k <= j; k++) /* a kernel before 5.11 */
-                fcntl(fds[k], F_SETFD, FD_CLOEXEC);
+                SYS(fcntl_int)(fds[k], F_SETFD, FD_CLOEXEC);
         i = j + 1;
     }
 }

@@ -12,13 +12,17 @@
 
 static const int errs[] = {ENOSPC, EMFILE, ENOMEM, EINTR};
 
-/* The errors an operation may return when err was injected. */
+/* The errors an operation may return when err was injected: err itself,
+ * or -ENOMEM where memory could not be had whatever the call said (the
+ * handle table's anonymous chunks). */
 static bool acceptable(int r, int err, bool pagefile_create, bool persistent)
 {
     if (r >= 0)
         return err != EINTR || true;
     if (err == EINTR)
         return persistent && r == -EINTR; /* one EINTR is always retried */
+    if (r == -ENOMEM)
+        return true;
     if (err == ENOSPC && pagefile_create)
         return r == SHMAP_ECOMMIT;
     return r == -err;
