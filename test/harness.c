@@ -179,6 +179,24 @@ int count_fds(void)
     return n;
 }
 
+/* Every descriptor and what it names, on stderr. */
+static void print_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+            continue;
+        char path[300], target[PATH_MAX];
+        snprintf(path, sizeof path, "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        fprintf(stderr, "  fd %s: %s\n", e->d_name, target);
+    }
+    if (d)
+        closedir(d);
+}
+
 static int count_tree(const char *path, int print)
 {
     DIR *d = opendir(path);
@@ -325,8 +343,10 @@ static int run_one(int i)
         int before = count_fds();
         tests[i].fn();
         int after = count_fds();
-        if (after != before)
+        if (after != before) {
+            print_fds(); /* what they are */
             harness_fail(__FILE__, __LINE__, "test leaked %d file descriptors", after - before);
+        }
         fflush(NULL);
         _exit(0);
     }

@@ -78,7 +78,8 @@ TEST(cli_create_write_read_ls_info_round_trip)
     char pid[32];
     snprintf(pid, sizeof pid, " %d ", (int)holder);
     ASSERT_TRUE(strstr(out, "cli/x") != NULL);
-    ASSERT_TRUE(strstr(out, pid) != NULL);
+    if (!strstr(out, pid))
+        harness_fail(__FILE__, __LINE__, "holder %d not in shmap ls:\n%s", (int)holder, out);
     ASSERT_EQ(run(NULL, out, sizeof out, "info", "cli/x", NULL, NULL), 0);
     ASSERT_TRUE(strstr(out, "size:       65536") != NULL);
     ASSERT_EQ(run(NULL, out, sizeof out, "info", "Local\\cli/x", NULL, NULL), 0);
