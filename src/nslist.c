@@ -2,7 +2,12 @@
  * nslist.c - listing the namespace (shmap ls) and reclaiming orphans.
  *
  * Holders are read from the kernel's lock table (/proc/locks): every
- * process holding a handle to an object holds a flock() on its file.
+ * process holding a handle to an object holds a flock() on its file.  The
+ * kernel gives that table a page per read(), and the list may change
+ * between two reads (locks taken and dropped by any process of the
+ * machine), so one pass can miss an entry or show it twice: the table is
+ * read twice and the union kept, each (file, pid) once.  A holder is
+ * missed only if both passes miss it.
  */
 #include "internal.h"
 
@@ -26,10 +31,31 @@ struct locktab {
 static int cmp_lock(const void *a, const void *b)
 {
     const struct lockent *x = a, *y = b;
-    return x->ino < y->ino ? -1 : x->ino > y->ino;
+    if (x->ino != y->ino)
+        return x->ino < y->ino ? -1 : 1;
+    if (x->maj != y->maj || x->min != y->min)
+        return x->maj != y->maj ? (x->maj < y->maj ? -1 : 1) : (x->min < y->min ? -1 : 1);
+    return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+static int locks_pass(struct locktab *t);
+
 static int locks_read(struct locktab *t)
+{
+    int r = locks_pass(t);
+    if (r == 0)
+        r = locks_pass(t);
+    if (t->n)
+        qsort(t->v, t->n, sizeof *t->v, cmp_lock);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (k == 0 || cmp_lock(&t->v[k - 1], &t->v[i]) != 0)
+            t->v[k++] = t->v[i];
+    t->n = k;
+    return r;
+}
+
+static int locks_pass(struct locktab *t)
 {
     FILE *f = shmap__fopen_ro("/proc/locks");
     if (!f)
@@ -57,8 +83,6 @@ static int locks_read(struct locktab *t)
         t->v[t->n++] = (struct lockent){ino, maj, min, pid};
     }
     fclose(f);
-    if (t->n)
-        qsort(t->v, t->n, sizeof *t->v, cmp_lock);
     return 0;
 }
 
