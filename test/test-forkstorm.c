@@ -221,6 +221,8 @@ static void *process_thread(void *arg)
             if (WaitForSingleObject(pi.hProcess, 100) == WAIT_OBJECT_0)
                 break;
         }
+        WCHECK(WaitForSingleObject(pi.hProcess, 0) == WAIT_OBJECT_0,
+               "the child's end (still running after 10 s)");
         DWORD code = 99;
         WCHECK(GetExitCodeProcess(pi.hProcess, &code) && code == 0, "the child's exit code");
         CloseHandle(pi.hThread);
