@@ -353,7 +353,8 @@ uint64_t shmap__file_pos(struct shmap_obj *o)
 }
 
 /* GetStdHandle: a file handle over a duplicate of fd 0, 1 or 2, made once. */
-pthread_mutex_t shmap__std_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c takes it across fork */
+/* lifecycle.c takes it across fork */
+pthread_mutex_t shmap__std_lock = PTHREAD_MUTEX_INITIALIZER;
 static shmap_handle_t std_handles[3];
 
 SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)

@@ -34,7 +34,8 @@ struct hentry {
 };
 
 static _Atomic(struct hentry *) chunks[MAX_CHUNKS];
-pthread_mutex_t shmap__table_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__table_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t free_head = NO_ENTRY; /* protected by shmap__table_lock */
 static uint32_t nused;                /* entries ever handed out; shmap__table_lock */
 static _Atomic unsigned long nlive;

@@ -457,7 +457,7 @@ struct shmap_section {
     _Atomic uint32_t *bitmap; /* SEC_RESERVE: commit bits, in the shared header mapping */
     void *hdr_map;            /* mapping of [0, data_offset) of obj.fd when needed */
     size_t hdr_map_len;
-    _Atomic uint32_t views;      /* views of this process mapping this section */
+    _Atomic uint32_t views;           /* views of this process mapping this section */
     struct shmap_reclock commit_lock; /* serialises commits of this process */
 };
 
@@ -850,14 +850,14 @@ struct shmap_process {
     int pidfd;               /* -1 if the kernel has none (or the process is gone) */
     uint32_t pid;
     uint64_t start;
-    bool self, child;      /* child: ours to reap (waitid) */
+    bool self, child;          /* child: ours to reap (waitid) */
     struct shmap_reclock lock; /* conn, reaped, status */
-    int conn;              /* connection to its inbox, -1 */
-    uint32_t conn_gen;     /* the fork generation that made conn */
-    bool reaped;           /* child: its status is in `status` */
-    int status;            /* child: waitid result (si_code << 8 | si_status) */
-    _Atomic uint32_t gate; /* CREATE_SUSPENDED: suspend count */
-    int gate_fd;           /* CREATE_SUSPENDED: write end of the child's gate, -1 */
+    int conn;                  /* connection to its inbox, -1 */
+    uint32_t conn_gen;         /* the fork generation that made conn */
+    bool reaped;               /* child: its status is in `status` */
+    int status;                /* child: waitid result (si_code << 8 | si_status) */
+    _Atomic uint32_t gate;     /* CREATE_SUSPENDED: suspend count */
+    int gate_fd;               /* CREATE_SUSPENDED: write end of the child's gate, -1 */
 };
 
 /* The published form of a handle (in the owner's state memfd, at
@@ -1015,7 +1015,6 @@ SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
 /* name.c: the parsed form of an object name read back from its file. */
 SHMAP_HIDDEN int shmap__name_make(enum shmap_scope scope, uint32_t uid, const char *base,
                                   size_t len, struct shmap_name *out);
-
 
 /* ======================================================================
  * lifecycle.c owns start-up, fork and exit and calls these steps, in the

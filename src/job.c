@@ -177,8 +177,9 @@ static struct shmap_jmember *find_member(struct jview *v, uint32_t pid, uint64_t
 
 /* ---- our own membership ----------------------------------------------------- */
 
-pthread_mutex_t shmap__job_self_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
-static struct jview self_job = {NULL, NULL, -1, -1}; /* self_lock */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__job_self_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct jview self_job = {NULL, NULL, -1, -1}; /* shmap__job_self_lock */
 
 static int map_view(int fd, struct jview *v)
 {

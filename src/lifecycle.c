@@ -99,13 +99,13 @@ static void fork_child(void)
 {
     fork_parent(); /* released by the thread that took them, as in the parent */
     __tsan_ignore_thread_begin();
-    shmap__forklock_child();      /* record locks: made anew at their first use */
-    shmap__pid_forked();          /* pid, thread id, thread objects */
-    shmap__process_fork_child();  /* our own state memfd and inbox */
-    shmap__xfer_fork_child();     /* the parent's connections and table windows */
-    shmap__handle_republish();    /* the table, in the new state (names still known) */
-    shmap__object_fork_child();   /* the parent's holds are the parent's: forget names */
-    shmap__job_fork_child();      /* a child of a member joins its job */
+    shmap__forklock_child();     /* record locks: made anew at their first use */
+    shmap__pid_forked();         /* pid, thread id, thread objects */
+    shmap__process_fork_child(); /* our own state memfd and inbox */
+    shmap__xfer_fork_child();    /* the parent's connections and table windows */
+    shmap__handle_republish();   /* the table, in the new state (names still known) */
+    shmap__object_fork_child();  /* the parent's holds are the parent's: forget names */
+    shmap__job_fork_child();     /* a child of a member joins its job */
     __tsan_ignore_thread_end();
 }
 

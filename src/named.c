@@ -30,8 +30,8 @@ static struct {
     void *page;
 } pcache[PAGE_CACHE];
 static unsigned pcache_next;
-pthread_mutex_t shmap__pcache_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
-
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__pcache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *page_get(int fd, const struct stat *st)
 {

@@ -33,7 +33,8 @@
 
 #define DEFAULT_ROOT "/dev/shm/shmap"
 
-pthread_mutex_t shmap__ns_lock = PTHREAD_MUTEX_INITIALIZER; /* ns; lifecycle.c: across fork */
+/* ns; lifecycle.c: across fork */
+pthread_mutex_t shmap__ns_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
     _Atomic bool ready;
     int err;

@@ -17,9 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-pthread_mutex_t shmap__cache_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
-static struct shmap_obj **buckets; /* protected by cache_lock */
-static size_t nbuckets, ncached;   /* protected by cache_lock */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shmap_obj **buckets; /* shmap__cache_lock */
+static size_t nbuckets, ncached;   /* shmap__cache_lock */
 
 void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_ops *ops, int fd,
                      const struct stat *st)
@@ -67,8 +68,9 @@ union obj_block {
     struct shmap_obj obj;
     char bytes[OBJ_BLOCK];
 };
-pthread_mutex_t shmap__pool_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
-static union obj_block *pool_free; /* protected by pool_lock */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static union obj_block *pool_free; /* shmap__pool_lock */
 
 void *shmap__obj_alloc(size_t size)
 {

@@ -28,8 +28,8 @@
  * -EFAULT: NULL and the first 64 KiB, unmapped, read-only (for writing) or
  * PROT_NONE memory, and ranges that wrap or run into any of these.  len 0 is
  * always 0, as NT's probes.  Never raises a signal, never changes memory (a
- * write probe adds 0 atomically to a word of each page).  Memory unmapped by another thread after the probe still faults
- * when written; Windows catches that with SEH, which C cannot. */
+ * write probe adds 0 atomically to a word of each page).  Memory unmapped by another thread after
+ * the probe still faults when written; Windows catches that with SEH, which C cannot. */
 SHMAP_PROBE_HIDDEN int shmap__probe_write(void *p, size_t len);
 SHMAP_PROBE_HIDDEN int shmap__probe_read(const void *p, size_t len);
 

@@ -48,7 +48,8 @@ struct shmap_procst *shmap__self_st;
 int shmap__self_memfd = -1;
 uint32_t shmap__inbox_seen;
 static struct shmap_process *self_rec;
-pthread_mutex_t shmap__proc_self_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__proc_self_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct shmap_process *shmap__process_of(struct shmap_obj *o)
 {
@@ -234,7 +235,7 @@ void shmap__process_fork_child(void)
     if (shmap__inbox_fd >= 0)
         SYS(close)(shmap__inbox_fd);
     shmap__self_memfd = shmap__inbox_fd = -1;
-    self_rec = NULL;   /* the parent's record: left as it is (never freed here) */
+    self_rec = NULL; /* the parent's record: left as it is (never freed here) */
     self_init(-1, -1);
 }
 

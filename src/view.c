@@ -117,7 +117,8 @@ static int check_rights(uint32_t access, uint32_t vprot)
 
 /* ---- registry ------------------------------------------------------------- */
 
-pthread_mutex_t shmap__reg_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct region **regs; /* sorted by base; protected by reg_lock */
 static size_t nregs, capregs;
 

@@ -92,7 +92,8 @@ struct shmap_pending {
     int err;                        /* shmap__resolve_lock */
 };
 
-pthread_mutex_t shmap__resolve_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__resolve_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void pending_destroy(struct shmap_obj *o)
 {
@@ -396,7 +397,8 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
 
 /* ---- the inbox: what other processes put into our table --------------------- */
 
-pthread_mutex_t shmap__inbox_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__inbox_lock = PTHREAD_MUTEX_INITIALIZER;
 static int *conns; /* accepted connections; inbox_lock */
 static size_t nconns, conns_cap;
 static uint32_t conns_seen; /* conn_gen when we last accepted */

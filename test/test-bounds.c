@@ -450,7 +450,8 @@ TEST(bounds_virtualquery_into_memory_that_is_not_there_is_998)
     ASSERT_EQ(VirtualQuery(v, (void *)edge, sizeof m[0] + 8), 0);
     ASSERT_EQ_U(LE(), ERROR_NOACCESS);
     POISON_LE();
-    ASSERT_EQ(VirtualQuery(v, (void *)((char *)m + 2), sizeof m[0]), 0); /* misaligned for 4 and 8 */
+    ASSERT_EQ(VirtualQuery(v, (void *)((char *)m + 2), sizeof m[0]),
+              0); /* misaligned for 4 and 8 */
     ASSERT_EQ_U(LE(), ERROR_NOACCESS);
     ASSERT_EQ(VirtualQuery(v, m, sizeof m), sizeof m[0]);
     ASSERT_PTR_EQ(m[0].BaseAddress, v);

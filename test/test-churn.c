@@ -23,7 +23,7 @@
 #define THREADS 2
 
 enum kind { K_EVENT, K_MUTEX, K_SEMAPHORE, K_TIMER, K_MAPPING, K_JOB, K_COUNT };
-static const char *const kind_name[K_COUNT] = {"event", "mutex", "semaphore",
+static const char *const kind_name[K_COUNT] = {"event", "mutex",   "semaphore",
                                                "timer", "mapping", "job"};
 
 struct worker {
@@ -43,9 +43,8 @@ static double now_ms(void)
 #define CHECK(c, what)                                                                             \
     do {                                                                                           \
         if (!(c))                                                                                  \
-            harness_fail(__FILE__, __LINE__, "%s %s: %s failed, error %lu",                        \
-                         kind_name[w->kind], wd_label(w->wd, w->slot), what,                       \
-                         (unsigned long)GetLastError());                                           \
+            harness_fail(__FILE__, __LINE__, "%s %s: %s failed, error %lu", kind_name[w->kind],    \
+                         wd_label(w->wd, w->slot), what, (unsigned long)GetLastError());           \
     } while (0)
 
 /* One create / use / open / close round on the name of w's type. */
@@ -109,11 +108,10 @@ static void round_once(struct worker *w, const char *name)
     case K_JOB: {
         CHECK((h = CreateJobObjectA(NULL, name)) != NULL, "CreateJobObject");
         wd_tick(w->wd, w->slot, "open");
-        CHECK((h2 = OpenJobObjectA(JOB_OBJECT_ALL_ACCESS, FALSE, name)) != NULL,
-              "OpenJobObject");
+        CHECK((h2 = OpenJobObjectA(JOB_OBJECT_ALL_ACCESS, FALSE, name)) != NULL, "OpenJobObject");
         JOBOBJECT_BASIC_ACCOUNTING_INFORMATION info;
-        CHECK(QueryInformationJobObject(h2, JobObjectBasicAccountingInformation, &info,
-                                        sizeof info, NULL),
+        CHECK(QueryInformationJobObject(h2, JobObjectBasicAccountingInformation, &info, sizeof info,
+                                        NULL),
               "QueryInformationJobObject");
         break;
     }
@@ -192,9 +190,27 @@ static void churn(enum kind k)
     ASSERT_EQ(count_ns_entries(), 0);
 }
 
-TEST(churn_event_no_starvation) { churn(K_EVENT); }
-TEST(churn_mutex_no_starvation) { churn(K_MUTEX); }
-TEST(churn_semaphore_no_starvation) { churn(K_SEMAPHORE); }
-TEST(churn_timer_no_starvation) { churn(K_TIMER); }
-TEST(churn_mapping_no_starvation) { churn(K_MAPPING); }
-TEST(churn_job_no_starvation) { churn(K_JOB); }
+TEST(churn_event_no_starvation)
+{
+    churn(K_EVENT);
+}
+TEST(churn_mutex_no_starvation)
+{
+    churn(K_MUTEX);
+}
+TEST(churn_semaphore_no_starvation)
+{
+    churn(K_SEMAPHORE);
+}
+TEST(churn_timer_no_starvation)
+{
+    churn(K_TIMER);
+}
+TEST(churn_mapping_no_starvation)
+{
+    churn(K_MAPPING);
+}
+TEST(churn_job_no_starvation)
+{
+    churn(K_JOB);
+}

@@ -85,8 +85,7 @@ static int reap_child(pid_t pid, char *why, size_t n)
     }
     char cmd[160]; /* where it is stuck, if gdb is here */
     snprintf(cmd, sizeof cmd,
-             "gdb -q -batch -p %d -ex 'thread apply all bt' 2>/dev/null | grep '^#' >&2",
-             (int)pid);
+             "gdb -q -batch -p %d -ex 'thread apply all bt' 2>/dev/null | grep '^#' >&2", (int)pid);
     if (system(cmd) != 0)
         fprintf(stderr, "(no stack: gdb is not here)\n");
     kill(pid, SIGKILL);
@@ -274,8 +273,8 @@ TEST_T(fork_storm_while_threads_use_the_library, 240)
     if (bad)
         harness_fail(__FILE__, __LINE__, "%s", why);
     fprintf(stderr, "%d forks; thread loops: views %llu, named %llu, process %llu (steps)\n", n,
-                (unsigned long long)wd_count(c.wd, 0), (unsigned long long)wd_count(c.wd, 1),
-                (unsigned long long)wd_count(c.wd, 2));
+            (unsigned long long)wd_count(c.wd, 0), (unsigned long long)wd_count(c.wd, 1),
+            (unsigned long long)wd_count(c.wd, 2));
 }
 
 /* ---- a child of CreateProcess that forks while it takes its handles in ------------ */

@@ -32,7 +32,8 @@ struct watchdog {
 struct watchdog *wd_new(int nslots)
 {
     size_t len = sizeof(struct watchdog) + (size_t)nslots * sizeof(struct wd_slot);
-    struct watchdog *wd = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    struct watchdog *wd =
+        mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (wd == MAP_FAILED)
         harness_fail(__FILE__, __LINE__, "wd_new: mmap");
     wd->nslots = nslots;
@@ -137,8 +138,8 @@ static void *watch(void *arg)
             harness_fail(__FILE__, __LINE__,
                          "watchdog: worker '%s' (pid %d tid %d) made no progress for %d ms "
                          "after %llu steps, stuck in '%s' (kernel wait channel: %s)",
-                         w->label, w->pid, w->tid, (int)(t - since[i]),
-                         (unsigned long long)c, w->where, wchan);
+                         w->label, w->pid, w->tid, (int)(t - since[i]), (unsigned long long)c,
+                         w->where, wchan);
         }
     }
     return NULL;
