@@ -195,6 +195,25 @@ static void same(const char *op, const struct snap *b, int err, int pers, unsign
                      b->maps, a.maps, b->ns, a.ns, b->kids, a.kids, b->holder, a.holder);
 }
 
+static void close_if(HANDLE *h)
+{
+    if (*h)
+        ASSERT_TRUE(CloseHandle(*h));
+    *h = NULL;
+}
+
+/* An op's own teardown, then the handles of C it left: an op whose
+ * teardown only closes those has no TEARDOWN case. */
+static void teardown(op_fn op)
+{
+    op(TEARDOWN);
+    close_if(&C.h);
+    close_if(&C.h2);
+    close_if(&C.job);
+    close_if(&C.file);
+    close_if(&C.out);
+}
+
 /* One untouched run; returns its number of fault points.  ns: the
  * namespace entries it starts from (orphans a failed round left, which it
  * is to take over, not counted). */
@@ -210,7 +229,7 @@ static unsigned long clean_run(const char *name, op_fn op, int ns)
     if (e)
         harness_fail(__FILE__, __LINE__, "%s without faults: error %lu", name, (unsigned long)e);
     op(OK);
-    op(TEARDOWN);
+    teardown(op);
     return points;
 }
 
@@ -276,7 +295,7 @@ static void loop(const char *name, op_fn op, unsigned long min_points, DWORD ext
             cur_round = true;
             op(e ? FAILED : OK);
             cur_round = false;
-            op(TEARDOWN);
+            teardown(op);
             cur_persistent = 0;
             failures += e != 0;
             orphans += after_round(name, op, &b, err, pers, n, e);
@@ -384,13 +403,6 @@ static void holder_stop(void)
 }
 
 /* ---- what the ops share ------------------------------------------------------------ */
-
-static void close_if(HANDLE *h)
-{
-    if (*h)
-        ASSERT_TRUE(CloseHandle(*h));
-    *h = NULL;
-}
 
 static HANDLE section(const char *name, DWORD protect, DWORD size)
 {

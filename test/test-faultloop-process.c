@@ -158,10 +158,8 @@ static DWORD dup_out(enum phase ph)
     case FAILED:
         ASSERT_NULL(C.out);
         return 0;
-    case TEARDOWN:
-        close_if(&C.out);
-        close_if(&C.job);
-        return 0;
+    default: /* TEARDOWN: teardown() closes C's handles */
+        break;
     }
     return 0;
 }
@@ -203,9 +201,6 @@ static DWORD handle_info(enum phase ph)
     case OK:
         ASSERT_TRUE(GetHandleInformation(C.h, &f));
         ASSERT_EQ_U(f, HANDLE_FLAG_INHERIT);
-        return 0;
-    case TEARDOWN:
-        close_if(&C.h);
         return 0;
     default:
         return 0;
@@ -352,9 +347,6 @@ static DWORD proc_open(enum phase ph)
     case FAILED:
         ASSERT_NULL(C.h);
         return 0;
-    case TEARDOWN:
-        close_if(&C.h);
-        return 0;
     default:
         return 0;
     }
@@ -486,9 +478,6 @@ static DWORD job_create(enum phase ph)
     case FAILED:
         nothing_made(C.job);
         return 0;
-    case TEARDOWN:
-        close_if(&C.job);
-        return 0;
     default:
         return 0;
     }
@@ -505,9 +494,6 @@ static DWORD job_open(enum phase ph)
         return 0;
     case FAILED:
         ASSERT_NULL(C.job);
-        return 0;
-    case TEARDOWN:
-        close_if(&C.job);
         return 0;
     default:
         return 0;

@@ -33,9 +33,8 @@ static DWORD map_create_named(enum phase ph)
     case FAILED:
         nothing_made(C.h);
         return 0;
-    case TEARDOWN:
-        close_if(&C.h);
-        return 0;
+    default: /* TEARDOWN: teardown() closes C's handles */
+        break;
     }
     return 0;
 }
@@ -56,9 +55,6 @@ static DWORD map_create_unnamed_reserve(enum phase ph)
     }
     case FAILED:
         ASSERT_NULL(C.h);
-        return 0;
-    case TEARDOWN:
-        close_if(&C.h);
         return 0;
     default:
         return 0;
@@ -111,9 +107,6 @@ static DWORD map_open(enum phase ph)
     }
     case FAILED:
         ASSERT_NULL(C.h);
-        return 0;
-    case TEARDOWN:
-        close_if(&C.h);
         return 0;
     default:
         return 0;
@@ -429,9 +422,8 @@ static DWORD sync_create(enum phase ph)
     case FAILED:
         nothing_made(C.h);
         return 0;
-    case TEARDOWN:
-        close_if(&C.h);
-        return 0;
+    default: /* TEARDOWN: teardown() closes C's handles */
+        break;
     }
     return 0;
 }
@@ -448,9 +440,6 @@ static DWORD sync_create_unnamed(enum phase ph)
         return 0;
     case FAILED:
         ASSERT_NULL(C.h);
-        return 0;
-    case TEARDOWN:
-        close_if(&C.h);
         return 0;
     default:
         return 0;
@@ -491,9 +480,6 @@ static DWORD sync_open(enum phase ph)
     case FAILED:
         ASSERT_NULL(C.h);
         return 0;
-    case TEARDOWN:
-        close_if(&C.h);
-        return 0;
     default:
         return 0;
     }
@@ -523,12 +509,6 @@ static DWORD sync_signal(enum phase ph)
             return le(FALSE);
         return prev == 0 ? 0 : 0xe0000003u;
     }
-    case TEARDOWN:
-        close_if(&C.h);
-        close_if(&C.h2);
-        close_if(&C.out);
-        close_if(&C.job);
-        return 0;
     default:
         return 0;
     }
@@ -560,11 +540,6 @@ static DWORD sync_wait(enum phase ph)
     case OK: /* one count left; the mutex was given back */
         ASSERT_EQ(WaitForSingleObject(C.h2, 0), WAIT_TIMEOUT);
         ASSERT_TRUE(!ReleaseMutex(C.job));
-        return 0;
-    case TEARDOWN:
-        close_if(&C.h);
-        close_if(&C.h2);
-        close_if(&C.job);
         return 0;
     default:
         return 0;
@@ -598,12 +573,6 @@ static DWORD sync_query(enum phase ph)
             return 0xe0000004u;
         return nat(r);
     }
-    case TEARDOWN:
-        close_if(&C.h);
-        close_if(&C.h2);
-        close_if(&C.out);
-        close_if(&C.job);
-        return 0;
     default:
         return 0;
     }
@@ -629,9 +598,6 @@ static DWORD thread_create(enum phase ph)
         ASSERT_EQ(code, 5);
         return 0;
     }
-    case TEARDOWN:
-        close_if(&C.h);
-        return 0;
     default:
         return 0;
     }
