@@ -15,16 +15,12 @@
 #include "internal.h"
 
 static _Atomic uint32_t fork_gen;
-static pthread_mutex_t renew_lock = PTHREAD_MUTEX_INITIALIZER;
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__renew_lock = PTHREAD_MUTEX_INITIALIZER;
 
 uint32_t shmap__fork_gen(void)
 {
     return atomic_load_explicit(&fork_gen, memory_order_acquire);
-}
-
-pthread_mutex_t *shmap__forklock_global(void)
-{
-    return &renew_lock;
 }
 
 void shmap__forklock_child(void)
@@ -43,12 +39,12 @@ void shmap__reclock_lock(struct shmap_reclock *l)
     uint32_t g = shmap__fork_gen();
     if (NEVER(atomic_load_explicit(&l->gen, memory_order_acquire) != g)) {
         /* made before a fork, in a parent: its holder, if any, is not here */
-        pthread_mutex_lock(&renew_lock);
+        pthread_mutex_lock(&shmap__renew_lock);
         if (atomic_load_explicit(&l->gen, memory_order_relaxed) != g) {
             pthread_mutex_init(&l->mu, NULL);
             atomic_store_explicit(&l->gen, g, memory_order_release);
         }
-        pthread_mutex_unlock(&renew_lock);
+        pthread_mutex_unlock(&shmap__renew_lock);
     }
     pthread_mutex_lock(&l->mu);
 }

@@ -161,8 +161,7 @@ SHMAP_HIDDEN void shmap__reclock_unlock(struct shmap_reclock *l);
 SHMAP_HIDDEN void shmap__reclock_destroy(struct shmap_reclock *l);
 /* How many forks lie between the first process and this one (0 in it). */
 SHMAP_HIDDEN uint32_t shmap__fork_gen(void);
-/* lifecycle.c: the lock renewals take (a global lock), and the child's step. */
-SHMAP_HIDDEN pthread_mutex_t *shmap__forklock_global(void);
+/* lifecycle.c: the child's step. */
 SHMAP_HIDDEN void shmap__forklock_child(void);
 
 /* ======================================================================
@@ -1038,6 +1037,7 @@ extern SHMAP_HIDDEN pthread_mutex_t shmap__cache_lock;     /* object.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__pcache_lock;    /* named.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__ns_lock;        /* namespace.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__pool_lock;      /* object.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__renew_lock;     /* forklock.c */
 
 /* ---- for the fuzz targets (fuzz/targets.h): pure validators ------------- */
 /* job.c: is a job file of st_size bytes whose first page (header and

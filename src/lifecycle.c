@@ -54,29 +54,24 @@ static pthread_mutex_t *const fork_locks[] = {
     &shmap__pcache_lock,    /* named.c: state pages kept mapped */
     &shmap__ns_lock,        /* namespace.c: the directories */
     &shmap__pool_lock,      /* object.c: record memory */
-    NULL,                   /* forklock.c: record lock renewals (filled at start) */
+    &shmap__renew_lock,     /* forklock.c: record lock renewals */
 };
 #define NLOCKS SHMAP_ARRAY_LEN(fork_locks)
-
-static pthread_mutex_t *lock_at(size_t i)
-{
-    return i == NLOCKS - 1 ? shmap__forklock_global() : fork_locks[i];
-}
 
 static void lock_all(void)
 {
     size_t first = 0;
     for (;;) {
-        pthread_mutex_lock(lock_at(first));
+        pthread_mutex_lock(fork_locks[first]);
         size_t i = 0;
-        while (i < NLOCKS && (i == first || pthread_mutex_trylock(lock_at(i)) == 0))
+        while (i < NLOCKS && (i == first || pthread_mutex_trylock(fork_locks[i]) == 0))
             i++;
         if (i == NLOCKS)
             return;
         for (size_t j = 0; j < i; j++)
             if (j != first)
-                pthread_mutex_unlock(lock_at(j));
-        pthread_mutex_unlock(lock_at(first));
+                pthread_mutex_unlock(fork_locks[j]);
+        pthread_mutex_unlock(fork_locks[first]);
         first = i;
         sched_yield();
     }
@@ -90,7 +85,7 @@ static void fork_prepare(void)
 static void fork_parent(void)
 {
     for (size_t i = NLOCKS; i-- > 0;)
-        pthread_mutex_unlock(lock_at(i));
+        pthread_mutex_unlock(fork_locks[i]);
 }
 
 /* The child has one thread, ours, which holds every global lock: the steps
