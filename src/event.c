@@ -74,7 +74,7 @@ static int event_op(shmap_handle_t h, enum ev_op op, int *prev)
  * they look at count (wait.c), so either they see the 1 or we see them. */
 SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev)
 {
-    if ((prev && SHMAP_PROBE_OUT(prev)))
+    if (prev && SHMAP_PROBE_OUT(prev))
         return -EFAULT;
     struct shmap_obj *o;
     struct shmap_sync *s;
@@ -94,14 +94,14 @@ SHMAP_EXTERN int shmap_event_set(shmap_handle_t h, int *prev)
 
 SHMAP_EXTERN int shmap_event_reset(shmap_handle_t h, int *prev)
 {
-    if ((prev && SHMAP_PROBE_OUT(prev)))
+    if (prev && SHMAP_PROBE_OUT(prev))
         return -EFAULT;
     return event_op(h, EV_RESET, prev);
 }
 
 SHMAP_EXTERN int shmap_event_pulse(shmap_handle_t h, int *prev)
 {
-    if ((prev && SHMAP_PROBE_OUT(prev)))
+    if (prev && SHMAP_PROBE_OUT(prev))
         return -EFAULT;
     return event_op(h, EV_PULSE, prev);
 }

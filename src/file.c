@@ -215,21 +215,21 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
 
 SHMAP_EXTERN int shmap_file_read(shmap_handle_t h, void *buf, uint32_t len, uint32_t *done)
 {
-    if ((done && SHMAP_PROBE_OUT(done)))
+    if (done && SHMAP_PROBE_OUT(done))
         return -EFAULT;
     return file_io(h, false, buf, len, done);
 }
 
 SHMAP_EXTERN int shmap_file_write(shmap_handle_t h, const void *buf, uint32_t len, uint32_t *done)
 {
-    if ((done && SHMAP_PROBE_OUT(done)))
+    if (done && SHMAP_PROBE_OUT(done))
         return -EFAULT;
     return file_io(h, true, (void *)buf, len, done);
 }
 
 SHMAP_EXTERN int shmap_file_seek(shmap_handle_t h, int64_t distance, int origin, uint64_t *newpos)
 {
-    if ((newpos && SHMAP_PROBE_OUT(newpos)))
+    if (newpos && SHMAP_PROBE_OUT(newpos))
         return -EFAULT;
     struct shmap_file *f;
     int r = file_get(h, 0, &f);

@@ -29,7 +29,7 @@ SHMAP_EXTERN int shmap_semaphore_open(const char *name, uint32_t access, unsigne
 
 SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *prev)
 {
-    if ((prev && SHMAP_PROBE_OUT(prev)))
+    if (prev && SHMAP_PROBE_OUT(prev))
         return -EFAULT;
     if (n <= 0)
         return -EINVAL; /* NT checks this first: STATUS_INVALID_PARAMETER */

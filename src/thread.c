@@ -136,7 +136,7 @@ int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out)
 
 SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev)
 {
-    if ((prev && SHMAP_PROBE_OUT(prev)))
+    if (prev && SHMAP_PROBE_OUT(prev))
         return -EFAULT;
     struct shmap_thread *t;
     int r = get_thread(h, SHMAP_THREAD_SUSPEND_RESUME, &t);

@@ -1200,38 +1200,6 @@ TEST(probe_in_a_forked_child_asks_about_the_child)
     free(heap);
 }
 
-/* A write probe changes no memory: another thread increments a word while
- * this one probes it for writing, over and over, and no increment is lost.
- * (A first version wrote each probed byte back with its own value; its
- * window is a few ns and this test did not catch it in a few runs; it does
- * catch any probe that stores something else.) */
-static _Atomic uint32_t probed_word;
-static _Atomic int incrementing;
-
-static void *increment_word(void *arg)
-{
-    for (long i = 0; i < (long)(uintptr_t)arg; i++)
-        atomic_fetch_add(&probed_word, 1);
-    atomic_store(&incrementing, 0);
-    return NULL;
-}
-
-TEST(probe_for_writing_loses_no_store_of_another_thread)
-{
-    long n = 3000000;
-    pthread_t t;
-    atomic_store(&incrementing, 1);
-    ASSERT_EQ(pthread_create(&t, NULL, increment_word, (void *)(uintptr_t)n), 0);
-    long probes = 0;
-    while (atomic_load(&incrementing)) {
-        ASSERT_EQ(shmap__probe_write((void *)&probed_word, sizeof probed_word), 0);
-        probes++;
-    }
-    pthread_join(t, NULL);
-    ASSERT_GT(probes, 0);
-    ASSERT_EQ(atomic_load(&probed_word), n);
-}
-
 /* A process where process_vm_readv/writev and the futex probe are refused (a
  * seccomp filter, as some containers have): the probes fall back to pipes
  * and answer the same. */
