@@ -211,14 +211,18 @@ static inline void fuzz_sync_op(struct shmap_sync *s, shmap_type_t type, uint8_t
     uint32_t before = atomic_load(&s->count), c = before & ~SHMAP_COUNT_HOLD;
     bool manual = (s->flags & SHMAP_SYNC_MANUAL) != 0;
     bool by_pulse = false;
+    uint64_t due = UINT64_MAX;
+    /* the transitions as the wait core calls them: through the type's table */
+    const struct shmap_wait_ops *ev = shmap__event_ops.wait, *sem = shmap__semaphore_ops.wait,
+                                *tm = shmap__timer_ops.wait;
     switch (type) {
     case SHMAP_TYPE_EVENT:
         if (op & 1) { /* a waiter without the lock */
-            bool took = shmap__event_try(s);
+            bool took = ev->try_take(s);
             fuzz_check(took == (manual ? c != 0 : before == 1));
             fuzz_check(atomic_load(&s->count) == (took && !manual ? 0 : before));
-        } else if (shmap__event_ready(s, atomic_load(&s->pulse_gen) - (op >> 1 & 1), &by_pulse)) {
-            shmap__event_take(s, by_pulse); /* a waiter under the lock */
+        } else if (ev->ready(s, atomic_load(&s->pulse_gen) - (op >> 1 & 1), 0, &by_pulse, &due)) {
+            ev->take(s, by_pulse); /* a waiter under the lock */
             if (!manual)
                 fuzz_check(by_pulse ? atomic_load(&s->pulse_left) == 0
                                     : atomic_load(&s->count) == 0);
@@ -226,23 +230,22 @@ static inline void fuzz_sync_op(struct shmap_sync *s, shmap_type_t type, uint8_t
         break;
     case SHMAP_TYPE_SEMAPHORE:
         if (op & 1) {
-            bool took = shmap__semaphore_try(s);
+            bool took = sem->try_take(s);
             fuzz_check(took == (c != 0 && before == c));
             fuzz_check(atomic_load(&s->count) == before - took);
-        } else if (shmap__semaphore_ready(s)) {
+        } else if (sem->ready(s, 0, 0, &by_pulse, &due)) {
             fuzz_check(c != 0);
-            shmap__semaphore_take(s);
+            sem->take(s, false);
             fuzz_check(atomic_load(&s->count) == c - 1);
         }
         break;
     case SHMAP_TYPE_TIMER: {
         *now += (uint64_t)op << (op & 31); /* forwards, by up to ~2^39 ns */
-        uint64_t due;
-        bool ready = shmap__timer_ready(s, *now, &due);
+        bool ready = tm->ready(s, 0, *now, &by_pulse, &due);
         fuzz_check(ready == (atomic_load(&s->count) != 0));
         fuzz_check(s->armed ? due == s->due_ns && due > *now : due == UINT64_MAX);
         if (ready && (op & 1)) {
-            shmap__timer_take(s);
+            tm->take(s, false);
             fuzz_check(atomic_load(&s->count) == (manual ? 1u : 0u));
         }
         break;

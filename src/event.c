@@ -23,7 +23,7 @@ SHMAP_EXTERN int shmap_event_create(const char *name, uint32_t evflags, uint32_t
         return -EFAULT;
     struct shmap_sync init;
     init_event(&init, evflags); /* unknown flag bits are ignored, as Windows does */
-    return shmap__sync_create(SHMAP_TYPE_EVENT, name, &init, access, flags, out, NULL);
+    return shmap__sync_create(&shmap__event_ops, name, &init, access, flags, out, NULL);
 }
 
 SHMAP_EXTERN int shmap_event_open(const char *name, uint32_t access, unsigned flags,
@@ -31,7 +31,7 @@ SHMAP_EXTERN int shmap_event_open(const char *name, uint32_t access, unsigned fl
 {
     if (SHMAP_PROBE_OUT(out))
         return -EFAULT;
-    return shmap__sync_open(SHMAP_TYPE_EVENT, name, access, flags, out);
+    return shmap__sync_open(&shmap__event_ops, name, access, flags, out);
 }
 
 enum ev_op { EV_RESET, EV_PULSE };
@@ -123,8 +123,11 @@ SHMAP_EXTERN int shmap_event_query(shmap_handle_t h, int *manual, int *signaled)
     return 0;
 }
 
-bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, bool *by_pulse)
+static bool event_ready(struct shmap_sync *s, uint32_t snap_pulse, uint64_t now, bool *by_pulse,
+                        uint64_t *due)
 {
+    (void)now;
+    (void)due;
     *by_pulse = false;
     if (shmap__count(s))
         return true;
@@ -136,7 +139,7 @@ bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, bool *by_puls
     return *by_pulse = atomic_load(&s->pulse_left) != 0;
 }
 
-void shmap__event_take(struct shmap_sync *s, bool by_pulse)
+static void event_take(struct shmap_sync *s, bool by_pulse)
 {
     if (by_pulse) {
         if (!(s->flags & SHMAP_SYNC_MANUAL))
@@ -145,10 +148,38 @@ void shmap__event_take(struct shmap_sync *s, bool by_pulse)
         atomic_store(&s->count, 0); /* a set meanwhile found it set; the hold goes too */
 }
 
-bool shmap__event_try(struct shmap_sync *s)
+static bool event_try(struct shmap_sync *s)
 {
     uint32_t one = 1;
     if (s->flags & SHMAP_SYNC_MANUAL)
         return shmap__count(s) != 0; /* only a reset (locked) undoes it */
     return atomic_compare_exchange_strong(&s->count, &one, 0);
 }
+
+/* Only an auto event is taken without the lock: a wait-all holds it. */
+static bool event_needs_hold(const struct shmap_sync *s)
+{
+    return !(s->flags & SHMAP_SYNC_MANUAL);
+}
+
+static int event_signal(shmap_handle_t h)
+{
+    return shmap_event_set(h, NULL);
+}
+
+static const struct shmap_wait_ops event_wait = {
+    .kind = SHMAP_WK_SYNC,
+    .ready = event_ready,
+    .take = event_take,
+    .try_take = event_try,
+    .needs_hold = event_needs_hold,
+    .signal = event_signal,
+};
+
+const struct shmap_obj_ops shmap__event_ops = {
+    .type = SHMAP_TYPE_EVENT,
+    .destroy = shmap__named_destroy,
+    .state_ok = shmap__sync_state_ok,
+    .adopt_file = shmap__named_adopt,
+    .wait = &event_wait,
+};

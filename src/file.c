@@ -37,7 +37,6 @@ static void file_destroy(struct shmap_obj *o)
     shmap__obj_free(f);
 }
 
-static const struct shmap_obj_ops file_ops = {SHMAP_TYPE_FILE, file_destroy};
 
 static uint32_t map_generic(uint32_t a)
 {
@@ -159,7 +158,7 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
     if (r) {
         shmap__close_fd(fd);
     } else {
-        shmap__obj_init(&f->obj, &file_ops, fd, NULL);
+        shmap__obj_init(&f->obj, &shmap__file_ops, fd, NULL);
         shmap__reclock_init(&f->lock);
         atomic_store(&f->obj.handles, 1);
         r = shmap__handle_alloc(&f->obj, acc, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0,
@@ -335,7 +334,7 @@ int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
         shmap__close_fd(fd);
         return -ENOMEM;
     }
-    shmap__obj_init(&f->obj, &file_ops, fd, &st);
+    shmap__obj_init(&f->obj, &shmap__file_ops, fd, &st);
     shmap__reclock_init(&f->lock);
     f->pos = pos;
     atomic_store(&f->obj.handles, 1);
@@ -387,3 +386,32 @@ SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
     pthread_mutex_unlock(&shmap__std_lock);
     return r == 1 ? 0 : r;
 }
+
+/* A copy of a file handle carries the position (read now: a copy that
+ * leaves starts where ours is). */
+static void file_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
+{
+    if (export)
+        x->pos = shmap__file_pos(o);
+}
+
+static int file_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
+{
+    if (data_fd >= 0)
+        shmap__close_fd(data_fd);
+    if (fd < 0)
+        return -EBADF;
+    return shmap__file_adopt(fd, x->pos, out);
+}
+
+/* Always signalled: no I/O is ever pending on our files. */
+static const struct shmap_wait_ops file_wait = {.kind = SHMAP_WK_ALWAYS};
+
+const struct shmap_obj_ops shmap__file_ops = {
+    .type = SHMAP_TYPE_FILE,
+    .flags = SHMAP_OPS_ACCESS_DESC,
+    .destroy = file_destroy,
+    .describe = file_describe,
+    .adopt = file_adopt,
+    .wait = &file_wait,
+};

@@ -40,6 +40,41 @@ static uint32_t free_head = NO_ENTRY; /* protected by shmap__table_lock */
 static uint32_t nused;                /* entries ever handed out; shmap__table_lock */
 static _Atomic unsigned long nlive;
 
+/* What the layer above asks to hear of (xfer.c's publishing and inbox):
+ * set once at start-up by lifecycle.c, before any handle exists. */
+static struct shmap_table_hooks hooks;
+static _Atomic uint32_t *inbox_word; /* our state's inbox_gen, or NULL */
+uint32_t shmap__inbox_seen;
+
+void shmap__handle_set_hooks(const struct shmap_table_hooks *h)
+{
+    hooks = *h;
+}
+
+void shmap__handle_set_inbox(_Atomic uint32_t *word, uint32_t seen)
+{
+    inbox_word = word;
+    shmap__inbox_seen = seen;
+}
+
+/* Take in what other processes put into or closed in our table, if our
+ * inbox generation moved (one load in the common case). */
+static inline void inbox_poll(void)
+{
+    _Atomic uint32_t *w = inbox_word;
+    if (NEVER(w != NULL &&
+              atomic_load_explicit(w, memory_order_relaxed) != shmap__inbox_seen) &&
+        hooks.drain)
+        hooks.drain();
+}
+
+static void publish(uint32_t idx, uint32_t gen, struct shmap_obj *o, uint32_t access,
+                    uint32_t hflags)
+{
+    if (hooks.publish)
+        hooks.publish(idx, gen, o, access, hflags);
+}
+
 static struct hentry *entry_at(uint32_t idx)
 {
     struct hentry *c = atomic_load(&chunks[idx >> CHUNK_BITS]);
@@ -96,7 +131,7 @@ static void fill_locked(uint32_t idx, struct shmap_obj *o, uint32_t access, uint
     atomic_store(&e->obj, o);
     atomic_fetch_add(&nlive, 1);
     if (!(hflags & SHMAP_HANDLE_PUBLISHED_))
-        shmap__xfer_publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
+        publish(idx, atomic_load(&e->gen), o, access, atomic_load(&e->flags));
 }
 
 int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags, shmap_handle_t *out)
@@ -148,13 +183,13 @@ int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t acces
     return r;
 }
 
-/* Entry idx holds an inherited handle not taken in yet (*o, with our
- * reference): take it in, put the record in the entry, and give *o as
- * that record (with a reference). */
+/* Entry idx holds a stand-in (*o, with our reference: an inherited handle
+ * not taken in yet): take it in, put the record in the entry, and give *o
+ * as that record (with a reference). */
 static int resolve(uint32_t idx, struct hentry *e, struct shmap_obj **o)
 {
     struct shmap_obj *p = *o, *real;
-    if (shmap__pending_resolve(p, &real) != 0) {
+    if (p->ops->resolve(p, &real) != 0) {
         shmap__obj_put(p);
         return -EBADF; /* what the parent passed is not an object any more */
     }
@@ -165,8 +200,8 @@ static int resolve(uint32_t idx, struct hentry *e, struct shmap_obj **o)
     bool swapped = cur == p, there = swapped || cur == real;
     if (swapped) {
         atomic_store(&e->obj, real);
-        shmap__xfer_publish(idx, atomic_load(&e->gen), real, atomic_load(&e->access),
-                            atomic_load(&e->flags));
+        publish(idx, atomic_load(&e->gen), real, atomic_load(&e->access),
+                atomic_load(&e->flags));
     }
     pthread_mutex_unlock(&shmap__table_lock);
     if (swapped)
@@ -186,7 +221,7 @@ int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
 {
     uint32_t idx;
     struct hentry *e;
-    shmap__xfer_poll(); /* handles other processes put or closed */
+    inbox_poll(); /* handles other processes put or closed */
     if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
         return -EBADF;
     for (;;) {
@@ -195,7 +230,7 @@ int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access)
             return -EBADF;
         uint32_t a = atomic_load(&e->access);
         if (atomic_load(&e->obj) == obj) {
-            if (NEVER(obj->type == SHMAP_TYPE_PENDING)) {
+            if (NEVER(obj->ops->resolve != NULL)) {
                 int r = resolve(idx, e, &obj);
                 if (r)
                     return r;
@@ -262,7 +297,9 @@ static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
         return -EBADF;
     }
     atomic_store(&e->obj, NULL);
-    shmap__xfer_unpublish(idx, atomic_fetch_add(&e->gen, 1) + 1);
+    uint32_t next_gen = atomic_fetch_add(&e->gen, 1) + 1;
+    if (hooks.unpublish)
+        hooks.unpublish(idx, next_gen);
     if (idx < SHMAP_REMOTE_BASE) { /* remote values are never given out again */
         e->next_free = free_head;
         free_head = idx;
@@ -270,7 +307,6 @@ static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
     atomic_fetch_sub(&nlive, 1);
     pthread_mutex_unlock(&shmap__table_lock);
     shmap__handle_forget(o);
-    shmap__pending_settle(o);
     shmap__obj_handle_put(o);
     return 0;
 }
@@ -279,7 +315,7 @@ SHMAP_EXTERN int shmap_close(shmap_handle_t h)
 {
     if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD)
         return 0;
-    shmap__xfer_poll();
+    inbox_poll();
     return close_handle(h, false, 0);
 }
 
@@ -288,14 +324,14 @@ int shmap__handle_close_gen(shmap_handle_t h, uint32_t gen)
     return close_handle(h, true, gen);
 }
 
-void shmap__handle_settle_pending(void)
+void shmap__handle_settle_all(void)
 {
     for (uint32_t i = 0; i < MAX_CHUNKS; i++) {
         struct hentry *c = atomic_load(&chunks[i]);
         for (uint32_t j = 0; c && j < CHUNK_SIZE; j++) {
             struct shmap_obj *o = atomic_load(&c[j].obj);
-            if (o && o->type == SHMAP_TYPE_PENDING && shmap__obj_tryget(o)) {
-                shmap__pending_settle(o);
+            if (o && o->ops->settle && shmap__obj_tryget(o)) {
+                o->ops->settle(o);
                 shmap__obj_put(o);
             }
         }
@@ -309,8 +345,8 @@ void shmap__handle_republish(void)
         for (uint32_t j = 0; c && j < CHUNK_SIZE; j++) {
             struct shmap_obj *o = atomic_load(&c[j].obj);
             if (o)
-                shmap__xfer_publish(i * CHUNK_SIZE + j, atomic_load(&c[j].gen), o,
-                                    atomic_load(&c[j].access), atomic_load(&c[j].flags));
+                publish(i * CHUNK_SIZE + j, atomic_load(&c[j].gen), o, atomic_load(&c[j].access),
+                        atomic_load(&c[j].flags));
         }
     }
 }
@@ -356,8 +392,8 @@ SHMAP_EXTERN int shmap_handle_set_flags(shmap_handle_t h, uint32_t mask, uint32_
         pthread_mutex_lock(&shmap__table_lock);
         struct shmap_obj *o = atomic_load(&e->obj);
         if (o)
-            shmap__xfer_publish(idx, atomic_load(&e->gen), o, atomic_load(&e->access),
-                                atomic_load(&e->flags));
+            publish(idx, atomic_load(&e->gen), o, atomic_load(&e->access),
+                    atomic_load(&e->flags));
         pthread_mutex_unlock(&shmap__table_lock);
     }
     return r;
@@ -438,7 +474,7 @@ int shmap__handle_borrow(shmap_handle_t h, struct shmap_obj **o, uint32_t *acces
 {
     uint32_t idx;
     struct hentry *e;
-    shmap__xfer_poll();
+    inbox_poll();
     if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
         return -EBADF;
     h = (shmap_handle_t)(uintptr_t)((idx + 1u) << 2);
@@ -469,105 +505,6 @@ void shmap__handle_forget(struct shmap_obj *o)
 {
     if (t_borrow.o == o)
         shmap__handle_borrow_drop();
-    shmap__mutex_forget(o);
-}
-
-/* ---- DuplicateHandle ---------------------------------------------------------- */
-
-/* The object of src in process sp, with one handle count and reference. */
-static int dup_source(struct shmap_process *sp, shmap_handle_t src, struct shmap_obj **o,
-                      uint32_t *access, uint32_t *hflags)
-{
-    if (src == SHMAP_CURRENT_PROCESS) { /* that process itself */
-        shmap__obj_handle_get(&sp->obj);
-        *o = &sp->obj;
-        *access = SHMAP_PROCESS_ALL_ACCESS;
-        *hflags = 0;
-        return 0;
-    }
-    if (src == SHMAP_CURRENT_THREAD) {
-        if (!sp->self)
-            return SHMAP_ENOTSUP; /* another process's current thread: unknowable */
-        int r = shmap__thread_self(o);
-        if (r)
-            return r;
-        shmap__obj_handle_get(*o);
-        shmap__obj_put(*o);
-        *access = SHMAP_THREAD_ALL_ACCESS;
-        *hflags = 0;
-        return 0;
-    }
-    if (!sp->self)
-        return shmap__xfer_get(sp, src, o, access, hflags);
-    int r = shmap__handle_get(src, o, access);
-    if (r)
-        return r;
-    if (shmap_handle_get_flags(src, hflags) != 0)
-        *hflags = 0;
-    shmap__obj_handle_get(*o);
-    shmap__obj_put(*o);
-    return 0;
-}
-
-SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle_t src,
-                                        shmap_handle_t dst_process, uint32_t access,
-                                        unsigned options, unsigned flags, shmap_handle_t *out)
-{
-    struct shmap_process *sp = NULL, *dp = NULL;
-    int r = shmap__process_get(src_process, SHMAP_PROCESS_DUP_HANDLE, &sp);
-    if (r)
-        return r;
-    struct shmap_obj *o = NULL;
-    uint32_t src_access = 0, src_flags = 0;
-    r = dup_source(sp, src, &o, &src_access, &src_flags);
-    /* no target with DUPLICATE_CLOSE_SOURCE: Windows just closes the source
-     * (Wine fails with 6; the reference follows Windows, §8.5) */
-    bool close_only = dst_process == SHMAP_NULL_HANDLE && (options & SHMAP_DUPLICATE_CLOSE_SOURCE);
-    if (r == 0 && !close_only)
-        r = dst_process == SHMAP_NULL_HANDLE
-                ? -EBADF
-                : shmap__process_get(dst_process, SHMAP_PROCESS_DUP_HANDLE, &dp);
-    uint32_t a = src_access;
-    if (r == 0 && !close_only && !(options & SHMAP_DUPLICATE_SAME_ACCESS)) {
-        if (o->type == SHMAP_TYPE_FILE) { /* a file's rights are fixed when it is opened */
-            a = (access & SHMAP_MAXIMUM_ALLOWED) ? src_access
-                                                 : shmap__access_map_generic(o->type, access);
-            if (a & ~src_access)
-                r = -EACCES;
-        } else if (shmap__access_valid_mask(o->type)) { /* as an open would be checked */
-            r = shmap__access_check_dup(o->type, access, &a);
-        } else {
-            a = shmap__access_map_generic(o->type, access);
-        }
-    }
-    shmap_handle_t h = SHMAP_NULL_HANDLE;
-    uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
-    if (r == 0 && close_only) {
-        /* nothing to make */
-    } else if (r == 0 && dp->self) {
-        r = shmap__handle_alloc(o, a, hf, &h);
-        if (r == 0)
-            o = NULL; /* the handle has its count */
-    } else if (r == 0) {
-        r = shmap__xfer_put(dp, o, a, hf, &h);
-    }
-    if (o)
-        shmap__obj_handle_put(o);
-    if ((options & SHMAP_DUPLICATE_CLOSE_SOURCE) && src != SHMAP_CURRENT_PROCESS &&
-        src != SHMAP_CURRENT_THREAD) {
-        if (sp->self) {
-            uint32_t f = 0;
-            if (shmap_handle_get_flags(src, &f) == 0 && !(f & SHMAP_HANDLE_PROTECT_FROM_CLOSE))
-                shmap_close(src);
-        } else {
-            shmap__xfer_close(sp, src);
-        }
-    }
-    (void)src_flags;
-    if (dp)
-        shmap__obj_put(&dp->obj);
-    shmap__obj_put(&sp->obj);
-    if (r == 0 && out)
-        *out = h;
-    return r;
+    if (o->ops->closing)
+        o->ops->closing(o); /* a mutex's lingering reference, a stand-in's settling */
 }

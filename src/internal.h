@@ -330,10 +330,110 @@ SHMAP_HIDDEN int shmap__global_privileged(void);
  * process to one object, and the name cache.
  * ====================================================================== */
 struct shmap_obj;
+struct shmap_named;
+struct shmap_ns_file;
+struct shmap_name;
+struct shmap_sync;
+struct shmap_xfer;
+
+/* How a wait sees an object of a type (wait.c). */
+enum shmap_wait_kind {
+    SHMAP_WK_NONE = 0, /* not waitable: the wait fails */
+    SHMAP_WK_SYNC,     /* event, semaphore, timer: count, seq and the internal lock */
+    SHMAP_WK_MUTEX,    /* the owner word */
+    SHMAP_WK_NEVER,    /* never signalled while we wait (jobs) */
+    SHMAP_WK_ALWAYS,   /* always signalled (files: no I/O is ever pending) */
+    SHMAP_WK_END,      /* threads, processes: signalled once ended */
+};
+
+/* A waitable type's part of the ops (the types' own files fill it in). */
+struct shmap_wait_ops {
+    enum shmap_wait_kind kind;
+    /* SYNC: ready() needs the time (timers; the others are asked without
+     * a clock read). */
+    bool timed;
+    /* SYNC, under the object's lock: ready for a waiter whose pulse
+     * snapshot is snap_pulse?  *by_pulse: by a pulse (events); *due: the
+     * next expiry (timers; left alone by the others). */
+    bool (*ready)(struct shmap_sync *s, uint32_t snap_pulse, uint64_t now, bool *by_pulse,
+                  uint64_t *due);
+    /* SYNC, under the lock: take what ready() found. */
+    void (*take)(struct shmap_sync *s, bool by_pulse);
+    /* SYNC without the lock: take a signalled count with one CAS (NULL:
+     * the type is only taken under the lock, and needs no hold). */
+    bool (*try_take)(struct shmap_sync *s);
+    /* SYNC: does a wait-all hold the count while it gathers the others?
+     * (false: nothing takes it without the lock) */
+    bool (*needs_hold)(const struct shmap_sync *s);
+    /* MUTEX: try to acquire (SHMAP_MTX_*, *seen the owner word if busy);
+     * acquirable right now?; undo an acquisition; before sleeping. */
+    int (*acquire)(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen);
+    bool (*acquirable)(struct shmap_sync *s);
+    void (*unacquire)(struct shmap_obj *o, struct shmap_sync *s, int how);
+    uint32_t (*prepare_sleep)(struct shmap_sync *s, uint32_t seen, bool check_dead);
+    /* END: has it ended?  The word to sleep on and its value (NULL: none);
+     * a descriptor that polls readable once ended (-1: none). */
+    bool (*ended)(struct shmap_obj *o);
+    _Atomic uint32_t *(*end_word)(struct shmap_obj *o, uint32_t *val);
+    int (*end_fd)(struct shmap_obj *o);
+    /* END: what ends is a process (pid, start time in id; the same in
+     * every process), or false: the record's own identity (its file). */
+    bool (*end_id)(struct shmap_obj *o, uint64_t id[2]);
+    /* SignalObjectAndWait's signal of this type (NULL: not signallable). */
+    int (*signal)(shmap_handle_t h);
+};
+
+/* SHMAP_OPS_* flags */
+#define SHMAP_OPS_LOCAL 0x1u   /* lives in its process only: never inherited or duplicated out */
+#define SHMAP_OPS_OWN_DESC 0x2u /* a copy needs an open file description of its own */
+#define SHMAP_OPS_ACCESS_DESC 0x4u /* its descriptor is opened with the handle's access (files) */
+
+/*
+ * What the generic code (handle table, transfer, waits, named objects) may
+ * ask of a type.  Each type's file defines its table; lifecycle.c registers
+ * them at start-up (shmap__ops_register), so that transfer finds a type's
+ * table by its number.  NULL entries: the type has no such step.
+ */
 struct shmap_obj_ops {
     shmap_type_t type;
+    unsigned flags;                       /* SHMAP_OPS_* */
     void (*destroy)(struct shmap_obj *o); /* frees type-specific parts and o */
+    /* -- named objects (named.c) -- */
+    uint64_t file_size;                         /* object file size (0: one page) */
+    bool (*state_ok)(const void *state, shmap_type_t type); /* a state read from a file */
+    int (*attach)(struct shmap_named *k, int aux_fd); /* complete a new record (aux_fd taken) */
+    /* -- the handle table (handle.c) -- */
+    /* A stand-in (an inherited handle not taken in yet): the record it
+     * stands for, made at the first call. */
+    int (*resolve)(struct shmap_obj *o, struct shmap_obj **real);
+    /* A handle of o is being closed by the calling thread (before the
+     * count drops): forget per-thread references, settle stand-ins. */
+    void (*closing)(struct shmap_obj *o);
+    /* At exit, for every live handle: what must happen before the
+     * process's names go (stand-ins of named objects are taken in). */
+    void (*settle)(struct shmap_obj *o);
+    /* -- transfer (xfer.c) -- */
+    /* Fill the type's part of x (data_fd, uid, pos...); export: for a copy
+     * that leaves now (else publishing, which must make no system call).
+     * NULL: nothing beyond the generic fields. */
+    void (*describe)(struct shmap_obj *o, struct shmap_xfer *x, bool export);
+    /* A record from what x describes and its descriptors (taken over). */
+    int (*adopt)(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out);
+    /* For types whose record is made from a validated object file: the
+     * record from f (fd taken over; n NULL: unnamed). */
+    int (*adopt_file)(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
+                      struct shmap_obj **out);
+    /* -- waits (wait.c) -- */
+    const struct shmap_wait_ops *wait;
 };
+
+/* Type numbers: the public ones, and internal stand-ins up to this. */
+#define SHMAP_TYPE_MAX_ 0x7fu
+
+/* The registry of types (object.c): filled by lifecycle.c at start-up. */
+SHMAP_HIDDEN void shmap__ops_register(const struct shmap_obj_ops *ops);
+/* The ops of type (NULL: unknown, or a type that never crosses processes). */
+SHMAP_HIDDEN const struct shmap_obj_ops *shmap__ops_of(uint32_t type);
 
 struct shmap_obj {
     const struct shmap_obj_ops *ops;
@@ -416,10 +516,29 @@ SHMAP_HIDDEN void shmap__handle_forget(struct shmap_obj *o);
 /* The calling thread ends: drop its borrow cache / its completion routines. */
 SHMAP_HIDDEN void shmap__handle_borrow_drop(void);
 SHMAP_HIDDEN void shmap__apc_drop_all(void);
-SHMAP_HIDDEN void shmap__mutex_forget(struct shmap_obj *o);
 
 /* Call fn on every live handle (for inheritance and listing); the table is
  * locked meanwhile, fn must not call into the table. */
+/* What the layer above hears of the table (xfer.c): a handle made or
+ * changed (publish) or closed (unpublish), and, when the inbox word moved,
+ * a lookup's call to take in what other processes put (drain).  Set once
+ * at start-up (lifecycle.c), before any handle exists. */
+struct shmap_table_hooks {
+    void (*publish)(uint32_t idx, uint32_t gen, struct shmap_obj *o, uint32_t access,
+                    uint32_t hflags);
+    void (*unpublish)(uint32_t idx, uint32_t gen);
+    void (*drain)(void);
+};
+SHMAP_HIDDEN void shmap__handle_set_hooks(const struct shmap_table_hooks *h);
+/* The word our inbox's generation is in (NULL: none) and the value last
+ * taken in: a lookup calls drain when they differ (process.c sets them;
+ * drain moves shmap__inbox_seen). */
+SHMAP_HIDDEN void shmap__handle_set_inbox(_Atomic uint32_t *word, uint32_t seen);
+extern SHMAP_HIDDEN uint32_t shmap__inbox_seen;
+/* At exit: the settle step of every live handle's type (stand-ins of
+ * named objects are taken in, so that their names go as Windows's do). */
+SHMAP_HIDDEN void shmap__handle_settle_all(void);
+
 SHMAP_HIDDEN void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o,
                                                    uint32_t access, uint32_t hflags, void *arg),
                                         void *arg);
@@ -560,11 +679,10 @@ struct shmap_jmember {
 
 /* A job record's state is sane (checked when a record is made). */
 SHMAP_HIDDEN bool shmap__job_state_ok(const struct shmap_jobst *st);
-/* Complete a job record: map the member table, get a write end of the kill
- * pipe (aux_fd, taken over, or found), register as a holder. */
-SHMAP_HIDDEN int shmap__job_attach(struct shmap_named *k, int aux_fd);
-/* The record's destructor (then named.c's). */
-SHMAP_HIDDEN void shmap__job_destroy(struct shmap_obj *o);
+/* The type's table.  Its attach completes a job record: maps the member
+ * table, gets a write end of the kill pipe (aux_fd, taken over, or found),
+ * registers as a holder. */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__job_ops;
 /* xfer.c: a JOIN message reached us (both descriptors taken over). */
 SHMAP_HIDDEN void shmap__job_joined(int fd, int rfd);
 /* spawn.c: whether a child started now joins our job (1), does not (0),
@@ -589,17 +707,22 @@ struct shmap_named {
     void *aux;   /* jobs: the member table, MAP_SHARED, else NULL */
 };
 
+/* The shared state of a named record (a sync object's struct shmap_sync). */
+static inline void *shmap__named_state(struct shmap_obj *o)
+{
+    return ((struct shmap_named *)o)->state;
+}
+
 /* Create (n NULL: unnamed) or open the object; *out carries one handle
  * count.  Returns 0, SHMAP_EXISTED, or SHMAP_ETYPE / namespace errors. */
-SHMAP_HIDDEN int shmap__named_create(shmap_type_t type, const struct shmap_name *n,
-                                     const void *state, size_t state_len, struct shmap_obj **out);
-/* The same for a job; aux_fd (taken over, closed if the job existed): the
- * kill pipe that the state names. */
-SHMAP_HIDDEN int shmap__named_create_job(const struct shmap_name *n, const void *state,
-                                         size_t state_len, int aux_fd, struct shmap_obj **out);
+/* aux_fd (-1: none; taken over, closed if the object existed): given to
+ * the type's attach (a job's kill pipe, which its state names). */
+SHMAP_HIDDEN int shmap__named_create(const struct shmap_obj_ops *ops, const struct shmap_name *n,
+                                     const void *state, size_t state_len, int aux_fd,
+                                     struct shmap_obj **out);
 /* named.c's destructor (job.c's runs first). */
 SHMAP_HIDDEN void shmap__named_destroy(struct shmap_obj *o);
-SHMAP_HIDDEN int shmap__named_open(shmap_type_t type, const struct shmap_name *n,
+SHMAP_HIDDEN int shmap__named_open(const struct shmap_obj_ops *ops, const struct shmap_name *n,
                                    struct shmap_obj **out);
 /* Turn the handle count carried by o into a handle (dropped on failure). */
 SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags,
@@ -673,22 +796,23 @@ static inline struct shmap_sync *shmap__sync_of(struct shmap_obj *o)
                                         : NULL;
 }
 /* Is a state read from a file one we can use?  (named.c, on open) */
-SHMAP_HIDDEN bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type);
+SHMAP_HIDDEN bool shmap__sync_state_ok(const void *state, shmap_type_t type);
 
 /* Create-or-open / open shared by the four types (sync.c). */
-SHMAP_HIDDEN int shmap__sync_create(shmap_type_t type, const char *name,
+SHMAP_HIDDEN int shmap__sync_create(const struct shmap_obj_ops *ops, const char *name,
                                     const struct shmap_sync *init, uint32_t access, unsigned flags,
                                     shmap_handle_t *out, struct shmap_obj **obj);
-SHMAP_HIDDEN int shmap__sync_open(shmap_type_t type, const char *name, uint32_t access,
-                                  unsigned flags, shmap_handle_t *out);
+SHMAP_HIDDEN int shmap__sync_open(const struct shmap_obj_ops *ops, const char *name,
+                                  uint32_t access, unsigned flags, shmap_handle_t *out);
+/* The types' tables (event.c, mutex.c, semaphore.c, timer.c). */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__event_ops, shmap__mutex_ops,
+    shmap__semaphore_ops, shmap__timer_ops;
 /* Look up h as type with right (0: none needed); SHMAP_ETYPE, -EACCES. */
 SHMAP_HIDDEN int shmap__sync_get(shmap_handle_t h, shmap_type_t type, uint32_t right,
                                  struct shmap_obj **o, struct shmap_sync **s);
 
 /* robust.c: the calling thread's id (cached; reset in a fork child). */
 SHMAP_HIDDEN uint32_t shmap__tid(void);
-/* In a fork child: forget the parent thread's id and owned mutexes. */
-SHMAP_HIDDEN void shmap__sync_fork_child(void);
 SHMAP_HIDDEN void shmap__tid_reset(void);
 /* Is the thread tid alive?  (kill(tid, 0) != ESRCH) */
 SHMAP_HIDDEN bool shmap__tid_alive(uint32_t tid);
@@ -891,11 +1015,12 @@ struct shmap_blob_head {
 #define SHMAP_XOP_JOIN 3u           /* fd: the job file, data_fd: our read end of its kill pipe */
 #define SHMAP_REMOTE_BASE 0x400000u /* handle indices >= this are given out by other processes */
 
+/* The tables of processes (process.c) and threads (thread.c). */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__process_ops, shmap__thread_ops;
 /* process.c: our own state (NULL if it could not be made). */
 extern SHMAP_HIDDEN struct shmap_procst *shmap__self_st;
 extern SHMAP_HIDDEN int shmap__self_memfd;
 extern SHMAP_HIDDEN int shmap__inbox_fd; /* our inbox (listening), or -1 */
-extern SHMAP_HIDDEN uint32_t shmap__inbox_seen;
 SHMAP_HIDDEN struct shmap_process *shmap__process_of(struct shmap_obj *o);
 /* The record of this process (one reference). */
 SHMAP_HIDDEN struct shmap_process *shmap__process_self(void);
@@ -950,29 +1075,17 @@ SHMAP_HIDDEN int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32
  * count and one reference. */
 SHMAP_HIDDEN int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd,
                                    struct shmap_obj **out);
-/* Publish / withdraw the handle at index idx (handle.c, under its lock). */
-SHMAP_HIDDEN void shmap__xfer_publish(uint32_t idx, uint32_t gen, struct shmap_obj *o,
-                                      uint32_t access, uint32_t hflags);
-SHMAP_HIDDEN void shmap__xfer_unpublish(uint32_t idx, uint32_t gen);
 /* An inherited handle not taken in yet (type SHMAP_TYPE_PENDING): the
  * child's table holds the parent's description until the handle is first
  * used (handle.c resolves it then), so inheriting many handles and using a
  * few costs only the few. */
-#define SHMAP_TYPE_PENDING ((shmap_type_t)0x7f)
-/* The record a pending handle stands for (made at the first call; owned by
- * the pending record), or an error. */
-SHMAP_HIDDEN int shmap__pending_resolve(struct shmap_obj *o, struct shmap_obj **real);
+#define SHMAP_TYPE_PENDING ((shmap_type_t)SHMAP_TYPE_MAX_)
 /* Take what other processes put into our table (called when inbox_gen moved). */
 SHMAP_HIDDEN void shmap__xfer_drain(void);
 /* In a fork child: forget the parent's inbox connections. */
 SHMAP_HIDDEN void shmap__xfer_fork_child(void);
-static inline void shmap__xfer_poll(void)
-{
-    if (NEVER(shmap__self_st != NULL &&
-              atomic_load_explicit(&shmap__self_st->inbox_gen, memory_order_relaxed) !=
-                  shmap__inbox_seen))
-        shmap__xfer_drain();
-}
+/* lifecycle.c, at start-up: give the handle table xfer.c's hooks. */
+SHMAP_HIDDEN void shmap__xfer_start(void);
 /* Put o into process p at a new value (DuplicateHandle into another process). */
 SHMAP_HIDDEN int shmap__xfer_put(struct shmap_process *p, struct shmap_obj *o, uint32_t access,
                                  uint32_t hflags, shmap_handle_t *out);
@@ -987,11 +1100,6 @@ SHMAP_HIDDEN int shmap__xfer_close(struct shmap_process *p, shmap_handle_t h);
 SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds, size_t *nfds);
 /* In a new process: install what the parent packed (SHMAP_INHERIT). */
 SHMAP_HIDDEN void shmap__xfer_inherit_unpack(int blob_fd);
-/* An inherited handle not taken in yet that names an object is taken in,
- * so that its last close (or exit) runs the release protocol. */
-SHMAP_HIDDEN void shmap__pending_settle(struct shmap_obj *o);
-/* At exit: shmap__pending_settle for every such handle of the table. */
-SHMAP_HIDDEN void shmap__handle_settle_pending(void);
 
 /* hflags bit for shmap__handle_alloc_at: our parent has published the
  * entry in our state memfd already (inheritance). */
@@ -1004,11 +1112,10 @@ SHMAP_HIDDEN int shmap__handle_close_gen(shmap_handle_t h, uint32_t gen);
 /* Re-publish every handle (a new state after fork). */
 SHMAP_HIDDEN void shmap__handle_republish(void);
 
-/* Adopting object files (mapping.c, named.c, file.c). */
-SHMAP_HIDDEN int shmap__section_adopt(struct shmap_ns_file *f, const struct shmap_name *n,
-                                      int data_fd, struct shmap_obj **out);
+/* The tables of sections (mapping.c) and files (file.c). */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__section_ops, shmap__file_ops;
 SHMAP_HIDDEN int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n,
-                                    shmap_type_t type, int aux_fd, struct shmap_obj **out);
+                                    int aux_fd, struct shmap_obj **out);
 SHMAP_HIDDEN int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out);
 SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
 /* name.c: the parsed form of an object name read back from its file. */
@@ -1019,9 +1126,10 @@ SHMAP_HIDDEN int shmap__name_make(enum shmap_scope scope, uint32_t uid, const ch
  * lifecycle.c owns start-up, fork and exit and calls these steps, in the
  * order it writes down; no other file registers with the C library.
  * ====================================================================== */
-SHMAP_HIDDEN void shmap__process_start(void);
+SHMAP_HIDDEN int shmap__process_start(void);
 SHMAP_HIDDEN void shmap__process_fork_child(void);
-SHMAP_HIDDEN void shmap__process_at_exit(int status);
+SHMAP_HIDDEN bool shmap__process_at_exit(int status);
+SHMAP_HIDDEN void shmap__mutex_fork_child(void);
 SHMAP_HIDDEN void shmap__object_fork_child(void);
 SHMAP_HIDDEN void shmap__object_at_exit(void);
 SHMAP_HIDDEN void shmap__job_fork_child(void);

@@ -586,7 +586,7 @@ static int new_pipe(uint64_t *ino)
     return fd;
 }
 
-int shmap__job_attach(struct shmap_named *k, int aux_fd)
+static int job_attach(struct shmap_named *k, int aux_fd)
 {
     struct jview v;
     view_of(k, &v);
@@ -640,7 +640,7 @@ int shmap__job_attach(struct shmap_named *k, int aux_fd)
     return 0;
 }
 
-void shmap__job_destroy(struct shmap_obj *o)
+static void job_destroy(struct shmap_obj *o)
 {
     struct shmap_named *k = (struct shmap_named *)o;
     if (k->aux && k->aux_fd >= 0) {
@@ -759,7 +759,8 @@ SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned fl
     if (pipe_fd < 0)
         return pipe_fd;
     struct shmap_obj *o;
-    int created = shmap__named_create_job(r == 1 ? NULL : &n, &init, sizeof init, pipe_fd, &o);
+    int created = shmap__named_create(&shmap__job_ops, r == 1 ? NULL : &n, &init, sizeof init, pipe_fd,
+                                      &o);
     if (created < 0)
         return created;
     r = shmap__named_handle(o, create_access(access), flags, out);
@@ -771,7 +772,7 @@ SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flag
 {
     if (SHMAP_PROBE_OUT(out))
         return -EFAULT;
-    return shmap__sync_open(SHMAP_TYPE_JOB, name, access, flags, out);
+    return shmap__sync_open(&shmap__job_ops, name, access, flags, out);
 }
 
 /* The job of handle h with right (h 0: our own job, if any). */
@@ -1013,3 +1014,31 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
     job_put(o, &v);
     return r; /* a member we could not reach: the limits are set, it is not armed */
 }
+
+static bool job_state_ok(const void *state, shmap_type_t type)
+{
+    (void)type;
+    return shmap__job_state_ok(state);
+}
+
+/* A copy of a job handle carries its holder's write end of the kill pipe. */
+static void job_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
+{
+    (void)export;
+    x->data_fd = ((struct shmap_named *)o)->aux_fd;
+}
+
+/* A wait on a job never finds it signalled (nothing signals a job yet:
+ * TerminateJobObject does not). */
+static const struct shmap_wait_ops job_wait = {.kind = SHMAP_WK_NEVER};
+
+const struct shmap_obj_ops shmap__job_ops = {
+    .type = SHMAP_TYPE_JOB,
+    .destroy = job_destroy,
+    .file_size = SHMAP_JOB_FILE_SIZE, /* the member table, allocated at creation */
+    .state_ok = job_state_ok,
+    .attach = job_attach,
+    .describe = job_describe,
+    .adopt_file = shmap__named_adopt,
+    .wait = &job_wait,
+};

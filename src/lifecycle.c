@@ -1,9 +1,12 @@
 /*
  * lifecycle.c - the one owner of the process lifecycle: start-up, fork and
- * exit.  Each module offers steps (shmap__X_start, _fork_child, _at_exit);
- * only this file calls them, in the order written here, and only this file
- * registers with the C library (a constructor, one pthread_atfork, one
- * on_exit).  docs/DESIGN.md §18.
+ * exit, at the top of the layers (docs/DESIGN.md §2).  Each module offers
+ * steps (shmap__X_start, _fork_child, _at_exit); only this file calls
+ * them, in the order written here, and only this file registers with the
+ * C library (a constructor, one pthread_atfork, one on_exit).  It also
+ * hands the lower layers what they must not name: the types' tables (the
+ * registry) and the transfer layer's hooks into the handle table.
+ * docs/DESIGN.md §18.
  *
  * fork(): every global lock of the library is taken before the fork and
  * released after it in both processes, so that what they protect (the
@@ -95,7 +98,9 @@ static void fork_child(void)
     fork_parent(); /* released by the thread that took them, as in the parent */
     __tsan_ignore_thread_begin();
     shmap__forklock_child();     /* record locks: made anew at their first use */
-    shmap__pid_forked();         /* pid, thread id, thread objects */
+    shmap__pid_forked();         /* pid and thread id */
+    shmap__thread_forked();      /* the parent's thread objects are the parent's */
+    shmap__mutex_fork_child();   /* the child owns no mutex (glibc's robust list is empty) */
     shmap__process_fork_child(); /* our own state memfd and inbox */
     shmap__xfer_fork_child();    /* the parent's connections and table windows */
     shmap__handle_republish();   /* the table, in the new state (names still known) */
@@ -107,13 +112,28 @@ static void fork_child(void)
 static void at_exit(int status, void *arg)
 {
     (void)arg;
-    shmap__process_at_exit(status); /* the exit code, and our job's accounting */
-    shmap__object_at_exit();        /* names held only by us go (as Windows closes handles) */
+    if (shmap__process_at_exit(status)) /* the exit code (first writer wins) */
+        shmap__job_at_exit();           /* our final times, for our job's accounting */
+    shmap__handle_settle_all();         /* inherited named handles never used are taken in */
+    shmap__object_at_exit();            /* names held only by us go (as Windows closes handles) */
 }
+
+/* Every type the library has, for the registry (transfer finds a type's
+ * table by the number a description carries). */
+static const struct shmap_obj_ops *const types[] = {
+    &shmap__section_ops, &shmap__event_ops, &shmap__mutex_ops,   &shmap__semaphore_ops,
+    &shmap__timer_ops,   &shmap__job_ops,   &shmap__file_ops,    &shmap__process_ops,
+    &shmap__thread_ops,
+};
 
 __attribute__((constructor(200))) static void lifecycle_start(void)
 {
-    shmap__process_start(); /* our state, then the handles our parent gave us */
+    for (size_t i = 0; i < SHMAP_ARRAY_LEN(types); i++)
+        shmap__ops_register(types[i]);
+    shmap__xfer_start();              /* the handle table publishes through xfer.c */
+    int blob = shmap__process_start(); /* our state (page, inbox) */
+    if (blob >= 0)
+        shmap__xfer_inherit_unpack(blob); /* then the handles our parent gave us */
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     on_exit(at_exit, NULL);
 }

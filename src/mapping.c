@@ -127,7 +127,6 @@ static void section_destroy(struct shmap_obj *o)
     shmap__obj_free(s);
 }
 
-static const struct shmap_obj_ops section_ops = {SHMAP_TYPE_MAPPING, section_destroy};
 
 /* Mark [0, size) as mapped for SetEndOfFile's check (best effort: a file
  * system without OFD locks only loses ERROR_USER_MAPPED_FILE). */
@@ -204,7 +203,7 @@ static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_sectio
         return -ENOMEM;
     }
     const struct shmap_objhdr *h = &f->hdr;
-    shmap__obj_init(&s->obj, &section_ops, f->fd, &f->st);
+    shmap__obj_init(&s->obj, &shmap__section_ops, f->fd, &f->st);
     shmap__reclock_init(&s->commit_lock);
     s->size = h->size;
     s->protect = h->protect;
@@ -534,8 +533,33 @@ int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len)
     return r;
 }
 
-int shmap__section_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
+/* A section taken in from another process (transfer): the file of a
+ * file-backed one comes along as data_fd. */
+static int section_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
                          struct shmap_obj **out)
 {
+    if (!(f->hdr.hflags & SHMAP_HF_FILE_BACKED) && data_fd >= 0) {
+        shmap__close_fd(data_fd);
+        data_fd = -1;
+    }
     return record_new(f, n, data_fd, out);
 }
+
+static void section_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
+{
+    (void)export;
+    struct shmap_section *s = shmap__section_of(o);
+    if (s->file_backed)
+        x->data_fd = s->data_fd; /* the user's file goes along */
+}
+
+/* Not waitable (kind NONE): a wait on a section fails. */
+static const struct shmap_wait_ops section_wait = {.kind = SHMAP_WK_NONE};
+
+const struct shmap_obj_ops shmap__section_ops = {
+    .type = SHMAP_TYPE_MAPPING,
+    .destroy = section_destroy,
+    .describe = section_describe,
+    .adopt_file = section_adopt,
+    .wait = &section_wait,
+};

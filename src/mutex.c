@@ -123,14 +123,14 @@ static void owned_drop(struct shmap_obj *o)
         owned_remove(e);
 }
 
-void shmap__mutex_forget(struct shmap_obj *o)
+static void mutex_forget(struct shmap_obj *o)
 {
     struct owned_entry *e = owned_find(o);
     if (e && !e->owned)
         owned_remove(e);
 }
 
-void shmap__sync_fork_child(void)
+void shmap__mutex_fork_child(void)
 {
     /* the child owns nothing (glibc empties its robust list too); the
      * references stay counted (records of a fork child are never freed) */
@@ -153,7 +153,7 @@ SHMAP_EXTERN int shmap_mutex_create(const char *name, uint32_t mflags, uint32_t 
         atomic_init(&init.owner_flags, shmap__robust_ok() ? 0u : SHMAP_OWNER_NOROBUST);
     }
     struct shmap_obj *o = NULL;
-    int r = shmap__sync_create(SHMAP_TYPE_MUTEX, name, &init, access, flags, out, &o);
+    int r = shmap__sync_create(&shmap__mutex_ops, name, &init, access, flags, out, &o);
     if (r < 0)
         return r;
     if (r == 0 && own) { /* created, owned: enter it in our robust list */
@@ -170,7 +170,7 @@ SHMAP_EXTERN int shmap_mutex_open(const char *name, uint32_t access, unsigned fl
 {
     if (SHMAP_PROBE_OUT(out))
         return -EFAULT;
-    return shmap__sync_open(SHMAP_TYPE_MUTEX, name, access, flags, out);
+    return shmap__sync_open(&shmap__mutex_ops, name, access, flags, out);
 }
 
 int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
@@ -308,3 +308,26 @@ SHMAP_EXTERN int shmap_mutex_query(shmap_handle_t h, shmap_mutex_info_t *info)
     shmap__obj_put(o);
     return 0;
 }
+
+static int mutex_signal(shmap_handle_t h)
+{
+    return shmap_mutex_release(h);
+}
+
+static const struct shmap_wait_ops mutex_wait = {
+    .kind = SHMAP_WK_MUTEX,
+    .acquire = shmap__mutex_try,
+    .acquirable = shmap__mutex_ready,
+    .unacquire = shmap__mutex_untake,
+    .prepare_sleep = shmap__mutex_prepare_sleep,
+    .signal = mutex_signal,
+};
+
+const struct shmap_obj_ops shmap__mutex_ops = {
+    .type = SHMAP_TYPE_MUTEX,
+    .destroy = shmap__named_destroy,
+    .state_ok = shmap__sync_state_ok,
+    .closing = mutex_forget, /* the thread's lingering reference goes with its handle */
+    .adopt_file = shmap__named_adopt,
+    .wait = &mutex_wait,
+};

@@ -80,16 +80,8 @@ void shmap__named_destroy(struct shmap_obj *o)
     shmap__obj_free(k);
 }
 
-static const struct shmap_obj_ops named_ops[SHMAP_TYPE_NAMED_MAX + 1] = {
-    [SHMAP_TYPE_EVENT] = {SHMAP_TYPE_EVENT, shmap__named_destroy},
-    [SHMAP_TYPE_MUTEX] = {SHMAP_TYPE_MUTEX, shmap__named_destroy},
-    [SHMAP_TYPE_SEMAPHORE] = {SHMAP_TYPE_SEMAPHORE, shmap__named_destroy},
-    [SHMAP_TYPE_TIMER] = {SHMAP_TYPE_TIMER, shmap__named_destroy},
-    [SHMAP_TYPE_JOB] = {SHMAP_TYPE_JOB, shmap__job_destroy},
-};
-
-static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap_type_t type,
-                      int aux_fd, struct shmap_obj **out)
+static int record_new(struct shmap_ns_file *f, const struct shmap_name *n,
+                      const struct shmap_obj_ops *ops, int aux_fd, struct shmap_obj **out)
 {
     struct shmap_named *k = shmap__obj_alloc(sizeof *k);
     void *page = MAP_FAILED;
@@ -104,20 +96,18 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, shmap
     const void *state = f->state;
     if (r == 0 && !state)
         state = (const char *)page + SHMAP_STATE_OFF;
-    if (r == 0 && shmap__is_sync_type(type) && !shmap__sync_state_ok(state, type))
-        r = SHMAP_EBADOBJ;
-    if (r == 0 && type == SHMAP_TYPE_JOB && !shmap__job_state_ok(state))
+    if (r == 0 && ops->state_ok && !ops->state_ok(state, ops->type))
         r = SHMAP_EBADOBJ;
     if (r && page != MAP_FAILED)
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
     if (r == 0) {
-        shmap__obj_init(&k->obj, &named_ops[type], f->fd, &f->st);
+        shmap__obj_init(&k->obj, ops, f->fd, &f->st);
         k->page = page;
         k->state = (char *)page + SHMAP_STATE_OFF;
         k->aux_fd = -1;
         atomic_store(&k->obj.handles, 1);
-        if (type == SHMAP_TYPE_JOB) {
-            r = shmap__job_attach(k, aux_fd);
+        if (ops->attach) {
+            r = ops->attach(k, aux_fd);
             aux_fd = -1;
         }
         if (r == 0 && n)
@@ -162,9 +152,10 @@ static void fill_header(struct shmap_objhdr *h, shmap_type_t type)
     h->create_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int create(shmap_type_t type, const struct shmap_name *n, const void *state,
-                  size_t state_len, int aux_fd, struct shmap_obj **out)
+int shmap__named_create(const struct shmap_obj_ops *ops, const struct shmap_name *n,
+                        const void *state, size_t state_len, int aux_fd, struct shmap_obj **out)
 {
+    shmap_type_t type = ops->type;
     if (type <= SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX || state_len > SHMAP_STATE_SIZE) {
         if (aux_fd >= 0)
             shmap__close_fd(aux_fd);
@@ -185,9 +176,9 @@ static int create(shmap_type_t type, const struct shmap_name *n, const void *sta
                                  .state = state,
                                  .state_len = state_len,
                                  .file_size = SHMAP_PAGE_SIZE};
-    if (type == SHMAP_TYPE_JOB) { /* the member table, allocated now: never a SIGBUS */
-        spec.file_size = SHMAP_JOB_FILE_SIZE;
-        spec.alloc_len = SHMAP_JOB_FILE_SIZE;
+    if (ops->file_size) { /* allocated now (a job's member table): never a SIGBUS */
+        spec.file_size = ops->file_size;
+        spec.alloc_len = ops->file_size;
     }
     struct shmap_ns_file f = {.fd = -1};
     int r = shmap__ns_create(n, &spec, &f);
@@ -200,24 +191,14 @@ static int create(shmap_type_t type, const struct shmap_name *n, const void *sta
         shmap__close_fd(aux_fd);
         aux_fd = -1;
     }
-    int rr = record_new(&f, n, type, aux_fd, out);
+    int rr = record_new(&f, n, ops, aux_fd, out);
     return rr ? rr : r;
 }
 
-int shmap__named_create(shmap_type_t type, const struct shmap_name *n, const void *state,
-                        size_t state_len, struct shmap_obj **out)
+int shmap__named_open(const struct shmap_obj_ops *ops, const struct shmap_name *n,
+                      struct shmap_obj **out)
 {
-    return create(type, n, state, state_len, -1, out);
-}
-
-int shmap__named_create_job(const struct shmap_name *n, const void *state, size_t state_len,
-                            int aux_fd, struct shmap_obj **out)
-{
-    return create(SHMAP_TYPE_JOB, n, state, state_len, aux_fd, out);
-}
-
-int shmap__named_open(shmap_type_t type, const struct shmap_name *n, struct shmap_obj **out)
-{
+    shmap_type_t type = ops->type;
     if ((*out = shmap__cache_lookup(n)) != NULL) {
         if ((*out)->type == type)
             return 0;
@@ -226,7 +207,7 @@ int shmap__named_open(shmap_type_t type, const struct shmap_name *n, struct shma
     }
     struct shmap_ns_file f = {.fd = -1};
     int r = shmap__ns_open(n, type, &f);
-    return r ? r : record_new(&f, n, type, -1, out);
+    return r ? r : record_new(&f, n, ops, -1, out);
 }
 
 int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags, shmap_handle_t *out)
@@ -237,14 +218,21 @@ int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags, sh
     return r;
 }
 
-int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n, shmap_type_t type,
-                       int aux_fd, struct shmap_obj **out)
+/* The ops' adopt_file of the named types: the record of the type whose
+ * ops name this function, found by the header's type. */
+int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int aux_fd,
+                       struct shmap_obj **out)
 {
-    if (type <= SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_NAMED_MAX) {
+    const struct shmap_obj_ops *ops = shmap__ops_of(f->hdr.type);
+    if (!ops || ops->adopt_file != shmap__named_adopt) {
         shmap__close_fd(f->fd);
         if (aux_fd >= 0)
             shmap__close_fd(aux_fd);
         return -EINVAL;
     }
-    return record_new(f, n, type, type == SHMAP_TYPE_JOB ? aux_fd : -1, out);
+    if (!ops->attach && aux_fd >= 0) {
+        shmap__close_fd(aux_fd);
+        aux_fd = -1;
+    }
+    return record_new(f, n, ops, aux_fd, out);
 }

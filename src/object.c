@@ -22,6 +22,23 @@ pthread_mutex_t shmap__cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct shmap_obj **buckets; /* shmap__cache_lock */
 static size_t nbuckets, ncached;   /* shmap__cache_lock */
 
+/* ---- the registry of types ---------------------------------------------------- */
+
+static const struct shmap_obj_ops *registry[SHMAP_TYPE_MAX_ + 1];
+
+void shmap__ops_register(const struct shmap_obj_ops *ops)
+{
+    SHMAP_ABORT_IF((unsigned)ops->type > SHMAP_TYPE_MAX_);
+    registry[ops->type] = ops;
+}
+
+const struct shmap_obj_ops *shmap__ops_of(uint32_t type)
+{
+    return type <= SHMAP_TYPE_MAX_ ? registry[type] : NULL;
+}
+
+/* ---- records ------------------------------------------------------------------- */
+
 void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_ops *ops, int fd,
                      const struct stat *st)
 {
@@ -176,58 +193,6 @@ static void cache_grow_locked(void)
     nbuckets = nb;
 }
 
-static struct {
-    pthread_once_t once;
-    uint32_t uid, gid, pid;
-    bool umask_ok;
-} self = {PTHREAD_ONCE_INIT, 0, 0, 0, false};
-
-static void self_read(void)
-{
-    self.uid = (uint32_t)geteuid();
-    self.gid = (uint32_t)getegid();
-    self.pid = (uint32_t)getpid();
-    /* The umask is read from /proc: umask(2) cannot read without writing. */
-    FILE *f = shmap__fopen_ro("/proc/self/status");
-    char line[128];
-    unsigned m = 0777;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Umask: %o", &m) == 1)
-            break;
-    if (f)
-        fclose(f);
-    self.umask_ok = (m & 0600) == 0;
-}
-
-uint32_t shmap__uid(void)
-{
-    pthread_once(&self.once, self_read);
-    return self.uid;
-}
-uint32_t shmap__gid(void)
-{
-    pthread_once(&self.once, self_read);
-    return self.gid;
-}
-uint32_t shmap__pid(void)
-{
-    pthread_once(&self.once, self_read);
-    return self.pid;
-}
-bool shmap__umask_keeps_0600(void)
-{
-    pthread_once(&self.once, self_read);
-    return self.umask_ok;
-}
-
-void shmap__pid_forked(void)
-{
-    pthread_once(&self.once, self_read);
-    self.pid = (uint32_t)getpid();
-    shmap__tid_reset();
-    shmap__thread_forked();
-}
-
 /* lifecycle.c, in a fork child.  The child shares its parent's open file
  * descriptions, and so its flock() holds: a lock operation in the child
  * would act on the parent's hold.  The child therefore forgets that its
@@ -236,7 +201,6 @@ void shmap__pid_forked(void)
  * own. */
 void shmap__object_fork_child(void)
 {
-    shmap__sync_fork_child();
     for (size_t i = 0; i < nbuckets; i++) {
         for (struct shmap_obj *o = buckets[i], *next; o; o = next) {
             next = o->cache_next;
@@ -320,7 +284,6 @@ void shmap__obj_handle_put(struct shmap_obj *o)
  * unlinked (nlink 0) and unlinks nothing. */
 void shmap__object_at_exit(void)
 {
-    shmap__handle_settle_pending(); /* inherited named handles never used */
     pthread_mutex_lock(&shmap__cache_lock);
     for (size_t i = 0; i < nbuckets; i++)
         for (struct shmap_obj *o = buckets[i]; o; o = o->cache_next)

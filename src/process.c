@@ -46,7 +46,6 @@ _Static_assert(sizeof(struct shmap_xfer) == 64, "layout");
 
 struct shmap_procst *shmap__self_st;
 int shmap__self_memfd = -1;
-uint32_t shmap__inbox_seen;
 static struct shmap_process *self_rec;
 /* lifecycle.c: across fork */
 pthread_mutex_t shmap__proc_self_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -174,15 +173,17 @@ int shmap__inbox_listen(int state_fd)
 
 int shmap__inbox_fd = -1; /* xfer.c reads it */
 
-/* lifecycle.c, at a normal exit: the first exit code written wins. */
-void shmap__process_at_exit(int status)
+/* lifecycle.c, at a normal exit: the first exit code written wins.  False
+ * if this process has no state of its own (then the exit steps that
+ * account for it have nothing to do). */
+bool shmap__process_at_exit(int status)
 {
     struct shmap_procst *st = shmap__self_st;
     uint64_t zero = 0;
-    if (st && st->pid == (uint32_t)getpid()) {
-        atomic_compare_exchange_strong(&st->exit, &zero, SHMAP_EXIT_SET | (uint32_t)status);
-        shmap__job_at_exit();
-    }
+    if (!st || st->pid != (uint32_t)getpid())
+        return false;
+    atomic_compare_exchange_strong(&st->exit, &zero, SHMAP_EXIT_SET | (uint32_t)status);
+    return true;
 }
 
 /* Make (or take over: adopt_fd, prepared by the parent) our state. */
@@ -217,9 +218,10 @@ static void self_init(int adopt_fd, int adopt_listen)
     }
     shmap__self_memfd = fd;
     shmap__inbox_fd = ls;
-    /* a parent's state may already hold puts made before we ran: look at once */
-    shmap__inbox_seen = atomic_load(&st->inbox_gen) - (adopt_fd >= 0 ? 1u : 0u);
     shmap__self_st = st;
+    /* a parent's state may already hold puts made before we ran: look at once */
+    shmap__handle_set_inbox(&st->inbox_gen,
+                            atomic_load(&st->inbox_gen) - (adopt_fd >= 0 ? 1u : 0u));
 }
 
 /* lifecycle.c, in a fork child: a new process, with its own state (its
@@ -227,6 +229,7 @@ static void self_init(int adopt_fd, int adopt_listen)
 void shmap__process_fork_child(void)
 {
     struct shmap_procst *old = shmap__self_st;
+    shmap__handle_set_inbox(NULL, 0);
     shmap__self_st = NULL;
     if (old)
         SYS(munmap)(old, SHMAP_PAGE_SIZE);
@@ -239,8 +242,9 @@ void shmap__process_fork_child(void)
     self_init(-1, -1);
 }
 
-/* lifecycle.c, at start-up: our state, and the handles our parent gave us. */
-void shmap__process_start(void)
+/* lifecycle.c, at start-up: our state.  Returns the descriptor of what our
+ * parent gave us (the blob of inherited handles, for xfer.c), or -1. */
+int shmap__process_start(void)
 {
     const char *env = getenv("SHMAP_INHERIT");
     int blob = -1, state_fd = -1, listen_fd = -1;
@@ -263,8 +267,7 @@ void shmap__process_start(void)
             SYS(fcntl_int)(listen_fd, F_SETFD, FD_CLOEXEC);
     }
     self_init(state_fd, listen_fd);
-    if (blob >= 0)
-        shmap__xfer_inherit_unpack(blob);
+    return blob;
 }
 
 /* ---- process records ------------------------------------------------------ */
@@ -302,7 +305,6 @@ static void process_destroy(struct shmap_obj *o)
     shmap__obj_free(p);
 }
 
-static const struct shmap_obj_ops process_ops = {SHMAP_TYPE_PROCESS, process_destroy};
 
 /* NULL and errno if no memory, or fd (the state, whose identity names the
  * inbox) could not be looked at. */
@@ -316,7 +318,7 @@ static struct shmap_process *record_alloc(int fd)
         errno = ENOMEM;
         return NULL;
     }
-    shmap__obj_init(&p->obj, &process_ops, fd, fd >= 0 ? &sb : NULL);
+    shmap__obj_init(&p->obj, &shmap__process_ops, fd, fd >= 0 ? &sb : NULL);
     shmap__reclock_init(&p->lock);
     p->pidfd = p->conn = p->gate_fd = -1;
     atomic_store(&p->obj.handles, 1);
@@ -740,3 +742,61 @@ uint32_t shmap__process_resume(struct shmap_process *p)
     }
     return s;
 }
+
+/* ---- the type's table ----------------------------------------------------- */
+
+/* A process crosses as its identity (pid, start time) and its state memfd. */
+static void process_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
+{
+    (void)export;
+    struct shmap_process *p = shmap__process_of(o);
+    x->uid = p->pid;
+    x->pos = p->start;
+}
+
+static int process_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
+{
+    if (data_fd >= 0)
+        shmap__close_fd(data_fd);
+    return shmap__process_adopt(fd, x->uid, x->pos, out);
+}
+
+static bool process_ended(struct shmap_obj *o)
+{
+    return shmap__process_ended(shmap__process_of(o));
+}
+
+static _Atomic uint32_t *process_end_word(struct shmap_obj *o, uint32_t *val)
+{
+    return shmap__process_word(shmap__process_of(o), val);
+}
+
+static int process_end_fd(struct shmap_obj *o)
+{
+    return shmap__process_pidfd(shmap__process_of(o));
+}
+
+static bool process_end_id(struct shmap_obj *o, uint64_t id[2])
+{
+    struct shmap_process *p = shmap__process_of(o);
+    id[0] = p->pid;
+    id[1] = p->start;
+    return true;
+}
+
+static const struct shmap_wait_ops process_wait = {
+    .kind = SHMAP_WK_END,
+    .ended = process_ended,
+    .end_word = process_end_word,
+    .end_fd = process_end_fd,
+    .end_id = process_end_id,
+};
+
+const struct shmap_obj_ops shmap__process_ops = {
+    .type = SHMAP_TYPE_PROCESS,
+    .flags = SHMAP_OPS_OWN_DESC, /* its state memfd is read at an offset of its own */
+    .destroy = process_destroy,
+    .describe = process_describe,
+    .adopt = process_adopt,
+    .wait = &process_wait,
+};

@@ -16,7 +16,7 @@ SHMAP_EXTERN int shmap_semaphore_create(const char *name, int32_t initial, int32
     struct shmap_sync init = {.tag = SHMAP_SYNC_TAG, .type = SHMAP_TYPE_SEMAPHORE};
     init.max = (uint32_t)max;
     atomic_init(&init.count, (uint32_t)initial);
-    return shmap__sync_create(SHMAP_TYPE_SEMAPHORE, name, &init, access, flags, out, NULL);
+    return shmap__sync_create(&shmap__semaphore_ops, name, &init, access, flags, out, NULL);
 }
 
 SHMAP_EXTERN int shmap_semaphore_open(const char *name, uint32_t access, unsigned flags,
@@ -24,7 +24,7 @@ SHMAP_EXTERN int shmap_semaphore_open(const char *name, uint32_t access, unsigne
 {
     if (SHMAP_PROBE_OUT(out))
         return -EFAULT;
-    return shmap__sync_open(SHMAP_TYPE_SEMAPHORE, name, access, flags, out);
+    return shmap__sync_open(&shmap__semaphore_ops, name, access, flags, out);
 }
 
 SHMAP_EXTERN int shmap_semaphore_release(shmap_handle_t h, int32_t n, int32_t *prev)
@@ -73,20 +73,26 @@ SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t
     return 0;
 }
 
-bool shmap__semaphore_ready(struct shmap_sync *s)
+static bool semaphore_ready(struct shmap_sync *s, uint32_t snap_pulse, uint64_t now,
+                            bool *by_pulse, uint64_t *due)
 {
+    (void)snap_pulse;
+    (void)now;
+    (void)due;
+    *by_pulse = false;
     return shmap__count(s) > 0;
 }
 
-void shmap__semaphore_take(struct shmap_sync *s)
+static void semaphore_take(struct shmap_sync *s, bool by_pulse)
 {
+    (void)by_pulse;
     /* releasers add meanwhile, without the lock; a wait-all's hold goes */
     uint32_t c = atomic_load(&s->count);
     while (!atomic_compare_exchange_weak(&s->count, &c, (c & ~SHMAP_COUNT_HOLD) - 1))
         ;
 }
 
-bool shmap__semaphore_try(struct shmap_sync *s)
+static bool semaphore_try(struct shmap_sync *s)
 {
     uint32_t c = atomic_load(&s->count);
     while (c != 0 && !(c & SHMAP_COUNT_HOLD))
@@ -94,3 +100,31 @@ bool shmap__semaphore_try(struct shmap_sync *s)
             return true;
     return false;
 }
+
+static bool semaphore_needs_hold(const struct shmap_sync *s)
+{
+    (void)s;
+    return true;
+}
+
+static int semaphore_signal(shmap_handle_t h)
+{
+    return shmap_semaphore_release(h, 1, NULL);
+}
+
+static const struct shmap_wait_ops semaphore_wait = {
+    .kind = SHMAP_WK_SYNC,
+    .ready = semaphore_ready,
+    .take = semaphore_take,
+    .try_take = semaphore_try,
+    .needs_hold = semaphore_needs_hold,
+    .signal = semaphore_signal,
+};
+
+const struct shmap_obj_ops shmap__semaphore_ops = {
+    .type = SHMAP_TYPE_SEMAPHORE,
+    .destroy = shmap__named_destroy,
+    .state_ok = shmap__sync_state_ok,
+    .adopt_file = shmap__named_adopt,
+    .wait = &semaphore_wait,
+};

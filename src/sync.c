@@ -23,8 +23,9 @@ static_assert(offsetof(struct shmap_sync, owner_link64) + 8 - offsetof(struct sh
                   32,
               "LP64 entry");
 
-bool shmap__sync_state_ok(const struct shmap_sync *s, shmap_type_t type)
+bool shmap__sync_state_ok(const void *state, shmap_type_t type)
 {
+    const struct shmap_sync *s = state;
     if (s->tag != SHMAP_SYNC_TAG || s->type != (uint32_t)type || (s->flags & ~SHMAP_SYNC_MANUAL))
         return false;
     switch (type) {
@@ -49,15 +50,17 @@ static uint32_t create_access(shmap_type_t type, uint32_t access)
     return a & shmap__access_valid_mask(type);
 }
 
-int shmap__sync_create(shmap_type_t type, const char *name, const struct shmap_sync *init,
-                       uint32_t access, unsigned flags, shmap_handle_t *out, struct shmap_obj **obj)
+int shmap__sync_create(const struct shmap_obj_ops *ops, const char *name,
+                       const struct shmap_sync *init, uint32_t access, unsigned flags,
+                       shmap_handle_t *out, struct shmap_obj **obj)
 {
+    shmap_type_t type = ops->type;
     struct shmap_name n;
     int r = shmap__name_parse(name, flags, &n);
     if (r < 0)
         return r;
     struct shmap_obj *o;
-    int created = shmap__named_create(type, r == 1 ? NULL : &n, init, sizeof *init, &o);
+    int created = shmap__named_create(ops, r == 1 ? NULL : &n, init, sizeof *init, -1, &o);
     if (created < 0)
         return created;
     if (obj) {
@@ -73,15 +76,16 @@ int shmap__sync_create(shmap_type_t type, const char *name, const struct shmap_s
     return created;
 }
 
-int shmap__sync_open(shmap_type_t type, const char *name, uint32_t access, unsigned flags,
-                     shmap_handle_t *out)
+int shmap__sync_open(const struct shmap_obj_ops *ops, const char *name, uint32_t access,
+                     unsigned flags, shmap_handle_t *out)
 {
+    shmap_type_t type = ops->type;
     struct shmap_name n;
     int r = shmap__name_parse_open(name, flags, &n);
     if (r)
         return r;
     struct shmap_obj *o;
-    if ((r = shmap__named_open(type, &n, &o)) != 0)
+    if ((r = shmap__named_open(ops, &n, &o)) != 0)
         return r;
     uint32_t granted;
     r = shmap__access_check_open(type, access, NULL, &granted);

@@ -25,7 +25,6 @@ static void thread_destroy(struct shmap_obj *o)
     shmap__obj_free(o);
 }
 
-static const struct shmap_obj_ops thread_ops = {SHMAP_TYPE_THREAD, thread_destroy};
 
 static void finish(struct shmap_thread *t, uint32_t code)
 {
@@ -76,7 +75,7 @@ SHMAP_EXTERN int shmap_thread_create(shmap_thread_fn_t fn, void *arg, unsigned t
     struct shmap_thread *t = shmap__obj_alloc(sizeof *t);
     if (!t)
         return -ENOMEM;
-    shmap__obj_init(&t->obj, &thread_ops, -1, NULL);
+    shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
     t->fn = fn;
     t->arg = arg;
     atomic_store(&t->suspend, (tflags & SHMAP_THREAD_SUSPENDED) ? 1u : 0u);
@@ -125,7 +124,7 @@ int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out)
     struct shmap_thread *t = shmap__obj_alloc(sizeof *t);
     if (!t)
         return -ENOMEM;
-    shmap__obj_init(&t->obj, &thread_ops, -1, NULL);
+    shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
     shmap__obj_get(&p->obj);
     t->proc = p;
     atomic_store(&t->tid, p->pid); /* a main thread's id is its process's */
@@ -214,7 +213,7 @@ int shmap__thread_self(struct shmap_obj **out)
         pthread_once(&adopt_once, adopt_key_make);
         if (!(t = shmap__obj_alloc(sizeof *t)))
             return -ENOMEM;
-        shmap__obj_init(&t->obj, &thread_ops, -1, NULL);
+        shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
         atomic_store(&t->tid, shmap__tid());
         shmap__obj_get(&t->obj); /* the thread's own, until it ends */
         if (pthread_setspecific(adopt_key, t) != 0) {
@@ -241,3 +240,63 @@ SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code)
         me->exit_code = code;
     pthread_exit(NULL); /* threads not made by shmap just end */
 }
+
+/* ---- the type's table ----------------------------------------------------- */
+
+/* A thread of ours ends when its `done` word is set; the main thread of
+ * another process (proc) when that process ends. */
+static bool thread_ended(struct shmap_obj *o)
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (t->proc)
+        return shmap__process_ended(t->proc);
+    return atomic_load(&t->done) != 0;
+}
+
+static _Atomic uint32_t *thread_end_word(struct shmap_obj *o, uint32_t *val)
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (t->proc)
+        return shmap__process_word(t->proc, val);
+    *val = 0;
+    return &t->done;
+}
+
+static int thread_end_fd(struct shmap_obj *o)
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    return t->proc ? shmap__process_pidfd(t->proc) : -1;
+}
+
+static bool thread_end_id(struct shmap_obj *o, uint64_t id[2])
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (!t->proc)
+        return false; /* a thread of ours: its record */
+    id[0] = t->proc->pid;
+    id[1] = t->proc->start;
+    return true;
+}
+
+static const struct shmap_wait_ops thread_wait = {
+    .kind = SHMAP_WK_END,
+    .ended = thread_ended,
+    .end_word = thread_end_word,
+    .end_fd = thread_end_fd,
+    .end_id = thread_end_id,
+};
+
+static void thread_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
+{
+    (void)o;
+    (void)export;
+    x->fd = -1; /* published for listing; never copied out (LOCAL) */
+}
+
+const struct shmap_obj_ops shmap__thread_ops = {
+    .type = SHMAP_TYPE_THREAD,
+    .flags = SHMAP_OPS_LOCAL, /* a thread lives in its process only (docs/processes.md) */
+    .destroy = thread_destroy,
+    .describe = thread_describe,
+    .wait = &thread_wait,
+};

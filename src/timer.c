@@ -29,7 +29,7 @@ SHMAP_EXTERN int shmap_timer_create(const char *name, uint32_t tflags, uint32_t 
         return -EFAULT;
     struct shmap_sync init = {.tag = SHMAP_SYNC_TAG, .type = SHMAP_TYPE_TIMER};
     init.flags = (tflags & SHMAP_TIMER_MANUAL_RESET) ? SHMAP_SYNC_MANUAL : 0;
-    return shmap__sync_create(SHMAP_TYPE_TIMER, name, &init, access, flags, out, NULL);
+    return shmap__sync_create(&shmap__timer_ops, name, &init, access, flags, out, NULL);
 }
 
 SHMAP_EXTERN int shmap_timer_open(const char *name, uint32_t access, unsigned flags,
@@ -37,7 +37,7 @@ SHMAP_EXTERN int shmap_timer_open(const char *name, uint32_t access, unsigned fl
 {
     if (SHMAP_PROBE_OUT(out))
         return -EFAULT;
-    return shmap__sync_open(SHMAP_TYPE_TIMER, name, access, flags, out);
+    return shmap__sync_open(&shmap__timer_ops, name, access, flags, out);
 }
 
 /* Under the lock: account for expiries up to now. */
@@ -53,18 +53,46 @@ static void update(struct shmap_sync *s, uint64_t now)
         s->armed = 0;
 }
 
-bool shmap__timer_ready(struct shmap_sync *s, uint64_t now, uint64_t *due)
+static bool timer_ready(struct shmap_sync *s, uint32_t snap_pulse, uint64_t now, bool *by_pulse,
+                        uint64_t *due)
 {
+    (void)snap_pulse;
+    *by_pulse = false;
     update(s, now);
     *due = s->armed ? s->due_ns : UINT64_MAX;
     return atomic_load(&s->count) != 0;
 }
 
-void shmap__timer_take(struct shmap_sync *s)
+static void timer_take(struct shmap_sync *s, bool by_pulse)
 {
+    (void)by_pulse;
     if (!(s->flags & SHMAP_SYNC_MANUAL))
         atomic_store(&s->count, 0);
 }
+
+/* A timer is looked at and taken under its lock only (its count is
+ * brought up to date there): no count taking without it, no hold. */
+static bool timer_needs_hold(const struct shmap_sync *s)
+{
+    (void)s;
+    return false;
+}
+
+static const struct shmap_wait_ops timer_wait = {
+    .kind = SHMAP_WK_SYNC,
+    .timed = true,
+    .ready = timer_ready,
+    .take = timer_take,
+    .needs_hold = timer_needs_hold,
+};
+
+const struct shmap_obj_ops shmap__timer_ops = {
+    .type = SHMAP_TYPE_TIMER,
+    .destroy = shmap__named_destroy,
+    .state_ok = shmap__sync_state_ok,
+    .adopt_file = shmap__named_adopt,
+    .wait = &timer_wait,
+};
 
 /* ---- completion routines (per thread) --------------------------------- */
 

@@ -30,20 +30,20 @@ static _Atomic uint64_t slice_ns = SLICE_NS; /* tests lengthen it (shmap__wait_s
 static _Atomic int64_t spin_ns = -1; /* -1: not decided yet */
 #define POLL_NS 1000000ull           /* processes whose end no futex word shows: 1 ms */
 
-enum wkind {
-    WK_SYNC,   /* event, semaphore, timer: count (and the internal lock) */
-    WK_MUTEX,  /* owner word */
-    WK_NEVER,  /* never signalled while we wait: pseudo handles, jobs (for now) */
-    WK_ALWAYS, /* always signalled: files */
-    WK_ENDED,  /* threads: signalled once their `done` word is set */
-    WK_PROC,   /* processes (and main threads of others): signalled once ended */
-};
+/* The kinds of object a wait knows (the type's ops say which it is). */
+#define WK_SYNC SHMAP_WK_SYNC     /* event, semaphore, timer: count (and the internal lock) */
+#define WK_MUTEX SHMAP_WK_MUTEX   /* owner word */
+#define WK_NEVER SHMAP_WK_NEVER   /* never signalled while we wait: pseudo handles, jobs */
+#define WK_ALWAYS SHMAP_WK_ALWAYS /* always signalled: files */
+#define WK_END SHMAP_WK_END       /* threads, processes: signalled once ended */
 
 struct wslot {
     struct shmap_obj *o; /* one reference, NULL for pseudo handles */
     struct shmap_sync *s;
-    struct shmap_process *proc; /* WK_PROC */
-    enum wkind kind;
+    const struct shmap_wait_ops *wo; /* the type's, NULL for pseudo handles */
+    enum shmap_wait_kind kind;
+    bool has_id;     /* id: what ends is a process (pid, start time, type) */
+    uint64_t id[3];
     bool registered; /* counted in s->nwait */
     bool held;       /* wait-all: SHMAP_COUNT_HOLD set in s->count by us */
     bool have_pulse; /* snap_pulse is valid */
@@ -74,42 +74,27 @@ static int slot_init(struct wslot *w, shmap_handle_t h, bool single)
     int r = shmap__handle_get(h, &w->o, &access);
     if (r)
         return -EBADF;
-    switch (w->o->type) {
-    case SHMAP_TYPE_EVENT:
-    case SHMAP_TYPE_SEMAPHORE:
-    case SHMAP_TYPE_TIMER:
-        w->kind = WK_SYNC;
-        break;
-    case SHMAP_TYPE_MUTEX:
-        w->kind = WK_MUTEX;
-        break;
-    case SHMAP_TYPE_JOB:
-        w->kind = WK_NEVER;
-        break;
-    case SHMAP_TYPE_FILE:
-        w->kind = WK_ALWAYS; /* no I/O is ever pending on our files */
-        return 0;
-    case SHMAP_TYPE_THREAD:
-        w->kind = WK_ENDED;
-        if ((w->proc = ((struct shmap_thread *)w->o)->proc) != NULL)
-            w->kind = WK_PROC;
-        break;
-    case SHMAP_TYPE_PROCESS:
-        w->kind = WK_PROC;
-        w->proc = shmap__process_of(w->o);
-        break;
-    default:
+    w->wo = w->o->ops->wait;
+    w->kind = w->wo ? w->wo->kind : SHMAP_WK_NONE;
+    if (w->kind == SHMAP_WK_NONE) {
         r = (access & SHMAP_SYNCHRONIZE) ? -EBADF : -EACCES;
         shmap__obj_put(w->o);
         w->o = NULL;
         return r;
     }
+    if (w->kind == WK_ALWAYS)
+        return 0; /* a file needs no SYNCHRONIZE: Windows waits on it regardless */
     if (!(access & SHMAP_SYNCHRONIZE)) {
         shmap__obj_put(w->o);
         w->o = NULL;
         return -EACCES;
     }
-    w->s = shmap__sync_of(w->o);
+    if (w->kind == WK_SYNC || w->kind == WK_MUTEX)
+        w->s = shmap__named_state(w->o);
+    if (w->kind == WK_END && w->wo->end_id) {
+        w->has_id = w->wo->end_id(w->o, w->id);
+        w->id[2] = w->o->type;
+    }
     return 0;
 }
 
@@ -143,11 +128,11 @@ static void ctx_fini(struct wctx *c)
  * thread of ours by its record.  0: the same object. */
 static int cmp_slot_id(const struct wslot *a, const struct wslot *b)
 {
-    CMP(a->proc != NULL, b->proc != NULL);
-    if (a->proc) {
-        CMP(a->o->type, b->o->type);
-        CMP(a->proc->pid, b->proc->pid);
-        CMP(a->proc->start, b->proc->start);
+    CMP(a->has_id, b->has_id);
+    if (a->has_id) {
+        CMP(a->id[2], b->id[2]);
+        CMP(a->id[0], b->id[0]);
+        CMP(a->id[1], b->id[1]);
         return 0;
     }
     CMP(a->o->dev, b->o->dev);
@@ -227,41 +212,23 @@ static bool sync_ready(struct wctx *c, struct wslot *w, bool *by_pulse)
         w->snap_pulse = atomic_load(&s->pulse_gen);
         w->have_pulse = true;
     }
-    switch (s->type) {
-    case SHMAP_TYPE_EVENT:
-        return shmap__event_ready(s, w->snap_pulse, by_pulse);
-    case SHMAP_TYPE_SEMAPHORE:
-        return shmap__semaphore_ready(s);
-    default: {
-        uint64_t due;
-        bool ready = shmap__timer_ready(s, ctx_now(c), &due);
-        if (due < c->next_due)
-            c->next_due = due;
-        return ready;
-    }
-    }
+    uint64_t due = UINT64_MAX;
+    bool ready = w->wo->ready(s, w->snap_pulse, w->wo->timed ? ctx_now(c) : 0, by_pulse, &due);
+    if (due < c->next_due)
+        c->next_due = due;
+    return ready;
 }
 
 static void sync_take(struct wslot *w, bool by_pulse)
 {
-    switch (w->s->type) {
-    case SHMAP_TYPE_EVENT:
-        shmap__event_take(w->s, by_pulse);
-        break;
-    case SHMAP_TYPE_SEMAPHORE:
-        shmap__semaphore_take(w->s);
-        break;
-    default:
-        shmap__timer_take(w->s);
-        break;
-    }
+    w->wo->take(w->s, by_pulse);
 }
 
 /* Without the lock: take an event or semaphore its count makes ready (one
  * compare-and-swap, as the signals; a manual event is only looked at). */
-static bool count_take(struct shmap_sync *s)
+static bool count_take(struct wslot *w)
 {
-    return s->type == SHMAP_TYPE_EVENT ? shmap__event_try(s) : shmap__semaphore_try(s);
+    return w->wo->try_take(w->s);
 }
 
 /*
@@ -272,12 +239,11 @@ static bool count_take(struct shmap_sync *s)
  */
 static bool sync_take_locked(struct wslot *w, bool by_pulse)
 {
-    struct shmap_sync *s = w->s;
-    if (by_pulse || s->type == SHMAP_TYPE_TIMER) {
+    if (by_pulse || !w->wo->try_take) {
         sync_take(w, by_pulse);
         return true;
     }
-    return count_take(s);
+    return count_take(w);
 }
 
 /*
@@ -290,8 +256,7 @@ static bool sync_take_locked(struct wslot *w, bool by_pulse)
 static bool sync_hold(struct wslot *w)
 {
     struct shmap_sync *s = w->s;
-    if (s->type == SHMAP_TYPE_TIMER ||
-        (s->type == SHMAP_TYPE_EVENT && (s->flags & SHMAP_SYNC_MANUAL)))
+    if (!w->wo->needs_hold(s))
         return true;
     uint32_t c = atomic_load(&s->count);
     do {
@@ -354,8 +319,8 @@ static void lock(struct shmap_sync *s)
 static int quick_look(struct wslot *w)
 {
     struct shmap_sync *s = w->s;
-    if (s->type != SHMAP_TYPE_EVENT && s->type != SHMAP_TYPE_SEMAPHORE)
-        return -1;
+    if (!w->wo->try_take)
+        return -1; /* taken under the lock only (timers) */
     if (atomic_load(&s->lock) & SHMAP_FUTEX_OWNER_DIED)
         return -1; /* to repair, under the lock */
     uint32_t seq = atomic_load(&s->seq), pulse = atomic_load(&s->pulse_gen);
@@ -365,7 +330,7 @@ static int quick_look(struct wslot *w)
     } else if (pulse != w->snap_pulse) {
         return -1; /* pulsed since we last looked */
     }
-    if (count_take(s))
+    if (count_take(w))
         return 1;
     if (!w->registered) {
         atomic_fetch_add(&s->nwait, 1);
@@ -374,7 +339,7 @@ static int quick_look(struct wslot *w)
     if (atomic_load(&s->pulse_gen) != w->snap_pulse)
         return -1;
     if (atomic_load(&s->count) != 0)
-        return count_take(s) ? 1 : -1;
+        return count_take(w) ? 1 : -1;
     w->snap_seq = seq;
     return 0;
 }
@@ -382,7 +347,7 @@ static int quick_look(struct wslot *w)
 /* A busy mutex: prepare to sleep on its owner word. */
 static void mutex_sleep_on(struct wctx *c, struct wslot *w, uint32_t seen)
 {
-    w->owner_val = shmap__mutex_prepare_sleep(w->s, seen, c->check_dead);
+    w->owner_val = w->wo->prepare_sleep(w->s, seen, c->check_dead);
     if (!w->owner_val)
         c->retry = true; /* the word changed: look again at once */
 }
@@ -396,14 +361,11 @@ static int pass_any(struct wctx *c)
         switch (w->kind) {
         case WK_ALWAYS:
             return SHMAP_WAIT_OBJECT_0 + (int)i;
+        case SHMAP_WK_NONE: /* refused by slot_init */
         case WK_NEVER:
             break;
-        case WK_ENDED:
-            if (atomic_load(&((struct shmap_thread *)w->o)->done))
-                return SHMAP_WAIT_OBJECT_0 + (int)i;
-            break;
-        case WK_PROC:
-            if (shmap__process_ended(w->proc))
+        case WK_END:
+            if (w->wo->ended(w->o))
                 return SHMAP_WAIT_OBJECT_0 + (int)i;
             break;
         case WK_SYNC: {
@@ -424,7 +386,7 @@ static int pass_any(struct wctx *c)
         }
         case WK_MUTEX: {
             uint32_t seen = 0;
-            int r = shmap__mutex_try(w->o, w->s, &seen);
+            int r = w->wo->acquire(w->o, w->s, &seen);
             if (r < 0)
                 return r;
             if (r == SHMAP_MTX_TAKEN)
@@ -458,13 +420,11 @@ static int pass_all(struct wctx *c)
         if (w->kind == WK_SYNC)
             ready &= sync_ready(c, w, &pulse[c->order[k]]) && (pulse[c->order[k]] || sync_hold(w));
         else if (w->kind == WK_MUTEX)
-            ready &= shmap__mutex_ready(w->s);
+            ready &= w->wo->acquirable(w->s);
         else if (w->kind == WK_NEVER)
             ready = false;
-        else if (w->kind == WK_ENDED)
-            ready &= atomic_load(&((struct shmap_thread *)w->o)->done) != 0;
-        else if (w->kind == WK_PROC)
-            ready &= shmap__process_ended(w->proc);
+        else if (w->kind == WK_END)
+            ready &= w->wo->ended(w->o);
     }
     int result = NOT_YET;
     if (ready) {
@@ -478,7 +438,7 @@ static int pass_all(struct wctx *c)
             if (w->kind != WK_MUTEX)
                 continue;
             uint32_t seen;
-            w->taken = shmap__mutex_try(w->o, w->s, &seen);
+            w->taken = w->wo->acquire(w->o, w->s, &seen);
             if (w->taken <= 0)
                 break;
             abandoned |= w->taken == SHMAP_MTX_ABANDONED;
@@ -488,7 +448,7 @@ static int pass_all(struct wctx *c)
             while (k-- > 0) {
                 struct wslot *w = &c->slot[c->order[k]];
                 if (w->kind == WK_MUTEX)
-                    shmap__mutex_untake(w->o, w->s, w->taken);
+                    w->wo->unacquire(w->o, w->s, w->taken);
             }
             if (err < 0)
                 result = err;
@@ -663,12 +623,9 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             } else if (w->kind == WK_MUTEX && w->owner_val) {
                 words[nw] = &w->s->owner;
                 vals[nw++] = w->owner_val;
-            } else if (w->kind == WK_ENDED) {
-                words[nw] = &((struct shmap_thread *)w->o)->done;
-                vals[nw++] = 0;
-            } else if (w->kind == WK_PROC) {
+            } else if (w->kind == WK_END) {
                 uint32_t v;
-                _Atomic uint32_t *pw = shmap__process_word(w->proc, &v);
+                _Atomic uint32_t *pw = w->wo->end_word(w->o, &v);
                 if (pw) {
                     words[nw] = pw;
                     vals[nw++] = v;
@@ -685,8 +642,8 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
         if (dead_check < until)
             until = dead_check;
         int pfd;
-        if (nw == 0 && c->n == 1 && c->slot[0].kind == WK_PROC &&
-            (pfd = shmap__process_pidfd(c->slot[0].proc)) >= 0) {
+        if (nw == 0 && c->n == 1 && c->slot[0].kind == WK_END &&
+            (pfd = c->slot[0].wo->end_fd(c->slot[0].o)) >= 0) {
             /* one process and no word: the kernel's readiness of its pidfd */
             uint64_t d = until == UINT64_MAX ? UINT64_MAX : until - now;
             struct pollfd pf = {.fd = pfd, .events = POLLIN};
@@ -727,19 +684,22 @@ static int wait_one(shmap_handle_t h, uint32_t ms)
     uint32_t access;
     if (shmap__handle_borrow(h, &o, &access) || !(access & SHMAP_SYNCHRONIZE))
         return NOT_YET;
-    if (o->type == SHMAP_TYPE_MUTEX) {
+    const struct shmap_wait_ops *wo = o->ops->wait;
+    if (!wo)
+        return NOT_YET;
+    if (wo->kind == WK_MUTEX) {
         uint32_t seen;
-        int t = shmap__mutex_try(o, shmap__sync_of(o), &seen);
+        int t = wo->acquire(o, shmap__named_state(o), &seen);
         if (t == SHMAP_MTX_TAKEN)
             return SHMAP_WAIT_OBJECT_0;
         return t == SHMAP_MTX_ABANDONED ? SHMAP_WAIT_ABANDONED_0 : NOT_YET;
     }
-    if (!shmap__is_sync_type(o->type))
+    if (wo->kind != WK_SYNC)
         return NOT_YET;
     struct wctx c;
     c.n = 1;
     c.all = c.check_dead = false;
-    c.slot[0] = (struct wslot){.o = o, .s = shmap__sync_of(o), .kind = WK_SYNC};
+    c.slot[0] = (struct wslot){.o = o, .s = shmap__named_state(o), .wo = wo, .kind = WK_SYNC};
     int r = run(&c, ms, false);
     unregister(&c);
     return r;
@@ -763,22 +723,16 @@ SHMAP_EXTERN int shmap_wait(uint32_t n, const shmap_handle_t *handles, unsigned 
     return r;
 }
 
+/* SignalObjectAndWait's signal: as the type's own call would (events,
+ * semaphores, mutexes; anything else is not signallable). */
 static int signal(shmap_handle_t h)
 {
-    shmap_type_t type;
-    int r = shmap_handle_query(h, &type, NULL);
-    if (r)
+    struct shmap_obj *o;
+    if (shmap__handle_get(h, &o, NULL))
         return -EBADF;
-    switch (type) {
-    case SHMAP_TYPE_EVENT:
-        return shmap_event_set(h, NULL);
-    case SHMAP_TYPE_SEMAPHORE:
-        return shmap_semaphore_release(h, 1, NULL);
-    case SHMAP_TYPE_MUTEX:
-        return shmap_mutex_release(h);
-    default:
-        return -EBADF;
-    }
+    int (*fn)(shmap_handle_t) = o->ops->wait ? o->ops->wait->signal : NULL;
+    shmap__obj_put(o);
+    return fn ? fn(h) : -EBADF;
 }
 
 SHMAP_EXTERN int shmap_signal_and_wait(shmap_handle_t hsignal, shmap_handle_t hwait,

@@ -107,7 +107,18 @@ static void pending_destroy(struct shmap_obj *o)
     shmap__obj_free(p);
 }
 
-static const struct shmap_obj_ops pending_ops = {SHMAP_TYPE_PENDING, pending_destroy};
+static int pending_resolve(struct shmap_obj *o, struct shmap_obj **real);
+static void pending_settle(struct shmap_obj *o);
+
+/* A stand-in: the handle table takes it in at its first use (resolve),
+ * and settles a named one at its close and at exit. */
+static const struct shmap_obj_ops pending_ops = {
+    .type = SHMAP_TYPE_PENDING,
+    .destroy = pending_destroy,
+    .resolve = pending_resolve,
+    .closing = pending_settle,
+    .settle = pending_settle,
+};
 
 static struct shmap_obj *pending_new(const struct shmap_xfer *x)
 {
@@ -138,7 +149,7 @@ static int dup_fds(const struct shmap_pending *p, int *fd, int *data_fd)
     return 0;
 }
 
-int shmap__pending_resolve(struct shmap_obj *o, struct shmap_obj **real)
+static int pending_resolve(struct shmap_obj *o, struct shmap_obj **real)
 {
     struct shmap_pending *p = (struct shmap_pending *)o;
     struct shmap_obj *got = atomic_load(&p->real);
@@ -168,16 +179,17 @@ int shmap__pending_resolve(struct shmap_obj *o, struct shmap_obj **real)
 /* A named object's last handle may be this one: its release protocol (the
  * name's file removed) runs only through a real record, so one that was
  * never used is taken in before it goes (close, exit). */
-void shmap__pending_settle(struct shmap_obj *o)
+static void pending_settle(struct shmap_obj *o)
 {
     struct shmap_pending *p = (struct shmap_pending *)o;
+    const struct shmap_obj_ops *ops = shmap__ops_of(p->x.type);
     struct shmap_obj *real;
-    if (o->type == SHMAP_TYPE_PENDING && p->x.scope != 0 && p->x.type >= SHMAP_TYPE_MAPPING &&
-        p->x.type <= SHMAP_TYPE_NAMED_MAX)
-        (void)shmap__pending_resolve(o, &real); /* unnamed ones live by references only */
+    if (p->x.scope != 0 && ops && ops->adopt_file)
+        (void)pending_resolve(o, &real); /* unnamed ones live by references only */
 }
 
-static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x);
+static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x,
+                     bool export);
 
 /* A pending record described as its parent did; false if resolved (then
  * *real is the record to use). */
@@ -199,9 +211,10 @@ static bool pending_describe(struct shmap_obj *o, uint32_t access, uint32_t hfla
     return *real == NULL;
 }
 
-static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x)
+static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x,
+                     bool export)
 {
-    if (o->type == SHMAP_TYPE_PENDING) {
+    if (o->ops == &pending_ops) {
         struct shmap_obj *real;
         if (pending_describe(o, access, hflags, x, &real))
             return;
@@ -219,36 +232,25 @@ static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, stru
     }
     x->dev = o->dev; /* 0 for a record made by a create: not needed, not looked up */
     x->ino = o->ino;
-    if (o->type == SHMAP_TYPE_MAPPING) {
-        struct shmap_section *s = shmap__section_of(o);
-        if (s->file_backed)
-            x->data_fd = s->data_fd;
-    } else if (o->type == SHMAP_TYPE_JOB) {
-        x->data_fd = ((struct shmap_named *)o)->aux_fd; /* its write end goes along */
-    } else if (o->type == SHMAP_TYPE_PROCESS) {
-        struct shmap_process *p = shmap__process_of(o);
-        x->uid = p->pid;
-        x->pos = p->start;
-    } else if (o->type == SHMAP_TYPE_THREAD) {
-        x->fd = -1;
-    }
+    if (o->ops->describe)
+        o->ops->describe(o, x, export); /* the type's part: data_fd, uid, pos */
 }
 
-void shmap__xfer_publish(uint32_t idx, uint32_t gen, struct shmap_obj *o, uint32_t access,
+static void publish(uint32_t idx, uint32_t gen, struct shmap_obj *o, uint32_t access,
                          uint32_t hflags)
 {
     struct shmap_xfer *e = entry_of(idx);
     if (!e)
         return;
     struct shmap_xfer x;
-    describe(o, access, hflags, &x);
+    describe(o, access, hflags, &x, false);
     x.value = (idx + 1u) << 2;
     atomic_store(&e->gen, gen << 1); /* readers see it change while we write */
     memcpy((char *)e + 4, (char *)&x + 4, sizeof x - 4);
     atomic_store(&e->gen, gen << 1 | 1u);
 }
 
-void shmap__xfer_unpublish(uint32_t idx, uint32_t gen)
+static void unpublish(uint32_t idx, uint32_t gen)
 {
     struct shmap_xfer *e = entry_of(idx);
     if (e)
@@ -280,7 +282,8 @@ static int copy_fds(const struct shmap_xfer *x, int *fd, int *data_fd)
     *fd = *data_fd = -1;
     if (x->fd < 0)
         return 0; /* not a shmap process: pid and start time are all we have */
-    bool own = x->scope != 0 || x->type == SHMAP_TYPE_PROCESS;
+    const struct shmap_obj_ops *ops = shmap__ops_of(x->type);
+    bool own = x->scope != 0 || (ops && (ops->flags & SHMAP_OPS_OWN_DESC));
     *fd = own ? shmap__reopen_self(x->fd, O_RDWR) : SYS(fcntl_int)(x->fd, F_DUPFD_CLOEXEC, 0);
     if (*fd < 0)
         return own ? *fd : -errno;
@@ -298,43 +301,38 @@ static int copy_fds(const struct shmap_xfer *x, int *fd, int *data_fd)
 int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, struct shmap_xfer *x,
                        int *fd, int *data_fd)
 {
-    if (o->type == SHMAP_TYPE_PENDING) {
+    if (o->ops == &pending_ops) {
         struct shmap_obj *real; /* its descriptors live as long as our reference */
         if (pending_describe(o, access, hflags, x, &real))
             return copy_fds(x, fd, data_fd);
         o = real;
     }
-    describe(o, access, hflags, x);
     *fd = *data_fd = -1;
-    if (o->type == SHMAP_TYPE_THREAD)
+    if (o->ops->flags & SHMAP_OPS_LOCAL)
         return SHMAP_ENOTSUP; /* a thread lives in its process only (docs/processes.md) */
-    if (o->type == SHMAP_TYPE_FILE)
-        x->pos = shmap__file_pos(o);
+    describe(o, access, hflags, x, true);
     return copy_fds(x, fd, data_fd);
 }
 
 int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
 {
-    if (x->type == SHMAP_TYPE_PROCESS) {
+    const struct shmap_obj_ops *ops = shmap__ops_of(x->type);
+    if (ops && ops->adopt) /* processes, files: made from x and the descriptors */
+        return ops->adopt(x, fd, data_fd, out);
+    if (fd < 0 || !ops || !ops->adopt_file) {
+        if (fd >= 0)
+            shmap__close_fd(fd);
         if (data_fd >= 0)
             shmap__close_fd(data_fd);
-        return shmap__process_adopt(fd, x->uid, x->pos, out);
-    }
-    if (fd < 0)
         return -EBADF;
-    if (x->type == SHMAP_TYPE_FILE) {
-        if (data_fd >= 0)
-            shmap__close_fd(data_fd);
-        return shmap__file_adopt(fd, x->pos, out);
     }
+    /* the others from their object file, validated as an Open* does */
     int r = 0;
     struct shmap_ns_file f = {.fd = fd};
     char *name = NULL;
     struct shmap_name n;
     bool named = x->scope != 0;
-    if (x->type < SHMAP_TYPE_MAPPING || x->type > SHMAP_TYPE_NAMED_MAX)
-        r = -EBADF;
-    if (r == 0 && SYS(fstat)(fd, &f.st) != 0)
+    if (SYS(fstat)(fd, &f.st) != 0)
         r = -errno;
     /* header and state area in one read (named.c checks the state on the copy) */
     union {
@@ -381,16 +379,7 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
         free(name);
         return r;
     }
-    if (x->type == SHMAP_TYPE_MAPPING) {
-        bool file_backed = (f.hdr.hflags & SHMAP_HF_FILE_BACKED) != 0;
-        if (!file_backed && data_fd >= 0) {
-            shmap__close_fd(data_fd);
-            data_fd = -1;
-        }
-        r = shmap__section_adopt(&f, named ? &n : NULL, data_fd, out);
-    } else {
-        r = shmap__named_adopt(&f, named ? &n : NULL, (shmap_type_t)x->type, data_fd, out);
-    }
+    r = ops->adopt_file(&f, named ? &n : NULL, data_fd, out);
     free(name);
     return r;
 }
@@ -699,16 +688,17 @@ int shmap__xfer_get(struct shmap_process *p, shmap_handle_t h, struct shmap_obj 
     int r = read_entry(p, h, &x);
     if (r)
         return r;
-    if (x.type == SHMAP_TYPE_THREAD)
-        return SHMAP_ENOTSUP;
+    const struct shmap_obj_ops *ops = shmap__ops_of(x.type);
+    if (!ops || (ops->flags & SHMAP_OPS_LOCAL))
+        return SHMAP_ENOTSUP; /* a thread lives in its process only */
+    /* a file is reopened with its handle's access; an object file always
+     * read-write (its state is written by every user) */
+    bool rw = !(ops->flags & SHMAP_OPS_ACCESS_DESC) ||
+              (x.access & (SHMAP_FILE_WRITE_DATA | SHMAP_FILE_APPEND_DATA));
     int fd = -1, data_fd = -1;
-    if (x.fd >= 0 &&
-        (fd = open_theirs(p, x.fd,
-                          x.type != SHMAP_TYPE_FILE ||
-                              (x.access & (SHMAP_FILE_WRITE_DATA | SHMAP_FILE_APPEND_DATA)))) < 0)
+    if (x.fd >= 0 && (fd = open_theirs(p, x.fd, rw)) < 0)
         return fd;
-    if ((x.type == SHMAP_TYPE_MAPPING || x.type == SHMAP_TYPE_JOB) && x.data_fd >= 0 &&
-        (data_fd = open_theirs(p, x.data_fd, true)) < 0) {
+    if (x.data_fd >= 0 && (data_fd = open_theirs(p, x.data_fd, true)) < 0) {
         shmap__close_fd(fd);
         return data_fd;
     }
@@ -763,7 +753,7 @@ static void pack_one(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uin
                      void *arg)
 {
     struct pack *pk = arg;
-    if (!(hflags & SHMAP_HANDLE_INHERIT) || pk->err || o->type == SHMAP_TYPE_THREAD)
+    if (!(hflags & SHMAP_HANDLE_INHERIT) || pk->err || (o->ops->flags & SHMAP_OPS_LOCAL))
         return;
     if (pk->n == pk->cap) {
         size_t cap = pk->cap ? pk->cap * 2 : 16;
@@ -934,8 +924,8 @@ void shmap__xfer_inherit_unpack(int blob)
     uint32_t top = 0;
     for (uint32_t i = 0; i < count; i++) {
         const struct shmap_xfer *x = &xs[i];
-        bool known = (x->type >= SHMAP_TYPE_MAPPING && x->type <= SHMAP_TYPE_NAMED_MAX) ||
-                     x->type == SHMAP_TYPE_FILE || x->type == SHMAP_TYPE_PROCESS;
+        const struct shmap_obj_ops *ops = shmap__ops_of(x->type);
+        bool known = ops && !(ops->flags & SHMAP_OPS_LOCAL) && (ops->adopt || ops->adopt_file);
         struct shmap_obj *o = known ? pending_new(x) : NULL; /* taken in at first use */
         if (!o) {
             if (x->fd >= 0)
@@ -961,4 +951,17 @@ void shmap__xfer_inherit_unpack(int blob)
         while (cur < top && !atomic_compare_exchange_weak(&shmap__self_st->remote_next, &cur, top))
             ;
     }
+}
+
+/* ---- start-up -------------------------------------------------------------- */
+
+static const struct shmap_table_hooks table_hooks = {
+    .publish = publish,
+    .unpublish = unpublish,
+    .drain = shmap__xfer_drain,
+};
+
+void shmap__xfer_start(void)
+{
+    shmap__handle_set_hooks(&table_hooks);
 }

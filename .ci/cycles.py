@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""The core's call graph, from the built objects: which source file uses a
+symbol that another defines.  Fails if a cycle runs through more than two
+files, or if a file calls into a layer above its own (the layers are the
+folders of src/, in the order LAYERS gives; docs/DESIGN.md §2).
+
+usage: cycles.py OBJDIR [--dot]    (OBJDIR: build/CMakeFiles/shmap_objs.dir)
+"""
+import os
+import subprocess
+import sys
+
+# References that are no call: sys.c names lifecycle.c's anchor so that a
+# static link always pulls lifecycle.o (and its constructor) in.
+ANCHORS = {"shmap__lifecycle_linked"}
+
+# Bottom to top.  A file may use its own layer and the layers below it.
+LAYERS = ["base", "ns", "obj", "mem", "sync", "proc", "lifecycle"]
+
+
+def objects(root):
+    for dirpath, _, files in os.walk(root):
+        for f in files:
+            if f.endswith(".o"):
+                yield os.path.join(dirpath, f)
+
+
+def symbols(path):
+    out = subprocess.run(["nm", "-P", path], check=True, capture_output=True, text=True).stdout
+    defined, used = set(), set()
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        name, kind = parts[0], parts[1]
+        if kind == "U":
+            used.add(name)
+        elif kind in "TDBRVWGSC" or kind in "tdbr" and False:
+            defined.add(name)
+    return defined, used
+
+
+def unit(path, root):
+    rel = os.path.relpath(path, root)
+    rel = rel[:-2] if rel.endswith(".o") else rel  # x.c.o -> x.c
+    i = rel.find("src/")
+    return rel[i + 4:] if i >= 0 else rel
+
+
+def layer(u):
+    top = u.split("/")[0]
+    if top.endswith(".c"):
+        top = top[:-2]
+    return LAYERS.index(top) if top in LAYERS else None
+
+
+def sccs(nodes, edges):
+    index, low, on, stack, out = {}, {}, set(), [], []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in sorted(edges.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            out.append(sorted(comp))
+
+    sys.setrecursionlimit(10000)
+    for v in sorted(nodes):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    root = sys.argv[1]
+    defs, uses = {}, {}
+    for p in objects(root):
+        u = unit(p, root)
+        defs[u], uses[u] = symbols(p)
+    owner = {}
+    for u, ds in defs.items():
+        for s in ds:
+            owner[s] = u
+    edges, why = {}, {}
+    for u, us in uses.items():
+        for s in us:
+            if s in ANCHORS:
+                continue
+            v = owner.get(s)
+            if v and v != u:
+                edges.setdefault(u, set()).add(v)
+                why.setdefault((u, v), []).append(s)
+    if "--dot" in sys.argv:
+        print("digraph shmap {")
+        for u in sorted(edges):
+            for v in sorted(edges[u]):
+                print(f'  "{u}" -> "{v}";')
+        print("}")
+        return 0
+    bad = 0
+    comps = [c for c in sccs(defs.keys(), edges) if len(c) > 1]
+    for c in comps:
+        tag = "FAIL" if len(c) > 2 else "ok  "
+        print(f"{tag} cycle of {len(c)} files: {' '.join(c)}")
+        if len(c) > 2:
+            bad += 1
+            for u in c:
+                for v in sorted(edges.get(u, ())):
+                    if v in c:
+                        print(f"       {u} -> {v}: {', '.join(sorted(why[(u, v)])[:6])}")
+    layered = any("/" in u for u in defs)
+    if layered:
+        for u in sorted(edges):
+            for v in sorted(edges[u]):
+                lu, lv = layer(u), layer(v)
+                if lu is None or lv is None:
+                    print(f"FAIL {u} or {v} is in no layer")
+                    bad += 1
+                elif lv > lu:
+                    print(f"FAIL upward call {u} -> {v}: {', '.join(sorted(why[(u, v)])[:6])}")
+                    bad += 1
+    largest = max((len(c) for c in comps), default=1)
+    print(f"{len(defs)} files, {sum(len(e) for e in edges.values())} edges, "
+          f"largest cycle {largest} files: {'FAIL' if bad else 'ok'}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
