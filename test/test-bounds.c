@@ -39,7 +39,7 @@
 #include <sys/wait.h>
 #include <windows.h>
 
-#include "probe.h"
+#include "base/probe.h"
 #include "shmap.h"
 
 #define POISON_LE() SetLastError(0xdeadbeef)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <windows.h>
 
-#include "probe.h"
+#include "base/probe.h"
 #include "shmap.h"
 
 #define W32_HIDDEN __attribute__((visibility("hidden")))

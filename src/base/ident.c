@@ -1,0 +1,58 @@
+/*
+ * ident.c - who we are: effective uid and gid, pid, and whether the umask
+ * keeps mode 0600, read once (pid again in a fork child).
+ */
+#include "base.h"
+
+#include <unistd.h>
+
+static struct {
+    pthread_once_t once;
+    uint32_t uid, gid, pid;
+    bool umask_ok;
+} self = {PTHREAD_ONCE_INIT, 0, 0, 0, false};
+
+static void self_read(void)
+{
+    self.uid = (uint32_t)geteuid();
+    self.gid = (uint32_t)getegid();
+    self.pid = (uint32_t)getpid();
+    /* The umask is read from /proc: umask(2) cannot read without writing. */
+    FILE *f = shmap__fopen_ro("/proc/self/status");
+    char line[128];
+    unsigned m = 0777;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Umask: %o", &m) == 1)
+            break;
+    if (f)
+        fclose(f);
+    self.umask_ok = (m & 0600) == 0;
+}
+
+uint32_t shmap__uid(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.uid;
+}
+uint32_t shmap__gid(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.gid;
+}
+uint32_t shmap__pid(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.pid;
+}
+bool shmap__umask_keeps_0600(void)
+{
+    pthread_once(&self.once, self_read);
+    return self.umask_ok;
+}
+
+void shmap__pid_forked(void)
+{
+    pthread_once(&self.once, self_read);
+    self.pid = (uint32_t)getpid();
+    shmap__tid_reset();
+}

@@ -1,0 +1,73 @@
+/*
+ * layout.c - the shared header of object files, and its validation.
+ *
+ * Everything read from the namespace directory is hostile until proven
+ * otherwise: a stranger may have put any file there, or a build of another
+ * format.  Validation accepts only what this build wrote itself.
+ */
+#include "base.h"
+
+
+static bool range_ok(uint64_t off, uint64_t len, uint64_t lo, uint64_t hi)
+{
+    return off >= lo && len <= hi && off <= hi - len;
+}
+
+static bool pad_is_zero(const struct shmap_objhdr *h)
+{
+    for (size_t i = 0; i < sizeof h->pad; i++)
+        if (h->pad[i])
+            return false;
+    return true;
+}
+
+static int validate_section(const struct shmap_objhdr *h, uint64_t st_size)
+{
+    uint64_t hdr_end = h->data_offset, name_end = (uint64_t)h->name_off + h->name_len;
+    if (h->data_offset % SHMAP_DATA_ALIGN || h->data_offset < SHMAP_DATA_ALIGN ||
+        name_end > hdr_end)
+        return SHMAP_EBADOBJ;
+    if (h->hflags & ~SHMAP_HF_FILE_BACKED)
+        return SHMAP_EBADOBJ;
+    if (h->hflags & SHMAP_HF_FILE_BACKED) {
+        if (h->path_off != name_end ||
+            !range_ok(h->path_off, h->path_len, SHMAP_NAME_OFF, hdr_end) || h->bitmap_len)
+            return SHMAP_EBADOBJ;
+        return st_size >= hdr_end ? 0 : SHMAP_EBADOBJ;
+    }
+    if (h->size == 0 || h->size % SHMAP_PAGE_SIZE || h->path_len || h->file_ino || h->path_off)
+        return SHMAP_EBADOBJ;
+    if ((h->attributes & SHMAP_SEC_RESERVE) && !h->bitmap_len)
+        return SHMAP_EBADOBJ;
+    if (h->size > UINT64_MAX - h->data_offset || st_size < h->data_offset + h->size)
+        return SHMAP_EBADOBJ;
+    if (h->bitmap_len) {
+        uint64_t pages = h->size / SHMAP_PAGE_SIZE;
+        if (h->bitmap_off != SHMAP_ROUND_UP(name_end, 8) ||
+            h->bitmap_len != (pages + 31) / 32 * 4 || !(h->attributes & SHMAP_SEC_RESERVE) ||
+            !range_ok(h->bitmap_off, h->bitmap_len, SHMAP_NAME_OFF, hdr_end))
+            return SHMAP_EBADOBJ;
+    }
+    return 0;
+}
+
+int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_size)
+{
+    if (st_size < SHMAP_NAME_OFF || h->magic != SHMAP_MAGIC || h->format != SHMAP_FORMAT)
+        return SHMAP_EBADOBJ;
+    if (h->type < SHMAP_TYPE_MAPPING || h->type > SHMAP_TYPE_NAMED_MAX || !pad_is_zero(h))
+        return SHMAP_EBADOBJ;
+    /* the name always follows the state area, where this build puts it */
+    if (h->name_off != SHMAP_NAME_OFF ||
+        !range_ok(h->name_off, h->name_len, SHMAP_NAME_OFF, st_size))
+        return SHMAP_EBADOBJ;
+    if (h->sd_len && !range_ok(h->sd_off, h->sd_len, SHMAP_NAME_OFF, st_size))
+        return SHMAP_EBADOBJ;
+    if (h->type == SHMAP_TYPE_MAPPING)
+        return validate_section(h, st_size);
+    /* Other types keep everything in the first page. */
+    if (h->data_offset || h->size || h->hflags || h->bitmap_len || h->path_len ||
+        st_size < SHMAP_PAGE_SIZE)
+        return SHMAP_EBADOBJ;
+    return 0;
+}

@@ -1,0 +1,54 @@
+/*
+ * mem.h - the memory layer (src/mem): sections, views and private memory,
+ * files.  Uses src/obj and below; view.h has the view registry.
+ */
+#ifndef SHMAP_MEM_H
+#define SHMAP_MEM_H
+
+#include "obj/obj.h"
+
+/* ======================================================================
+ * mapping.c - sections.
+ * ====================================================================== */
+struct shmap_section {
+    struct shmap_obj obj;
+    uint64_t size;       /* as reported by shmap_mapping_query */
+    uint64_t map_limit;  /* bytes a view may cover: page-rounded size (pagefile) or size */
+    uint32_t protect;    /* PAGE_* at creation */
+    uint32_t attributes; /* SEC_* as reported */
+    bool file_backed;
+    bool reserve;             /* SEC_RESERVE pagefile section: pages committed on demand */
+    int data_fd;              /* where views map from: obj.fd, or the user's file */
+    uint64_t data_offset;     /* file offset of section byte 0 in data_fd */
+    _Atomic uint32_t *bitmap; /* SEC_RESERVE: commit bits, in the shared header mapping */
+    void *hdr_map;            /* mapping of [0, data_offset) of obj.fd when needed */
+    size_t hdr_map_len;
+    _Atomic uint32_t views;           /* views of this process mapping this section */
+    struct shmap_reclock commit_lock; /* serialises commits of this process */
+};
+
+SHMAP_HIDDEN struct shmap_section *shmap__section_of(struct shmap_obj *o);
+/* Commit [off, off+len) of a SEC_RESERVE section (page-aligned, in range):
+ * charge the memory (SHMAP_ECOMMIT if the tmpfs is full), then set the bits. */
+SHMAP_HIDDEN int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len);
+/* Is the page at section offset off committed? (always true for SEC_COMMIT) */
+SHMAP_HIDDEN bool shmap__section_committed(const struct shmap_section *s, uint64_t off);
+/* Does a section map the file (dev, ino) up to more than new_size bytes, in
+ * this or another process?  Used by SetEndOfFile. */
+SHMAP_HIDDEN bool shmap__file_is_mapped(int fd, uint64_t new_size);
+
+/* View protection (PAGE_*) implied by a MapViewOfFile access request. */
+SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
+/* PAGE_* -> PROT_* */
+SHMAP_HIDDEN int shmap__prot_of(uint32_t page_protect);
+
+/* The tables of sections (mapping.c) and files (file.c). */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__section_ops, shmap__file_ops;
+SHMAP_HIDDEN int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out);
+SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
+
+/* Global locks of this layer, taken across fork by lifecycle.c. */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__std_lock; /* file.c: standard handles */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__reg_lock; /* view.c: views, private memory */
+
+#endif

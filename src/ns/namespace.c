@@ -1,0 +1,482 @@
+/*
+ * namespace.c - the namespace directories and the lifetime protocol.
+ *
+ * Layout: $SHMAP_ROOT (default /dev/shm/shmap, mode 1777) holds "global"
+ * (1777: Global\ of every user) and "u<uid>" (0700: that user's Local\).
+ * An object is one file there, named by name.c.
+ *
+ * Protocol (see docs/DESIGN.md for the race analysis):
+ *  - hold:    every process with a handle holds flock(LOCK_SH) on its own
+ *             open file description of the object file.  The kernel drops
+ *             it when the process dies, however it dies.
+ *  - publish: a creator writes the whole object into an O_TMPFILE, takes
+ *             LOCK_SH on it, then linkat()s it to the name.  Nobody can
+ *             see a half-made object; of two racing creators one linkat()
+ *             fails with EEXIST and that one opens the winner's object.
+ *  - release: the process giving up its last handle tries LOCK_EX|LOCK_NB.
+ *             Success means no other holder exists: it unlinks the name.
+ *  - reclaim: an opener first tries LOCK_EX|LOCK_NB.  Success on a linked,
+ *             valid object means every holder died without releasing (an
+ *             orphan): it unlinks it and looks again.  Files that are not
+ *             valid objects are never touched.
+ */
+#include "ns.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_ROOT "/dev/shm/shmap"
+
+/* ns; lifecycle.c: across fork */
+pthread_mutex_t shmap__ns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    _Atomic bool ready;
+    int err;
+    char root[PATH_MAX];
+    int rootfd, localfd, globalfd;
+} ns = {false, 0, "", -1, -1, -1};
+
+static _Atomic int link_mode; /* 0: try AT_EMPTY_PATH, 1: use /proc/self/fd */
+
+/* mkdir (if missing) and open a directory below parent, refusing symlinks
+ * and, for private directories, directories owned by someone else. */
+static int open_dir(int parent, const char *name, mode_t mode, bool private_dir)
+{
+    if (SYS(mkdirat)(parent, name, mode) == 0) {
+        int fd = SYS(openat)(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (fd >= 0 && SYS(fchmod)(fd, mode) != 0) { /* the umask narrowed it */
+            shmap__close_fd(fd);
+            return -errno;
+        }
+        return fd >= 0 ? fd : -errno;
+    }
+    if (errno != EEXIST)
+        return -errno;
+    int fd = SYS(openat)(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0)
+        return errno == ELOOP || errno == ENOTDIR ? SHMAP_EBADOBJ : -errno;
+    struct stat st;
+    int r = 0;
+    if (private_dir && SYS(fstat)(fd, &st) != 0)
+        r = -errno;
+    else if (private_dir && (st.st_uid != geteuid() || (st.st_mode & 0077) != 0))
+        r = -EACCES; /* someone else's, or open to others: not our Local\ */
+    if (r) {
+        shmap__close_fd(fd);
+        return r;
+    }
+    return fd;
+}
+
+static int ns_init_locked(void)
+{
+    const char *env = getenv("SHMAP_ROOT");
+    const char *root = env && *env ? env : DEFAULT_ROOT;
+    if (strlen(root) >= sizeof ns.root - 16)
+        return -ENAMETOOLONG;
+    strcpy(ns.root, root);
+    int fd = open_dir(AT_FDCWD, ns.root, 01777, false);
+    if (fd < 0)
+        return fd;
+    ns.rootfd = fd;
+    int g = open_dir(ns.rootfd, "global", 01777, false);
+    if (g < 0)
+        return g;
+    ns.globalfd = g;
+    char mine[32];
+    snprintf(mine, sizeof mine, "u%u", (unsigned)geteuid());
+    int l = open_dir(ns.rootfd, mine, 0700, true);
+    if (l < 0)
+        return l;
+    ns.localfd = l;
+    return 0;
+}
+
+static int ns_init(void)
+{
+    pthread_mutex_lock(&shmap__ns_lock);
+    if (!atomic_load(&ns.ready)) {
+        int r = ns_init_locked();
+        if (r == 0)
+            atomic_store(&ns.ready, true);
+        else { /* try again next time; keep nothing half-open */
+            shmap__close_fd(ns.rootfd);
+            shmap__close_fd(ns.globalfd);
+            ns.rootfd = ns.globalfd = ns.localfd = -1;
+            ns.err = r;
+        }
+    }
+    int r = atomic_load(&ns.ready) ? 0 : ns.err;
+    pthread_mutex_unlock(&shmap__ns_lock);
+    return r;
+}
+
+SHMAP_EXTERN const char *shmap_ns_root(void)
+{
+    ns_init();
+    return ns.root;
+}
+
+int shmap__ns_dirfd(enum shmap_scope scope, uint32_t uid, int *dirfd, int *owned)
+{
+    int r = atomic_load(&ns.ready) ? 0 : ns_init();
+    if (r)
+        return r;
+    *owned = 0;
+    if (scope == SHMAP_SCOPE_LOCAL)
+        *dirfd = ns.localfd;
+    else if (scope == SHMAP_SCOPE_GLOBAL)
+        *dirfd = ns.globalfd;
+    else {
+        char d[32];
+        snprintf(d, sizeof d, "u%u", (unsigned)uid);
+        int fd = SYS(openat)(ns.rootfd, d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (fd < 0)
+            return errno == ENOENT ? SHMAP_EPATH : -errno;
+        *dirfd = fd;
+        *owned = 1;
+    }
+    return 0;
+}
+
+int shmap__global_privileged(void)
+{
+    if (geteuid() == 0)
+        return 1;
+    const char *gname = getenv("SHMAP_GLOBAL_GROUP");
+    struct group gr, *res = NULL;
+    char buf[4096];
+    if (getgrnam_r(gname && *gname ? gname : "shmap-global", &gr, buf, sizeof buf, &res) || !res)
+        return 0;
+    if (getegid() == res->gr_gid)
+        return 1;
+    gid_t groups[256];
+    int n = getgroups(256, groups);
+    for (int i = 0; i < n; i++)
+        if (groups[i] == res->gr_gid)
+            return 1;
+    return 0;
+}
+
+/* EINTR is retried inside the syscall table (sys.c). */
+static int flock_retry(int fd, int op)
+{
+    return SYS(flock)(fd, op) == 0 ? 0 : -errno;
+}
+
+void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const char *fname)
+{
+    int dirfd, owned;
+    /* A conversion refused by another holder has already dropped our shared
+     * lock (flock(2) converts by unlocking first): we hold nothing after. */
+    if (SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0) {
+        /* Not a holder's answer (no memory for the lock): once more, or a
+         * passing fault would leave the file (and a section's memory) to
+         * the next visitor.  We may have held nothing in between, so the
+         * name is ours only if our file is still linked (invariant 3). */
+        struct stat st;
+        if (errno == EWOULDBLOCK || SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0 ||
+            SYS(fstat)(fd, &st) != 0 || st.st_nlink == 0)
+            return;
+    }
+    /* We held LOCK_SH until now, so nobody could unlink or replace the name
+     * (invariant 3 of docs/DESIGN.md): it is still ours. */
+    if (shmap__ns_dirfd(scope, uid, &dirfd, &owned) == 0) {
+        if (SYS(unlinkat)(dirfd, fname, 0) != 0 && errno != ENOENT)
+            SYS(unlinkat)(dirfd, fname, 0); /* the same: once more */
+        if (owned)
+            shmap__close_fd(dirfd);
+    }
+    /* Always unlock: the description can outlive this call (a view, a state
+     * page kept mapped, a thread's borrowed reference, a fork child), and
+     * while it holds LOCK_EX every opener of the name that got in before the
+     * unlink waits in flock(LOCK_SH) (DESIGN.md §4, "Who holds locks"). */
+    SYS(flock)(fd, LOCK_UN);
+}
+
+void shmap__ns_release(int fd, const struct shmap_name *n)
+{
+    shmap__ns_release_at(fd, n->scope, n->uid, n->fname);
+}
+
+/* Read and validate the header, and (if n) check that the stored name is
+ * n's: one pread covers the header, the state area and a short name. */
+static int read_header(int fd, const struct stat *st, const struct shmap_name *n,
+                       struct shmap_objhdr *h)
+{
+    if (!S_ISREG(st->st_mode))
+        return SHMAP_EBADOBJ;
+    char stackbuf[2048];
+    size_t want = n ? SHMAP_NAME_OFF + n->len : sizeof *h;
+    char *buf = want <= sizeof stackbuf ? stackbuf : malloc(want);
+    if (!buf)
+        return -ENOMEM;
+    ssize_t r = SYS(pread)(fd, buf, want, 0);
+    int v = r < 0 ? -errno : r < (ssize_t)sizeof *h ? SHMAP_EBADOBJ : 0;
+    if (v == 0) {
+        memcpy(h, buf, sizeof *h);
+        v = shmap__hdr_validate(h, (uint64_t)st->st_size);
+    }
+    if (v == 0 && n &&
+        (h->name_len != n->len || r != (ssize_t)want ||
+         memcmp(buf + SHMAP_NAME_OFF, n->base, n->len) != 0))
+        v = SHMAP_EBADOBJ;
+    if (buf != stackbuf)
+        free(buf);
+    return v;
+}
+
+/* Reclaim fd's object if it is an orphan.  Returns 1 if reclaimed (caller
+ * looks again), 0 if someone holds it, or an error (foreign file). */
+static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct shmap_name *n)
+{
+    if (SYS(flock)(fd, LOCK_EX | LOCK_NB) != 0)
+        return errno == EWOULDBLOCK ? 0 : -errno;
+    struct stat st;
+    struct shmap_objhdr h;
+    int r = SYS(fstat)(fd, &st) ? -errno : 0;
+    if (r == 0 && st.st_nlink > 0) {
+        r = read_header(fd, &st, n, &h);
+        if (r == 0)
+            SYS(unlinkat)(dirfd, fname, 0);
+    }
+    SYS(flock)(fd, LOCK_UN);
+    return r ? r : 1;
+}
+
+static int open_fd(int dirfd, const char *fname)
+{
+    int fd = SYS(openat)(dirfd, fname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+    if (fd >= 0)
+        return fd;
+    switch (errno) {
+    case ELOOP:
+    case EISDIR:
+    case ENXIO:
+    case ENODEV:
+    case EOPNOTSUPP:
+    case ETXTBSY:
+        return SHMAP_EBADOBJ;
+    default:
+        return -errno;
+    }
+}
+
+/* One attempt; 1 means "look again". */
+static int open_once(int dirfd, const struct shmap_name *n, shmap_type_t type,
+                     struct shmap_ns_file *out)
+{
+    out->state = NULL;
+    int fd = open_fd(dirfd, n->fname);
+    if (fd < 0)
+        return fd;
+    int r = reclaim_if_orphan(fd, dirfd, n->fname, n);
+    if (r == 0)
+        r = flock_retry(fd, LOCK_SH);
+    if (r) {
+        shmap__close_fd(fd);
+        return r;
+    }
+    if (SYS(fstat)(fd, &out->st) != 0) {
+        r = -errno;
+    } else if (out->st.st_nlink == 0) {
+        r = 1; /* unlinked while we waited for the lock */
+    } else if ((r = read_header(fd, &out->st, n, &out->hdr)) == 0 && out->hdr.type != type) {
+        r = SHMAP_ETYPE;
+    }
+    if (r) {
+        if (r != 1)
+            shmap__ns_release(fd, n);
+        shmap__close_fd(fd);
+        return r;
+    }
+    out->fd = fd;
+    return 0;
+}
+
+int shmap__ns_open(const struct shmap_name *n, shmap_type_t type, struct shmap_ns_file *out)
+{
+    int dirfd, owned;
+    int r = shmap__ns_dirfd(n->scope, n->uid, &dirfd, &owned);
+    if (r)
+        return r;
+    for (int tries = 0; tries < 1000; tries++) {
+        r = open_once(dirfd, n, type, out);
+        if (r != 1)
+            break;
+    }
+    if (owned)
+        shmap__close_fd(dirfd);
+    return r == 1 ? -EAGAIN : r;
+}
+
+/* Write header, state, name and extra data into a fresh O_TMPFILE. */
+static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_ns_spec *spec)
+{
+    size_t nlen = n ? n->len : 0;
+    size_t len = SHMAP_NAME_OFF + nlen + spec->extra_len;
+    struct shmap_objhdr h = *spec->hdr;
+    h.name_off = SHMAP_NAME_OFF;
+    h.name_len = (uint32_t)nlen;
+    char stackbuf[2048];
+    char *buf = len <= sizeof stackbuf ? stackbuf : calloc(1, len);
+    if (!buf)
+        return -ENOMEM;
+    memset(buf, 0, len <= sizeof stackbuf ? len : 0);
+    memcpy(buf, &h, sizeof h);
+    if (spec->state)
+        memcpy(buf + SHMAP_STATE_OFF, spec->state, spec->state_len);
+    if (nlen)
+        memcpy(buf + SHMAP_NAME_OFF, n->base, nlen);
+    if (spec->extra_len)
+        memcpy(buf + SHMAP_NAME_OFF + nlen, spec->extra, spec->extra_len);
+    int r = 0;
+    /* fallocate extends the file when its range reaches the end */
+    bool sized = spec->alloc_len && spec->alloc_off + spec->alloc_len == spec->file_size;
+    if (!shmap__umask_keeps_0600() && SYS(fchmod)(fd, 0600) != 0)
+        r = -errno;
+    if (r == 0 && !sized && spec->file_size > len && SYS(ftruncate)(fd, (off_t)spec->file_size))
+        r = -errno;
+    if (r == 0 && spec->alloc_len)
+        r = shmap__fallocate(fd, spec->alloc_off, spec->alloc_len);
+    if (r == 0 && SYS(pwrite)(fd, buf, len, 0) != (ssize_t)len)
+        r = errno ? -errno : -EIO;
+    if (buf != stackbuf)
+        free(buf);
+    return r == -EFBIG ? -ENOSPC : r;
+}
+
+static int make_tmpfile(int dirfd, const struct shmap_name *n, const struct shmap_ns_spec *spec)
+{
+    int fd = SYS(openat)(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == EOPNOTSUPP || errno == EISDIR ? SHMAP_ENOTSUP : -errno;
+    int r = fill_tmpfile(fd, n, spec);
+    if (r) {
+        shmap__close_fd(fd);
+        return r;
+    }
+    return fd;
+}
+
+/* Give the O_TMPFILE its name.  AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH;
+ * without it we go through /proc/self/fd, and remember which works. */
+static int link_tmpfile(int fd, int dirfd, const char *fname)
+{
+    if (atomic_load_explicit(&link_mode, memory_order_relaxed) == 0) {
+        if (SYS(linkat)(fd, "", dirfd, fname, AT_EMPTY_PATH) == 0)
+            return 0;
+        if (errno != ENOENT && errno != EPERM && errno != EINVAL)
+            return -errno;
+        atomic_store(&link_mode, 1);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    return SYS(linkat)(AT_FDCWD, path, dirfd, fname, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+}
+
+static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_ns_spec *spec,
+                      struct shmap_ns_file *out)
+{
+    out->state = NULL;
+    int fd = make_tmpfile(dirfd, n, spec);
+    if (fd < 0)
+        return fd;
+    bool linked = false;
+    int r = n ? flock_retry(fd, LOCK_SH) : 0;
+    if (r == 0 && n)
+        linked = (r = link_tmpfile(fd, dirfd, n->fname)) == 0;
+    if (r) {
+        if (linked) /* give the name back, as a close would */
+            shmap__ns_release(fd, n);
+        shmap__close_fd(fd);
+        return r;
+    }
+    memset(&out->st, 0, sizeof out->st); /* not needed: we wrote the file */
+    out->st.st_nlink = n ? 1 : 0;
+    out->fd = fd;
+    out->hdr = *spec->hdr;
+    out->hdr.name_off = SHMAP_NAME_OFF;
+    out->hdr.name_len = n ? (uint32_t)n->len : 0;
+    return 0;
+}
+
+int shmap__ns_create(const struct shmap_name *n, const struct shmap_ns_spec *spec,
+                     struct shmap_ns_file *out)
+{
+    int dirfd, owned;
+    int r = shmap__ns_dirfd(n ? n->scope : SHMAP_SCOPE_LOCAL, n ? n->uid : 0, &dirfd, &owned);
+    if (r)
+        return r;
+    if (!n)
+        r = create_new(dirfd, NULL, spec, out);
+    for (int tries = 0; n && tries < 1000; tries++) {
+        r = shmap__ns_open(n, spec->type, out);
+        if (r == 0) {
+            r = SHMAP_EXISTED;
+            break;
+        }
+        if (r != -ENOENT)
+            break;
+        if (spec->need_global_priv && n->scope == SHMAP_SCOPE_GLOBAL &&
+            !shmap__global_privileged()) {
+            r = -EACCES;
+            break;
+        }
+        r = create_new(dirfd, n, spec, out);
+        if (r != -EEXIST)
+            break;
+    }
+    if (owned)
+        shmap__close_fd(dirfd);
+    return r;
+}
+
+/* Does the name stored in the object lead to fname?  (A file put under
+ * another name is not ours, even with a valid header.) */
+static int check_stored_name(int fd, const struct shmap_objhdr *h, const char *fname)
+{
+    char *name = malloc(h->name_len ? h->name_len : 1), expect[SHMAP_FNAME_MAX + 1];
+    if (!name)
+        return -ENOMEM;
+    ssize_t r = SYS(pread)(fd, name, h->name_len, h->name_off);
+    int v = r < 0 ? -errno : SHMAP_EBADOBJ; /* not read is not foreign */
+    if (r == (ssize_t)h->name_len) {
+        shmap__name_fname(name, h->name_len, expect);
+        v = strcmp(expect, fname) == 0 ? 0 : SHMAP_EBADOBJ;
+    }
+    free(name);
+    return v;
+}
+
+int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out)
+{
+    out->state = NULL;
+    int fd = open_fd(dirfd, fname);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    struct shmap_objhdr h;
+    /* validate first: a foreign file must not be taken for an orphan */
+    int r = SYS(fstat)(fd, &st) ? -errno : read_header(fd, &st, NULL, &h);
+    if (r == 0)
+        r = check_stored_name(fd, &h, fname);
+    if (r == 0)
+        r = reclaim_if_orphan(fd, dirfd, fname, NULL);
+    if (r == 0 && SYS(fstat)(fd, &out->st) != 0)
+        r = -errno;
+    if (r == 0)
+        r = read_header(fd, &out->st, NULL, &out->hdr);
+    if (r) {
+        shmap__close_fd(fd);
+        return r;
+    }
+    out->fd = fd;
+    return 0;
+}

@@ -1,0 +1,1034 @@
+/*
+ * job.c - job objects: CreateJobObject / OpenJobObject over the namespace,
+ * AssignProcessToJobObject, TerminateJobObject, IsProcessInJob, the limits
+ * and the accounting, and JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE.
+ *
+ * The job file holds the limits, counters and a member table (pid + start
+ * time per process).  Killing on close is the kernel's work: each job has
+ * a pipe ("kill pipe"); every process holding a handle to the job holds a
+ * write end of it, and every member holds a read end set to O_ASYNC with
+ * F_SETOWN = the member and F_SETSIG = SIGKILL.  When the last write end
+ * goes, however its holder went (CloseHandle, exit, kill -9), the kernel
+ * signals every armed read end: each member gets SIGKILL, with no process
+ * of ours left to do anything.  A read end waiting in a member's inbox
+ * socket (sent, not yet taken in) works as well as one in its table.
+ * docs/DESIGN.md §17, docs/processes.md (jobs).
+ */
+#include "proc.h"
+#include "base/probe.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+
+#define VALID_EXTENDED 0x7fffu /* JOB_OBJECT_EXTENDED_LIMIT_VALID_FLAGS */
+#define VALID_BASIC 0xffu      /* JOB_OBJECT_BASIC_LIMIT_VALID_FLAGS */
+
+/* A job as one process sees it: its state, its members, a descriptor of
+ * its file and one of its kill pipe. */
+struct jview {
+    struct shmap_jobst *st;
+    struct shmap_jmember *m;
+    int fd;   /* the job file */
+    int pipe; /* any end of the kill pipe (to open more ends), or -1 */
+};
+
+static bool lock_job(struct shmap_jobst *st)
+{
+    /* a holder that died mid-update leaves entries that are each whole
+     * (pid written last): nothing to repair */
+    return shmap__slock((struct shmap_sync *)st) != 0;
+}
+
+static void unlock_job(struct shmap_jobst *st)
+{
+    shmap__sunlock((struct shmap_sync *)st);
+}
+
+bool shmap__job_state_ok(const struct shmap_jobst *st)
+{
+    return st->tag == SHMAP_JOB_TAG && st->version == SHMAP_JOB_VERSION &&
+           st->nmembers <= SHMAP_JOB_MAX_MEMBERS && (st->limit_flags & ~VALID_EXTENDED) == 0;
+}
+
+bool shmap__job_file_ok(const void *page, uint64_t st_size)
+{
+    const struct shmap_objhdr *h = page;
+    return st_size >= SHMAP_JOB_FILE_SIZE && h->magic == SHMAP_MAGIC && h->type == SHMAP_TYPE_JOB &&
+           shmap__job_state_ok((const struct shmap_jobst *)((const char *)page + SHMAP_STATE_OFF));
+}
+
+static uint64_t ino_of(int fd)
+{
+    struct stat sb;
+    return SYS(fstat)(fd, &sb) == 0 && S_ISFIFO(sb.st_mode) ? (uint64_t)sb.st_ino : 0;
+}
+
+/* ---- /proc/PID/stat: identity, liveness, times ------------------------------ */
+
+struct pstat {
+    uint64_t start, user, kernel; /* start in ticks; times in 100 ns */
+    uint32_t faults;
+    bool alive; /* exists with that start time, and is not a zombie */
+};
+
+/* 1: read; 0: no such process; -errno: could not read. */
+static int read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
+{
+    memset(ps, 0, sizeof *ps);
+    char path[40], buf[1024];
+    /* the directory, then "stat" in it: what other processes read, even
+     * under an emulator that fakes our own /proc/PID/stat (process.c) */
+    snprintf(path, sizeof path, "/proc/%u", pid);
+    int dfd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    int fd = dfd < 0 ? -1 : SYS(openat)(dfd, "stat", O_RDONLY | O_CLOEXEC, 0);
+    ssize_t n = fd < 0 ? -1 : SYS(read)(fd, buf, sizeof buf - 1);
+    int e = errno;
+    if (dfd >= 0)
+        SYS(close)(dfd);
+    if (fd >= 0)
+        SYS(close)(fd);
+    if (n < 0)
+        return e == ENOENT || e == ESRCH ? 0 : -e;
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return 0;
+    /* after ") ": field 3 (state) onwards */
+    char state = p[2];
+    unsigned long long f[23] = {0};
+    int i = 4; /* p + 4: field 4 (ppid) */
+    for (char *q = p + 4; *q && i <= 22; i++) {
+        f[i] = strtoull(q, &q, 10);
+        while (*q == ' ')
+            q++;
+    }
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0)
+        hz = 100;
+    ps->start = f[22];
+    ps->user = f[14] * (10000000ull / (unsigned long long)hz);
+    ps->kernel = f[15] * (10000000ull / (unsigned long long)hz);
+    ps->faults = (uint32_t)(f[10] + f[12]);
+    ps->alive = ps->start == start && state != 'Z' && state != 'X';
+    return 1;
+}
+
+/* Drop the entries of members that have ended (their last times go to the
+ * totals) and refresh the others; one we could not look at stays.  Under
+ * the job lock.  Returns the number of members alive. */
+static uint32_t prune(struct jview *v)
+{
+    struct shmap_jobst *st = v->st;
+    uint32_t n = st->nmembers > SHMAP_JOB_MAX_MEMBERS ? SHMAP_JOB_MAX_MEMBERS : st->nmembers;
+    for (uint32_t i = 0; i < n;) {
+        struct shmap_jmember *e = &v->m[i];
+        struct pstat ps;
+        int seen = read_pstat(e->pid, e->start, &ps);
+        if (seen < 0 || (seen && ps.alive)) {
+            if (seen > 0 && !(e->flags & SHMAP_JM_FINAL)) {
+                e->user = ps.user;
+                e->kernel = ps.kernel;
+                e->faults = ps.faults;
+            }
+            i++;
+            continue;
+        }
+        if (seen && ps.start == e->start && !(e->flags & SHMAP_JM_FINAL)) {
+            e->user = ps.user; /* a zombie still shows its final times */
+            e->kernel = ps.kernel;
+            e->faults = ps.faults;
+        }
+        st->gone_user += e->user;
+        st->gone_kernel += e->kernel;
+        st->gone_faults += e->faults;
+        v->m[i] = v->m[--n];
+        memset(&v->m[n], 0, sizeof v->m[n]);
+    }
+    st->nmembers = n;
+    return n;
+}
+
+static struct shmap_jmember *find_member(struct jview *v, uint32_t pid, uint64_t start)
+{
+    for (uint32_t i = 0; i < v->st->nmembers && i < SHMAP_JOB_MAX_MEMBERS; i++)
+        if (v->m[i].pid == pid && v->m[i].start == start)
+            return &v->m[i];
+    return NULL;
+}
+
+/* ---- our own membership ----------------------------------------------------- */
+
+/* lifecycle.c: across fork */
+pthread_mutex_t shmap__job_self_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct jview self_job = {NULL, NULL, -1, -1}; /* shmap__job_self_lock */
+
+static int map_view(int fd, struct jview *v)
+{
+    struct stat sb;
+    if (SYS(fstat)(fd, &sb) != 0)
+        return -errno;
+    if ((uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE)
+        return SHMAP_EBADOBJ;
+    void *page = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (page == MAP_FAILED)
+        return -errno;
+    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+                        SHMAP_JOB_MEMBERS_OFF);
+    if (m == MAP_FAILED || !shmap__job_file_ok(page, (uint64_t)sb.st_size)) {
+        int e = m == MAP_FAILED ? -errno : SHMAP_EBADOBJ;
+        if (m != MAP_FAILED)
+            SYS(munmap)(m, SHMAP_JOB_MEMBERS_BYTES);
+        SYS(munmap)(page, SHMAP_PAGE_SIZE);
+        return e;
+    }
+    v->st = (struct shmap_jobst *)((char *)page + SHMAP_STATE_OFF);
+    v->m = m;
+    v->fd = fd;
+    return 0;
+}
+
+static void unmap_view(struct jview *v)
+{
+    if (v->st)
+        SYS(munmap)((char *)v->st - SHMAP_STATE_OFF, SHMAP_PAGE_SIZE);
+    if (v->m)
+        SYS(munmap)(v->m, SHMAP_JOB_MEMBERS_BYTES);
+    if (v->fd >= 0)
+        shmap__close_fd(v->fd);
+    if (v->pipe >= 0)
+        shmap__close_fd(v->pipe);
+    *v = (struct jview){NULL, NULL, -1, -1};
+}
+
+void shmap__job_joined(int fd, int rfd)
+{
+    struct jview v = {NULL, NULL, -1, -1};
+    if (fd < 0 || map_view(fd, &v) != 0) {
+        if (fd >= 0)
+            shmap__close_fd(fd);
+        if (rfd >= 0)
+            shmap__close_fd(rfd); /* (armed, it still kills us with the job) */
+        return;
+    }
+    v.pipe = rfd;
+    /* kept across exec: a program we exec stays killable with the job */
+    if (rfd >= 0)
+        SYS(fcntl_int)(rfd, F_SETFD, 0);
+    /* our entry learns the number of our read end (to disarm it later) */
+    if (rfd >= 0 && shmap__self_st) {
+        lock_job(v.st);
+        struct shmap_jmember *e = find_member(&v, shmap__pid(), shmap__self_st->start);
+        if (e)
+            e->rfd = rfd;
+        unlock_job(v.st);
+    }
+    pthread_mutex_lock(&shmap__job_self_lock);
+    struct jview old = self_job;
+    self_job = v;
+    pthread_mutex_unlock(&shmap__job_self_lock);
+    unmap_view(&old);
+}
+
+/* Our job, if any (taking in a JOIN that may be on its way); false if none. */
+static bool self_view(struct jview *out)
+{
+    if (shmap__self_st && shmap__self_st->job_ino && !self_job.st)
+        shmap__xfer_drain();
+    pthread_mutex_lock(&shmap__job_self_lock);
+    bool in = self_job.st != NULL;
+    if (in) {
+        *out = self_job;
+        out->fd = SYS(fcntl_int)(self_job.fd, F_DUPFD_CLOEXEC, 0);
+        out->pipe = self_job.pipe >= 0 ? SYS(fcntl_int)(self_job.pipe, F_DUPFD_CLOEXEC, 0) : -1;
+        /* a view of our own: the mappings are shared with self_job, so map anew */
+        struct jview v = {NULL, NULL, -1, -1};
+        if (out->fd < 0 || map_view(out->fd, &v) != 0) {
+            if (out->fd >= 0)
+                shmap__close_fd(out->fd);
+            if (out->pipe >= 0)
+                shmap__close_fd(out->pipe);
+            in = false;
+        } else {
+            v.pipe = out->pipe;
+            *out = v;
+        }
+    }
+    pthread_mutex_unlock(&shmap__job_self_lock);
+    return in;
+}
+
+/* ---- adding a process ---------------------------------------------------------- */
+
+/* A new read end of the kill pipe for pid: owned by it, armed if the job
+ * kills on close. */
+static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
+{
+    int rfd = shmap__reopen_self(pipe_fd, O_RDONLY | O_NONBLOCK);
+    if (rfd < 0)
+        return rfd;
+    struct f_owner_ex ow = {F_OWNER_PID, (pid_t)pid};
+    if (SYS(fcntl_owner)(rfd, F_SETOWN_EX, &ow) != 0 ||
+        (armed && SYS(fcntl_int)(rfd, F_SETSIG, SIGKILL) != 0) ||
+        (armed && SYS(fcntl_int)(rfd, F_SETFL, O_NONBLOCK | O_ASYNC) != 0)) {
+        int e = -errno;
+        shmap__close_fd(rfd);
+        return e;
+    }
+    return rfd;
+}
+
+/* Give p what a member holds (AssignProcessToJobObject, or limits set
+ * after it joined): the job file (keeping the job, as a Windows process
+ * keeps its job) and a read end of the kill pipe, armed or not.  Into its
+ * inbox: an armed read end kills it from there, taken in or not (the
+ * message holds copies of both).  A process with no inbox (neither a shmap
+ * process nor one we started) gets nothing: only a CloseHandle of the last
+ * handle or TerminateJobObject ends it (docs/processes.md).  0 if given. */
+static int deliver(struct jview *v, struct shmap_process *p, bool armed)
+{
+    if (!p->self && !p->st)
+        return SHMAP_ENOTSUP;
+    int jfd = shmap__reopen_self(v->fd, O_RDWR);
+    int r = jfd < 0 ? jfd : shmap__lock_shared(jfd);
+    int rfd = -1; /* (stays -1 if the job has no pipe) */
+    if (r == 0 && v->pipe >= 0 && (rfd = read_end_for(v->pipe, p->pid, armed)) < 0) {
+        r = rfd; /* could not make one */
+        rfd = -1;
+    }
+    if (r == 0 && p->self) {
+        shmap__job_joined(jfd, rfd); /* takes both over */
+        return 0;
+    }
+    if (r == 0)
+        r = shmap__xfer_join(p, jfd, rfd);
+    if (jfd >= 0)
+        shmap__close_fd(jfd);
+    if (rfd >= 0)
+        shmap__close_fd(rfd);
+    return r;
+}
+
+/* Undo add_process's entry for p (and p's note of the job, ino). */
+static void take_back(struct jview *v, struct shmap_process *p, struct shmap_procst *pst,
+                      uint64_t ino)
+{
+    lock_job(v->st);
+    struct shmap_jmember *e = find_member(v, p->pid, p->start);
+    if (e) {
+        *e = v->m[--v->st->nmembers];
+        memset(&v->m[v->st->nmembers], 0, sizeof *e);
+        v->st->total_processes--;
+    }
+    unlock_job(v->st);
+    if (pst)
+        atomic_compare_exchange_strong(&pst->job_ino, &ino, 0);
+}
+
+/* Put process p into the job v (AssignProcessToJobObject's work). */
+static int add_process(struct jview *v, struct shmap_process *p)
+{
+    struct shmap_jobst *st = v->st;
+    struct stat sb;
+    if (SYS(fstat)(v->fd, &sb) != 0)
+        return -errno;
+    if (p->start == 0 || shmap__process_ended(p))
+        return -EACCES; /* Windows: a process that has ended cannot be assigned */
+    int r = 0;
+    lock_job(st);
+    uint32_t live = prune(v);
+    bool armed = (st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+    struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
+    if (find_member(v, p->pid, p->start)) {
+        unlock_job(st);
+        return 0; /* already there */
+    }
+    uint64_t in = pst ? atomic_load(&pst->job_ino) : 0;
+    if (in && in != (uint64_t)sb.st_ino) {
+        unlock_job(st);
+        return -EACCES; /* in another job (no nesting: docs/processes.md), before any limit */
+    }
+    bool over = (st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit;
+    if (over || live >= SHMAP_JOB_MAX_MEMBERS)
+        r = SHMAP_EQUOTA;
+    if (over) { /* Windows ends the process (and counts it) */
+        st->total_processes++;
+        st->total_terminated++;
+    }
+    uint64_t none = 0;
+    if (r == 0 && pst &&
+        !atomic_compare_exchange_strong(&pst->job_ino, &none, (uint64_t)sb.st_ino) &&
+        none != (uint64_t)sb.st_ino)
+        r = -EACCES; /* joined another job since we looked */
+    if (r == 0) {
+        struct shmap_jmember *e = &v->m[live];
+        memset(e, 0, sizeof *e);
+        e->rfd = -1;
+        e->start = p->start;
+        e->pid = p->pid;
+        st->nmembers = live + 1;
+        st->total_processes++;
+    }
+    unlock_job(st);
+    int d = r == 0 ? deliver(v, p, armed) : 0;
+    if (d != 0 && d != SHMAP_ENOTSUP) { /* not given what a member holds: not one */
+        take_back(v, p, pst, (uint64_t)sb.st_ino);
+        r = d;
+    }
+    if (over) /* "the process is terminated and the association fails" */
+        shmap__process_kill(p, true, SHMAP_JOB_QUOTA_CODE);
+    return r;
+}
+
+/* ---- killing ---------------------------------------------------------------------- */
+
+/* The members alive, as a copy (free it), and their number. */
+static int members_copy(struct jview *v, struct shmap_jmember **out, uint32_t *n)
+{
+    lock_job(v->st);
+    *n = prune(v);
+    *out = malloc((*n ? *n : 1) * sizeof **out);
+    if (*out)
+        memcpy(*out, v->m, *n * sizeof **out);
+    else
+        *n = 0;
+    unlock_job(v->st);
+    return *out ? 0 : -ENOMEM;
+}
+
+/* A record of member e's process (one handle count) in *out, NULL if it is
+ * no longer that process; ourselves included.  -errno if we could not look. */
+static int member_process(const struct shmap_jmember *e, struct shmap_process **out)
+{
+    struct shmap_process *p;
+    *out = NULL;
+    if (e->pid == shmap__pid()) {
+        if ((p = shmap__process_self()) == NULL)
+            return -ENOMEM;
+        shmap__obj_handle_get(&p->obj);
+        shmap__obj_put(&p->obj);
+        *out = p;
+        return 0;
+    }
+    int r = shmap__process_record(e->pid, &p);
+    if (r)
+        return r == -EINVAL ? 0 : r; /* -EINVAL: no such process */
+    if (p->start != e->start || shmap__process_ended(p))
+        shmap__obj_handle_put(&p->obj);
+    else
+        *out = p;
+    return 0;
+}
+
+/* Kill every member but ourselves (TerminateJobObject, or the last handle
+ * gone); with set_code, their exit code is code.  The first error of a
+ * member we could not reach (the others are killed all the same). */
+static int kill_members(struct jview *v, bool set_code, uint32_t code)
+{
+    struct shmap_jmember *list;
+    uint32_t n;
+    int r = members_copy(v, &list, &n);
+    if (r)
+        return r;
+    for (uint32_t i = 0; i < n; i++) {
+        struct shmap_process *p = NULL;
+        int e = list[i].pid == shmap__pid() ? 0 : member_process(&list[i], &p);
+        if (p && (e = shmap__process_kill(p, set_code, code)) == -ESRCH)
+            e = 0; /* ended meanwhile */
+        if (p)
+            shmap__obj_handle_put(&p->obj);
+        if (e && r == 0)
+            r = e;
+    }
+    free(list);
+    return r;
+}
+
+/* ---- records (named.c) -------------------------------------------------------------- */
+
+static void view_of(struct shmap_named *k, struct jview *v)
+{
+    v->st = k->state;
+    v->m = k->aux;
+    v->fd = k->obj.fd;
+    v->pipe = k->aux_fd;
+}
+
+/* A failure that says "not there" (a descriptor closed, a process gone or
+ * not ours to look into), not "could not look". */
+static bool not_there(int e)
+{
+    return e == ENOENT || e == EACCES || e == EPERM || e == ESRCH;
+}
+
+/* The pipe at path (a /proc/PID/fd/N link), if it is the one with inode
+ * ino; -ENOENT if not, another -errno if we could not look. */
+static int open_pipe_at(const char *path, uint64_t ino)
+{
+    /* only that pipe is ever opened: the ring and the table come from a
+     * file others can write, and opening some other descriptor of some
+     * other process (a terminal, a device) is not harmless */
+    char want[40], target[64];
+    snprintf(want, sizeof want, "pipe:[%llu]", (unsigned long long)ino);
+    ssize_t k = SYS(readlinkat)(AT_FDCWD, path, target, sizeof target - 1);
+    if (k < 0 && !not_there(errno) && errno != EINVAL) /* (EINVAL: not a link, as ".") */
+        return -errno;
+    if (!ino || k <= 0)
+        return -ENOENT;
+    target[k] = 0;
+    if (strcmp(target, want) != 0)
+        return -ENOENT;
+    /* O_RDWR: a FIFO open that never waits for the other side */
+    int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+    if (fd < 0)
+        return not_there(errno) ? -ENOENT : -errno;
+    struct stat sb;
+    int r = SYS(fstat)(fd, &sb) != 0                   ? -errno
+            : S_ISFIFO(sb.st_mode) && sb.st_ino == ino ? fd
+                                                       : -ENOENT;
+    if (r != fd)
+        shmap__close_fd(fd);
+    return r;
+}
+
+/* The last resort (more holders than the ring remembers, all of them
+ * gone from it): any process of ours with a descriptor of that pipe. */
+static int scan_for_pipe(uint64_t ino)
+{
+    DIR *proc = shmap__opendir("/proc");
+    if (!proc)
+        return -errno;
+    int found = -ENOENT;
+    for (struct dirent *p; found == -ENOENT && (p = readdir(proc)) != NULL;) {
+        if (p->d_name[0] < '1' || p->d_name[0] > '9')
+            continue;
+        char dir[300];
+        snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
+        DIR *d = shmap__opendir(dir);
+        if (!d && !not_there(errno))
+            found = -errno;
+        if (!d)
+            continue;
+        for (struct dirent *e; found == -ENOENT && (e = readdir(d)) != NULL;) {
+            char link[600];
+            snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+            found = open_pipe_at(link, ino);
+        }
+        closedir(d);
+    }
+    closedir(proc);
+    return found;
+}
+
+/* A write end of the job's kill pipe from a process that has one: -ENOENT
+ * if none is left anywhere, another -errno if we could not look (then a new
+ * pipe would split the job: its members would die with the old one). */
+static int find_pipe(struct jview *v)
+{
+    uint64_t ino = v->st->pipe_ino;
+    struct {
+        uint32_t pid;
+        int32_t fd;
+    } cand[SHMAP_JOB_HOLDERS + 8];
+    unsigned n = 0;
+    lock_job(v->st);
+    for (unsigned i = 0; i < SHMAP_JOB_HOLDERS; i++)
+        if (v->st->holders[i].pid) {
+            cand[n].pid = v->st->holders[i].pid;
+            cand[n++].fd = v->st->holders[i].fd;
+        }
+    for (uint32_t i = 0;
+         i < v->st->nmembers && i < SHMAP_JOB_MAX_MEMBERS && n < sizeof cand / sizeof cand[0]; i++)
+        if (v->m[i].rfd >= 0) {
+            cand[n].pid = v->m[i].pid;
+            cand[n++].fd = v->m[i].rfd;
+        }
+    unlock_job(v->st);
+    for (unsigned i = 0; i < n; i++) {
+        char path[48];
+        snprintf(path, sizeof path, "/proc/%u/fd/%d", cand[i].pid, cand[i].fd);
+        int fd = open_pipe_at(path, ino);
+        if (fd != -ENOENT)
+            return fd;
+    }
+    return ino ? scan_for_pipe(ino) : -ENOENT;
+}
+
+static int new_pipe(uint64_t *ino)
+{
+    int p[2];
+    if (SYS(pipe2)(p, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -errno;
+    /* one O_RDWR description: a writer, and an end to open more from */
+    int fd = shmap__reopen_self(p[1], O_RDWR | O_NONBLOCK);
+    SYS(close)(p[0]);
+    SYS(close)(p[1]);
+    if (fd >= 0)
+        *ino = ino_of(fd);
+    return fd;
+}
+
+static int job_attach(struct shmap_named *k, int aux_fd)
+{
+    struct jview v;
+    view_of(k, &v);
+    struct stat sb;
+    int r = SYS(fstat)(k->obj.fd, &sb) != 0 ? -errno : 0;
+    if (r == 0 && (uint64_t)sb.st_size < SHMAP_JOB_FILE_SIZE)
+        r = SHMAP_EBADOBJ; /* the member table would be beyond the end */
+    if (r == 0 && aux_fd >= 0 && SYS(fstat)(aux_fd, &sb) != 0)
+        r = -errno;
+    if (r) {
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
+        return r;
+    }
+    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+                        k->obj.fd, SHMAP_JOB_MEMBERS_OFF);
+    if (m == MAP_FAILED) {
+        if (aux_fd >= 0)
+            shmap__close_fd(aux_fd);
+        return -errno;
+    }
+    k->aux = v.m = m;
+    if (aux_fd >= 0 && (!S_ISFIFO(sb.st_mode) || (uint64_t)sb.st_ino != v.st->pipe_ino)) {
+        shmap__close_fd(aux_fd); /* not this job's: find the right one */
+        aux_fd = -1;
+    }
+    if (aux_fd < 0 && (aux_fd = find_pipe(&v)) < 0 && aux_fd != -ENOENT)
+        return aux_fd;
+    if (aux_fd < 0) {
+        /* nobody holds a write end any more (the job has been closed and
+         * its members killed, or they were never armed): a new pipe */
+        uint64_t ino = 0;
+        if ((aux_fd = new_pipe(&ino)) < 0)
+            return aux_fd;
+        lock_job(v.st);
+        v.st->pipe_ino = ino;
+        unlock_job(v.st);
+    }
+    k->aux_fd = aux_fd;
+    lock_job(v.st);
+    /* a slot a holder gave up first: going round would push out the
+     * creator's, and the next opener would scan /proc for a write end */
+    unsigned slot = 0;
+    while (slot < SHMAP_JOB_HOLDERS && v.st->holders[slot].pid != 0)
+        slot++;
+    if (slot == SHMAP_JOB_HOLDERS)
+        slot = v.st->holder_next++ % SHMAP_JOB_HOLDERS;
+    v.st->holders[slot].fd = aux_fd;
+    v.st->holders[slot].pid = shmap__pid();
+    unlock_job(v.st);
+    return 0;
+}
+
+static void job_destroy(struct shmap_obj *o)
+{
+    struct shmap_named *k = (struct shmap_named *)o;
+    if (k->aux && k->aux_fd >= 0) {
+        struct jview v;
+        view_of(k, &v);
+        lock_job(v.st);
+        for (unsigned i = 0; i < SHMAP_JOB_HOLDERS; i++)
+            if (v.st->holders[i].pid == shmap__pid() && v.st->holders[i].fd == k->aux_fd)
+                v.st->holders[i].pid = 0;
+        bool kill_on_close = (v.st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+        unlock_job(v.st);
+        /* whether ours was the last write end anywhere: an empty pipe reads
+         * EOF only when no writer is left */
+        int rd = kill_on_close ? shmap__reopen_self(k->aux_fd, O_RDONLY | O_NONBLOCK) : -1;
+        shmap__close_fd(k->aux_fd);
+        k->aux_fd = -1;
+        char b;
+        if (rd >= 0 && SYS(read)(rd, &b, 1) == 0) /* armed members are dead already */
+            kill_members(&v, false, 0);
+        if (rd >= 0)
+            shmap__close_fd(rd);
+    }
+    if (k->aux_fd >= 0)
+        shmap__close_fd(k->aux_fd);
+    if (k->aux)
+        SYS(munmap)(k->aux, SHMAP_JOB_MEMBERS_BYTES);
+    shmap__named_destroy(o);
+}
+
+/* ---- children and exit ---------------------------------------------------------------- */
+
+int shmap__job_child_joins(unsigned sflags)
+{
+    struct jview v;
+    if (!self_view(&v))
+        return 0;
+    uint32_t f = v.st->limit_flags;
+    unmap_view(&v);
+    if (f & SHMAP_JOB_LIMIT_SILENT_BREAKAWAY_OK)
+        return 0;
+    if (sflags & SHMAP_SPAWN_BREAKAWAY)
+        return (f & SHMAP_JOB_LIMIT_BREAKAWAY_OK) ? 0 : -EACCES;
+    return 1;
+}
+
+int shmap__job_add_child(struct shmap_process *p)
+{
+    struct jview v;
+    if (!self_view(&v))
+        return 0;
+    int r = add_process(&v, p);
+    unmap_view(&v);
+    return r;
+}
+
+void shmap__job_at_exit(void)
+{
+    if (!self_job.st || !shmap__self_st)
+        return;
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return;
+    lock_job(self_job.st);
+    struct shmap_jmember *e = find_member(&self_job, shmap__pid(), shmap__self_st->start);
+    if (e) {
+        e->user = ((uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec) * 10u;
+        e->kernel = ((uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec) * 10u;
+        e->faults = (uint32_t)(ru.ru_minflt + ru.ru_majflt);
+        e->flags |= SHMAP_JM_FINAL;
+    }
+    unlock_job(self_job.st);
+}
+
+/* lifecycle.c, in a fork child, last (once the child's state and table are
+ * its own): a fork child of a member joins. */
+void shmap__job_fork_child(void)
+{
+    /* the parent's views are the parent's: a child of a member joins anew */
+    struct jview old = self_job;
+    self_job = (struct jview){NULL, NULL, -1, -1};
+    if (!old.st)
+        return;
+    struct shmap_process *me = shmap__process_self();
+    if (me) {
+        add_process(&old, me);
+        shmap__obj_put(&me->obj);
+    }
+    unmap_view(&old);
+}
+
+/* ---- the native API -------------------------------------------------------------------- */
+
+static uint32_t create_access(uint32_t access)
+{
+    uint32_t a = shmap__access_map_generic(SHMAP_TYPE_JOB, access);
+    if (a & SHMAP_MAXIMUM_ALLOWED)
+        a = (a & ~SHMAP_MAXIMUM_ALLOWED) |
+            shmap__access_map_generic(SHMAP_TYPE_JOB, SHMAP_GENERIC_ALL);
+    return a & shmap__access_valid_mask(SHMAP_TYPE_JOB);
+}
+
+SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned flags,
+                                  shmap_handle_t *out)
+{
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
+    struct shmap_name n;
+    int r = shmap__name_parse(name, flags, &n);
+    if (r < 0)
+        return r;
+    struct shmap_jobst init;
+    memset(&init, 0, sizeof init);
+    init.tag = SHMAP_JOB_TAG;
+    init.version = SHMAP_JOB_VERSION;
+    int pipe_fd = new_pipe(&init.pipe_ino);
+    if (pipe_fd < 0)
+        return pipe_fd;
+    struct shmap_obj *o;
+    int created = shmap__named_create(&shmap__job_ops, r == 1 ? NULL : &n, &init, sizeof init, pipe_fd,
+                                      &o);
+    if (created < 0)
+        return created;
+    r = shmap__named_handle(o, create_access(access), flags, out);
+    return r ? r : created;
+}
+
+SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flags,
+                                shmap_handle_t *out)
+{
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
+    return shmap__sync_open(&shmap__job_ops, name, access, flags, out);
+}
+
+/* The job of handle h with right (h 0: our own job, if any). */
+static int job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o, struct jview *v)
+{
+    *o = NULL;
+    if (h == SHMAP_NULL_HANDLE)
+        return self_view(v) ? 0 : -EACCES; /* in no job: NT's STATUS_ACCESS_DENIED */
+    int r = shmap__handle_get_right(h, SHMAP_TYPE_JOB, right, o);
+    if (r)
+        return r;
+    view_of((struct shmap_named *)*o, v);
+    return 0;
+}
+
+static void job_put(struct shmap_obj *o, struct jview *v)
+{
+    if (o)
+        shmap__obj_put(o);
+    else
+        unmap_view(v);
+}
+
+SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process)
+{
+    struct shmap_obj *o;
+    struct jview v;
+    if (job == SHMAP_NULL_HANDLE)
+        return -EBADF;
+    int r = job_get(job, SHMAP_JOB_ASSIGN_PROCESS, &o, &v);
+    if (r)
+        return r;
+    struct shmap_process *p;
+    r = shmap__process_get(process, SHMAP_PROCESS_SET_QUOTA | SHMAP_PROCESS_TERMINATE, &p);
+    if (r == 0) {
+        r = add_process(&v, p);
+        shmap__obj_put(&p->obj);
+    }
+    job_put(o, &v);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
+{
+    struct shmap_obj *o;
+    struct jview v;
+    if (job == SHMAP_NULL_HANDLE)
+        return -EBADF;
+    int r = job_get(job, SHMAP_JOB_TERMINATE, &o, &v);
+    if (r)
+        return r;
+    r = kill_members(&v, true, code);
+    bool me = false;
+    if (r == 0 && shmap__self_st) {
+        lock_job(v.st);
+        me = find_member(&v, shmap__pid(), shmap__self_st->start) != NULL;
+        unlock_job(v.st);
+    }
+    job_put(o, &v);
+    if (me) /* the caller is in the job: it goes too, last */
+        shmap__exit_with(code);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, int *in)
+{
+    if (SHMAP_PROBE_OUT(in))
+        return -EFAULT;
+    struct shmap_process *p;
+    int r = shmap__process_get(
+        process, SHMAP_PROCESS_QUERY_INFORMATION | SHMAP_PROCESS_QUERY_LIMITED_INFORMATION, &p);
+    if (r)
+        return r;
+    if (job == SHMAP_NULL_HANDLE) { /* any job */
+        struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
+        *in = pst && pst->job_ino ? 1 : 0;
+        shmap__obj_put(&p->obj);
+        return 0;
+    }
+    struct shmap_obj *o;
+    struct jview v;
+    r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r == 0) {
+        lock_job(v.st);
+        prune(&v);
+        *in = find_member(&v, p->pid, p->start) ? 1 : 0;
+        unlock_job(v.st);
+        job_put(o, &v);
+    }
+    shmap__obj_put(&p->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
+{
+    if (SHMAP_PROBE_OUT(info))
+        return -EFAULT;
+    struct shmap_obj *o;
+    struct jview v;
+    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r)
+        return r;
+    memset(info, 0, sizeof *info);
+    lock_job(v.st);
+    uint32_t n = prune(&v);
+    info->user_time = v.st->gone_user;
+    info->kernel_time = v.st->gone_kernel;
+    uint64_t faults = v.st->gone_faults;
+    for (uint32_t i = 0; i < n; i++) {
+        info->user_time += v.m[i].user;
+        info->kernel_time += v.m[i].kernel;
+        faults += v.m[i].faults;
+    }
+    info->page_faults = (uint32_t)faults;
+    info->total_processes = v.st->total_processes;
+    info->active_processes = n;
+    info->terminated_processes = v.st->total_terminated;
+    unlock_job(v.st);
+    job_put(o, &v);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, size_t *count)
+{
+    if (SHMAP_PROBE_OUT(count) || cap > SIZE_MAX / sizeof *pids ||
+        (cap && shmap__probe_out(pids, cap * sizeof *pids, sizeof *pids)))
+        return -EFAULT;
+    struct shmap_obj *o;
+    struct jview v;
+    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r)
+        return r;
+    lock_job(v.st);
+    uint32_t n = prune(&v);
+    for (uint32_t i = 0; i < n && i < cap; i++)
+        pids[i] = v.m[i].pid;
+    unlock_job(v.st);
+    job_put(o, &v);
+    *count = n;
+    return n > cap ? SHMAP_EMOREDATA : 0;
+}
+
+SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l)
+{
+    if (SHMAP_PROBE_OUT(l))
+        return -EFAULT;
+    struct shmap_obj *o;
+    struct jview v;
+    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    if (r)
+        return r;
+    memset(l, 0, sizeof *l);
+    lock_job(v.st);
+    l->flags = v.st->limit_flags;
+    l->active_processes = v.st->active_limit;
+    l->process_time = v.st->process_time;
+    l->job_time = v.st->job_time;
+    l->min_working_set = v.st->min_ws;
+    l->max_working_set = v.st->max_ws;
+    l->affinity = v.st->affinity;
+    l->priority_class = v.st->priority_class;
+    l->scheduling_class = v.st->scheduling_class;
+    l->process_memory = v.st->process_memory;
+    l->job_memory = v.st->job_memory;
+    unlock_job(v.st);
+    job_put(o, &v);
+    return 0;
+}
+
+/* Arm or disarm, in place, the read end member e holds (its number known
+ * once it has taken it in), through pidfd_getfd: our children, or any
+ * process of ours the ptrace rules let us reach. */
+static bool rearm(struct shmap_process *p, const struct shmap_jmember *e, bool armed,
+                  uint64_t pipe_ino)
+{
+    if (e->rfd < 0 || p->self || p->pidfd < 0)
+        return false;
+    int fd = SYS(pidfd_getfd)(p->pidfd, e->rfd, 0);
+    if (fd < 0)
+        return false;
+    struct f_owner_ex ow;
+    bool ok = ino_of(fd) == pipe_ino && SYS(fcntl_owner)(fd, F_GETOWN_EX, &ow) == 0 &&
+              ow.pid == (pid_t)e->pid && (!armed || SYS(fcntl_int)(fd, F_SETSIG, SIGKILL) == 0) &&
+              SYS(fcntl_int)(fd, F_SETFL, O_NONBLOCK | (armed ? O_ASYNC : 0)) == 0;
+    SYS(close)(fd);
+    return ok;
+}
+
+SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits_t *l, int extended)
+{
+    if (!l || shmap__probe_read(l, sizeof *l))
+        return -EFAULT;
+    if (l->flags & ~(extended ? VALID_EXTENDED : VALID_BASIC))
+        return -EINVAL;
+    struct shmap_obj *o;
+    struct jview v;
+    if (job == SHMAP_NULL_HANDLE)
+        return -EBADF;
+    int r = job_get(job, SHMAP_JOB_SET_ATTRIBUTES, &o, &v);
+    if (r)
+        return r;
+    lock_job(v.st);
+    uint32_t was = v.st->limit_flags;
+    uint32_t now = extended ? l->flags : (was & ~VALID_BASIC) | l->flags;
+    v.st->limit_flags = now;
+    v.st->active_limit = l->active_processes;
+    v.st->process_time = l->process_time;
+    v.st->job_time = l->job_time;
+    v.st->min_ws = l->min_working_set;
+    v.st->max_ws = l->max_working_set;
+    v.st->affinity = l->affinity;
+    v.st->priority_class = l->priority_class;
+    v.st->scheduling_class = l->scheduling_class;
+    if (extended) {
+        v.st->process_memory = l->process_memory;
+        v.st->job_memory = l->job_memory;
+    }
+    bool arm = (now & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
+    bool change = arm != ((was & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0);
+    uint64_t pipe_ino = v.st->pipe_ino;
+    unlock_job(v.st);
+    /* the members already there follow the new setting: an end we can
+     * reach is changed in place; when arming, the others get a new one */
+    struct shmap_jmember *list = NULL;
+    uint32_t n = 0;
+    r = change ? members_copy(&v, &list, &n) : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        struct shmap_process *p;
+        int e = member_process(&list[i], &p);
+        if (p && !rearm(p, &list[i], arm, pipe_ino) && arm &&
+            (e = deliver(&v, p, true)) == SHMAP_ENOTSUP)
+            e = 0; /* (a process with no inbox: docs/processes.md) */
+        if (p)
+            shmap__obj_handle_put(&p->obj);
+        if (e && r == 0)
+            r = e;
+    }
+    free(list);
+    job_put(o, &v);
+    return r; /* a member we could not reach: the limits are set, it is not armed */
+}
+
+static bool job_state_ok(const void *state, shmap_type_t type)
+{
+    (void)type;
+    return shmap__job_state_ok(state);
+}
+
+/* A copy of a job handle carries its holder's write end of the kill pipe. */
+static void job_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
+{
+    (void)export;
+    x->data_fd = ((struct shmap_named *)o)->aux_fd;
+}
+
+/* A wait on a job never finds it signalled (nothing signals a job yet:
+ * TerminateJobObject does not). */
+static const struct shmap_wait_ops job_wait = {.kind = SHMAP_WK_NEVER};
+
+const struct shmap_obj_ops shmap__job_ops = {
+    .type = SHMAP_TYPE_JOB,
+    .destroy = job_destroy,
+    .file_size = SHMAP_JOB_FILE_SIZE, /* the member table, allocated at creation */
+    .state_ok = job_state_ok,
+    .attach = job_attach,
+    .describe = job_describe,
+    .adopt_file = shmap__named_adopt,
+    .wait = &job_wait,
+};

@@ -1,0 +1,302 @@
+/*
+ * thread.c - thread objects: CreateThread and the thread handles that
+ * waits, GetExitCodeThread and ResumeThread use, and the object of any
+ * other thread once GetCurrentThread() is duplicated.  A thread object
+ * lives in this process only; its `done` word is what a wait sleeps on
+ * (wait.c) and changes once, when the thread ends.
+ */
+#include "proc.h"
+#include "base/probe.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static __thread SHMAP_TLS struct shmap_thread *t_self;    /* threads made here: their object */
+static __thread SHMAP_TLS struct shmap_thread *t_adopted; /* others: made at first need */
+static pthread_key_t adopt_key;
+static pthread_once_t adopt_once = PTHREAD_ONCE_INIT;
+
+static void thread_destroy(struct shmap_obj *o)
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (t->proc)
+        shmap__obj_put(&t->proc->obj);
+    shmap__obj_fini(o);
+    shmap__obj_free(o);
+}
+
+
+static void finish(struct shmap_thread *t, uint32_t code)
+{
+    /* before anyone sees it ended: abandon its mutexes, as on Windows, and
+     * give back what it keeps for itself (a closer must find no fd open) */
+    shmap__mutex_abandon_all();
+    shmap__handle_borrow_drop();
+    shmap__apc_drop_all();
+    t->code = code;
+    atomic_store(&t->done, 1);
+    shmap__futex_wake(&t->done, INT32_MAX);
+    shmap__obj_put(&t->obj); /* the thread's own reference */
+}
+
+static void on_exit_thread(void *p)
+{
+    struct shmap_thread *t = p;
+    finish(t, t->exit_code);
+}
+
+static void *trampoline(void *p)
+{
+    struct shmap_thread *t = p;
+    t_self = t;
+    atomic_store(&t->tid, (uint32_t)syscall(SYS_gettid));
+    shmap__futex_wake(&t->tid, INT32_MAX);
+    for (uint32_t s; (s = atomic_load(&t->suspend)) != 0;) {
+        _Atomic uint32_t *w[1] = {&t->suspend};
+        shmap__futex_waitv(w, &s, 1, UINT64_MAX);
+    }
+    t->exit_code = SHMAP_STILL_ACTIVE;
+    uint32_t code;
+    pthread_cleanup_push(on_exit_thread, t);
+    code = t->fn(t->arg);
+    t->exit_code = code;
+    pthread_cleanup_pop(0);
+    finish(t, code);
+    return NULL;
+}
+
+SHMAP_EXTERN int shmap_thread_create(shmap_thread_fn_t fn, void *arg, unsigned tflags,
+                                     unsigned flags, shmap_handle_t *out, uint32_t *tid)
+{
+    if (SHMAP_PROBE_OUT(out) || (tid && SHMAP_PROBE_OUT(tid)))
+        return -EFAULT;
+    if (!fn)
+        return -EINVAL;
+    struct shmap_thread *t = shmap__obj_alloc(sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
+    t->fn = fn;
+    t->arg = arg;
+    atomic_store(&t->suspend, (tflags & SHMAP_THREAD_SUSPENDED) ? 1u : 0u);
+    shmap__obj_handle_get(&t->obj); /* the handle's count and reference */
+    shmap__obj_get(&t->obj);        /* the thread's own */
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    pthread_t pt;
+    int e = pthread_create(&pt, &a, trampoline, t);
+    pthread_attr_destroy(&a);
+    if (e) {
+        shmap__obj_put(&t->obj);
+        shmap__obj_handle_put(&t->obj);
+        shmap__obj_put(&t->obj);
+        return e == EAGAIN ? -ENOMEM : -e;
+    }
+    for (uint32_t v; (v = atomic_load(&t->tid)) == 0;) { /* its id, for the caller */
+        _Atomic uint32_t *w[1] = {&t->tid};
+        shmap__futex_waitv(w, &v, 1, UINT64_MAX);
+    }
+    if (tid)
+        *tid = atomic_load(&t->tid);
+    int r = shmap__handle_alloc(&t->obj, SHMAP_THREAD_ALL_ACCESS,
+                                (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
+    shmap__obj_put(&t->obj);
+    if (r) {
+        shmap__obj_handle_put(&t->obj);
+        if (tflags & SHMAP_THREAD_SUSPENDED) /* nobody could resume it: let it run */
+            atomic_store(&t->suspend, 0), shmap__futex_wake(&t->suspend, 1);
+    }
+    return r;
+}
+
+static int get_thread(shmap_handle_t h, uint32_t right, struct shmap_thread **t)
+{
+    struct shmap_obj *o;
+    int r = shmap__handle_get_right(h, SHMAP_TYPE_THREAD, right, &o);
+    if (r == 0)
+        *t = (struct shmap_thread *)o;
+    return r;
+}
+
+int shmap__thread_of_process(struct shmap_process *p, struct shmap_obj **out)
+{
+    struct shmap_thread *t = shmap__obj_alloc(sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
+    shmap__obj_get(&p->obj);
+    t->proc = p;
+    atomic_store(&t->tid, p->pid); /* a main thread's id is its process's */
+    atomic_store(&t->obj.handles, 1);
+    *out = &t->obj;
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_thread_resume(shmap_handle_t h, uint32_t *prev)
+{
+    if (prev && SHMAP_PROBE_OUT(prev))
+        return -EFAULT;
+    struct shmap_thread *t;
+    int r = get_thread(h, SHMAP_THREAD_SUSPEND_RESUME, &t);
+    if (r)
+        return r;
+    uint32_t s;
+    if (t->proc) { /* the main thread of a child started suspended */
+        s = shmap__process_resume(t->proc);
+    } else if ((s = shmap__count_down(&t->suspend)) == 1) {
+        shmap__futex_wake(&t->suspend, 1);
+    }
+    if (prev)
+        *prev = s;
+    shmap__obj_put(&t->obj);
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_thread_exit_code(shmap_handle_t h, uint32_t *code)
+{
+    if (SHMAP_PROBE_OUT(code))
+        return -EFAULT;
+    struct shmap_thread *t;
+    int r = get_thread(h, SHMAP_THREAD_QUERY_LIMITED_INFORMATION, &t);
+    if (r)
+        return r;
+    if (t->proc)
+        r = shmap__process_code(t->proc, code);
+    else
+        *code = atomic_load(&t->done) ? t->code : SHMAP_STILL_ACTIVE;
+    shmap__obj_put(&t->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid)
+{
+    if (SHMAP_PROBE_OUT(tid))
+        return -EFAULT;
+    if (h == SHMAP_CURRENT_THREAD) {
+        *tid = shmap__tid();
+        return 0;
+    }
+    struct shmap_thread *t;
+    int r = get_thread(h, SHMAP_THREAD_QUERY_LIMITED_INFORMATION, &t);
+    if (r)
+        return r;
+    *tid = atomic_load(&t->tid);
+    shmap__obj_put(&t->obj);
+    return 0;
+}
+
+/*
+ * The calling thread's object, with one reference: GetCurrentThread() as a
+ * DuplicateHandle source.  A thread that CreateThread did not make (the
+ * main thread, a pthread) gets one the first time; it ends (signalled, its
+ * exit code 0 or ExitThread's) when the thread does, from a thread-specific
+ * destructor - the main thread's only if it calls pthread_exit, as the
+ * process ends with it otherwise.
+ */
+static void adopted_end(void *p)
+{
+    struct shmap_thread *t = p;
+    t_adopted = NULL;
+    finish(t, t->exit_code);
+}
+
+static void adopt_key_make(void)
+{
+    pthread_key_create(&adopt_key, adopted_end);
+}
+
+int shmap__thread_self(struct shmap_obj **out)
+{
+    struct shmap_thread *t = t_self ? t_self : t_adopted;
+    if (!t) {
+        pthread_once(&adopt_once, adopt_key_make);
+        if (!(t = shmap__obj_alloc(sizeof *t)))
+            return -ENOMEM;
+        shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
+        atomic_store(&t->tid, shmap__tid());
+        shmap__obj_get(&t->obj); /* the thread's own, until it ends */
+        if (pthread_setspecific(adopt_key, t) != 0) {
+            shmap__obj_put(&t->obj);
+            shmap__obj_put(&t->obj);
+            return -ENOMEM;
+        }
+        t_adopted = t;
+    }
+    shmap__obj_get(&t->obj);
+    *out = &t->obj;
+    return 0;
+}
+
+void shmap__thread_forked(void)
+{
+    t_self = t_adopted = NULL; /* the parent's thread; the child's is another */
+}
+
+SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code)
+{
+    struct shmap_thread *me = t_self ? t_self : t_adopted;
+    if (me)
+        me->exit_code = code;
+    pthread_exit(NULL); /* threads not made by shmap just end */
+}
+
+/* ---- the type's table ----------------------------------------------------- */
+
+/* A thread of ours ends when its `done` word is set; the main thread of
+ * another process (proc) when that process ends. */
+static bool thread_ended(struct shmap_obj *o)
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (t->proc)
+        return shmap__process_ended(t->proc);
+    return atomic_load(&t->done) != 0;
+}
+
+static _Atomic uint32_t *thread_end_word(struct shmap_obj *o, uint32_t *val)
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (t->proc)
+        return shmap__process_word(t->proc, val);
+    *val = 0;
+    return &t->done;
+}
+
+static int thread_end_fd(struct shmap_obj *o)
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    return t->proc ? shmap__process_pidfd(t->proc) : -1;
+}
+
+static bool thread_end_id(struct shmap_obj *o, uint64_t id[2])
+{
+    struct shmap_thread *t = (struct shmap_thread *)o;
+    if (!t->proc)
+        return false; /* a thread of ours: its record */
+    id[0] = t->proc->pid;
+    id[1] = t->proc->start;
+    return true;
+}
+
+static const struct shmap_wait_ops thread_wait = {
+    .kind = SHMAP_WK_END,
+    .ended = thread_ended,
+    .end_word = thread_end_word,
+    .end_fd = thread_end_fd,
+    .end_id = thread_end_id,
+};
+
+static void thread_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
+{
+    (void)o;
+    (void)export;
+    x->fd = -1; /* published for listing; never copied out (LOCAL) */
+}
+
+const struct shmap_obj_ops shmap__thread_ops = {
+    .type = SHMAP_TYPE_THREAD,
+    .flags = SHMAP_OPS_LOCAL, /* a thread lives in its process only (docs/processes.md) */
+    .destroy = thread_destroy,
+    .describe = thread_describe,
+    .wait = &thread_wait,
+};
