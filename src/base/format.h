@@ -61,7 +61,6 @@ struct shmap_objhdr {
 
 #define SHMAP_HF_FILE_BACKED 0x1u
 
-
 /* ======================================================================
  * sync objects (events, mutexes, semaphores, timers): struct shmap_sync at
  * SHMAP_STATE_OFF of their object file; docs/DESIGN.md §14.
@@ -204,7 +203,6 @@ struct shmap_procst {
     uint32_t ended_link64[4];     /*  88 robust list entry, LP64 */
     uint8_t pad2[4096 - 104];     /* 104 */
 };
-
 
 /* The published form of a handle (in the owner's state memfd, at
  * SHMAP_PROC_TABLE_OFF + index * 64), and the message that carries one to

@@ -101,8 +101,6 @@ SHMAP_HIDDEN void shmap__ns_release(int fd, const struct shmap_name *n);
 SHMAP_HIDDEN void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid,
                                        const char *fname);
 
-
-
 /* For listing: open fname in dirfd without holding it.  Reclaims it if it
  * is an orphan (returns 1), else fills out (header validated, fd open) and
  * returns 0.  Errors: SHMAP_EBADOBJ (foreign file), -EACCES, ... */

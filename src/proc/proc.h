@@ -34,8 +34,6 @@ struct shmap_process {
     int gate_fd;               /* CREATE_SUSPENDED: write end of the child's gate, -1 */
 };
 
-
-
 /* The tables of processes (process.c) and threads (thread.c). */
 extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__process_ops, shmap__thread_ops;
 /* process.c: our own state (NULL if it could not be made). */
@@ -122,8 +120,6 @@ SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds
 /* In a new process: install what the parent packed (SHMAP_INHERIT). */
 SHMAP_HIDDEN void shmap__xfer_inherit_unpack(int blob_fd);
 
-
-
 /* thread.c: a thread made by shmap_thread_create. */
 struct shmap_thread {
     struct shmap_obj obj;
@@ -157,7 +153,6 @@ static inline uint32_t shmap__count_down(_Atomic uint32_t *c)
  * kernel send SIGKILL to that member once no write end is left.
  * docs/DESIGN.md §17.
  * ====================================================================== */
-
 
 /* A job record's state is sane (checked when a record is made). */
 SHMAP_HIDDEN bool shmap__job_state_ok(const struct shmap_jobst *st);

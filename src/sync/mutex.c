@@ -173,7 +173,7 @@ SHMAP_EXTERN int shmap_mutex_open(const char *name, uint32_t access, unsigned fl
     return shmap__sync_open(&shmap__mutex_ops, name, access, flags, out);
 }
 
-int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
+static int mutex_acquire(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
 {
     const uint32_t tid = shmap__tid();
     _Atomic uint32_t *w = &s->owner;
@@ -217,7 +217,7 @@ int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen)
     }
 }
 
-bool shmap__mutex_ready(struct shmap_sync *s)
+static bool mutex_acquirable(struct shmap_sync *s)
 {
     uint32_t v = atomic_load(&s->owner) & TID;
     return v == 0 || v == shmap__tid();
@@ -237,7 +237,7 @@ static void give_back(struct shmap_obj *o, struct shmap_sync *s, uint32_t val)
     owned_drop(o);
 }
 
-void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s, int how)
+static void mutex_unacquire(struct shmap_obj *o, struct shmap_sync *s, int how)
 {
     uint32_t rc = atomic_load(&s->recursion);
     if (rc > 1)
@@ -246,7 +246,7 @@ void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s, int how)
         give_back(o, s, how == SHMAP_MTX_ABANDONED ? DIED : 0);
 }
 
-uint32_t shmap__mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen, bool check_dead)
+static uint32_t mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen, bool check_dead)
 {
     _Atomic uint32_t *w = &s->owner;
     uint32_t v = seen;
@@ -316,10 +316,10 @@ static int mutex_signal(shmap_handle_t h)
 
 static const struct shmap_wait_ops mutex_wait = {
     .kind = SHMAP_WK_MUTEX,
-    .acquire = shmap__mutex_try,
-    .acquirable = shmap__mutex_ready,
-    .unacquire = shmap__mutex_untake,
-    .prepare_sleep = shmap__mutex_prepare_sleep,
+    .acquire = mutex_acquire,
+    .acquirable = mutex_acquirable,
+    .unacquire = mutex_unacquire,
+    .prepare_sleep = mutex_prepare_sleep,
     .signal = mutex_signal,
 };
 

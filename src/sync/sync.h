@@ -8,11 +8,9 @@
 
 #include "obj/obj.h"
 
-/* ======================================================================
- * sync - events, mutexes, semaphores, timers (sync.c, robust.c, event.c,
- * mutex.c, semaphore.c, timer.c, wait.c).  Their shared state is struct
- * shmap_sync at SHMAP_STATE_OFF of the object file; docs/DESIGN.md §14.
- * ====================================================================== */
+/* Their shared state is struct shmap_sync (format.h) at SHMAP_STATE_OFF of
+ * the object file; what the wait core asks of each type is in its ops
+ * (struct shmap_wait_ops, obj.h).  docs/DESIGN.md §14. */
 
 static inline bool shmap__is_sync_type(shmap_type_t type)
 {
@@ -40,49 +38,23 @@ extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__event_ops, shmap__mutex_op
 SHMAP_HIDDEN int shmap__sync_get(shmap_handle_t h, shmap_type_t type, uint32_t right,
                                  struct shmap_obj **o, struct shmap_sync **s);
 
-
-
-/* Objects as the wait core sees them (event.c, mutex.c, semaphore.c,
- * timer.c): under the lock (not for mutexes), is the object signalled for
- * the calling thread, and acquire it.  snap_pulse: the pulse generation
- * the waiter saw when it went to sleep (events). */
-SHMAP_HIDDEN bool shmap__event_ready(struct shmap_sync *s, uint32_t snap_pulse, bool *by_pulse);
-SHMAP_HIDDEN void shmap__event_take(struct shmap_sync *s, bool by_pulse);
-SHMAP_HIDDEN bool shmap__semaphore_ready(struct shmap_sync *s);
-SHMAP_HIDDEN void shmap__semaphore_take(struct shmap_sync *s);
-/* Without the lock: take a signalled event or semaphore by its count (a
- * manual event is only looked at); false if not signalled or held. */
-SHMAP_HIDDEN bool shmap__event_try(struct shmap_sync *s);
-SHMAP_HIDDEN bool shmap__semaphore_try(struct shmap_sync *s);
 /* The value of count without the hold bit. */
 static inline uint32_t shmap__count(const struct shmap_sync *s)
 {
     return atomic_load(&s->count) & ~SHMAP_COUNT_HOLD;
 }
-SHMAP_HIDDEN bool shmap__timer_ready(struct shmap_sync *s, uint64_t now, uint64_t *due);
-SHMAP_HIDDEN void shmap__timer_take(struct shmap_sync *s);
 
-/* Mutexes (no internal lock; the owner word is the state). */
+/* What a mutex's acquire (its ops' wait part) returns. */
 enum { SHMAP_MTX_BUSY = 0, SHMAP_MTX_TAKEN = 1, SHMAP_MTX_ABANDONED = 2 };
-/* Try to acquire: SHMAP_MTX_* ; *seen gets the owner word when busy. */
-SHMAP_HIDDEN int shmap__mutex_try(struct shmap_obj *o, struct shmap_sync *s, uint32_t *seen);
-/* Is it acquirable by the caller right now (free, abandoned or own)? */
-SHMAP_HIDDEN bool shmap__mutex_ready(struct shmap_sync *s);
-/* Give back an acquisition made by shmap__mutex_try (wait-all backing off). */
-SHMAP_HIDDEN void shmap__mutex_untake(struct shmap_obj *o, struct shmap_sync *s, int how);
-/* Before sleeping on the owner word seen busy: set WAITERS (returns the
- * value to sleep on, or 0 if the word changed: look again).  Also detects
- * an owner that died without the kernel noticing (check_dead). */
-SHMAP_HIDDEN uint32_t shmap__mutex_prepare_sleep(struct shmap_sync *s, uint32_t seen,
-                                                 bool check_dead);
 
+/* The calling thread is ending: abandon the mutexes it owns (mutex.c). */
 SHMAP_HIDDEN void shmap__mutex_abandon_all(void);
 
 /* Alertable waits (timer.c): run the calling thread's due completion
  * routines; returns how many ran.  *next: earliest future one (or
  * UINT64_MAX). */
 SHMAP_HIDDEN int shmap__apc_run(uint64_t now, uint64_t *next);
-
+/* The calling thread ends: drop its completion routines (timer.c). */
 SHMAP_HIDDEN void shmap__apc_drop_all(void);
 
 /* lifecycle.c: in a fork child, the child owns no mutex. */
