@@ -2,7 +2,7 @@
 """The core's call graph, from the built objects: which source file uses a
 symbol that another defines.  Fails if a cycle runs through more than two
 files, or if a file uses a layer that its own may not use (the layers are
-the folders of src/, USES says which may use which; docs/DESIGN.md §2).
+the folders of src/, USES says which may use which; docs/DESIGN.md §0).
 
 usage: cycles.py OBJDIR [--dot]    (OBJDIR: build/CMakeFiles/shmap_objs.dir)
 """

@@ -1,6 +1,6 @@
 /*
  * lifecycle.c - the one owner of the process lifecycle: start-up, fork and
- * exit, at the top of the layers (docs/DESIGN.md §2).  Each module offers
+ * exit, at the top of the layers (docs/DESIGN.md §0).  Each module offers
  * steps (shmap__X_start, _fork_child, _at_exit); only this file calls
  * them, in the order written here, and only this file registers with the
  * C library (a constructor, one pthread_atfork, one on_exit).  It also

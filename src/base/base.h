@@ -4,7 +4,7 @@
  * futexes and the robust list, descriptors.  Includes nothing of ours but
  * the public headers and format.h.  Internal non-static names are shmap__x
  * and hidden; errors are negative (-errno or SHMAP_E*), as in the public
- * API.  docs/DESIGN.md §2 has the layers.
+ * API.  docs/DESIGN.md §0 has the layers.
  */
 #ifndef SHMAP_BASE_H
 #define SHMAP_BASE_H

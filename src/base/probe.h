@@ -3,7 +3,7 @@
  * pointers it writes (or reads a structure) through before it acts, as NT
  * probes its arguments (ProbeForWrite/ProbeForRead): a pointer that is not
  * there gives -EFAULT, which the Win32 face reports as ERROR_NOACCESS (998),
- * and never a fault inside the library.  The mechanism is src/probe.c.
+ * and never a fault inside the library.  The mechanism is src/base/probe.c.
  *
  * The Win32 face compiles the same probe.c into its own library (a shared
  * libshmap-win32 cannot reach hidden symbols of libshmap); there the names

@@ -1,7 +1,7 @@
 /*
  * robust.h - the kernel's robust futex list of the calling thread (glibc's
  * own list), inline because a mutex acquire and release each go through it.
- * See robust.c and docs/DESIGN.md §14.  Include after internal.h.
+ * See robust.c and docs/DESIGN.md §14.  Include after base.h.
  */
 #ifndef SHMAP_ROBUST_H
 #define SHMAP_ROBUST_H

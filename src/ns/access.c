@@ -5,7 +5,7 @@
  * Objects get the default security of Windows' token default DACL: their
  * owner may do everything.  Across users the file mode (0600) refuses the
  * open before we get here.  The header reserves room for an owner and a
- * DACL (sd_off/sd_len); checking a stored DACL is a later issue.
+ * DACL (sd_off/sd_len), which nothing writes or checks yet (issue 13).
  */
 #include "ns.h"
 

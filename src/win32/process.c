@@ -1,7 +1,7 @@
 /*
  * process.c - CreateProcess, OpenProcess, exit codes, TerminateProcess,
- * ExitProcess, GetStdHandle over shmap_process_* (src/process.c,
- * src/spawn.c).  Only conversions here: strings, the environment block,
+ * ExitProcess, GetStdHandle over shmap_process_* (src/proc/process.c,
+ * src/proc/spawn.c).  Only conversions here: strings, the environment block,
  * STARTUPINFO, error codes.
  */
 #include <errno.h>
