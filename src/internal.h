@@ -475,9 +475,7 @@ SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
 /* PAGE_* -> PROT_* */
 SHMAP_HIDDEN int shmap__prot_of(uint32_t page_protect);
 
-/* xfer.c: a new open file description of our descriptor fd (through
- * /proc/self/fd), close-on-exec; and a shared lock taken, retried on EINTR. */
-SHMAP_HIDDEN int shmap__reopen_self(int fd, int flags);
+/* xfer.c: a shared lock taken, retried on EINTR. */
 SHMAP_HIDDEN int shmap__lock_shared(int fd);
 /* Process-descriptor system calls, for headers that lack them. */
 #include <sys/syscall.h>

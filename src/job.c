@@ -16,8 +16,8 @@
  */
 #include "internal.h"
 #include "probe.h"
+#include "procfs.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -94,41 +94,18 @@ struct pstat {
 static int read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
 {
     memset(ps, 0, sizeof *ps);
-    char path[40], buf[1024];
-    /* the directory, then "stat" in it: what other processes read, even
-     * under an emulator that fakes our own /proc/PID/stat (process.c) */
-    snprintf(path, sizeof path, "/proc/%u", pid);
-    int dfd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    int fd = dfd < 0 ? -1 : SYS(openat)(dfd, "stat", O_RDONLY | O_CLOEXEC, 0);
-    ssize_t n = fd < 0 ? -1 : SYS(read)(fd, buf, sizeof buf - 1);
-    int e = errno;
-    if (dfd >= 0)
-        SYS(close)(dfd);
-    if (fd >= 0)
-        SYS(close)(fd);
-    if (n < 0)
-        return e == ENOENT || e == ESRCH ? 0 : -e;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
-    /* after ") ": field 3 (state) onwards */
-    char state = p[2];
-    unsigned long long f[23] = {0};
-    int i = 4; /* p + 4: field 4 (ppid) */
-    for (char *q = p + 4; *q && i <= 22; i++) {
-        f[i] = strtoull(q, &q, 10);
-        while (*q == ' ')
-            q++;
-    }
+    struct shmap_procfs_stat s;
+    int r = shmap__procfs_stat(pid, &s);
+    if (r)
+        return r == -ENOENT || r == -ESRCH ? 0 : r;
     long hz = sysconf(_SC_CLK_TCK);
     if (hz <= 0)
         hz = 100;
-    ps->start = f[22];
-    ps->user = f[14] * (10000000ull / (unsigned long long)hz);
-    ps->kernel = f[15] * (10000000ull / (unsigned long long)hz);
-    ps->faults = (uint32_t)(f[10] + f[12]);
-    ps->alive = ps->start == start && state != 'Z' && state != 'X';
+    ps->start = s.start;
+    ps->user = s.utime * (10000000ull / (unsigned long long)hz);
+    ps->kernel = s.stime * (10000000ull / (unsigned long long)hz);
+    ps->faults = (uint32_t)(s.minflt + s.majflt);
+    ps->alive = ps->start == start && s.state != 'Z' && s.state != 'X';
     return 1;
 }
 
@@ -509,33 +486,34 @@ static int open_pipe_at(const char *path, uint64_t ino)
     return r;
 }
 
+struct pipe_search {
+    uint64_t ino;
+    int found; /* the descriptor, or -ENOENT, or -errno */
+};
+
+static bool pipe_at(void *arg, const char *path)
+{
+    struct pipe_search *s = arg;
+    s->found = open_pipe_at(path, s->ino);
+    return s->found != -ENOENT;
+}
+
+static bool pipe_in(void *arg, uint32_t pid)
+{
+    struct pipe_search *s = arg;
+    int r = shmap__procfs_each_fd(pid, pipe_at, s);
+    if (r < 0 && !not_there(-r))
+        s->found = r;
+    return s->found != -ENOENT;
+}
+
 /* The last resort (more holders than the ring remembers, all of them
  * gone from it): any process of ours with a descriptor of that pipe. */
 static int scan_for_pipe(uint64_t ino)
 {
-    DIR *proc = shmap__opendir("/proc");
-    if (!proc)
-        return -errno;
-    int found = -ENOENT;
-    for (struct dirent *p; found == -ENOENT && (p = readdir(proc)) != NULL;) {
-        if (p->d_name[0] < '1' || p->d_name[0] > '9')
-            continue;
-        char dir[300];
-        snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
-        DIR *d = shmap__opendir(dir);
-        if (!d && !not_there(errno))
-            found = -errno;
-        if (!d)
-            continue;
-        for (struct dirent *e; found == -ENOENT && (e = readdir(d)) != NULL;) {
-            char link[600];
-            snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
-            found = open_pipe_at(link, ino);
-        }
-        closedir(d);
-    }
-    closedir(proc);
-    return found;
+    struct pipe_search s = {ino, -ENOENT};
+    int r = shmap__procfs_each_pid(pipe_in, &s);
+    return r ? r : s.found;
 }
 
 /* A write end of the job's kill pipe from a process that has one: -ENOENT
@@ -563,9 +541,7 @@ static int find_pipe(struct jview *v)
         }
     unlock_job(v->st);
     for (unsigned i = 0; i < n; i++) {
-        char path[48];
-        snprintf(path, sizeof path, "/proc/%u/fd/%d", cand[i].pid, cand[i].fd);
-        int fd = open_pipe_at(path, ino);
+        int fd = open_pipe_at(shmap__procfs_fd_path(cand[i].pid, cand[i].fd).s, ino);
         if (fd != -ENOENT)
             return fd;
     }

@@ -25,6 +25,7 @@
  *   put, carrying the entry's generation.
  */
 #include "internal.h"
+#include "procfs.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -256,14 +257,6 @@ void shmap__xfer_unpublish(uint32_t idx, uint32_t gen)
 }
 
 /* ---- export and adopt ------------------------------------------------------- */
-
-int shmap__reopen_self(int fd, int flags)
-{
-    char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int r = SYS(openat)(AT_FDCWD, path, flags | O_CLOEXEC | O_NOCTTY, 0);
-    return r < 0 ? -errno : r;
-}
 
 int shmap__lock_shared(int fd)
 {
@@ -682,11 +675,10 @@ static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xf
 
 static int open_theirs(struct shmap_process *p, int fd, bool rw)
 {
-    char path[48];
-    snprintf(path, sizeof path, "/proc/%u/fd/%d", p->pid, fd);
-    int r = SYS(openat)(AT_FDCWD, path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY, 0);
+    struct shmap_procfs_path path = shmap__procfs_fd_path(p->pid, fd);
+    int r = SYS(openat)(AT_FDCWD, path.s, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY, 0);
     if (r < 0 && rw && errno == EACCES)
-        r = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+        r = SYS(openat)(AT_FDCWD, path.s, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
     return r < 0 ? (errno == ENOENT ? -EBADF : -errno) : r;
 }
 
