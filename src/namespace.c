@@ -21,6 +21,7 @@
  *             valid objects are never touched.
  */
 #include "internal.h"
+#include "procfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -376,9 +377,8 @@ static int link_tmpfile(int fd, int dirfd, const char *fname)
             return -errno;
         atomic_store(&link_mode, 1);
     }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    return SYS(linkat)(AT_FDCWD, path, dirfd, fname, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+    struct shmap_procfs_path path = shmap__procfs_fd_path(SHMAP_PROCFS_SELF, fd);
+    return SYS(linkat)(AT_FDCWD, path.s, dirfd, fname, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
 static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_ns_spec *spec,
