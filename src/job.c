@@ -41,6 +41,9 @@ _Static_assert(sizeof(struct shmap_jmember) == 48, "layout");
 
 #define VALID_EXTENDED 0x7fffu /* JOB_OBJECT_EXTENDED_LIMIT_VALID_FLAGS */
 #define VALID_BASIC 0xffu      /* JOB_OBJECT_BASIC_LIMIT_VALID_FLAGS */
+/* The member table's length for mmap and munmap, a size_t: the shared
+ * constant is a product of two unsigned ints (48 KiB, it cannot wrap). */
+#define MEMBERS_BYTES ((size_t)SHMAP_JOB_MEMBERS_BYTES)
 
 /* A job as one process sees it: its state, its members, a descriptor of
  * its file and one of its kill pipe. */
@@ -168,12 +171,12 @@ static int map_view(int fd, struct jview *v)
     void *page = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (page == MAP_FAILED)
         return -errno;
-    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+    void *m = SYS(mmap)(NULL, MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
                         SHMAP_JOB_MEMBERS_OFF);
     if (m == MAP_FAILED || !shmap__job_file_ok(page, (uint64_t)sb.st_size)) {
         int e = m == MAP_FAILED ? -errno : SHMAP_EBADOBJ;
         if (m != MAP_FAILED)
-            SYS(munmap)(m, SHMAP_JOB_MEMBERS_BYTES);
+            SYS(munmap)(m, MEMBERS_BYTES);
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
         return e;
     }
@@ -188,7 +191,7 @@ static void unmap_view(struct jview *v)
     if (v->st)
         SYS(munmap)((char *)v->st - SHMAP_STATE_OFF, SHMAP_PAGE_SIZE);
     if (v->m)
-        SYS(munmap)(v->m, SHMAP_JOB_MEMBERS_BYTES);
+        SYS(munmap)(v->m, MEMBERS_BYTES);
     if (v->fd >= 0)
         shmap__close_fd(v->fd);
     if (v->pipe >= 0)
@@ -577,8 +580,8 @@ int shmap__job_attach(struct shmap_named *k, int aux_fd)
             shmap__close_fd(aux_fd);
         return r;
     }
-    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        k->obj.fd, SHMAP_JOB_MEMBERS_OFF);
+    void *m = SYS(mmap)(NULL, MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, k->obj.fd,
+                        SHMAP_JOB_MEMBERS_OFF);
     if (m == MAP_FAILED) {
         if (aux_fd >= 0)
             shmap__close_fd(aux_fd);
@@ -642,7 +645,7 @@ void shmap__job_destroy(struct shmap_obj *o)
     if (k->aux_fd >= 0)
         shmap__close_fd(k->aux_fd);
     if (k->aux)
-        SYS(munmap)(k->aux, SHMAP_JOB_MEMBERS_BYTES);
+        SYS(munmap)(k->aux, MEMBERS_BYTES);
     shmap__named_destroy(o);
 }
 

@@ -664,7 +664,7 @@ int shmap__xfer_join(struct shmap_process *p, int fd, int rfd)
 static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xfer *x)
 {
     uintptr_t v = (uintptr_t)h >> 2;
-    if (!p->st || p->obj.fd < 0 || v == 0 || v > 4096u * 4096u)
+    if (!p->st || p->obj.fd < 0 || v == 0 || v > (uintptr_t)4096u * 4096u)
         return -EBADF;
     off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)(v - 1) * (off_t)sizeof *x;
     ssize_t n = SYS(pread)(p->obj.fd, x, sizeof *x, off);
@@ -910,7 +910,7 @@ void shmap__xfer_inherit_unpack(int blob)
     }
     /* the whole list in one read */
     struct shmap_xfer *xs = bh.count ? malloc(bh.count * sizeof *xs) : NULL;
-    int *fds = bh.count ? malloc(bh.count * 2 * sizeof *fds) : NULL;
+    int *fds = bh.count ? malloc((size_t)bh.count * 2 * sizeof *fds) : NULL;
     ssize_t want = (ssize_t)(bh.count * sizeof *xs);
     uint32_t count = 0;
     if (xs && fds && SYS(pread)(blob, xs, (size_t)want, sizeof bh) == want)
