@@ -672,6 +672,7 @@ SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code)
     int r = shmap__process_get(h, SHMAP_PROCESS_TERMINATE, &p);
     if (r)
         return r;
+    /* NOLINTNEXTLINE(bugprone-branch-clone): one answer for two reasons, each with its comment */
     if (!p->self && shmap__process_ended(p)) {
         r = -EACCES; /* Windows: a process that has ended cannot be terminated */
     } else if ((r = shmap__process_kill(p, true, code)) == -ESRCH) {

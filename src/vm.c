@@ -334,6 +334,7 @@ SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type)
     if (!r)
         e = SHMAP_EADDR;
     else if (r->kind == REGION_VIEW)
+        /* NOLINTNEXTLINE(bugprone-branch-clone): -EINVAL for different reasons, each told */
         e = -EINVAL; /* views are never decommitted or released (§6.3) */
     else if (type == SHMAP_MEM_RELEASE) {
         if (size != 0 || (uintptr_t)addr != r->base)

@@ -306,6 +306,9 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     return copy_fds(x, fd, data_fd);
 }
 
+/* 82 statements, over the function-size limit of 80: left whole here because the adopt
+ * code is being reworked in parallel (the architecture issue), to be split there.
+ * NOLINTNEXTLINE(readability-function-size) */
 int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
 {
     if (x->type == SHMAP_TYPE_PROCESS) {
