@@ -250,10 +250,8 @@ SHMAP_HIDDEN void shmap__sync_wake(struct shmap_sync *s);
  * descriptors
  * ====================================================================== */
 
-/* xfer.c: a new open file description of our descriptor fd (through
- * /proc/self/fd), close-on-exec; and a shared lock taken, retried on EINTR. */
-SHMAP_HIDDEN int shmap__reopen_self(int fd, int flags);
-SHMAP_HIDDEN int shmap__lock_shared(int fd);
+/* (A new open file description of one of our descriptors, through
+ * /proc/self/fd: shmap__reopen_self, procfs.h.) */
 /* Process-descriptor system calls, for headers that lack them. */
 #include <sys/syscall.h>
 #ifndef SYS_pidfd_open

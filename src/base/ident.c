@@ -3,6 +3,7 @@
  * keeps mode 0600, read once (pid again in a fork child).
  */
 #include "base.h"
+#include "base/procfs.h"
 
 #include <unistd.h>
 
@@ -18,14 +19,14 @@ static void self_read(void)
     self.gid = (uint32_t)getegid();
     self.pid = (uint32_t)getpid();
     /* The umask is read from /proc: umask(2) cannot read without writing. */
-    FILE *f = shmap__fopen_ro("/proc/self/status");
-    char line[128];
+    struct shmap_procfs_lines l;
     unsigned m = 0777;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Umask: %o", &m) == 1)
-            break;
-    if (f)
-        fclose(f);
+    if (shmap__procfs_lines_open(&l, "self/status") == 0) {
+        for (char *line; (line = shmap__procfs_lines_next(&l)) != NULL;)
+            if (sscanf(line, "Umask: %o", &m) == 1)
+                break;
+        shmap__procfs_lines_close(&l);
+    }
     self.umask_ok = (m & 0600) == 0;
 }
 

@@ -37,6 +37,7 @@ SHMAP_PROBE_HIDDEN int shmap__probe_read(const void *p, size_t len);
  * multiple of align (a power of two; NT's STATUS_DATATYPE_MISALIGNMENT, also
  * 998).  SHMAP_PROBE_OUT(p) probes one object of p's type at its alignment. */
 SHMAP_PROBE_HIDDEN int shmap__probe_out(void *p, size_t len, size_t align);
-#define SHMAP_PROBE_OUT(p) shmap__probe_out((p), sizeof *(p), _Alignof(__typeof__(*(p))))
+#define SHMAP_PROBE_OUT(p)                                                                         \
+    shmap__probe_out((p), sizeof(__typeof__(*(p))), _Alignof(__typeof__(*(p))))
 
 #endif

@@ -16,6 +16,7 @@
  */
 #include "base.h"
 #include "base/robust.h"
+#include "base/procfs.h"
 
 #include <linux/futex.h>
 #include <signal.h>
@@ -51,16 +52,10 @@ bool shmap__tid_alive(uint32_t tid)
     if (tid == 0 || (SYS(kill)((pid_t)tid, 0) != 0 && errno == ESRCH))
         return false;
     /* a killed process stays a zombie until reaped: dead for us */
-    char path[48], buf[256];
-    snprintf(path, sizeof path, "/proc/%u/stat", tid);
-    FILE *f = shmap__fopen_ro(path);
-    if (!f)
+    struct shmap_procfs_stat st;
+    if (shmap__procfs_stat(tid, &st) != 0)
         return true; /* no /proc: trust kill() */
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    return !(p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'));
+    return st.state != 'Z' && st.state != 'X';
 }
 
 uint64_t shmap__mono_ns(void)

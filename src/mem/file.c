@@ -269,7 +269,7 @@ SHMAP_EXTERN int shmap_file_set_end(shmap_handle_t h)
     shmap__reclock_lock(&f->lock);
     uint64_t end = f->pos;
     if (SYS(fstat)(f->obj.fd, &st) != 0)
-        r = -errno;
+        r = -errno; /* NOLINT(bugprone-branch-clone): as the last branch's, another call's */
     else if (end < (uint64_t)st.st_size && shmap__file_is_mapped(f->obj.fd, end))
         r = SHMAP_EMAPPED;
     else if (end > (uint64_t)st.st_size) {

@@ -16,6 +16,7 @@
  */
 #include "mem.h"
 #include "base/probe.h"
+#include "base/procfs.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -320,17 +321,18 @@ static int prepare_file(shmap_handle_t file, struct create_args *a)
     if (!(facc & SHMAP_FILE_READ_DATA) || (w && !(facc & SHMAP_FILE_WRITE_DATA)) ||
         (x && !(facc & SHMAP_FILE_EXECUTE)))
         r = -EACCES;
-    char proc[64], path[PATH_MAX];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fo->fd);
-    if (!r &&
-        (a->file_fd = SYS(openat)(AT_FDCWD, proc, (w ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0)) < 0)
-        r = -errno;
+    char path[PATH_MAX];
+    struct shmap_procfs_path proc = shmap__procfs_fd_path(SHMAP_PROCFS_SELF, fo->fd);
+    if (!r && (r = shmap__reopen_self(fo->fd, w ? O_RDWR : O_RDONLY)) >= 0) {
+        a->file_fd = r;
+        r = 0;
+    }
     shmap__obj_put(fo);
     if (!r && SYS(fstat)(a->file_fd, &a->file_st))
         r = -errno;
     if (r)
         return r;
-    ssize_t pl = SYS(readlinkat)(AT_FDCWD, proc, path, sizeof path - 1);
+    ssize_t pl = SYS(readlinkat)(AT_FDCWD, proc.s, path, sizeof path - 1);
     path[pl > 0 ? pl : 0] = 0;
     if (!(a->path = strdup(path)))
         return -ENOMEM;

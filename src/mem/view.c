@@ -164,6 +164,7 @@ int shmap__region_add(struct region *r)
 {
     if (nregs == capregs) {
         size_t cap = capregs ? capregs * 2 : 64;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, by its element */
         struct region **v = realloc(regs, cap * sizeof *v);
         if (!v)
             return -ENOMEM;
@@ -171,6 +172,7 @@ int shmap__region_add(struct region *r)
         capregs = cap;
     }
     size_t i = upper(r->base);
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element */
     memmove(&regs[i + 1], &regs[i], (nregs - i) * sizeof *regs);
     regs[i] = r;
     nregs++;
@@ -181,6 +183,7 @@ void shmap__region_remove(struct region *r)
 {
     size_t i = upper(r->base);
     if (ALWAYS(i > 0 && regs[i - 1] == r)) {
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, by its element */
         memmove(&regs[i - 1], &regs[i], (nregs - i) * sizeof *regs);
         nregs--;
     }

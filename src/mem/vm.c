@@ -13,6 +13,7 @@
  */
 #include "mem/view.h"
 #include "base/probe.h"
+#include "base/procfs.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static uint32_t page_protect(int fd, const struct region *r, size_t i, bool comm
 static void query_region(const struct region *r, uintptr_t a, shmap_mem_info_t *m)
 {
     size_t pages = r->len / PAGE, i = (a - r->base) / PAGE;
-    int fd = r->copy ? SYS(openat)(AT_FDCWD, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0) : -1;
+    int fd = r->copy ? shmap__procfs_open("self/pagemap", O_RDONLY) : -1;
     bool c = shmap__region_page_committed(r, i);
     uint32_t p = page_protect(fd, r, i, c);
     size_t j = i + 1;
@@ -90,15 +91,15 @@ static uint32_t protect_of_perms(const char *perms)
 static int query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
 {
     uintptr_t page = a & ~(uintptr_t)(PAGE - 1), next = limit;
-    FILE *f = shmap__fopen_ro("/proc/self/maps");
-    if (!f)
-        return -errno; /* not knowing is not MEM_FREE */
-    char line[512];
+    struct shmap_procfs_lines l;
+    int r = shmap__procfs_lines_open(&l, "self/maps");
+    if (r)
+        return r; /* not knowing is not MEM_FREE */
     memset(m, 0, sizeof *m);
     m->base = (void *)page;
     m->state = SHMAP_MEM_FREE;
     m->protect = SHMAP_PAGE_NOACCESS;
-    while (fgets(line, sizeof line, f)) {
+    for (char *line; (line = shmap__procfs_lines_next(&l)) != NULL;) {
         unsigned long lo, hi;
         char perms[8], path[256] = "";
         if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perms, path) < 3)
@@ -118,7 +119,7 @@ static int query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
             break;
         }
     }
-    fclose(f);
+    shmap__procfs_lines_close(&l);
     m->region_size = next - page;
     return 0;
 }
@@ -333,6 +334,7 @@ SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type)
     if (!r)
         e = SHMAP_EADDR;
     else if (r->kind == REGION_VIEW)
+        /* NOLINTNEXTLINE(bugprone-branch-clone): -EINVAL for different reasons, each told */
         e = -EINVAL; /* views are never decommitted or released (§6.3) */
     else if (type == SHMAP_MEM_RELEASE) {
         if (size != 0 || (uintptr_t)addr != r->base)

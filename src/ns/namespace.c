@@ -21,6 +21,7 @@
  *             valid objects are never touched.
  */
 #include "ns.h"
+#include "base/procfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -376,9 +377,8 @@ static int link_tmpfile(int fd, int dirfd, const char *fname)
             return -errno;
         atomic_store(&link_mode, 1);
     }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    return SYS(linkat)(AT_FDCWD, path, dirfd, fname, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
+    struct shmap_procfs_path path = shmap__procfs_fd_path(SHMAP_PROCFS_SELF, fd);
+    return SYS(linkat)(AT_FDCWD, path.s, dirfd, fname, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
 static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_ns_spec *spec,
@@ -479,4 +479,11 @@ int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out)
     }
     out->fd = fd;
     return 0;
+}
+
+/* A holder's shared lock on an object file it took in from elsewhere
+ * (another process's description, reopened): the protocol's hold. */
+int shmap__lock_shared(int fd)
+{
+    return SYS(flock)(fd, LOCK_SH) == 0 ? 0 : -errno; /* EINTR is retried in sys.c */
 }

@@ -129,6 +129,10 @@ SHMAP_HIDDEN int shmap__access_check_dup(shmap_type_t type, uint32_t requested, 
 SHMAP_HIDDEN int shmap__name_make(enum shmap_scope scope, uint32_t uid, const char *base,
                                   size_t len, struct shmap_name *out);
 
+/* namespace.c: take the protocol's shared hold on an object file
+ * descriptor (retried on EINTR); 0 or -errno. */
+SHMAP_HIDDEN int shmap__lock_shared(int fd);
+
 /* namespace.c: the directories (a global lock, taken across fork). */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__ns_lock;
 

@@ -10,6 +10,7 @@
  * missed only if both passes miss it.
  */
 #include "ns.h"
+#include "base/procfs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -57,11 +58,11 @@ static int locks_read(struct locktab *t)
 
 static int locks_pass(struct locktab *t)
 {
-    FILE *f = shmap__fopen_ro("/proc/locks");
-    if (!f)
-        return -errno; /* the holders could not be told */
-    char line[256];
-    while (fgets(line, sizeof line, f)) {
+    struct shmap_procfs_lines l;
+    int r = shmap__procfs_lines_open(&l, "locks");
+    if (r)
+        return r; /* the holders could not be told */
+    for (char *line; (line = shmap__procfs_lines_next(&l)) != NULL;) {
         char kind[16], rw[16];
         int pid;
         unsigned maj, min;
@@ -82,7 +83,7 @@ static int locks_pass(struct locktab *t)
         }
         t->v[t->n++] = (struct lockent){ino, maj, min, pid};
     }
-    fclose(f);
+    shmap__procfs_lines_close(&l);
     return 0;
 }
 

@@ -177,6 +177,7 @@ struct shmap_obj *shmap__cache_lookup(const struct shmap_name *n)
 static void cache_grow_locked(void)
 {
     size_t nb = nbuckets ? nbuckets * 2 : 64;
+    /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers, sized by its element */
     struct shmap_obj **b = calloc(nb, sizeof *b);
     if (!b)
         return; /* keep the longer chains; correctness does not depend on it */

@@ -16,8 +16,8 @@
  */
 #include "proc.h"
 #include "base/probe.h"
+#include "base/procfs.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -31,6 +31,9 @@
 
 #define VALID_EXTENDED 0x7fffu /* JOB_OBJECT_EXTENDED_LIMIT_VALID_FLAGS */
 #define VALID_BASIC 0xffu      /* JOB_OBJECT_BASIC_LIMIT_VALID_FLAGS */
+/* The member table's length for mmap and munmap, a size_t: the shared
+ * constant is a product of two unsigned ints (48 KiB, it cannot wrap). */
+#define MEMBERS_BYTES ((size_t)SHMAP_JOB_MEMBERS_BYTES)
 
 /* A job as one process sees it: its state, its members, a descriptor of
  * its file and one of its kill pipe. */
@@ -84,41 +87,18 @@ struct pstat {
 static int read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
 {
     memset(ps, 0, sizeof *ps);
-    char path[40], buf[1024];
-    /* the directory, then "stat" in it: what other processes read, even
-     * under an emulator that fakes our own /proc/PID/stat (process.c) */
-    snprintf(path, sizeof path, "/proc/%u", pid);
-    int dfd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    int fd = dfd < 0 ? -1 : SYS(openat)(dfd, "stat", O_RDONLY | O_CLOEXEC, 0);
-    ssize_t n = fd < 0 ? -1 : SYS(read)(fd, buf, sizeof buf - 1);
-    int e = errno;
-    if (dfd >= 0)
-        SYS(close)(dfd);
-    if (fd >= 0)
-        SYS(close)(fd);
-    if (n < 0)
-        return e == ENOENT || e == ESRCH ? 0 : -e;
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return 0;
-    /* after ") ": field 3 (state) onwards */
-    char state = p[2];
-    unsigned long long f[23] = {0};
-    int i = 4; /* p + 4: field 4 (ppid) */
-    for (char *q = p + 4; *q && i <= 22; i++) {
-        f[i] = strtoull(q, &q, 10);
-        while (*q == ' ')
-            q++;
-    }
+    struct shmap_procfs_stat s;
+    int r = shmap__procfs_stat(pid, &s);
+    if (r)
+        return r == -ENOENT || r == -ESRCH ? 0 : r;
     long hz = sysconf(_SC_CLK_TCK);
     if (hz <= 0)
         hz = 100;
-    ps->start = f[22];
-    ps->user = f[14] * (10000000ull / (unsigned long long)hz);
-    ps->kernel = f[15] * (10000000ull / (unsigned long long)hz);
-    ps->faults = (uint32_t)(f[10] + f[12]);
-    ps->alive = ps->start == start && state != 'Z' && state != 'X';
+    ps->start = s.start;
+    ps->user = s.utime * (10000000ull / (unsigned long long)hz);
+    ps->kernel = s.stime * (10000000ull / (unsigned long long)hz);
+    ps->faults = (uint32_t)(s.minflt + s.majflt);
+    ps->alive = ps->start == start && s.state != 'Z' && s.state != 'X';
     return 1;
 }
 
@@ -181,12 +161,12 @@ static int map_view(int fd, struct jview *v)
     void *page = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (page == MAP_FAILED)
         return -errno;
-    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+    void *m = SYS(mmap)(NULL, MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
                         SHMAP_JOB_MEMBERS_OFF);
     if (m == MAP_FAILED || !shmap__job_file_ok(page, (uint64_t)sb.st_size)) {
         int e = m == MAP_FAILED ? -errno : SHMAP_EBADOBJ;
         if (m != MAP_FAILED)
-            SYS(munmap)(m, SHMAP_JOB_MEMBERS_BYTES);
+            SYS(munmap)(m, MEMBERS_BYTES);
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
         return e;
     }
@@ -201,7 +181,7 @@ static void unmap_view(struct jview *v)
     if (v->st)
         SYS(munmap)((char *)v->st - SHMAP_STATE_OFF, SHMAP_PAGE_SIZE);
     if (v->m)
-        SYS(munmap)(v->m, SHMAP_JOB_MEMBERS_BYTES);
+        SYS(munmap)(v->m, MEMBERS_BYTES);
     if (v->fd >= 0)
         shmap__close_fd(v->fd);
     if (v->pipe >= 0)
@@ -499,33 +479,34 @@ static int open_pipe_at(const char *path, uint64_t ino)
     return r;
 }
 
+struct pipe_search {
+    uint64_t ino;
+    int found; /* the descriptor, or -ENOENT, or -errno */
+};
+
+static bool pipe_at(void *arg, const char *path)
+{
+    struct pipe_search *s = arg;
+    s->found = open_pipe_at(path, s->ino);
+    return s->found != -ENOENT;
+}
+
+static bool pipe_in(void *arg, uint32_t pid)
+{
+    struct pipe_search *s = arg;
+    int r = shmap__procfs_each_fd(pid, pipe_at, s);
+    if (r < 0 && !not_there(-r))
+        s->found = r;
+    return s->found != -ENOENT;
+}
+
 /* The last resort (more holders than the ring remembers, all of them
  * gone from it): any process of ours with a descriptor of that pipe. */
 static int scan_for_pipe(uint64_t ino)
 {
-    DIR *proc = shmap__opendir("/proc");
-    if (!proc)
-        return -errno;
-    int found = -ENOENT;
-    for (struct dirent *p; found == -ENOENT && (p = readdir(proc)) != NULL;) {
-        if (p->d_name[0] < '1' || p->d_name[0] > '9')
-            continue;
-        char dir[300];
-        snprintf(dir, sizeof dir, "/proc/%s/fd", p->d_name);
-        DIR *d = shmap__opendir(dir);
-        if (!d && !not_there(errno))
-            found = -errno;
-        if (!d)
-            continue;
-        for (struct dirent *e; found == -ENOENT && (e = readdir(d)) != NULL;) {
-            char link[600];
-            snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
-            found = open_pipe_at(link, ino);
-        }
-        closedir(d);
-    }
-    closedir(proc);
-    return found;
+    struct pipe_search s = {ino, -ENOENT};
+    int r = shmap__procfs_each_pid(pipe_in, &s);
+    return r ? r : s.found;
 }
 
 /* A write end of the job's kill pipe from a process that has one: -ENOENT
@@ -553,9 +534,7 @@ static int find_pipe(struct jview *v)
         }
     unlock_job(v->st);
     for (unsigned i = 0; i < n; i++) {
-        char path[48];
-        snprintf(path, sizeof path, "/proc/%u/fd/%d", cand[i].pid, cand[i].fd);
-        int fd = open_pipe_at(path, ino);
+        int fd = open_pipe_at(shmap__procfs_fd_path(cand[i].pid, cand[i].fd).s, ino);
         if (fd != -ENOENT)
             return fd;
     }
@@ -591,8 +570,8 @@ static int job_attach(struct shmap_named *k, int aux_fd)
             shmap__close_fd(aux_fd);
         return r;
     }
-    void *m = SYS(mmap)(NULL, SHMAP_JOB_MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
-                        k->obj.fd, SHMAP_JOB_MEMBERS_OFF);
+    void *m = SYS(mmap)(NULL, MEMBERS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, k->obj.fd,
+                        SHMAP_JOB_MEMBERS_OFF);
     if (m == MAP_FAILED) {
         if (aux_fd >= 0)
             shmap__close_fd(aux_fd);
@@ -656,7 +635,7 @@ static void job_destroy(struct shmap_obj *o)
     if (k->aux_fd >= 0)
         shmap__close_fd(k->aux_fd);
     if (k->aux)
-        SYS(munmap)(k->aux, SHMAP_JOB_MEMBERS_BYTES);
+        SYS(munmap)(k->aux, MEMBERS_BYTES);
     shmap__named_destroy(o);
 }
 

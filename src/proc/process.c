@@ -19,8 +19,8 @@
 #include "proc.h"
 #include "base/probe.h"
 #include "base/robust.h"
+#include "base/procfs.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -56,38 +56,10 @@ static bool no_such_process(int e)
 
 uint64_t shmap__proc_start(uint32_t pid)
 {
-    char path[40], buf[1024];
-    /* the directory, then "stat" in it: an emulator (qemu-user) that fakes
-     * /proc/self/stat and /proc/OURPID/stat does not recognise this path,
-     * so we read what other processes read */
-    snprintf(path, sizeof path, "/proc/%u", pid);
-    int dfd = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-    if (dfd < 0)
-        return 0;
-    int fd = SYS(openat)(dfd, "stat", O_RDONLY | O_CLOEXEC, 0);
-    SYS(close)(dfd);
-    if (fd < 0)
-        return 0;
-    ssize_t n = SYS(read)(fd, buf, sizeof buf - 1);
-    int e = n == 0 ? ESRCH : errno;
-    SYS(close)(fd);
-    errno = e;
-    if (n <= 0)
-        return 0;
-    buf[n] = 0;
-    errno = ESRCH;                     /* (unreadable: as if gone) */
-    const char *p = strrchr(buf, ')'); /* the name may hold spaces and parens */
-    if (!p)
-        return 0;
-    /* field 3 (state) is p[2]; start time is field 22 */
-    unsigned long long start = 0;
-    int field = 2;
-    for (p++; *p && field < 22; p++)
-        if (*p == ' ')
-            field++;
-    if (field == 22)
-        start = strtoull(p, NULL, 10);
-    return start;
+    struct shmap_procfs_stat ps;
+    int r = shmap__procfs_stat(pid, &ps);
+    errno = r ? -r : ESRCH; /* (a start time of 0 is taken for no process) */
+    return r ? 0 : ps.start;
 }
 
 /* ---- state pages -------------------------------------------------------- */
@@ -339,46 +311,51 @@ struct shmap_process *shmap__process_self(void)
     return p;
 }
 
+struct state_search {
+    uint32_t pid;
+    uint64_t start;
+    int found; /* the descriptor, or -ENOENT, or the last -errno */
+};
+
+/* Is the descriptor at link (a /proc/PID/fd/N) the state we look for?
+ * true when found. */
+static bool state_at(void *arg, const char *link)
+{
+    struct state_search *s = arg;
+    char target[64];
+    ssize_t n = SYS(readlinkat)(AT_FDCWD, link, target, sizeof target - 1);
+    if (n < 0 && errno != ENOENT) /* (a descriptor closed meanwhile: the next) */
+        s->found = -errno;
+    if (n <= 0)
+        return false;
+    target[n] = 0;
+    if (strncmp(target, "/memfd:" SHMAP_PROC_MEMFD " ", sizeof "/memfd:" SHMAP_PROC_MEMFD) != 0)
+        return false;
+    int fd = SYS(openat)(AT_FDCWD, link, O_RDWR | O_CLOEXEC, 0);
+    if (fd < 0 && errno != ENOENT)
+        s->found = -errno;
+    if (fd < 0)
+        return false;
+    struct shmap_procst h;
+    ssize_t got = SYS(pread)(fd, &h, 32, 0);
+    if (got == 32 && h.magic == SHMAP_PROC_MAGIC && h.pid == s->pid && h.start == s->start)
+        s->found = fd;
+    else
+        SYS(close)(fd);
+    if (got < 0)
+        s->found = -errno;
+    return s->found >= 0;
+}
+
 /* The state memfd among pid's descriptors: -ENOENT if it has none, -EACCES
  * if we may not look, another -errno if we could not. */
 static int find_state(uint32_t pid, uint64_t start)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%u/fd", pid);
-    DIR *d = shmap__opendir(path);
-    if (!d)
-        return errno == EACCES || errno == EPERM ? -EACCES : -errno;
-    int found = -ENOENT;
-    struct dirent *e;
-    while (found < 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char link[300], target[64];
-        snprintf(link, sizeof link, "/proc/%u/fd/%s", pid, e->d_name);
-        ssize_t n = SYS(readlinkat)(AT_FDCWD, link, target, sizeof target - 1);
-        if (n < 0 && errno != ENOENT) /* (a descriptor closed meanwhile: the next) */
-            found = -errno;
-        if (n <= 0)
-            continue;
-        target[n] = 0;
-        if (strncmp(target, "/memfd:" SHMAP_PROC_MEMFD " ", sizeof "/memfd:" SHMAP_PROC_MEMFD) != 0)
-            continue;
-        int fd = SYS(openat)(AT_FDCWD, link, O_RDWR | O_CLOEXEC, 0);
-        if (fd < 0 && errno != ENOENT)
-            found = -errno;
-        if (fd < 0)
-            continue;
-        struct shmap_procst h;
-        ssize_t got = SYS(pread)(fd, &h, 32, 0);
-        if (got == 32 && h.magic == SHMAP_PROC_MAGIC && h.pid == pid && h.start == start)
-            found = fd;
-        else
-            SYS(close)(fd);
-        if (got < 0)
-            found = -errno;
-    }
-    closedir(d);
-    return found;
+    struct state_search s = {pid, start, -ENOENT};
+    int r = shmap__procfs_each_fd(pid, state_at, &s);
+    if (r)
+        return r == -EACCES || r == -EPERM ? -EACCES : r;
+    return s.found;
 }
 
 /* A record for the process (pid, start); state_fd (taken over): its state
@@ -623,11 +600,8 @@ SHMAP_EXTERN int shmap_process_open(uint32_t pid, uint32_t access, unsigned flag
         shmap__obj_handle_get(&p->obj);
         shmap__obj_put(&p->obj);
     } else {
-        char path[32];
         struct stat sb;
-        snprintf(path, sizeof path, "/proc/%u", pid);
-        if (SYS(fstatat)(AT_FDCWD, path, &sb, 0) == 0 && sb.st_uid != shmap__uid() &&
-            shmap__uid() != 0)
+        if (shmap__procfs_pid_stat(pid, &sb) == 0 && sb.st_uid != shmap__uid() && shmap__uid() != 0)
             return -EACCES; /* another user's process: its DACL does not let us in */
         if ((r = shmap__process_record(pid, &p)) != 0)
             return r;
@@ -693,6 +667,7 @@ SHMAP_EXTERN int shmap_process_terminate(shmap_handle_t h, uint32_t code)
     int r = shmap__process_get(h, SHMAP_PROCESS_TERMINATE, &p);
     if (r)
         return r;
+    /* NOLINTNEXTLINE(bugprone-branch-clone): one answer for two reasons, each with its comment */
     if (!p->self && shmap__process_ended(p)) {
         r = -EACCES; /* Windows: a process that has ended cannot be terminated */
     } else if ((r = shmap__process_kill(p, true, code)) == -ESRCH) {

@@ -371,6 +371,201 @@ static int stdio_fd(shmap_handle_t h, int *fd)
     return *fd < 0 ? -errno : 0;
 }
 
+/* A start in the making: what shmap_process_create holds between its steps,
+ * all of it released by create_release whether the start succeeded or not. */
+struct create {
+    const shmap_spawn_t *sp;
+    char **argv;        /* split from sp->cmdline, when no sp->argv */
+    char *const *args;  /* the child's argv */
+    char *only[2];      /* {sp->path, NULL}: args for an empty command line */
+    char *prog, **envp; /* the program found; the child's environment */
+    char envvar[40];    /* SHMAP_INHERIT=blob, in envp (env_with does not copy) */
+    int *fds;           /* the inherited handles' descriptors (nfds) */
+    size_t nfds;
+    int stdio[3]; /* -1: the child keeps ours */
+    int state_fd, blob, listen_fd, gate_w;
+    struct shmap_procst *st;
+    int joins; /* > 0: the child joins our job before it runs */
+    bool suspended;
+    pid_t pid;
+    struct shmap_process *p;
+    struct shmap_obj *t; /* the child's main thread */
+};
+
+/* The child's argv and the program to run, as CreateProcess finds them. */
+static int find_program(struct create *c)
+{
+    const shmap_spawn_t *sp = c->sp;
+    int r = 0;
+    if (!sp->argv && shmap_cmdline_split(sp->cmdline ? sp->cmdline : sp->path, &c->argv) < 0)
+        r = -ENOMEM;
+    c->args = sp->argv ? sp->argv : c->argv;
+    c->only[0] = (char *)sp->path;
+    if (r == 0 && !c->args[0] && sp->path && !sp->argv)
+        c->args = c->only; /* a program and an empty command line: Windows runs it so */
+    if (r == 0 && !c->args[0])
+        r = -EINVAL;
+    if (r == 0) {
+        if (sp->path)
+            c->prog = search(sp->path, &r);
+        else if (sp->argv)
+            c->prog = search(sp->argv[0], &r);
+        else
+            c->prog = program_of(sp->cmdline, &r);
+        if (c->prog)
+            r = 0;
+    }
+    return r;
+}
+
+/* The working directory, the standard handles and the job: what can fail
+ * before anything is made for the child. */
+static int check_start(struct create *c)
+{
+    const shmap_spawn_t *sp = c->sp;
+    int r = 0;
+    struct stat sb;
+    if (sp->cwd && SYS(fstatat)(AT_FDCWD, sp->cwd, &sb, 0) != 0)
+        r = not_here(errno) ? SHMAP_EDIRECTORY : -errno;
+    else if (sp->cwd && !S_ISDIR(sb.st_mode))
+        r = SHMAP_EDIRECTORY;
+    for (int i = 0; r == 0 && i < 3 && (sp->sflags & SHMAP_SPAWN_STDIO); i++)
+        r = stdio_fd(sp->stdio[i], &c->stdio[i]);
+    /* a child of a process in a job joins it before it runs: it starts
+     * suspended, joins, then goes */
+    c->joins = r == 0 ? shmap__job_child_joins(sp->sflags) : 0;
+    if (c->joins < 0)
+        r = c->joins;
+    c->suspended = (sp->sflags & SHMAP_SPAWN_SUSPENDED) || c->joins > 0;
+    if (r == 0 && c->suspended && !loadable(c->prog))
+        r = SHMAP_EBADEXE; /* 193 now, as an unsuspended start reports it */
+    return r;
+}
+
+/* The child's state page, its inbox, the list of what it inherits (a
+ * memfd) and the environment variable that names that list. */
+static int make_inheritance(struct create *c)
+{
+    int r = 0;
+    if ((c->state_fd = shmap__procst_new(&c->st)) < 0)
+        r = c->state_fd;
+    if (r == 0 && (c->listen_fd = shmap__inbox_listen(c->state_fd)) < 0)
+        r = c->listen_fd; /* made here: handles can be put into the child before it runs */
+    if (r == 0 && c->sp->inherit_handles) {
+        c->blob = shmap__xfer_inherit_pack(c->state_fd, c->listen_fd, &c->fds, &c->nfds);
+        if (c->blob < 0)
+            r = c->blob;
+    }
+    if (r == 0 && c->blob < 0) { /* nothing inherited: a list with only the state */
+        c->blob = SYS(memfd_create)("shmap-inherit", MFD_CLOEXEC);
+        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, 0, c->state_fd, c->listen_fd, 0};
+        if (c->blob < 0 || SYS(pwrite)(c->blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh)
+            r = -errno;
+    }
+    if (r == 0) {
+        snprintf(c->envvar, sizeof c->envvar, "SHMAP_INHERIT=%d", c->blob);
+        if ((c->envp = env_with(c->sp->envp, c->envvar)) == NULL)
+            r = -ENOMEM;
+    }
+    return r;
+}
+
+/* Start the child with the inherited descriptors, its state, the list and
+ * its inbox kept open across exec. */
+static int launch_child(struct create *c)
+{
+    int *keep = malloc((c->nfds + 3) * sizeof *keep);
+    if (!keep)
+        return -ENOMEM;
+    if (c->nfds)
+        memcpy(keep, c->fds, c->nfds * sizeof *keep);
+    keep[c->nfds] = c->state_fd;
+    keep[c->nfds + 1] = c->blob;
+    keep[c->nfds + 2] = c->listen_fd;
+    struct launch l = {.prog = c->prog,
+                       .argv = c->args,
+                       .envp = c->envp,
+                       .cwd = c->sp->cwd,
+                       .stdio = {c->stdio[0], c->stdio[1], c->stdio[2]},
+                       .keep = keep,
+                       .nkeep = c->nfds + 3};
+    int r = c->suspended ? launch_suspended(&l, &c->pid, &c->gate_w) : launch_spawn(&l, &c->pid);
+    free(keep);
+    return r == -ENOEXEC ? SHMAP_EBADEXE : r;
+}
+
+/* The started child's record, its job and main thread; a child we cannot
+ * give to the caller is killed (never left running). */
+static int record_child(struct create *c)
+{
+    c->st->pid = (uint32_t)c->pid; /* the child writes the same when it starts */
+    int sfd = c->state_fd;
+    c->state_fd = -1;
+    int r = shmap__process_child((uint32_t)c->pid, sfd, c->st, &c->p);
+    c->st = NULL; /* the record's now */
+    if (r == 0) {
+        struct shmap_process *p = c->p;
+        if (p->st)
+            p->st->start = p->start;
+        p->gate_fd = c->gate_w;
+        atomic_store(&p->gate, c->gate_w >= 0 ? 1u : 0u);
+        c->gate_w = -1;
+        if (c->joins > 0)
+            r = shmap__job_add_child(p);
+        if (r == 0 && c->joins > 0 && !(c->sp->sflags & SHMAP_SPAWN_SUSPENDED))
+            shmap__process_resume(p);
+        if (r == 0)
+            r = shmap__thread_of_process(p, &c->t);
+    }
+    if (r) /* we cannot give it to the caller: do not leave it running */
+        shmap__child_kill_reap(c->pid);
+    return r;
+}
+
+/* A handle of the process and one of its thread; neither or both. */
+static int child_handles(struct create *c, unsigned flags, shmap_handle_t *hp, shmap_handle_t *ht)
+{
+    uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
+    int r = shmap__handle_alloc(&c->p->obj, SHMAP_PROCESS_ALL_ACCESS, hf, hp);
+    if (r == 0)
+        c->p = NULL;
+    if (r == 0) {
+        r = shmap__handle_alloc(c->t, SHMAP_THREAD_ALL_ACCESS, hf, ht);
+        if (r == 0)
+            c->t = NULL;
+        else
+            shmap_close(*hp);
+    }
+    return r;
+}
+
+static void create_release(struct create *c)
+{
+    if (c->t)
+        shmap__obj_handle_put(c->t);
+    if (c->p)
+        shmap__obj_handle_put(&c->p->obj);
+    if (c->gate_w >= 0)
+        SYS(close)(c->gate_w);
+    for (size_t i = 0; i < c->nfds; i++)
+        shmap__close_fd(c->fds[i]);
+    for (int i = 0; i < 3; i++)
+        if (c->stdio[i] >= 0)
+            shmap__close_fd(c->stdio[i]);
+    if (c->state_fd >= 0)
+        shmap__close_fd(c->state_fd);
+    if (c->listen_fd >= 0)
+        shmap__close_fd(c->listen_fd);
+    if (c->st)
+        SYS(munmap)(c->st, SHMAP_PAGE_SIZE);
+    if (c->blob >= 0)
+        shmap__close_fd(c->blob);
+    free(c->fds);
+    free(c->envp);
+    free(c->prog);
+    free(c->argv);
+}
+
 SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
                                       shmap_handle_t *process, shmap_handle_t *thread,
                                       uint32_t *pid_out)
@@ -380,143 +575,21 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         return -EFAULT;
     if (!sp || (!sp->path && !sp->cmdline && !(sp->argv && sp->argv[0])))
         return -EINVAL;
-    int r = 0;
-    char **argv = NULL, *prog = NULL, **envp = NULL, envvar[40];
-    int *fds = NULL, stdio[3] = {-1, -1, -1}, state_fd = -1, blob = -1, listen_fd = -1;
-    size_t nfds = 0;
-    struct shmap_procst *st = NULL;
-    if (!sp->argv && shmap_cmdline_split(sp->cmdline ? sp->cmdline : sp->path, &argv) < 0)
-        r = -ENOMEM;
-    char *const *args = sp->argv ? sp->argv : argv;
-    char *only[2] = {(char *)sp->path, NULL};
-    if (r == 0 && !args[0] && sp->path && !sp->argv)
-        args = only; /* a program and an empty command line: Windows runs it so */
-    if (r == 0 && !args[0])
-        r = -EINVAL;
-    if (r == 0) {
-        if (sp->path)
-            prog = search(sp->path, &r);
-        else if (sp->argv)
-            prog = search(sp->argv[0], &r);
-        else
-            prog = program_of(sp->cmdline, &r);
-        if (prog)
-            r = 0;
-    }
-    struct stat sb;
-    if (r == 0 && sp->cwd && SYS(fstatat)(AT_FDCWD, sp->cwd, &sb, 0) != 0)
-        r = not_here(errno) ? SHMAP_EDIRECTORY : -errno;
-    else if (r == 0 && sp->cwd && !S_ISDIR(sb.st_mode))
-        r = SHMAP_EDIRECTORY;
-    for (int i = 0; r == 0 && i < 3 && (sp->sflags & SHMAP_SPAWN_STDIO); i++)
-        r = stdio_fd(sp->stdio[i], &stdio[i]);
-    /* a child of a process in a job joins it before it runs: it starts
-     * suspended, joins, then goes */
-    int joins = r == 0 ? shmap__job_child_joins(sp->sflags) : 0;
-    if (joins < 0)
-        r = joins;
-    bool suspended = (sp->sflags & SHMAP_SPAWN_SUSPENDED) || joins > 0;
-    if (r == 0 && suspended && !loadable(prog))
-        r = SHMAP_EBADEXE; /* 193 now, as an unsuspended start reports it */
-    if (r == 0 && (state_fd = shmap__procst_new(&st)) < 0)
-        r = state_fd;
-    if (r == 0 && (listen_fd = shmap__inbox_listen(state_fd)) < 0)
-        r = listen_fd; /* made here: handles can be put into the child before it runs */
-    if (r == 0 && sp->inherit_handles) {
-        blob = shmap__xfer_inherit_pack(state_fd, listen_fd, &fds, &nfds);
-        if (blob < 0)
-            r = blob;
-    }
-    if (r == 0 && blob < 0) { /* nothing inherited: a list with only the state */
-        blob = SYS(memfd_create)("shmap-inherit", MFD_CLOEXEC);
-        struct shmap_blob_head bh = {SHMAP_INHERIT_MAGIC, 1, 0, state_fd, listen_fd, 0};
-        if (blob < 0 || SYS(pwrite)(blob, &bh, sizeof bh, 0) != (ssize_t)sizeof bh)
-            r = -errno;
-    }
-    if (r == 0) {
-        snprintf(envvar, sizeof envvar, "SHMAP_INHERIT=%d", blob);
-        if ((envp = env_with(sp->envp, envvar)) == NULL)
-            r = -ENOMEM;
-    }
-    int *keep = NULL;
-    if (r == 0 && (keep = malloc((nfds + 3) * sizeof *keep)) == NULL)
-        r = -ENOMEM;
-    pid_t pid = 0;
-    int gate_w = -1;
-    if (r == 0) {
-        if (nfds)
-            memcpy(keep, fds, nfds * sizeof *keep);
-        keep[nfds] = state_fd;
-        keep[nfds + 1] = blob;
-        keep[nfds + 2] = listen_fd;
-        struct launch l = {prog, args,    envp, sp->cwd, {stdio[0], stdio[1], stdio[2]},
-                           keep, nfds + 3};
-        r = suspended ? launch_suspended(&l, &pid, &gate_w) : launch_spawn(&l, &pid);
-        if (r == -ENOEXEC)
-            r = SHMAP_EBADEXE;
-    }
-    struct shmap_process *p = NULL;
-    struct shmap_obj *t = NULL;
-    if (r == 0) {
-        st->pid = (uint32_t)pid; /* the child writes the same when it starts */
-        int sfd = state_fd;
-        state_fd = -1;
-        r = shmap__process_child((uint32_t)pid, sfd, st, &p);
-        st = NULL; /* the record's now */
-        if (r == 0) {
-            if (p->st)
-                p->st->start = p->start;
-            p->gate_fd = gate_w;
-            atomic_store(&p->gate, gate_w >= 0 ? 1u : 0u);
-            gate_w = -1;
-            if (joins > 0)
-                r = shmap__job_add_child(p);
-            if (r == 0 && joins > 0 && !(sp->sflags & SHMAP_SPAWN_SUSPENDED))
-                shmap__process_resume(p);
-            if (r == 0)
-                r = shmap__thread_of_process(p, &t);
-        }
-        if (r) /* we cannot give it to the caller: do not leave it running */
-            shmap__child_kill_reap(pid);
-    }
+    struct create c = {
+        .sp = sp, .stdio = {-1, -1, -1}, .state_fd = -1, .blob = -1, .listen_fd = -1, .gate_w = -1};
     shmap_handle_t hp = SHMAP_NULL_HANDLE, ht = SHMAP_NULL_HANDLE;
-    uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
-    if (r == 0) {
-        r = shmap__handle_alloc(&p->obj, SHMAP_PROCESS_ALL_ACCESS, hf, &hp);
-        if (r == 0)
-            p = NULL;
-    }
-    if (r == 0) {
-        r = shmap__handle_alloc(t, SHMAP_THREAD_ALL_ACCESS, hf, &ht);
-        if (r == 0)
-            t = NULL;
-        else
-            shmap_close(hp);
-    }
-    if (t)
-        shmap__obj_handle_put(t);
-    if (p)
-        shmap__obj_handle_put(&p->obj);
-    if (gate_w >= 0)
-        SYS(close)(gate_w);
-    for (size_t i = 0; i < nfds; i++)
-        shmap__close_fd(fds[i]);
-    for (int i = 0; i < 3; i++)
-        if (stdio[i] >= 0)
-            shmap__close_fd(stdio[i]);
-    if (state_fd >= 0)
-        shmap__close_fd(state_fd);
-    if (listen_fd >= 0)
-        shmap__close_fd(listen_fd);
-    if (st)
-        SYS(munmap)(st, SHMAP_PAGE_SIZE);
-    if (blob >= 0)
-        shmap__close_fd(blob);
-    free(keep);
-    free(fds);
-    free(envp);
-    free(prog);
-    free(argv);
+    int r = find_program(&c);
+    if (r == 0)
+        r = check_start(&c);
+    if (r == 0)
+        r = make_inheritance(&c);
+    if (r == 0)
+        r = launch_child(&c);
+    if (r == 0)
+        r = record_child(&c);
+    if (r == 0)
+        r = child_handles(&c, flags, &hp, &ht);
+    create_release(&c);
     if (r == 0) {
         if (process)
             *process = hp;
@@ -527,7 +600,7 @@ SHMAP_EXTERN int shmap_process_create(const shmap_spawn_t *sp, unsigned flags,
         else
             shmap_close(ht);
         if (pid_out)
-            *pid_out = (uint32_t)pid;
+            *pid_out = (uint32_t)c.pid;
     }
     return r;
 }

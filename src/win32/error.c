@@ -63,6 +63,7 @@ DWORD shmap_w32__code(int err)
 #define CASE(n, w)                                                                                 \
     case n:                                                                                        \
         return (DWORD)(w);
+        /* NOLINTNEXTLINE(bugprone-branch-clone): many errors map to one Win32 code by design */
         SHMAP_W32_ERRORS(CASE)
 #undef CASE
     default:

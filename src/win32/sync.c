@@ -40,7 +40,7 @@ static BOOL ok(int r)
 #define WITH_NAME(wname, u, failret)                                                               \
     char *u;                                                                                       \
     do {                                                                                           \
-        int r_ = shmap_w32__utf8(wname, &u);                                                       \
+        int r_ = shmap_w32__utf8(wname, &(u));                                                     \
         if (r_) {                                                                                  \
             shmap_w32__fail(r_);                                                                   \
             return failret;                                                                        \
