@@ -302,59 +302,72 @@ int shmap__xfer_export(struct shmap_obj *o, uint32_t access, uint32_t hflags, st
     return copy_fds(x, fd, data_fd);
 }
 
-/* 82 statements, over the function-size limit of 80: left whole here because the adopt
- * code is being reworked in parallel (the architecture issue), to be split there.
- * NOLINTNEXTLINE(readability-function-size) */
+static void close_pair(int fd, int data_fd)
+{
+    if (fd >= 0)
+        shmap__close_fd(fd);
+    if (data_fd >= 0)
+        shmap__close_fd(data_fd);
+}
+
+/* An object file's header and state area, read in one go (named.c checks
+ * the state on this copy). */
+union adopt_head {
+    struct shmap_objhdr hdr;
+    unsigned char b[SHMAP_STATE_OFF + SHMAP_STATE_SIZE];
+};
+
+/* f from the object file fd that x describes: its header, validated and of
+ * x's type, and its state when the file has one. */
+static int read_head(const struct shmap_xfer *x, int fd, union adopt_head *head,
+                     struct shmap_ns_file *f)
+{
+    if (SYS(fstat)(fd, &f->st) != 0)
+        return -errno;
+    ssize_t got = SYS(pread)(fd, head, sizeof *head, 0);
+    if (got < (ssize_t)sizeof f->hdr)
+        return got < 0 ? -errno : SHMAP_EBADOBJ;
+    memcpy(&f->hdr, &head->hdr, sizeof f->hdr);
+    f->state = got == (ssize_t)sizeof *head ? head->b + SHMAP_STATE_OFF : NULL;
+    if (shmap__hdr_validate(&f->hdr, (uint64_t)f->st.st_size) || f->hdr.type != x->type)
+        return SHMAP_EBADOBJ;
+    return 0;
+}
+
+/* The name of a named object file (*name: the bytes, malloc'd; n parsed). */
+static int read_name(const struct shmap_xfer *x, const struct shmap_ns_file *f, char **name,
+                     struct shmap_name *n)
+{
+    *name = malloc(f->hdr.name_len + 1u);
+    if (!*name)
+        return -ENOMEM;
+    ssize_t got = SYS(pread)(f->fd, *name, f->hdr.name_len, f->hdr.name_off);
+    if (got != (ssize_t)f->hdr.name_len)
+        return got < 0 ? -errno : SHMAP_EBADOBJ;
+    return shmap__name_make((enum shmap_scope)(x->scope - 1), x->uid, *name, f->hdr.name_len, n);
+}
+
 int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
 {
     const struct shmap_obj_ops *ops = shmap__ops_of(x->type);
     if (ops && ops->adopt) /* processes, files: made from x and the descriptors */
         return ops->adopt(x, fd, data_fd, out);
     if (fd < 0 || !ops || !ops->adopt_file) {
-        if (fd >= 0)
-            shmap__close_fd(fd);
-        if (data_fd >= 0)
-            shmap__close_fd(data_fd);
+        close_pair(fd, data_fd);
         return -EBADF;
     }
     /* the others from their object file, validated as an Open* does */
-    int r = 0;
     struct shmap_ns_file f = {.fd = fd};
+    union adopt_head head;
     char *name = NULL;
     struct shmap_name n;
     bool named = x->scope != 0;
-    if (SYS(fstat)(fd, &f.st) != 0)
-        r = -errno;
-    /* header and state area in one read (named.c checks the state on the copy) */
-    union {
-        struct shmap_objhdr hdr;
-        unsigned char b[SHMAP_STATE_OFF + SHMAP_STATE_SIZE];
-    } head;
-    ssize_t got = r == 0 ? SYS(pread)(fd, &head, sizeof head, 0) : 0;
-    if (r == 0 && got < (ssize_t)sizeof f.hdr)
-        r = got < 0 ? -errno : SHMAP_EBADOBJ;
-    if (r == 0) {
-        memcpy(&f.hdr, &head.hdr, sizeof f.hdr);
-        f.state = got == (ssize_t)sizeof head ? head.b + SHMAP_STATE_OFF : NULL;
-    }
-    if (r == 0 && (shmap__hdr_validate(&f.hdr, (uint64_t)f.st.st_size) || f.hdr.type != x->type))
-        r = SHMAP_EBADOBJ;
-    if (r == 0 && named) {
-        name = malloc(f.hdr.name_len + 1u);
-        if (!name)
-            r = -ENOMEM;
-        else if ((got = SYS(pread)(fd, name, f.hdr.name_len, f.hdr.name_off)) !=
-                 (ssize_t)f.hdr.name_len)
-            r = got < 0 ? -errno : SHMAP_EBADOBJ;
-        else
-            r = shmap__name_make((enum shmap_scope)(x->scope - 1), x->uid, name, f.hdr.name_len,
-                                 &n);
-    }
+    int r = read_head(x, fd, &head, &f);
+    if (r == 0 && named)
+        r = read_name(x, &f, &name, &n);
     if (r == 0 && named && (*out = shmap__cache_lookup(&n)) != NULL) {
         /* we hold it already (the name is held throughout, so it is this object) */
-        shmap__close_fd(fd);
-        if (data_fd >= 0)
-            shmap__close_fd(data_fd);
+        close_pair(fd, data_fd);
         free(name);
         if ((*out)->type == x->type)
             return 0;
@@ -364,9 +377,7 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
     if (r == 0 && named)
         r = shmap__lock_shared(fd);
     if (r) {
-        shmap__close_fd(fd);
-        if (data_fd >= 0)
-            shmap__close_fd(data_fd);
+        close_pair(fd, data_fd);
         free(name);
         return r;
     }
