@@ -365,7 +365,9 @@ static int quick_look(struct wslot *w)
     } else if (pulse != w->snap_pulse) {
         return -1; /* pulsed since we last looked */
     }
-    if (count_take(s))
+    /* a plain load first: a compare-and-swap that fails is still a locked
+     * write, and a wait-any over 64 objects made 63 of them per pass */
+    if (atomic_load(&s->count) != 0 && count_take(s))
         return 1;
     if (!w->registered) {
         atomic_fetch_add(&s->nwait, 1);
