@@ -38,6 +38,7 @@ static _Atomic(struct hentry *) chunks[MAX_CHUNKS];
 pthread_mutex_t shmap__table_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t free_head = NO_ENTRY; /* protected by shmap__table_lock */
 static uint32_t nused;                /* entries ever handed out; shmap__table_lock */
+static uint32_t remote_end;           /* past the highest remote index filled; the same */
 static _Atomic unsigned long nlive;
 
 /* What the layer above asks to hear of (xfer.c's publishing and inbox):
@@ -179,6 +180,8 @@ int shmap__handle_alloc_at(shmap_handle_t h, struct shmap_obj *o, uint32_t acces
         r = -EEXIST;
     if (r == 0)
         fill_locked(idx, o, access, hflags);
+    if (r == 0 && idx >= SHMAP_REMOTE_BASE && idx >= remote_end)
+        remote_end = idx + 1;
     pthread_mutex_unlock(&shmap__table_lock);
     return r;
 }
@@ -324,18 +327,32 @@ int shmap__handle_close_gen(shmap_handle_t h, uint32_t gen)
     return close_handle(h, true, gen);
 }
 
-void shmap__handle_settle_all(void)
+/* Only the entries ever handed out: the rest of a chunk is zero pages never
+ * touched, and chunks[] itself 32 KiB of untouched zero pages.  Reading
+ * them all cost every exit 24 page faults per chunk in use plus 8 (0.3 to
+ * 0.6 ms on this VM, a fifth of a CreateProcess of a child that inherits
+ * handles and exits at once). */
+static void settle_range(uint32_t from, uint32_t to)
 {
-    for (uint32_t i = 0; i < MAX_CHUNKS; i++) {
-        struct hentry *c = atomic_load(&chunks[i]);
-        for (uint32_t j = 0; c && j < CHUNK_SIZE; j++) {
-            struct shmap_obj *o = atomic_load(&c[j].obj);
-            if (o && o->ops->settle && shmap__obj_tryget(o)) {
-                o->ops->settle(o);
-                shmap__obj_put(o);
-            }
+    for (uint32_t i = from; i < to; i++) {
+        struct hentry *e = entry_at(i);
+        struct shmap_obj *o = e ? atomic_load(&e->obj) : NULL;
+        if (!e) /* a chunk never allocated: none of its entries was used */
+            i |= CHUNK_SIZE - 1;
+        else if (o && o->ops->settle && shmap__obj_tryget(o)) {
+            o->ops->settle(o);
+            shmap__obj_put(o);
         }
     }
+}
+
+void shmap__handle_settle_all(void)
+{
+    pthread_mutex_lock(&shmap__table_lock);
+    uint32_t local_end = nused, rem_end = remote_end;
+    pthread_mutex_unlock(&shmap__table_lock);
+    settle_range(0, local_end);
+    settle_range(SHMAP_REMOTE_BASE, rem_end);
 }
 
 void shmap__handle_republish(void)
