@@ -403,12 +403,9 @@ static int pass_any(struct wctx *c)
     return NOT_YET;
 }
 
-/* 116 statements, over the function-size limit of 80: left whole here because wait.c is
- * being reworked in parallel (the architecture issue), to be split there.
- * NOLINTNEXTLINE(readability-function-size) */
-static int pass_all(struct wctx *c)
+/* Wait-all, step 1: every sync object's lock, in the lock order. */
+static void all_lock(struct wctx *c)
 {
-    bool ready = true, pulse[SHMAP_MAX_WAIT_OBJECTS];
     for (unsigned k = 0; k < c->n; k++) {
         struct wslot *w = &c->slot[c->order[k]];
         w->owner_val = 0;
@@ -418,6 +415,13 @@ static int pass_all(struct wctx *c)
             sync_register(w);
         }
     }
+}
+
+/* Step 2, under the locks: is every object ready?  Holds the counts it
+ * found ready (sync_hold); pulse[i]: slot i is ready by a pulse. */
+static bool all_ready(struct wctx *c, bool *pulse)
+{
+    bool ready = true;
     for (unsigned k = 0; k < c->n; k++) {
         struct wslot *w = &c->slot[c->order[k]];
         pulse[c->order[k]] = false;
@@ -431,50 +435,57 @@ static int pass_all(struct wctx *c)
         else if (w->kind == WK_END)
             ready &= w->wo->ended(w->o);
     }
-    int result = NOT_YET;
-    if (ready) {
-        /* Mutexes first: one may be taken by a thread that does not use the
-         * lock between our look and our compare-and-swap; then give back
-         * what we took and look again. */
-        bool abandoned = false;
-        unsigned k;
-        for (k = 0; k < c->n; k++) {
+    return ready;
+}
+
+/* Step 3, all ready: take them.  Mutexes first: one may be taken by a
+ * thread that does not use the lock between our look and our
+ * compare-and-swap; then give back what we took and look again (retry). */
+static int all_take(struct wctx *c, const bool *pulse)
+{
+    bool abandoned = false;
+    unsigned k;
+    for (k = 0; k < c->n; k++) {
+        struct wslot *w = &c->slot[c->order[k]];
+        if (w->kind != WK_MUTEX)
+            continue;
+        uint32_t seen;
+        w->taken = w->wo->acquire(w->o, w->s, &seen);
+        if (w->taken <= 0)
+            break;
+        abandoned |= w->taken == SHMAP_MTX_ABANDONED;
+    }
+    if (k < c->n) {
+        int err = c->slot[c->order[k]].taken;
+        while (k-- > 0) {
             struct wslot *w = &c->slot[c->order[k]];
-            if (w->kind != WK_MUTEX)
-                continue;
-            uint32_t seen;
-            w->taken = w->wo->acquire(w->o, w->s, &seen);
-            if (w->taken <= 0)
-                break;
-            abandoned |= w->taken == SHMAP_MTX_ABANDONED;
+            if (w->kind == WK_MUTEX)
+                w->wo->unacquire(w->o, w->s, w->taken);
         }
-        if (k < c->n) {
-            int err = c->slot[c->order[k]].taken;
-            while (k-- > 0) {
-                struct wslot *w = &c->slot[c->order[k]];
-                if (w->kind == WK_MUTEX)
-                    w->wo->unacquire(w->o, w->s, w->taken);
-            }
-            if (err < 0)
-                result = err;
-            else
-                c->retry = true;
-        } else {
-            for (k = 0; k < c->n; k++) {
-                struct wslot *w = &c->slot[c->order[k]];
-                if (w->kind == WK_SYNC) {
-                    sync_take(w, pulse[c->order[k]]); /* clears the hold */
-                    w->held = false;
-                }
-            }
-            result = abandoned ? SHMAP_WAIT_ABANDONED_0 : SHMAP_WAIT_OBJECT_0;
+        if (err < 0)
+            return err;
+        c->retry = true;
+        return NOT_YET;
+    }
+    for (k = 0; k < c->n; k++) {
+        struct wslot *w = &c->slot[c->order[k]];
+        if (w->kind == WK_SYNC) {
+            sync_take(w, pulse[c->order[k]]); /* clears the hold */
+            w->held = false;
         }
     }
+    return abandoned ? SHMAP_WAIT_ABANDONED_0 : SHMAP_WAIT_OBJECT_0;
+}
+
+/* Step 4: let go of the holds (nothing taken: not all ready, an error) and
+ * the locks, in the reverse order. */
+static void all_unlock(struct wctx *c, int result)
+{
     for (unsigned k = 0; k < c->n; k++) {
         struct wslot *w = &c->slot[c->order[k]];
         if (w->kind != WK_SYNC)
             continue;
-        sync_unhold(w); /* nothing taken (not all ready, an error): let go */
+        sync_unhold(w);
         if (result == NOT_YET)
             w->snap_pulse = atomic_load(&w->s->pulse_gen);
     }
@@ -483,8 +494,11 @@ static int pass_all(struct wctx *c)
         if (w->kind == WK_SYNC)
             shmap__sunlock(w->s);
     }
-    if (result != NOT_YET || c->retry)
-        return result;
+}
+
+/* Not all ready: the busy mutexes to sleep on. */
+static void all_mutex_sleep(struct wctx *c)
+{
     for (unsigned k = 0; k < c->n; k++) {
         struct wslot *w = &c->slot[c->order[k]];
         if (w->kind != WK_MUTEX)
@@ -498,6 +512,17 @@ static int pass_all(struct wctx *c)
              * them at an owner's death, maybe us): pass the wake on */
             shmap__futex_wake(&w->s->owner, INT32_MAX);
     }
+}
+
+static int pass_all(struct wctx *c)
+{
+    bool pulse[SHMAP_MAX_WAIT_OBJECTS];
+    all_lock(c);
+    int result = all_ready(c, pulse) ? all_take(c, pulse) : NOT_YET;
+    all_unlock(c, result);
+    if (result != NOT_YET || c->retry)
+        return result;
+    all_mutex_sleep(c);
     return NOT_YET;
 }
 
@@ -608,9 +633,58 @@ static void sleep_until(uint64_t t)
         ;
 }
 
-/* 98 statements, over the function-size limit of 80: left whole here because wait.c is
- * being reworked in parallel (the architecture issue), to be split there.
- * NOLINTNEXTLINE(readability-function-size) */
+/* Before a sleep: the words to sleep on (their values in vals), one per
+ * slot that has one; *until comes nearer for an end no word shows. */
+static unsigned gather_words(struct wctx *c, uint64_t now, _Atomic uint32_t **words,
+                             uint32_t *vals, uint64_t *until)
+{
+    unsigned nw = 0;
+    for (unsigned i = 0; i < c->n; i++) {
+        struct wslot *w = &c->slot[i];
+        if (w->kind == WK_SYNC) {
+            words[nw] = &w->s->seq;
+            vals[nw++] = w->snap_seq;
+            /* a thread is going to sleep on it: from now on its signals
+             * always wake the futex (shmap__sync_changed) */
+            if (!atomic_load_explicit(&w->s->waited, memory_order_relaxed))
+                atomic_store_explicit(&w->s->waited, 1, memory_order_relaxed);
+        } else if (w->kind == WK_MUTEX && w->owner_val) {
+            words[nw] = &w->s->owner;
+            vals[nw++] = w->owner_val;
+        } else if (w->kind == WK_END) {
+            uint32_t v;
+            _Atomic uint32_t *pw = w->wo->end_word(w->o, &v);
+            if (pw) {
+                words[nw] = pw;
+                vals[nw++] = v;
+            } else if (now + POLL_NS < *until) {
+                *until = now + POLL_NS; /* no word the kernel changes: look again soon */
+            }
+        }
+    }
+    return nw;
+}
+
+/* Sleep until a word changes or until (CLOCK_MONOTONIC ns). */
+static void sleep_on(struct wctx *c, _Atomic uint32_t *const *words, const uint32_t *vals,
+                     unsigned nw, uint64_t now, uint64_t until)
+{
+    int pfd;
+    if (nw == 0 && c->n == 1 && c->slot[0].kind == WK_END &&
+        (pfd = c->slot[0].wo->end_fd(c->slot[0].o)) >= 0) {
+        /* one process and no word: the kernel's readiness of its pidfd */
+        uint64_t d = until == UINT64_MAX ? UINT64_MAX : until - now;
+        struct pollfd pf = {.fd = pfd, .events = POLLIN};
+        uint64_t ms = d == UINT64_MAX ? 200 : (d + 999999) / 1000000;
+        SYS(poll)(&pf, 1, ms > 200 ? 200 : (int)ms);
+    } else if (nw) {
+        if (!poll_words(words, vals, nw, now, until))
+            shmap__futex_waitv(words, vals, nw, until);
+    } else {
+        sleep_until(until);
+    }
+}
+
 static int run(struct wctx *c, uint32_t ms, bool alertable)
 {
     c->now = 0;
@@ -651,52 +725,15 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
         }
         if (c->retry)
             continue;
-        unsigned nw = 0;
         uint64_t until = deadline;
-        for (unsigned i = 0; i < c->n; i++) {
-            struct wslot *w = &c->slot[i];
-            if (w->kind == WK_SYNC) {
-                words[nw] = &w->s->seq;
-                vals[nw++] = w->snap_seq;
-                /* a thread is going to sleep on it: from now on its signals
-                 * always wake the futex (shmap__sync_changed) */
-                if (!atomic_load_explicit(&w->s->waited, memory_order_relaxed))
-                    atomic_store_explicit(&w->s->waited, 1, memory_order_relaxed);
-            } else if (w->kind == WK_MUTEX && w->owner_val) {
-                words[nw] = &w->s->owner;
-                vals[nw++] = w->owner_val;
-            } else if (w->kind == WK_END) {
-                uint32_t v;
-                _Atomic uint32_t *pw = w->wo->end_word(w->o, &v);
-                if (pw) {
-                    words[nw] = pw;
-                    vals[nw++] = v;
-                } else if (now + POLL_NS < until) {
-                    until = now + POLL_NS; /* no word the kernel changes: look again soon */
-                }
-            }
-        }
-
+        unsigned nw = gather_words(c, now, words, vals, &until);
         if (c->next_due < until)
             until = c->next_due;
         if (apc_next < until)
             until = apc_next;
         if (dead_check < until)
             until = dead_check;
-        int pfd;
-        if (nw == 0 && c->n == 1 && c->slot[0].kind == WK_END &&
-            (pfd = c->slot[0].wo->end_fd(c->slot[0].o)) >= 0) {
-            /* one process and no word: the kernel's readiness of its pidfd */
-            uint64_t d = until == UINT64_MAX ? UINT64_MAX : until - now;
-            struct pollfd pf = {.fd = pfd, .events = POLLIN};
-            uint64_t ms = d == UINT64_MAX ? 200 : (d + 999999) / 1000000;
-            SYS(poll)(&pf, 1, ms > 200 ? 200 : (int)ms);
-        } else if (nw) {
-            if (!poll_words(words, vals, nw, now, until))
-                shmap__futex_waitv(words, vals, nw, until);
-        } else {
-            sleep_until(until);
-        }
+        sleep_on(c, words, vals, nw, now, until);
         /* Straight back to a look: no clock read between a wake-up and the
          * return (it is read before the next sleep, for the deadline and
          * the safety net, and by a pass that has a timer).  We stay counted
