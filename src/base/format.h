@@ -63,7 +63,7 @@ struct shmap_objhdr {
 
 /* ======================================================================
  * sync objects (events, mutexes, semaphores, timers): struct shmap_sync at
- * SHMAP_STATE_OFF of their object file; docs/DESIGN.md §14.
+ * SHMAP_STATE_OFF of their object file; docs/DESIGN.md §13.
  * ====================================================================== */
 #define SHMAP_SYNC_TAG 0x434e5953u /* "SYNC" */
 #define SHMAP_SYNC_MANUAL 0x1u     /* manual-reset event or timer */

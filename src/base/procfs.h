@@ -3,9 +3,9 @@
  * process's stat line, its descriptors, our own descriptors opened anew,
  * and the line-oriented files (/proc/locks, /proc/self/status, maps).
  *
- * The lowest layer: src/procfs.c calls only the system call table (sys.c)
+ * The lowest layer: src/base/procfs.c calls only the system call table (sys.c)
  * and libc, so that every open stays a fault point of the table (tests
- * count on it) and any layer may use it.  Include after internal.h.
+ * count on it) and any layer may use it.
  */
 #ifndef SHMAP_PROCFS_H
 #define SHMAP_PROCFS_H

@@ -10,7 +10,7 @@
 
 /* Their shared state is struct shmap_sync (format.h) at SHMAP_STATE_OFF of
  * the object file; what the wait core asks of each type is in its ops
- * (struct shmap_wait_ops, obj.h).  docs/DESIGN.md §14. */
+ * (struct shmap_wait_ops, obj.h).  docs/DESIGN.md §13, §15. */
 
 static inline bool shmap__is_sync_type(shmap_type_t type)
 {

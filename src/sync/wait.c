@@ -14,7 +14,7 @@
  * owner's death, wakes us).  Then one futex_waitv sleeps on all those words (at most 64) until
  * one changes, the deadline, the next timer expiry, or a safety slice
  * (SLICE_NS) after which dead holders the kernel did not report are looked
- * for.  docs/DESIGN.md §14 gives the reasoning; docs/sync.md the rules.
+ * for.  docs/DESIGN.md §15 gives the reasoning; docs/sync.md the rules.
  */
 #include "sync.h"
 
