@@ -1062,6 +1062,81 @@ HELPER(close_unused)
     return CloseHandle(h) ? 0 : 1;
 }
 
+/* argv: a handle value: SetEvent on it (an inherited handle). */
+HELPER(set_event)
+{
+    HANDLE e = (HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0);
+    return SetEvent(e) ? 0 : 30;
+}
+
+/* argv: page, a pid.  Puts an inheritable handle of a new auto event into
+ * that process's table (DuplicateHandle into another process,
+ * bInheritHandle TRUE), publishes its value, and waits for the event. */
+HELPER(put_into)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 31;
+    HANDLE target = OpenProcess(PROCESS_DUP_HANDLE, FALSE, (DWORD)strtoul(argv[1], NULL, 0));
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+    HANDLE remote = NULL;
+    if (!target || !e ||
+        !DuplicateHandle(GetCurrentProcess(), e, target, &remote, 0, TRUE, DUPLICATE_SAME_ACCESS))
+        return 32;
+    pg->value = (uint32_t)(uintptr_t)remote;
+    __atomic_store_n(&pg->flag, 1, __ATOMIC_RELEASE);
+    return WaitForSingleObject(e, 20000) == WAIT_OBJECT_0 ? 0 : 33;
+}
+
+/* argv: page.  Waits for a handle put into it (put_into), checks that it
+ * is inheritable, and starts a child that inherits it and sets it. */
+HELPER(inherit_put)
+{
+    struct page *pg = page_of(argv[0]);
+    if (!pg)
+        return 34;
+    for (int i = 0; i < 4000 && !__atomic_load_n(&pg->flag, __ATOMIC_ACQUIRE); i++)
+        Sleep(5);
+    HANDLE put = (HANDLE)(uintptr_t)pg->value;
+    DWORD flags = 0;
+    if (!pg->flag || !GetHandleInformation(put, &flags)) /* taken in by this lookup */
+        return 35;
+    if (!(flags & HANDLE_FLAG_INHERIT))
+        return 36;
+    char args[64];
+    snprintf(args, sizeof args, "set_event %lu", (unsigned long)(uintptr_t)put);
+    PROCESS_INFORMATION pi;
+    if (!start(args, TRUE, 0, &pi))
+        return 37;
+    if (WaitForSingleObject(pi.hProcess, 20000) != WAIT_OBJECT_0)
+        return 38;
+    DWORD code = 39;
+    GetExitCodeProcess(pi.hProcess, &code);
+    return (int)code; /* set_event's: 0 if it had the handle */
+}
+
+TEST(handle_put_by_another_process_is_inherited)
+{
+    /* A handle another process duplicated into B with bInheritHandle TRUE
+     * is inheritable like B's own: a child of B gets it.  (Such handles
+     * live above the values B gives out itself, where the handle table's
+     * walk for inheritance once did not look.) */
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[96];
+    snprintf(args, sizeof args, "inherit_put %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION b;
+    ASSERT_TRUE(start(args, TRUE, 0, &b));
+    snprintf(args, sizeof args, "put_into %lu %lu", (unsigned long)(uintptr_t)hp,
+             (unsigned long)b.dwProcessId);
+    PROCESS_INFORMATION a;
+    ASSERT_TRUE(start(args, TRUE, 0, &a));
+    ASSERT_EQ_U(finish(&b), 0); /* B's child had the handle */
+    ASSERT_EQ_U(finish(&a), 0); /* and its SetEvent reached A's event */
+    UnmapViewOfFile(pg);
+    CloseHandle(hp);
+}
+
 TEST(unused_inherited_name_goes_with_its_last_handle)
 {
     /* The child holds the last handle to a named section and never uses

@@ -435,14 +435,20 @@ void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uin
                                       uint32_t hflags, void *arg),
                            void *arg)
 {
+    /* ours, then those other processes put (above SHMAP_REMOTE_BASE): an
+     * inheritable handle duplicated into us is inherited like ours */
     pthread_mutex_lock(&shmap__table_lock);
-    for (uint32_t i = 0; i < nused; i++) {
-        struct hentry *e = entry_at(i);
-        struct shmap_obj *o = atomic_load(&e->obj);
-        if (o)
-            fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, atomic_load(&e->access),
-               atomic_load(&e->flags), arg);
-    }
+    const uint32_t range[2][2] = {{0, nused}, {SHMAP_REMOTE_BASE, remote_end}};
+    for (int r = 0; r < 2; r++)
+        for (uint32_t i = range[r][0]; i < range[r][1]; i++) {
+            struct hentry *e = entry_at(i);
+            struct shmap_obj *o = e ? atomic_load(&e->obj) : NULL;
+            if (!e) /* a chunk never allocated: none of its entries was used */
+                i |= CHUNK_SIZE - 1;
+            else if (o)
+                fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, atomic_load(&e->access),
+                   atomic_load(&e->flags), arg);
+        }
     pthread_mutex_unlock(&shmap__table_lock);
 }
 
