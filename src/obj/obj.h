@@ -121,6 +121,7 @@ SHMAP_HIDDEN const struct shmap_obj_ops *shmap__ops_of(uint32_t type);
 
 struct shmap_obj {
     const struct shmap_obj_ops *ops;
+    const struct shmap_wait_ops *wait; /* ops->wait (kind NONE if it has none): one load less */
     _Atomic uint32_t refs;    /* handles + views + temporary users; 0 -> destroy */
     _Atomic uint32_t handles; /* handle-table entries; 0 -> namespace hold released */
     shmap_type_t type;

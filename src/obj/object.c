@@ -43,7 +43,9 @@ void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_ops *ops, int f
                      const struct stat *st)
 {
     /* refs is written last: while it is 0 no lookup can take the record */
+    static const struct shmap_wait_ops not_waitable = {.kind = SHMAP_WK_NONE};
     o->ops = ops;
+    o->wait = ops->wait ? ops->wait : &not_waitable;
     o->type = ops->type;
     atomic_init(&o->handles, 0);
     o->fd = fd;

@@ -74,8 +74,8 @@ static int slot_init(struct wslot *w, shmap_handle_t h, bool single)
     int r = shmap__handle_get(h, &w->o, &access);
     if (r)
         return -EBADF;
-    w->wo = w->o->ops->wait;
-    w->kind = w->wo ? w->wo->kind : SHMAP_WK_NONE;
+    w->wo = w->o->wait;
+    w->kind = w->wo->kind;
     if (w->kind == SHMAP_WK_NONE) {
         r = (access & SHMAP_SYNCHRONIZE) ? -EBADF : -EACCES;
         shmap__obj_put(w->o);
@@ -763,9 +763,7 @@ static int wait_one(shmap_handle_t h, uint32_t ms)
     uint32_t access;
     if (shmap__handle_borrow(h, &o, &access) || !(access & SHMAP_SYNCHRONIZE))
         return NOT_YET;
-    const struct shmap_wait_ops *wo = o->ops->wait;
-    if (!wo)
-        return NOT_YET;
+    const struct shmap_wait_ops *wo = o->wait;
     if (wo->kind == WK_MUTEX) {
         uint32_t seen;
         int t = wo->acquire(o, shmap__named_state(o), &seen);
@@ -809,7 +807,7 @@ static int signal(shmap_handle_t h)
     struct shmap_obj *o;
     if (shmap__handle_get(h, &o, NULL))
         return -EBADF;
-    int (*fn)(shmap_handle_t) = o->ops->wait ? o->ops->wait->signal : NULL;
+    int (*fn)(shmap_handle_t) = o->wait->signal;
     shmap__obj_put(o);
     return fn ? fn(h) : -EBADF;
 }
