@@ -269,12 +269,10 @@ static_assert(offsetof(struct shmap_sync, owner_link64) + 8 - offsetof(struct sh
 
 /* job state */
 static_assert(sizeof(struct shmap_jobst) == SHMAP_STATE_SIZE, "job state size");
-static_assert(offsetof(struct shmap_jobst, lock_link32) ==
-                   offsetof(struct shmap_sync, lock_link32),
-               "lock entry as a sync object's");
-static_assert(offsetof(struct shmap_jobst, lock_link64) ==
-                   offsetof(struct shmap_sync, lock_link64),
-               "lock entry as a sync object's");
+static_assert(offsetof(struct shmap_jobst, lock_link32) == offsetof(struct shmap_sync, lock_link32),
+              "lock entry as a sync object's");
+static_assert(offsetof(struct shmap_jobst, lock_link64) == offsetof(struct shmap_sync, lock_link64),
+              "lock entry as a sync object's");
 static_assert(offsetof(struct shmap_jobst, pipe_ino) == 144, "layout");
 static_assert(offsetof(struct shmap_jobst, holders) == 160, "layout");
 static_assert(sizeof(struct shmap_jmember) == 48, "layout");

@@ -7,7 +7,6 @@
  */
 #include "base.h"
 
-
 static bool range_ok(uint64_t off, uint64_t len, uint64_t lo, uint64_t hi)
 {
     return off >= lo && len <= hi && off <= hi - len;

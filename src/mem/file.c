@@ -37,7 +37,6 @@ static void file_destroy(struct shmap_obj *o)
     shmap__obj_free(f);
 }
 
-
 static uint32_t map_generic(uint32_t a)
 {
     uint32_t out =

@@ -128,7 +128,6 @@ static void section_destroy(struct shmap_obj *o)
     shmap__obj_free(s);
 }
 
-
 /* Mark [0, size) as mapped for SetEndOfFile's check (best effort: a file
  * system without OFD locks only loses ERROR_USER_MAPPED_FILE). */
 static void mark_file_mapped(int fd, uint64_t size)

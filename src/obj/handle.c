@@ -63,8 +63,7 @@ void shmap__handle_set_inbox(_Atomic uint32_t *word, uint32_t seen)
 static inline void inbox_poll(void)
 {
     _Atomic uint32_t *w = inbox_word;
-    if (NEVER(w != NULL &&
-              atomic_load_explicit(w, memory_order_relaxed) != shmap__inbox_seen) &&
+    if (NEVER(w != NULL && atomic_load_explicit(w, memory_order_relaxed) != shmap__inbox_seen) &&
         hooks.drain)
         hooks.drain();
 }
@@ -203,8 +202,7 @@ static int resolve(uint32_t idx, struct hentry *e, struct shmap_obj **o)
     bool swapped = cur == p, there = swapped || cur == real;
     if (swapped) {
         atomic_store(&e->obj, real);
-        publish(idx, atomic_load(&e->gen), real, atomic_load(&e->access),
-                atomic_load(&e->flags));
+        publish(idx, atomic_load(&e->gen), real, atomic_load(&e->access), atomic_load(&e->flags));
     }
     pthread_mutex_unlock(&shmap__table_lock);
     if (swapped)
@@ -409,8 +407,7 @@ SHMAP_EXTERN int shmap_handle_set_flags(shmap_handle_t h, uint32_t mask, uint32_
         pthread_mutex_lock(&shmap__table_lock);
         struct shmap_obj *o = atomic_load(&e->obj);
         if (o)
-            publish(idx, atomic_load(&e->gen), o, atomic_load(&e->access),
-                    atomic_load(&e->flags));
+            publish(idx, atomic_load(&e->gen), o, atomic_load(&e->access), atomic_load(&e->flags));
         pthread_mutex_unlock(&shmap__table_lock);
     }
     return r;

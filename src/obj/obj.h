@@ -68,7 +68,7 @@ struct shmap_wait_ops {
 };
 
 /* SHMAP_OPS_* flags */
-#define SHMAP_OPS_LOCAL 0x1u   /* lives in its process only: never inherited or duplicated out */
+#define SHMAP_OPS_LOCAL 0x1u    /* lives in its process only: never inherited or duplicated out */
 #define SHMAP_OPS_OWN_DESC 0x2u /* a copy needs an open file description of its own */
 #define SHMAP_OPS_ACCESS_DESC 0x4u /* its descriptor is opened with the handle's access (files) */
 
@@ -83,7 +83,7 @@ struct shmap_obj_ops {
     unsigned flags;                       /* SHMAP_OPS_* */
     void (*destroy)(struct shmap_obj *o); /* frees type-specific parts and o */
     /* -- named objects (named.c) -- */
-    uint64_t file_size;                         /* object file size (0: one page) */
+    uint64_t file_size;                                     /* object file size (0: one page) */
     bool (*state_ok)(const void *state, shmap_type_t type); /* a state read from a file */
     int (*attach)(struct shmap_named *k, int aux_fd); /* complete a new record (aux_fd taken) */
     /* -- the handle table (handle.c) -- */
@@ -122,8 +122,8 @@ SHMAP_HIDDEN const struct shmap_obj_ops *shmap__ops_of(uint32_t type);
 struct shmap_obj {
     const struct shmap_obj_ops *ops;
     const struct shmap_wait_ops *wait; /* ops->wait (kind NONE if it has none): one load less */
-    _Atomic uint32_t refs;    /* handles + views + temporary users; 0 -> destroy */
-    _Atomic uint32_t handles; /* handle-table entries; 0 -> namespace hold released */
+    _Atomic uint32_t refs;             /* handles + views + temporary users; 0 -> destroy */
+    _Atomic uint32_t handles;          /* handle-table entries; 0 -> namespace hold released */
     shmap_type_t type;
     int fd;                 /* object file (-1 for kinds without one) */
     uint64_t dev, ino;      /* identity of the object file */
@@ -272,8 +272,8 @@ SHMAP_HIDDEN int shmap__named_open(const struct shmap_obj_ops *ops, const struct
 SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags,
                                      shmap_handle_t *out);
 
-SHMAP_HIDDEN int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n,
-                                    int aux_fd, struct shmap_obj **out);
+SHMAP_HIDDEN int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int aux_fd,
+                                    struct shmap_obj **out);
 
 /* ---- lifecycle.c's steps and the global locks of this layer ------------- */
 SHMAP_HIDDEN void shmap__object_fork_child(void);

@@ -6,7 +6,6 @@
  */
 #include "proc.h"
 
-
 /* The object of src in process sp, with one handle count and reference. */
 static int dup_source(struct shmap_process *sp, shmap_handle_t src, struct shmap_obj **o,
                       uint32_t *access, uint32_t *hflags)

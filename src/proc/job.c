@@ -28,7 +28,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-
 #define VALID_EXTENDED 0x7fffu /* JOB_OBJECT_EXTENDED_LIMIT_VALID_FLAGS */
 #define VALID_BASIC 0xffu      /* JOB_OBJECT_BASIC_LIMIT_VALID_FLAGS */
 /* The member table's length for mmap and munmap, a size_t: the shared
@@ -728,8 +727,8 @@ SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned fl
     if (pipe_fd < 0)
         return pipe_fd;
     struct shmap_obj *o;
-    int created = shmap__named_create(&shmap__job_ops, r == 1 ? NULL : &n, &init, sizeof init, pipe_fd,
-                                      &o);
+    int created =
+        shmap__named_create(&shmap__job_ops, r == 1 ? NULL : &n, &init, sizeof init, pipe_fd, &o);
     if (created < 0)
         return created;
     r = shmap__named_handle(o, create_access(access), flags, out);

@@ -32,7 +32,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -269,7 +268,6 @@ static void process_destroy(struct shmap_obj *o)
     shmap__obj_fini(o);
     shmap__obj_free(p);
 }
-
 
 /* NULL and errno if no memory, or fd (the state, whose identity names the
  * inbox) could not be looked at. */

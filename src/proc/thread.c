@@ -25,7 +25,6 @@ static void thread_destroy(struct shmap_obj *o)
     shmap__obj_free(o);
 }
 
-
 static void finish(struct shmap_thread *t, uint32_t code)
 {
     /* before anyone sees it ended: abandon its mutexes, as on Windows, and

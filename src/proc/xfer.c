@@ -238,7 +238,7 @@ static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, stru
 }
 
 static void publish(uint32_t idx, uint32_t gen, struct shmap_obj *o, uint32_t access,
-                         uint32_t hflags)
+                    uint32_t hflags)
 {
     struct shmap_xfer *e = entry_of(idx);
     if (!e)

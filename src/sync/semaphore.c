@@ -73,8 +73,8 @@ SHMAP_EXTERN int shmap_semaphore_query(shmap_handle_t h, int32_t *count, int32_t
     return 0;
 }
 
-static bool semaphore_ready(struct shmap_sync *s, uint32_t snap_pulse, uint64_t now,
-                            bool *by_pulse, uint64_t *due)
+static bool semaphore_ready(struct shmap_sync *s, uint32_t snap_pulse, uint64_t now, bool *by_pulse,
+                            uint64_t *due)
 {
     (void)snap_pulse;
     (void)now;

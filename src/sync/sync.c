@@ -4,7 +4,6 @@
  */
 #include "sync.h"
 
-
 bool shmap__sync_state_ok(const void *state, shmap_type_t type)
 {
     const struct shmap_sync *s = state;

@@ -42,7 +42,7 @@ struct wslot {
     struct shmap_sync *s;
     const struct shmap_wait_ops *wo; /* the type's, NULL for pseudo handles */
     enum shmap_wait_kind kind;
-    bool has_id;     /* id: what ends is a process (pid, start time, type) */
+    bool has_id; /* id: what ends is a process (pid, start time, type) */
     uint64_t id[3];
     bool registered; /* counted in s->nwait */
     bool held;       /* wait-all: SHMAP_COUNT_HOLD set in s->count by us */
@@ -635,8 +635,8 @@ static void sleep_until(uint64_t t)
 
 /* Before a sleep: the words to sleep on (their values in vals), one per
  * slot that has one; *until comes nearer for an end no word shows. */
-static unsigned gather_words(struct wctx *c, uint64_t now, _Atomic uint32_t **words,
-                             uint32_t *vals, uint64_t *until)
+static unsigned gather_words(struct wctx *c, uint64_t now, _Atomic uint32_t **words, uint32_t *vals,
+                             uint64_t *until)
 {
     unsigned nw = 0;
     for (unsigned i = 0; i < c->n; i++) {
