@@ -4,7 +4,10 @@ symbol that another defines.  Fails if a cycle runs through more than two
 files, or if a file uses a layer that its own may not use (the layers are
 the folders of src/, USES says which may use which; docs/DESIGN.md §0).
 
-usage: cycles.py OBJDIR [--dot]    (OBJDIR: build/CMakeFiles/shmap_objs.dir)
+usage: cycles.py OBJDIR [--src SRCDIR] [--dot]
+  OBJDIR: build/CMakeFiles/shmap_objs.dir; with --src (the source tree's
+  src/), also fails on an #include of a layer the including file's layer may
+  not use, or of internal.h (the umbrella is for tests and lifecycle.c).
 """
 import os
 import subprocess
@@ -96,6 +99,29 @@ def sccs(nodes, edges):
     return out
 
 
+def include_errors(src):
+    """The headers keep the layering by their includes (an inline function
+    of a header is no symbol): a file of src/X may include "Y/..." only if
+    X may use Y."""
+    bad = []
+    for layer_name in USES:
+        d = os.path.join(src, layer_name)
+        if not os.path.isdir(d):
+            continue
+        for f in sorted(os.listdir(d)):
+            if not f.endswith((".c", ".h")):
+                continue
+            for n, line in enumerate(open(os.path.join(d, f)), 1):
+                line = line.strip()
+                if not line.startswith('#include "'):
+                    continue
+                inc = line.split('"')[1]
+                target = inc.split("/")[0] if "/" in inc else layer_name
+                if inc == "internal.h" or (target in USES and target not in USES[layer_name]):
+                    bad.append(f"FAIL {layer_name}/{f}:{n} includes {inc}")
+    return bad
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -148,6 +174,10 @@ def main():
                     print(f"FAIL {lu} may not use {lv}: {u} -> {v}: "
                           f"{', '.join(sorted(why[(u, v)])[:6])}")
                     bad += 1
+    if layered and "--src" in sys.argv:
+        for line in include_errors(sys.argv[sys.argv.index("--src") + 1]):
+            print(line)
+            bad += 1
     largest = max((len(c) for c in comps), default=1)
     print(f"{len(defs)} files, {sum(len(e) for e in edges.values())} edges, "
           f"largest cycle {largest} files: {'FAIL' if bad else 'ok'}")
