@@ -192,8 +192,15 @@ static inline void shmap__cpu_relax(void)
 #endif
 }
 
-/* robust.c: the calling thread's id (cached; reset in a fork child). */
-SHMAP_HIDDEN uint32_t shmap__tid(void);
+/* robust.c: the calling thread's id (cached; reset in a fork child).
+ * Inline: a mutex acquire and release each ask for it. */
+extern SHMAP_HIDDEN __thread SHMAP_TLS uint32_t shmap__t_tid;
+SHMAP_HIDDEN uint32_t shmap__tid_slow(void);
+static inline uint32_t shmap__tid(void)
+{
+    uint32_t t = shmap__t_tid;
+    return ALWAYS(t != 0) ? t : shmap__tid_slow();
+}
 SHMAP_HIDDEN void shmap__tid_reset(void);
 /* Is the thread tid alive?  (kill(tid, 0) != ESRCH) */
 SHMAP_HIDDEN bool shmap__tid_alive(uint32_t tid);

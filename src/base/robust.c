@@ -32,19 +32,16 @@
 #define FUTEX2_SIZE_U32 0x02
 #endif
 
-static __thread SHMAP_TLS uint32_t t_tid;
+__thread SHMAP_TLS uint32_t shmap__t_tid; /* 0: not asked yet in this thread */
 
-uint32_t shmap__tid(void)
+uint32_t shmap__tid_slow(void)
 {
-    uint32_t t = t_tid;
-    if (NEVER(t == 0))
-        t = t_tid = (uint32_t)syscall(SYS_gettid);
-    return t;
+    return shmap__t_tid = (uint32_t)syscall(SYS_gettid);
 }
 
 void shmap__tid_reset(void)
 {
-    t_tid = 0;
+    shmap__t_tid = 0;
 }
 
 bool shmap__tid_alive(uint32_t tid)

@@ -273,7 +273,7 @@ SHMAP_EXTERN int shmap_mutex_release(shmap_handle_t h)
         return r;
     if (o->type != SHMAP_TYPE_MUTEX)
         return SHMAP_ETYPE;
-    struct shmap_sync *s = shmap__sync_of(o);
+    struct shmap_sync *s = shmap__named_state(o); /* the type is checked */
     if ((atomic_load(&s->owner) & TID) != shmap__tid())
         return SHMAP_ENOTOWNER;
     uint32_t rc = atomic_load(&s->recursion);

@@ -42,8 +42,6 @@ struct wslot {
     struct shmap_sync *s;
     const struct shmap_wait_ops *wo; /* the type's, NULL for pseudo handles */
     enum shmap_wait_kind kind;
-    bool has_id; /* id: what ends is a process (pid, start time, type) */
-    uint64_t id[3];
     bool registered; /* counted in s->nwait */
     bool held;       /* wait-all: SHMAP_COUNT_HOLD set in s->count by us */
     bool have_pulse; /* snap_pulse is valid */
@@ -91,10 +89,6 @@ static int slot_init(struct wslot *w, shmap_handle_t h, bool single)
     }
     if (w->kind == WK_SYNC || w->kind == WK_MUTEX)
         w->s = shmap__named_state(w->o);
-    if (w->kind == WK_END && w->wo->end_id) {
-        w->has_id = w->wo->end_id(w->o, w->id);
-        w->id[2] = w->o->type;
-    }
     return 0;
 }
 
@@ -126,13 +120,20 @@ static void ctx_fini(struct wctx *c)
  * (or another process's main thread) by pid and start time - a record may
  * or may not have found its state file -, anything else by its file, a
  * thread of ours by its record.  0: the same object. */
+static bool slot_id(const struct wslot *w, uint64_t id[2])
+{
+    return w->kind == WK_END && w->wo->end_id && w->wo->end_id(w->o, id);
+}
+
 static int cmp_slot_id(const struct wslot *a, const struct wslot *b)
 {
-    CMP(a->has_id, b->has_id);
-    if (a->has_id) {
-        CMP(a->id[2], b->id[2]);
-        CMP(a->id[0], b->id[0]);
-        CMP(a->id[1], b->id[1]);
+    uint64_t ia[2], ib[2];
+    bool pa = slot_id(a, ia), pb = slot_id(b, ib);
+    CMP(pa, pb);
+    if (pa) {
+        CMP(a->o->type, b->o->type);
+        CMP(ia[0], ib[0]);
+        CMP(ia[1], ib[1]);
         return 0;
     }
     CMP(a->o->dev, b->o->dev);
