@@ -353,6 +353,37 @@ TEST(w32_files_items_17_to_25_and_75)
     ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
 }
 
+/* File-backed: SEC_NOCACHE or SEC_WRITECOMBINE needs SEC_COMMIT or
+ * SEC_RESERVE (both ignored for files), and SEC_FILE is never accepted; on
+ * a pagefile section the cache attributes with SEC_COMMIT stay valid. */
+TEST(w32_file_mapping_sec_attributes)
+{
+    snprintf(fpath, sizeof fpath, "%s/secfile", test_root());
+    HANDLE f = CreateFileA(fpath, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    const DWORD sec_file = 0x800000; /* SEC_FILE */
+    const DWORD bad[] = {SEC_NOCACHE, SEC_WRITECOMBINE, sec_file, sec_file | SEC_RESERVE,
+                         sec_file | SEC_COMMIT};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        POISON_LE();
+        expect_null(CreateFileMappingA(f, NULL, PAGE_READWRITE | bad[i], 0, 4096, NULL),
+                    ERROR_INVALID_PARAMETER);
+    }
+    const DWORD good[] = {0, SEC_COMMIT, SEC_RESERVE, SEC_COMMIT | SEC_NOCACHE,
+                          SEC_RESERVE | SEC_WRITECOMBINE};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        HANDLE m = CreateFileMappingA(f, NULL, PAGE_READWRITE | good[i], 0, 4096, NULL);
+        ASSERT_NOT_NULL(m);
+        ASSERT_TRUE(CloseHandle(m));
+    }
+    CloseHandle(f);
+    ASSERT_TRUE(DeleteFileA(fpath));
+    HANDLE p = cfm(PAGE_READWRITE | SEC_COMMIT | SEC_NOCACHE, 4096, NULL);
+    ASSERT_NOT_NULL(p);
+    CloseHandle(p);
+    expect_null(cfm(PAGE_READWRITE | sec_file, 4096, NULL), ERROR_INVALID_PARAMETER);
+}
+
 TEST(w32_lifetime_items_77_to_79)
 {
     HANDLE h = cfm(PAGE_READWRITE, 65536, "L");

@@ -99,17 +99,21 @@ static int check_pagefile_attrs(uint32_t *attrs)
     return 0;
 }
 
-/* SEC_* rules for file-backed sections: RESERVE/COMMIT are ignored. */
+/* SEC_* rules for file-backed sections: RESERVE/COMMIT are ignored, but
+ * NOCACHE or WRITECOMBINE needs one of them, as for pagefile sections, and
+ * SEC_FILE is what the section reports, never a valid request. */
 static int check_file_attrs(uint32_t *attrs)
 {
     uint32_t a = *attrs;
     if (a & (SHMAP_SEC_LARGE_PAGES | SHMAP_SEC_PARTITION_OWNER_HANDLE | SHMAP_SEC_64K_PAGES |
-             SHMAP_SEC_PROTECTED_IMAGE))
+             SHMAP_SEC_PROTECTED_IMAGE | SHMAP_SEC_FILE))
         return -EINVAL;
     if (a & SHMAP_SEC_IMAGE) /* shmap does not load PE images */
         return (a & ~(SHMAP_SEC_IMAGE | SHMAP_SEC_NOCACHE)) ? -EINVAL : SHMAP_EBADEXE;
     if ((a & SHMAP_SEC_RESERVE) && (a & SHMAP_SEC_COMMIT))
         return -EINVAL;
+    if ((a & SEC_CACHE) && !(a & (SHMAP_SEC_RESERVE | SHMAP_SEC_COMMIT)))
+        return -EINVAL; /* NOCACHE or WRITECOMBINE alone */
     *attrs = SHMAP_SEC_FILE | (a & SEC_CACHE);
     return 0;
 }
