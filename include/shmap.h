@@ -116,7 +116,8 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
  * -EBADF (file is not a file handle), -EACCES (file access does not allow
  * the protection; existing object denies access; Global\ without privilege),
  * SHMAP_ETYPE, SHMAP_EPATH, SHMAP_EBADPATH, SHMAP_EBADNAME, -ENAMETOOLONG,
- * SHMAP_EFILEEMPTY, SHMAP_ETOOBIG, SHMAP_EBADEXE, SHMAP_ECOMMIT (tmpfs full),
+ * SHMAP_EFILEEMPTY, SHMAP_ETOOBIG (read-only section larger than its file;
+ * pagefile section larger than 2^56 bytes), SHMAP_EBADEXE, SHMAP_ECOMMIT (tmpfs full),
  * -ENOSPC (file cannot be extended), SHMAP_EBADOBJ (corrupt namespace entry),
  * -EMFILE, -ENOMEM. */
 SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uint32_t protect,

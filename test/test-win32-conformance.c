@@ -384,6 +384,26 @@ TEST(w32_file_mapping_sec_attributes)
     expect_null(cfm(PAGE_READWRITE | sec_file, 4096, NULL), ERROR_INVALID_PARAMETER);
 }
 
+/* A pagefile section no machine can commit is too big (STATUS_SECTION_TOO_BIG,
+ * ERROR_NOT_ENOUGH_MEMORY), committed or reserved; not the disk being full. */
+TEST(w32_huge_pagefile_section_is_not_enough_memory)
+{
+    const DWORD attrs[] = {0, SEC_COMMIT, SEC_RESERVE};
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+        POISON_LE(); /* 2^59 bytes */
+        expect_null(CreateFileMappingA(PF, NULL, PAGE_READWRITE | attrs[i], 1u << 27, 0, NULL),
+                    ERROR_NOT_ENOUGH_MEMORY);
+        POISON_LE();
+        expect_null(CreateFileMappingA(PF, NULL, PAGE_READWRITE | attrs[i], 0xFFFFFFFFu,
+                                       0xFFFFFFFFu, "Huge"),
+                    ERROR_NOT_ENOUGH_MEMORY);
+    }
+    HANDLE h = cfm(PAGE_READWRITE, 4096, "Huge"); /* nothing was left behind */
+    ASSERT_NOT_NULL(h);
+    ASSERT_EQ_U(LE(), 0);
+    CloseHandle(h);
+}
+
 TEST(w32_lifetime_items_77_to_79)
 {
     HANDLE h = cfm(PAGE_READWRITE, 65536, "L");

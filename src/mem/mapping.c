@@ -358,8 +358,10 @@ static int check_pagefile_size(uint64_t *size)
 {
     if (*size == 0)
         return -EINVAL;
-    if (*size > ((uint64_t)1 << 56)) /* no tmpfs holds this: the commit limit */
-        return SHMAP_ECOMMIT;
+    /* No machine commits this much: STATUS_SECTION_TOO_BIG, not the commit
+     * limit (which a full tmpfs gives for a size it might have held). */
+    if (*size > ((uint64_t)1 << 56))
+        return SHMAP_ETOOBIG;
     *size = SHMAP_ROUND_UP(*size, SHMAP_PAGE_SIZE);
     return 0;
 }
