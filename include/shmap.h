@@ -172,9 +172,10 @@ SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info);
 /* Reserve and/or commit memory.  Inside a view of a SEC_RESERVE section,
  * MEM_COMMIT commits the pages in the section, for every view in every
  * process.  Errors: -EFAULT (out not there), -EINVAL (also a range that
- * wraps or passes the end of user space), SHMAP_EADDR (a commit past the
- * end of its region), -EACCES (file-backed view), SHMAP_ECOMMIT, -ENOMEM
- * (no room). */
+ * wraps or passes the end of user space; PAGE_WRITECOPY or
+ * PAGE_EXECUTE_WRITECOPY on private memory), SHMAP_EADDR (a commit past
+ * the end of its region), -EACCES (file-backed view),
+ * SHMAP_ECOMMIT, -ENOMEM (no room). */
 SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t protect,
                                 void **out);
 
@@ -188,7 +189,8 @@ SHMAP_EXTERN int shmap_vm_free(void *addr, size_t size, uint32_t type);
  * the protection of the first page (old is required, as VirtualProtect's).
  * Errors: -EINVAL (protection invalid or not allowed by the view), then
  * -EFAULT (old not there), -EINVAL (range wraps or passes the end of user
- * space), SHMAP_EADDR (range leaves its region, or pages not committed). */
+ * space), SHMAP_EADDR (range leaves its region, or pages not committed),
+ * -EINVAL (PAGE_WRITECOPY or PAGE_EXECUTE_WRITECOPY on private memory). */
 SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uint32_t *old);
 
 /* ---- files ------------------------------------------------------------ */

@@ -404,6 +404,54 @@ TEST(w32_huge_pagefile_section_is_not_enough_memory)
     CloseHandle(h);
 }
 
+static DWORD protect_at(const void *p)
+{
+    MEMORY_BASIC_INFORMATION m;
+    ASSERT_EQ(VirtualQuery(p, &m, sizeof m), sizeof m);
+    return m.Protect;
+}
+
+/* Copy on write exists for views only: private memory refuses
+ * PAGE_WRITECOPY and PAGE_EXECUTE_WRITECOPY, committing or protecting. */
+TEST(w32_private_memory_refuses_writecopy)
+{
+    const DWORD wc[] = {PAGE_WRITECOPY, PAGE_EXECUTE_WRITECOPY};
+    for (size_t i = 0; i < 2; i++) {
+        POISON_LE();
+        ASSERT_NULL(VirtualAlloc(NULL, 4096, MEM_COMMIT, wc[i]));
+        ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+        POISON_LE();
+        ASSERT_NULL(VirtualAlloc(NULL, 4096, MEM_RESERVE | MEM_COMMIT, wc[i]));
+        ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    }
+    char *p = VirtualAlloc(NULL, 8192, MEM_RESERVE, PAGE_READWRITE);
+    ASSERT_NOT_NULL(p);
+    ASSERT_TRUE(VirtualAlloc(p, 4096, MEM_COMMIT, PAGE_READWRITE) == p);
+    for (size_t i = 0; i < 2; i++) {
+        DWORD old = 0xdeadbeef;
+        POISON_LE();
+        ASSERT_TRUE(!VirtualProtect(p, 4096, wc[i], &old));
+        ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+        ASSERT_EQ_U(old, 0xdeadbeef);
+        ASSERT_EQ_U(protect_at(p), PAGE_READWRITE);
+        POISON_LE(); /* committing the reserved page with it */
+        ASSERT_NULL(VirtualAlloc(p + 4096, 4096, MEM_COMMIT, wc[i]));
+        ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+        MEMORY_BASIC_INFORMATION m;
+        ASSERT_EQ(VirtualQuery(p + 4096, &m, sizeof m), sizeof m);
+        ASSERT_EQ_U(m.State, MEM_RESERVE);
+    }
+    p[0] = 1; /* still writable */
+    ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+    HANDLE s = cfm(PAGE_READWRITE, 4096, NULL); /* a view still takes it */
+    char *v = MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0);
+    DWORD old;
+    ASSERT_TRUE(VirtualProtect(v, 4096, PAGE_WRITECOPY, &old));
+    ASSERT_EQ_U(protect_at(v), PAGE_WRITECOPY);
+    UnmapViewOfFile(v);
+    CloseHandle(s);
+}
+
 TEST(w32_lifetime_items_77_to_79)
 {
     HANDLE h = cfm(PAGE_READWRITE, 65536, "L");

@@ -31,6 +31,14 @@ static bool valid_protect(uint32_t p)
     return lo && (lo & (lo - 1)) == 0; /* exactly one protection */
 }
 
+/* Copy on write exists only for views: private memory refuses it
+ * (STATUS_INVALID_PAGE_PROTECTION), on VirtualAlloc and VirtualProtect. */
+static bool writecopy(uint32_t p)
+{
+    uint32_t lo = p & 0xFFu;
+    return lo == SHMAP_PAGE_WRITECOPY || lo == SHMAP_PAGE_EXECUTE_WRITECOPY;
+}
+
 /* ---- VirtualQuery ----------------------------------------------------------- */
 
 /* A page of a FILE_MAP_COPY view that was written has been copied: it is
@@ -278,14 +286,14 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
     int e;
     if (!r) {
         shmap__regions_unlock();
-        return private_reserve(addr, size, kind, protect, out);
+        return writecopy(protect) ? -EINVAL : private_reserve(addr, size, kind, protect, out);
     }
     if ((kind & SHMAP_MEM_RESERVE) || !range_of(addr, size, &start, &n))
         e = SHMAP_EADDR;
     else if (r->kind == REGION_VIEW)
         e = view_commit(r, start, n, protect);
     else
-        e = private_commit(r, start, n, protect);
+        e = writecopy(protect) ? -EINVAL : private_commit(r, start, n, protect);
     shmap__regions_unlock();
     if (e == 0)
         *out = (void *)start;
@@ -309,6 +317,8 @@ SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uin
         e = SHMAP_EADDR;
     else if (r->kind == REGION_VIEW)
         e = view_protect(r, start, n, protect, old);
+    else if (writecopy(protect))
+        e = -EINVAL;
     else {
         size_t first = (start - r->base) / PAGE;
         e = all_committed(r, first, n) ? 0 : SHMAP_EADDR;
