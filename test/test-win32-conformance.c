@@ -452,6 +452,38 @@ TEST(w32_private_memory_refuses_writecopy)
     CloseHandle(s);
 }
 
+/* VirtualProtect over committed and reserved pages fails as a whole
+ * (STATUS_NOT_COMMITTED): the committed page keeps its protection. */
+TEST(w32_protect_over_uncommitted_pages_changes_nothing)
+{
+    char *p = VirtualAlloc(NULL, 8192, MEM_RESERVE, PAGE_READWRITE);
+    ASSERT_NOT_NULL(p);
+    ASSERT_TRUE(VirtualAlloc(p, 4096, MEM_COMMIT, PAGE_READONLY) == p);
+    DWORD old = 0xdeadbeef;
+    POISON_LE();
+    ASSERT_TRUE(!VirtualProtect(p, 8192, PAGE_READWRITE, &old));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
+    ASSERT_EQ_U(old, 0xdeadbeef);
+    MEMORY_BASIC_INFORMATION m;
+    ASSERT_EQ(VirtualQuery(p, &m, sizeof m), sizeof m);
+    ASSERT_EQ_U(m.State, MEM_COMMIT);
+    ASSERT_EQ_U(m.Protect, PAGE_READONLY);
+    ASSERT_EQ(m.RegionSize, 4096);
+    ASSERT_EQ(VirtualQuery(p + 4096, &m, sizeof m), sizeof m);
+    ASSERT_EQ_U(m.State, MEM_RESERVE);
+    ASSERT_EQ_U(m.Protect, 0);
+    ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+    HANDLE s = cfm(PAGE_READWRITE | SEC_RESERVE, 65536, NULL); /* the same on a view */
+    char *v = MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0);
+    ASSERT_TRUE(VirtualAlloc(v, 4096, MEM_COMMIT, PAGE_READONLY) == v);
+    POISON_LE();
+    ASSERT_TRUE(!VirtualProtect(v, 8192, PAGE_READWRITE, &old));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
+    ASSERT_EQ_U(protect_at(v), PAGE_READONLY);
+    UnmapViewOfFile(v);
+    CloseHandle(s);
+}
+
 TEST(w32_lifetime_items_77_to_79)
 {
     HANDLE h = cfm(PAGE_READWRITE, 65536, "L");
