@@ -173,8 +173,8 @@ SHMAP_EXTERN int shmap_vm_query(const void *addr, shmap_mem_info_t *info);
  * MEM_COMMIT commits the pages in the section, for every view in every
  * process.  Errors: -EFAULT (out not there), -EINVAL (also a range that
  * wraps or passes the end of user space; PAGE_WRITECOPY or
- * PAGE_EXECUTE_WRITECOPY on private memory), SHMAP_EADDR (a commit past
- * the end of its region), -EACCES (file-backed view),
+ * PAGE_EXECUTE_WRITECOPY on private memory), SHMAP_EADDR (a commit or
+ * MEM_RESET past the end of its region), -EACCES (file-backed view),
  * SHMAP_ECOMMIT, -ENOMEM (no room). */
 SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t protect,
                                 void **out);

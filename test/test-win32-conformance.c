@@ -484,6 +484,31 @@ TEST(w32_protect_over_uncommitted_pages_changes_nothing)
     CloseHandle(s);
 }
 
+/* MEM_RESET must stay inside its allocation (or view):
+ * STATUS_CONFLICTING_ADDRESSES, ERROR_INVALID_ADDRESS. */
+TEST(w32_reset_past_the_end_of_the_reservation)
+{
+    char *p = VirtualAlloc(NULL, 8192, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    ASSERT_NOT_NULL(p);
+    p[0] = 7;
+    POISON_LE();
+    ASSERT_NULL(VirtualAlloc(p, 0x20000, MEM_RESET, PAGE_READWRITE));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
+    POISON_LE();
+    ASSERT_NULL(VirtualAlloc(p + 4096, 8192, MEM_RESET, PAGE_READWRITE));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
+    ASSERT_TRUE(VirtualAlloc(p, 8192, MEM_RESET, PAGE_READWRITE) == p); /* inside: fine */
+    ASSERT_TRUE(VirtualFree(p, 0, MEM_RELEASE));
+    HANDLE s = cfm(PAGE_READWRITE, 65536, NULL);
+    char *v = MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0);
+    ASSERT_TRUE(VirtualAlloc(v, 65536, MEM_RESET, PAGE_READWRITE) == v);
+    POISON_LE();
+    ASSERT_NULL(VirtualAlloc(v + 4096, 65536, MEM_RESET, PAGE_READWRITE));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_ADDRESS);
+    UnmapViewOfFile(v);
+    CloseHandle(s);
+}
+
 TEST(w32_lifetime_items_77_to_79)
 {
     HANDLE h = cfm(PAGE_READWRITE, 65536, "L");

@@ -277,13 +277,20 @@ SHMAP_EXTERN int shmap_vm_alloc(void *addr, size_t size, uint32_t type, uint32_t
     if (!kind || (type & ~(kind | SHMAP_MEM_TOP_DOWN)) || !valid_protect(protect) || size == 0 ||
         !shmap__user_range((uintptr_t)addr, size))
         return -EINVAL;
-    if (kind == SHMAP_MEM_RESET)
-        return addr ? (*out = addr, 0) : -EINVAL;
+    if (kind == SHMAP_MEM_RESET && !addr)
+        return -EINVAL;
     shmap__regions_lock();
     uintptr_t start;
     size_t n;
     struct region *r = addr ? shmap__region_find((uintptr_t)addr) : NULL;
     int e;
+    if (kind == SHMAP_MEM_RESET) { /* memory shmap did not map is taken as committed */
+        e = r && !range_of(addr, size, &start, &n) ? SHMAP_EADDR : 0;
+        shmap__regions_unlock();
+        if (e == 0)
+            *out = addr;
+        return e;
+    }
     if (!r) {
         shmap__regions_unlock();
         return writecopy(protect) ? -EINVAL : private_reserve(addr, size, kind, protect, out);
