@@ -353,6 +353,68 @@ TEST(w32_files_items_17_to_25_and_75)
     ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
 }
 
+/* ReadFile with an OVERLAPPED (on a synchronous handle: the position) at
+ * or past the end: NtReadFile's STATUS_END_OF_FILE in ov.Internal, 0 in
+ * InternalHigh, FALSE and ERROR_HANDLE_EOF (38); the same read without an
+ * OVERLAPPED is success with 0 bytes.  A read that ends short of the end,
+ * and a write, leave STATUS_SUCCESS and the byte count there. */
+static OVERLAPPED ov_at(DWORD hi, DWORD lo)
+{
+    OVERLAPPED ov;
+    memset(&ov, 0x5a, sizeof ov);
+    ov.Offset = lo;
+    ov.OffsetHigh = hi;
+    ov.hEvent = NULL;
+    return ov;
+}
+
+TEST(w32_readfile_overlapped_at_end_of_file_is_handle_eof)
+{
+    char path[4200], buf[16];
+    snprintf(path, sizeof path, "%s/eof", test_root());
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    DWORD n = 0;
+    OVERLAPPED ov = ov_at(0, 0);
+    ASSERT_TRUE(WriteFile(f, "0123456789", 10, &n, &ov));
+    ASSERT_EQ(n, 10);
+    ASSERT_EQ_U(ov.Internal, STATUS_SUCCESS);
+    ASSERT_EQ_U(ov.InternalHigh, 10);
+    ov = ov_at(0, 4); /* short of the end: what there is */
+    POISON_LE();
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, &n, &ov));
+    ASSERT_EQ(n, 6);
+    ASSERT_MEM_EQ(buf, "456789", 6);
+    ASSERT_EQ_U(ov.Internal, STATUS_SUCCESS);
+    ASSERT_EQ_U(ov.InternalHigh, 6);
+    const DWORD at[][2] = {{0, 10}, {0, 11}, {0, 4096}, {1, 0}}; /* end, past it, past 4 GiB */
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        ov = ov_at(at[i][0], at[i][1]);
+        n = 77;
+        POISON_LE();
+        ASSERT_TRUE(!ReadFile(f, buf, sizeof buf, &n, &ov));
+        ASSERT_EQ_U(LE(), ERROR_HANDLE_EOF);
+        ASSERT_EQ(n, 0);
+        ASSERT_EQ_U(ov.Internal, 0xC0000011u); /* STATUS_END_OF_FILE, zero-extended */
+        ASSERT_TRUE((NTSTATUS)ov.Internal == STATUS_END_OF_FILE);
+        ASSERT_EQ_U(ov.InternalHigh, 0);
+    }
+    ov = ov_at(0, 10); /* nothing asked for: nothing to fail */
+    ASSERT_TRUE(ReadFile(f, buf, 0, &n, &ov));
+    ASSERT_EQ(n, 0);
+    ASSERT_EQ_U(ov.Internal, STATUS_SUCCESS);
+    /* without an OVERLAPPED, the end of the file is success with 0 bytes */
+    ASSERT_EQ(SetFilePointer(f, 0, NULL, FILE_END), 10);
+    n = 77;
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, &n, NULL));
+    ASSERT_EQ(n, 0);
+    ASSERT_EQ(SetFilePointer(f, 100, NULL, FILE_BEGIN), 100);
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, &n, NULL));
+    ASSERT_EQ(n, 0);
+    ASSERT_TRUE(CloseHandle(f));
+    ASSERT_TRUE(DeleteFileA(path));
+}
+
 TEST(w32_lifetime_items_77_to_79)
 {
     HANDLE h = cfm(PAGE_READWRITE, 65536, "L");
