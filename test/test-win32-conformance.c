@@ -474,6 +474,107 @@ TEST(w32_handles_items_81_to_83)
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
 }
 
+static DWORD hflags(HANDLE h)
+{
+    DWORD f = 0xdead;
+    ASSERT_TRUE(GetHandleInformation(h, &f));
+    return f;
+}
+
+/* DuplicateHandle(DUPLICATE_CLOSE_SOURCE) within the process: the source's
+ * value comes back (the handle moves), with the new access and flags; a
+ * protected source is not closed and the duplicate gets a value of its own
+ * (item 84).  The object keeps exactly one handle throughout. */
+TEST(w32_duplicate_close_source_within_the_process_keeps_the_value)
+{
+    HANDLE me = GetCurrentProcess(), d = NULL, d2 = NULL;
+    HANDLE h = cfm(PAGE_READWRITE, 4096, "dupmove");
+    ASSERT_NOT_NULL(h);
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, FILE_MAP_READ, FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d, h);
+    ASSERT_EQ_U(hflags(d), 0);
+    POISON_LE();
+    ASSERT_NULL(MapViewOfFile(d, FILE_MAP_WRITE, 0, 0, 0)); /* the access asked for */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    void *v = MapViewOfFile(d, FILE_MAP_READ, 0, 0, 0);
+    ASSERT_NOT_NULL(v);
+    ASSERT_TRUE(UnmapViewOfFile(v));
+    /* the same access, inheritable */
+    ASSERT_TRUE(
+        DuplicateHandle(me, d, me, &d2, 0, TRUE, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d2, h);
+    ASSERT_EQ_U(hflags(d2), HANDLE_FLAG_INHERIT);
+    /* protected: the source stays, the duplicate is another handle */
+    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ~0u));
+    ASSERT_TRUE(
+        DuplicateHandle(me, h, me, &d, 0, FALSE, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_NE(d, h);
+    ASSERT_EQ_U(hflags(d), 0); /* protection is not copied */
+    ASSERT_EQ_U(hflags(h), HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE);
+    ASSERT_TRUE(CloseHandle(d));
+    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    /* one handle: closing it ends the object and its name */
+    ASSERT_TRUE(CloseHandle(h));
+    POISON_LE();
+    ASSERT_TRUE(!CloseHandle(h));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_NULL(OpenFileMappingA(FILE_MAP_READ, FALSE, "dupmove"));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+
+    /* a handle used just before (a thread's cached lookup) moves to less
+     * access: the old access is not used any more */
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+    ASSERT_TRUE(SetEvent(e));
+    ASSERT_TRUE(ResetEvent(e));
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &d, SYNCHRONIZE, FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d, e);
+    POISON_LE();
+    ASSERT_TRUE(!SetEvent(d));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_EQ_U(WaitForSingleObject(d, 0), WAIT_TIMEOUT);
+    ASSERT_TRUE(CloseHandle(d));
+    POISON_LE();
+    ASSERT_EQ_U(WaitForSingleObject(d, 0), WAIT_FAILED);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+}
+
+/* DUPLICATE_SAME_ATTRIBUTES (4): the new handle gets the source's
+ * HANDLE_FLAG_INHERIT and HANDLE_FLAG_PROTECT_FROM_CLOSE; bInheritHandle is
+ * not looked at. */
+TEST(w32_duplicate_same_attributes_copies_the_handle_flags)
+{
+    HANDLE me = GetCurrentProcess(), d = NULL;
+    ASSERT_EQ(DUPLICATE_SAME_ATTRIBUTES, 4);
+    HANDLE h = cfm(PAGE_READWRITE, 4096, NULL);
+    ASSERT_TRUE(
+        DuplicateHandle(me, h, me, &d, 0, TRUE, DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES));
+    ASSERT_EQ_U(hflags(d), 0); /* the source's 0, not bInheritHandle */
+    ASSERT_TRUE(CloseHandle(d));
+    ASSERT_TRUE(SetHandleInformation(h, 3, 3));
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES));
+    ASSERT_PTR_NE(d, h);
+    ASSERT_EQ_U(hflags(d), HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE);
+    POISON_LE();
+    ASSERT_TRUE(!CloseHandle(d)); /* protected, as the source */
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    ASSERT_TRUE(SetHandleInformation(d, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    ASSERT_TRUE(CloseHandle(d));
+    /* only the inherit flag */
+    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, FILE_MAP_READ, FALSE, DUPLICATE_SAME_ATTRIBUTES));
+    ASSERT_EQ_U(hflags(d), HANDLE_FLAG_INHERIT);
+    ASSERT_TRUE(CloseHandle(d));
+    /* with DUPLICATE_CLOSE_SOURCE: moved, its flags kept */
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES |
+                                    DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d, h);
+    ASSERT_EQ_U(hflags(d), HANDLE_FLAG_INHERIT);
+    ASSERT_TRUE(CloseHandle(d));
+}
+
 static void *other_thread(void *arg)
 {
     (void)arg;

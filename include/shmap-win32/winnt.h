@@ -56,9 +56,9 @@
 /* ---- structure helpers -------------------------------------------------------- */
 #define FIELD_OFFSET(type, field) ((LONG)offsetof(type, field))
 #define RTL_FIELD_SIZE(type, field) (sizeof(((type *)0)->field))
-#define RTL_SIZEOF_THROUGH_FIELD(type, field)                                               \
+#define RTL_SIZEOF_THROUGH_FIELD(type, field)                                                      \
     (FIELD_OFFSET(type, field) + RTL_FIELD_SIZE(type, field))
-#define CONTAINING_RECORD(address, type, field)                                             \
+#define CONTAINING_RECORD(address, type, field)                                                    \
     ((type *)((PCHAR)(address) - (ULONG_PTR)(&((type *)0)->field)))
 #define ARRAYSIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define RTL_NUMBER_OF(a) ARRAYSIZE(a)
@@ -68,6 +68,11 @@
 #define FILE_ADD_SUBDIRECTORY 0x0004
 #define FILE_TRAVERSE 0x0020
 #define FILE_DELETE_CHILD 0x0040
+
+/* ---- DuplicateHandle: NtDuplicateObject's option (ntdef.h), which kernelbase
+ * passes on: the new handle gets the source's HANDLE_FLAG_INHERIT and
+ * HANDLE_FLAG_PROTECT_FROM_CLOSE instead of bInheritHandle ---------------------- */
+#define DUPLICATE_SAME_ATTRIBUTES 0x00000004
 
 /* ---- MapViewOfFileEx / VirtualAlloc: declared only (shmap gives it no meaning) -- */
 #define AT_ROUND_TO_PAGE 0x40000000
