@@ -83,14 +83,22 @@ SHMAP_EXTERN int shmap_handle_query(shmap_handle_t h, shmap_type_t *type, uint32
  * SHMAP_DUPLICATE_CLOSE_SOURCE (the source is closed even if the call fails,
  * unless it is protected from close; also in another process),
  * SHMAP_DUPLICATE_SAME_ACCESS (else the new handle gets access, generic
- * rights mapped; a file handle cannot gain rights: -EACCES).  flags:
- * SHMAP_INHERIT.  out may be NULL (the duplicate is made and leaks, as on
- * Windows).  Errors: -EBADF (bad source, bad process handle, dst_process
- * NULL, source process ended), -EACCES (no PROCESS_DUP_HANDLE, target
- * process ended), SHMAP_ENOTSUP (a thread handle to another process, a
- * target process that does not run shmap). */
+ * rights mapped; a file handle cannot gain rights: -EACCES),
+ * SHMAP_DUPLICATE_SAME_ATTRIBUTES (the new handle gets the source's
+ * SHMAP_HANDLE_INHERIT and SHMAP_HANDLE_PROTECT_FROM_CLOSE, and flags'
+ * SHMAP_INHERIT is ignored; else it gets SHMAP_HANDLE_INHERIT iff flags has
+ * SHMAP_INHERIT, and never PROTECT_FROM_CLOSE).  Within this process with
+ * SHMAP_DUPLICATE_CLOSE_SOURCE, the duplicate has the source's value (the
+ * handle is moved, as on Windows) unless the source is protected from close
+ * (then it stays, and the duplicate gets a new value).  out may be NULL
+ * (the duplicate is made and leaks, as on Windows).  Errors: -EBADF (bad
+ * source, bad process handle, dst_process NULL, source process ended),
+ * -EACCES (no PROCESS_DUP_HANDLE, target process ended), SHMAP_ENOTSUP (a
+ * thread handle to another process, a target process that does not run
+ * shmap). */
 #define SHMAP_DUPLICATE_CLOSE_SOURCE 0x1u
 #define SHMAP_DUPLICATE_SAME_ACCESS 0x2u
+#define SHMAP_DUPLICATE_SAME_ATTRIBUTES 0x4u
 SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle_t src,
                                         shmap_handle_t dst_process, uint32_t access,
                                         unsigned options, unsigned flags, shmap_handle_t *out);

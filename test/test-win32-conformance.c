@@ -509,6 +509,68 @@ TEST(w32_reset_past_the_end_of_the_reservation)
     CloseHandle(s);
 }
 
+/* ReadFile with an OVERLAPPED (on a synchronous handle: the position) at
+ * or past the end: NtReadFile's STATUS_END_OF_FILE in ov.Internal, 0 in
+ * InternalHigh, FALSE and ERROR_HANDLE_EOF (38); the same read without an
+ * OVERLAPPED is success with 0 bytes.  A read that ends short of the end,
+ * and a write, leave STATUS_SUCCESS and the byte count there. */
+static OVERLAPPED ov_at(DWORD hi, DWORD lo)
+{
+    OVERLAPPED ov;
+    memset(&ov, 0x5a, sizeof ov);
+    ov.Offset = lo;
+    ov.OffsetHigh = hi;
+    ov.hEvent = NULL;
+    return ov;
+}
+
+TEST(w32_readfile_overlapped_at_end_of_file_is_handle_eof)
+{
+    char path[4200], buf[16];
+    snprintf(path, sizeof path, "%s/eof", test_root());
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    DWORD n = 0;
+    OVERLAPPED ov = ov_at(0, 0);
+    ASSERT_TRUE(WriteFile(f, "0123456789", 10, &n, &ov));
+    ASSERT_EQ(n, 10);
+    ASSERT_EQ_U(ov.Internal, STATUS_SUCCESS);
+    ASSERT_EQ_U(ov.InternalHigh, 10);
+    ov = ov_at(0, 4); /* short of the end: what there is */
+    POISON_LE();
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, &n, &ov));
+    ASSERT_EQ(n, 6);
+    ASSERT_MEM_EQ(buf, "456789", 6);
+    ASSERT_EQ_U(ov.Internal, STATUS_SUCCESS);
+    ASSERT_EQ_U(ov.InternalHigh, 6);
+    const DWORD at[][2] = {{0, 10}, {0, 11}, {0, 4096}, {1, 0}}; /* end, past it, past 4 GiB */
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        ov = ov_at(at[i][0], at[i][1]);
+        n = 77;
+        POISON_LE();
+        ASSERT_TRUE(!ReadFile(f, buf, sizeof buf, &n, &ov));
+        ASSERT_EQ_U(LE(), ERROR_HANDLE_EOF);
+        ASSERT_EQ(n, 0);
+        ASSERT_EQ_U(ov.Internal, 0xC0000011u); /* STATUS_END_OF_FILE, zero-extended */
+        ASSERT_TRUE((NTSTATUS)ov.Internal == STATUS_END_OF_FILE);
+        ASSERT_EQ_U(ov.InternalHigh, 0);
+    }
+    ov = ov_at(0, 10); /* nothing asked for: nothing to fail */
+    ASSERT_TRUE(ReadFile(f, buf, 0, &n, &ov));
+    ASSERT_EQ(n, 0);
+    ASSERT_EQ_U(ov.Internal, STATUS_SUCCESS);
+    /* without an OVERLAPPED, the end of the file is success with 0 bytes */
+    ASSERT_EQ(SetFilePointer(f, 0, NULL, FILE_END), 10);
+    n = 77;
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, &n, NULL));
+    ASSERT_EQ(n, 0);
+    ASSERT_EQ(SetFilePointer(f, 100, NULL, FILE_BEGIN), 100);
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, &n, NULL));
+    ASSERT_EQ(n, 0);
+    ASSERT_TRUE(CloseHandle(f));
+    ASSERT_TRUE(DeleteFileA(path));
+}
+
 TEST(w32_lifetime_items_77_to_79)
 {
     HANDLE h = cfm(PAGE_READWRITE, 65536, "L");
@@ -566,6 +628,107 @@ TEST(w32_handles_items_81_to_83)
     POISON_LE();
     ASSERT_TRUE(!SetHandleInformation(GetCurrentProcess(), 1, 1));
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+}
+
+static DWORD hflags(HANDLE h)
+{
+    DWORD f = 0xdead;
+    ASSERT_TRUE(GetHandleInformation(h, &f));
+    return f;
+}
+
+/* DuplicateHandle(DUPLICATE_CLOSE_SOURCE) within the process: the source's
+ * value comes back (the handle moves), with the new access and flags; a
+ * protected source is not closed and the duplicate gets a value of its own
+ * (item 84).  The object keeps exactly one handle throughout. */
+TEST(w32_duplicate_close_source_within_the_process_keeps_the_value)
+{
+    HANDLE me = GetCurrentProcess(), d = NULL, d2 = NULL;
+    HANDLE h = cfm(PAGE_READWRITE, 4096, "dupmove");
+    ASSERT_NOT_NULL(h);
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, FILE_MAP_READ, FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d, h);
+    ASSERT_EQ_U(hflags(d), 0);
+    POISON_LE();
+    ASSERT_NULL(MapViewOfFile(d, FILE_MAP_WRITE, 0, 0, 0)); /* the access asked for */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    void *v = MapViewOfFile(d, FILE_MAP_READ, 0, 0, 0);
+    ASSERT_NOT_NULL(v);
+    ASSERT_TRUE(UnmapViewOfFile(v));
+    /* the same access, inheritable */
+    ASSERT_TRUE(
+        DuplicateHandle(me, d, me, &d2, 0, TRUE, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d2, h);
+    ASSERT_EQ_U(hflags(d2), HANDLE_FLAG_INHERIT);
+    /* protected: the source stays, the duplicate is another handle */
+    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, ~0u));
+    ASSERT_TRUE(
+        DuplicateHandle(me, h, me, &d, 0, FALSE, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_NE(d, h);
+    ASSERT_EQ_U(hflags(d), 0); /* protection is not copied */
+    ASSERT_EQ_U(hflags(h), HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE);
+    ASSERT_TRUE(CloseHandle(d));
+    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    /* one handle: closing it ends the object and its name */
+    ASSERT_TRUE(CloseHandle(h));
+    POISON_LE();
+    ASSERT_TRUE(!CloseHandle(h));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_NULL(OpenFileMappingA(FILE_MAP_READ, FALSE, "dupmove"));
+    ASSERT_EQ_U(LE(), ERROR_FILE_NOT_FOUND);
+
+    /* a handle used just before (a thread's cached lookup) moves to less
+     * access: the old access is not used any more */
+    HANDLE e = CreateEventA(NULL, TRUE, FALSE, NULL);
+    ASSERT_TRUE(SetEvent(e));
+    ASSERT_TRUE(ResetEvent(e));
+    ASSERT_TRUE(DuplicateHandle(me, e, me, &d, SYNCHRONIZE, FALSE, DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d, e);
+    POISON_LE();
+    ASSERT_TRUE(!SetEvent(d));
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    ASSERT_EQ_U(WaitForSingleObject(d, 0), WAIT_TIMEOUT);
+    ASSERT_TRUE(CloseHandle(d));
+    POISON_LE();
+    ASSERT_EQ_U(WaitForSingleObject(d, 0), WAIT_FAILED);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+}
+
+/* DUPLICATE_SAME_ATTRIBUTES (4): the new handle gets the source's
+ * HANDLE_FLAG_INHERIT and HANDLE_FLAG_PROTECT_FROM_CLOSE; bInheritHandle is
+ * not looked at. */
+TEST(w32_duplicate_same_attributes_copies_the_handle_flags)
+{
+    HANDLE me = GetCurrentProcess(), d = NULL;
+    ASSERT_EQ(DUPLICATE_SAME_ATTRIBUTES, 4);
+    HANDLE h = cfm(PAGE_READWRITE, 4096, NULL);
+    ASSERT_TRUE(
+        DuplicateHandle(me, h, me, &d, 0, TRUE, DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES));
+    ASSERT_EQ_U(hflags(d), 0); /* the source's 0, not bInheritHandle */
+    ASSERT_TRUE(CloseHandle(d));
+    ASSERT_TRUE(SetHandleInformation(h, 3, 3));
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES));
+    ASSERT_PTR_NE(d, h);
+    ASSERT_EQ_U(hflags(d), HANDLE_FLAG_INHERIT | HANDLE_FLAG_PROTECT_FROM_CLOSE);
+    POISON_LE();
+    ASSERT_TRUE(!CloseHandle(d)); /* protected, as the source */
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    ASSERT_TRUE(SetHandleInformation(d, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    ASSERT_TRUE(CloseHandle(d));
+    /* only the inherit flag */
+    ASSERT_TRUE(SetHandleInformation(h, HANDLE_FLAG_PROTECT_FROM_CLOSE, 0));
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, FILE_MAP_READ, FALSE, DUPLICATE_SAME_ATTRIBUTES));
+    ASSERT_EQ_U(hflags(d), HANDLE_FLAG_INHERIT);
+    ASSERT_TRUE(CloseHandle(d));
+    /* with DUPLICATE_CLOSE_SOURCE: moved, its flags kept */
+    ASSERT_TRUE(DuplicateHandle(me, h, me, &d, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES |
+                                    DUPLICATE_CLOSE_SOURCE));
+    ASSERT_PTR_EQ(d, h);
+    ASSERT_EQ_U(hflags(d), HANDLE_FLAG_INHERIT);
+    ASSERT_TRUE(CloseHandle(d));
 }
 
 static void *other_thread(void *arg)

@@ -323,10 +323,6 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #define THREAD_QUERY_INFORMATION 0x0040
 #define THREAD_QUERY_LIMITED_INFORMATION 0x0800
 #define THREAD_ALL_ACCESS 0x001FFFFF
-#define STATUS_WAIT_0 ((DWORD)0x00000000L)
-#define STATUS_ABANDONED_WAIT_0 ((DWORD)0x00000080L)
-#define STATUS_USER_APC ((DWORD)0x000000C0L)
-#define STATUS_TIMEOUT ((DWORD)0x00000102L)
 
 #define HANDLE_FLAG_INHERIT 0x1
 #define HANDLE_FLAG_PROTECT_FROM_CLOSE 0x2
@@ -407,6 +403,13 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #define STD_ERROR_HANDLE ((DWORD)-12)
 
 #include "winerror.h"
+/* what the SDK's windows.h brings in from these (STATUS_*, FIELD_OFFSET,
+ * HandleToULong, SW_*...); ntstatus.h too, which the SDK's does not, for
+ * OVERLAPPED.Internal's STATUS_END_OF_FILE */
+#include "basetsd.h"
+#include "winnt.h"
+#include "ntstatus.h"
+#include "winuser.h"
 
 /* ---- file mappings and views ------------------------------------------------ */
 WINBASEAPI HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,

@@ -312,6 +312,31 @@ static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
     return 0;
 }
 
+int shmap__handle_reissue(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uint32_t hflags,
+                          shmap_handle_t *out)
+{
+    uint32_t idx;
+    struct hentry *e;
+    if (index_of(h, &idx) || (e = entry_at(idx)) == NULL)
+        return -EBADF;
+    pthread_mutex_lock(&shmap__table_lock);
+    if (atomic_load(&e->obj) != o || (atomic_load(&e->flags) & SHMAP_HANDLE_PROTECT_FROM_CLOSE)) {
+        pthread_mutex_unlock(&shmap__table_lock);
+        return -EBADF;
+    }
+    /* closed: a borrow or a close by generation of the old handle misses */
+    atomic_store(&e->obj, NULL);
+    uint32_t next_gen = atomic_fetch_add(&e->gen, 1) + 1;
+    if (hooks.unpublish)
+        hooks.unpublish(idx, next_gen);
+    atomic_fetch_sub(&nlive, 1);
+    /* and made anew, with the closed handle's count */
+    fill_locked(idx, o, access, hflags);
+    pthread_mutex_unlock(&shmap__table_lock);
+    *out = (shmap_handle_t)(uintptr_t)((idx + 1u) << 2);
+    return 0;
+}
+
 SHMAP_EXTERN int shmap_close(shmap_handle_t h)
 {
     if (h == SHMAP_CURRENT_PROCESS || h == SHMAP_CURRENT_THREAD)

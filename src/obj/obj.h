@@ -179,6 +179,17 @@ SHMAP_HIDDEN void shmap__obj_handle_put(struct shmap_obj *o);
 SHMAP_HIDDEN int shmap__handle_alloc(struct shmap_obj *o, uint32_t access, uint32_t hflags,
                                      shmap_handle_t *out);
 
+/* DuplicateHandle with DUPLICATE_CLOSE_SOURCE within this process: close h
+ * and make it anew at the same value as a handle of o with access and
+ * hflags, since Windows gives the closed source's value back.  The entry
+ * keeps the handle count it had (nothing is consumed); the close generation
+ * moves, so a borrow or a close by generation of the old handle misses.
+ * -EBADF, nothing changed, if h is no longer a handle of o or is protected
+ * from close (then the source stays and the duplicate needs a value of its
+ * own). */
+SHMAP_HIDDEN int shmap__handle_reissue(shmap_handle_t h, struct shmap_obj *o, uint32_t access,
+                                       uint32_t hflags, shmap_handle_t *out);
+
 /* Look up h: on success *o holds one more reference (shmap__obj_put it).
  * Low two bits of h are ignored.  Errors: -EBADF (pseudo, NULL, unknown). */
 SHMAP_HIDDEN int shmap__handle_get(shmap_handle_t h, struct shmap_obj **o, uint32_t *access);

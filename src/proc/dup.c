@@ -74,8 +74,19 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
     }
     shmap_handle_t h = SHMAP_NULL_HANDLE;
     uint32_t hf = (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0;
+    if (options & SHMAP_DUPLICATE_SAME_ATTRIBUTES)
+        hf = src_flags & (SHMAP_HANDLE_INHERIT | SHMAP_HANDLE_PROTECT_FROM_CLOSE);
+    bool real_src = src != SHMAP_CURRENT_PROCESS && src != SHMAP_CURRENT_THREAD;
+    bool moved = false; /* the source's value became the duplicate */
     if (r == 0 && close_only) {
         /* nothing to make */
+    } else if (r == 0 && dp->self && sp->self && real_src &&
+               (options & SHMAP_DUPLICATE_CLOSE_SOURCE)) {
+        /* within this process the closed source's value is given back
+         * (Windows); a protected source is not closed: a new value */
+        moved = shmap__handle_reissue(src, o, a, hf, &h) == 0;
+        if (!moved && (r = shmap__handle_alloc(o, a, hf, &h)) == 0)
+            o = NULL;
     } else if (r == 0 && dp->self) {
         r = shmap__handle_alloc(o, a, hf, &h);
         if (r == 0)
@@ -83,10 +94,9 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
     } else if (r == 0) {
         r = shmap__xfer_put(dp, o, a, hf, &h);
     }
-    if (o)
+    if (o) /* moved: the entry kept the source's count, this one goes */
         shmap__obj_handle_put(o);
-    if ((options & SHMAP_DUPLICATE_CLOSE_SOURCE) && src != SHMAP_CURRENT_PROCESS &&
-        src != SHMAP_CURRENT_THREAD) {
+    if ((options & SHMAP_DUPLICATE_CLOSE_SOURCE) && real_src && !moved) {
         if (sp->self) {
             uint32_t f = 0;
             if (shmap_handle_get_flags(src, &f) == 0 && !(f & SHMAP_HANDLE_PROTECT_FROM_CLOSE))
@@ -95,7 +105,6 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
             shmap__xfer_close(sp, src);
         }
     }
-    (void)src_flags;
     if (dp)
         shmap__obj_put(&dp->obj);
     shmap__obj_put(&sp->obj);

@@ -96,6 +96,21 @@ static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOV
         r = io(h, write, buf, n, &did);
     if (done)
         W32_PUT(done, r == 0 ? did : 0);
+    if (r == 0 && ov) {
+        /* the OVERLAPPED holds the call's IO_STATUS_BLOCK: the status and
+         * the bytes moved.  A read that asked for bytes and got none was at
+         * or past the end (the native read returns 0 only there): NtReadFile
+         * says STATUS_END_OF_FILE, which ReadFile passes on as
+         * ERROR_HANDLE_EOF when it was given an OVERLAPPED (without one it
+         * is success with 0 bytes) */
+        bool eof = !write && n > 0 && did == 0;
+        W32_PUT(&ov->Internal, (ULONG_PTR)(ULONG)(eof ? STATUS_END_OF_FILE : STATUS_SUCCESS));
+        W32_PUT(&ov->InternalHigh, (ULONG_PTR)did);
+        if (eof) {
+            SetLastError(ERROR_HANDLE_EOF);
+            return FALSE;
+        }
+    }
     return result(r);
 }
 
