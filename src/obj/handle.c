@@ -284,6 +284,17 @@ static int with_entry(shmap_handle_t h, int (*fn)(struct hentry *e, void *arg), 
     return r;
 }
 
+/* Under shmap__table_lock: entry idx holds no handle any more (its close
+ * generation moves on, so that borrows and closes by generation miss). */
+static void empty_locked(uint32_t idx, struct hentry *e)
+{
+    atomic_store(&e->obj, NULL);
+    uint32_t next_gen = atomic_fetch_add(&e->gen, 1) + 1;
+    if (hooks.unpublish)
+        hooks.unpublish(idx, next_gen);
+    atomic_fetch_sub(&nlive, 1);
+}
+
 static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
 {
     uint32_t idx;
@@ -297,15 +308,11 @@ static int close_handle(shmap_handle_t h, bool check_gen, uint32_t gen)
         pthread_mutex_unlock(&shmap__table_lock);
         return -EBADF;
     }
-    atomic_store(&e->obj, NULL);
-    uint32_t next_gen = atomic_fetch_add(&e->gen, 1) + 1;
-    if (hooks.unpublish)
-        hooks.unpublish(idx, next_gen);
+    empty_locked(idx, e);
     if (idx < SHMAP_REMOTE_BASE) { /* remote values are never given out again */
         e->next_free = free_head;
         free_head = idx;
     }
-    atomic_fetch_sub(&nlive, 1);
     pthread_mutex_unlock(&shmap__table_lock);
     shmap__handle_forget(o);
     shmap__obj_handle_put(o);
@@ -324,12 +331,7 @@ int shmap__handle_reissue(shmap_handle_t h, struct shmap_obj *o, uint32_t access
         pthread_mutex_unlock(&shmap__table_lock);
         return -EBADF;
     }
-    /* closed: a borrow or a close by generation of the old handle misses */
-    atomic_store(&e->obj, NULL);
-    uint32_t next_gen = atomic_fetch_add(&e->gen, 1) + 1;
-    if (hooks.unpublish)
-        hooks.unpublish(idx, next_gen);
-    atomic_fetch_sub(&nlive, 1);
+    empty_locked(idx, e); /* closed: a borrow or a close by generation of it misses */
     /* and made anew, with the closed handle's count */
     fill_locked(idx, o, access, hflags);
     pthread_mutex_unlock(&shmap__table_lock);
