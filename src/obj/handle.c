@@ -352,45 +352,59 @@ int shmap__handle_close_gen(shmap_handle_t h, uint32_t gen)
     return close_handle(h, true, gen);
 }
 
-/* Only the entries ever handed out: the rest of a chunk is zero pages never
- * touched, and chunks[] itself 32 KiB of untouched zero pages.  Reading
- * them all cost every exit 24 page faults per chunk in use plus 8 (0.3 to
- * 0.6 ms on this VM, a fifth of a CreateProcess of a child that inherits
- * handles and exits at once). */
-static void settle_range(uint32_t from, uint32_t to)
+/*
+ * Call fn on every live entry among those ever handed out: ours, [0, nused),
+ * and those other processes put, [SHMAP_REMOTE_BASE, remote_end).  Only
+ * those: the rest of a chunk is zero pages never touched, and chunks[]
+ * itself 32 KiB of them; reading them all cost every exit (and every fork
+ * child) 24 page faults per chunk in use plus 8, 0.3 to 0.6 ms on this VM.
+ * The bounds are read under the table lock; with `locked` the walk holds it
+ * too (fn must not call into the table), else fn may.
+ */
+static void walk_used(bool locked,
+                      void (*fn)(uint32_t idx, struct hentry *e, struct shmap_obj *o, void *arg),
+                      void *arg)
 {
-    for (uint32_t i = from; i < to; i++) {
-        struct hentry *e = entry_at(i);
-        struct shmap_obj *o = e ? atomic_load(&e->obj) : NULL;
-        if (!e) /* a chunk never allocated: none of its entries was used */
-            i |= CHUNK_SIZE - 1;
-        else if (o && o->ops->settle && shmap__obj_tryget(o)) {
-            o->ops->settle(o);
-            shmap__obj_put(o);
+    pthread_mutex_lock(&shmap__table_lock);
+    const uint32_t range[2][2] = {{0, nused}, {SHMAP_REMOTE_BASE, remote_end}};
+    if (!locked)
+        pthread_mutex_unlock(&shmap__table_lock);
+    for (int r = 0; r < 2; r++)
+        for (uint32_t i = range[r][0]; i < range[r][1]; i++) {
+            struct hentry *e = entry_at(i);
+            struct shmap_obj *o = e ? atomic_load(&e->obj) : NULL;
+            if (!e) /* a chunk never allocated: none of its entries was used */
+                i |= CHUNK_SIZE - 1;
+            else if (o)
+                fn(i, e, o, arg);
         }
+    if (locked)
+        pthread_mutex_unlock(&shmap__table_lock);
+}
+
+static void settle_one(uint32_t idx, struct hentry *e, struct shmap_obj *o, void *arg)
+{
+    (void)idx, (void)e, (void)arg;
+    if (o->ops->settle && shmap__obj_tryget(o)) {
+        o->ops->settle(o); /* may take the table lock: the walk does not hold it */
+        shmap__obj_put(o);
     }
 }
 
 void shmap__handle_settle_all(void)
 {
-    pthread_mutex_lock(&shmap__table_lock);
-    uint32_t local_end = nused, rem_end = remote_end;
-    pthread_mutex_unlock(&shmap__table_lock);
-    settle_range(0, local_end);
-    settle_range(SHMAP_REMOTE_BASE, rem_end);
+    walk_used(false, settle_one, NULL);
+}
+
+static void republish_one(uint32_t idx, struct hentry *e, struct shmap_obj *o, void *arg)
+{
+    (void)arg;
+    publish(idx, atomic_load(&e->gen), o, atomic_load(&e->access), atomic_load(&e->flags));
 }
 
 void shmap__handle_republish(void)
 {
-    for (uint32_t i = 0; i < MAX_CHUNKS; i++) {
-        struct hentry *c = atomic_load(&chunks[i]);
-        for (uint32_t j = 0; c && j < CHUNK_SIZE; j++) {
-            struct shmap_obj *o = atomic_load(&c[j].obj);
-            if (o)
-                publish(i * CHUNK_SIZE + j, atomic_load(&c[j].gen), o, atomic_load(&c[j].access),
-                        atomic_load(&c[j].flags));
-        }
-    }
+    walk_used(true, republish_one, NULL);
 }
 
 static int get_flags(struct hentry *e, void *arg)
@@ -455,25 +469,26 @@ SHMAP_EXTERN int shmap_handle_query(shmap_handle_t h, shmap_type_t *type, uint32
     return 0;
 }
 
+struct foreach_arg {
+    void (*fn)(shmap_handle_t h, struct shmap_obj *o, uint32_t access, uint32_t hflags, void *arg);
+    void *arg;
+};
+
+static void foreach_one(uint32_t idx, struct hentry *e, struct shmap_obj *o, void *arg)
+{
+    const struct foreach_arg *fa = arg;
+    fa->fn((shmap_handle_t)(uintptr_t)((idx + 1u) << 2), o, atomic_load(&e->access),
+           atomic_load(&e->flags), fa->arg);
+}
+
+/* Ours and those other processes put: an inheritable handle duplicated into
+ * us is inherited like ours. */
 void shmap__handle_foreach(void (*fn)(shmap_handle_t h, struct shmap_obj *o, uint32_t access,
                                       uint32_t hflags, void *arg),
                            void *arg)
 {
-    /* ours, then those other processes put (above SHMAP_REMOTE_BASE): an
-     * inheritable handle duplicated into us is inherited like ours */
-    pthread_mutex_lock(&shmap__table_lock);
-    const uint32_t range[2][2] = {{0, nused}, {SHMAP_REMOTE_BASE, remote_end}};
-    for (int r = 0; r < 2; r++)
-        for (uint32_t i = range[r][0]; i < range[r][1]; i++) {
-            struct hentry *e = entry_at(i);
-            struct shmap_obj *o = e ? atomic_load(&e->obj) : NULL;
-            if (!e) /* a chunk never allocated: none of its entries was used */
-                i |= CHUNK_SIZE - 1;
-            else if (o)
-                fn((shmap_handle_t)(uintptr_t)((i + 1u) << 2), o, atomic_load(&e->access),
-                   atomic_load(&e->flags), arg);
-        }
-    pthread_mutex_unlock(&shmap__table_lock);
+    struct foreach_arg fa = {fn, arg};
+    walk_used(true, foreach_one, &fa);
 }
 
 unsigned long shmap__handle_count(void)
