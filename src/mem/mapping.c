@@ -542,9 +542,10 @@ int shmap__section_commit(struct shmap_section *s, uint64_t off, uint64_t len)
 
 /* A section taken in from another process (transfer): the file of a
  * file-backed one comes along as data_fd. */
-static int section_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
-                         struct shmap_obj **out)
+static int section_adopt(const struct shmap_obj_ops *ops, struct shmap_ns_file *f,
+                         const struct shmap_name *n, int data_fd, struct shmap_obj **out)
 {
+    (void)ops;
     if (!(f->hdr.hflags & SHMAP_HF_FILE_BACKED) && data_fd >= 0) {
         shmap__close_fd(data_fd);
         data_fd = -1;

@@ -218,18 +218,11 @@ int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags, sh
     return r;
 }
 
-/* The ops' adopt_file of the named types: the record of the type whose
- * ops name this function, found by the header's type. */
-int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int aux_fd,
-                       struct shmap_obj **out)
+/* The ops' adopt_file of the named types (the caller has checked that f
+ * is an object file of ops' type). */
+int shmap__named_adopt(const struct shmap_obj_ops *ops, struct shmap_ns_file *f,
+                       const struct shmap_name *n, int aux_fd, struct shmap_obj **out)
 {
-    const struct shmap_obj_ops *ops = shmap__ops_of(f->hdr.type);
-    if (!ops || ops->adopt_file != shmap__named_adopt) {
-        shmap__close_fd(f->fd);
-        if (aux_fd >= 0)
-            shmap__close_fd(aux_fd);
-        return -EINVAL;
-    }
     if (!ops->attach && aux_fd >= 0) {
         shmap__close_fd(aux_fd);
         aux_fd = -1;

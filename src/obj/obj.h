@@ -103,10 +103,11 @@ struct shmap_obj_ops {
     void (*describe)(struct shmap_obj *o, struct shmap_xfer *x, bool export);
     /* A record from what x describes and its descriptors (taken over). */
     int (*adopt)(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out);
-    /* For types whose record is made from a validated object file: the
-     * record from f (fd taken over; n NULL: unnamed). */
-    int (*adopt_file)(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
-                      struct shmap_obj **out);
+    /* For types whose record is made from a validated object file of the
+     * type: the record from f (fd taken over; n NULL: unnamed).  ops: the
+     * table it is called through. */
+    int (*adopt_file)(const struct shmap_obj_ops *ops, struct shmap_ns_file *f,
+                      const struct shmap_name *n, int data_fd, struct shmap_obj **out);
     /* -- waits (wait.c) -- */
     const struct shmap_wait_ops *wait;
 };
@@ -283,8 +284,8 @@ SHMAP_HIDDEN int shmap__named_open(const struct shmap_obj_ops *ops, const struct
 SHMAP_HIDDEN int shmap__named_handle(struct shmap_obj *o, uint32_t access, unsigned flags,
                                      shmap_handle_t *out);
 
-SHMAP_HIDDEN int shmap__named_adopt(struct shmap_ns_file *f, const struct shmap_name *n, int aux_fd,
-                                    struct shmap_obj **out);
+SHMAP_HIDDEN int shmap__named_adopt(const struct shmap_obj_ops *ops, struct shmap_ns_file *f,
+                                    const struct shmap_name *n, int aux_fd, struct shmap_obj **out);
 
 /* ---- lifecycle.c's steps and the global locks of this layer ------------- */
 SHMAP_HIDDEN void shmap__object_fork_child(void);

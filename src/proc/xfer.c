@@ -381,7 +381,7 @@ int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct sh
         free(name);
         return r;
     }
-    r = ops->adopt_file(&f, named ? &n : NULL, data_fd, out);
+    r = ops->adopt_file(ops, &f, named ? &n : NULL, data_fd, out);
     free(name);
     return r;
 }
