@@ -94,8 +94,8 @@ static int make_dir(int parent, const char *name, mode_t mode, gid_t gid)
     if (SYS(mkdirat)(parent, name, 0700) != 0)
         return -errno;
     int fd = open_dirat(parent, name);
-    if (fd >= 0 && ((gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) ||
-                    SYS(fchmod)(fd, mode) != 0)) {
+    if (fd >= 0 &&
+        ((gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) || SYS(fchmod)(fd, mode) != 0)) {
         int e = -errno;
         shmap__close_fd(fd);
         SYS(unlinkat)(parent, name, AT_REMOVEDIR);
@@ -421,6 +421,10 @@ static int read_header(int fd, const struct stat *st, const struct shmap_name *n
         memcpy(h, buf, sizeof *h);
         v = shmap__hdr_validate(h, (uint64_t)st->st_size);
     }
+    /* The creator's uid is written in the header and is the file's owner:
+     * a file copied in by someone else is not the object it claims to be. */
+    if (v == 0 && h->owner_uid != (uint32_t)st->st_uid)
+        v = SHMAP_EBADOBJ;
     if (v == 0 && n &&
         (h->name_len != n->len || r != (ssize_t)want ||
          memcmp(buf + SHMAP_NAME_OFF, n->base, n->len) != 0))
