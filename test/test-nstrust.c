@@ -147,8 +147,35 @@ TEST(global_directory_not_root_s_is_refused)
     ASSERT_EQ(chown(g, OTHER_UID, OTHER_UID), 0);
     in_child(r, global_refused_local_works);
     ASSERT_EQ(chown(g, 0, 0), 0);
-    ASSERT_EQ(chmod(g, 01777), 0); /* world-writable: anyone could plant */
+    ASSERT_EQ(chmod(g, 0777), 0); /* world-writable, not sticky */
     in_child(r, global_refused_local_works);
+}
+
+/* global/ as shmap before 0.2 made it (root's, 1777): root closes it to
+ * others and uses it; the objects in it stay. */
+static int global_works(void)
+{
+    shmap_handle_t h;
+    if (shmap_event_create("Global\\e", 0, SHMAP_EVENT_ALL_ACCESS, 0, &h) != 0)
+        return 1;
+    shmap_close(h);
+    return 0;
+}
+TEST(global_directory_of_old_versions_is_closed_by_root)
+{
+    need_root();
+    const char *r = sub_root("r");
+    ASSERT_EQ(mkdir(r, 01777), 0);
+    ASSERT_EQ(chmod(r, 01777), 0);
+    char g[4400];
+    snprintf(g, sizeof g, "%s/global", r);
+    ASSERT_EQ(mkdir(g, 01777), 0);
+    ASSERT_EQ(chmod(g, 01777), 0);
+    in_child(r, global_works);
+    struct stat st;
+    ASSERT_EQ(lstat(g, &st), 0);
+    ASSERT_EQ_U(st.st_mode & 0002, 0);
+    ASSERT_EQ_U(st.st_mode & 01000, 01000);
 }
 
 /* Hole 4: u<uid> squatted by another user (a directory of theirs, a

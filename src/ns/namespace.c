@@ -132,13 +132,12 @@ static int create_root(const char *root)
     bool priv = geteuid() != 0;
     gid_t g = priv ? (gid_t)-1 : global_group();
     mode_t gmode = priv ? 0755 : g != (gid_t)-1 ? 03775 : 0755;
-    int r = 0, fd = open_dirat(AT_FDCWD, tmp);
+    int fd = open_dirat(AT_FDCWD, tmp);
     int gfd = fd < 0 ? fd : make_dir(fd, "global", gmode, g);
-    if (fd < 0 || gfd < 0)
-        r = fd < 0 ? fd : gfd;
-    else if (SYS(fchmod)(fd, priv ? 0755 : 01777) != 0)
+    int r = fd < 0 ? fd : gfd < 0 ? gfd : 0;
+    if (r == 0 && SYS(fchmod)(fd, priv ? 0755 : 01777) != 0)
         r = -errno;
-    else if (renameat2(AT_FDCWD, tmp, AT_FDCWD, root, RENAME_NOREPLACE) != 0)
+    if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, root, RENAME_NOREPLACE) != 0)
         r = -errno;
     if (r) {
         if (gfd >= 0)
@@ -208,6 +207,16 @@ SHMAP_EXTERN const char *shmap_ns_root(void)
     return ns.root;
 }
 
+/* global/ made by shmap before 0.2 was 1777: anyone could plant there.
+ * Root closes it (3775 root:shmap-global); the objects in it stay. */
+static int repair_global(int fd)
+{
+    gid_t g = global_group();
+    if (g != (gid_t)-1 && fchown(fd, (uid_t)-1, g) != 0)
+        return -errno;
+    return SYS(fchmod)(fd, g != (gid_t)-1 ? 03775 : 01755) == 0 ? 0 : -errno;
+}
+
 static int open_global(void)
 {
     int fd = open_dirat(ns.rootfd, "global");
@@ -218,6 +227,9 @@ static int open_global(void)
         fd = open_dirat(ns.rootfd, "global");
     struct stat st;
     int r = fd < 0 ? fd : check_dir(fd, ns.owner, 0002, &st);
+    if (fd >= 0 && r == SHMAP_EUNSAFE && S_ISDIR(st.st_mode) && st.st_uid == 0 && geteuid() == 0 &&
+        (st.st_mode & 01000))
+        r = repair_global(fd); /* root's, from shmap before 0.2: 1777 */
     if (r && fd >= 0)
         shmap__close_fd(fd);
     return r ? r : fd;
@@ -266,7 +278,7 @@ static int local_fallback(uid_t uid, bool create)
     for (int i = 0; i < 100 && !locked; i++) {
         locked = SYS(flock)(ns.rootfd, LOCK_EX | LOCK_NB) == 0;
         if (!locked)
-            nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+            nanosleep(&(struct timespec){0, 10000000L}, NULL); /* 10 ms */
     }
     fd = local_scan(uid);
     for (int tries = 0; fd == -ENOENT && tries < 100; tries++) {
