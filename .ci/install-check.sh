@@ -28,7 +28,7 @@ rm -rf "$root"
 # What an administrator gets once (docs/security.md): the root and global/
 # made by root at boot, and the group that may create in Global\.
 grep -Eq '^d /dev/shm/shmap +1777 root root' "$prefix/lib/tmpfiles.d/shmap.conf"
-grep -Eq '^d /dev/shm/shmap/global +3775 root shmap-global' "$prefix/lib/tmpfiles.d/shmap.conf"
+grep -Eq '^d /dev/shm/shmap/global +2775 root shmap-global' "$prefix/lib/tmpfiles.d/shmap.conf"
 grep -Eq '^g shmap-global' "$prefix/lib/sysusers.d/shmap.conf"
 if [ -x "$prefix/prog-win32-creator" ] && [ -x "$prefix/prog-win32-reader" ]; then
     root=$(mktemp -d /dev/shm/shmap-ci.XXXXXX)

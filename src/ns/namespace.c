@@ -2,7 +2,7 @@
  * namespace.c - the namespace directories and the lifetime protocol.
  *
  * Layout: $SHMAP_ROOT (default /dev/shm/shmap, root's, mode 1777) holds
- * "global" (Global\ of every user: root:shmap-global, mode 3775) and
+ * "global" (Global\ of every user: root:shmap-global, mode 2775) and
  * "u<uid>" (0700: that user's Local\).  Which of them we trust, and what
  * a squatted u<uid> becomes: "which directories we trust" below and
  * docs/security.md.  An object is one file there, named by name.c.
@@ -47,7 +47,8 @@ static struct {
     uid_t owner; /* the root's owner: 0, or we in a private namespace */
     int rootfd;
     _Atomic int localfd, globalfd; /* -1 until first used */
-} ns = {false, 0, "", 0, -1, -1, -1};
+    _Atomic uid_t local_uid;       /* whose Local\ localfd is */
+} ns = {false, 0, "", 0, -1, -1, -1, 0};
 
 static _Atomic int link_mode; /* 0: try AT_EMPTY_PATH, 1: use /proc/self/fd */
 
@@ -60,25 +61,27 @@ static _Atomic int link_mode; /* 0: try AT_EMPTY_PATH, 1: use /proc/self/fd */
  *           others may write it, it must be sticky (nobody removes the
  *           entries of others).
  *   global  owned like the root; others may not write it (they could plant
- *           or squat names); if its group may write, it must be sticky.
- *           Set up with group shmap-global, mode 3775: members and root
+ *           or squat names).  Its group may write it without the sticky
+ *           bit: the members are trusted as holders of Windows'
+ *           SeCreateGlobalPrivilege are, and the last holder of an object
+ *           (a member) must be able to remove another member's name.
+ *           Set up with group shmap-global, mode 2775: members and root
  *           create, everyone may open what the objects' modes allow.
  *   u<uid>  that user's Local\: owned by the user, nothing for group or
  *           others.  Squatted (someone else's, a file, a symlink): the user
  *           gets a directory of an unpredictable name, u<uid>.XXXXXX, found
  *           again by its owner and mode (see local_fallback).
  * An untrusted directory is refused with SHMAP_EUNSAFE, never used. */
-static int check_dir(int fd, uid_t owner, mode_t forbid, struct stat *st)
+static int check_dir(int fd, uid_t owner, mode_t forbid, mode_t sticky_if, struct stat *st)
 {
     if (SYS(fstat)(fd, st) != 0)
         return -errno;
     if (!S_ISDIR(st->st_mode) || st->st_uid != owner || (st->st_mode & forbid))
         return SHMAP_EUNSAFE;
-    if ((st->st_mode & 0022) && !(st->st_mode & S_ISVTX))
+    if ((st->st_mode & sticky_if) && !(st->st_mode & S_ISVTX))
         return SHMAP_EUNSAFE;
     return 0;
 }
-
 static int open_dirat(int parent, const char *name)
 {
     int fd = SYS(openat)(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -131,7 +134,7 @@ static int create_root(const char *root)
         return -errno;
     bool priv = geteuid() != 0;
     gid_t g = priv ? (gid_t)-1 : global_group();
-    mode_t gmode = priv ? 0755 : g != (gid_t)-1 ? 03775 : 0755;
+    mode_t gmode = priv ? 0755 : g != (gid_t)-1 ? 02775 : 0755;
     int fd = open_dirat(AT_FDCWD, tmp);
     int gfd = fd < 0 ? fd : make_dir(fd, "global", gmode, g);
     int r = fd < 0 ? fd : gfd < 0 ? gfd : 0;
@@ -162,9 +165,9 @@ static int open_root(void)
         return fd;
     struct stat st;
     uid_t me = geteuid();
-    int r = check_dir(fd, 0, 0, &st);
+    int r = check_dir(fd, 0, 0, 0022, &st);
     if (r == SHMAP_EUNSAFE && me != 0)
-        r = check_dir(fd, me, 0, &st); /* a private namespace of ours */
+        r = check_dir(fd, me, 0, 0022, &st); /* a private namespace of ours */
     if (r) {
         shmap__close_fd(fd);
         return r;
@@ -208,25 +211,25 @@ SHMAP_EXTERN const char *shmap_ns_root(void)
 }
 
 /* global/ made by shmap before 0.2 was 1777: anyone could plant there.
- * Root closes it (3775 root:shmap-global); the objects in it stay. */
+ * Root closes it (2775 root:shmap-global); the objects in it stay. */
 static int repair_global(int fd)
 {
     gid_t g = global_group();
     if (g != (gid_t)-1 && fchown(fd, (uid_t)-1, g) != 0)
         return -errno;
-    return SYS(fchmod)(fd, g != (gid_t)-1 ? 03775 : 01755) == 0 ? 0 : -errno;
+    return SYS(fchmod)(fd, g != (gid_t)-1 ? 02775 : 0755) == 0 ? 0 : -errno;
 }
 
 static int open_global(void)
 {
     int fd = open_dirat(ns.rootfd, "global");
     if (fd == -ENOENT && ns.owner == geteuid()) /* an old root: ours to complete */
-        fd = make_dir(ns.rootfd, "global", ns.owner ? 0755 : 03775,
+        fd = make_dir(ns.rootfd, "global", ns.owner ? 0755 : 02775,
                       ns.owner ? (gid_t)-1 : global_group());
     if (fd == -EEXIST)
         fd = open_dirat(ns.rootfd, "global");
     struct stat st;
-    int r = fd < 0 ? fd : check_dir(fd, ns.owner, 0002, &st);
+    int r = fd < 0 ? fd : check_dir(fd, ns.owner, 0002, 0, &st);
     if (fd >= 0 && r == SHMAP_EUNSAFE && S_ISDIR(st.st_mode) && st.st_uid == 0 && geteuid() == 0 &&
         (st.st_mode & 01000))
         r = repair_global(fd); /* root's, from shmap before 0.2: 1777 */
@@ -239,7 +242,7 @@ static int open_global(void)
 static bool local_ok(int fd, uid_t uid)
 {
     struct stat st;
-    return check_dir(fd, uid, 0077, &st) == 0;
+    return check_dir(fd, uid, 0077, 0, &st) == 0;
 }
 
 /* The fallback Local\ of uid when u<uid> is squatted: the first entry
@@ -343,6 +346,17 @@ int shmap__ns_dirfd(enum shmap_scope scope, uint32_t uid, int *dirfd, int *owned
         return r;
     *owned = 0;
     int fd;
+    if (scope == SHMAP_SCOPE_LOCAL && atomic_load(&ns.local_uid) != geteuid()) {
+        /* we changed users (a child that dropped root): the Local\ we
+         * kept was the old user's.  Its descriptor is left open: another
+         * thread may still be using it. */
+        pthread_mutex_lock(&shmap__ns_lock);
+        if (atomic_load(&ns.local_uid) != geteuid()) {
+            atomic_store(&ns.localfd, -1);
+            atomic_store(&ns.local_uid, geteuid());
+        }
+        pthread_mutex_unlock(&shmap__ns_lock);
+    }
     if (scope == SHMAP_SCOPE_LOCAL)
         fd = cached(&ns.localfd, open_own_local);
     else if (scope == SHMAP_SCOPE_GLOBAL)
@@ -457,8 +471,11 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
     int r = SYS(fstat)(fd, &st) ? -errno : 0;
     if (r == 0 && st.st_nlink > 0) {
         r = read_header(fd, &st, n, &h);
-        if (r == 0)
-            SYS(unlinkat)(dirfd, fname, 0);
+        /* A dead object whose name we may not remove (another user's
+         * Global\ object, and we may not write global/): it is gone all the
+         * same; the next visitor who may write the directory removes it. */
+        if (r == 0 && SYS(unlinkat)(dirfd, fname, 0) != 0 && (errno == EACCES || errno == EPERM))
+            r = -ENOENT;
     }
     SYS(flock)(fd, LOCK_UN);
     return r ? r : 1;
