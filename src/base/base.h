@@ -164,6 +164,9 @@ SHMAP_HIDDEN void shmap__forklock_child(void);
 
 /* layout.c: check a header read from a file of st_size bytes (format.h);
  * 0 or SHMAP_EBADOBJ. */
+/* layout.c: where the security-descriptor slots of an object begin
+ * (after its name, path and bitmap, 8-aligned). */
+SHMAP_HIDDEN uint64_t shmap__hdr_sd_base(const struct shmap_objhdr *h);
 SHMAP_HIDDEN int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_size);
 
 /* ======================================================================

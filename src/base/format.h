@@ -32,6 +32,12 @@
 #define SHMAP_FORMAT                                                                               \
     ((SHMAP_LAYOUT_VERSION << 24) | ((SHMAP_HDR_SIZE / 8) << 16) | (SHMAP_STATE_SIZE / 8))
 #define SHMAP_DATA_ALIGN 65536u /* data_offset is a multiple of this */
+/* The object's security descriptor (self-relative, Windows' format) lives
+ * in one of two slots of SHMAP_SD_SLOT bytes at shmap__hdr_sd_base(): a
+ * change is written into the other slot, then sd_off and sd_len switch
+ * with one 8-byte write (docs/security.md).  Sparse until written. */
+#define SHMAP_SD_SLOT 2048u
+#define SHMAP_SD_AREA (2u * SHMAP_SD_SLOT)
 
 struct shmap_objhdr {
     uint32_t magic;       /*   0 SHMAP_MAGIC */
@@ -44,7 +50,7 @@ struct shmap_objhdr {
     uint64_t create_ns;   /*  24 CLOCK_REALTIME at creation, informational */
     uint32_t name_off;    /*  32 name bytes (UTF-8, no NUL) */
     uint32_t name_len;    /*  36 */
-    uint32_t sd_off;      /*  40 security descriptor (0: default, owner only) */
+    uint32_t sd_off;      /*  40 security descriptor: a slot at shmap__hdr_sd_base() */
     uint32_t sd_len;      /*  44 */
     uint64_t data_offset; /*  48 sections: file offset of byte 0 of the data */
     uint64_t size;        /*  56 sections: size as reported (page-rounded for pagefile) */

@@ -20,6 +20,16 @@ static bool pad_is_zero(const struct shmap_objhdr *h)
     return true;
 }
 
+uint64_t shmap__hdr_sd_base(const struct shmap_objhdr *h)
+{
+    uint64_t end = (uint64_t)h->name_off + h->name_len;
+    if (h->path_len && (uint64_t)h->path_off + h->path_len > end)
+        end = (uint64_t)h->path_off + h->path_len;
+    if (h->bitmap_len && (uint64_t)h->bitmap_off + h->bitmap_len > end)
+        end = (uint64_t)h->bitmap_off + h->bitmap_len;
+    return SHMAP_ROUND_UP(end, 8);
+}
+
 static int validate_section(const struct shmap_objhdr *h, uint64_t st_size)
 {
     uint64_t hdr_end = h->data_offset, name_end = (uint64_t)h->name_off + h->name_len;
@@ -60,7 +70,14 @@ int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_size)
     if (h->name_off != SHMAP_NAME_OFF ||
         !range_ok(h->name_off, h->name_len, SHMAP_NAME_OFF, st_size))
         return SHMAP_EBADOBJ;
-    if (h->sd_len && !range_ok(h->sd_off, h->sd_len, SHMAP_NAME_OFF, st_size))
+    if (h->sd_len) { /* in one of its two slots, inside the file */
+        uint64_t base = shmap__hdr_sd_base(h);
+        if (h->sd_len > SHMAP_SD_SLOT || (h->sd_off != base && h->sd_off != base + SHMAP_SD_SLOT) ||
+            !range_ok(h->sd_off, h->sd_len, SHMAP_NAME_OFF, st_size))
+            return SHMAP_EBADOBJ;
+    }
+    if (h->type == SHMAP_TYPE_MAPPING && h->sd_len &&
+        shmap__hdr_sd_base(h) + SHMAP_SD_AREA > h->data_offset)
         return SHMAP_EBADOBJ;
     if (h->type == SHMAP_TYPE_MAPPING)
         return validate_section(h, st_size);

@@ -261,7 +261,8 @@ static void pagefile_spec(const struct create_args *a, size_t nlen, struct shmap
         spec->alloc_off = h->bitmap_off & ~(uint64_t)(SHMAP_PAGE_SIZE - 1);
         spec->alloc_len = SHMAP_ROUND_UP(head, SHMAP_PAGE_SIZE) - spec->alloc_off;
     }
-    h->data_offset = SHMAP_ROUND_UP(head, SHMAP_DATA_ALIGN);
+    /* then the security descriptor's slots (format.h) */
+    h->data_offset = SHMAP_ROUND_UP(SHMAP_ROUND_UP(head, 8) + SHMAP_SD_AREA, SHMAP_DATA_ALIGN);
     spec->file_size = h->data_offset + a->size;
     if (a->attrs & SHMAP_SEC_COMMIT) {
         spec->alloc_off = h->data_offset;
@@ -280,7 +281,8 @@ static void file_spec(const struct create_args *a, size_t nlen, struct shmap_obj
     h->file_ino = (uint64_t)a->file_st.st_ino;
     h->path_off = (uint32_t)(SHMAP_NAME_OFF + nlen);
     h->path_len = (uint32_t)plen;
-    h->data_offset = SHMAP_ROUND_UP(SHMAP_NAME_OFF + nlen + plen, SHMAP_DATA_ALIGN);
+    h->data_offset = SHMAP_ROUND_UP(SHMAP_ROUND_UP(SHMAP_NAME_OFF + nlen + plen, 8) + SHMAP_SD_AREA,
+                                    SHMAP_DATA_ALIGN);
     spec->file_size = h->data_offset;
     spec->extra = a->path;
     spec->extra_len = plen;

@@ -548,13 +548,27 @@ int shmap__ns_open(const struct shmap_name *n, shmap_type_t type, struct shmap_n
 }
 
 /* Write header, state, name and extra data into a fresh O_TMPFILE. */
+/* The header as written: the name's and the security descriptor's fields
+ * filled in (the descriptor in slot 0). */
+static void final_header(const struct shmap_name *n, const struct shmap_ns_spec *spec,
+                         struct shmap_objhdr *h)
+{
+    *h = *spec->hdr;
+    h->name_off = SHMAP_NAME_OFF;
+    h->name_len = n ? (uint32_t)n->len : 0;
+    h->sd_off = spec->sd_len ? (uint32_t)shmap__hdr_sd_base(h) : 0;
+    h->sd_len = (uint32_t)spec->sd_len;
+}
+
 static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_ns_spec *spec)
 {
     size_t nlen = n ? n->len : 0;
     size_t len = SHMAP_NAME_OFF + nlen + spec->extra_len;
-    struct shmap_objhdr h = *spec->hdr;
-    h.name_off = SHMAP_NAME_OFF;
-    h.name_len = (uint32_t)nlen;
+    struct shmap_objhdr h;
+    final_header(n, spec, &h);
+    uint64_t file_size = spec->file_size;
+    if (h.type != SHMAP_TYPE_MAPPING && file_size < shmap__hdr_sd_base(&h) + SHMAP_SD_AREA)
+        file_size = shmap__hdr_sd_base(&h) + SHMAP_SD_AREA; /* sparse until written */
     char stackbuf[2048];
     char *buf = len <= sizeof stackbuf ? stackbuf : calloc(1, len);
     if (!buf)
@@ -569,14 +583,17 @@ static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_n
         memcpy(buf + SHMAP_NAME_OFF + nlen, spec->extra, spec->extra_len);
     int r = 0;
     /* fallocate extends the file when its range reaches the end */
-    bool sized = spec->alloc_len && spec->alloc_off + spec->alloc_len == spec->file_size;
+    bool sized = spec->alloc_len && spec->alloc_off + spec->alloc_len == file_size;
     if (!shmap__umask_keeps_0600() && SYS(fchmod)(fd, 0600) != 0)
         r = -errno;
-    if (r == 0 && !sized && spec->file_size > len && SYS(ftruncate)(fd, (off_t)spec->file_size))
+    if (r == 0 && !sized && file_size > len && SYS(ftruncate)(fd, (off_t)file_size))
         r = -errno;
     if (r == 0 && spec->alloc_len)
         r = shmap__fallocate(fd, spec->alloc_off, spec->alloc_len);
     if (r == 0 && SYS(pwrite)(fd, buf, len, 0) != (ssize_t)len)
+        r = errno ? -errno : -EIO;
+    if (r == 0 && h.sd_len &&
+        SYS(pwrite)(fd, spec->sd, h.sd_len, (off_t)h.sd_off) != (ssize_t)h.sd_len)
         r = errno ? -errno : -EIO;
     if (buf != stackbuf)
         free(buf);
@@ -631,9 +648,7 @@ static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_
     memset(&out->st, 0, sizeof out->st); /* not needed: we wrote the file */
     out->st.st_nlink = n ? 1 : 0;
     out->fd = fd;
-    out->hdr = *spec->hdr;
-    out->hdr.name_off = SHMAP_NAME_OFF;
-    out->hdr.name_len = n ? (uint32_t)n->len : 0;
+    final_header(n, spec, &out->hdr);
     return 0;
 }
 
@@ -716,4 +731,65 @@ int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out)
 int shmap__lock_shared(int fd)
 {
     return SYS(flock)(fd, LOCK_SH) == 0 ? 0 : -errno; /* EINTR is retried in sys.c */
+}
+
+/* ---- the security descriptor in the object file ---------------------------
+ *
+ * Two slots (format.h): a writer puts the new descriptor in the slot not in
+ * use, then switches sd_off and sd_len with one 8-byte write; writers take
+ * turns with an OFD lock on a byte far past the data.  A reader reads the
+ * pair, the descriptor, then the pair again, and tries again if it moved. */
+#define SD_LOCK_BYTE ((off_t)1 << 62)
+
+int shmap__ns_sd_read(int fd, void *buf, uint32_t *len, uint32_t *owner_uid)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        struct shmap_objhdr h;
+        struct stat st;
+        if (SYS(pread)(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || SYS(fstat)(fd, &st) != 0)
+            return errno ? -errno : SHMAP_EBADOBJ;
+        if (shmap__hdr_validate(&h, (uint64_t)st.st_size) != 0)
+            return SHMAP_EBADOBJ;
+        *owner_uid = h.owner_uid;
+        *len = h.sd_len;
+        if (h.sd_len == 0)
+            return 0;
+        if (SYS(pread)(fd, buf, h.sd_len, h.sd_off) != (ssize_t)h.sd_len)
+            return errno ? -errno : SHMAP_EBADOBJ;
+        uint32_t again[2];
+        if (SYS(pread)(fd, again, sizeof again, offsetof(struct shmap_objhdr, sd_off)) !=
+            (ssize_t)sizeof again)
+            return errno ? -errno : SHMAP_EBADOBJ;
+        if (again[0] == h.sd_off && again[1] == h.sd_len)
+            return 0;
+    }
+    return -EAGAIN;
+}
+
+int shmap__ns_sd_write(int fd, const void *sd, size_t len)
+{
+    if (len == 0 || len > SHMAP_SD_SLOT)
+        return -EINVAL;
+    struct flock fl = {
+        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = SD_LOCK_BYTE, .l_len = 1};
+    if (SYS(fcntl_lock)(fd, F_OFD_SETLKW, &fl) != 0)
+        return -errno;
+    struct shmap_objhdr h;
+    struct stat st;
+    int r = 0;
+    if (SYS(pread)(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || SYS(fstat)(fd, &st) != 0)
+        r = errno ? -errno : SHMAP_EBADOBJ;
+    else if (shmap__hdr_validate(&h, (uint64_t)st.st_size) != 0)
+        r = SHMAP_EBADOBJ;
+    uint64_t base = r ? 0 : shmap__hdr_sd_base(&h);
+    uint32_t pair[2] = {(uint32_t)(h.sd_len && h.sd_off == base ? base + SHMAP_SD_SLOT : base),
+                        (uint32_t)len};
+    if (r == 0 && SYS(pwrite)(fd, sd, len, pair[0]) != (ssize_t)len)
+        r = errno ? -errno : -EIO;
+    if (r == 0 && SYS(pwrite)(fd, pair, sizeof pair, offsetof(struct shmap_objhdr, sd_off)) !=
+                      (ssize_t)sizeof pair)
+        r = errno ? -errno : -EIO;
+    fl.l_type = F_UNLCK;
+    SYS(fcntl_lock)(fd, F_OFD_SETLK, &fl);
+    return r == -EFBIG ? -ENOSPC : r;
 }

@@ -72,6 +72,8 @@ struct shmap_ns_spec {
     const void *state; /* written at SHMAP_STATE_OFF, may be NULL */
     size_t state_len;
     bool need_global_priv; /* creating in Global\ needs shmap__global_privileged() */
+    const void *sd;        /* the security descriptor (self-relative, validated), or NULL */
+    size_t sd_len;         /* <= SHMAP_SD_SLOT */
 };
 
 /* An opened or created object file, holding the shared lock (if named). */
@@ -105,6 +107,12 @@ SHMAP_HIDDEN void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t 
  * is an orphan (returns 1), else fills out (header validated, fd open) and
  * returns 0.  Errors: SHMAP_EBADOBJ (foreign file), -EACCES, ... */
 SHMAP_HIDDEN int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out);
+
+/* The object's security descriptor (up to SHMAP_SD_SLOT bytes into buf;
+ * *len 0: none stored) and owner, read consistently with a writer. */
+SHMAP_HIDDEN int shmap__ns_sd_read(int fd, void *buf, uint32_t *len, uint32_t *owner_uid);
+/* Replace it (len <= SHMAP_SD_SLOT; the caller validated it). */
+SHMAP_HIDDEN int shmap__ns_sd_write(int fd, const void *sd, size_t len);
 
 /* May the caller create sections in Global\ ? (root, or group
  * $SHMAP_GLOBAL_GROUP, default "shmap-global"). */
