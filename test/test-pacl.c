@@ -318,16 +318,29 @@ TEST(get_large_foreign_acl)
     close(fd);
 }
 
-/* No ACLs on the file system (a pipe): n > 0 is -EOPNOTSUPP and changes
- * nothing; the fallback with n == 0 sets the mode. */
+/* No ACLs on the file system (a pipe): n > 0 is -EOPNOTSUPP and leaves
+ * the mode alone, narrowed so that nobody gets more than asked; n == 0
+ * sets the mode. */
 TEST(no_acl_support)
 {
     int p[2];
     ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
-    ASSERT_EQ(fchmod(p[0], 0600), 0);
+    ASSERT_EQ(fchmod(p[0], 0666), 0);
+    /* a user given r, who could be in the owning group: group r at most */
     struct shmap_pacl_entry e[] = {{U, R, 1001}};
-    ASSERT_EQ(shmap__pacl_set(p[0], RW, R, 0, e, 1), -EOPNOTSUPP);
+    ASSERT_EQ(shmap__pacl_set(p[0], RW, RW, 0, e, 1), -EOPNOTSUPP);
+    ASSERT_EQ_U(mode_of(p[0]), 0640);
+    /* a user denied while others read: nobody else reads */
+    struct shmap_pacl_entry deny[] = {{U, 0, 1001}};
+    ASSERT_EQ(shmap__pacl_set(p[0], RW, R, R, deny, 1), -EOPNOTSUPP);
     ASSERT_EQ_U(mode_of(p[0]), 0600);
+    /* a named group narrows the others only; a user listed twice is merged */
+    struct shmap_pacl_entry g[] = {{G, R, 5}, {U, W, 7}, {U, R, 7}};
+    ASSERT_EQ(shmap__pacl_set(p[0], RW, RW, RW, g, 3), -EOPNOTSUPP);
+    ASSERT_EQ_U(mode_of(p[0]), 0664);
+    struct shmap_pacl_entry gw[] = {{G, W, 5}, {G, R, 6}};
+    ASSERT_EQ(shmap__pacl_set(p[0], R, RW, RW, gw, 2), -EOPNOTSUPP);
+    ASSERT_EQ_U(mode_of(p[0]), 0460);
     ASSERT_EQ(shmap__pacl_set(p[0], RW, R, 0, NULL, 0), 0);
     ASSERT_EQ_U(mode_of(p[0]), 0640);
     struct shmap_pacl_perms pp;
@@ -338,6 +351,24 @@ TEST(no_acl_support)
     ASSERT_EQ(pp.group, 4);
     close(p[0]);
     close(p[1]);
+}
+
+TEST(narrow)
+{
+    unsigned g = RW, o = RW;
+    shmap__pacl_narrow(&g, &o, NULL, 0);
+    ASSERT_EQ(g, RW);
+    ASSERT_EQ(o, RW);
+    struct shmap_pacl_entry e[] = {{U, R, 1}, {G, W, 2}};
+    shmap__pacl_narrow(&g, &o, e, 2);
+    ASSERT_EQ(g, R);
+    ASSERT_EQ(o, 0);
+    /* merged first: one user given w and r gets rw */
+    struct shmap_pacl_entry twice[] = {{U, W, 1}, {U, R, 1}};
+    g = RW, o = R;
+    shmap__pacl_narrow(&g, &o, twice, 2);
+    ASSERT_EQ(g, RW);
+    ASSERT_EQ(o, R);
 }
 
 static void perms_now(int fd, struct shmap_pacl_perms *pp, struct shmap_pacl_entry *e, size_t *n)

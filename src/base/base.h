@@ -310,13 +310,15 @@ struct shmap_pacl_perms {
  * show the mask).  n == 0: the mode alone, and no ACL.  The setuid, setgid
  * and sticky bits are cleared.  0, or:
  * -EOPNOTSUPP  the file system has no POSIX ACLs (only when n > 0: the
- *              mode alone never needs them).  Nothing was changed.  The
- *              caller's fallback, shmap__pacl_set(fd, owner_perm,
- *              group_perm, other_perm, NULL, 0), drops the named entries:
- *              it grants less than asked, never more.
+ *              mode alone never needs them).  The file was given the mode
+ *              alone, narrowed by shmap__pacl_narrow: it grants at most
+ *              what was asked, to everyone, and the named entries' users
+ *              and groups maybe less (if that fchmod fails: its error, and
+ *              nothing was changed).
  * -EINVAL      a perm with bits other than r and w, an unknown kind, the
  *              id -1; nothing was changed.
- * -E2BIG       n > SHMAP_PACL_MAX; nothing was changed.
+ * -E2BIG       n > SHMAP_PACL_MAX; nothing was changed (a fallback to
+ *              the mode alone: shmap__pacl_narrow, then n = 0).
  * -EPERM etc.  from the kernel (not the file's owner...).
  * Never grants more than asked, on the way either: the ACL and the mode
  * change in one step (a set of the xattr; with n == 0, a set of the
@@ -326,6 +328,17 @@ struct shmap_pacl_perms {
  * failure after the first step leaves the permissions asked for. */
 SHMAP_HIDDEN int shmap__pacl_set(int fd, unsigned owner_perm, unsigned group_perm,
                                  unsigned other_perm, const struct shmap_pacl_entry *e, size_t n);
+/* The mode alone that grants nobody more than owner/group/other and the
+ * named entries e[0..n) would: the named entries cannot just be dropped,
+ * for one that grants less than the class its user falls into without it
+ * denies (user X given nothing while others get r: without the ACL, X gets
+ * r).  Without its entry, a named user falls into the owning group or the
+ * others, and a member of a named group (not of the owning group) into the
+ * others, whichever the memberships: so *group_perm &= every named user's
+ * perm, *other_perm &= every named entry's perm (entries of one user or
+ * group merged first).  The owner's perm is never changed. */
+SHMAP_HIDDEN void shmap__pacl_narrow(unsigned *group_perm, unsigned *other_perm,
+                                     const struct shmap_pacl_entry *e, size_t n);
 /* Read back fd's permissions: *p, and the named entries (users, then
  * groups; in the file's order, which is ids ascending for an ACL written by
  * shmap__pacl_set) into e[0..cap).  *n = how many the file has; if

@@ -23,6 +23,10 @@
  * that is how n == 0 goes from any ACL to the mode alone in one step,
  * without the moment in between that a removal followed by fchmod has
  * (after the removal, the owning group would get the old mask).
+ *
+ * Where there are no ACLs (-EOPNOTSUPP), the named entries cannot simply
+ * be dropped: an entry that grants less than its user's class denies
+ * (shmap__pacl_narrow), so the mode left narrows the group and other bits.
  */
 #include "base.h"
 
@@ -129,6 +133,29 @@ static size_t encode(uint8_t *buf, unsigned owner, unsigned group, unsigned othe
 
 #define PERM_RW (SHMAP_PACL_R | SHMAP_PACL_W)
 
+/* On sorted, merged entries. */
+static void narrow_merged(unsigned *group, unsigned *other, const struct shmap_pacl_entry *v,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].kind == SHMAP_PACL_USER)
+            *group &= v[i].perm;
+        *other &= v[i].perm;
+    }
+}
+
+void shmap__pacl_narrow(unsigned *group_perm, unsigned *other_perm,
+                        const struct shmap_pacl_entry *e, size_t n)
+{
+    struct shmap_pacl_entry v[SHMAP_PACL_MAX];
+    if (n > SHMAP_PACL_MAX) { /* unmerged: narrower still, never wider */
+        narrow_merged(group_perm, other_perm, e, n);
+        return;
+    }
+    memcpy(v, e, n * sizeof *e);
+    narrow_merged(group_perm, other_perm, v, normalize(v, n));
+}
+
 int shmap__pacl_set(int fd, unsigned owner_perm, unsigned group_perm, unsigned other_perm,
                     const struct shmap_pacl_entry *e, size_t n)
 {
@@ -156,9 +183,15 @@ int shmap__pacl_set(int fd, unsigned owner_perm, unsigned group_perm, unsigned o
     /* One step to the permissions asked for (with m == 0, mask is group). */
     if (shmap__sys_fsetxattr(fd, PACL_XATTR, buf, len, 0) != 0) {
         int err = errno;
-        if (err != EOPNOTSUPP || m > 0)
+        if (err != EOPNOTSUPP)
             return -err;
         /* No ACLs here, so none to remove: the mode is all there is. */
+        if (m > 0) {
+            unsigned g = group_perm, o = other_perm;
+            narrow_merged(&g, &o, v, m);
+            mode = (mode_t)((owner_perm << 6) | (g << 3) | o);
+            return SYS(fchmod)(fd, mode) == 0 ? -EOPNOTSUPP : -errno;
+        }
     }
     /* Changes no permission: the ACL (if any) already matches it. */
     if (SYS(fchmod)(fd, mode) != 0)
