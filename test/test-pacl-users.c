@@ -170,6 +170,67 @@ TEST(mask_limits_named_entries)
     drop_file(fd);
 }
 
+/* In the child: what it may open pathbuf for, R | W. */
+static int access_bits(void *arg)
+{
+    int bits = 0, fd;
+    if ((fd = open(pathbuf, O_RDONLY | O_CLOEXEC)) >= 0)
+        bits |= R, close(fd);
+    if ((fd = open(pathbuf, O_WRONLY | O_CLOEXEC)) >= 0)
+        bits |= W, close(fd);
+    return bits;
+}
+
+/* Where a file system has no ACLs, shmap__pacl_set leaves the mode
+ * narrowed by shmap__pacl_narrow: for ACLs of every shape (users and
+ * groups given more or less than the owning group and the others), that
+ * mode gives none of the three users more than the ACL does, as the
+ * kernel decides both. */
+TEST(narrowed_mode_never_grants_more)
+{
+    int fd = new_file();
+    struct tu_user a = tu_get(TU_USER_A), b = tu_get(TU_USER_B), c = tu_get(TU_USER_C);
+    const struct tu_user *users[] = {&a, &b, &c};
+    gid_t gg = group_id(TU_GROUP_GLOBAL), gc = group_id(TU_GROUP_C);
+    struct shmap_pacl_entry cases[][3] = {
+        {{U, 0, a.uid}},
+        {{U, R, a.uid}, {U, W, b.uid}},
+        {{G, 0, gg}},
+        {{G, R, gc}, {U, 0, c.uid}},
+        {{G, W, gg}, {G, R, gc}, {U, RW, b.uid}},
+        {{U, RW, a.uid}, {U, RW, b.uid}, {U, RW, c.uid}},
+    };
+    size_t ns[] = {1, 2, 1, 2, 3, 3};
+    gid_t owners[] = {0, gg, gc};
+    int checked = 0;
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++)
+        for (size_t og = 0; og < 3; og++)
+            for (unsigned gp = 0; gp <= RW; gp += 2)
+                for (unsigned op = 0; op <= RW; op += 2) {
+                    ASSERT_EQ(fchown(fd, 0, owners[og]), 0);
+                    ASSERT_EQ(shmap__pacl_set(fd, RW, gp, op, cases[k], ns[k]), 0);
+                    int with[3], without[3];
+                    for (int u = 0; u < 3; u++)
+                        with[u] = tu_run_as(users[u], access_bits, NULL);
+                    unsigned g = gp, o = op;
+                    shmap__pacl_narrow(&g, &o, cases[k], ns[k]);
+                    ASSERT_EQ(shmap__pacl_set(fd, RW, g, o, NULL, 0), 0);
+                    for (int u = 0; u < 3; u++) {
+                        without[u] = tu_run_as(users[u], access_bits, NULL);
+                        ASSERT_TRUE(with[u] >= 0 && without[u] >= 0);
+                        if (without[u] & ~with[u])
+                            harness_fail(__FILE__, __LINE__,
+                                         "case %zu, group %u, group perm %u, other %u: %s gets "
+                                         "%d with the mode alone, %d with the ACL",
+                                         k, (unsigned)owners[og], gp, op, users[u]->name,
+                                         without[u], with[u]);
+                        checked++;
+                    }
+                }
+    ASSERT_EQ(checked, 6 * 3 * 4 * 4 * 3);
+    drop_file(fd);
+}
+
 /* ---- the helper itself ---- */
 
 static const char *expect_root;
