@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #define R SHMAP_PACL_R
@@ -170,15 +171,35 @@ TEST(mask_limits_named_entries)
     drop_file(fd);
 }
 
-/* In the child: what it may open pathbuf for, R | W. */
-static int access_bits(void *arg)
+/* What a user may open a file for: R | W. */
+static int access_of(const char *path)
 {
     int bits = 0, fd;
-    if ((fd = open(pathbuf, O_RDONLY | O_CLOEXEC)) >= 0)
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
         bits |= R, close(fd);
-    if ((fd = open(pathbuf, O_WRONLY | O_CLOEXEC)) >= 0)
+    if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0)
         bits |= W, close(fd);
     return bits;
+}
+
+/* The files of narrowed_mode_never_grants_more: file i with the ACL, file
+ * NCASES + i with the mode alone it narrows to. */
+#define NCASES (6 * 3 * 4 * 4)
+static void case_path(char *buf, size_t n, int i)
+{
+    snprintf(buf, n, "%s/n%d", test_root(), i);
+}
+
+/* In the child: the access of each file into out[] (shared memory). */
+static int access_all(void *arg)
+{
+    int *out = arg;
+    char p[4300];
+    for (int i = 0; i < 2 * NCASES; i++) {
+        case_path(p, sizeof p, i);
+        out[i] = access_of(p);
+    }
+    return 0;
 }
 
 /* Where a file system has no ACLs, shmap__pacl_set leaves the mode
@@ -188,7 +209,8 @@ static int access_bits(void *arg)
  * kernel decides both. */
 TEST(narrowed_mode_never_grants_more)
 {
-    int fd = new_file();
+    tu_require();
+    ASSERT_EQ(tu_shared_dir(test_root(), 0711), 0);
     struct tu_user a = tu_get(TU_USER_A), b = tu_get(TU_USER_B), c = tu_get(TU_USER_C);
     const struct tu_user *users[] = {&a, &b, &c};
     gid_t gg = group_id(TU_GROUP_GLOBAL), gc = group_id(TU_GROUP_C);
@@ -202,33 +224,56 @@ TEST(narrowed_mode_never_grants_more)
     };
     size_t ns[] = {1, 2, 1, 2, 3, 3};
     gid_t owners[] = {0, gg, gc};
-    int checked = 0;
+    struct {
+        size_t k;
+        gid_t owner;
+        unsigned gp, op;
+    } what[NCASES];
+    char p[4300];
+    int i = 0;
     for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++)
         for (size_t og = 0; og < 3; og++)
             for (unsigned gp = 0; gp <= RW; gp += 2)
-                for (unsigned op = 0; op <= RW; op += 2) {
-                    ASSERT_EQ(fchown(fd, 0, owners[og]), 0);
-                    ASSERT_EQ(shmap__pacl_set(fd, RW, gp, op, cases[k], ns[k]), 0);
-                    int with[3], without[3];
-                    for (int u = 0; u < 3; u++)
-                        with[u] = tu_run_as(users[u], access_bits, NULL);
+                for (unsigned op = 0; op <= RW; op += 2, i++) {
+                    what[i].k = k, what[i].owner = owners[og], what[i].gp = gp, what[i].op = op;
                     unsigned g = gp, o = op;
                     shmap__pacl_narrow(&g, &o, cases[k], ns[k]);
-                    ASSERT_EQ(shmap__pacl_set(fd, RW, g, o, NULL, 0), 0);
-                    for (int u = 0; u < 3; u++) {
-                        without[u] = tu_run_as(users[u], access_bits, NULL);
-                        ASSERT_TRUE(with[u] >= 0 && without[u] >= 0);
-                        if (without[u] & ~with[u])
-                            harness_fail(__FILE__, __LINE__,
-                                         "case %zu, group %u, group perm %u, other %u: %s gets "
-                                         "%d with the mode alone, %d with the ACL",
-                                         k, (unsigned)owners[og], gp, op, users[u]->name,
-                                         without[u], with[u]);
-                        checked++;
+                    for (int alone = 0; alone < 2; alone++) {
+                        case_path(p, sizeof p, i + alone * NCASES);
+                        int fd = open(p, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+                        ASSERT_GE(fd, 0);
+                        ASSERT_EQ(fchown(fd, 0, owners[og]), 0);
+                        if (alone)
+                            ASSERT_EQ(shmap__pacl_set(fd, RW, g, o, NULL, 0), 0);
+                        else
+                            ASSERT_EQ(shmap__pacl_set(fd, RW, gp, op, cases[k], ns[k]), 0);
+                        close(fd);
                     }
                 }
-    ASSERT_EQ(checked, 6 * 3 * 4 * 4 * 3);
-    drop_file(fd);
+    ASSERT_EQ(i, NCASES);
+    int *got = mmap(NULL, 3 * 2 * NCASES * sizeof(int), PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ASSERT_TRUE(got != MAP_FAILED);
+    for (int u = 0; u < 3; u++)
+        ASSERT_EQ(tu_run_as(users[u], access_all, got + u * 2 * NCASES), 0);
+    int granted = 0;
+    for (int u = 0; u < 3; u++)
+        for (i = 0; i < NCASES; i++) {
+            int with = got[u * 2 * NCASES + i], without = got[u * 2 * NCASES + NCASES + i];
+            granted += with != 0;
+            if (without & ~with)
+                harness_fail(__FILE__, __LINE__,
+                             "case %zu, group %u, group perm %u, other %u: %s gets %d with the "
+                             "mode alone, %d with the ACL",
+                             what[i].k, (unsigned)what[i].owner, what[i].gp, what[i].op,
+                             users[u]->name, without, with);
+        }
+    ASSERT_GT(granted, NCASES / 2); /* the files were reachable at all */
+    munmap(got, 3 * 2 * NCASES * sizeof(int));
+    for (i = 0; i < 2 * NCASES; i++) {
+        case_path(p, sizeof p, i);
+        ASSERT_EQ(unlink(p), 0);
+    }
 }
 
 /* ---- the helper itself ---- */

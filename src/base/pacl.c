@@ -148,6 +148,8 @@ void shmap__pacl_narrow(unsigned *group_perm, unsigned *other_perm,
                         const struct shmap_pacl_entry *e, size_t n)
 {
     struct shmap_pacl_entry v[SHMAP_PACL_MAX];
+    if (n == 0)
+        return;
     if (n > SHMAP_PACL_MAX) { /* unmerged: narrower still, never wider */
         narrow_merged(group_perm, other_perm, e, n);
         return;
