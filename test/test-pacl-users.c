@@ -18,6 +18,8 @@
 #include <grp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #define R SHMAP_PACL_R
@@ -299,6 +301,7 @@ static int whoami(void *arg)
     for (int i = 0; i < n; i++)
         ASSERT_EQ(gs[i], u->groups[i]);
     ASSERT_EQ(setuid(0), -1); /* no way back */
+    ASSERT_EQ(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
     ASSERT_STR_EQ(getenv("SHMAP_ROOT"), expect_root);
     ASSERT_STR_EQ(getenv("USER"), u->name);
     /* root's 0600 file: refused */
@@ -335,6 +338,8 @@ TEST(run_as_is_the_user)
 
 static int crash(void *arg)
 {
+    struct rlimit none = {0, 0}; /* no core file */
+    setrlimit(RLIMIT_CORE, &none);
     raise(SIGABRT);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -114,6 +115,11 @@ static int become(const struct tu_user *u)
         fprintf(stderr, "tu_run_as: %s could become root again\n", u->name);
         return -1;
     }
+    /* A change of ids makes a process undumpable: /proc/PID of it is
+     * root's, and the user's other processes could not pidfd_getfd from
+     * it, as they can from a process started as the user. */
+    if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+        return perror("tu_run_as: PR_SET_DUMPABLE"), -1;
     setenv("USER", u->name, 1);
     setenv("LOGNAME", u->name, 1);
     return 0;

@@ -51,14 +51,14 @@ struct tu_user tu_get(const char *name);
 
 /* Run fn(arg) as u in a forked child: setgroups(u's groups), setresgid
  * and setresuid to u's (real, effective and saved: nothing of root stays;
- * checked with getresuid/getresgid, and that setuid(0) now fails), USER
- * and LOGNAME set, the rest of the environment (SHMAP_ROOT) and the
- * working directory kept.  The child ends with exit(fn's result), so that
- * the library's exit handling runs; fn returns 0..125.  Returns the
- * child's exit code; -1 with a message on stderr if the change of user
- * failed (the child exits 126), if the child died of a signal, or if it
- * ran longer than timeout_ms (killed then; tu_run_as: 20 s).  An ASSERT_*
- * failing in fn ends the child with 1 and its message. */
+ * checked with getresuid/getresgid, and that setuid(0) now fails),
+ * dumpable again (as a process started as u: its other processes may
+ * ptrace it and pidfd_getfd from it), USER and LOGNAME set, the rest of the environment
+ * (SHMAP_ROOT) and the working directory kept.  The child ends with exit(fn's result), so that the
+ * library's exit handling runs; fn returns 0..125.  Returns the child's exit code; -1 with a
+ * message on stderr if the change of user failed (the child exits 126), if the child died of a
+ * signal, or if it ran longer than timeout_ms (killed then; tu_run_as: 20 s).  An ASSERT_* failing
+ * in fn ends the child with 1 and its message. */
 int tu_run_as(const struct tu_user *u, int (*fn)(void *), void *arg);
 int tu_run_as_timeout(const struct tu_user *u, int (*fn)(void *), void *arg, int timeout_ms);
 
