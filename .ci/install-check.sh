@@ -22,7 +22,14 @@ int main(void)
     return r == 0 && shmap_close(h) == 0 ? 0 : 1;
 }
 C
-SHMAP_ROOT=$(mktemp -d /dev/shm/shmap-ci.XXXXXX) "$prefix/native"
+root=$(mktemp -d /dev/shm/shmap-ci.XXXXXX)
+SHMAP_ROOT=$root "$prefix/native"
+rm -rf "$root"
+# What an administrator gets once (docs/security.md): the root and global/
+# made by root at boot, and the group that may create in Global\.
+grep -Eq '^d /dev/shm/shmap +1777 root root' "$prefix/lib/tmpfiles.d/shmap.conf"
+grep -Eq '^d /dev/shm/shmap/global +2775 root shmap-global' "$prefix/lib/tmpfiles.d/shmap.conf"
+grep -Eq '^g shmap-global' "$prefix/lib/sysusers.d/shmap.conf"
 if [ -x "$prefix/prog-win32-creator" ] && [ -x "$prefix/prog-win32-reader" ]; then
     root=$(mktemp -d /dev/shm/shmap-ci.XXXXXX)
     fifo="$root.fifo"

@@ -64,6 +64,9 @@
 #define SHMAP_EMOREDATA                                                                            \
     (-30823) /* the list did not fit (partial result): ERROR_MORE_DATA (234)                       \
               */
-#define SHMAP_ELAST (-30823)
+#define SHMAP_EUNSAFE                                                                              \
+    (-30824) /* a namespace directory is not trustworthy (its owner or mode would let another     \
+                user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */
+#define SHMAP_ELAST (-30824)
 
 #endif

@@ -275,6 +275,13 @@ SHMAP_HIDDEN void shmap__sync_wake(struct shmap_sync *s);
  * lifecycle.c). */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__renew_lock;
 
+/* guard.c: the mappings of object files that survive the file being cut
+ * short (a SIGBUS there becomes a private zero page; docs/security.md).
+ * add returns a slot for remove (-1: not guarded, remove scans). */
+SHMAP_HIDDEN int shmap__guard_add(const void *base, size_t len, int prot);
+SHMAP_HIDDEN void shmap__guard_remove(const void *base, int slot);
+SHMAP_HIDDEN unsigned long shmap__guard_rescued(void);
+
 /* ======================================================================
  * pacl.c - POSIX access ACLs on an object's file, without libacl: the
  * mode bits and the system.posix_acl_access xattr in the kernel's binary

@@ -30,6 +30,9 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EDIRECTORY - SHMAP_ETYPE)] = "not a directory",
     [-(SHMAP_EQUOTA - SHMAP_ETYPE)] = "job process limit reached",
     [-(SHMAP_EMOREDATA - SHMAP_ETYPE)] = "more data than room",
+    /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one message on two lines */
+    [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] = "a namespace directory is not trustworthy: owned by another "
+                                       "user, or writable by others (see docs/security.md)",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)

@@ -1,6 +1,7 @@
 /*
- * ident.c - who we are: effective uid and gid, pid, and whether the umask
- * keeps mode 0600, read once (pid again in a fork child).
+ * ident.c - who we are: effective uid and gid (read each time), pid and
+ * whether the umask keeps mode 0600 (read once; pid again in a fork
+ * child).
  */
 #include "base.h"
 #include "base/procfs.h"
@@ -9,14 +10,12 @@
 
 static struct {
     pthread_once_t once;
-    uint32_t uid, gid, pid;
+    uint32_t pid;
     bool umask_ok;
-} self = {PTHREAD_ONCE_INIT, 0, 0, 0, false};
+} self = {PTHREAD_ONCE_INIT, 0, false};
 
 static void self_read(void)
 {
-    self.uid = (uint32_t)geteuid();
-    self.gid = (uint32_t)getegid();
     self.pid = (uint32_t)getpid();
     /* The umask is read from /proc: umask(2) cannot read without writing. */
     struct shmap_procfs_lines l;
@@ -30,15 +29,16 @@ static void self_read(void)
     self.umask_ok = (m & 0600) == 0;
 }
 
+/* Read each time: a process may change its effective ids (a fork child
+ * that drops root, a server that switches users), and what it creates
+ * from then on is the new user's. */
 uint32_t shmap__uid(void)
 {
-    pthread_once(&self.once, self_read);
-    return self.uid;
+    return (uint32_t)geteuid();
 }
 uint32_t shmap__gid(void)
 {
-    pthread_once(&self.once, self_read);
-    return self.gid;
+    return (uint32_t)getegid();
 }
 uint32_t shmap__pid(void)
 {

@@ -123,8 +123,10 @@ static int check_file_attrs(uint32_t *attrs)
 static void section_destroy(struct shmap_obj *o)
 {
     struct shmap_section *s = shmap__section_of(o);
-    if (s->hdr_map)
+    if (s->hdr_map) {
+        shmap__guard_remove(s->hdr_map, -1);
         SYS(munmap)(s->hdr_map, s->hdr_map_len);
+    }
     if (s->data_fd >= 0 && s->data_fd != o->fd)
         shmap__close_fd(s->data_fd);
     shmap__reclock_destroy(&s->commit_lock);
@@ -191,6 +193,7 @@ static int map_bitmap(struct shmap_section *s, const struct shmap_objhdr *h)
     void *p = SYS(mmap)(NULL, h->data_offset, PROT_READ | PROT_WRITE, MAP_SHARED, s->obj.fd, 0);
     if (p == MAP_FAILED)
         return -errno;
+    shmap__guard_add(p, h->data_offset, PROT_READ | PROT_WRITE); /* base/guard.c */
     s->hdr_map = p;
     s->hdr_map_len = h->data_offset;
     s->bitmap = (_Atomic uint32_t *)((char *)p + h->bitmap_off);

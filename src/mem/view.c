@@ -371,6 +371,10 @@ static int view_map(struct shmap_section *s, struct region *r, void *base)
         if (e)
             SYS(munmap)((void *)r->base, r->len);
     }
+    /* a writer of the file who cuts it short must not kill us (guard.c) */
+    if (e == 0)
+        r->guard_slot = shmap__guard_add(
+            (void *)r->base, r->len, shmap__prot_of(r->alloc_protect) | (r->copy ? PROT_WRITE : 0));
     return e;
 }
 
@@ -397,6 +401,7 @@ SHMAP_EXTERN int shmap_view_map(shmap_handle_t h, uint32_t access, uint64_t offs
         r->kind = REGION_VIEW;
         r->s = s;
         r->fault_slot = -1;
+        r->guard_slot = -1;
         e = view_check(s, access, haccess, offset, size, base, r);
     }
     if (!e)
@@ -407,6 +412,7 @@ SHMAP_EXTERN int shmap_view_map(shmap_handle_t h, uint32_t access, uint64_t offs
         shmap__regions_unlock();
         if (e) {
             shmap__fault_unwatch(r);
+            shmap__guard_remove((void *)r->base, r->guard_slot);
             SYS(munmap)((void *)r->base, r->len);
         }
     }
@@ -432,6 +438,7 @@ SHMAP_EXTERN int shmap_view_unmap(void *addr)
     shmap__region_remove(r);
     shmap__regions_unlock();
     shmap__fault_unwatch(r);
+    shmap__guard_remove((void *)r->base, r->guard_slot);
     SYS(munmap)((void *)r->base, r->len);
     atomic_store(&hint_len, r->len);
     atomic_store(&hint_base, r->base);

@@ -36,6 +36,7 @@ struct region {
     uint64_t offset;         /* in the section */
     bool copy;               /* FILE_MAP_COPY: private */
     int fault_slot;          /* SEC_RESERVE: index in the fault table, or -1 */
+    int guard_slot;          /* the truncation guard's slot (base/guard.c), or -1 */
     /* private allocations */
     uint8_t *committed; /* per-page 0/1 */
 };

@@ -1,9 +1,11 @@
 /*
  * namespace.c - the namespace directories and the lifetime protocol.
  *
- * Layout: $SHMAP_ROOT (default /dev/shm/shmap, mode 1777) holds "global"
- * (1777: Global\ of every user) and "u<uid>" (0700: that user's Local\).
- * An object is one file there, named by name.c.
+ * Layout: $SHMAP_ROOT (default /dev/shm/shmap, root's, mode 1777) holds
+ * "global" (Global\ of every user: root:shmap-global, mode 2775) and
+ * "u<uid>" (0700: that user's Local\).  Which of them we trust, and what
+ * a squatted u<uid> becomes: "which directories we trust" below and
+ * docs/security.md.  An object is one file there, named by name.c.
  *
  * Protocol (see docs/DESIGN.md for the race analysis):
  *  - hold:    every process with a handle holds flock(LOCK_SH) on its own
@@ -24,6 +26,8 @@
 #include "base/procfs.h"
 
 #include <dirent.h>
+#include <stdio.h>
+#include <sys/random.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -40,38 +44,135 @@ static struct {
     _Atomic bool ready;
     int err;
     char root[PATH_MAX];
-    int rootfd, localfd, globalfd;
-} ns = {false, 0, "", -1, -1, -1};
+    uid_t owner; /* the root's owner: 0, or we in a private namespace */
+    int rootfd;
+    _Atomic int localfd, globalfd; /* -1 until first used */
+    _Atomic uid_t local_uid;       /* whose Local\ localfd is */
+} ns = {false, 0, "", 0, -1, -1, -1, 0};
 
 static _Atomic int link_mode; /* 0: try AT_EMPTY_PATH, 1: use /proc/self/fd */
 
-/* mkdir (if missing) and open a directory below parent, refusing symlinks
- * and, for private directories, directories owned by someone else. */
-static int open_dir(int parent, const char *name, mode_t mode, bool private_dir)
+/* ---- which directories we trust (docs/security.md) -------------------------
+ *
+ * The kernel decides who may create what where, by the owners and modes of
+ * the directories; the library only refuses a directory that would let
+ * someone else do what the design does not allow:
+ *   root    owned by root (or by us: a private namespace); if the group or
+ *           others may write it, it must be sticky (nobody removes the
+ *           entries of others).
+ *   global  owned like the root; others may not write it (they could plant
+ *           or squat names).  Its group may write it without the sticky
+ *           bit: the members are trusted as holders of Windows'
+ *           SeCreateGlobalPrivilege are, and the last holder of an object
+ *           (a member) must be able to remove another member's name.
+ *           Set up with group shmap-global, mode 2775: members and root
+ *           create, everyone may open what the objects' modes allow.
+ *   u<uid>  that user's Local\: owned by the user, nothing for group or
+ *           others.  Squatted (someone else's, a file, a symlink): the user
+ *           gets a directory of an unpredictable name, u<uid>.XXXXXX, found
+ *           again by its owner and mode (see local_fallback).
+ * An untrusted directory is refused with SHMAP_EUNSAFE, never used. */
+static int check_dir(int fd, uid_t owner, mode_t forbid, mode_t sticky_if, struct stat *st)
 {
-    if (SYS(mkdirat)(parent, name, mode) == 0) {
-        int fd = SYS(openat)(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-        if (fd >= 0 && SYS(fchmod)(fd, mode) != 0) { /* the umask narrowed it */
-            shmap__close_fd(fd);
-            return -errno;
-        }
-        return fd >= 0 ? fd : -errno;
-    }
-    if (errno != EEXIST)
+    if (SYS(fstat)(fd, st) != 0)
         return -errno;
+    if (!S_ISDIR(st->st_mode) || st->st_uid != owner || (st->st_mode & forbid))
+        return SHMAP_EUNSAFE;
+    if ((st->st_mode & sticky_if) && !(st->st_mode & S_ISVTX))
+        return SHMAP_EUNSAFE;
+    return 0;
+}
+static int open_dirat(int parent, const char *name)
+{
     int fd = SYS(openat)(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0)
-        return errno == ELOOP || errno == ENOTDIR ? SHMAP_EBADOBJ : -errno;
-    struct stat st;
-    int r = 0;
-    if (private_dir && SYS(fstat)(fd, &st) != 0)
+    if (fd >= 0)
+        return fd;
+    return errno == ELOOP || errno == ENOTDIR ? SHMAP_EUNSAFE : -errno;
+}
+
+/* mkdir name in parent with exactly mode (the umask narrows mkdir) and,
+ * if gid is not -1, that group. */
+static int make_dir(int parent, const char *name, mode_t mode, gid_t gid)
+{
+    if (SYS(mkdirat)(parent, name, 0700) != 0)
+        return -errno;
+    int fd = open_dirat(parent, name);
+    if (fd >= 0 &&
+        ((gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) != 0) || SYS(fchmod)(fd, mode) != 0)) {
+        int e = -errno;
+        shmap__close_fd(fd);
+        SYS(unlinkat)(parent, name, AT_REMOVEDIR);
+        return e;
+    }
+    return fd;
+}
+
+/* The group that may create in Global\: $SHMAP_GLOBAL_GROUP, default
+ * shmap-global; -1 if there is none. */
+static gid_t global_group(void)
+{
+    const char *gname = getenv("SHMAP_GLOBAL_GROUP");
+    struct group gr, *res = NULL;
+    char buf[4096];
+    if (getgrnam_r(gname && *gname ? gname : "shmap-global", &gr, buf, sizeof buf, &res) || !res)
+        return (gid_t)-1;
+    return res->gr_gid;
+}
+
+/* A new root appears with its global directory in it (rename of a
+ * complete tree): nobody can get between the two and own global/. */
+static int create_root(const char *root)
+{
+    char tmp[PATH_MAX];
+    const char *slash = strrchr(root, '/');
+    size_t dlen = slash ? (size_t)(slash - root) + 1 : 0;
+    if (dlen + 16 >= sizeof tmp)
+        return -ENAMETOOLONG;
+    memcpy(tmp, root, dlen);
+    strcpy(tmp + dlen, ".shmap-XXXXXX");
+    if (!mkdtemp(tmp))
+        return -errno;
+    bool priv = geteuid() != 0;
+    gid_t g = priv ? (gid_t)-1 : global_group();
+    mode_t gmode = priv ? 0755 : g != (gid_t)-1 ? 02775 : 0755;
+    int fd = open_dirat(AT_FDCWD, tmp);
+    int gfd = fd < 0 ? fd : make_dir(fd, "global", gmode, g);
+    int r = fd < 0 ? fd : gfd < 0 ? gfd : 0;
+    if (r == 0 && SYS(fchmod)(fd, priv ? 0755 : 01777) != 0)
         r = -errno;
-    else if (private_dir && (st.st_uid != geteuid() || (st.st_mode & 0077) != 0))
-        r = -EACCES; /* someone else's, or open to others: not our Local\ */
+    if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, root, RENAME_NOREPLACE) != 0)
+        r = -errno;
+    if (r) {
+        if (gfd >= 0)
+            SYS(unlinkat)(fd, "global", AT_REMOVEDIR);
+        rmdir(tmp);
+    }
+    shmap__close_fd(gfd);
+    shmap__close_fd(fd);
+    return r == -EEXIST || r == -ENOTEMPTY ? 0 : r; /* another won: use theirs */
+}
+
+static int open_root(void)
+{
+    int fd = open_dirat(AT_FDCWD, ns.root);
+    if (fd == -ENOENT) {
+        int r = create_root(ns.root);
+        if (r)
+            return r;
+        fd = open_dirat(AT_FDCWD, ns.root);
+    }
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    uid_t me = geteuid();
+    int r = check_dir(fd, 0, 0, 0022, &st);
+    if (r == SHMAP_EUNSAFE && me != 0)
+        r = check_dir(fd, me, 0, 0022, &st); /* a private namespace of ours */
     if (r) {
         shmap__close_fd(fd);
         return r;
     }
+    ns.owner = st.st_uid;
     return fd;
 }
 
@@ -79,23 +180,13 @@ static int ns_init_locked(void)
 {
     const char *env = getenv("SHMAP_ROOT");
     const char *root = env && *env ? env : DEFAULT_ROOT;
-    if (strlen(root) >= sizeof ns.root - 16)
+    if (strlen(root) >= sizeof ns.root - 32)
         return -ENAMETOOLONG;
     strcpy(ns.root, root);
-    int fd = open_dir(AT_FDCWD, ns.root, 01777, false);
+    int fd = open_root();
     if (fd < 0)
         return fd;
     ns.rootfd = fd;
-    int g = open_dir(ns.rootfd, "global", 01777, false);
-    if (g < 0)
-        return g;
-    ns.globalfd = g;
-    char mine[32];
-    snprintf(mine, sizeof mine, "u%u", (unsigned)geteuid());
-    int l = open_dir(ns.rootfd, mine, 0700, true);
-    if (l < 0)
-        return l;
-    ns.localfd = l;
     return 0;
 }
 
@@ -106,12 +197,7 @@ static int ns_init(void)
         int r = ns_init_locked();
         if (r == 0)
             atomic_store(&ns.ready, true);
-        else { /* try again next time; keep nothing half-open */
-            shmap__close_fd(ns.rootfd);
-            shmap__close_fd(ns.globalfd);
-            ns.rootfd = ns.globalfd = ns.localfd = -1;
-            ns.err = r;
-        }
+        ns.err = r; /* else try again next time */
     }
     int r = atomic_load(&ns.ready) ? 0 : ns.err;
     pthread_mutex_unlock(&shmap__ns_lock);
@@ -124,25 +210,164 @@ SHMAP_EXTERN const char *shmap_ns_root(void)
     return ns.root;
 }
 
+/* global/ made by shmap before 0.2 was 1777: anyone could plant there.
+ * Root closes it (2775 root:shmap-global); the objects in it stay. */
+static int repair_global(int fd)
+{
+    gid_t g = global_group();
+    if (g != (gid_t)-1 && fchown(fd, (uid_t)-1, g) != 0)
+        return -errno;
+    return SYS(fchmod)(fd, g != (gid_t)-1 ? 02775 : 0755) == 0 ? 0 : -errno;
+}
+
+static int open_global(void)
+{
+    int fd = open_dirat(ns.rootfd, "global");
+    if (fd == -ENOENT && ns.owner == geteuid()) /* an old root: ours to complete */
+        fd = make_dir(ns.rootfd, "global", ns.owner ? 0755 : 02775,
+                      ns.owner ? (gid_t)-1 : global_group());
+    if (fd == -EEXIST)
+        fd = open_dirat(ns.rootfd, "global");
+    struct stat st;
+    int r = fd < 0 ? fd : check_dir(fd, ns.owner, 0002, 0, &st);
+    if (fd >= 0 && r == SHMAP_EUNSAFE && S_ISDIR(st.st_mode) && st.st_uid == 0 && geteuid() == 0 &&
+        (st.st_mode & 01000))
+        r = repair_global(fd); /* root's, from shmap before 0.2: 1777 */
+    if (r && fd >= 0)
+        shmap__close_fd(fd);
+    return r ? r : fd;
+}
+
+/* Is the entry fd (already open) a Local\ directory of uid? */
+static bool local_ok(int fd, uid_t uid)
+{
+    struct stat st;
+    return check_dir(fd, uid, 0077, 0, &st) == 0;
+}
+
+/* The fallback Local\ of uid when u<uid> is squatted: the first entry
+ * u<uid>.XXXXXX (in name order) that uid owns with mode 0700.  Creating one
+ * takes the root's flock for a while so that our own processes agree on
+ * which; anyone holding it longer only delays us a second. */
+static int local_scan(uid_t uid)
+{
+    char prefix[32], best[64] = "";
+    int plen = snprintf(prefix, sizeof prefix, "u%u.", (unsigned)uid);
+    int dfd = SYS(openat)(ns.rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    if (!d) {
+        shmap__close_fd(dfd);
+        return -errno;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strncmp(e->d_name, prefix, (size_t)plen) != 0 || strlen(e->d_name) >= sizeof best ||
+            (*best && strcmp(e->d_name, best) >= 0))
+            continue;
+        int fd = open_dirat(ns.rootfd, e->d_name);
+        if (fd >= 0 && local_ok(fd, uid))
+            strcpy(best, e->d_name);
+        shmap__close_fd(fd);
+    }
+    closedir(d);
+    return *best ? open_dirat(ns.rootfd, best) : -ENOENT;
+}
+
+static int local_fallback(uid_t uid, bool create)
+{
+    int fd = local_scan(uid);
+    if (fd != -ENOENT || !create)
+        return fd == -ENOENT ? SHMAP_EPATH : fd;
+    bool locked = false;
+    for (int i = 0; i < 100 && !locked; i++) {
+        locked = SYS(flock)(ns.rootfd, LOCK_EX | LOCK_NB) == 0;
+        if (!locked)
+            nanosleep(&(struct timespec){0, 10000000L}, NULL); /* 10 ms */
+    }
+    fd = local_scan(uid);
+    for (int tries = 0; fd == -ENOENT && tries < 100; tries++) {
+        char name[64];
+        uint64_t rnd = 0;
+        if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+            rnd = (uint64_t)clock() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)tries;
+        snprintf(name, sizeof name, "u%u.%012llx", (unsigned)uid,
+                 (unsigned long long)(rnd & 0xffffffffffffull));
+        fd = make_dir(ns.rootfd, name, 0700, (gid_t)-1);
+        fd = fd == -EEXIST ? -ENOENT : fd;
+    }
+    if (locked)
+        SYS(flock)(ns.rootfd, LOCK_UN);
+    return fd;
+}
+
+/* uid's Local\ directory (ours: create it if missing). */
+static int open_local(uid_t uid)
+{
+    bool mine = uid == geteuid();
+    char name[32];
+    snprintf(name, sizeof name, "u%u", (unsigned)uid);
+    int fd = mine ? make_dir(ns.rootfd, name, 0700, (gid_t)-1) : -EEXIST;
+    if (fd == -EEXIST)
+        fd = open_dirat(ns.rootfd, name);
+    if (fd >= 0 && local_ok(fd, uid))
+        return fd;
+    if (fd >= 0 || fd == SHMAP_EUNSAFE) { /* squatted: someone else's, a file, a link */
+        shmap__close_fd(fd);
+        return local_fallback(uid, mine);
+    }
+    return fd == -ENOENT ? (mine ? fd : local_fallback(uid, false)) : fd;
+}
+
+/* Open a scope's directory once and keep it (other users' are not kept). */
+static int cached(_Atomic int *slot, int (*open_fn)(void))
+{
+    int fd = atomic_load(slot);
+    if (fd >= 0)
+        return fd;
+    pthread_mutex_lock(&shmap__ns_lock);
+    fd = atomic_load(slot);
+    if (fd < 0) {
+        fd = open_fn();
+        if (fd >= 0)
+            atomic_store(slot, fd);
+    }
+    pthread_mutex_unlock(&shmap__ns_lock);
+    return fd;
+}
+
+static int open_own_local(void)
+{
+    return open_local(geteuid());
+}
+
 int shmap__ns_dirfd(enum shmap_scope scope, uint32_t uid, int *dirfd, int *owned)
 {
     int r = atomic_load(&ns.ready) ? 0 : ns_init();
     if (r)
         return r;
     *owned = 0;
-    if (scope == SHMAP_SCOPE_LOCAL)
-        *dirfd = ns.localfd;
-    else if (scope == SHMAP_SCOPE_GLOBAL)
-        *dirfd = ns.globalfd;
-    else {
-        char d[32];
-        snprintf(d, sizeof d, "u%u", (unsigned)uid);
-        int fd = SYS(openat)(ns.rootfd, d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-        if (fd < 0)
-            return errno == ENOENT ? SHMAP_EPATH : -errno;
-        *dirfd = fd;
-        *owned = 1;
+    int fd;
+    if (scope == SHMAP_SCOPE_LOCAL && atomic_load(&ns.local_uid) != geteuid()) {
+        /* we changed users (a child that dropped root): the Local\ we
+         * kept was the old user's.  Its descriptor is left open: another
+         * thread may still be using it. */
+        pthread_mutex_lock(&shmap__ns_lock);
+        if (atomic_load(&ns.local_uid) != geteuid()) {
+            atomic_store(&ns.localfd, -1);
+            atomic_store(&ns.local_uid, geteuid());
+        }
+        pthread_mutex_unlock(&shmap__ns_lock);
     }
+    if (scope == SHMAP_SCOPE_LOCAL)
+        fd = cached(&ns.localfd, open_own_local);
+    else if (scope == SHMAP_SCOPE_GLOBAL)
+        fd = cached(&ns.globalfd, open_global);
+    else {
+        fd = open_local(uid);
+        *owned = fd >= 0;
+    }
+    if (fd < 0)
+        return fd == -ENOENT && scope == SHMAP_SCOPE_USER ? SHMAP_EPATH : fd;
+    *dirfd = fd;
     return 0;
 }
 
@@ -150,17 +375,15 @@ int shmap__global_privileged(void)
 {
     if (geteuid() == 0)
         return 1;
-    const char *gname = getenv("SHMAP_GLOBAL_GROUP");
-    struct group gr, *res = NULL;
-    char buf[4096];
-    if (getgrnam_r(gname && *gname ? gname : "shmap-global", &gr, buf, sizeof buf, &res) || !res)
+    gid_t g = global_group();
+    if (g == (gid_t)-1)
         return 0;
-    if (getegid() == res->gr_gid)
+    if (getegid() == g)
         return 1;
     gid_t groups[256];
     int n = getgroups(256, groups);
     for (int i = 0; i < n; i++)
-        if (groups[i] == res->gr_gid)
+        if (groups[i] == g)
             return 1;
     return 0;
 }
@@ -224,6 +447,10 @@ static int read_header(int fd, const struct stat *st, const struct shmap_name *n
         memcpy(h, buf, sizeof *h);
         v = shmap__hdr_validate(h, (uint64_t)st->st_size);
     }
+    /* The creator's uid is written in the header and is the file's owner:
+     * a file copied in by someone else is not the object it claims to be. */
+    if (v == 0 && h->owner_uid != (uint32_t)st->st_uid)
+        v = SHMAP_EBADOBJ;
     if (v == 0 && n &&
         (h->name_len != n->len || r != (ssize_t)want ||
          memcmp(buf + SHMAP_NAME_OFF, n->base, n->len) != 0))
@@ -244,8 +471,11 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
     int r = SYS(fstat)(fd, &st) ? -errno : 0;
     if (r == 0 && st.st_nlink > 0) {
         r = read_header(fd, &st, n, &h);
-        if (r == 0)
-            SYS(unlinkat)(dirfd, fname, 0);
+        /* A dead object whose name we may not remove (another user's
+         * Global\ object, and we may not write global/): it is gone all the
+         * same; the next visitor who may write the directory removes it. */
+        if (r == 0 && SYS(unlinkat)(dirfd, fname, 0) != 0 && (errno == EACCES || errno == EPERM))
+            r = -ENOENT;
     }
     SYS(flock)(fd, LOCK_UN);
     return r ? r : 1;

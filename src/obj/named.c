@@ -47,7 +47,10 @@ static void *page_get(int fd, const struct stat *st)
             }
         pthread_mutex_unlock(&shmap__pcache_lock);
     }
-    return SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *p = SYS(mmap)(NULL, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) /* a writer who truncates the file must not kill us */
+        shmap__guard_add(p, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE);
+    return p;
 }
 
 static void page_put(const struct shmap_obj *o, void *page)
@@ -67,8 +70,10 @@ static void page_put(const struct shmap_obj *o, void *page)
         pcache[slot].page = page;
         pthread_mutex_unlock(&shmap__pcache_lock);
     }
-    if (evict)
+    if (evict) {
+        shmap__guard_remove(evict, -1);
         SYS(munmap)(evict, SHMAP_PAGE_SIZE);
+    }
 }
 
 void shmap__named_destroy(struct shmap_obj *o)
@@ -98,8 +103,10 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n,
         state = (const char *)page + SHMAP_STATE_OFF;
     if (r == 0 && ops->state_ok && !ops->state_ok(state, ops->type))
         r = SHMAP_EBADOBJ;
-    if (r && page != MAP_FAILED)
+    if (r && page != MAP_FAILED) {
+        shmap__guard_remove(page, -1);
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
+    }
     if (r == 0) {
         shmap__obj_init(&k->obj, ops, f->fd, &f->st);
         k->page = page;

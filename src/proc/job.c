@@ -169,6 +169,8 @@ static int map_view(int fd, struct jview *v)
         SYS(munmap)(page, SHMAP_PAGE_SIZE);
         return e;
     }
+    shmap__guard_add(page, SHMAP_PAGE_SIZE, PROT_READ | PROT_WRITE); /* base/guard.c */
+    shmap__guard_add(m, MEMBERS_BYTES, PROT_READ | PROT_WRITE);
     v->st = (struct shmap_jobst *)((char *)page + SHMAP_STATE_OFF);
     v->m = m;
     v->fd = fd;
@@ -177,10 +179,14 @@ static int map_view(int fd, struct jview *v)
 
 static void unmap_view(struct jview *v)
 {
-    if (v->st)
+    if (v->st) {
+        shmap__guard_remove((char *)v->st - SHMAP_STATE_OFF, -1);
         SYS(munmap)((char *)v->st - SHMAP_STATE_OFF, SHMAP_PAGE_SIZE);
-    if (v->m)
+    }
+    if (v->m) {
+        shmap__guard_remove(v->m, -1);
         SYS(munmap)(v->m, MEMBERS_BYTES);
+    }
     if (v->fd >= 0)
         shmap__close_fd(v->fd);
     if (v->pipe >= 0)
@@ -576,6 +582,7 @@ static int job_attach(struct shmap_named *k, int aux_fd)
             shmap__close_fd(aux_fd);
         return -errno;
     }
+    shmap__guard_add(m, MEMBERS_BYTES, PROT_READ | PROT_WRITE); /* base/guard.c */
     k->aux = v.m = m;
     if (aux_fd >= 0 && (!S_ISFIFO(sb.st_mode) || (uint64_t)sb.st_ino != v.st->pipe_ino)) {
         shmap__close_fd(aux_fd); /* not this job's: find the right one */
@@ -633,8 +640,10 @@ static void job_destroy(struct shmap_obj *o)
     }
     if (k->aux_fd >= 0)
         shmap__close_fd(k->aux_fd);
-    if (k->aux)
+    if (k->aux) {
+        shmap__guard_remove(k->aux, -1);
         SYS(munmap)(k->aux, MEMBERS_BYTES);
+    }
     shmap__named_destroy(o);
 }
 

@@ -53,7 +53,8 @@
     X(SHMAP_ENOACCESS, ERROR_NOACCESS)                                                             \
     X(SHMAP_EDIRECTORY, ERROR_DIRECTORY)                                                           \
     X(SHMAP_EQUOTA, ERROR_NOT_ENOUGH_QUOTA)                                                        \
-    X(SHMAP_EMOREDATA, ERROR_MORE_DATA)
+    X(SHMAP_EMOREDATA, ERROR_MORE_DATA)                                                            \
+    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)
 
 static __thread DWORD last_error;
 
