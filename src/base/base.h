@@ -285,4 +285,93 @@ SHMAP_HIDDEN int shmap__guard_add(const void *base, size_t len, int prot);
 SHMAP_HIDDEN void shmap__guard_remove(const void *base, int slot);
 SHMAP_HIDDEN unsigned long shmap__guard_rescued(void);
 
+/* ======================================================================
+ * pacl.c - POSIX access ACLs on an object's file, without libacl: the
+ * mode bits and the system.posix_acl_access xattr in the kernel's binary
+ * format, so that the kernel enforces who may open the file.  Regular
+ * files: only r and w are used.
+ * ====================================================================== */
+#define SHMAP_PACL_USER 1  /* a named user (ACL_USER) */
+#define SHMAP_PACL_GROUP 2 /* a named group (ACL_GROUP) */
+#define SHMAP_PACL_R 4
+#define SHMAP_PACL_W 2
+/* Most named entries shmap__pacl_set takes (before merging duplicates). */
+#define SHMAP_PACL_MAX 256
+struct shmap_pacl_entry {
+    uint8_t kind; /* SHMAP_PACL_USER, SHMAP_PACL_GROUP */
+    uint8_t perm; /* SHMAP_PACL_R | SHMAP_PACL_W */
+    uint32_t id;  /* uid or gid */
+};
+/* What a file grants besides its named entries (rwx bits, 0..7). */
+struct shmap_pacl_perms {
+    unsigned owner; /* the owner (ACL_USER_OBJ) */
+    unsigned group; /* the owning group (ACL_GROUP_OBJ) */
+    unsigned other; /* everybody else (ACL_OTHER) */
+    unsigned mask;  /* the ACL's mask (the mode's group bits); = group without ACL */
+    bool acl;       /* the file has an access ACL */
+};
+
+/* Give fd's file exactly these permissions: owner_perm, group_perm,
+ * other_perm (SHMAP_PACL_R | SHMAP_PACL_W each) and the n named entries
+ * e[] (any order; an entry repeated for the same user or group is merged
+ * into the union of its perms).  n > 0: the access ACL, whose mask is the
+ * union of the named entries' and group_perm (so that each entry grants
+ * exactly its perm), and the mode rw?/mask/other (the mode's group bits
+ * show the mask).  n == 0: the mode alone, and no ACL.  The setuid, setgid
+ * and sticky bits are cleared.  0, or:
+ * -EOPNOTSUPP  the file system has no POSIX ACLs (only when n > 0: the
+ *              mode alone never needs them).  The file was given the mode
+ *              alone, narrowed by shmap__pacl_narrow: it grants at most
+ *              what was asked, to everyone, and the named entries' users
+ *              and groups maybe less (if that fchmod fails: its error, and
+ *              nothing was changed).
+ * -EINVAL      a perm with bits other than r and w, an unknown kind, the
+ *              id -1; nothing was changed.
+ * -E2BIG       n > SHMAP_PACL_MAX; nothing was changed (a fallback to
+ *              the mode alone: shmap__pacl_narrow, then n = 0).
+ * -EPERM etc.  from the kernel (not the file's owner...).
+ * Never grants more than asked, on the way either: the ACL and the mode
+ * change in one step (a set of the xattr; with n == 0, a set of the
+ * 3-entry ACL equivalent to the mode, which the kernel turns into the mode
+ * and no ACL), then an fchmod that changes no permission (the special
+ * bits) and, with n == 0, a removal of any ACL left (ENODATA expected).  A
+ * failure after the first step leaves the permissions asked for. */
+SHMAP_HIDDEN int shmap__pacl_set(int fd, unsigned owner_perm, unsigned group_perm,
+                                 unsigned other_perm, const struct shmap_pacl_entry *e, size_t n);
+/* The mode alone that grants nobody more than owner/group/other and the
+ * named entries e[0..n) would: the named entries cannot just be dropped,
+ * for one that grants less than the class its user falls into without it
+ * denies (user X given nothing while others get r: without the ACL, X gets
+ * r).  Without its entry, a named user falls into the owning group or the
+ * others, and a member of a named group (not of the owning group) into the
+ * others, whichever the memberships: so *group_perm &= every named user's
+ * perm, *other_perm &= every named entry's perm (entries of one user or
+ * group merged first).  The owner's perm is never changed. */
+SHMAP_HIDDEN void shmap__pacl_narrow(unsigned *group_perm, unsigned *other_perm,
+                                     const struct shmap_pacl_entry *e, size_t n);
+/* Read back fd's permissions: *p, and the named entries (users, then
+ * groups; in the file's order, which is ids ascending for an ACL written by
+ * shmap__pacl_set) into e[0..cap).  *n = how many the file has; if
+ * more than cap, -ERANGE (e[] holds the first cap).  Without an ACL, p from
+ * the mode and *n = 0.  0, -errno, or SHMAP_EBADOBJ (an ACL that is not
+ * one: see shmap__pacl_parse).  The mode and the xattr are read by two
+ * calls: a concurrent change can mix them. */
+SHMAP_HIDDEN int shmap__pacl_get(int fd, struct shmap_pacl_perms *p, struct shmap_pacl_entry *e,
+                                 size_t cap, size_t *n);
+/* Parse len bytes of a system.posix_acl_access value (any bytes: never
+ * reads outside buf[0..len)).  Accepts what the kernel accepts: version 2,
+ * whole 8-byte entries, tags in order, one USER_OBJ, GROUP_OBJ and OTHER,
+ * at most one MASK and one if there are named entries, perms 0..7 (ids in
+ * any order: the kernel does not sort them).
+ * Fills *p (acl = true), e[] and *n as shmap__pacl_get; SHMAP_EBADOBJ for
+ * anything else, -ERANGE as above. */
+SHMAP_HIDDEN int shmap__pacl_parse(const void *buf, size_t len, struct shmap_pacl_perms *p,
+                                   struct shmap_pacl_entry *e, size_t cap, size_t *n);
+
+/* sys.c: the xattr calls, fault points like the table's entries (kept out
+ * of struct shmap_sys so that this section only appends). */
+SHMAP_HIDDEN int shmap__sys_fsetxattr(int fd, const char *name, const void *v, size_t n, int flags);
+SHMAP_HIDDEN ssize_t shmap__sys_fgetxattr(int fd, const char *name, void *v, size_t n);
+SHMAP_HIDDEN int shmap__sys_fremovexattr(int fd, const char *name);
+
 #endif

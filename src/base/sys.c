@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static _Atomic unsigned long fault_nth;   /* 0: disarmed */
@@ -406,3 +407,17 @@ int shmap__fallocate(int fd, uint64_t off, uint64_t len)
 /* Link lifecycle.c (start-up, fork and exit) into every static program. */
 extern SHMAP_HIDDEN const char shmap__lifecycle_linked;
 SHMAP_HIDDEN const char *const shmap__lifecycle_pull = &shmap__lifecycle_linked;
+
+/* The xattr calls (pacl.c), fault points like the table's entries. */
+int shmap__sys_fsetxattr(int fd, const char *name, const void *v, size_t n, int flags)
+{
+    FAULT_INT(fsetxattr(fd, name, v, n, flags));
+}
+ssize_t shmap__sys_fgetxattr(int fd, const char *name, void *v, size_t n)
+{
+    FAULT_INT(fgetxattr(fd, name, v, n));
+}
+int shmap__sys_fremovexattr(int fd, const char *name)
+{
+    FAULT_INT(fremovexattr(fd, name));
+}
