@@ -310,7 +310,9 @@ static int open_local(uid_t uid)
         fd = open_dirat(ns.rootfd, name);
     if (fd >= 0 && local_ok(fd, uid))
         return fd;
-    if (fd >= 0 || fd == SHMAP_EUNSAFE) { /* squatted: someone else's, a file, a link */
+    if (fd >= 0 || fd == SHMAP_EUNSAFE ||
+        fd == -EACCES) { /* squatted: someone else's
+                             (maybe closed to us), a file, a link */
         shmap__close_fd(fd);
         return local_fallback(uid, mine);
     }
