@@ -37,7 +37,8 @@
  * change is written into the other slot, then sd_off and sd_len switch
  * with one 8-byte write (docs/security.md).  Sparse until written. */
 #define SHMAP_SD_SLOT 2048u
-#define SHMAP_SD_AREA (2u * SHMAP_SD_SLOT)
+#define SHMAP_SD_AREA 4096u /* 2 * SHMAP_SD_SLOT */
+static_assert(SHMAP_SD_AREA == 2 * SHMAP_SD_SLOT, "two slots");
 
 struct shmap_objhdr {
     uint32_t magic;       /*   0 SHMAP_MAGIC */
