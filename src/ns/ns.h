@@ -145,10 +145,10 @@ extern SHMAP_HIDDEN pthread_mutex_t shmap__ns_lock;
  * ====================================================================== */
 #include "shmap/security.h"
 
-#define SHMAP_SID_MAX_SUB 15u                        /* SID_MAX_SUB_AUTHORITIES */
-#define SHMAP_SID_MAX (8u + 4u * SHMAP_SID_MAX_SUB)  /* bytes */
-#define SHMAP_SID_STRMAX 200u                        /* "S-1-0x...-4294967295-..." + NUL */
-#define SHMAP_SD_HDR 20u                             /* SECURITY_DESCRIPTOR_RELATIVE */
+#define SHMAP_SID_MAX_SUB 15u                       /* SID_MAX_SUB_AUTHORITIES */
+#define SHMAP_SID_MAX (8u + 4u * SHMAP_SID_MAX_SUB) /* bytes */
+#define SHMAP_SID_STRMAX 200u                       /* "S-1-0x...-4294967295-..." + NUL */
+#define SHMAP_SD_HDR 20u                            /* SECURITY_DESCRIPTOR_RELATIVE */
 #define SHMAP_ACL_HDR 8u
 
 /* The length of the SID at p if it is valid within avail bytes, else 0. */
@@ -204,8 +204,8 @@ struct shmap_ace_info {
     uint8_t flags; /* SHMAP_ACE_* inheritance flags */
     uint32_t mask; /* as stored (normalized descriptors hold no GENERIC_* bits) */
     enum shmap_sid_class cls;
-    uint32_t id;      /* uid or gid for SHMAP_SIDC_USER / _GROUP */
-    const void *sid;  /* inside the descriptor */
+    uint32_t id;     /* uid or gid for SHMAP_SIDC_USER / _GROUP */
+    const void *sid; /* inside the descriptor */
 };
 /* Call fn for each ACE of sd's DACL in order (inherit-only ones too: check
  * flags); fn returns nonzero to stop (that value is returned).  Returns 0,
