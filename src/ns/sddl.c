@@ -71,6 +71,15 @@ static void skip_space(const char **p)
         (*p)++;
 }
 
+/* Consume c at *p, if it is there (never steps over the terminating NUL). */
+static bool expect(const char **p, char c)
+{
+    if (**p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
 /* A code of table t at *p (names of 1 or 2 letters, the longest match). */
 static const struct code *match(const struct code *t, size_t n, const char **p)
 {
@@ -139,7 +148,7 @@ static int parse_ace(struct parse *st, int which)
     uint32_t flags = 0, mask;
     skip_space(p);
     const struct code *type = match(ace_types, N(ace_types), p);
-    if (!type || *(*p)++ != ';')
+    if (!type || !expect(p, ';'))
         return SHMAP_EBADACL;
     skip_space(p);
     while (**p != ';') {
@@ -149,11 +158,11 @@ static int parse_ace(struct parse *st, int which)
         flags |= f->value;
     }
     (*p)++;
-    if (parse_rights(p, &mask) || *(*p)++ != ';')
+    if (parse_rights(p, &mask) || !expect(p, ';'))
         return SHMAP_EBADACL;
     for (int guid = 0; guid < 2; guid++) { /* object ACEs are not supported: empty */
         skip_space(p);
-        if (*(*p)++ != ';')
+        if (!expect(p, ';'))
             return SHMAP_EBADACL;
     }
     skip_space(p);
@@ -163,7 +172,7 @@ static int parse_ace(struct parse *st, int which)
         return SHMAP_EBADACL;
     *p += used;
     skip_space(p);
-    if (*(*p)++ != ')')
+    if (!expect(p, ')'))
         return SHMAP_EBADACL;
     shmap__aclbuf_add(&st->acl[which], (uint8_t)type->value, (uint8_t)flags, mask, sid);
     return 0;
@@ -230,8 +239,10 @@ int shmap__sddl_parse(const char *s, void **sd, size_t *len)
     shmap__aclbuf_init(&st.acl[0]);
     shmap__aclbuf_init(&st.acl[1]);
     int r = 0;
-    for (skip_space(&st.p); *st.p && r == 0; skip_space(&st.p))
+    for (skip_space(&st.p); *st.p && r == 0;) {
         r = parse_component(&st);
+        skip_space(&st.p);
+    }
     for (int i = 0; i < 2 && r == 0; i++)
         if (st.present[i] && !st.null_acl[i])
             r = shmap__aclbuf_end(&st.acl[i]);

@@ -89,7 +89,7 @@ static bool is_alias(const struct alias *a, const uint8_t *s)
     if (s[1] != a->n || sid_auth(s) != a->auth)
         return false;
     for (unsigned i = 0; i < a->n; i++)
-        if (get32(s + 8 + 4 * i) != a->sub[i])
+        if (get32(s + 8 + 4 * (size_t)i) != a->sub[i])
             return false;
     return true;
 }
@@ -211,7 +211,8 @@ size_t shmap__sid_format(const void *sid, bool alias, char *out)
     int n = auth >> 32 ? snprintf(out, SHMAP_SID_STRMAX, "S-1-0x%012llX", (unsigned long long)auth)
                        : snprintf(out, SHMAP_SID_STRMAX, "S-1-%llu", (unsigned long long)auth);
     for (unsigned i = 0; i < s[1]; i++)
-        n += snprintf(out + n, SHMAP_SID_STRMAX - (size_t)n, "-%u", (unsigned)get32(s + 8 + 4 * i));
+        n += snprintf(out + n, SHMAP_SID_STRMAX - (size_t)n, "-%u",
+                      (unsigned)get32(s + 8 + 4 * (size_t)i));
     return (size_t)n;
 }
 

@@ -138,7 +138,7 @@ static PVOID sd_part(PSECURITY_DESCRIPTOR sd, SECURITY_DESCRIPTOR_CONTROL c, int
         PVOID parts[4] = {a.Owner, a.Group, a.Sacl, a.Dacl};
         return parts[field];
     }
-    const BYTE *b = (const BYTE *)sd + 4 + 4 * field;
+    const BYTE *b = (const BYTE *)sd + 4 + 4 * (size_t)field;
     DWORD off = (DWORD)b[0] | (DWORD)b[1] << 8 | (DWORD)b[2] << 16 | (DWORD)b[3] << 24;
     return off ? (BYTE *)sd + off : NULL;
 }
@@ -173,12 +173,12 @@ static BOOL sd_set(PSECURITY_DESCRIPTOR sd, int field, WORD present_bit, BOOL pr
     SECURITY_DESCRIPTOR_CONTROL c;
     SECURITY_DESCRIPTOR a;
     int r = sd_head(sd, &c);
+    if (!r && self_relative(c))
+        r = SHMAP_EBADSD;
     if (!r)
         r = sd_abs(sd, &a);
     if (r)
         return fail(r);
-    if (self_relative(c))
-        return fail(SHMAP_EBADSD);
     if (present_bit && !present) {
         a.Control &= (WORD)~present_bit;
     } else {
