@@ -822,3 +822,63 @@ TEST(win32_acl_and_descriptor_errors)
     ASSERT_TRUE(!IsValidSecurityDescriptor(bad));
     ASSERT_EQ(GetLastError(), ERROR_INVALID_SECURITY_DESCR);
 }
+
+TEST(win32_layouts_are_windows)
+{
+    ASSERT_EQ(sizeof(SID), 12);
+    ASSERT_EQ(sizeof(ACL), 8);
+    ASSERT_EQ(sizeof(ACE_HEADER), 4);
+    ASSERT_EQ(sizeof(ACCESS_ALLOWED_ACE), 12);
+    ASSERT_EQ(FIELD_OFFSET(ACCESS_DENIED_ACE, SidStart), 8);
+    ASSERT_EQ(sizeof(SECURITY_DESCRIPTOR_RELATIVE), 20);
+    ASSERT_EQ(sizeof(SECURITY_DESCRIPTOR), sizeof(void *) == 8 ? 40 : 20);
+    ASSERT_EQ(SECURITY_MAX_SID_SIZE, 68);
+    ASSERT_EQ(sizeof(ACL_SIZE_INFORMATION), 12);
+    ASSERT_EQ(sizeof(TOKEN_USER), sizeof(void *) == 8 ? 16 : 8);
+    ASSERT_EQ(TokenPrimaryGroup, 5);
+}
+
+TEST(win32_null_and_absent_dacl)
+{
+    SECURITY_DESCRIPTOR sd;
+    LPSTR s = NULL;
+    ASSERT_TRUE(InitializeSecurityDescriptor(&sd, SECURITY_DESCRIPTOR_REVISION));
+    ASSERT_TRUE(
+        ConvertSecurityDescriptorToStringSecurityDescriptorA(&sd, SDDL_REVISION_1, 0xF, &s, NULL));
+    ASSERT_STR_EQ(s, "");
+    LocalFree(s);
+    BOOL present = TRUE, defaulted = TRUE;
+    PACL dacl = (PACL)1;
+    ASSERT_TRUE(GetSecurityDescriptorDacl(&sd, &present, &dacl, &defaulted));
+    ASSERT_TRUE(!present);
+    ASSERT_PTR_EQ(dacl, (PACL)1); /* left as it was */
+    ASSERT_TRUE(SetSecurityDescriptorDacl(&sd, TRUE, NULL, TRUE));
+    ASSERT_TRUE(
+        ConvertSecurityDescriptorToStringSecurityDescriptorA(&sd, SDDL_REVISION_1, 0xF, &s, NULL));
+    ASSERT_STR_EQ(s, "D:NO_ACCESS_CONTROL");
+    LocalFree(s);
+    ASSERT_TRUE(GetSecurityDescriptorDacl(&sd, &present, &dacl, &defaulted));
+    ASSERT_TRUE(present && defaulted);
+    ASSERT_NULL(dacl);
+    SECURITY_DESCRIPTOR_CONTROL c;
+    DWORD rev;
+    ASSERT_TRUE(GetSecurityDescriptorControl(&sd, &c, &rev));
+    ASSERT_EQ_U(c, SE_DACL_PRESENT | SE_DACL_DEFAULTED);
+    ASSERT_EQ(GetSecurityDescriptorLength(&sd), 20);
+    ASSERT_TRUE(SetSecurityDescriptorDacl(&sd, FALSE, NULL, FALSE));
+    ASSERT_TRUE(GetSecurityDescriptorControl(&sd, &c, &rev));
+    ASSERT_EQ_U(c, SE_DACL_DEFAULTED);
+    /* the self-relative NULL DACL reads back as present with no ACL */
+    PSECURITY_DESCRIPTOR rel;
+    ULONG n;
+    ASSERT_TRUE(ConvertStringSecurityDescriptorToSecurityDescriptorA("D:NO_ACCESS_CONTROL",
+                                                                     SDDL_REVISION_1, &rel, &n));
+    ASSERT_EQ(n, 20);
+    ASSERT_TRUE(GetSecurityDescriptorDacl(rel, &present, &dacl, &defaulted));
+    ASSERT_TRUE(present && !defaulted);
+    ASSERT_NULL(dacl);
+    PSID owner = (PSID)1;
+    ASSERT_TRUE(GetSecurityDescriptorOwner(rel, &owner, &defaulted));
+    ASSERT_NULL(owner);
+    LocalFree(rel);
+}

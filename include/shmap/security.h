@@ -95,11 +95,11 @@ SHMAP_EXTERN void shmap_free(void *p);
 
 /* ---- SIDs -------------------------------------------------------------- */
 
-/* Parse "S-1-5-32-544" (authority decimal, or 0x and hex; 1..15
- * subauthorities, each at most 4294967295) into a malloc'd SID (*len bytes;
- * len may be NULL).  SDDL aliases ("WD", "SY"...) are not SIDs here, as
- * for ConvertStringSidToSid... except that Windows accepts them there too:
- * so does this call.  Errors: -EINVAL (s NULL), SHMAP_EBADSID, -ENOMEM. */
+/* Parse "S-1-5-32-544" (authority decimal, or 0x and at most 12 hex
+ * digits; 1..15 subauthorities, each at most 4294967295) or a two-letter
+ * SDDL alias ("WD", "SY"...; ConvertStringSidToSid takes them too) into a
+ * malloc'd SID (*len bytes; len may be NULL).  Nothing may follow.
+ * Errors: -EINVAL (s NULL), SHMAP_EBADSID, -ENOMEM. */
 SHMAP_EXTERN int shmap_sid_from_string(const char *s, void **sid, size_t *len);
 
 /* "S-1-..." of the SID at sid (at most len bytes read), never an alias;
@@ -117,9 +117,9 @@ SHMAP_EXTERN int shmap_sid_from_unix(int group, uint32_t id, void *out, size_t *
 
 /* ---- ACLs -------------------------------------------------------------- */
 
-/* Make an empty ACL of size bytes (8 .. 65532, a multiple of 4) at acl.
- * revision: SHMAP_ACL_REVISION (2), 3 or SHMAP_ACL_REVISION_DS (4).
- * Errors: -EINVAL (size or revision), SHMAP_EMOREDATA (size < 8). */
+/* Make an empty ACL at acl of size bytes (rounded down to a multiple of
+ * 4).  revision: SHMAP_ACL_REVISION (2), 3 or SHMAP_ACL_REVISION_DS (4).
+ * Errors: SHMAP_ESMALL (size < 8), -EINVAL (size > 65535, revision). */
 SHMAP_EXTERN int shmap_acl_init(void *acl, size_t size, uint32_t revision);
 
 /* Append an ACE of type (SHMAP_ACE_ALLOWED, _DENIED, _AUDIT, _ALARM) with
