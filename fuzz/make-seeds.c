@@ -2,7 +2,9 @@
  * make-seeds.c - writes the seeds of fuzz/corpus/{header,state,job} from
  * real object files: it makes each kind of object in a private namespace,
  * reads its file back and writes it in the input format of the target
- * (fuzz/targets.h).  Usage: fuzz-make-seeds CORPUS_DIR
+ * (fuzz/targets.h); and the binary seeds of fuzz/corpus/sddl (descriptors
+ * the library builds: the default one, normalized ones, parsed strings).  Usage: fuzz-make-seeds
+ * CORPUS_DIR
  */
 #include "internal.h"
 
@@ -44,6 +46,40 @@ static uint64_t read_object(const char *name, uint8_t page[SHMAP_PAGE_SIZE], voi
         die(path, -errno);
     close(fd);
     return (uint64_t)sb.st_size;
+}
+
+/* A descriptor as a seed of the sddl target: mode byte 'b', then its bytes. */
+static void seed_sd(const char *name, const void *sd, size_t len)
+{
+    put("sddl", name, "b", 1, sd, len, NULL, 0);
+}
+
+static void seed_sddl(void)
+{
+    static const char *const strings[][2] = {
+        {"bin-full",
+         "O:BAG:SYD:PAI(A;OICI;GA;;;WD)(D;IO;0x1f01ff;;;S-1-22-1-1000)S:(AU;SAFA;GR;;;AU)"},
+        {"bin-null-dacl", "O:S-1-22-1-0G:S-1-22-2-0D:NO_ACCESS_CONTROL"},
+        {"bin-empty-dacl", "D:"},
+        {"bin-label", "S:(ML;;NW;;;HI)"},
+    };
+    for (size_t i = 0; i < SHMAP_ARRAY_LEN(strings); i++) {
+        void *sd;
+        size_t len;
+        int r = shmap_sd_from_sddl(strings[i][1], &sd, &len);
+        if (r)
+            die(strings[i][0], r);
+        seed_sd(strings[i][0], sd, len);
+        shmap_free(sd);
+    }
+    static const uint32_t map[4] = {0x00020001, 0x00020002, 0x00120000, 0x001F0003};
+    void *sd;
+    size_t len;
+    int r = shmap__sd_default(1000, 100, map, &sd, &len);
+    if (r)
+        die("default", r);
+    seed_sd("bin-default", sd, len);
+    free(sd);
 }
 
 static void seed_header(const char *name)
@@ -138,6 +174,7 @@ int main(int argc, char **argv)
     seed_state("timer-manual", 3);
     seed_state("job", 4);
     seed_job("job");
+    seed_sddl();
     shmap_mutex_release(h[5]);
     for (int i = 0; i < n; i++)
         shmap_close(h[i]);

@@ -16,6 +16,10 @@
  *   job      a job file as a member maps it (job.c)
  *   cmdline  CreateProcess's command line (spawn.c) in both directions:
  *            split a line; quote an argv and split it back
+ *   sddl     security descriptors (sid.c, sd.c, sddl.c): an SDDL string
+ *            parses to a descriptor whose string parses to the same bytes;
+ *            any bytes as a descriptor are refused or validate, format,
+ *            check and normalize without reading outside them
  */
 #ifndef SHMAP_FUZZ_TARGETS_H
 #define SHMAP_FUZZ_TARGETS_H
@@ -443,6 +447,89 @@ static inline int fuzz_cmdline(const uint8_t *data, size_t size)
     free(w);
     free(v);
     free(s);
+    return 0;
+}
+
+/* ---- sddl: mode byte 's': an SDDL string; else the bytes of a descriptor ---- */
+
+/* A valid descriptor: its string (if SDDL can write it) is a fixed point. */
+static inline void fuzz_sd_valid(const uint8_t *sd, size_t len)
+{
+    static const uint32_t map[4] = {0x00020001, 0x00020002, 0x00120000, 0x001F0003};
+    static const uint32_t groups[2] = {27, 0};
+    const struct shmap_token toks[2] = {{1000, 1000, groups, 2}, {0, 0, NULL, 0}};
+    char *str = NULL, *str2 = NULL;
+    void *back = NULL, *back2 = NULL, *norm = NULL;
+    size_t bl, bl2, nl;
+    int r = shmap__sddl_format(sd, len, 0xF, &str);
+    fuzz_check(r == 0 || r == SHMAP_EBADACL || r == -ENOMEM);
+    if (r == 0 && shmap__sddl_parse(str, &back, &bl) == 0) {
+        fuzz_check(shmap__sddl_format(back, bl, 0xF, &str2) == 0 && strcmp(str, str2) == 0);
+        fuzz_check(shmap__sddl_parse(str2, &back2, &bl2) == 0);
+        fuzz_check(bl2 == bl && memcmp(back, back2, bl) == 0);
+    }
+    for (int t = 0; t < 2; t++) {
+        uint32_t g = 0;
+        r = shmap__sd_access_check(sd, len, &toks[t], 0x02000000u, map, &g);
+        fuzz_check((r == 0 && g != 0) || r == -EACCES);
+    }
+    r = shmap__sd_normalize(sd, len, 1000, 1000, map, &norm, &nl);
+    fuzz_check(r == 0 || r == SHMAP_EBADACL || r == -ENOMEM);
+    if (r == 0)
+        fuzz_check(shmap__sd_parse(norm, nl, &(struct shmap_sd_view){0}) == 0);
+    free(norm);
+    free(back2);
+    free(back);
+    free(str2);
+    free(str);
+}
+
+static inline int fuzz_sddl(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    if (data[0] == 's') {
+        char *s = malloc(size);
+        if (!s)
+            return 0;
+        memcpy(s, data + 1, size - 1);
+        s[size - 1] = 0;
+        void *sd = NULL;
+        size_t len;
+        int r = shmap__sddl_parse(s, &sd, &len);
+        fuzz_check(r == 0 || r == -EINVAL || r == SHMAP_EBADACL || r == SHMAP_EBADSID ||
+                   r == -ENOMEM);
+        if (r == 0) {
+            fuzz_check(shmap_sd_validate(sd, len) == 0);
+            char *str = NULL;
+            r = shmap__sddl_format(sd, len, 0xF, &str);
+            fuzz_check(r == 0 || r == -ENOMEM);
+            void *sd2 = NULL;
+            size_t len2;
+            if (r == 0) { /* string -> descriptor -> string -> the same descriptor */
+                fuzz_check(shmap__sddl_parse(str, &sd2, &len2) == 0);
+                fuzz_check(len2 == len && memcmp(sd, sd2, len) == 0);
+            }
+            free(sd2);
+            free(str);
+            fuzz_sd_valid(sd, len);
+        }
+        free(sd);
+        free(s);
+        return 0;
+    }
+    /* the bytes alone, in a buffer of exactly their size (ASan sees a read past it) */
+    uint8_t *sd = malloc(size - 1 ? size - 1 : 1);
+    if (!sd)
+        return 0;
+    memcpy(sd, data + 1, size - 1);
+    struct shmap_sd_view v;
+    int r = shmap__sd_parse(sd, size - 1, &v);
+    fuzz_check(r == 0 || r == SHMAP_EBADSD || r == SHMAP_EBADACL || r == SHMAP_EBADSID ||
+               r == SHMAP_EREVISION);
+    if (r == 0)
+        fuzz_sd_valid(sd, size - 1);
+    free(sd);
     return 0;
 }
 

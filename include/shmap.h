@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "shmap/errors.h"
+#include "shmap/security.h"
 #include "shmap/types.h"
 #include "shmap/version.h"
 

@@ -18,8 +18,8 @@ static const struct {
     const char *dir;
     fuzz_fn fn;
 } targets[] = {
-    {"name", fuzz_name},   {"name-w", fuzz_name_w}, {"header", fuzz_header},
-    {"state", fuzz_state}, {"job", fuzz_job},       {"cmdline", fuzz_cmdline},
+    {"name", fuzz_name}, {"name-w", fuzz_name_w},   {"header", fuzz_header}, {"state", fuzz_state},
+    {"job", fuzz_job},   {"cmdline", fuzz_cmdline}, {"sddl", fuzz_sddl},
 };
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -258,5 +258,28 @@ TEST(fuzz_replay_random_command_lines)
         for (size_t k = 1; k < n; k++)
             buf[k] = (next_byte() % 16) ? pieces[next_byte() % (sizeof pieces - 1)] : 0;
         fuzz_cmdline((const uint8_t *)buf, n);
+    }
+}
+
+TEST(fuzz_replay_random_sddl)
+{
+    static const char *pieces[] = {
+        "O:", "G:",   "D:",  "S:", "(",  ")",  ";",  "A",  "D",
+        "AU", "ML",   "OI",  "IO", "GA", "0x", "1f", "WD", "OW",
+        "CO", "S-1-", "22-", "5",  "-",  " ",  "P",  "AI", "NO_ACCESS_CONTROL"};
+    for (int i = 0; i < 100000; i++) {
+        char buf[256];
+        size_t len = 1;
+        buf[0] = 's';
+        int parts = next_byte() % 24;
+        for (int k = 0; k < parts; k++) {
+            const char *p = pieces[next_byte() % SHMAP_ARRAY_LEN(pieces)];
+            size_t pl = strlen(p);
+            if (len + pl >= sizeof buf)
+                break;
+            memcpy(buf + len, p, pl);
+            len += pl;
+        }
+        fuzz_sddl((const uint8_t *)buf, len);
     }
 }

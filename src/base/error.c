@@ -30,6 +30,12 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EDIRECTORY - SHMAP_ETYPE)] = "not a directory",
     [-(SHMAP_EQUOTA - SHMAP_ETYPE)] = "job process limit reached",
     [-(SHMAP_EMOREDATA - SHMAP_ETYPE)] = "more data than room",
+    [-(SHMAP_EBADSD - SHMAP_ETYPE)] = "invalid security descriptor",
+    [-(SHMAP_EBADACL - SHMAP_ETYPE)] = "invalid access control list",
+    [-(SHMAP_EBADSID - SHMAP_ETYPE)] = "invalid security identifier",
+    [-(SHMAP_EREVISION - SHMAP_ETYPE)] = "unknown revision",
+    [-(SHMAP_EACLFULL - SHMAP_ETYPE)] = "no room left in the access control list",
+    [-(SHMAP_ESMALL - SHMAP_ETYPE)] = "the buffer is too small",
     /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one message on two lines */
     [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] = "a namespace directory is not trustworthy: owned by another "
                                        "user, or writable by others (see docs/security.md)",

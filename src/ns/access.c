@@ -94,3 +94,15 @@ int shmap__access_check_dup(shmap_type_t type, uint32_t requested, uint32_t *gra
         return -EACCES;
     return check(type, requested, true, granted); /* access 0 gives a useless handle (§8.5) */
 }
+
+int shmap__access_generic_map(shmap_type_t type, uint32_t map[4])
+{
+    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_THREAD || type == SHMAP_TYPE_FILE)
+        return -EINVAL;
+    const struct type_rights *t = &rights[type];
+    map[0] = t->read;
+    map[1] = t->write;
+    map[2] = t->execute;
+    map[3] = t->all;
+    return 0;
+}

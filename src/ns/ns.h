@@ -144,4 +144,145 @@ SHMAP_HIDDEN int shmap__lock_shared(int fd);
 /* namespace.c: the directories (a global lock, taken across fork). */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__ns_lock;
 
+/* ======================================================================
+ * sid.c, sd.c, sddl.c - security descriptors in Windows' own binary
+ * formats (MS-DTYP): SIDs, ACLs, self-relative descriptors, their SDDL
+ * strings, and the access check.  Every read of a descriptor is bounded
+ * by the length given: a stored descriptor is hostile input.  The public
+ * face is include/shmap/security.h; what follows is for the layers above.
+ * ====================================================================== */
+#include "shmap/security.h"
+
+#define SHMAP_SID_MAX_SUB 15u                       /* SID_MAX_SUB_AUTHORITIES */
+#define SHMAP_SID_MAX (8u + 4u * SHMAP_SID_MAX_SUB) /* bytes */
+#define SHMAP_SID_STRMAX 200u                       /* "S-1-0x...-4294967295-..." + NUL */
+#define SHMAP_SD_HDR 20u                            /* SECURITY_DESCRIPTOR_RELATIVE */
+#define SHMAP_ACL_HDR 8u
+
+/* The length of the SID at p if it is valid within avail bytes, else 0. */
+SHMAP_HIDDEN size_t shmap__sid_len(const void *p, size_t avail);
+/* Build a SID (n subauthorities, n <= 15) into out; returns its length. */
+SHMAP_HIDDEN size_t shmap__sid_make(uint64_t auth, unsigned n, const uint32_t *sub, uint8_t *out);
+/* Two valid SIDs are equal. */
+SHMAP_HIDDEN bool shmap__sid_equal(const void *a, const void *b);
+/* Parse a SID string at s: "S-1-<auth>-<sub>..." or, if aliases, a
+ * two-letter SDDL alias.  *used: characters consumed.  Returns the SID's
+ * length (in out[SHMAP_SID_MAX]) or SHMAP_EBADSID. */
+SHMAP_HIDDEN int shmap__sid_parse(const char *s, bool aliases, size_t *used, uint8_t *out);
+/* Format a valid SID into out[SHMAP_SID_STRMAX]; alias: use the SDDL
+ * alias where Windows does.  Returns the string's length. */
+SHMAP_HIDDEN size_t shmap__sid_format(const void *sid, bool alias, char *out);
+/* The SID of a Linux user (S-1-22-1-uid) or group (S-1-22-2-gid). */
+SHMAP_HIDDEN size_t shmap__sid_unix(bool group, uint32_t id, uint8_t *out);
+
+/* What a SID stands for, for callers that turn a DACL into file modes. */
+enum shmap_sid_class {
+    SHMAP_SIDC_OTHER = 0,     /* anything below does not describe */
+    SHMAP_SIDC_USER,          /* S-1-22-1-<uid>; id = uid */
+    SHMAP_SIDC_GROUP,         /* S-1-22-2-<gid>; id = gid */
+    SHMAP_SIDC_EVERYONE,      /* WD, S-1-1-0 */
+    SHMAP_SIDC_AUTHENTICATED, /* AU, S-1-5-11: every token holds it too */
+    SHMAP_SIDC_ROOT,          /* SY (S-1-5-18) or BA (S-1-5-32-544): uid 0 */
+    SHMAP_SIDC_OWNER_RIGHTS,  /* OW, S-1-3-4 */
+    SHMAP_SIDC_CREATOR,       /* CO, CG: S-1-3-0, S-1-3-1 (templates) */
+};
+SHMAP_HIDDEN enum shmap_sid_class shmap__sid_classify(const void *sid, uint32_t *id);
+
+/* A validated self-relative descriptor, its parts pointing into it (NULL:
+ * absent; dacl NULL with SE_DACL_PRESENT in control: a NULL DACL). */
+struct shmap_sd_view {
+    uint16_t control;
+    const uint8_t *owner, *group, *sacl, *dacl;
+};
+/* Validate sd (len bytes) fully: header, offsets, SIDs, ACLs, ACEs.
+ * Returns 0 or SHMAP_EBADSD / SHMAP_EBADSID / SHMAP_EBADACL /
+ * SHMAP_EREVISION. */
+SHMAP_HIDDEN int shmap__sd_parse(const void *sd, size_t len, struct shmap_sd_view *v);
+/* Validate the ACL at p within avail bytes: 0 or SHMAP_EBADACL. */
+SHMAP_HIDDEN int shmap__acl_check(const void *p, size_t avail);
+/* A fresh self-relative descriptor (malloc'd) of the parts in v (each
+ * valid), in Windows' layout: header, SACL, DACL, owner, group.  Control
+ * keeps v->control's bits but SE_*_PRESENT follow the parts given, and
+ * SE_SELF_RELATIVE is set.  0 or -ENOMEM. */
+SHMAP_HIDDEN int shmap__sd_build(const struct shmap_sd_view *v, void **out, size_t *len);
+
+/* One ACE of a DACL, as shmap__sd_walk_dacl reports it. */
+struct shmap_ace_info {
+    uint8_t type;  /* SHMAP_ACE_ALLOWED, SHMAP_ACE_DENIED, ... */
+    uint8_t flags; /* SHMAP_ACE_* inheritance flags */
+    uint32_t mask; /* as stored (normalized descriptors hold no GENERIC_* bits) */
+    enum shmap_sid_class cls;
+    uint32_t id;     /* uid or gid for SHMAP_SIDC_USER / _GROUP */
+    const void *sid; /* inside the descriptor */
+};
+/* Call fn for each ACE of sd's DACL in order (inherit-only ones too: check
+ * flags); fn returns nonzero to stop (that value is returned).  Returns 0,
+ * 1 if there is no DACL or a NULL DACL (everyone may do everything; fn is
+ * not called), or a validation error. */
+SHMAP_HIDDEN int shmap__sd_walk_dacl(const void *sd, size_t len,
+                                     int (*fn)(const struct shmap_ace_info *ace, void *arg),
+                                     void *arg);
+
+/* The access check (Windows' order; docs/security.md).  desired: generic
+ * rights already mapped (any left are mapped with generic_map), may hold
+ * MAXIMUM_ALLOWED.  generic_map: read, write, execute, all.  Returns 0 with
+ * *granted, -EACCES, SHMAP_EPRIV (ACCESS_SYSTEM_SECURITY) or a validation
+ * error of sd. */
+SHMAP_HIDDEN int shmap__sd_access_check(const void *sd, size_t len, const struct shmap_token *tok,
+                                        uint32_t desired, const uint32_t generic_map[4],
+                                        uint32_t *granted);
+
+/* The descriptor Windows gives a new object created without one: owner
+ * S-1-22-1-uid, group S-1-22-2-gid, DACL (A;;GA;;;<user>)(A;;GA;;;SY)
+ * (A;;GA;;;BA) with GA mapped by generic_map.  malloc'd; 0 or -ENOMEM. */
+SHMAP_HIDDEN int shmap__sd_default(uint32_t uid, uint32_t gid, const uint32_t generic_map[4],
+                                   void **sd, size_t *len);
+
+/* What an object's creation does with the descriptor its creator gave (self-
+ * relative, validated here first): a missing owner or group becomes the
+ * creator's (S-1-22-1-uid, S-1-22-2-gid); no DACL at all (SE_DACL_PRESENT
+ * clear) gets shmap__sd_default's DACL; a NULL DACL stays NULL; in every
+ * ACE that applies to the object (not inherit-only) GENERIC_* bits are
+ * mapped with generic_map and CREATOR OWNER / CREATOR GROUP become the
+ * owner / group (an inheritable one is split, as Windows' inheritance does:
+ * the effective ACE, then the template kept inherit-only).  The SACL is
+ * kept as given.  A fresh descriptor (malloc'd) in *out. */
+SHMAP_HIDDEN int shmap__sd_normalize(const void *in, size_t len, uint32_t uid, uint32_t gid,
+                                     const uint32_t generic_map[4], void **out, size_t *outlen);
+
+/* The SIDs of a token, concatenated into out (room for cap bytes), in this
+ * order: user, primary group, supplementary groups, Everyone, Authenticated
+ * Users, and for uid 0 SY and BA.  Returns the bytes needed (written if
+ * <= cap); *count their number. */
+SHMAP_HIDDEN size_t shmap__token_sids(const struct shmap_token *tok, uint8_t *out, size_t cap,
+                                      size_t *count);
+
+/* sddl.c: SDDL both ways.  Parse: 0 (malloc'd self-relative descriptor) or
+ * -EINVAL (syntax outside ACLs), SHMAP_EBADACL (inside an ACL, including
+ * an unknown SID there), SHMAP_EBADSID (owner or group), -ENOMEM.  Format:
+ * the parts of info (SHMAP_*_SECURITY_INFORMATION) of a valid descriptor,
+ * malloc'd. */
+SHMAP_HIDDEN int shmap__sddl_parse(const char *s, void **sd, size_t *len);
+SHMAP_HIDDEN int shmap__sddl_format(const void *sd, size_t len, uint32_t info, char **out);
+
+/* access.c: the type's generic mapping (read, write, execute, all); -EINVAL
+ * for a type without one. */
+SHMAP_HIDDEN int shmap__access_generic_map(shmap_type_t type, uint32_t map[4]);
+
+/* sd.c: an ACL under construction (malloc'd, grows); errors are kept in
+ * err and reported by shmap__aclbuf_end, so that builders need not check
+ * every append. */
+struct shmap_aclbuf {
+    uint8_t *p;
+    size_t len, cap;
+    unsigned count;
+    int err;
+};
+SHMAP_HIDDEN void shmap__aclbuf_init(struct shmap_aclbuf *b);
+SHMAP_HIDDEN void shmap__aclbuf_add(struct shmap_aclbuf *b, uint8_t type, uint8_t flags,
+                                    uint32_t mask, const void *sid);
+/* Write the header (revision 2); 0, -ENOMEM or SHMAP_EBADACL (over 64 KiB).
+ * b->p stays the caller's to free. */
+SHMAP_HIDDEN int shmap__aclbuf_end(struct shmap_aclbuf *b);
+
 #endif

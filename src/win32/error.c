@@ -54,6 +54,12 @@
     X(SHMAP_EDIRECTORY, ERROR_DIRECTORY)                                                           \
     X(SHMAP_EQUOTA, ERROR_NOT_ENOUGH_QUOTA)                                                        \
     X(SHMAP_EMOREDATA, ERROR_MORE_DATA)                                                            \
+    X(SHMAP_EBADSD, ERROR_INVALID_SECURITY_DESCR)                                                  \
+    X(SHMAP_EBADACL, ERROR_INVALID_ACL)                                                            \
+    X(SHMAP_EBADSID, ERROR_INVALID_SID)                                                            \
+    X(SHMAP_EREVISION, ERROR_UNKNOWN_REVISION)                                                     \
+    X(SHMAP_EACLFULL, ERROR_ALLOTTED_SPACE_EXCEEDED)                                               \
+    X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
     X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)
 
 static __thread DWORD last_error;

@@ -65,4 +65,11 @@ W32_HIDDEN HANDLE shmap_w32__open_w(shmap_w32_open_fn fn, DWORD access, BOOL inh
 /* A UTF-8 string as wide (malloc'd). */
 W32_HIDDEN wchar_t *shmap_w32__wide(const char *s);
 
+/* A security descriptor the caller gave (absolute or self-relative; probed,
+ * validated) as a fresh self-relative one (malloc'd, *len bytes), the only
+ * form the core knows: what the Create* calls and security.c pass down.
+ * Returns 0, -EFAULT, -ENOMEM, SHMAP_EREVISION, or the core's validation
+ * errors (SHMAP_EBADSD, SHMAP_EBADSID, SHMAP_EBADACL). */
+W32_HIDDEN int shmap_w32__sd_relative(PSECURITY_DESCRIPTOR in, void **out, size_t *len);
+
 #endif
