@@ -190,6 +190,21 @@ SHMAP_EXTERN int shmap_sd_access_check(const void *sd, size_t len, const struct 
  * TokenGroups.  Errors: -ENOMEM, -errno of getgroups. */
 SHMAP_EXTERN int shmap_token_sids(void **sids, size_t *len, size_t *count);
 
+/* ---- objects' security ------------------------------------------------------ */
+
+/* The security descriptor (self-relative, validated here: else its
+ * error) that the calling thread's next Create* of a named type gives its
+ * new object (docs/security.md): its owner and group, missing ones
+ * filled with the caller's; GENERIC_* rights mapped to the type's;
+ * CREATOR OWNER / GROUP replaced.  The next Create* consumes it, whether
+ * it creates, opens an existing object (whose descriptor stays) or fails.
+ * NULL: forget a descriptor given and not consumed.  Without one an object
+ * gets the default: its creator, root (SY, BA) full access, nobody else.
+ * The DACL is also carried to the object file's mode and POSIX ACL, so
+ * that the kernel refuses what the DACL refuses (see docs/security.md for
+ * exactly which rights).  0, -EFAULT, -ENOMEM, SHMAP_EBADSD... */
+SHMAP_EXTERN int shmap_security_next(const void *sd, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -309,7 +309,12 @@ static int create_object(const struct create_args *a, const struct shmap_name *n
         pagefile_spec(a, nlen, &h, &spec);
     else
         file_spec(a, nlen, &h, &spec);
-    int r = shmap__ns_create(n, &spec, f);
+    void *sd = NULL;
+    int r = shmap__objsec_create(SHMAP_TYPE_MAPPING, &sd, &spec.sd_len);
+    spec.sd = sd;
+    if (r == 0)
+        r = shmap__ns_create(n, &spec, f);
+    free(sd);
     if (r == -ENOSPC && a->pagefile)
         r = SHMAP_ECOMMIT;
     return r;
@@ -460,7 +465,14 @@ SHMAP_EXTERN int shmap_mapping_create(shmap_handle_t file, const char *name, uin
     if (r < 0)
         return r;
     int created = r;
-    r = finish_handle(o, access_of_protect(a.page), flags, out);
+    uint32_t granted = access_of_protect(a.page);
+    /* a Create* that finds the object is checked as an open (§10.4) */
+    if (created == SHMAP_EXISTED &&
+        (r = shmap__objsec_check(SHMAP_TYPE_MAPPING, o->fd, granted, false, &granted)) != 0) {
+        shmap__obj_handle_put(o);
+        return r;
+    }
+    r = finish_handle(o, granted, flags, out);
     return r ? r : created;
 }
 
@@ -488,7 +500,7 @@ SHMAP_EXTERN int shmap_mapping_open(const char *name, uint32_t access, unsigned 
             return r;
     }
     uint32_t granted;
-    r = shmap__access_check_open(SHMAP_TYPE_MAPPING, access, &f, &granted);
+    r = shmap__objsec_check(SHMAP_TYPE_MAPPING, o->fd, access, false, &granted);
     if (r) {
         shmap__obj_handle_put(o);
         return r;

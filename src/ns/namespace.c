@@ -485,7 +485,10 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
 
 static int open_fd(int dirfd, const char *fname)
 {
-    int fd = SYS(openat)(dirfd, fname, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+    int flags = O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    int fd = SYS(openat)(dirfd, fname, O_RDWR | flags, 0);
+    if (fd < 0 && errno == EACCES) /* its DACL lets us read it, not write (objsec.c) */
+        fd = SYS(openat)(dirfd, fname, O_RDONLY | flags, 0);
     if (fd >= 0)
         return fd;
     switch (errno) {
@@ -608,6 +611,8 @@ static int make_tmpfile(int dirfd, const struct shmap_name *n, const struct shma
     if (fd < 0)
         return errno == EOPNOTSUPP || errno == EISDIR ? SHMAP_ENOTSUP : -errno;
     int r = fill_tmpfile(fd, n, spec);
+    if (r == 0 && spec->sd_len) /* before anyone can see it (objsec.c) */
+        r = shmap__objsec_apply_file(fd, spec->type, spec->sd, spec->sd_len);
     if (r) {
         shmap__close_fd(fd);
         return r;

@@ -285,4 +285,18 @@ SHMAP_HIDDEN void shmap__aclbuf_add(struct shmap_aclbuf *b, uint8_t type, uint8_
  * b->p stays the caller's to free. */
 SHMAP_HIDDEN int shmap__aclbuf_end(struct shmap_aclbuf *b);
 
+/* objsec.c: an object's security (docs/security.md).
+ * create: the descriptor a new object of type gets (the one the thread
+ * gave with shmap_security_next, normalized, or the default), malloc'd,
+ * at most SHMAP_SD_SLOT bytes.
+ * check: may the caller have requested (generic rights allowed,
+ * MAXIMUM_ALLOWED too) of the object whose file is fd?  0 with *granted,
+ * -EACCES, SHMAP_EPRIV; zero_ok: 0 asked gives a handle with no rights.
+ * apply_file: give the file the mode and POSIX ACL that let the kernel
+ * enforce the DACL for everyone but the owner (conservatively). */
+SHMAP_HIDDEN int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len);
+SHMAP_HIDDEN int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero_ok,
+                                     uint32_t *granted);
+SHMAP_HIDDEN int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t len);
+
 #endif

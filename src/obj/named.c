@@ -187,8 +187,13 @@ int shmap__named_create(const struct shmap_obj_ops *ops, const struct shmap_name
         spec.file_size = ops->file_size;
         spec.alloc_len = ops->file_size;
     }
+    void *sd = NULL;
+    int r = shmap__objsec_create(type, &sd, &spec.sd_len);
+    spec.sd = sd;
     struct shmap_ns_file f = {.fd = -1};
-    int r = shmap__ns_create(n, &spec, &f);
+    if (r == 0)
+        r = shmap__ns_create(n, &spec, &f);
+    free(sd);
     if (r < 0) {
         if (aux_fd >= 0)
             shmap__close_fd(aux_fd);

@@ -68,6 +68,10 @@ SHMAP_EXTERN int shmap_handle_duplicate(shmap_handle_t src_process, shmap_handle
                 r = -EACCES;
         } else if (shmap__access_valid_mask(o->type)) { /* as an open would be checked */
             r = shmap__access_check_dup(o->type, access, &a);
+            /* asking for more than the source had: the object's DACL
+             * decides, as an open's would (§10.4) */
+            if (r == 0 && (a & ~src_access) && o->fd >= 0 && o->type <= SHMAP_TYPE_NAMED_MAX)
+                r = shmap__objsec_check(o->type, o->fd, a, true, &a);
         } else {
             a = shmap__access_map_generic(o->type, access);
         }

@@ -740,7 +740,14 @@ SHMAP_EXTERN int shmap_job_create(const char *name, uint32_t access, unsigned fl
         shmap__named_create(&shmap__job_ops, r == 1 ? NULL : &n, &init, sizeof init, pipe_fd, &o);
     if (created < 0)
         return created;
-    r = shmap__named_handle(o, create_access(access), flags, out);
+    uint32_t granted = create_access(access);
+    /* a Create* that finds the object is checked as an open (§10.4) */
+    if (created == SHMAP_EXISTED &&
+        (r = shmap__objsec_check(SHMAP_TYPE_JOB, o->fd, granted, false, &granted)) != 0) {
+        shmap__obj_handle_put(o);
+        return r;
+    }
+    r = shmap__named_handle(o, granted, flags, out);
     return r ? r : created;
 }
 

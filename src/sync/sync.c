@@ -48,7 +48,16 @@ int shmap__sync_create(const struct shmap_obj_ops *ops, const char *name,
         shmap__obj_get(o);
         *obj = o;
     }
-    r = shmap__named_handle(o, create_access(type, access), flags, out);
+    uint32_t granted = create_access(type, access);
+    /* a Create* that finds the object is checked as an open (§10.4) */
+    if (created == SHMAP_EXISTED &&
+        (r = shmap__objsec_check(type, o->fd, granted, false, &granted))) {
+        if (obj)
+            shmap__obj_put(o);
+        shmap__obj_handle_put(o);
+        return r;
+    }
+    r = shmap__named_handle(o, granted, flags, out);
     if (r) {
         if (obj)
             shmap__obj_put(o);
@@ -69,7 +78,7 @@ int shmap__sync_open(const struct shmap_obj_ops *ops, const char *name, uint32_t
     if ((r = shmap__named_open(ops, &n, &o)) != 0)
         return r;
     uint32_t granted;
-    r = shmap__access_check_open(type, access, NULL, &granted);
+    r = shmap__objsec_check(type, o->fd, access, false, &granted);
     if (r) {
         shmap__obj_handle_put(o);
         return r;

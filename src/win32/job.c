@@ -20,9 +20,10 @@ static BOOL ok(int r)
 static HANDLE create(LPSECURITY_ATTRIBUTES sa, const char *name, unsigned flags)
 {
     shmap_handle_t h = SHMAP_NULL_HANDLE;
-    int r = shmap_w32__inherit(sa, &flags);
+    int r = shmap_w32__sa(sa, &flags);
     if (r == 0)
         r = shmap_job_create(name, JOB_OBJECT_ALL_ACCESS, flags, &h);
+    shmap_w32__sa_done();
     if (r < 0) {
         shmap_w32__fail(r);
         return NULL;

@@ -17,10 +17,11 @@ static HANDLE create_mapping(HANDLE hFile, LPSECURITY_ATTRIBUTES sa, DWORD prot,
                              const char *name, unsigned flags)
 {
     shmap_handle_t h = NULL;
-    int r = shmap_w32__inherit(sa, &flags);
+    int r = shmap_w32__sa(sa, &flags);
     if (r == 0)
         r = shmap_mapping_create(mapping_file(hFile), name, prot, (uint64_t)hi << 32 | lo, flags,
                                  &h);
+    shmap_w32__sa_done();
     if (r < 0) {
         shmap_w32__fail(r);
         return NULL;

@@ -53,9 +53,10 @@ static HANDLE create_event(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD fla
                            unsigned nflags)
 {
     shmap_handle_t h = NULL;
-    int r = shmap_w32__inherit(sa, &nflags);
+    int r = shmap_w32__sa(sa, &nflags);
     if (r == 0)
         r = shmap_event_create(name, flags, access, nflags, &h);
+    shmap_w32__sa_done();
     return created(r, h);
 }
 
@@ -137,9 +138,10 @@ static HANDLE create_mutex(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD fla
                            unsigned nflags)
 {
     shmap_handle_t h = NULL;
-    int r = shmap_w32__inherit(sa, &nflags);
+    int r = shmap_w32__sa(sa, &nflags);
     if (r == 0)
         r = shmap_mutex_create(name, flags, access, nflags, &h);
+    shmap_w32__sa_done();
     return created(r, h);
 }
 
@@ -187,9 +189,10 @@ static HANDLE create_semaphore(LPSECURITY_ATTRIBUTES sa, LONG initial, LONG max,
                                DWORD access, unsigned nflags)
 {
     shmap_handle_t h = NULL;
-    int r = shmap_w32__inherit(sa, &nflags);
+    int r = shmap_w32__sa(sa, &nflags);
     if (r == 0)
         r = shmap_semaphore_create(name, initial, max, access, nflags, &h);
+    shmap_w32__sa_done();
     return created(r, h);
 }
 
@@ -240,9 +243,10 @@ static HANDLE create_timer(LPSECURITY_ATTRIBUTES sa, const char *name, DWORD fla
                            unsigned nflags)
 {
     shmap_handle_t h = NULL;
-    int r = shmap_w32__inherit(sa, &nflags);
+    int r = shmap_w32__sa(sa, &nflags);
     if (r == 0)
         r = shmap_timer_create(name, flags, access, nflags, &h);
+    shmap_w32__sa_done();
     return created(r, h);
 }
 

@@ -6,6 +6,7 @@
 #define SHMAP_W32_H
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <windows.h>
 
@@ -71,5 +72,27 @@ W32_HIDDEN wchar_t *shmap_w32__wide(const char *s);
  * Returns 0, -EFAULT, -ENOMEM, SHMAP_EREVISION, or the core's validation
  * errors (SHMAP_EBADSD, SHMAP_EBADSID, SHMAP_EBADACL). */
 W32_HIDDEN int shmap_w32__sd_relative(PSECURITY_DESCRIPTOR in, void **out, size_t *len);
+
+/* A Create*'s SECURITY_ATTRIBUTES: the inherit flag, and the security
+ * descriptor given to the native create that follows (shmap_security_next);
+ * shmap_w32__sa_done after that call, whatever it returned, so that a
+ * descriptor an early failure left unused does not reach a later create. */
+static inline int shmap_w32__sa(const SECURITY_ATTRIBUTES *sa, unsigned *flags)
+{
+    int r = shmap_w32__inherit(sa, flags);
+    if (r || !sa || !sa->lpSecurityDescriptor)
+        return r;
+    void *sd;
+    size_t len;
+    if ((r = shmap_w32__sd_relative(sa->lpSecurityDescriptor, &sd, &len)) != 0)
+        return r;
+    r = shmap_security_next(sd, len);
+    free(sd);
+    return r;
+}
+static inline void shmap_w32__sa_done(void)
+{
+    shmap_security_next(NULL, 0);
+}
 
 #endif
