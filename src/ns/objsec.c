@@ -21,6 +21,7 @@
 #include "ns.h"
 #include "base/probe.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,6 +101,8 @@ int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len)
     return r;
 }
 
+static void file_rights(shmap_type_t type, uint32_t *rbits, uint32_t *wbits);
+
 /* ---- the access check ---------------------------------------------------- */
 
 #define NGROUPS_CAP 256
@@ -159,6 +162,16 @@ int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero
         return r;
     if (r) /* a stored descriptor that does not validate grants nothing */
         return -EACCES;
+    /* The file may grant less than the DACL (apply_file is conservative
+     * where a user's groups could change the answer): rights that need to
+     * write the file are not given on a file opened read-only. */
+    uint32_t rbits, wbits;
+    file_rights(type, &rbits, &wbits);
+    if ((*granted & wbits) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+        if (!(req & SHMAP_MAXIMUM_ALLOWED))
+            return -EACCES;
+        *granted &= ~wbits;
+    }
     if (*granted == 0 && !zero_ok)
         return -EACCES;
     return 0;
