@@ -800,6 +800,28 @@ TEST(win32_acl_and_descriptor_errors)
     ASSERT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
     ASSERT_TRUE(InitializeAcl(acl, sizeof buf, ACL_REVISION_DS));
     ASSERT_TRUE(IsValidAcl(acl));
+    PSID sid = NULL;
+    SID_IDENTIFIER_AUTHORITY world = {SECURITY_WORLD_SID_AUTHORITY};
+    SetLastError(0);
+    ASSERT_TRUE(!AllocateAndInitializeSid(&world, 9, 0, 0, 0, 0, 0, 0, 0, 0, &sid));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_SID);
+    ASSERT_TRUE(!AllocateAndInitializeSid(&world, 1, 0, 0, 0, 0, 0, 0, 0, 0, NULL));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    ASSERT_TRUE(AllocateAndInitializeSid(&world, 1, 0, 0, 0, 0, 0, 0, 0, 0, &sid));
+    ASSERT_TRUE(!AddAccessAllowedAce(acl, 5, GENERIC_ALL, sid));
+    ASSERT_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+    ASSERT_TRUE(!AddAccessAllowedAceEx(acl, ACL_REVISION, 0x20, GENERIC_ALL, sid));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    BYTE notsid[8] = {2, 1};
+    ASSERT_TRUE(!AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, notsid));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_SID);
+    /* 8 + 3 * 20 = 68 > 64: the third does not fit */
+    ASSERT_TRUE(AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, sid));
+    ASSERT_TRUE(AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, sid));
+    ASSERT_TRUE(!AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, sid));
+    ASSERT_EQ(GetLastError(), ERROR_ALLOTTED_SPACE_EXCEEDED);
+    ASSERT_EQ(acl->AclRevision, ACL_REVISION_DS); /* kept: the ACEs' revision was lower */
+    FreeSid(sid);
     SECURITY_DESCRIPTOR sd;
     SetLastError(0);
     ASSERT_TRUE(!InitializeSecurityDescriptor(&sd, 2));

@@ -506,21 +506,19 @@ static size_t acl_used(const uint8_t *a)
 SHMAP_EXTERN int shmap_acl_add_ace(void *acl, unsigned type, unsigned flags, uint32_t mask,
                                    const void *sid)
 {
-    uint8_t *a = acl;
-    size_t used = a ? acl_used(a) : 0;
-    if (!used)
-        return SHMAP_EBADACL;
-    if (!sid)
-        return SHMAP_EBADSID;
-    int r = check_part(sid, false);
+    /* in the order Windows checks: the SID, the flags, the ACL, the room */
+    int r = sid ? check_part(sid, false) : SHMAP_EBADSID;
     if (r)
         return r;
-    size_t sl = sid_size(sid);
     unsigned valid = SHMAP_ACE_VALID_INHERIT_FLAGS;
     if (type == SHMAP_ACE_AUDIT || type == SHMAP_ACE_ALARM)
         valid |= SHMAP_ACE_SUCCESSFUL_ACCESS | SHMAP_ACE_FAILED_ACCESS;
     if (type > SHMAP_ACE_ALARM || (flags & ~valid))
         return -EINVAL;
+    uint8_t *a = acl;
+    size_t used = a ? acl_used(a) : 0, sl = sid_size(sid);
+    if (!used)
+        return SHMAP_EBADACL;
     if (used + 8 + sl > get16(a + 2))
         return SHMAP_EACLFULL;
     uint8_t *e = a + used;
