@@ -309,6 +309,25 @@ int shmap__sd_access_check(const void *sd, size_t len, const struct shmap_token 
     return 0;
 }
 
+int shmap__token_current(struct shmap_token *t)
+{
+    int n = getgroups(0, NULL);
+    if (n < 0)
+        return -errno;
+    gid_t *groups = malloc(((size_t)n + 1) * sizeof *groups);
+    if (!groups)
+        return -ENOMEM;
+    n = getgroups(n, groups);
+    if (n < 0) {
+        int e = -errno;
+        free(groups);
+        return e;
+    }
+    _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "a gid is 32 bits");
+    *t = (struct shmap_token){shmap__uid(), shmap__gid(), (const uint32_t *)groups, (size_t)n};
+    return 0;
+}
+
 size_t shmap__token_sids(const struct shmap_token *tok, uint8_t *out, size_t cap, size_t *count)
 {
     uint8_t sid[SHMAP_SID_MAX];
@@ -605,23 +624,17 @@ SHMAP_EXTERN int shmap_sd_access_check(const void *sd, size_t len, const struct 
         return -EFAULT;
     if (!sd)
         return SHMAP_EBADSD;
-    struct shmap_token self;
-    uint32_t *groups = NULL;
+    struct shmap_token self = {0, 0, NULL, 0};
     if (!tok) {
-        int n = getgroups(0, NULL);
-        if (n < 0)
-            return -errno;
-        groups = malloc((n > 0 ? (size_t)n : 1) * sizeof *groups);
-        if (!groups)
-            return -ENOMEM;
-        n = getgroups(n, (gid_t *)groups);
-        self = (struct shmap_token){geteuid(), getegid(), groups, n > 0 ? (size_t)n : 0};
+        int r = shmap__token_current(&self);
+        if (r)
+            return r;
         tok = &self;
     } else if (tok->ngroups && shmap__probe_read(tok->groups, tok->ngroups * sizeof(uint32_t))) {
         return -EFAULT;
     }
     int r = shmap__sd_access_check(sd, len, tok, desired, generic_map, granted);
-    free(groups);
+    free((void *)self.groups);
     return r;
 }
 
@@ -629,19 +642,15 @@ SHMAP_EXTERN int shmap_token_sids(void **sids, size_t *len, size_t *count)
 {
     if (SHMAP_PROBE_OUT(sids) || SHMAP_PROBE_OUT(len) || SHMAP_PROBE_OUT(count))
         return -EFAULT;
-    int n = getgroups(0, NULL);
-    if (n < 0)
-        return -errno;
-    uint32_t *groups = malloc(((size_t)n + 1) * sizeof *groups);
-    if (!groups)
-        return -ENOMEM;
-    n = getgroups(n, (gid_t *)groups);
-    struct shmap_token t = {geteuid(), getegid(), groups, n > 0 ? (size_t)n : 0};
+    struct shmap_token t;
+    int r = shmap__token_current(&t);
+    if (r)
+        return r;
     size_t c, need = shmap__token_sids(&t, NULL, 0, &c);
     uint8_t *buf = malloc(need);
     if (buf)
         shmap__token_sids(&t, buf, need, &c);
-    free(groups);
+    free((void *)t.groups);
     if (!buf)
         return -ENOMEM;
     *sids = buf;
