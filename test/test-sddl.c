@@ -100,7 +100,8 @@ TEST(sid_binary_layout)
     ASSERT_EQ(memcmp(sid, want, 16), 0);
     shmap_free(sid);
     /* authority 2^32 and above: 0x and 12 hex digits, as Windows prints it */
-    ASSERT_EQ(shmap_sid_from_string("S-1-4294967296-1", &sid, &len), 0);
+    ASSERT_EQ(shmap_sid_from_string("S-1-4294967296-1", &sid, &len), SHMAP_EBADSID);
+    ASSERT_EQ(shmap_sid_from_string("S-1-0x100000000-1", &sid, &len), 0);
     char *s;
     ASSERT_EQ(shmap_sid_to_string(sid, len, &s), 0);
     ASSERT_STR_EQ(s, "S-1-0x000100000000-1");
