@@ -905,3 +905,25 @@ TEST(win32_null_and_absent_dacl)
     ASSERT_NULL(owner);
     LocalFree(rel);
 }
+
+TEST(bad_pointers_are_noaccess_not_faults)
+{
+    SetLastError(0);
+    ASSERT_TRUE(!ConvertStringSidToSidA("S-1-5-18", (PSID *)8));
+    ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
+    BOOL present, defaulted;
+    PACL dacl;
+    ASSERT_TRUE(!GetSecurityDescriptorDacl((PSECURITY_DESCRIPTOR)16, &present, &dacl, &defaulted));
+    ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
+    ASSERT_TRUE(!IsValidSid((PSID)16));
+    ASSERT_TRUE(!IsValidAcl((PACL)16));
+    /* the native calls: -EFAULT */
+    void *sd;
+    ASSERT_EQ(shmap_sd_from_sddl("D:", (void **)8, NULL), -EFAULT);
+    ASSERT_EQ(shmap_sd_validate((void *)16, 20), -EFAULT);
+    ASSERT_EQ(shmap_sd_length((void *)16, 100, (size_t *)&sd), -EFAULT);
+    uint32_t g;
+    static const uint32_t map[4] = {1, 2, 4, 7};
+    ASSERT_EQ(shmap_sd_access_check((void *)16, 20, NULL, 1, map, &g), -EFAULT);
+    ASSERT_EQ(shmap_sd_access_check(NULL, 0, NULL, 1, NULL, &g), -EFAULT);
+}

@@ -152,7 +152,7 @@ static BOOL sd_get(PSECURITY_DESCRIPTOR sd, int field, WORD present_bit, WORD de
     if ((present && W32_BAD_OUT(present)) || W32_BAD_OUT(part) || W32_BAD_OUT(defaulted))
         return fail(-EFAULT);
     int r = sd_head(sd, &c);
-    if (!r && !self_relative(c) && shmap__probe_read(sd, sizeof(SECURITY_DESCRIPTOR)))
+    if (!r && shmap__probe_read(sd, self_relative(c) ? HDR_REL : sizeof(SECURITY_DESCRIPTOR)))
         r = -EFAULT;
     if (r)
         return fail(r);
