@@ -100,7 +100,8 @@ TEST(sid_binary_layout)
     ASSERT_EQ(memcmp(sid, want, 16), 0);
     shmap_free(sid);
     /* authority 2^32 and above: 0x and 12 hex digits, as Windows prints it */
-    ASSERT_EQ(shmap_sid_from_string("S-1-4294967296-1", &sid, &len), 0);
+    ASSERT_EQ(shmap_sid_from_string("S-1-4294967296-1", &sid, &len), SHMAP_EBADSID);
+    ASSERT_EQ(shmap_sid_from_string("S-1-0x100000000-1", &sid, &len), 0);
     char *s;
     ASSERT_EQ(shmap_sid_to_string(sid, len, &s), 0);
     ASSERT_STR_EQ(s, "S-1-0x000100000000-1");
@@ -800,6 +801,28 @@ TEST(win32_acl_and_descriptor_errors)
     ASSERT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
     ASSERT_TRUE(InitializeAcl(acl, sizeof buf, ACL_REVISION_DS));
     ASSERT_TRUE(IsValidAcl(acl));
+    PSID sid = NULL;
+    SID_IDENTIFIER_AUTHORITY world = {SECURITY_WORLD_SID_AUTHORITY};
+    SetLastError(0);
+    ASSERT_TRUE(!AllocateAndInitializeSid(&world, 9, 0, 0, 0, 0, 0, 0, 0, 0, &sid));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_SID);
+    ASSERT_TRUE(!AllocateAndInitializeSid(&world, 1, 0, 0, 0, 0, 0, 0, 0, 0, NULL));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    ASSERT_TRUE(AllocateAndInitializeSid(&world, 1, 0, 0, 0, 0, 0, 0, 0, 0, &sid));
+    ASSERT_TRUE(!AddAccessAllowedAce(acl, 5, GENERIC_ALL, sid));
+    ASSERT_EQ(GetLastError(), ERROR_REVISION_MISMATCH);
+    ASSERT_TRUE(!AddAccessAllowedAceEx(acl, ACL_REVISION, 0x20, GENERIC_ALL, sid));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_PARAMETER);
+    BYTE notsid[8] = {2, 1};
+    ASSERT_TRUE(!AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, notsid));
+    ASSERT_EQ(GetLastError(), ERROR_INVALID_SID);
+    /* 8 + 3 * 20 = 68 > 64: the third does not fit */
+    ASSERT_TRUE(AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, sid));
+    ASSERT_TRUE(AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, sid));
+    ASSERT_TRUE(!AddAccessDeniedAce(acl, ACL_REVISION, GENERIC_ALL, sid));
+    ASSERT_EQ(GetLastError(), ERROR_ALLOTTED_SPACE_EXCEEDED);
+    ASSERT_EQ(acl->AclRevision, ACL_REVISION_DS); /* kept: the ACEs' revision was lower */
+    FreeSid(sid);
     SECURITY_DESCRIPTOR sd;
     SetLastError(0);
     ASSERT_TRUE(!InitializeSecurityDescriptor(&sd, 2));
@@ -881,4 +904,26 @@ TEST(win32_null_and_absent_dacl)
     ASSERT_TRUE(GetSecurityDescriptorOwner(rel, &owner, &defaulted));
     ASSERT_NULL(owner);
     LocalFree(rel);
+}
+
+TEST(bad_pointers_are_noaccess_not_faults)
+{
+    SetLastError(0);
+    ASSERT_TRUE(!ConvertStringSidToSidA("S-1-5-18", (PSID *)8));
+    ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
+    BOOL present, defaulted;
+    PACL dacl;
+    ASSERT_TRUE(!GetSecurityDescriptorDacl((PSECURITY_DESCRIPTOR)16, &present, &dacl, &defaulted));
+    ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
+    ASSERT_TRUE(!IsValidSid((PSID)16));
+    ASSERT_TRUE(!IsValidAcl((PACL)16));
+    /* the native calls: -EFAULT */
+    void *sd;
+    ASSERT_EQ(shmap_sd_from_sddl("D:", (void **)8, NULL), -EFAULT);
+    ASSERT_EQ(shmap_sd_validate((void *)16, 20), -EFAULT);
+    ASSERT_EQ(shmap_sd_length((void *)16, 100, (size_t *)&sd), -EFAULT);
+    uint32_t g;
+    static const uint32_t map[4] = {1, 2, 4, 7};
+    ASSERT_EQ(shmap_sd_access_check((void *)16, 20, NULL, 1, map, &g), -EFAULT);
+    ASSERT_EQ(shmap_sd_access_check(NULL, 0, NULL, 1, NULL, &g), -EFAULT);
 }

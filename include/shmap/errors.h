@@ -64,13 +64,14 @@
 #define SHMAP_EMOREDATA                                                                            \
     (-30823) /* the list did not fit (partial result): ERROR_MORE_DATA (234)                       \
               */
-#define SHMAP_EBADSD                                                                               \
-    (-30824) /* invalid security descriptor: ERROR_INVALID_SECURITY_DESCR (1338) */
-#define SHMAP_EBADACL (-30825)    /* invalid ACL or ACE: ERROR_INVALID_ACL (1336) */
-#define SHMAP_EBADSID (-30826)    /* invalid SID: ERROR_INVALID_SID (1337) */
-#define SHMAP_EREVISION (-30827)  /* unknown revision: ERROR_UNKNOWN_REVISION (1305) */
-#define SHMAP_EACLFULL (-30828)   /* no room left in the ACL: ERROR_ALLOTTED_SPACE_EXCEEDED (1344) */
-#define SHMAP_ESMALL (-30829)     /* the buffer is too small: ERROR_INSUFFICIENT_BUFFER (122) */
+
+/* security descriptors, SIDs and ACLs (shmap/security.h) */
+#define SHMAP_EBADSD (-30824)    /* invalid descriptor: ERROR_INVALID_SECURITY_DESCR (1338) */
+#define SHMAP_EBADACL (-30825)   /* invalid ACL or ACE: ERROR_INVALID_ACL (1336) */
+#define SHMAP_EBADSID (-30826)   /* invalid SID: ERROR_INVALID_SID (1337) */
+#define SHMAP_EREVISION (-30827) /* unknown revision: ERROR_UNKNOWN_REVISION (1305) */
+#define SHMAP_EACLFULL (-30828)  /* no room in the ACL: ERROR_ALLOTTED_SPACE_EXCEEDED (1344) */
+#define SHMAP_ESMALL (-30829)    /* buffer too small: ERROR_INSUFFICIENT_BUFFER (122) */
 #define SHMAP_EUNSAFE                                                                              \
     (-30830) /* a namespace directory is not trustworthy (its owner or mode would let another     \
                 user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */

@@ -95,8 +95,8 @@ SHMAP_EXTERN void shmap_free(void *p);
 
 /* ---- SIDs -------------------------------------------------------------- */
 
-/* Parse "S-1-5-32-544" (authority decimal, or 0x and at most 12 hex
- * digits; 1..15 subauthorities, each at most 4294967295) or a two-letter
+/* Parse "S-1-5-32-544" (authority decimal below 2^32, or 0x and at most
+ * 12 hex digits; 1..15 subauthorities, each at most 4294967295) or a two-letter
  * SDDL alias ("WD", "SY"...; ConvertStringSidToSid takes them too) into a
  * malloc'd SID (*len bytes; len may be NULL).  Nothing may follow.
  * Errors: -EINVAL (s NULL), SHMAP_EBADSID, -ENOMEM. */

@@ -250,6 +250,10 @@ SHMAP_HIDDEN int shmap__sd_default(uint32_t uid, uint32_t gid, const uint32_t ge
 SHMAP_HIDDEN int shmap__sd_normalize(const void *in, size_t len, uint32_t uid, uint32_t gid,
                                      const uint32_t generic_map[4], void **out, size_t *outlen);
 
+/* The calling process's token (shmap__uid, shmap__gid, getgroups); t->groups is
+ * malloc'd: free((void *)t->groups).  0, -ENOMEM or -errno. */
+SHMAP_HIDDEN int shmap__token_current(struct shmap_token *t);
+
 /* The SIDs of a token, concatenated into out (room for cap bytes), in this
  * order: user, primary group, supplementary groups, Everyone, Authenticated
  * Users, and for uid 0 SY and BA.  Returns the bytes needed (written if

@@ -309,6 +309,25 @@ int shmap__sd_access_check(const void *sd, size_t len, const struct shmap_token 
     return 0;
 }
 
+int shmap__token_current(struct shmap_token *t)
+{
+    int n = getgroups(0, NULL);
+    if (n < 0)
+        return -errno;
+    gid_t *groups = malloc(((size_t)n + 1) * sizeof *groups);
+    if (!groups)
+        return -ENOMEM;
+    n = getgroups(n, groups);
+    if (n < 0) {
+        int e = -errno;
+        free(groups);
+        return e;
+    }
+    _Static_assert(sizeof(gid_t) == sizeof(uint32_t), "a gid is 32 bits");
+    *t = (struct shmap_token){shmap__uid(), shmap__gid(), (const uint32_t *)groups, (size_t)n};
+    return 0;
+}
+
 size_t shmap__token_sids(const struct shmap_token *tok, uint8_t *out, size_t cap, size_t *count)
 {
     uint8_t sid[SHMAP_SID_MAX];
@@ -506,21 +525,19 @@ static size_t acl_used(const uint8_t *a)
 SHMAP_EXTERN int shmap_acl_add_ace(void *acl, unsigned type, unsigned flags, uint32_t mask,
                                    const void *sid)
 {
-    uint8_t *a = acl;
-    size_t used = a ? acl_used(a) : 0;
-    if (!used)
-        return SHMAP_EBADACL;
-    if (!sid)
-        return SHMAP_EBADSID;
-    int r = check_part(sid, false);
+    /* in the order Windows checks: the SID, the flags, the ACL, the room */
+    int r = sid ? check_part(sid, false) : SHMAP_EBADSID;
     if (r)
         return r;
-    size_t sl = sid_size(sid);
     unsigned valid = SHMAP_ACE_VALID_INHERIT_FLAGS;
     if (type == SHMAP_ACE_AUDIT || type == SHMAP_ACE_ALARM)
         valid |= SHMAP_ACE_SUCCESSFUL_ACCESS | SHMAP_ACE_FAILED_ACCESS;
     if (type > SHMAP_ACE_ALARM || (flags & ~valid))
         return -EINVAL;
+    uint8_t *a = acl;
+    size_t used = a ? acl_used(a) : 0, sl = sid_size(sid);
+    if (!used)
+        return SHMAP_EBADACL;
     if (used + 8 + sl > get16(a + 2))
         return SHMAP_EACLFULL;
     uint8_t *e = a + used;
@@ -607,23 +624,17 @@ SHMAP_EXTERN int shmap_sd_access_check(const void *sd, size_t len, const struct 
         return -EFAULT;
     if (!sd)
         return SHMAP_EBADSD;
-    struct shmap_token self;
-    uint32_t *groups = NULL;
+    struct shmap_token self = {0, 0, NULL, 0};
     if (!tok) {
-        int n = getgroups(0, NULL);
-        if (n < 0)
-            return -errno;
-        groups = malloc((n > 0 ? (size_t)n : 1) * sizeof *groups);
-        if (!groups)
-            return -ENOMEM;
-        n = getgroups(n, (gid_t *)groups);
-        self = (struct shmap_token){geteuid(), getegid(), groups, n > 0 ? (size_t)n : 0};
+        int r = shmap__token_current(&self);
+        if (r)
+            return r;
         tok = &self;
     } else if (tok->ngroups && shmap__probe_read(tok->groups, tok->ngroups * sizeof(uint32_t))) {
         return -EFAULT;
     }
     int r = shmap__sd_access_check(sd, len, tok, desired, generic_map, granted);
-    free(groups);
+    free((void *)self.groups);
     return r;
 }
 
@@ -631,19 +642,15 @@ SHMAP_EXTERN int shmap_token_sids(void **sids, size_t *len, size_t *count)
 {
     if (SHMAP_PROBE_OUT(sids) || SHMAP_PROBE_OUT(len) || SHMAP_PROBE_OUT(count))
         return -EFAULT;
-    int n = getgroups(0, NULL);
-    if (n < 0)
-        return -errno;
-    uint32_t *groups = malloc(((size_t)n + 1) * sizeof *groups);
-    if (!groups)
-        return -ENOMEM;
-    n = getgroups(n, (gid_t *)groups);
-    struct shmap_token t = {geteuid(), getegid(), groups, n > 0 ? (size_t)n : 0};
+    struct shmap_token t;
+    int r = shmap__token_current(&t);
+    if (r)
+        return r;
     size_t c, need = shmap__token_sids(&t, NULL, 0, &c);
     uint8_t *buf = malloc(need);
     if (buf)
         shmap__token_sids(&t, buf, need, &c);
-    free(groups);
+    free((void *)t.groups);
     if (!buf)
         return -ENOMEM;
     *sids = buf;

@@ -134,12 +134,13 @@ static int64_t decimal(const char **p, uint64_t max)
     return (int64_t)v;
 }
 
-/* The identifier authority: decimal, or 0x and up to 12 hex digits. */
+/* The identifier authority (MS-DTYP 2.4.2.1): decimal below 2^32, or 0x
+ * and up to 12 hex digits (Windows writes 12). */
 static int64_t authority(const char **p)
 {
     const char *s = *p;
     if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-        return decimal(p, 0xFFFFFFFFFFFFull);
+        return decimal(p, 0xFFFFFFFFu);
     uint64_t v = 0;
     int n = 0;
     for (s += 2;; s++, n++) {

@@ -152,7 +152,7 @@ static BOOL sd_get(PSECURITY_DESCRIPTOR sd, int field, WORD present_bit, WORD de
     if ((present && W32_BAD_OUT(present)) || W32_BAD_OUT(part) || W32_BAD_OUT(defaulted))
         return fail(-EFAULT);
     int r = sd_head(sd, &c);
-    if (!r && !self_relative(c) && shmap__probe_read(sd, sizeof(SECURITY_DESCRIPTOR)))
+    if (!r && shmap__probe_read(sd, self_relative(c) ? HDR_REL : sizeof(SECURITY_DESCRIPTOR)))
         r = -EFAULT;
     if (r)
         return fail(r);
@@ -458,19 +458,20 @@ WINBASEAPI BOOL WINAPI IsValidAcl(PACL acl)
     return r ? fail(r) : TRUE;
 }
 
+/* Windows' order: the SID, the revisions (the ACE's and the ACL's at most
+ * 4), then the core's checks (flags, the ACL, the room). */
 static BOOL add_ace(PACL acl, DWORD revision, unsigned type, DWORD flags, DWORD mask, PSID sid)
 {
-    if (revision < MIN_ACL_REVISION || revision > MAX_ACL_REVISION)
-        return fail_code(ERROR_REVISION_MISMATCH);
-    size_t l = acl_len(acl);
-    if (!l || shmap_acl_validate(acl, l))
-        return fail(SHMAP_EBADACL);
     if (!sid_len(sid))
         return fail(SHMAP_EBADSID);
+    if (!acl_len(acl))
+        return fail(SHMAP_EBADACL);
+    if (revision > MAX_ACL_REVISION || acl->AclRevision > MAX_ACL_REVISION)
+        return fail_code(ERROR_REVISION_MISMATCH);
     int r = shmap_acl_add_ace(acl, type, flags, mask, sid);
     if (r)
         return fail(r);
-    if (acl->AclRevision < revision) /* as Windows: the ACL takes the ACE's revision */
+    if (acl->AclRevision < revision) /* the ACL takes the higher revision */
         acl->AclRevision = (BYTE)revision;
     return TRUE;
 }
@@ -554,7 +555,9 @@ WINBASEAPI BOOL WINAPI AllocateAndInitializeSid(PSID_IDENTIFIER_AUTHORITY auth, 
                                                 DWORD s1, DWORD s2, DWORD s3, DWORD s4, DWORD s5,
                                                 DWORD s6, DWORD s7, PSID *sid)
 {
-    if (n > 8)
+    if (n > 8) /* at most 8 here, whatever SIDs may hold */
+        return fail(SHMAP_EBADSID);
+    if (!sid)
         return fail(-EINVAL);
     if (!auth || shmap__probe_read(auth, sizeof *auth) || W32_BAD_OUT(sid))
         return fail(-EFAULT);
