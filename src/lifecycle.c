@@ -124,6 +124,7 @@ static const struct shmap_obj_ops *const types[] = {
     &shmap__section_ops,   &shmap__event_ops,   &shmap__mutex_ops,
     &shmap__semaphore_ops, &shmap__timer_ops,   &shmap__job_ops,
     &shmap__file_ops,      &shmap__process_ops, &shmap__thread_ops,
+    &shmap__token_ops,
 };
 
 __attribute__((constructor(200))) static void lifecycle_start(void)

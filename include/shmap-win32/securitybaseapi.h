@@ -38,6 +38,22 @@ WINBASEAPI BOOL WINAPI MakeSelfRelativeSD(PSECURITY_DESCRIPTOR pAbsoluteSecurity
                                           PSECURITY_DESCRIPTOR pSelfRelativeSecurityDescriptor,
                                           LPDWORD lpdwBufferLength);
 
+/* ---- the descriptor of an object, by handle (secinfo.c) ---- */
+WINBASEAPI BOOL WINAPI GetKernelObjectSecurity(HANDLE Handle,
+                                               SECURITY_INFORMATION RequestedInformation,
+                                               PSECURITY_DESCRIPTOR pSecurityDescriptor,
+                                               DWORD nLength, LPDWORD lpnLengthNeeded);
+WINBASEAPI BOOL WINAPI SetKernelObjectSecurity(HANDLE Handle,
+                                               SECURITY_INFORMATION SecurityInformation,
+                                               PSECURITY_DESCRIPTOR SecurityDescriptor);
+/* ---- tokens (the calling process's only) ---- */
+WINBASEAPI BOOL WINAPI OpenProcessToken(HANDLE ProcessHandle, DWORD DesiredAccess,
+                                        PHANDLE TokenHandle);
+WINBASEAPI BOOL WINAPI GetTokenInformation(HANDLE TokenHandle,
+                                           TOKEN_INFORMATION_CLASS TokenInformationClass,
+                                           LPVOID TokenInformation, DWORD TokenInformationLength,
+                                           PDWORD ReturnLength);
+
 /* ---- ACLs ---- */
 WINBASEAPI BOOL WINAPI InitializeAcl(PACL pAcl, DWORD nAclLength, DWORD dwAclRevision);
 WINBASEAPI BOOL WINAPI IsValidAcl(PACL pAcl);

@@ -25,6 +25,7 @@
 #define SHMAP_SECURITY_H
 
 #include <stddef.h>
+#include "shmap/types.h"
 #include <stdint.h>
 
 #ifndef SHMAP_EXTERN
@@ -204,6 +205,28 @@ SHMAP_EXTERN int shmap_token_sids(void **sids, size_t *len, size_t *count);
  * that the kernel refuses what the DACL refuses (see docs/security.md for
  * exactly which rights).  0, -EFAULT, -ENOMEM, SHMAP_EBADSD... */
 SHMAP_EXTERN int shmap_security_next(const void *sd, size_t len);
+
+/* The parts (info: SHMAP_*_SECURITY_INFORMATION) of the security descriptor
+ * of the object of handle h, as a fresh self-relative descriptor
+ * (shmap_free).  Owner, group and DACL need READ_CONTROL on the handle
+ * (-EACCES); the SACL needs a privilege (SHMAP_EPRIV).  Named types only:
+ * files, processes and threads give SHMAP_ENOTSUP. */
+SHMAP_EXTERN int shmap_security_get(shmap_handle_t h, uint32_t info, void **sd, size_t *len);
+/* Replace the parts info of the object's descriptor with those of sd
+ * (self-relative): the DACL needs WRITE_DAC, owner and group WRITE_OWNER.
+ * The new DACL is normalized as at creation and carried to the object
+ * file's permissions first: a caller who is not the file's owner cannot
+ * change them and gets -EACCES, nothing changed. */
+SHMAP_EXTERN int shmap_security_set(shmap_handle_t h, uint32_t info, const void *sd, size_t len);
+
+/* A token of process (SHMAP_CURRENT_PROCESS, or a handle with
+ * PROCESS_QUERY_LIMITED_INFORMATION): a handle of type SHMAP_TYPE_TOKEN
+ * with access (TOKEN_*, or MAXIMUM_ALLOWED), holding the process's
+ * effective uid, gid and groups as they are now. */
+SHMAP_EXTERN int shmap_token_open(shmap_handle_t process, uint32_t access, shmap_handle_t *out);
+/* The token's SIDs (TOKEN_QUERY needed), as shmap_token_sids gives the
+ * calling process's: one malloc'd buffer of *count SIDs, *len bytes. */
+SHMAP_EXTERN int shmap_token_query(shmap_handle_t token, void **sids, size_t *len, size_t *count);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,7 @@ typedef enum shmap_type {
     SHMAP_TYPE_FILE = 7,
     SHMAP_TYPE_PROCESS = 8,
     SHMAP_TYPE_THREAD = 9,
+    SHMAP_TYPE_TOKEN = 10, /* an access token (OpenProcessToken): its process's ids */
 } shmap_type_t;
 
 /* Flags of create/open calls. */

@@ -612,7 +612,7 @@ static int make_tmpfile(int dirfd, const struct shmap_name *n, const struct shma
         return errno == EOPNOTSUPP || errno == EISDIR ? SHMAP_ENOTSUP : -errno;
     int r = fill_tmpfile(fd, n, spec);
     if (r == 0 && spec->sd_len) /* before anyone can see it (objsec.c) */
-        r = shmap__objsec_apply_file(fd, spec->type, spec->sd, spec->sd_len);
+        r = shmap__objsec_apply_file(fd, spec->type, spec->sd, spec->sd_len, true);
     if (r) {
         shmap__close_fd(fd);
         return r;

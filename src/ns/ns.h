@@ -297,10 +297,12 @@ SHMAP_HIDDEN int shmap__aclbuf_end(struct shmap_aclbuf *b);
  * MAXIMUM_ALLOWED too) of the object whose file is fd?  0 with *granted,
  * -EACCES, SHMAP_EPRIV; zero_ok: 0 asked gives a handle with no rights.
  * apply_file: give the file the mode and POSIX ACL that let the kernel
- * enforce the DACL for everyone but the owner (conservatively). */
+ * enforce the DACL for everyone but the owner (conservatively); fresh: a
+ * file just made 0600 (nothing to do for a DACL that names nobody else). */
 SHMAP_HIDDEN int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len);
 SHMAP_HIDDEN int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero_ok,
                                      uint32_t *granted);
-SHMAP_HIDDEN int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t len);
+SHMAP_HIDDEN int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t len,
+                                          bool fresh);
 
 #endif

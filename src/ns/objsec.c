@@ -250,7 +250,7 @@ static unsigned perm_of(shmap_type_t type, const void *sd, size_t len, uint32_t 
 
 #define NOBODY UINT32_MAX /* a uid and gid no DACL names (and not root's) */
 
-int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t len)
+int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t len, bool fresh)
 {
     struct walk *w = calloc(1, sizeof *w);
     if (!w)
@@ -284,7 +284,7 @@ int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t l
         }
         w->n = k;
     }
-    if (w->n == 0 && other == 0 && group == 0) {
+    if (fresh && w->n == 0 && other == 0 && group == 0) {
         free(w); /* what O_TMPFILE made: 0600 */
         return 0;
     }

@@ -7,6 +7,7 @@
  * change carried to the object file's permissions before it is stored.
  */
 #include "obj.h"
+#include "base/probe.h"
 
 #include <string.h>
 
@@ -107,8 +108,8 @@ static int merged(const void *old, size_t olen, const void *given, size_t glen, 
         a.dacl = b.dacl;
         a.control = (a.control & ~(uint16_t)(SHMAP_SE_DACL_PRESENT | SHMAP_SE_DACL_DEFAULTED |
                                              SHMAP_SE_DACL_PROTECTED)) |
-                    (b.control & (SHMAP_SE_DACL_PRESENT | SHMAP_SE_DACL_DEFAULTED |
-                                  SHMAP_SE_DACL_PROTECTED));
+                    (b.control &
+                     (SHMAP_SE_DACL_PRESENT | SHMAP_SE_DACL_DEFAULTED | SHMAP_SE_DACL_PROTECTED));
         if (!(b.control & SHMAP_SE_DACL_PRESENT)) /* no DACL given: a NULL DACL */
             a.control |= SHMAP_SE_DACL_PRESENT;
     }
@@ -142,10 +143,10 @@ SHMAP_EXTERN int shmap_security_set(shmap_handle_t h, uint32_t info, const void 
         r = -ENOMEM;
     /* the kernel first: a file we may not chmod (we are not its owner)
      * keeps its old descriptor too */
-    if (r == 0 && (r = shmap__objsec_apply_file(o->fd, o->type, fin, flen)) == -EPERM)
+    if (r == 0 && (r = shmap__objsec_apply_file(o->fd, o->type, fin, flen, false)) == -EPERM)
         r = -EACCES;
     if (r == 0 && (r = shmap__ns_sd_write(o->fd, fin, flen)) != 0)
-        shmap__objsec_apply_file(o->fd, o->type, old, olen);
+        shmap__objsec_apply_file(o->fd, o->type, old, olen, false);
     free(old);
     free(mix);
     free(fin);

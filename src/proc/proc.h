@@ -36,6 +36,8 @@ struct shmap_process {
 
 /* The tables of processes (process.c) and threads (thread.c). */
 extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__process_ops, shmap__thread_ops;
+/* token.c: access tokens (OpenProcessToken). */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__token_ops;
 /* process.c: our own state (NULL if it could not be made). */
 extern SHMAP_HIDDEN struct shmap_procst *shmap__self_st;
 extern SHMAP_HIDDEN int shmap__self_memfd;
