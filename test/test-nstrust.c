@@ -325,8 +325,12 @@ TEST(foreign_sigbus_is_not_swallowed)
         _exit(4);
     }
     int st = wait_pid(pid, 20);
-    ASSERT_TRUE(WIFSIGNALED(st));
-    ASSERT_EQ(WTERMSIG(st), SIGBUS);
+    /* killed by it; or, under AddressSanitizer (whose handler was there
+     * before ours), reported by it and ended with an error */
+    if (WIFSIGNALED(st))
+        ASSERT_EQ(WTERMSIG(st), SIGBUS);
+    else
+        ASSERT_TRUE(WIFEXITED(st) && (WEXITSTATUS(st) == 1 || WEXITSTATUS(st) > 4));
     shmap_view_unmap(v);
     shmap_close(h);
 }

@@ -298,7 +298,8 @@ TEST(hole4_a_squatted_local_directory_does_not_stop_its_user)
 
 static int b_opens(void *arg)
 {
-    (void)arg;
+    shmap_handle_t *held = arg; /* root's handles, copied by the fork: not B's */
+    shmap_close(held[0]), shmap_close(held[1]);
     shmap_handle_t h;
     /* the default security: nobody but the creator (and root) */
     if (shmap_mapping_open("Global\\priv", SHMAP_FILE_MAP_READ, 0, &h) != -EACCES)
@@ -315,6 +316,7 @@ TEST(another_user_cannot_open_an_object_of_default_security)
     ASSERT_EQ(shmap_mapping_create(PF, "Global\\priv", RW, 4096, 0, &m), 0);
     ASSERT_EQ(shmap_event_create("Global\\privev", 0, SHMAP_EVENT_ALL_ACCESS, 0, &e), 0);
     struct tu_user b = tu_get("shmapb");
-    ASSERT_EQ(tu_run_as(&b, b_opens, NULL), 0);
+    shmap_handle_t held[2] = {m, e};
+    ASSERT_EQ(tu_run_as(&b, b_opens, held), 0);
     shmap_close(m), shmap_close(e);
 }

@@ -55,14 +55,6 @@ SHMAP_EXTERN int shmap_security_next(const void *sd, size_t len)
     return 0;
 }
 
-/* The default descriptor of a type for (uid, gid), built once per thread
- * and type: most objects are made with it. */
-static __thread struct {
-    uint32_t uid, gid;
-    size_t len;
-    void *sd;
-} defaults[SHMAP_TYPE_NAMED_MAX + 1];
-
 int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len)
 {
     uint32_t map[4];
@@ -76,21 +68,7 @@ int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len)
         r = shmap__sd_normalize(given, glen, uid, gid, map, sd, len);
         free(given);
     } else if (r == 0) {
-        if (type < 0 || type > SHMAP_TYPE_NAMED_MAX)
-            return -EINVAL;
-        if (!defaults[type].sd || defaults[type].uid != uid || defaults[type].gid != gid) {
-            free(defaults[type].sd);
-            defaults[type].sd = NULL;
-            r = shmap__sd_default(uid, gid, map, &defaults[type].sd, &defaults[type].len);
-            defaults[type].uid = uid;
-            defaults[type].gid = gid;
-        }
-        if (r == 0 && !(*sd = malloc(defaults[type].len)))
-            r = -ENOMEM;
-        if (r == 0) {
-            memcpy(*sd, defaults[type].sd, defaults[type].len);
-            *len = defaults[type].len;
-        }
+        r = shmap__sd_default(uid, gid, map, sd, len);
     } else {
         free(given);
     }
