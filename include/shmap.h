@@ -219,6 +219,10 @@ SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uin
 /* Open or create a file (a Linux path).  access: GENERIC_* / FILE_* rights;
  * share: FILE_SHARE_* (accepted, not enforced across processes).
  * Returns 0, or SHMAP_EXISTED when CREATE_ALWAYS/OPEN_ALWAYS found the file.
+ * A descriptor given with shmap_security_next is consumed: a file this call
+ * creates gets its DACL as its mode and POSIX ACL (the owner keeps read and
+ * write; others get at most what the DACL gives); an existing file keeps
+ * its permissions.  Without one, the mode is open(2)'s (0666 & ~umask).
  * Errors: -ENOENT, SHMAP_EPATH (-ENOTDIR), SHMAP_EFILEEXISTS, -EACCES,
  * -EINVAL, -EMFILE, -ENOSPC. */
 SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t share,

@@ -208,3 +208,37 @@ TEST(process_token_holds_our_ids)
     ASSERT_EQ_U(WaitForSingleObject(t, 0), WAIT_FAILED);
     CloseHandle(t);
 }
+
+TEST(create_file_gives_a_new_file_its_dacl)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%.4000s/file-sd", test_root());
+    PSECURITY_DESCRIPTOR sd;
+    SECURITY_ATTRIBUTES sa = sa_of("D:(A;;FA;;;OW)(A;;FR;;;WD)", &sd);
+    HANDLE f = CreateFileA(path, GENERIC_WRITE, 0, &sa, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    CloseHandle(f);
+    struct stat st;
+    ASSERT_EQ(stat(path, &st), 0);
+    ASSERT_EQ_U(st.st_mode & 0777, 0644); /* everyone reads, the owner writes */
+    /* an existing file keeps its mode, whatever the descriptor says */
+    LocalFree(sd);
+    sa = sa_of("D:(A;;FA;;;WD)", &sd);
+    f = CreateFileA(path, GENERIC_READ, 0, &sa, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    ASSERT_EQ_U(GetLastError(), ERROR_ALREADY_EXISTS);
+    CloseHandle(f);
+    ASSERT_EQ(stat(path, &st), 0);
+    ASSERT_EQ_U(st.st_mode & 0777, 0644);
+    LocalFree(sd);
+    /* an empty DACL: the owner only */
+    ASSERT_EQ(unlink(path), 0);
+    sa = sa_of("D:", &sd);
+    f = CreateFileA(path, GENERIC_WRITE, 0, &sa, CREATE_NEW, FILE_ATTRIBUTE_NORMAL, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    CloseHandle(f);
+    LocalFree(sd);
+    ASSERT_EQ(stat(path, &st), 0);
+    ASSERT_EQ_U(st.st_mode & 0777, 0600);
+    ASSERT_EQ(unlink(path), 0);
+}

@@ -151,8 +151,9 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
         return fd;
     bool created = (oflags & O_CREAT) && !existed; /* ours to remove if we fail */
     struct shmap_file *f = NULL;
-    if ((r = check_regular(fd, disposition, existed)) == 0 &&
-        (f = shmap__obj_alloc(sizeof *f)) == NULL)
+    if ((r = check_regular(fd, disposition, existed)) == 0)
+        r = shmap__objsec_file(fd, created); /* lpSecurityDescriptor: the new file's mode */
+    if (r == 0 && (f = shmap__obj_alloc(sizeof *f)) == NULL)
         r = -ENOMEM;
     if (r) {
         shmap__close_fd(fd);

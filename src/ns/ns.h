@@ -302,6 +302,10 @@ SHMAP_HIDDEN int shmap__aclbuf_end(struct shmap_aclbuf *b);
 SHMAP_HIDDEN int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len);
 SHMAP_HIDDEN int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero_ok,
                                      uint32_t *granted);
+/* A file CreateFile opened (created: made by this call): a descriptor the
+ * thread gave is consumed, and carried to the file's mode and ACL if the
+ * file is new. */
+SHMAP_HIDDEN int shmap__objsec_file(int fd, bool created);
 SHMAP_HIDDEN int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t len,
                                           bool fresh);
 

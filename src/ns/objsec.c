@@ -55,10 +55,22 @@ SHMAP_EXTERN int shmap_security_next(const void *sd, size_t len)
     return 0;
 }
 
+/* The generic mapping of a type; files' (FILE_GENERIC_*) too. */
+static int generic_map(shmap_type_t type, uint32_t map[4])
+{
+    if (type != SHMAP_TYPE_FILE)
+        return shmap__access_generic_map(type, map);
+    map[0] = 0x00120089u; /* FILE_GENERIC_READ */
+    map[1] = 0x00120116u; /* FILE_GENERIC_WRITE */
+    map[2] = 0x001200A0u; /* FILE_GENERIC_EXECUTE */
+    map[3] = 0x001F01FFu; /* FILE_ALL_ACCESS */
+    return 0;
+}
+
 int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len)
 {
     uint32_t map[4];
-    int r = shmap__access_generic_map(type, map);
+    int r = generic_map(type, map);
     void *given = next_sd.sd;
     size_t glen = next_sd.len;
     next_sd.sd = NULL; /* consumed by this call, whatever happens */
@@ -166,6 +178,10 @@ static void file_rights(shmap_type_t type, uint32_t *rbits, uint32_t *wbits)
         *rbits = SHMAP_SECTION_MAP_READ | SHMAP_SECTION_MAP_EXECUTE;
         *wbits = SHMAP_SECTION_MAP_WRITE;
         break;
+    case SHMAP_TYPE_FILE: /* FILE_READ_DATA, FILE_EXECUTE; FILE_WRITE_DATA, FILE_APPEND_DATA */
+        *rbits = 0x1u | 0x20u;
+        *wbits = 0x2u | 0x4u;
+        break;
     case SHMAP_TYPE_JOB:
         *rbits = 0x4u;                                   /* JOB_OBJECT_QUERY */
         *wbits = 0x1u | 0x2u | 0x8u | SHMAP_SYNCHRONIZE; /* ASSIGN, SET_ATTRIBUTES, TERMINATE */
@@ -217,7 +233,7 @@ static unsigned perm_of(shmap_type_t type, const void *sd, size_t len, uint32_t 
                         uint32_t deny_any)
 {
     uint32_t map[4], rbits, wbits, g = 0;
-    shmap__access_generic_map(type, map);
+    generic_map(type, map);
     file_rights(type, &rbits, &wbits);
     struct shmap_token t = {uid, gid, NULL, 0};
     if (shmap__sd_access_check(sd, len, &t, SHMAP_MAXIMUM_ALLOWED, map, &g) != 0)
@@ -269,4 +285,22 @@ int shmap__objsec_apply_file(int fd, shmap_type_t type, const void *sd, size_t l
     r = shmap__pacl_set(fd, SHMAP_PACL_R | SHMAP_PACL_W, group, other, w->e, w->n);
     free(w);
     return r == -EOPNOTSUPP ? 0 : r; /* narrowed to the mode alone: never more */
+}
+
+int shmap__objsec_file(int fd, bool created)
+{
+    if (!next_sd.sd) /* no descriptor: the mode open(2) gave (the umask's) */
+        return 0;
+    if (!created) { /* an existing file keeps its permissions, as on Windows */
+        shmap_security_next(NULL, 0);
+        return 0;
+    }
+    void *sd;
+    size_t len;
+    int r = shmap__objsec_create(SHMAP_TYPE_FILE, &sd, &len);
+    if (r == 0) {
+        r = shmap__objsec_apply_file(fd, SHMAP_TYPE_FILE, sd, len, false);
+        free(sd);
+    }
+    return r;
 }

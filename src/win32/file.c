@@ -14,9 +14,10 @@ static HANDLE create_file(const char *path, DWORD access, DWORD share, LPSECURIT
 {
     shmap_handle_t h = NULL;
     unsigned flags = 0;
-    int r = shmap_w32__inherit(sa, &flags);
+    int r = shmap_w32__sa(sa, &flags);
     if (r == 0)
         r = shmap_file_open(path, access, share, disp, attrs, flags, &h);
+    shmap_w32__sa_done();
     if (r < 0) {
         shmap_w32__fail(r);
         return INVALID_HANDLE_VALUE;
