@@ -242,3 +242,79 @@ TEST(create_file_gives_a_new_file_its_dacl)
     ASSERT_EQ_U(st.st_mode & 0777, 0600);
     ASSERT_EQ(unlink(path), 0);
 }
+
+/* The mask an ACE of the object's DACL holds. */
+static DWORD ace_mask(HANDLE h, DWORD i)
+{
+    PACL dacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    ASSERT_EQ_U(GetSecurityInfo(h, SE_KERNEL_OBJECT, DACL_SECURITY_INFORMATION, NULL, NULL, &dacl,
+                                NULL, &sd),
+                ERROR_SUCCESS);
+    void *ace = NULL;
+    ASSERT_TRUE(GetAce(dacl, i, &ace));
+    DWORD m = ((ACCESS_ALLOWED_ACE *)ace)->Mask;
+    LocalFree(sd);
+    return m;
+}
+
+/* §10.2: GENERIC_READ, _WRITE, _EXECUTE, _ALL of each type, as a Create*
+ * stores them. */
+TEST(generic_rights_are_mapped_per_type)
+{
+    static const struct {
+        int type;
+        DWORD r, w, x, a;
+    } want[] = {
+        {0, 0x20005, 0x20002, 0x20008, 0xF001F},   /* section */
+        {1, 0x20001, 0x20002, 0x120000, 0x1F0003}, /* event */
+        {2, 0x20001, 0x20000, 0x120000, 0x1F0001}, /* mutex */
+        {3, 0x20001, 0x20002, 0x120000, 0x1F0003}, /* semaphore */
+        {4, 0x20001, 0x20002, 0x120000, 0x1F0003}, /* timer */
+        {5, 0x20004, 0x2000B, 0x120000, 0x1F003F}, /* job */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        PSECURITY_DESCRIPTOR sd;
+        SECURITY_ATTRIBUTES sa = sa_of("D:(A;;GR;;;WD)(A;;GW;;;AU)(A;;GX;;;BU)(A;;GA;;;OW)", &sd);
+        HANDLE h = want[i].type == 0 ? CreateFileMappingA(INVALID_HANDLE_VALUE, &sa, PAGE_READWRITE,
+                                                          0, 4096, NULL)
+                   : want[i].type == 1 ? CreateEventA(&sa, FALSE, FALSE, NULL)
+                   : want[i].type == 2 ? CreateMutexA(&sa, FALSE, NULL)
+                   : want[i].type == 3 ? CreateSemaphoreA(&sa, 0, 1, NULL)
+                   : want[i].type == 4 ? CreateWaitableTimerA(&sa, FALSE, NULL)
+                                       : CreateJobObjectA(&sa, NULL);
+        ASSERT_NOT_NULL(h);
+        LocalFree(sd);
+        ASSERT_EQ_U(ace_mask(h, 0), want[i].r);
+        ASSERT_EQ_U(ace_mask(h, 1), want[i].w);
+        ASSERT_EQ_U(ace_mask(h, 2), want[i].x);
+        ASSERT_EQ_U(ace_mask(h, 3), want[i].a);
+        CloseHandle(h);
+    }
+}
+
+/* An OWNER RIGHTS ACE replaces the owner's implicit READ_CONTROL and
+ * WRITE_DAC. */
+TEST(owner_rights_ace_replaces_the_owner_s_implicit_rights)
+{
+    PSECURITY_DESCRIPTOR sd;
+    SECURITY_ATTRIBUTES sa = sa_of("D:(A;;GR;;;OW)", &sd);
+    HANDLE h = CreateEventA(&sa, FALSE, FALSE, "sec-ow");
+    ASSERT_NOT_NULL(h);
+    LocalFree(sd);
+    HANDLE o = OpenEventA(READ_CONTROL, FALSE, "sec-ow");
+    ASSERT_NOT_NULL(o); /* GR holds READ_CONTROL */
+    CloseHandle(o);
+    ASSERT_NULL(OpenEventA(WRITE_DAC, FALSE, "sec-ow"));
+    ASSERT_EQ_U(GetLastError(), ERROR_ACCESS_DENIED);
+    /* without OW the owner keeps WRITE_DAC even with an empty DACL */
+    sa = sa_of("D:", &sd);
+    HANDLE e = CreateEventA(&sa, FALSE, FALSE, "sec-ow2");
+    ASSERT_NOT_NULL(e);
+    LocalFree(sd);
+    o = OpenEventA(WRITE_DAC, FALSE, "sec-ow2");
+    ASSERT_NOT_NULL(o);
+    CloseHandle(o);
+    CloseHandle(e);
+    CloseHandle(h);
+}
