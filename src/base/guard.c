@@ -22,6 +22,7 @@
  * compare-and-swap of its base from 0 to 1, filled, then published.
  */
 #include "base.h"
+#include "guard.h"
 
 #include <signal.h>
 #include <string.h>
@@ -42,14 +43,24 @@ static _Atomic unsigned long rescued;
 static struct sigaction old_bus;
 static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
 
-static void chain(int sig, siginfo_t *info, void *ctx)
+void shmap__sig_chain(const struct sigaction *old, int sig, siginfo_t *info, void *ctx)
 {
-    if (old_bus.sa_flags & SA_SIGINFO)
-        old_bus.sa_sigaction(sig, info, ctx);
-    else if (old_bus.sa_handler != SIG_DFL && old_bus.sa_handler != SIG_IGN)
-        old_bus.sa_handler(sig);
+    if (old->sa_flags & SA_SIGINFO)
+        old->sa_sigaction(sig, info, ctx);
+    else if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN)
+        old->sa_handler(sig);
     else
-        sigaction(sig, &old_bus, NULL); /* the access faults again, into the default */
+        sigaction(sig, old, NULL); /* the access faults again, into the default */
+}
+
+void shmap__sig_install(int sig, void (*fn)(int, siginfo_t *, void *), struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, old);
 }
 
 static void on_bus(int sig, siginfo_t *info, void *ctx)
@@ -78,17 +89,12 @@ static void on_bus(int sig, siginfo_t *info, void *ctx)
         }
     }
 out:
-    chain(sig, info, ctx);
+    shmap__sig_chain(&old_bus, sig, info, ctx);
 }
 
 static void install(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_bus;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, &old_bus);
+    shmap__sig_install(SIGBUS, on_bus, &old_bus);
 }
 
 static struct gslot *chunk(unsigned c)

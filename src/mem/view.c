@@ -12,6 +12,7 @@
  * pages exist already (they were allocated at creation), and one system
  * call that maps them all costs far less than one page fault per page.
  */
+#include "base/guard.h"
 #include "mem/view.h"
 #include "base/probe.h"
 
@@ -484,16 +485,6 @@ static struct {
 static struct sigaction old_segv;
 static pthread_once_t segv_once = PTHREAD_ONCE_INIT;
 
-static void chain(int sig, siginfo_t *info, void *ctx)
-{
-    if (old_segv.sa_flags & SA_SIGINFO)
-        old_segv.sa_sigaction(sig, info, ctx);
-    else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN)
-        old_segv.sa_handler(sig);
-    else
-        sigaction(sig, &old_segv, NULL); /* re-fault into the default action */
-}
-
 static void on_segv(int sig, siginfo_t *info, void *ctx)
 {
     uintptr_t a = (uintptr_t)info->si_addr;
@@ -509,17 +500,12 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
             return;
         break;
     }
-    chain(sig, info, ctx);
+    shmap__sig_chain(&old_segv, sig, info, ctx);
 }
 
 static void install_segv(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_segv;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, &old_segv);
+    shmap__sig_install(SIGSEGV, on_segv, &old_segv);
 }
 
 int shmap__fault_watch(struct region *r)
