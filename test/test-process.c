@@ -755,10 +755,16 @@ HELPER(dup_source)
     struct page *pg = page_of(argv[0]);
     if (!pg)
         return 80;
-    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL), w;
+    /* wait through a handle of our own: the parent may close e (CLOSE_SOURCE)
+     * before this thread has begun to wait, which fails a wait on e */
+    if (!DuplicateHandle(GetCurrentProcess(), e, GetCurrentProcess(), &w, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS))
+        return 85;
     pg->value = (uint32_t)(uintptr_t)e;
     pg->flag = 1;
-    DWORD r = WaitForSingleObject(e, 20000);
+    DWORD r = WaitForSingleObject(w, 20000);
+    CloseHandle(w);
     if (r != WAIT_OBJECT_0)
         return 81;
     DWORD flags;
