@@ -37,8 +37,9 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EACLFULL - SHMAP_ETYPE)] = "no room left in the access control list",
     [-(SHMAP_ESMALL - SHMAP_ETYPE)] = "the buffer is too small",
     /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one message on two lines */
-    [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] = "a namespace directory is not trustworthy: owned by another "
-                                       "user, or writable by others (see docs/security.md)",
+    [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] =
+        ("a namespace directory is not trustworthy: owned by another "
+         "user, or writable by others (see docs/security.md)"),
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)
