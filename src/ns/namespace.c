@@ -571,6 +571,10 @@ static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_n
     size_t len = SHMAP_NAME_OFF + nlen + spec->extra_len;
     struct shmap_objhdr h;
     final_header(n, spec, &h);
+    /* the descriptor right after the name (no bitmap between): one write */
+    bool sd_with = h.sd_len && h.sd_off >= len && h.sd_off - len < 8;
+    if (sd_with)
+        len = (size_t)h.sd_off + h.sd_len;
     uint64_t file_size = spec->file_size;
     if (h.type != SHMAP_TYPE_MAPPING && file_size < shmap__hdr_sd_base(&h) + SHMAP_SD_AREA)
         file_size = shmap__hdr_sd_base(&h) + SHMAP_SD_AREA; /* sparse until written */
@@ -586,6 +590,8 @@ static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_n
         memcpy(buf + SHMAP_NAME_OFF, n->base, nlen);
     if (spec->extra_len)
         memcpy(buf + SHMAP_NAME_OFF + nlen, spec->extra, spec->extra_len);
+    if (sd_with)
+        memcpy(buf + h.sd_off, spec->sd, h.sd_len);
     int r = 0;
     /* fallocate extends the file when its range reaches the end */
     bool sized = spec->alloc_len && spec->alloc_off + spec->alloc_len == file_size;
@@ -597,7 +603,7 @@ static int fill_tmpfile(int fd, const struct shmap_name *n, const struct shmap_n
         r = shmap__fallocate(fd, spec->alloc_off, spec->alloc_len);
     if (r == 0 && SYS(pwrite)(fd, buf, len, 0) != (ssize_t)len)
         r = errno ? -errno : -EIO;
-    if (r == 0 && h.sd_len &&
+    if (r == 0 && h.sd_len && !sd_with &&
         SYS(pwrite)(fd, spec->sd, h.sd_len, (off_t)h.sd_off) != (ssize_t)h.sd_len)
         r = errno ? -errno : -EIO;
     if (buf != stackbuf)
@@ -750,24 +756,33 @@ int shmap__lock_shared(int fd)
 
 int shmap__ns_sd_read(int fd, void *buf, uint32_t *len, uint32_t *owner_uid)
 {
+    /* One read of the first page usually holds the header and the
+     * descriptor (slot 0 of a short name); the pair is read again after. */
     for (int tries = 0; tries < 100; tries++) {
-        struct shmap_objhdr h;
-        struct stat st;
-        if (SYS(pread)(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || SYS(fstat)(fd, &st) != 0)
-            return errno ? -errno : SHMAP_EBADOBJ;
-        if (shmap__hdr_validate(&h, (uint64_t)st.st_size) != 0)
+        union {
+            struct shmap_objhdr h;
+            uint8_t b[SHMAP_PAGE_SIZE];
+        } page;
+        ssize_t n = SYS(pread)(fd, page.b, sizeof page.b, 0);
+        if (n < (ssize_t)sizeof page.h)
+            return n < 0 ? -errno : SHMAP_EBADOBJ;
+        const struct shmap_objhdr *h = &page.h;
+        if (h->magic != SHMAP_MAGIC || h->format != SHMAP_FORMAT || h->sd_len > SHMAP_SD_SLOT ||
+            (h->sd_len && h->sd_off < SHMAP_NAME_OFF))
             return SHMAP_EBADOBJ;
-        *owner_uid = h.owner_uid;
-        *len = h.sd_len;
-        if (h.sd_len == 0)
+        *owner_uid = h->owner_uid;
+        *len = h->sd_len;
+        if (h->sd_len == 0)
             return 0;
-        if (SYS(pread)(fd, buf, h.sd_len, h.sd_off) != (ssize_t)h.sd_len)
+        if ((uint64_t)h->sd_off + h->sd_len <= (uint64_t)n)
+            memcpy(buf, page.b + h->sd_off, h->sd_len);
+        else if (SYS(pread)(fd, buf, h->sd_len, h->sd_off) != (ssize_t)h->sd_len)
             return errno ? -errno : SHMAP_EBADOBJ;
         uint32_t again[2];
         if (SYS(pread)(fd, again, sizeof again, offsetof(struct shmap_objhdr, sd_off)) !=
             (ssize_t)sizeof again)
             return errno ? -errno : SHMAP_EBADOBJ;
-        if (again[0] == h.sd_off && again[1] == h.sd_len)
+        if (again[0] == h->sd_off && again[1] == h->sd_len)
             return 0;
     }
     return -EAGAIN;

@@ -157,7 +157,8 @@ int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero
      * write the file are not given on a file opened read-only. */
     uint32_t rbits, wbits;
     file_rights(type, &rbits, &wbits);
-    if ((*granted & wbits) && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
+    bool may_be_rdonly = owner != shmap__uid() && shmap__uid() != 0; /* else opened O_RDWR */
+    if ((*granted & wbits) && may_be_rdonly && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
         if (!(req & SHMAP_MAXIMUM_ALLOWED))
             return -EACCES;
         *granted &= ~wbits;
