@@ -273,3 +273,91 @@ TEST(sparse_5gib_file_mapping)
     ASSERT_EQ(shmap_close(f), 0);
     unlink(p);
 }
+
+/* A mapped file is not replaced either: CREATE_ALWAYS and TRUNCATE_EXISTING
+ * fail with ERROR_USER_MAPPED_FILE and leave it whole. */
+TEST(file_truncating_open_of_a_mapped_file_is_user_mapped_file)
+{
+    shmap_handle_t f = file_with("t", RD | WR, 65536), m, g;
+    ASSERT_EQ(fmap(f, SHMAP_PAGE_READONLY, 0, &m), 0);
+    const char *p = tmpfile_path("t");
+    ASSERT_EQ(shmap_file_open(p, RD | WR, 0, SHMAP_CREATE_ALWAYS, 0, 0, &g), SHMAP_EMAPPED);
+    ASSERT_EQ(shmap_file_open(p, RD | WR, 0, SHMAP_TRUNCATE_EXISTING, 0, 0, &g), SHMAP_EMAPPED);
+    ASSERT_EQ(fsize(f), 65536);
+    ASSERT_EQ(shmap_close(m), 0);
+    g = fopen_ok(p, RD | WR, SHMAP_TRUNCATE_EXISTING, 0); /* no mapping left */
+    ASSERT_EQ(fsize(g), 0);
+    ASSERT_EQ(shmap_close(g), 0);
+    ASSERT_EQ(shmap_close(f), 0);
+    ASSERT_EQ(shmap_file_delete(p), 0);
+}
+
+/* CREATE_ALWAYS overwrites an existing file whatever the access asked:
+ * GENERIC_READ, FILE_READ_DATA. */
+TEST(file_create_always_with_read_access_overwrites)
+{
+    shmap_handle_t f = file_with("r", RD | WR, 4096);
+    ASSERT_EQ(shmap_close(f), 0);
+    const char *p = tmpfile_path("r");
+    shmap_handle_t g = fopen_ok(p, RD, SHMAP_CREATE_ALWAYS, SHMAP_EXISTED);
+    ASSERT_EQ(fsize(g), 0);
+    ASSERT_EQ(shmap_close(g), 0);
+    f = file_with("r", RD | WR, 4096);
+    ASSERT_EQ(shmap_close(f), 0);
+    g = fopen_ok(p, SHMAP_FILE_READ_DATA, SHMAP_CREATE_ALWAYS, SHMAP_EXISTED);
+    ASSERT_EQ(fsize(g), 0);
+    ASSERT_EQ(shmap_close(g), 0);
+    ASSERT_EQ(shmap_file_delete(p), 0);
+}
+
+/* A handle with FILE_APPEND_DATA and not FILE_WRITE_DATA writes at the end,
+ * wherever its position. */
+TEST(file_append_only_handle_writes_at_the_end)
+{
+    shmap_handle_t f = file_with("a", RD | WR, 0);
+    uint32_t done;
+    ASSERT_EQ(shmap_file_write(f, "0123", 4, &done), 0);
+    ASSERT_EQ(shmap_close(f), 0);
+    const char *p = tmpfile_path("a");
+    shmap_handle_t a =
+        fopen_ok(p, SHMAP_FILE_APPEND_DATA | SHMAP_FILE_READ_DATA, SHMAP_OPEN_EXISTING, 0);
+    ASSERT_EQ(shmap_file_write(a, "xy", 2, &done), 0);
+    ASSERT_EQ(done, 2);
+    ASSERT_EQ(shmap_file_seek(a, 0, SHMAP_FILE_BEGIN, NULL), 0);
+    ASSERT_EQ(shmap_file_write(a, "z", 1, &done), 0); /* still at the end */
+    ASSERT_EQ(fsize(a), 7);
+    ASSERT_EQ(shmap_file_seek(a, 0, SHMAP_FILE_BEGIN, NULL), 0);
+    char buf[8] = {0};
+    ASSERT_EQ(shmap_file_read(a, buf, 7, &done), 0);
+    ASSERT_STR_EQ(buf, "0123xyz");
+    ASSERT_EQ(shmap_close(a), 0);
+    /* neither right: refused */
+    shmap_handle_t r = fopen_ok(p, SHMAP_FILE_READ_DATA, SHMAP_OPEN_EXISTING, 0);
+    ASSERT_EQ(shmap_file_write(r, "q", 1, &done), -EACCES);
+    ASSERT_EQ(shmap_close(r), 0);
+    ASSERT_EQ(shmap_file_delete(p), 0);
+}
+
+/* DuplicateHandle of a file maps GENERIC_* to file rights, and refuses
+ * more than the source had. */
+TEST(file_duplicate_maps_generic_rights)
+{
+    shmap_handle_t f = file_with("d", RD | WR, 0), d;
+    ASSERT_EQ(shmap_handle_duplicate(SHMAP_CURRENT_PROCESS, f, SHMAP_CURRENT_PROCESS, RD, 0, 0, &d),
+              0);
+    uint32_t acc;
+    ASSERT_EQ(shmap_handle_query(d, NULL, &acc), 0);
+    ASSERT_EQ_U(acc, 0x00120089u); /* FILE_GENERIC_READ */
+    ASSERT_EQ(shmap_close(d), 0);
+    ASSERT_EQ(shmap_handle_duplicate(SHMAP_CURRENT_PROCESS, f, SHMAP_CURRENT_PROCESS, WR, 0, 0, &d),
+              0);
+    ASSERT_EQ(shmap_handle_query(d, NULL, &acc), 0);
+    ASSERT_EQ_U(acc, 0x00120116u); /* FILE_GENERIC_WRITE */
+    ASSERT_EQ(shmap_close(d), 0);
+    ASSERT_EQ(shmap_close(f), 0);
+    f = fopen_ok(tmpfile_path("d"), RD, SHMAP_OPEN_EXISTING, 0);
+    ASSERT_EQ(shmap_handle_duplicate(SHMAP_CURRENT_PROCESS, f, SHMAP_CURRENT_PROCESS, WR, 0, 0, &d),
+              -EACCES);
+    ASSERT_EQ(shmap_close(f), 0);
+    ASSERT_EQ(shmap_file_delete(tmpfile_path("d")), 0);
+}

@@ -531,7 +531,13 @@ TEST(access_generic_mapping_per_type)
         shmap_free(sd);
     }
     uint32_t map[4];
-    ASSERT_EQ(shmap__access_generic_map(SHMAP_TYPE_FILE, map), -EINVAL);
+    ASSERT_EQ(shmap__access_generic_map(SHMAP_TYPE_NONE, map), -EINVAL);
+    /* files: FILE_GENERIC_READ, _WRITE, _EXECUTE, FILE_ALL_ACCESS */
+    ASSERT_EQ(shmap__access_generic_map(SHMAP_TYPE_FILE, map), 0);
+    ASSERT_EQ_U(map[0], 0x00120089);
+    ASSERT_EQ_U(map[1], 0x00120116);
+    ASSERT_EQ_U(map[2], 0x001200A0);
+    ASSERT_EQ_U(map[3], 0x001F01FF);
     /* the section's map from §10.2 */
     ASSERT_EQ(shmap__access_generic_map(SHMAP_TYPE_MAPPING, map), 0);
     ASSERT_EQ_U(map[0], 0x00020005);

@@ -14,14 +14,11 @@
  */
 #include "mem.h"
 #include "base/probe.h"
+#include "base/procfs.h"
 
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-
-#define FILE_GENERIC_READ 0x00120089u
-#define FILE_GENERIC_WRITE 0x00120116u
-#define FILE_GENERIC_EXECUTE 0x001200A0u
 
 struct shmap_file {
     struct shmap_obj obj;
@@ -39,17 +36,7 @@ static void file_destroy(struct shmap_obj *o)
 
 static uint32_t map_generic(uint32_t a)
 {
-    uint32_t out =
-        a & ~(SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE | SHMAP_GENERIC_EXECUTE | SHMAP_GENERIC_ALL);
-    if (a & SHMAP_GENERIC_READ)
-        out |= FILE_GENERIC_READ;
-    if (a & SHMAP_GENERIC_WRITE)
-        out |= FILE_GENERIC_WRITE;
-    if (a & SHMAP_GENERIC_EXECUTE)
-        out |= FILE_GENERIC_EXECUTE;
-    if (a & SHMAP_GENERIC_ALL)
-        out |= SHMAP_FILE_ALL_ACCESS;
-    return out;
+    return shmap__access_map_generic(SHMAP_TYPE_FILE, a); /* FILE_GENERIC_* (access.c) */
 }
 
 static int open_flags(uint32_t access, uint32_t disposition, int *flags)
@@ -124,9 +111,23 @@ static int check_regular(int fd, uint32_t disposition, bool existed)
         return -EACCES;
     bool trunc =
         disposition == SHMAP_TRUNCATE_EXISTING || (disposition == SHMAP_CREATE_ALWAYS && existed);
-    if (trunc && S_ISREG(st.st_mode) && SYS(ftruncate)(fd, 0) != 0)
+    if (!trunc || !S_ISREG(st.st_mode))
+        return 0;
+    /* a mapped file is never cut short (Windows: STATUS_USER_MAPPED_FILE) */
+    if (st.st_size > 0 && shmap__file_is_mapped(fd, 0))
+        return SHMAP_EMAPPED;
+    if (SYS(ftruncate)(fd, 0) == 0)
+        return 0;
+    if (errno != EINVAL && errno != EBADF)
         return -errno;
-    return 0;
+    /* CREATE_ALWAYS with read (or no) access overwrites all the same: a
+     * descriptor of our own that may write, if the file lets us */
+    int w = shmap__reopen_self(fd, O_WRONLY | O_CLOEXEC);
+    if (w < 0)
+        return w;
+    int r = SYS(ftruncate)(w, 0) == 0 ? 0 : -errno;
+    shmap__close_fd(w);
+    return r;
 }
 
 SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t share,
@@ -188,14 +189,27 @@ static int file_get(shmap_handle_t h, uint32_t need, struct shmap_file **f)
     return 0;
 }
 
-/* ReadFile and WriteFile: at the shared position, which moves by what was done. */
+/* ReadFile and WriteFile: at the shared position, which moves by what was
+ * done.  A handle that may only append (FILE_APPEND_DATA without
+ * FILE_WRITE_DATA) writes at the end of the file, wherever its position. */
 static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32_t *done)
 {
     struct shmap_file *f;
-    int r = file_get(h, write ? SHMAP_FILE_WRITE_DATA : SHMAP_FILE_READ_DATA, &f);
+    struct shmap_obj *o;
+    uint32_t access;
+    int r = shmap__handle_get_type(h, SHMAP_TYPE_FILE, &o, &access);
     if (r)
-        return r;
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    bool append = write && !(access & SHMAP_FILE_WRITE_DATA) && (access & SHMAP_FILE_APPEND_DATA);
+    if (!(access & (write ? SHMAP_FILE_WRITE_DATA : SHMAP_FILE_READ_DATA)) && !append) {
+        shmap__obj_put(o);
+        return -EACCES;
+    }
+    f = (struct shmap_file *)o;
     shmap__reclock_lock(&f->lock);
+    struct stat st;
+    if (append && SYS(fstat)(f->obj.fd, &st) == 0)
+        f->pos = (uint64_t)st.st_size;
     ssize_t n = !len    ? 0
                 : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
                         : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
@@ -374,9 +388,10 @@ SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
             r = errno == EBADF ? 1 : -errno; /* closed: no handle, as Windows' NULL */
         else if ((r = shmap__file_adopt(fd, 0, &o)) == 0) {
             int fl = SYS(fcntl_int)(fd, F_GETFL, 0);
-            uint32_t acc = (fl & O_ACCMODE) == O_RDONLY   ? FILE_GENERIC_READ
-                           : (fl & O_ACCMODE) == O_WRONLY ? FILE_GENERIC_WRITE
-                                                          : FILE_GENERIC_READ | FILE_GENERIC_WRITE;
+            uint32_t acc = map_generic((fl & O_ACCMODE) == O_RDONLY ? SHMAP_GENERIC_READ
+                                       : (fl & O_ACCMODE) == O_WRONLY
+                                           ? SHMAP_GENERIC_WRITE
+                                           : SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE);
             r = shmap__handle_alloc(o, acc, 0, &std_handles[which]);
             if (r)
                 shmap__obj_handle_put(o);

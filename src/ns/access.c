@@ -35,11 +35,14 @@ static const struct type_rights rights[SHMAP_TYPE_THREAD + 1] = {
                             STD_ALL | 0xFFFFu},
     [SHMAP_TYPE_THREAD] = {RC | 0x0048u, RC | 0x0037u, RC | SYNC | 0x0800u, 0x001FFFFFu,
                            STD_ALL | 0xFFFFu},
+    /* FILE_GENERIC_READ, _WRITE, _EXECUTE, FILE_ALL_ACCESS; a file's rights
+     * are fixed at open (its valid mask stays 0 here: file.c checks them) */
+    [SHMAP_TYPE_FILE] = {0x00120089u, 0x00120116u, 0x001200A0u, 0x001F01FFu, 0},
 };
 
 uint32_t shmap__access_map_generic(shmap_type_t type, uint32_t access)
 {
-    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_THREAD || type == SHMAP_TYPE_FILE)
+    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_THREAD)
         return access;
     const struct type_rights *t = &rights[type];
     uint32_t out = access & ~(SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE | SHMAP_GENERIC_EXECUTE |
@@ -97,7 +100,7 @@ int shmap__access_check_dup(shmap_type_t type, uint32_t requested, uint32_t *gra
 
 int shmap__access_generic_map(shmap_type_t type, uint32_t map[4])
 {
-    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_THREAD || type == SHMAP_TYPE_FILE)
+    if (type < SHMAP_TYPE_MAPPING || type > SHMAP_TYPE_THREAD)
         return -EINVAL;
     const struct type_rights *t = &rights[type];
     map[0] = t->read;

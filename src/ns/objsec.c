@@ -55,16 +55,9 @@ SHMAP_EXTERN int shmap_security_next(const void *sd, size_t len)
     return 0;
 }
 
-/* The generic mapping of a type; files' (FILE_GENERIC_*) too. */
 static int generic_map(shmap_type_t type, uint32_t map[4])
 {
-    if (type != SHMAP_TYPE_FILE)
-        return shmap__access_generic_map(type, map);
-    map[0] = 0x00120089u; /* FILE_GENERIC_READ */
-    map[1] = 0x00120116u; /* FILE_GENERIC_WRITE */
-    map[2] = 0x001200A0u; /* FILE_GENERIC_EXECUTE */
-    map[3] = 0x001F01FFu; /* FILE_ALL_ACCESS */
-    return 0;
+    return shmap__access_generic_map(type, map); /* files' (FILE_GENERIC_*) too */
 }
 
 int shmap__objsec_create(shmap_type_t type, void **sd, size_t *len)
