@@ -340,6 +340,12 @@ TEST(job_assign_query_terminate)
     ASSERT_TRUE(QueryInformationJobObject(j, JobObjectBasicProcessIdList, &ids, sizeof ids, &len));
     ASSERT_EQ_U(ids.l.NumberOfAssignedProcesses, 0);
     ASSERT_EQ_U(len, offsetof(JOBOBJECT_BASIC_PROCESS_ID_LIST, ProcessIdList));
+    /* an ended member is still in its job while its process object lives */
+    in = 7;
+    ASSERT_TRUE(IsProcessInJob(p1.hProcess, j, &in));
+    ASSERT_EQ(in, TRUE);
+    ASSERT_TRUE(IsProcessInJob(p2.hProcess, NULL, &in));
+    ASSERT_EQ(in, TRUE);
     /* the job goes on: a new member, terminated alone */
     ASSERT_TRUE(AssignProcessToJobObject(j, p3.hProcess));
     ASSERT_TRUE(TerminateJobObject(j, 3));

@@ -844,6 +844,14 @@ SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, 
         prune(&v);
         *in = find_member(&v, p->pid, p->start) ? 1 : 0;
         unlock_job(v.st);
+        /* A member that has ended is still in its job while its process
+         * object lives (Windows): its state page, which our handle keeps,
+         * names the job's file. */
+        struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
+        uint64_t ji = pst ? atomic_load(&pst->job_ino) : 0;
+        struct stat sb;
+        if (!*in && o && ji && SYS(fstat)(o->fd, &sb) == 0 && ji == (uint64_t)sb.st_ino)
+            *in = 1;
         job_put(o, &v);
     }
     shmap__obj_put(&p->obj);
