@@ -10,6 +10,8 @@
  */
 #include "harness.h"
 
+#include <pthread.h>
+
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/wait.h>
@@ -244,6 +246,11 @@ TEST(job_rights_and_errors)
 
 /* ---- assignment, queries, TerminateJobObject ------------------------------------------ */
 
+static void *wait_job(void *j)
+{
+    return (void *)(uintptr_t)WaitForSingleObject((HANDLE)j, 20000);
+}
+
 TEST(job_assign_query_terminate)
 {
     HANDLE j = CreateJobObjectA(NULL, NULL);
@@ -323,8 +330,16 @@ TEST(job_assign_query_terminate)
     ASSERT_TRUE(!QueryInformationJobObject(j, (JOBOBJECTINFOCLASS)0, &ids, sizeof ids, &len));
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
 
-    /* TerminateJobObject: every member ends with the code; others run on */
+    /* TerminateJobObject: every member ends with the code; others run on;
+     * the job is signalled (a thread already waiting on it wakes) */
+    ASSERT_EQ_U(WaitForSingleObject(j, 0), WAIT_TIMEOUT);
+    pthread_t waiter;
+    ASSERT_EQ(pthread_create(&waiter, NULL, wait_job, j), 0);
     ASSERT_TRUE(TerminateJobObject(j, 0xC0000005u));
+    void *wr;
+    ASSERT_EQ(pthread_join(waiter, &wr), 0);
+    ASSERT_EQ_U((uintptr_t)wr, WAIT_OBJECT_0);
+    ASSERT_EQ_U(WaitForSingleObject(j, 0), WAIT_OBJECT_0);
     HANDLE both[2] = {p1.hProcess, p2.hProcess};
     ASSERT_EQ_U(WaitForMultipleObjects(2, both, TRUE, 20000), WAIT_OBJECT_0);
     DWORD code = 0;

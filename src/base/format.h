@@ -133,7 +133,7 @@ struct shmap_sync {
  * lock has the position of struct shmap_sync's (robust.c's shmap__slock). */
 struct shmap_jobst {
     _Atomic uint32_t lock;     /*   0 robust: 0 or tid | WAITERS | OWNER_DIED */
-    uint32_t seq;              /*   4 unused */
+    _Atomic uint32_t ended;    /*   4 TerminateJobObject was called: signalled (0 or 1) */
     uint32_t tag;              /*   8 SHMAP_JOB_TAG */
     uint32_t version;          /*  12 SHMAP_JOB_VERSION */
     uint32_t nmembers;         /*  16 entries in use in the member table */

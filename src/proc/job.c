@@ -58,7 +58,8 @@ static void unlock_job(struct shmap_jobst *st)
 bool shmap__job_state_ok(const struct shmap_jobst *st)
 {
     return st->tag == SHMAP_JOB_TAG && st->version == SHMAP_JOB_VERSION &&
-           st->nmembers <= SHMAP_JOB_MAX_MEMBERS && (st->limit_flags & ~VALID_EXTENDED) == 0;
+           st->nmembers <= SHMAP_JOB_MAX_MEMBERS && (st->limit_flags & ~VALID_EXTENDED) == 0 &&
+           atomic_load(&st->ended) <= 1;
 }
 
 bool shmap__job_file_ok(const void *page, uint64_t st_size)
@@ -809,6 +810,10 @@ SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
     if (r)
         return r;
     r = kill_members(&v, true, code);
+    if (r == 0) { /* signalled, for every waiter of every process */
+        atomic_store(&v.st->ended, 1);
+        shmap__futex_wake(&v.st->ended, INT32_MAX);
+    }
     bool me = false;
     if (r == 0 && shmap__self_st) {
         lock_job(v.st);
@@ -1020,9 +1025,29 @@ static void job_describe(struct shmap_obj *o, struct shmap_xfer *x, bool export)
     x->data_fd = ((struct shmap_named *)o)->aux_fd;
 }
 
-/* A wait on a job never finds it signalled (nothing signals a job yet:
- * TerminateJobObject does not). */
-static const struct shmap_wait_ops job_wait = {.kind = SHMAP_WK_NEVER};
+/* A job is signalled once TerminateJobObject has ended its processes
+ * (the end-of-job time limit, which would too, is not enforced); the
+ * shared word `ended` says so, and waiters sleep on it. */
+static struct shmap_jobst *job_st(struct shmap_obj *o)
+{
+    return (struct shmap_jobst *)((struct shmap_named *)o)->state;
+}
+static bool job_ended(struct shmap_obj *o)
+{
+    return atomic_load(&job_st(o)->ended) != 0;
+}
+static _Atomic uint32_t *job_end_word(struct shmap_obj *o, uint32_t *val)
+{
+    *val = 0;
+    return &job_st(o)->ended;
+}
+static int job_end_fd(struct shmap_obj *o)
+{
+    (void)o;
+    return -1;
+}
+static const struct shmap_wait_ops job_wait = {
+    .kind = SHMAP_WK_END, .ended = job_ended, .end_word = job_end_word, .end_fd = job_end_fd};
 
 const struct shmap_obj_ops shmap__job_ops = {
     .type = SHMAP_TYPE_JOB,
