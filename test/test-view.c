@@ -491,3 +491,24 @@ TEST(view_copy_page_written_reports_readwrite)
     ASSERT_EQ(shmap_view_unmap(c), 0);
     ASSERT_EQ(shmap_close(h), 0);
 }
+
+/* A copy view of a read-only section may copy on write (PAGE_WRITECOPY),
+ * never take PAGE_READWRITE (87); of a read-write section it may. */
+TEST(view_copy_of_read_only_section_refuses_readwrite)
+{
+    shmap_handle_t h = section(NULL, SHMAP_PAGE_READONLY, 65536);
+    char *c = map(h, SHMAP_FILE_MAP_COPY, 0, 0);
+    uint32_t old = 0;
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_READWRITE, &old), -EINVAL);
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_EXECUTE_READWRITE, &old), -EINVAL);
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_WRITECOPY, &old), 0);
+    ASSERT_EQ_U(old, SHMAP_PAGE_WRITECOPY);
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_READONLY, &old), 0);
+    ASSERT_EQ(shmap_view_unmap(c), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+    h = section(NULL, RW, 65536);
+    c = map(h, SHMAP_FILE_MAP_COPY, 0, 0);
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_READWRITE, &old), 0);
+    ASSERT_EQ(shmap_view_unmap(c), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}

@@ -191,6 +191,12 @@ static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t pr
         return SHMAP_EADDR;
     if (!shmap__protect_allowed(r->alloc_protect, prot))
         return -EINVAL;
+    /* a copy view of a read-only section may copy on write, never share a
+     * write: PAGE_READWRITE there is STATUS_INVALID_PAGE_PROTECTION */
+    uint32_t lo = prot & 0xFFu, slo = r->s->protect & 0xFFu;
+    if (r->copy && (lo == SHMAP_PAGE_READWRITE || lo == SHMAP_PAGE_EXECUTE_READWRITE) &&
+        (slo == SHMAP_PAGE_READONLY || slo == SHMAP_PAGE_EXECUTE_READ || slo == SHMAP_PAGE_EXECUTE))
+        return -EINVAL;
     int p = shmap__prot_of(prot) |
             ((r->copy && shmap__prot_of(prot) & PROT_READ && !(prot & SHMAP_PAGE_GUARD) &&
               (prot & 0xFFu) != SHMAP_PAGE_READONLY)

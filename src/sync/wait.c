@@ -33,7 +33,7 @@ static _Atomic int64_t spin_ns = -1; /* -1: not decided yet */
 /* The kinds of object a wait knows (the type's ops say which it is). */
 #define WK_SYNC SHMAP_WK_SYNC     /* event, semaphore, timer: count (and the internal lock) */
 #define WK_MUTEX SHMAP_WK_MUTEX   /* owner word */
-#define WK_NEVER SHMAP_WK_NEVER   /* never signalled while we wait: pseudo handles, jobs */
+#define WK_NEVER SHMAP_WK_NEVER   /* never signalled while we wait: pseudo handles */
 #define WK_ALWAYS SHMAP_WK_ALWAYS /* always signalled: files */
 #define WK_END SHMAP_WK_END       /* threads, processes: signalled once ended */
 
