@@ -146,9 +146,14 @@ void shmap_srw_init(shmap_srw_t *l)
     l->ptr = NULL;
 }
 
-/* Sleep until the word changes from v, with the waiters bit set. */
-static void srw_sleep(_Atomic uint32_t *w, uint32_t v)
+/* Sleep until the word changes from v, with the waiters bit set, if v is
+ * still held in a way that blocks the caller (busy: the bits that do);
+ * otherwise return at once to try again (the lock came free: sleeping
+ * then would wait for a release that is not coming). */
+static void srw_sleep(_Atomic uint32_t *w, uint32_t v, uint32_t busy)
 {
+    if (!(v & busy))
+        return;
     if (!(v & SRW_WAITERS) && !atomic_compare_exchange_strong(w, &v, v | SRW_WAITERS))
         return; /* it changed: look again */
     shmap__lock_wait(w, v | SRW_WAITERS, UINT64_MAX);
@@ -182,14 +187,14 @@ void shmap_srw_lock_exclusive(shmap_srw_t *l)
 {
     _Atomic uint32_t *w = word_of(l);
     while (!shmap_srw_try_exclusive(l))
-        srw_sleep(w, atomic_load(w));
+        srw_sleep(w, atomic_load(w), SRW_READERS | SRW_WRITER);
 }
 
 void shmap_srw_lock_shared(shmap_srw_t *l)
 {
     _Atomic uint32_t *w = word_of(l);
     while (!shmap_srw_try_shared(l))
-        srw_sleep(w, atomic_load(w));
+        srw_sleep(w, atomic_load(w), SRW_WRITER);
 }
 
 void shmap_srw_unlock_exclusive(shmap_srw_t *l)
