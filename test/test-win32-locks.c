@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <windows.h>
 
 #define LE() GetLastError()
@@ -144,6 +145,45 @@ TEST(cs_layout_and_spin_count)
     POISON_LE();
     ASSERT_EQ(InitializeCriticalSectionEx(&cs, 0x01000000, 0), FALSE);
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+}
+
+/* Fork: a lock held at the fork stays held in the child (its owner, even
+ * the forking thread, is not a thread of the child); a free one is free. */
+static int child_status(pid_t pid)
+{
+    int st = 0;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT_TRUE(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+TEST(cs_fork_child)
+{
+    CRITICAL_SECTION held, free_cs;
+    SRWLOCK srw = SRWLOCK_INIT;
+    InitializeCriticalSection(&held);
+    InitializeCriticalSection(&free_cs);
+    EnterCriticalSection(&held);
+    AcquireSRWLockExclusive(&srw);
+    pid_t pid = fork();
+    ASSERT_NE(pid, -1);
+    if (pid == 0) {
+        int bad = 0;
+        bad |= TryEnterCriticalSection(&held) ? 1 : 0;
+        bad |= TryAcquireSRWLockShared(&srw) ? 2 : 0;
+        if (TryEnterCriticalSection(&free_cs))
+            LeaveCriticalSection(&free_cs);
+        else
+            bad |= 4;
+        EnterCriticalSection(&free_cs);
+        LeaveCriticalSection(&free_cs);
+        _exit(bad);
+    }
+    ASSERT_EQ(child_status(pid), 0);
+    ReleaseSRWLockExclusive(&srw);
+    LeaveCriticalSection(&held);
+    DeleteCriticalSection(&held);
+    DeleteCriticalSection(&free_cs);
 }
 
 /* ---- SRW locks ---- */
