@@ -592,6 +592,9 @@ TEST(once_begin_complete_async)
     ASSERT_EQ(InitOnceBeginInitialize(&o, INIT_ONCE_ASYNC | INIT_ONCE_CHECK_ONLY, &pending, &ctx),
               FALSE);
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    POISON_LE();
+    ASSERT_EQ(InitOnceBeginInitialize(&o, INIT_ONCE_ASYNC, NULL, &ctx), FALSE);
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
     ASSERT_TRUE(InitOnceBeginInitialize(&o, INIT_ONCE_ASYNC, &p1, NULL));
     ASSERT_TRUE(InitOnceBeginInitialize(&o, INIT_ONCE_ASYNC, &p2, NULL));
     ASSERT_EQ(p1, TRUE);
@@ -647,6 +650,12 @@ TEST(wait_address_timeout_and_bad_size)
     POISON_LE();
     ASSERT_EQ(WaitOnAddress(&q, &cq, 3, 0), FALSE);
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    POISON_LE();
+    ASSERT_EQ(WaitOnAddress(NULL, &cq, 8, 0), FALSE);
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
+    POISON_LE();
+    ASSERT_EQ(WaitOnAddress(&q, NULL, 8, 0), FALSE);
+    ASSERT_EQ_U(LE(), ERROR_NOACCESS);
 }
 
 static volatile uint64_t g_addr64;

@@ -187,6 +187,8 @@ BOOL WINAPI InitOnceExecuteOnce(PINIT_ONCE InitOnce, PINIT_ONCE_FN InitFn, PVOID
                                 LPVOID *Context)
 {
     struct once_call c = {InitFn, Parameter};
+    if (W32_BAD_OPT(Context))
+        return fail(ERROR_NOACCESS);
     /* A failing callback leaves its own last error (Windows passes it on). */
     return shmap_once_execute(ONCE(InitOnce), once_trampoline, &c, Context) == 0;
 }
@@ -196,12 +198,14 @@ BOOL WINAPI InitOnceBeginInitialize(LPINIT_ONCE lpInitOnce, DWORD dwFlags, PBOOL
 {
     int pending = 0;
     void *ctx = NULL;
+    if (W32_BAD_OUT(fPending) || W32_BAD_OPT(lpContext))
+        return fail(ERROR_NOACCESS);
     int r = shmap_once_begin(ONCE(lpInitOnce), dwFlags, &pending, &ctx);
     if (r < 0)
         return once_fail(r);
-    *fPending = pending ? TRUE : FALSE;
+    W32_PUT(fPending, pending ? TRUE : FALSE);
     if (lpContext && !pending)
-        *lpContext = ctx;
+        W32_PUT(lpContext, ctx);
     return TRUE;
 }
 
@@ -216,6 +220,9 @@ BOOL WINAPI InitOnceComplete(LPINIT_ONCE lpInitOnce, DWORD dwFlags, LPVOID lpCon
 BOOL WINAPI WaitOnAddress(volatile VOID *Address, PVOID CompareAddress, SIZE_T AddressSize,
                           DWORD dwMilliseconds)
 {
+    if (shmap__probe_read((const void *)Address, AddressSize <= 8 ? AddressSize : 1) ||
+        shmap__probe_read(CompareAddress, AddressSize <= 8 ? AddressSize : 1))
+        return fail(ERROR_NOACCESS);
     int r = shmap_wait_address(Address, CompareAddress, AddressSize, dwMilliseconds);
     if (r == -EINVAL)
         return fail(ERROR_INVALID_PARAMETER);
