@@ -43,6 +43,7 @@
 #else
 #define SHMAP_EXTERN
 #endif
+#include "shmap/locks.h"
 
 #ifdef __cplusplus
 extern "C" {

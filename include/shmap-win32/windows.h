@@ -411,6 +411,7 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #include "ntstatus.h"
 #include "winuser.h"
 #include "securitybaseapi.h"
+#include "synchapi.h"
 
 /* ---- file mappings and views ------------------------------------------------ */
 WINBASEAPI HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,

@@ -60,4 +60,11 @@ SHMAP_HIDDEN void shmap__apc_drop_all(void);
 /* lifecycle.c: in a fork child, the child owns no mutex. */
 SHMAP_HIDDEN void shmap__mutex_fork_child(void);
 
+/* ---- synchronisation within a process (locks.c, once.c, waitaddr.c) ---- */
+/* A deadline (CLOCK_MONOTONIC ns, UINT64_MAX: none) ms from now. */
+SHMAP_HIDDEN uint64_t shmap__lock_deadline(uint32_t ms);
+/* Sleep while *w == val, until deadline: 0 (woken, changed, interrupted)
+ * or -ETIMEDOUT. */
+SHMAP_HIDDEN int shmap__lock_wait(_Atomic uint32_t *w, uint32_t val, uint64_t deadline);
+
 #endif
