@@ -560,7 +560,7 @@ SHMAP_EXTERN int shmap_process_image(char **out);
 /* The directory for temporary files: $TMPDIR if set and not empty, else
  * /tmp; with a trailing '/' (malloc'd). */
 SHMAP_EXTERN int shmap_temp_dir(char **out);
-/* GetTempFileName: "<dir>/<prefix (3 chars at most)><hex of unique>.tmp"
+/* GetTempFileName: "<dir>/<prefix><hex of unique>.tmp" (the face cuts the prefix to 3 characters)
  * (dir's trailing '/' optional) in *out (malloc'd), and *used the number
  * used.  unique 0: a number (from the time) that names no file, the file
  * made empty.  Errors: -errno of the creation; -EEXIST when every number

@@ -117,7 +117,7 @@ static char *temp_name(const char *dir, const char *prefix, uint32_t unique)
     size_t d = strlen(dir);
     const char *sep = d && dir[d - 1] == '/' ? "" : "/";
     char *s;
-    if (asprintf(&s, "%s%s%.3s%X.tmp", dir, sep, prefix ? prefix : "", unique & 0xffff) < 0)
+    if (asprintf(&s, "%s%s%s%X.tmp", dir, sep, prefix ? prefix : "", unique & 0xffff) < 0)
         return NULL;
     return s;
 }
