@@ -92,6 +92,16 @@ static void init(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
+void shmap__tls_thread_end(void)
+{
+    pthread_once(&once, init);
+    struct tls_block *b = pthread_getspecific(key);
+    if (b) {
+        pthread_setspecific(key, NULL);
+        block_end(b);
+    }
+}
+
 /* The calling thread's block; made if make (NULL if it cannot be). */
 static struct tls_block *self_block(bool make)
 {
