@@ -549,6 +549,16 @@ SHMAP_EXTERN int shmap_heap_realloc(shmap_heap_t *h, void *p, size_t n, unsigned
 SHMAP_EXTERN int shmap_heap_free(shmap_heap_t *h, void *p);
 SHMAP_EXTERN int shmap_heap_size(shmap_heap_t *h, const void *p, size_t *size);
 
+/* GetFileType of a file handle (shmap_file_open, shmap_std_handle): DISK
+ * for files and block devices, CHAR for character devices (terminals,
+ * /dev/null), PIPE for FIFOs and sockets.  Errors: -EBADF (not a file
+ * handle). */
+#define SHMAP_FILE_TYPE_UNKNOWN 0u
+#define SHMAP_FILE_TYPE_DISK 1u
+#define SHMAP_FILE_TYPE_CHAR 2u
+#define SHMAP_FILE_TYPE_PIPE 3u
+SHMAP_EXTERN int shmap_file_type(shmap_handle_t h, uint32_t *type);
+
 /* argv (NULL-terminated) as one Windows command line (*out malloc'd), each
  * argument quoted so that shmap_cmdline_split gives it back.  -ENOMEM. */
 SHMAP_EXTERN int shmap_cmdline_join(char *const *argv, char **out);

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <pthread.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <windows.h>
 
@@ -431,4 +432,49 @@ TEST(startup_info)
     ASSERT_EQ(si.cb, sizeof si);
     ASSERT_EQ(si.dwFlags, 0);
     ASSERT_NULL(si.hStdInput);
+}
+
+/* ---- GetFileType ---------------------------------------------------------------- */
+
+TEST(file_type)
+{
+    char path[] = "/tmp/shmap-env-ft-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    HANDLE f = CreateFileA(path, GENERIC_READ, 0, NULL, OPEN_EXISTING, 0, NULL);
+    ASSERT_PTR_NE(f, INVALID_HANDLE_VALUE);
+    ASSERT_EQ(GetFileType(f), FILE_TYPE_DISK);
+    CloseHandle(f);
+    unlink(path);
+
+    /* standard handles (made once and kept: in a child), a pipe on stdin,
+     * /dev/null on stdout */
+    int p[2];
+    ASSERT_EQ(pipe(p), 0);
+    pid_t c = fork();
+    ASSERT_GE(c, 0);
+    if (c == 0) {
+        int nul = open("/dev/null", O_WRONLY);
+        if (dup2(p[0], 0) != 0 || nul < 0 || dup2(nul, 1) != 1)
+            _exit(10);
+        if (GetFileType(GetStdHandle(STD_INPUT_HANDLE)) != FILE_TYPE_PIPE)
+            _exit(11);
+        if (GetFileType(GetStdHandle(STD_OUTPUT_HANDLE)) != FILE_TYPE_CHAR)
+            _exit(12);
+        _exit(0);
+    }
+    close(p[0]);
+    close(p[1]);
+    expect_exit(c, 0, 30);
+
+    /* not a file handle */
+    HANDLE e = CreateEventA(NULL, FALSE, FALSE, NULL);
+    POISON_LE();
+    ASSERT_EQ(GetFileType(e), FILE_TYPE_UNKNOWN);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    CloseHandle(e);
+    POISON_LE();
+    ASSERT_EQ(GetFileType(INVALID_HANDLE_VALUE), FILE_TYPE_UNKNOWN);
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
 }

@@ -62,6 +62,12 @@ WINBASEAPI UINT WINAPI GetTempFileNameA(LPCSTR lpPathName, LPCSTR lpPrefixString
                                         LPSTR lpTempFileName);
 WINBASEAPI UINT WINAPI GetTempFileNameW(LPCWSTR lpPathName, LPCWSTR lpPrefixString, UINT uUnique,
                                         LPWSTR lpTempFileName);
+#define FILE_TYPE_UNKNOWN 0x0000
+#define FILE_TYPE_DISK 0x0001
+#define FILE_TYPE_CHAR 0x0002
+#define FILE_TYPE_PIPE 0x0003
+#define FILE_TYPE_REMOTE 0x8000
+WINBASEAPI DWORD WINAPI GetFileType(HANDLE hFile);
 struct _STARTUPINFOA; /* windows.h defines them below */
 struct _STARTUPINFOW;
 WINBASEAPI VOID WINAPI GetStartupInfoA(struct _STARTUPINFOA *lpStartupInfo);

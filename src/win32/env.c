@@ -1,8 +1,9 @@
 /*
  * env.c - what a process knows of itself, the Win32 way: GetCommandLine,
  * GetModuleFileName, GetModuleHandle, GetTempPath, GetTempFileName,
- * GetStartupInfo, over shmap_process_cmdline, shmap_process_image,
- * shmap_temp_dir and shmap_temp_file (src/proc/env.c).  Here: the buffer
+ * GetStartupInfo, GetFileType, over shmap_process_cmdline, shmap_process_image,
+ * shmap_temp_dir, shmap_temp_file (src/proc/env.c) and shmap_file_type
+ * (src/mem/file.c).  Here: the buffer
  * rules of each call and its error codes.
  */
 #include "w32.h"
@@ -254,4 +255,22 @@ WINBASEAPI VOID WINAPI GetStartupInfoW(LPSTARTUPINFOW si)
 {
     memset(si, 0, sizeof *si);
     si->cb = sizeof *si;
+}
+
+/* ---- GetFileType ------------------------------------------------------------- */
+
+/* FILE_TYPE_UNKNOWN and the last error on failure; a known type leaves the
+ * last error alone, an unknown one of a good handle sets ERROR_SUCCESS (so
+ * that the caller can tell, as the docs say). */
+WINBASEAPI DWORD WINAPI GetFileType(HANDLE h)
+{
+    uint32_t type;
+    int r = shmap_file_type(NATIVE(h), &type);
+    if (r) {
+        shmap_w32__fail(r == -EACCES ? -EBADF : r);
+        return FILE_TYPE_UNKNOWN;
+    }
+    if (type == SHMAP_FILE_TYPE_UNKNOWN)
+        SetLastError(ERROR_SUCCESS);
+    return type;
 }
