@@ -255,8 +255,8 @@ TEST(heap_private_destroy)
 
 /* ---- command line ------------------------------------------------------------- */
 
-static char *const tricky[] = {"plain", "with space", "a\"quote", "back\\slash", "end\\",
-                               "sp ace\\", "q\\\"x", "", "\t", NULL};
+static char *const tricky[] = {"plain",    "with space", "a\"quote", "back\\slash", "end\\",
+                               "sp ace\\", "q\\\"x",     "",         "\t",          NULL};
 
 TEST(cmdline_join_round_trips)
 {

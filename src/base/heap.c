@@ -153,8 +153,7 @@ static bool resize_in_place(struct heap_block *b, size_t n)
     return sizeof *b + n <= malloc_usable_size(b);
 }
 
-SHMAP_EXTERN int shmap_heap_realloc(shmap_heap_t *h, void *p, size_t n, unsigned flags,
-                                    void **out)
+SHMAP_EXTERN int shmap_heap_realloc(shmap_heap_t *h, void *p, size_t n, unsigned flags, void **out)
 {
     struct heap_block *b = block_of(h, p);
     if (!b || n > SIZE_MAX / 2)

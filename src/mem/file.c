@@ -313,9 +313,9 @@ SHMAP_EXTERN int shmap_file_type(shmap_handle_t h, uint32_t *type)
     if (!r)
         *type = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode)
                     ? SHMAP_FILE_TYPE_DISK
-                : S_ISCHR(st.st_mode)                           ? SHMAP_FILE_TYPE_CHAR
+                : S_ISCHR(st.st_mode)                          ? SHMAP_FILE_TYPE_CHAR
                 : S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? SHMAP_FILE_TYPE_PIPE
-                                                                : SHMAP_FILE_TYPE_UNKNOWN;
+                                                               : SHMAP_FILE_TYPE_UNKNOWN;
     return r;
 }
 

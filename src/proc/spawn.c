@@ -115,6 +115,7 @@ static char *quote_arg(char *out, const char *arg, bool first)
 {
     if (*arg && !strpbrk(arg, first ? " \t" : " \t\n\v\"")) {
         size_t n = strlen(arg);
+        /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the caller ends the line */
         memcpy(out, arg, n);
         return out + n;
     }

@@ -86,15 +86,19 @@ static void fork_child(void)
     pthread_mutex_init(&lock, NULL);
 }
 
+static _Atomic bool inited; /* a thread that never stored a value has nothing to end */
+
 static void init(void)
 {
     pthread_key_create(&key, block_end);
+    atomic_store(&inited, true);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 void shmap__tls_thread_end(void)
 {
-    pthread_once(&once, init);
+    if (!atomic_load(&inited))
+        return;
     struct tls_block *b = pthread_getspecific(key);
     if (b) {
         pthread_setspecific(key, NULL);
