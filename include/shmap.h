@@ -512,6 +512,73 @@ SHMAP_EXTERN int shmap_ns_reclaim(void);
 /* The namespace directory in use (no trailing slash). */
 SHMAP_EXTERN const char *shmap_ns_root(void);
 
+/* ---- process-local storage, heaps and environment (docs/win32-coverage.md) ---- */
+
+/* Thread-local storage (TlsAlloc): SHMAP_TLS_INDEXES indexes, one value per
+ * thread each.  alloc: -EMFILE when none is left; free clears the index in
+ * every thread (-EINVAL if not allocated); get/set: -EINVAL out of range,
+ * set -ENOMEM if the thread's values cannot be made. */
+#define SHMAP_TLS_INDEXES 1088u
+SHMAP_EXTERN int shmap_tls_alloc(uint32_t *index);
+SHMAP_EXTERN int shmap_tls_free(uint32_t index);
+SHMAP_EXTERN int shmap_tls_get(uint32_t index, void **value);
+SHMAP_EXTERN int shmap_tls_set(uint32_t index, void *value);
+/* Fiber-local storage (FlsAlloc; one fiber per thread): as TLS, and the
+ * index's callback (may be NULL) gets each non-NULL value when its thread
+ * ends (threads that end through pthread, not the main thread's exit) and
+ * when the index is freed (every thread's, in the freeing thread).
+ * get/set/free: -EINVAL if the index is not allocated. */
+#define SHMAP_FLS_INDEXES 4080u
+typedef void (*shmap_fls_callback_t)(void *value);
+SHMAP_EXTERN int shmap_fls_alloc(shmap_fls_callback_t cb, uint32_t *index);
+SHMAP_EXTERN int shmap_fls_free(uint32_t index);
+SHMAP_EXTERN int shmap_fls_get(uint32_t index, void **value);
+SHMAP_EXTERN int shmap_fls_set(uint32_t index, void *value);
+
+/* Heaps (HeapCreate): a heap keeps its blocks so that destroying it frees
+ * them.  max 0: growable, else the most its blocks may hold.  alloc: NULL
+ * on failure; free(NULL) is 0; -EINVAL for a block not of the heap, or a
+ * bad heap (destroy: the process heap too). */
+typedef struct shmap_heap shmap_heap_t;
+#define SHMAP_HEAP_ZERO 0x8u      /* HEAP_ZERO_MEMORY: new bytes are zero */
+#define SHMAP_HEAP_IN_PLACE 0x10u /* HEAP_REALLOC_IN_PLACE_ONLY: -ENOMEM if it would move */
+SHMAP_EXTERN shmap_heap_t *shmap_heap_process(void);
+SHMAP_EXTERN int shmap_heap_create(size_t max, shmap_heap_t **out);
+SHMAP_EXTERN int shmap_heap_destroy(shmap_heap_t *h);
+SHMAP_EXTERN void *shmap_heap_alloc(shmap_heap_t *h, size_t n, int zero);
+SHMAP_EXTERN int shmap_heap_realloc(shmap_heap_t *h, void *p, size_t n, unsigned flags, void **out);
+SHMAP_EXTERN int shmap_heap_free(shmap_heap_t *h, void *p);
+SHMAP_EXTERN int shmap_heap_size(shmap_heap_t *h, const void *p, size_t *size);
+
+/* GetFileType of a file handle (shmap_file_open, shmap_std_handle): DISK
+ * for files and block devices, CHAR for character devices (terminals,
+ * /dev/null), PIPE for FIFOs and sockets.  Errors: -EBADF (not a file
+ * handle). */
+#define SHMAP_FILE_TYPE_UNKNOWN 0u
+#define SHMAP_FILE_TYPE_DISK 1u
+#define SHMAP_FILE_TYPE_CHAR 2u
+#define SHMAP_FILE_TYPE_PIPE 3u
+SHMAP_EXTERN int shmap_file_type(shmap_handle_t h, uint32_t *type);
+
+/* argv (NULL-terminated) as one Windows command line (*out malloc'd), each
+ * argument quoted so that shmap_cmdline_split gives it back.  -ENOMEM. */
+SHMAP_EXTERN int shmap_cmdline_join(char *const *argv, char **out);
+/* This process's arguments (/proc/self/cmdline) as a command line
+ * (malloc'd). */
+SHMAP_EXTERN int shmap_process_cmdline(char **out);
+/* This process's program (/proc/self/exe), malloc'd. */
+SHMAP_EXTERN int shmap_process_image(char **out);
+/* The directory for temporary files: $TMPDIR if set and not empty, else
+ * /tmp; with a trailing '/' (malloc'd). */
+SHMAP_EXTERN int shmap_temp_dir(char **out);
+/* GetTempFileName: "<dir>/<prefix><hex of unique>.tmp" (the face cuts the prefix to 3 characters)
+ * (dir's trailing '/' optional) in *out (malloc'd), and *used the number
+ * used.  unique 0: a number (from the time) that names no file, the file
+ * made empty.  Errors: -errno of the creation; -EEXIST when every number
+ * is taken. */
+SHMAP_EXTERN int shmap_temp_file(const char *dir, const char *prefix, uint32_t unique, char **out,
+                                 uint32_t *used);
+
 #ifdef __cplusplus
 }
 #endif

@@ -410,6 +410,7 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #include "winnt.h"
 #include "ntstatus.h"
 #include "winuser.h"
+#include "procenv.h"
 #include "securitybaseapi.h"
 #include "synchapi.h"
 

@@ -313,6 +313,26 @@ SHMAP_EXTERN int shmap_file_size(shmap_handle_t h, uint64_t *size)
     return r;
 }
 
+SHMAP_EXTERN int shmap_file_type(shmap_handle_t h, uint32_t *type)
+{
+    if (SHMAP_PROBE_OUT(type))
+        return -EFAULT;
+    struct shmap_file *f;
+    int r = file_get(h, 0, &f);
+    if (r)
+        return r;
+    struct stat st;
+    r = SYS(fstat)(f->obj.fd, &st) ? -errno : 0;
+    shmap__obj_put(&f->obj);
+    if (!r)
+        *type = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode)
+                    ? SHMAP_FILE_TYPE_DISK
+                : S_ISCHR(st.st_mode)                          ? SHMAP_FILE_TYPE_CHAR
+                : S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? SHMAP_FILE_TYPE_PIPE
+                                                               : SHMAP_FILE_TYPE_UNKNOWN;
+    return r;
+}
+
 SHMAP_EXTERN int shmap_file_flush(shmap_handle_t h)
 {
     struct shmap_file *f;

@@ -122,6 +122,11 @@ SHMAP_HIDDEN int shmap__xfer_inherit_pack(int state_fd, int listen_fd, int **fds
 /* In a new process: install what the parent packed (SHMAP_INHERIT). */
 SHMAP_HIDDEN void shmap__xfer_inherit_unpack(int blob_fd);
 
+/* tls.c: the calling thread ends: call the FLS callbacks of its non-NULL
+ * values and free its TLS/FLS values now (thread.c, before the thread is
+ * seen ended; else a pthread key destructor does it). */
+SHMAP_HIDDEN void shmap__tls_thread_end(void);
+
 /* thread.c: a thread made by shmap_thread_create. */
 struct shmap_thread {
     struct shmap_obj obj;

@@ -106,6 +106,58 @@ SHMAP_EXTERN int shmap_cmdline_split(const char *cmdline, char ***argv)
     return (int)count;
 }
 
+/* Append arg to out (room enough: 2 * len + 3), quoted so that next_arg
+ * gives it back: as it is when it has no blank or quote and is not empty;
+ * else between quotes, with a quote as \" and the backslashes before a
+ * quote or the closing quote doubled.  argv[0] (first) is only put between
+ * quotes when it has a blank (the program-name rule has no escapes). */
+static char *quote_arg(char *out, const char *arg, bool first)
+{
+    if (*arg && !strpbrk(arg, first ? " \t" : " \t\n\v\"")) {
+        size_t n = strlen(arg);
+        /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): the caller ends the line */
+        memcpy(out, arg, n);
+        return out + n;
+    }
+    *out++ = '"';
+    for (const char *p = arg;; p++) {
+        size_t k = 0;
+        while (!first && p[k] == '\\')
+            k++;
+        if (!first && (!p[k] || p[k] == '"')) {
+            size_t times = 2 * k + (p[k] == '"');
+            memset(out, '\\', times);
+            out += times;
+            p += k;
+        }
+        if (!*p)
+            break;
+        *out++ = *p;
+    }
+    *out++ = '"';
+    return out;
+}
+
+SHMAP_EXTERN int shmap_cmdline_join(char *const *argv, char **out)
+{
+    if (SHMAP_PROBE_OUT(out))
+        return -EFAULT;
+    size_t room = 1;
+    for (size_t i = 0; argv && argv[i]; i++)
+        room += 2 * strlen(argv[i]) + 3;
+    char *s = malloc(room), *e = s;
+    if (!s)
+        return -ENOMEM;
+    for (size_t i = 0; argv && argv[i]; i++) {
+        if (i)
+            *e++ = ' ';
+        e = quote_arg(e, argv[i], i == 0);
+    }
+    *e = 0;
+    *out = s;
+    return 0;
+}
+
 /* ---- the program ------------------------------------------------------------ */
 
 /* A failure that says "no such program here" (the search goes on), not

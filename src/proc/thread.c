@@ -30,6 +30,7 @@ static void finish(struct shmap_thread *t, uint32_t code)
     /* before anyone sees it ended: abandon its mutexes, as on Windows, and
      * give back what it keeps for itself (a closer must find no fd open) */
     shmap__mutex_abandon_all();
+    shmap__tls_thread_end(); /* FLS callbacks, before a wait sees the end (tls.c) */
     shmap__handle_borrow_drop();
     shmap__apc_drop_all();
     t->code = code;
