@@ -38,11 +38,6 @@
 #include "shmap/types.h"
 #include "shmap/version.h"
 
-#if defined(SHMAP_BUILDING)
-#define SHMAP_EXTERN __attribute__((visibility("default")))
-#else
-#define SHMAP_EXTERN
-#endif
 #include "shmap/locks.h"
 
 #ifdef __cplusplus

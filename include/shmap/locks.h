@@ -17,13 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef SHMAP_EXTERN
-#if defined(SHMAP_BUILDING)
-#define SHMAP_EXTERN __attribute__((visibility("default")))
-#else
-#define SHMAP_EXTERN
-#endif
-#endif
+#include "shmap/types.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -28,14 +28,6 @@
 #include "shmap/types.h"
 #include <stdint.h>
 
-#ifndef SHMAP_EXTERN
-#if defined(SHMAP_BUILDING)
-#define SHMAP_EXTERN __attribute__((visibility("default")))
-#else
-#define SHMAP_EXTERN
-#endif
-#endif
-
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -11,6 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What the library exports (every header of shmap/ declares with it). */
+#ifndef SHMAP_EXTERN
+#if defined(SHMAP_BUILDING)
+#define SHMAP_EXTERN __attribute__((visibility("default")))
+#else
+#define SHMAP_EXTERN
+#endif
+#endif
+
 /* An opaque handle: a small multiple of 4, never 0, never (shmap_handle_t)-1.
  * The same number is the Win32 HANDLE. */
 typedef struct shmap_handle_opaque *shmap_handle_t;

@@ -297,17 +297,24 @@ SHMAP_EXTERN int shmap_file_set_end(shmap_handle_t h)
     return r == -EFBIG ? -ENOSPC : r;
 }
 
-SHMAP_EXTERN int shmap_file_size(shmap_handle_t h, uint64_t *size)
+/* fstat of the file of handle h (any access). */
+static int file_stat(shmap_handle_t h, struct stat *st)
 {
-    if (SHMAP_PROBE_OUT(size))
-        return -EFAULT;
     struct shmap_file *f;
     int r = file_get(h, 0, &f);
     if (r)
         return r;
-    struct stat st;
-    r = SYS(fstat)(f->obj.fd, &st) ? -errno : 0;
+    r = SYS(fstat)(f->obj.fd, st) ? -errno : 0;
     shmap__obj_put(&f->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_file_size(shmap_handle_t h, uint64_t *size)
+{
+    if (SHMAP_PROBE_OUT(size))
+        return -EFAULT;
+    struct stat st;
+    int r = file_stat(h, &st);
     if (!r)
         *size = (uint64_t)st.st_size;
     return r;
@@ -317,13 +324,8 @@ SHMAP_EXTERN int shmap_file_type(shmap_handle_t h, uint32_t *type)
 {
     if (SHMAP_PROBE_OUT(type))
         return -EFAULT;
-    struct shmap_file *f;
-    int r = file_get(h, 0, &f);
-    if (r)
-        return r;
     struct stat st;
-    r = SYS(fstat)(f->obj.fd, &st) ? -errno : 0;
-    shmap__obj_put(&f->obj);
+    int r = file_stat(h, &st);
     if (!r)
         *type = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode)
                     ? SHMAP_FILE_TYPE_DISK
