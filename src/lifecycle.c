@@ -121,10 +121,9 @@ static void at_exit(int status, void *arg)
 /* Every type the library has, for the registry (transfer finds a type's
  * table by the number a description carries). */
 static const struct shmap_obj_ops *const types[] = {
-    &shmap__section_ops,   &shmap__event_ops,   &shmap__mutex_ops,
-    &shmap__semaphore_ops, &shmap__timer_ops,   &shmap__job_ops,
-    &shmap__file_ops,      &shmap__process_ops, &shmap__thread_ops,
-    &shmap__token_ops,
+    &shmap__section_ops, &shmap__event_ops, &shmap__mutex_ops, &shmap__semaphore_ops,
+    &shmap__timer_ops,   &shmap__job_ops,   &shmap__file_ops,  &shmap__process_ops,
+    &shmap__thread_ops,  &shmap__token_ops,
 };
 
 __attribute__((constructor(200))) static void lifecycle_start(void)

@@ -73,7 +73,7 @@
 #define SHMAP_EACLFULL (-30828)  /* no room in the ACL: ERROR_ALLOTTED_SPACE_EXCEEDED (1344) */
 #define SHMAP_ESMALL (-30829)    /* buffer too small: ERROR_INSUFFICIENT_BUFFER (122) */
 #define SHMAP_EUNSAFE                                                                              \
-    (-30830) /* a namespace directory is not trustworthy (its owner or mode would let another     \
+    (-30830) /* a namespace directory is not trustworthy (its owner or mode would let another      \
                 user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */
 #define SHMAP_ELAST (-30830)
 
