@@ -1,11 +1,7 @@
 /*
  * access.c - access rights per object type: generic mapping, valid masks,
- * and the check an Open* (or a Create* that finds the object) makes.
- *
- * Objects get the default security of Windows' token default DACL: their
- * owner may do everything.  Across users the file mode (0600) refuses the
- * open before we get here.  The header reserves room for an owner and a
- * DACL (sd_off/sd_len), which nothing writes or checks yet (issue 13).
+ * and the shape of a DuplicateHandle's request.  Whether an object's
+ * security descriptor grants a request is objsec.c's check.
  */
 #include "ns.h"
 
@@ -65,29 +61,6 @@ uint32_t shmap__access_valid_mask(shmap_type_t type)
     return rights[type].valid;
 }
 
-/* Rights asked of an object (generic mapped, MAXIMUM_ALLOWED: all the
- * type has) checked against the default security descriptor, which grants
- * the owner everything the type has. */
-static int check(shmap_type_t type, uint32_t requested, bool zero_ok, uint32_t *granted)
-{
-    uint32_t req = shmap__access_map_generic(type, requested);
-    if (req & SHMAP_ACCESS_SYSTEM_SECURITY)
-        return SHMAP_EPRIV;
-    if (req & SHMAP_MAXIMUM_ALLOWED)
-        req = (req & ~SHMAP_MAXIMUM_ALLOWED) | rights[type].all;
-    if ((req == 0 && !zero_ok) || (req & ~shmap__access_valid_mask(type)))
-        return -EACCES;
-    *granted = req;
-    return 0;
-}
-
-int shmap__access_check_open(shmap_type_t type, uint32_t requested, const struct shmap_ns_file *f,
-                             uint32_t *granted)
-{
-    (void)f; /* the default security descriptor grants the owner everything */
-    return check(type, requested, false, granted);
-}
-
 int shmap__access_check_dup(shmap_type_t type, uint32_t requested, uint32_t *granted)
 {
     /* bits the type does not have refuse first (access ~0: 5, §17) */
@@ -95,7 +68,13 @@ int shmap__access_check_dup(shmap_type_t type, uint32_t requested, uint32_t *gra
                    ~(SHMAP_MAXIMUM_ALLOWED | SHMAP_ACCESS_SYSTEM_SECURITY);
     if (req & ~shmap__access_valid_mask(type))
         return -EACCES;
-    return check(type, requested, true, granted); /* access 0 gives a useless handle (§8.5) */
+    req = shmap__access_map_generic(type, requested);
+    if (req & SHMAP_ACCESS_SYSTEM_SECURITY)
+        return SHMAP_EPRIV;
+    if (req & SHMAP_MAXIMUM_ALLOWED)
+        req = (req & ~SHMAP_MAXIMUM_ALLOWED) | rights[type].all;
+    *granted = req; /* access 0 gives a useless handle (§8.5) */
+    return 0;
 }
 
 int shmap__access_generic_map(shmap_type_t type, uint32_t map[4])

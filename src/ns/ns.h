@@ -125,12 +125,9 @@ SHMAP_HIDDEN int shmap__global_privileged(void);
 SHMAP_HIDDEN uint32_t shmap__access_map_generic(shmap_type_t type, uint32_t access);
 /* The type's valid access mask (all rights it knows). */
 SHMAP_HIDDEN uint32_t shmap__access_valid_mask(shmap_type_t type);
-/* Check an access request for an Open* of an existing object: returns the
- * granted mask in *granted, or -EACCES (0, invalid bits, denied) /
- * SHMAP_EPRIV (ACCESS_SYSTEM_SECURITY). */
-SHMAP_HIDDEN int shmap__access_check_open(shmap_type_t type, uint32_t requested,
-                                          const struct shmap_ns_file *f, uint32_t *granted);
-/* The same for DuplicateHandle without DUPLICATE_SAME_ACCESS (0 allowed). */
+/* The shape of a DuplicateHandle request without DUPLICATE_SAME_ACCESS
+ * (0 allowed): the granted mask in *granted, or -EACCES (invalid bits) /
+ * SHMAP_EPRIV (ACCESS_SYSTEM_SECURITY).  The DACL: objsec.c. */
 SHMAP_HIDDEN int shmap__access_check_dup(shmap_type_t type, uint32_t requested, uint32_t *granted);
 
 /* name.c: the parsed form of an object name read back from its file. */
