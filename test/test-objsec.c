@@ -290,3 +290,39 @@ TEST(sd_generic_execute_on_an_event_is_synchronize)
     ASSERT_EQ(tu_run_as(&uc, probe_event, NULL), 10); /* set, not wait */
     stop_holder(&hd, t);
 }
+
+/* WRITE_DAC (with read, so that the file opens) granted to a user who is
+ * not the file's owner: the kernel will
+ * not let them change the file's permissions, so the new DACL is refused
+ * (ERROR_ACCESS_DENIED) and the stored one stays. */
+static int b_sets_dacl(void *arg)
+{
+    (void)arg;
+    shmap_handle_t h;
+    if (shmap_mapping_open("Global\\o", SHMAP_WRITE_DAC | SHMAP_READ_CONTROL, 0, &h) != 0)
+        return 2;
+    void *before, *after, *sd;
+    size_t lb, la, len;
+    if (shmap_security_get(h, SHMAP_DACL_SECURITY_INFORMATION, &before, &lb) != 0)
+        return 3;
+    if (shmap_sd_from_sddl("D:(A;;GA;;;WD)", &sd, &len) != 0)
+        return 4;
+    int r = shmap_security_set(h, SHMAP_DACL_SECURITY_INFORMATION, sd, len);
+    shmap_free(sd);
+    if (r != -EACCES)
+        return 5;
+    if (shmap_security_get(h, SHMAP_DACL_SECURITY_INFORMATION, &after, &la) != 0)
+        return 6;
+    int same = la == lb && memcmp(before, after, la) == 0;
+    shmap_free(before), shmap_free(after), shmap_close(h);
+    return same ? 0 : 7;
+}
+
+TEST(sd_write_dac_by_a_user_who_does_not_own_the_file_is_refused)
+{
+    setup();
+    struct holder hd = {.sddl = "D:(A;;GA;;;%A)(A;;GRWD;;;%B)", .type = SHMAP_TYPE_MAPPING};
+    pthread_t t = start_holder(&hd);
+    ASSERT_EQ(tu_run_as(&ub, b_sets_dacl, NULL), 0);
+    stop_holder(&hd, t);
+}
