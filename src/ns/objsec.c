@@ -123,8 +123,9 @@ int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero
     int r = shmap__ns_sd_read(fd, sd, &len, &owner);
     if (r)
         return r;
+    uint32_t me = shmap__uid(); /* one system call, not one per use */
     if (len == 0) { /* made without a descriptor: its owner and root only */
-        if (owner != shmap__uid() && shmap__uid() != 0)
+        if (owner != me && me != 0)
             return -EACCES;
         *granted = (req & SHMAP_MAXIMUM_ALLOWED) ? (req & ~SHMAP_MAXIMUM_ALLOWED) | map[3] : req;
         return 0;
@@ -150,7 +151,7 @@ int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero
      * write the file are not given on a file opened read-only. */
     uint32_t rbits, wbits;
     file_rights(type, &rbits, &wbits);
-    bool may_be_rdonly = owner != shmap__uid() && shmap__uid() != 0; /* else opened O_RDWR */
+    bool may_be_rdonly = owner != me && me != 0; /* else opened O_RDWR */
     if ((*granted & wbits) && may_be_rdonly && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY) {
         if (!(req & SHMAP_MAXIMUM_ALLOWED))
             return -EACCES;
