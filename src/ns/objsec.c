@@ -124,7 +124,7 @@ int shmap__objsec_check(shmap_type_t type, int fd, uint32_t requested, bool zero
     if (r)
         return r;
     uint32_t me = shmap__uid(); /* one system call, not one per use */
-    if (len == 0) { /* made without a descriptor: its owner and root only */
+    if (len == 0) {             /* made without a descriptor: its owner and root only */
         if (owner != me && me != 0)
             return -EACCES;
         *granted = (req & SHMAP_MAXIMUM_ALLOWED) ? (req & ~SHMAP_MAXIMUM_ALLOWED) | map[3] : req;
