@@ -474,8 +474,11 @@ static int open_pipe_at(const char *path, uint64_t ino)
         return -ENOENT;
     /* O_RDWR: a FIFO open that never waits for the other side */
     int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+    /* The descriptor may have been closed and its number given to
+     * something else between the readlink and the open (a directory:
+     * EISDIR, seen in test-churn's job churn): not the pipe either. */
     if (fd < 0)
-        return not_there(errno) ? -ENOENT : -errno;
+        return not_there(errno) || errno == EISDIR || errno == ENXIO ? -ENOENT : -errno;
     struct stat sb;
     int r = SYS(fstat)(fd, &sb) != 0                   ? -errno
             : S_ISFIFO(sb.st_mode) && sb.st_ino == ino ? fd
