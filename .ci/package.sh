@@ -120,4 +120,5 @@ done <"$tmp/fns"
 if [ -f man/shmap.1.scd ]; then
     MANWIDTH=80 man --warnings 1 shmap 2>&1 >/dev/null | (! grep .)
 fi
-echo "package.sh: $(ls "$tmp"/*.deb | wc -l) packages built, installed and checked ($(wc -l <"$tmp/fns") functions with a man page)"
+debs=("$tmp"/*.deb)
+echo "package.sh: ${#debs[@]} packages built, installed and checked ($(wc -l <"$tmp/fns") functions with a man page)"

@@ -12,8 +12,8 @@ int main(void)
         return 1;
     }
     shmap_handle_t h;
-    int r = shmap_mapping_create(SHMAP_NULL_HANDLE, "cmake-consumer", SHMAP_PAGE_READWRITE, 4096,
-                                 0, &h);
+    int r = shmap_mapping_create(SHMAP_NULL_HANDLE, "cmake-consumer", SHMAP_PAGE_READWRITE, 4096, 0,
+                                 &h);
     if (r != 0) {
         fprintf(stderr, "create: %s\n", shmap_strerror(r));
         return 1;
