@@ -5,7 +5,8 @@
 # .deb holds, install them, and check what an installed system gets: the
 # group shmap-global and the namespace root, a Win32 and a native program
 # built with pkg-config against /usr, the CMake package, the man pages
-# (every exported function, rendered without a warning), shmap --version.
+# (every exported function, rendered without a warning: .ci/man-check.sh),
+# shmap --version.
 # The packages are removed again at the end.  Runs as root (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,10 @@ if [ "$version" != "$debversion" ]; then
     echo "package.sh: debian/changelog is at $debversion, CMakeLists.txt at $version" >&2
     exit 1
 fi
+
+# The man pages of the tree: one for every exported function, each rendered
+# by man -l without a warning.
+.ci/man-check.sh
 
 tmp=$(mktemp -d /tmp/shmap-package.XXXXXX)
 installed=0
