@@ -21,13 +21,19 @@ configure() { # configure [SHMAP_WANT] into $tmp/b
     cmake -S test/cmake-consumer -B "$tmp/b" -DCMAKE_PREFIX_PATH="$tmp/moved" -DSHMAP_WANT="${1:-}" >"$tmp/log" 2>&1
 }
 
-configure "$major.$minor"
+configure "$major.$minor" || {
+    cat "$tmp/log" >&2
+    exit 1
+}
 cmake --build "$tmp/b" -j2 >/dev/null
 for p in consumer-native consumer-static consumer-win32; do
     out=$(SHMAP_ROOT=$root "$tmp/b/$p")
     echo "cmake-consumer: $p: $out"
 done
-configure "" # no version asked
+configure "" || { # no version asked
+    cat "$tmp/log" >&2
+    exit 1
+}
 # too new: the next minor (0.x: may add what this lacks), the next major
 for want in "$major.$((minor + 1))" "$((major + 1)).0"; do
     if configure "$want"; then
