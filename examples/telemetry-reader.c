@@ -5,12 +5,14 @@
  *
  *   telemetry-reader [--name NAME] [--count N]
  *
- * The mapping must exist (start the writer first).  It polls every 5 ms:
+ * It waits up to 10 s for the writer to create the mapping, then polls
+ * every 5 ms:
  * a follower may skip samples when the writer is faster, never shows a
  * half-written one (telemetry.h: the sequence lock).  Gives up after 30 s
  * without a new sample.  Build:
  *   cc telemetry-reader.c $(pkg-config --cflags --libs shmap)
  */
+#include <errno.h>
 #include <shmap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +64,13 @@ int main(int argc, char **argv)
     snprintf(det_name, sizeof det_name, "%s.detached", name);
     shmap_handle_t map, attached, detached;
     const struct telemetry *t;
-    int r = shmap_mapping_open(name, SHMAP_FILE_MAP_READ, 0, &map);
+    int r;
+    for (int tries = 0; /* the writer may not be there yet: wait up to 10 s */; tries++) {
+        r = shmap_mapping_open(name, SHMAP_FILE_MAP_READ, 0, &map);
+        if (r != -ENOENT || tries == 200)
+            break;
+        shmap_sleep(50, 0);
+    }
     if (r < 0)
         return fail(name, r);
     if ((r = shmap_view_map(map, SHMAP_FILE_MAP_READ, 0, 0, NULL, (void **)&t)) < 0)

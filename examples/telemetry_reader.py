@@ -37,7 +37,14 @@ def main():
     ap.add_argument("--count", type=int, default=None)
     args = ap.parse_args()
     try:
-        m = shmap.open_mapping(args.name, access="read")
+        for tries in range(201):  # the writer may not be there yet: wait up to 10 s
+            try:
+                m = shmap.open_mapping(args.name, access="read")
+                break
+            except shmap.NotFoundError:
+                if tries == 200:
+                    raise
+                time.sleep(0.05)
         attached = shmap.Semaphore(args.name + ".attached", create=False)
         detached = shmap.Semaphore(args.name + ".detached", create=False)
     except shmap.Error as e:
