@@ -35,7 +35,7 @@ echo "examples.sh: ringbuffer: $(cat "$tmp/consume.out")"
 
 # 2. Telemetry: the writer waits for its two readers (C and Python), writes
 #    60 samples, and waits until both have seen the end.
-"$PYTHON" -m pip install -q --no-build-isolation --no-deps --no-index --target "$tmp/site" ./python 2>/dev/null
+"$PYTHON" -m pip install -q --root-user-action=ignore --no-build-isolation --no-deps --no-index --target "$tmp/site" ./python 2>/dev/null
 timeout 120 "$tmp/telemetry-writer" --count 60 --interval-ms 5 --readers 2 >"$tmp/writer.out" &
 writer=$!
 for _ in $(seq 300); do grep -q '^ready telemetry$' "$tmp/writer.out" && break; sleep 0.1; done

@@ -19,7 +19,7 @@ tmp=$(mktemp -d)
 root=$(mktemp -d /dev/shm/shmap-py.XXXXXX)
 trap 'rm -rf "$tmp" "$root"' EXIT
 # What a user runs, minus the system-wide part (README.md: the Python binding).
-"$PYTHON" -m pip install -q --no-build-isolation --no-deps --no-index --target "$tmp/site" ./python
+"$PYTHON" -m pip install -q --root-user-action=ignore --no-build-isolation --no-deps --no-index --target "$tmp/site" ./python
 export PYTHONPATH="$tmp/site" SHMAP_LIBRARY="$PWD/$BUILD/libshmap.so.0" SHMAP_ROOT="$root"
 where=$(cd "$tmp" && "$PYTHON" -c 'import shmap; print(shmap.__file__, shmap.__version__)')
 echo "python.sh: testing $where"

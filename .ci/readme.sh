@@ -37,7 +37,7 @@ for f in "$tmp"/snippet-*.c; do
 done
 [ "$count" -ge 2 ] || { echo "readme.sh: expected the native and the Win32 snippets" >&2; exit 1; }
 if ls "$tmp"/snippet-*.py >/dev/null 2>&1; then
-    "$PYTHON" -m pip install -q --no-build-isolation --no-deps --no-index --target "$tmp/site" ./python 2>/dev/null
+    "$PYTHON" -m pip install -q --root-user-action=ignore --no-build-isolation --no-deps --no-index --target "$tmp/site" ./python 2>/dev/null
     for f in "$tmp"/snippet-*.py; do
         PYTHONPATH="$tmp/site" SHMAP_LIBRARY="$libdir/libshmap.so.0" SHMAP_ROOT=$root "$PYTHON" "$f"
         echo "readme.sh: $(basename "$f") (python) runs"
