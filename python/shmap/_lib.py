@@ -1,10 +1,13 @@
 """ctypes declarations of the native API (include/shmap.h) the binding uses.
 
 The library is $SHMAP_LIBRARY if set (a path), else libshmap.so.0 from the
-default library path.  Nothing is compiled: only the standard library.
+default library path, else from /usr/local/lib (where `cmake --install`
+puts it by default, and which the loader's cache knows only after ldconfig).
+Nothing is compiled: only the standard library.
 """
 
 import ctypes
+import glob
 import os
 
 handle_t = ctypes.c_void_p
@@ -39,9 +42,23 @@ class MappingInfo(ctypes.Structure):
     ]
 
 
+def _open():
+    path = os.environ.get("SHMAP_LIBRARY")
+    if path:
+        return ctypes.CDLL(path)
+    tried = ["libshmap.so.0"] + sorted(glob.glob("/usr/local/lib*/**/libshmap.so.0",
+                                                 recursive=True))
+    for name in tried:
+        try:
+            return ctypes.CDLL(name)
+        except OSError:
+            pass
+    raise OSError(f"shmap: cannot load the library (tried {', '.join(tried)}): install shmap, "
+                  "run ldconfig, or set SHMAP_LIBRARY to the path of libshmap.so.0")
+
+
 def _load():
-    path = os.environ.get("SHMAP_LIBRARY") or "libshmap.so.0"
-    lib = ctypes.CDLL(path)
+    lib = _open()
     H, P = handle_t, ctypes.POINTER
     i32, u32, u64 = ctypes.c_int32, ctypes.c_uint32, ctypes.c_uint64
     sigs = {
