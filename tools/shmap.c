@@ -60,7 +60,7 @@ const char *cli_win32_name(DWORD code)
 
 int cli_fail(const char *what, int err)
 {
-    DWORD code = shmap_w32__code(err);
+    DWORD code = shmap_win32_error(err);
     fprintf(stderr, "shmap: %s: %s (%lu): %s\n", what, cli_win32_name(code), (unsigned long)code,
             shmap_strerror(err));
     return 1;
