@@ -17,23 +17,30 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-/* Hold until stdin closes (hold < 0), for hold seconds (0: until a signal),
- * or until SIGINT, SIGTERM or SIGHUP.  The signals are blocked except inside
- * ppoll, so one that comes between the check of stop and the wait still
- * ends the wait; no SA_RESTART, so nothing resumes after one. */
-static void hold_until(int64_t hold)
+/* Block SIGINT, SIGTERM and SIGHUP and give them on_signal, before
+ * "created" is printed: whoever reads that line and signals at once finds
+ * the signal pending, not the default action.  *old: the mask to wait with. */
+static void hold_signals(sigset_t *old)
 {
-    sigset_t block, old;
+    sigset_t block;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    sigprocmask(SIG_BLOCK, &block, old);
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Hold until stdin closes (hold < 0), for hold seconds (0: until a signal),
+ * or until SIGINT, SIGTERM or SIGHUP.  The signals are blocked except inside
+ * ppoll (hold_signals), so one that comes between the check of stop and the
+ * wait still ends the wait; no SA_RESTART, so nothing resumes after one. */
+static void hold_until(int64_t hold, const sigset_t *old)
+{
     struct timespec now, end = {0, 0};
     clock_gettime(CLOCK_MONOTONIC, &end);
     end.tv_sec += hold > 0 ? (time_t)hold : 0;
@@ -50,7 +57,7 @@ static void hold_until(int64_t hold)
                 break;
             tp = &left;
         }
-        int n = ppoll(&in, hold < 0 ? 1 : 0, tp, &old);
+        int n = ppoll(&in, hold < 0 ? 1 : 0, tp, old);
         if (n > 0) {
             char buf[256];
             if (read(0, buf, sizeof buf) <= 0)
@@ -58,7 +65,6 @@ static void hold_until(int64_t hold)
         } else if (n < 0 && errno != EINTR)
             break;
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 int cmd_create(int argc, char **argv)
@@ -98,6 +104,8 @@ int cmd_create(int argc, char **argv)
         fprintf(stderr, "shmap create: bad size '%s'\n", argv[1]);
         return 2;
     }
+    sigset_t old;
+    hold_signals(&old);
     shmap_handle_t h;
     int r = shmap_mapping_create(SHMAP_NULL_HANDLE, argv[0], prot | attrs, (uint64_t)size, 0, &h);
     if (r < 0)
@@ -112,7 +120,8 @@ int cmd_create(int argc, char **argv)
     else
         fprintf(stderr, "shmap: holding %s for %lld s or until a signal (pid %d)\n", argv[0],
                 (long long)hold, (int)getpid());
-    hold_until(hold);
+    hold_until(hold, &old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     shmap_close(h);
     return 0;
 }
