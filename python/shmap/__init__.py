@@ -24,7 +24,7 @@ import time
 
 from . import _lib as _n
 
-_lib = _n.lib
+_dll = _n.lib
 
 __all__ = [
     "Error", "NotFoundError", "AccessDeniedError", "AbandonedMutexError",
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: The library's version (shmap_version()), the project's one version.
-__version__ = _lib.shmap_version().decode()
+__version__ = _dll.shmap_version().decode()
 
 INFINITE = None
 
@@ -44,9 +44,9 @@ class Error(OSError):
     def __init__(self, code, what=None):
         self.code = code
         err = -code if -4096 < code < 0 else None
-        msg = _lib.shmap_strerror(code).decode()
+        msg = _dll.shmap_strerror(code).decode()
         super().__init__(err, msg)
-        self.winerror = int(_lib.shmap_win32_error(code))
+        self.winerror = int(_dll.shmap_win32_error(code))
         self.what = what
 
     def __str__(self):
@@ -101,6 +101,8 @@ def _name(name):
         return None
     if not isinstance(name, str):
         raise TypeError(f"name must be a str or None, not {type(name).__name__}")
+    if "\0" in name:  # C would see a shorter name
+        raise ValueError("embedded null character in name")
     return name.encode("utf-8", "surrogatepass")
 
 
@@ -122,7 +124,7 @@ class _Handle:
     def close(self):
         h, self._h = self._h, None
         if h is not None:
-            _lib.shmap_close(h)
+            _dll.shmap_close(h)
 
     def __enter__(self):
         return self
@@ -159,11 +161,11 @@ class Mapping(_Handle):
         self.writable = writable
         self.existed = existed
         addr = ctypes.c_void_p()
-        r = _lib.shmap_view_map(
+        r = _dll.shmap_view_map(
             h, _n.FILE_MAP_WRITE if writable else _n.FILE_MAP_READ, 0, 0, None,
             ctypes.byref(addr))
         if r < 0:
-            _lib.shmap_close(h)
+            _dll.shmap_close(h)
             self._h = None
             raise _error(r, "shmap_view_map")
         self._addr = addr.value
@@ -191,7 +193,7 @@ class Mapping(_Handle):
             self._mvs = (self._buf,)
             raise BufferError("cannot close a Mapping: a view of .buf is still alive")
         self._arr = self._buf = self._mvs = None
-        _lib.shmap_view_unmap(ctypes.c_void_p(self._addr))
+        _dll.shmap_view_unmap(ctypes.c_void_p(self._addr))
         super().close()
 
 
@@ -202,7 +204,7 @@ def create_mapping(name, size, *, flags=0):
     if not isinstance(size, int) or size <= 0:
         raise ValueError("size must be a positive int")
     h = _n.handle_t()
-    r = _check(_lib.shmap_mapping_create(None, _name(name), _n.PAGE_READWRITE, size, flags,
+    r = _check(_dll.shmap_mapping_create(None, _name(name), _n.PAGE_READWRITE, size, flags,
                                          ctypes.byref(h)), "shmap_mapping_create")
     existed = r == _n.EXISTED
     if existed:
@@ -212,9 +214,9 @@ def create_mapping(name, size, *, flags=0):
 
 def _query_size(h):
     info = _n.MappingInfo()
-    r = _lib.shmap_mapping_query(h, ctypes.byref(info))
+    r = _dll.shmap_mapping_query(h, ctypes.byref(info))
     if r < 0:
-        _lib.shmap_close(h)
+        _dll.shmap_close(h)
         raise _error(r, "shmap_mapping_query")
     return info.size
 
@@ -227,7 +229,7 @@ def open_mapping(name, access="read"):
     writable = access == "write"
     h = _n.handle_t()
     want = (_n.FILE_MAP_WRITE if writable else _n.FILE_MAP_READ) | _n.SECTION_QUERY
-    _check(_lib.shmap_mapping_open(_name(name), want, 0, ctypes.byref(h)), "shmap_mapping_open")
+    _check(_dll.shmap_mapping_open(_name(name), want, 0, ctypes.byref(h)), "shmap_mapping_open")
     return Mapping(h, name, _query_size(h), writable)
 
 
@@ -264,7 +266,7 @@ def _wait(objs, flags, timeout):
         else:  # never early: the last slice ends at or after the deadline
             left = math.ceil((deadline - time.monotonic()) * 1000)
             chunk = max(0, min(_SLICE_MS, left))
-        r = _check(_lib.shmap_wait(len(objs), arr, flags, chunk), "shmap_wait")
+        r = _check(_dll.shmap_wait(len(objs), arr, flags, chunk), "shmap_wait")
         if r != _n.WAIT_TIMEOUT or (deadline is not None and time.monotonic() >= deadline):
             return r
 
@@ -337,15 +339,15 @@ class Event(_Waitable):
             _n.EVENT_INITIAL_SET if initial else 0)
         self._open_or_create(
             name, create,
-            lambda h: _lib.shmap_event_create(_name(name), fl, _n.EVENT_ALL_ACCESS, 0,
+            lambda h: _dll.shmap_event_create(_name(name), fl, _n.EVENT_ALL_ACCESS, 0,
                                               ctypes.byref(h)),
-            _lib.shmap_event_open, _n.EVENT_ALL_ACCESS)
+            _dll.shmap_event_open, _n.EVENT_ALL_ACCESS)
 
     def set(self):
-        _check(_lib.shmap_event_set(self._handle(), None), "shmap_event_set")
+        _check(_dll.shmap_event_set(self._handle(), None), "shmap_event_set")
 
     def reset(self):
-        _check(_lib.shmap_event_reset(self._handle(), None), "shmap_event_reset")
+        _check(_dll.shmap_event_reset(self._handle(), None), "shmap_event_reset")
 
 
 class Mutex(_Waitable):
@@ -360,15 +362,15 @@ class Mutex(_Waitable):
         fl = _n.MUTEX_INITIAL_OWNER if initial_owner else 0
         self._open_or_create(
             name, create,
-            lambda h: _lib.shmap_mutex_create(_name(name), fl, _n.MUTEX_ALL_ACCESS, 0,
+            lambda h: _dll.shmap_mutex_create(_name(name), fl, _n.MUTEX_ALL_ACCESS, 0,
                                               ctypes.byref(h)),
-            _lib.shmap_mutex_open, _n.MUTEX_ALL_ACCESS)
+            _dll.shmap_mutex_open, _n.MUTEX_ALL_ACCESS)
 
     def acquire(self, timeout=None):
         return self.wait(timeout)
 
     def release(self):
-        _check(_lib.shmap_mutex_release(self._handle()), "shmap_mutex_release")
+        _check(_dll.shmap_mutex_release(self._handle()), "shmap_mutex_release")
 
     def __enter__(self):
         self.acquire()
@@ -399,9 +401,9 @@ class Semaphore(_Waitable):
         _int32(initial, maximum)
         self._open_or_create(
             name, create,
-            lambda h: _lib.shmap_semaphore_create(_name(name), initial, maximum,
+            lambda h: _dll.shmap_semaphore_create(_name(name), initial, maximum,
                                                   _n.SEMAPHORE_ALL_ACCESS, 0, ctypes.byref(h)),
-            _lib.shmap_semaphore_open, _n.SEMAPHORE_ALL_ACCESS)
+            _dll.shmap_semaphore_open, _n.SEMAPHORE_ALL_ACCESS)
 
     def acquire(self, timeout=None):
         return self.wait(timeout)
@@ -409,14 +411,14 @@ class Semaphore(_Waitable):
     def release(self, n=1):
         _int32(n)
         prev = ctypes.c_int32()
-        _check(_lib.shmap_semaphore_release(self._handle(), n, ctypes.byref(prev)),
+        _check(_dll.shmap_semaphore_release(self._handle(), n, ctypes.byref(prev)),
                "shmap_semaphore_release")
         return prev.value
 
     @property
     def count(self):
         c = ctypes.c_int32()
-        _check(_lib.shmap_semaphore_query(self._handle(), ctypes.byref(c), None),
+        _check(_dll.shmap_semaphore_query(self._handle(), ctypes.byref(c), None),
                "shmap_semaphore_query")
         return c.value
 

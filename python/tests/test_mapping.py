@@ -81,6 +81,14 @@ def test_hostile_arguments(name):
         shmap.open_mapping(name, access="rw")
     with pytest.raises(TypeError):
         shmap.create_mapping(b"bytes", 4096)
+    with pytest.raises(ValueError):
+        shmap.create_mapping(name + "\0tail", 4096)
+    with pytest.raises(shmap.Error) as e:
+        shmap.create_mapping("x" * 300, 4096)
+    assert e.value.winerror == 206  # ERROR_FILENAME_EXCED_RANGE
+    with pytest.raises(shmap.Error) as e:
+        shmap.create_mapping("Local\\", 4096)
+    assert e.value.winerror == 123  # ERROR_INVALID_NAME
 
 
 def test_close_refuses_while_a_slice_is_alive(name):

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -105,6 +106,57 @@ def test_abandoned_mutex_raises_and_holds(name):
     with m:  # not abandoned any more
         pass
     m.close()
+
+
+def test_wait_any_reports_the_abandoned_index(name):
+    ev, m = shmap.Event(), shmap.Mutex(name)
+    child = subprocess.Popen([sys.executable, "-c", ABANDON, name], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline() == "owned\n"
+    child.stdin.close()
+    assert child.wait(60) == 0
+    with pytest.raises(shmap.AbandonedMutexError) as e:
+        shmap.wait_any([ev, m], 30)
+    assert e.value.index == 1 and e.value.mutex is m
+    assert shmap.wait_any([ev, m], 0) == 1  # owned: recursive, and clean now
+    m.release()
+    m.release()
+    ev.close()
+    m.close()
+
+
+INTERRUPT = """
+import os, shmap, signal, sys
+ev = shmap.Event()
+try:
+    print("waiting", flush=True)
+    ev.wait()
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(0)
+sys.exit(1)
+"""
+
+
+def _in_futex_wait(pid):
+    """The process's main thread sleeps in the kernel in a futex wait."""
+    try:
+        with open(f"/proc/{pid}/wchan") as f:
+            return "futex" in f.read()
+    except OSError:
+        return False
+
+
+def test_ctrl_c_interrupts_an_endless_wait():
+    child = subprocess.Popen([sys.executable, "-c", INTERRUPT], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline() == "waiting\n"
+    for _ in range(3000):  # until it sleeps in the wait (at most 30 s)
+        if _in_futex_wait(child.pid):
+            break
+        time.sleep(0.01)
+    child.send_signal(subprocess.signal.SIGINT)
+    assert child.wait(60) == 0
+    assert child.stdout.read() == "interrupted\n"
 
 
 def test_semaphore(name):
