@@ -193,6 +193,7 @@ TEST(cli_number_parse_errors)
     ASSERT_EQ(run("x", out, sizeof out, "write", "cli/n", "--offset", "x"), 2);
     ASSERT_EQ(run(NULL, out, sizeof out, "read", "--length", "5", NULL), 2);
     ASSERT_EQ(run(NULL, out, sizeof out, "ls", "--bogus", NULL, NULL), 2);
+    ASSERT_EQ(run(NULL, out, sizeof out, "demo", "--bogus", NULL, NULL), 2);
     ASSERT_EQ(run(NULL, out, sizeof out, "info", "x", "--bogus", NULL), 2);
     static const char *const holds[][2] = {{"abc", NULL}, {"0", NULL}, {"-1", NULL}, {NULL, NULL}};
     for (size_t i = 0; i < sizeof holds / sizeof holds[0]; i++) {
