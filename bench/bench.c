@@ -301,28 +301,65 @@ static void bench_create_cycle_100k(void)
 static const struct {
     const char *name;
     void (*fn)(void);
+    const char *what;
 } workloads[] = {
-    {"create_cycle", bench_create_cycle},           {"open_existing", bench_open_existing},
-    {"create_cycle_100k", bench_create_cycle_100k}, {"event_pingpong", bench_event_pingpong},
-    {"mutex_uncontended", bench_mutex_uncontended}, {"wait_any_64", bench_wait_any_64},
-    {"abandon_latency", bench_abandon_latency},     {"spawn_inherit", bench_spawn_inherit},
-    {"duplicate_remote", bench_duplicate_remote},   {"job_close_kill", bench_job_close_kill},
+    {"create_cycle", bench_create_cycle,
+     "create + map + touch + unmap + close a named 64 KiB mapping"},
+    {"open_existing", bench_open_existing,
+     "open + map + read + unmap + close a held mapping (+ _local)"},
+    {"create_cycle_100k", bench_create_cycle_100k, "create_cycle with 100 000 other objects alive"},
+    {"event_pingpong", bench_event_pingpong,
+     "round trip on two named events between processes (+ _spin)"},
+    {"mutex_uncontended", bench_mutex_uncontended, "wait + release of a free named mutex"},
+    {"wait_any_64", bench_wait_any_64, "round trip where the waiter waits on 64 events"},
+    {"abandon_latency", bench_abandon_latency, "from kill -9 of a mutex owner to WAIT_ABANDONED"},
+    {"spawn_inherit", bench_spawn_inherit, "CreateProcess with 16 inherited handles + wait"},
+    {"duplicate_remote", bench_duplicate_remote,
+     "DuplicateHandle of an event into a running child"},
+    {"job_close_kill", bench_job_close_kill,
+     "kill -9 of a kill-on-close job's holder ends its member"},
 };
+#define NWORKLOADS (sizeof workloads / sizeof workloads[0])
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f, "usage: shmap bench [NAME] [--json] [--runs N]\n"
+               "  NAME      one workload (default: all, in this order):\n");
+    for (size_t i = 0; i < NWORKLOADS; i++)
+        fprintf(f, "    %-20s %s\n", workloads[i].name, workloads[i].what);
+    fprintf(f, "  --json    one JSON line per workload\n"
+               "  --runs N  rounds per workload, 1..1000000 (default 7)\n");
+}
 
 int cmd_bench(int argc, char **argv)
 {
     const char *only = NULL;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            bench_usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--json"))
             bench_json = 1;
-        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
-            bench_runs = atoi(argv[++i]);
-        else if (argv[i][0] != '-' && !only)
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc) {
+            int64_t v = cli_size(argv[++i]);
+            if (v < 1 || v > 1000000) {
+                fprintf(stderr, "shmap bench: bad --runs '%s' (1..1000000)\n", argv[i]);
+                return 2;
+            }
+            bench_runs = (int)v;
+        } else if (argv[i][0] != '-' && !only)
             only = argv[i];
         else {
-            fprintf(stderr, "usage: shmap bench [NAME] [--json] [--runs N]\n");
+            bench_usage(stderr);
             return 2;
         }
+    }
+    int known = !only;
+    for (size_t i = 0; i < NWORKLOADS && !known; i++)
+        known = !strcmp(only, workloads[i].name);
+    if (!known) {
+        fprintf(stderr, "shmap bench: no workload named '%s' (shmap bench --help)\n", only);
+        return 2;
     }
     if (bench_runs < 1)
         bench_runs = 1;
@@ -338,16 +375,9 @@ int cmd_bench(int argc, char **argv)
                shmap_version(), sysconf(_SC_NPROCESSORS_ONLN), u.release, bench_runs);
         printf("%-20s %12s %12s %8s\n", "bench", "shmap_ns", "baseline_ns", "ratio");
     }
-    int found = 0;
-    for (size_t i = 0; i < sizeof workloads / sizeof workloads[0]; i++)
-        if (!only || !strcmp(only, workloads[i].name)) {
+    for (size_t i = 0; i < NWORKLOADS; i++)
+        if (!only || !strcmp(only, workloads[i].name))
             workloads[i].fn();
-            found = 1;
-        }
     bench_cleanup();
-    if (!found) {
-        fprintf(stderr, "shmap bench: no workload named '%s'\n", only);
-        return 2;
-    }
     return 0;
 }

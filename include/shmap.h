@@ -37,6 +37,7 @@
 #include "shmap/security.h"
 #include "shmap/types.h"
 #include "shmap/version.h"
+#include "shmap/win32code.h"
 
 #include "shmap/locks.h"
 

@@ -8,9 +8,6 @@
 
 #include "shmap.h"
 
-/* The Win32 face's error table (src/win32/error.c; linked statically). */
-DWORD shmap_w32__code(int err);
-
 /* Print "shmap: <what>: ERROR_X (code): text" for a native error; returns 1. */
 int cli_fail(const char *what, int err);
 /* The Win32 name of a Win32 error code, e.g. "ERROR_FILE_NOT_FOUND". */

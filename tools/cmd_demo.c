@@ -41,8 +41,11 @@ static pid_t start_second(const char *name, int *out)
 
 int cmd_demo(int argc, char **argv)
 {
-    (void)argc;
     (void)argv;
+    if (argc) {
+        fprintf(stderr, "usage: shmap demo\n");
+        return 2;
+    }
     char name[64];
     snprintf(name, sizeof name, "Local\\shmap-demo-%d", (int)getpid());
     printf("[first  %d] CreateFileMapping(INVALID_HANDLE_VALUE, PAGE_READWRITE, %d, \"%s\")\n",

@@ -20,9 +20,50 @@ static void print_holders(const shmap_object_info_t *i)
         printf("-");
 }
 
+/* A JSON string: quotes, backslashes and control characters escaped; other
+ * bytes (UTF-8) as they are. */
+static void json_str(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+/* One object as a JSON object on one line (ls --json, info --json). */
+static void json_object(const shmap_object_info_t *i)
+{
+    printf("{\"scope\": \"%s\", \"name\": ", i->global ? "Global" : "Local");
+    json_str(i->name);
+    printf(", \"type\": \"%s\", \"size\": %llu, \"protect\": %u, \"attributes\": %u, "
+           "\"owner_uid\": %u, \"holders\": [",
+           type_name(i->type), (unsigned long long)i->size, (unsigned)i->protect,
+           (unsigned)i->attributes, (unsigned)i->owner_uid);
+    for (int k = 0; k < i->nholders; k++)
+        printf("%s%d", k ? ", " : "", i->holders[k]);
+    printf("]}");
+}
+
+struct ls_state {
+    int n, json;
+};
+
 static int ls_one(const shmap_object_info_t *i, void *arg)
 {
-    int *n = arg;
+    struct ls_state *st = arg;
+    if (st->json) {
+        printf("%s\n  ", st->n ? "," : "");
+        json_object(i);
+        st->n++;
+        return 0;
+    }
+    int *n = &st->n;
     printf("%-7s %-9s %12llu  ", i->global ? "Global" : "Local", type_name(i->type),
            (unsigned long long)i->size);
     print_holders(i);
@@ -31,19 +72,27 @@ static int ls_one(const shmap_object_info_t *i, void *arg)
     return 0;
 }
 
+/* ls --json: one JSON array of the objects of json_object(). */
 int cmd_ls(int argc, char **argv)
 {
-    (void)argv;
-    if (argc) {
-        fprintf(stderr, "usage: shmap ls\n");
+    struct ls_state st = {0, 0};
+    if (argc == 1 && !strcmp(argv[0], "--json"))
+        st.json = 1;
+    else if (argc) {
+        fprintf(stderr, "usage: shmap ls [--json]\n");
         return 2;
     }
-    int n = 0;
-    printf("%-7s %-9s %12s  %s  %s\n", "SCOPE", "TYPE", "SIZE", "HOLDERS", "NAME");
-    int r = shmap_ns_list(ls_one, &n);
+    if (st.json)
+        printf("[");
+    else
+        printf("%-7s %-9s %12s  %s  %s\n", "SCOPE", "TYPE", "SIZE", "HOLDERS", "NAME");
+    int r = shmap_ns_list(ls_one, &st);
+    if (st.json)
+        printf("%s]\n", st.n ? "\n" : "");
     if (r < 0)
         return cli_fail("ls", r);
-    fprintf(stderr, "%d object%s in %s\n", n, n == 1 ? "" : "s", shmap_ns_root());
+    if (!st.json)
+        fprintf(stderr, "%d object%s in %s\n", st.n, st.n == 1 ? "" : "s", shmap_ns_root());
     return 0;
 }
 
@@ -51,6 +100,7 @@ struct want {
     const char *name;
     int global;
     int found;
+    int json;
 };
 
 static int info_one(const shmap_object_info_t *i, void *arg)
@@ -58,6 +108,12 @@ static int info_one(const shmap_object_info_t *i, void *arg)
     struct want *w = arg;
     if (i->global != w->global || strcmp(i->name, w->name))
         return 0;
+    w->found = 1;
+    if (w->json) {
+        json_object(i);
+        printf("\n");
+        return 1;
+    }
     printf("name:       %s\\%s\n", i->global ? "Global" : "Local", i->name);
     printf("type:       %s\n", type_name(i->type));
     if (i->type == SHMAP_TYPE_MAPPING) {
@@ -72,17 +128,18 @@ static int info_one(const shmap_object_info_t *i, void *arg)
     printf("holders:    ");
     print_holders(i);
     printf("\n");
-    w->found = 1;
     return 1;
 }
 
+/* info --json: the object as one JSON object (json_object()). */
 int cmd_info(int argc, char **argv)
 {
-    if (argc != 1) {
-        fprintf(stderr, "usage: shmap info NAME\n");
+    int json = argc == 2 && !strcmp(argv[1], "--json");
+    if (argc != 1 + json || !strncmp(argv[0], "--", 2)) {
+        fprintf(stderr, "usage: shmap info NAME [--json]\n");
         return 2;
     }
-    struct want w = {argv[0], 0, 0};
+    struct want w = {argv[0], 0, 0, json};
     if (!strncmp(w.name, "Global\\", 7))
         w.name += 7, w.global = 1;
     else if (!strncmp(w.name, "Local\\", 6))

@@ -10,16 +10,18 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: shmap COMMAND [ARGS]\n"
-               "  ls                          list live objects (Local\\ and Global\\)\n"
-               "  info NAME                   details of one object\n"
-               "  create NAME SIZE [--readonly] [--reserve]\n"
+               "  ls [--json]                 list live objects (Local\\ and Global\\)\n"
+               "  info NAME [--json]          details of one object\n"
+               "  create NAME SIZE [--readonly] [--reserve] [--hold SECONDS|forever]\n"
                "                              create a named mapping, hold it until stdin closes\n"
+               "                              (--hold: for SECONDS, ignoring stdin) or a signal\n"
                "  read NAME [--offset N] [--length N] [--raw]\n"
                "  write NAME [--offset N]     copy stdin into the mapping\n"
                "  demo                        two processes share a named mapping\n"
-               "  bench [NAME] [--json] [--runs N]\n"
-               "  version\n"
-               "The namespace directory is $SHMAP_ROOT (default /dev/shm/shmap).\n");
+               "  bench [NAME] [--json] [--runs N]   (bench --help: the workloads)\n"
+               "  version, --version\n"
+               "Exit status: 0 success, 1 a call failed (the Win32 error is printed),\n"
+               "2 bad usage.  The namespace directory is $SHMAP_ROOT (default /dev/shm/shmap).\n");
 }
 
 static const struct {
@@ -58,7 +60,7 @@ const char *cli_win32_name(DWORD code)
 
 int cli_fail(const char *what, int err)
 {
-    DWORD code = shmap_w32__code(err);
+    DWORD code = shmap_win32_error(err);
     fprintf(stderr, "shmap: %s: %s (%lu): %s\n", what, cli_win32_name(code), (unsigned long)code,
             shmap_strerror(err));
     return 1;
@@ -66,28 +68,38 @@ int cli_fail(const char *what, int err)
 
 int64_t cli_size(const char *s)
 {
-    char *end;
-    long long v = strtoll(s, &end, 0);
-    if (end == s || v < 0)
+    /* Digits only (strtoll would take blanks and a sign): decimal, 0x hex
+     * or 0 octal, then k, m or g.  Anything that does not fit int64_t is
+     * an error, not a size clamped to the maximum. */
+    if (!s || !((*s >= '0' && *s <= '9')))
         return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 0);
+    if (errno == ERANGE)
+        return -1;
+    int shift = 0;
     switch (*end) {
     case 'k':
     case 'K':
-        v <<= 10;
-        end++;
+        shift = 10;
         break;
     case 'm':
     case 'M':
-        v <<= 20;
-        end++;
+        shift = 20;
         break;
     case 'g':
     case 'G':
-        v <<= 30;
-        end++;
+        shift = 30;
         break;
     default:
         break;
+    }
+    if (shift) {
+        end++;
+        if (v > (INT64_MAX >> shift))
+            return -1;
+        v <<= shift;
     }
     return *end ? -1 : v;
 }
@@ -113,8 +125,12 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (!strcmp(argv[1], "version")) {
-        printf("shmap %s\n", shmap_version());
+    if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+        if (argc > 2) {
+            fprintf(stderr, "usage: shmap version\n");
+            return 2;
+        }
+        printf("shmap %s\n", SHMAP_VERSION_STRING);
         return 0;
     }
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
