@@ -38,6 +38,7 @@
 #include "shmap/types.h"
 #include "shmap/version.h"
 
+#include "shmap/iocp.h"
 #include "shmap/locks.h"
 
 #ifdef __cplusplus

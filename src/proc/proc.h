@@ -179,6 +179,31 @@ SHMAP_HIDDEN void shmap__job_at_exit(void);
 /* xfer.c: send a JOIN message to p. */
 SHMAP_HIDDEN int shmap__xfer_join(struct shmap_process *p, int fd, int rfd);
 
+/* ======================================================================
+ * iocp.c - I/O completion ports: a process-local queue of packets, and
+ * the sources that feed it from other processes (a job's messages, read
+ * from the job file by the port's own waiters).  docs/DESIGN.md §20.
+ * ====================================================================== */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__iocp_ops;
+/* A source of packets of a port (job.c: a job's message ring).  drain
+ * queues what the source holds (shmap__iocp_queue) and returns the shared
+ * word whose change announces more, with the value it had (NULL: none);
+ * prune: also look for members that ended unseen (at most every
+ * SHMAP_IOCP_PRUNE_NS).  release: the port goes (ctx freed). */
+struct shmap_iocp_src_ops {
+    _Atomic uint32_t *(*drain)(void *ctx, struct shmap_obj *port, bool prune, uint32_t *val);
+    void (*release)(void *ctx);
+};
+#define SHMAP_IOCP_PRUNE_NS 100000000u
+/* The port of handle h (one reference: shmap__obj_put it); -EBADF. */
+SHMAP_HIDDEN int shmap__iocp_get(shmap_handle_t h, struct shmap_obj **port);
+/* Add a source to port (taken over: released with the port). */
+SHMAP_HIDDEN int shmap__iocp_add_src(struct shmap_obj *port, const struct shmap_iocp_src_ops *ops,
+                                     void *ctx);
+/* Queue a packet on port (and wake a waiter). */
+SHMAP_HIDDEN int shmap__iocp_queue(struct shmap_obj *port, uint64_t key, uint64_t overlapped,
+                                   uint32_t bytes);
+
 /* ---- for the fuzz targets (fuzz/targets.h): pure validators ------------- */
 /* job.c: is a job file of st_size bytes whose first page (header and
  * state, SHMAP_NAME_OFF bytes at least) is page one a member may map? */
@@ -189,9 +214,10 @@ SHMAP_HIDDEN int shmap__process_start(void);
 SHMAP_HIDDEN void shmap__process_fork_child(void);
 SHMAP_HIDDEN bool shmap__process_at_exit(int status);
 SHMAP_HIDDEN void shmap__job_fork_child(void);
-extern SHMAP_HIDDEN pthread_mutex_t shmap__inbox_lock;     /* xfer.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__resolve_lock;   /* xfer.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__job_self_lock;  /* job.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__proc_self_lock; /* process.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__inbox_lock;      /* xfer.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__resolve_lock;    /* xfer.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__job_self_lock;   /* job.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__proc_self_lock;  /* process.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__iocp_assoc_lock; /* iocp.c */
 
 #endif
