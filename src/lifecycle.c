@@ -46,19 +46,19 @@ static inline void __tsan_ignore_thread_end(void) {}
 
 /* Every global lock of the library (a new one must be added here). */
 static pthread_mutex_t *const fork_locks[] = {
-    &shmap__std_lock,        /* file.c: standard handles */
-    &shmap__inbox_lock,      /* xfer.c: handles put by other processes */
-    &shmap__resolve_lock,    /* xfer.c: inherited handles taken in */
-    &shmap__job_self_lock,   /* job.c: our membership */
-    &shmap__proc_self_lock,  /* process.c: our process record */
-    &shmap__table_lock,      /* handle.c: the handle table */
-    &shmap__reg_lock,        /* view.c: views and private allocations */
-    &shmap__cache_lock,      /* object.c: names held */
-    &shmap__pcache_lock,     /* named.c: state pages kept mapped */
-    &shmap__ns_lock,         /* namespace.c: the directories */
-    &shmap__pool_lock,       /* object.c: record memory */
-    &shmap__renew_lock,      /* forklock.c: record lock renewals */
-    &shmap__iocp_assoc_lock, /* iocp.c: files associated with ports */
+    &shmap__std_lock,       /* file.c: standard handles */
+    &shmap__inbox_lock,     /* xfer.c: handles put by other processes */
+    &shmap__resolve_lock,   /* xfer.c: inherited handles taken in */
+    &shmap__job_self_lock,  /* job.c: our membership */
+    &shmap__proc_self_lock, /* process.c: our process record */
+    &shmap__table_lock,     /* handle.c: the handle table */
+    &shmap__reg_lock,       /* view.c: views and private allocations */
+    &shmap__cache_lock,     /* object.c: names held */
+    &shmap__pcache_lock,    /* named.c: state pages kept mapped */
+    &shmap__ns_lock,        /* namespace.c: the directories */
+    &shmap__pool_lock,      /* object.c: record memory */
+    &shmap__renew_lock,     /* forklock.c: record lock renewals */
+    &shmap__iocp_lock,      /* iocp.c: files associated with ports */
 };
 #define NLOCKS SHMAP_ARRAY_LEN(fork_locks)
 

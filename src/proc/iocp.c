@@ -53,9 +53,9 @@ struct fassoc {
     const struct shmap_obj *port;
     int fd;
 };
-pthread_mutex_t shmap__iocp_assoc_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
-static struct fassoc *assoc;                                        /* shmap__iocp_assoc_lock */
-static size_t nassoc, cassoc;                                       /* shmap__iocp_assoc_lock */
+pthread_mutex_t shmap__iocp_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
+static struct fassoc *assoc;                                  /* shmap__iocp_lock */
+static size_t nassoc, cassoc;                                 /* shmap__iocp_lock */
 
 /* Is a the open file description of b?  kcmp(2), not in sys.c's table:
  * a failure (no kcmp in this kernel, a seccomp filter) says "no", so a
@@ -69,7 +69,7 @@ static bool same_description(int a, int b)
 /* The port goes: its files' entries with it. */
 static void assoc_drop(const struct shmap_obj *port)
 {
-    pthread_mutex_lock(&shmap__iocp_assoc_lock);
+    pthread_mutex_lock(&shmap__iocp_lock);
     for (size_t i = 0; i < nassoc;) {
         if (assoc[i].port != port) {
             i++;
@@ -78,7 +78,7 @@ static void assoc_drop(const struct shmap_obj *port)
         shmap__close_fd(assoc[i].fd);
         assoc[i] = assoc[--nassoc];
     }
-    pthread_mutex_unlock(&shmap__iocp_assoc_lock);
+    pthread_mutex_unlock(&shmap__iocp_lock);
 }
 
 static struct shmap_iocp *port_of(struct shmap_obj *o)
@@ -215,7 +215,7 @@ SHMAP_EXTERN int shmap_iocp_associate(shmap_handle_t port, shmap_handle_t file, 
         shmap__obj_put(po);
         return r == SHMAP_ETYPE ? -EBADF : r;
     }
-    pthread_mutex_lock(&shmap__iocp_assoc_lock);
+    pthread_mutex_lock(&shmap__iocp_lock);
     for (size_t i = 0; i < nassoc && r == 0; i++)
         if (same_description(assoc[i].fd, fo->fd))
             r = -EINVAL; /* associated already (Windows: STATUS_INVALID_PARAMETER) */
@@ -233,7 +233,7 @@ SHMAP_EXTERN int shmap_iocp_associate(shmap_handle_t port, shmap_handle_t file, 
         r = -errno;
     if (r == 0)
         assoc[nassoc++] = (struct fassoc){po, fd};
-    pthread_mutex_unlock(&shmap__iocp_assoc_lock);
+    pthread_mutex_unlock(&shmap__iocp_lock);
     shmap__obj_put(fo);
     shmap__obj_put(po);
     return r;

@@ -214,10 +214,10 @@ SHMAP_HIDDEN int shmap__process_start(void);
 SHMAP_HIDDEN void shmap__process_fork_child(void);
 SHMAP_HIDDEN bool shmap__process_at_exit(int status);
 SHMAP_HIDDEN void shmap__job_fork_child(void);
-extern SHMAP_HIDDEN pthread_mutex_t shmap__inbox_lock;      /* xfer.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__resolve_lock;    /* xfer.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__job_self_lock;   /* job.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__proc_self_lock;  /* process.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__iocp_assoc_lock; /* iocp.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__inbox_lock;     /* xfer.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__resolve_lock;   /* xfer.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__job_self_lock;  /* job.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__proc_self_lock; /* process.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__iocp_lock;      /* iocp.c */
 
 #endif
