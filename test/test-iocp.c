@@ -251,13 +251,20 @@ static void *consume(void *arg)
                 break;
             continue;
         }
+        ULONG ends = 0;
         for (ULONG i = 0; i < n; i++) {
-            if (e[i].lpCompletionKey == 0) { /* the end */
-                wd_leave(p->wd, s);
-                return NULL;
+            if (e[i].lpCompletionKey == 0) { /* the end (one per consumer) */
+                ends++;
+                continue;
             }
             atomic_fetch_add(&p->seen[e[i].dwNumberOfBytesTransferred], 1);
             atomic_fetch_add(&p->got, 1);
+        }
+        if (ends) { /* the others' ends go back for them */
+            while (--ends)
+                PostQueuedCompletionStatus(p->port, 0, 0, NULL);
+            wd_leave(p->wd, s);
+            return NULL;
         }
     }
     wd_leave(p->wd, s);
@@ -383,4 +390,176 @@ TEST(iocp_hostile_arguments)
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     ASSERT_TRUE(CloseHandle(ev));
     ASSERT_TRUE(CloseHandle(port));
+}
+
+/* ---- job notifications ------------------------------------------------------------ */
+
+static BOOL start(const char *args, DWORD flags, PROCESS_INFORMATION *pi)
+{
+    STARTUPINFOA si;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper %s", test_self(), args);
+    return CreateProcessA(NULL, cmd, NULL, NULL, FALSE, flags, NULL, NULL, &si, pi);
+}
+
+static void close_pi(PROCESS_INFORMATION *pi)
+{
+    ASSERT_TRUE(CloseHandle(pi->hThread));
+    ASSERT_TRUE(CloseHandle(pi->hProcess));
+}
+
+HELPER(sleeper)
+{
+    (void)argc;
+    (void)argv;
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+HELPER(exiter)
+{
+    (void)argc;
+    return atoi(argv[0]);
+}
+
+#define JKEY ((ULONG_PTR)0x77)
+
+static HANDLE job_with_port(HANDLE *port)
+{
+    HANDLE job = CreateJobObjectA(NULL, NULL);
+    ASSERT_NOT_NULL(job);
+    *port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+    ASSERT_NOT_NULL(*port);
+    JOBOBJECT_ASSOCIATE_COMPLETION_PORT a = {(PVOID)JKEY, *port};
+    ASSERT_TRUE(
+        SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &a, sizeof a));
+    return job;
+}
+
+TEST(iocp_job_messages_of_a_member_that_exits)
+{
+    HANDLE port, job = job_with_port(&port);
+    /* one port per job */
+    HANDLE other = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+    JOBOBJECT_ASSOCIATE_COMPLETION_PORT a = {(PVOID)JKEY, other};
+    POISON_LE();
+    ASSERT_TRUE(
+        !SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &a, sizeof a));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    ASSERT_TRUE(CloseHandle(other));
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("exiter 3", CREATE_SUSPENDED, &pi));
+    ASSERT_TRUE(AssignProcessToJobObject(job, pi.hProcess));
+    expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi.dwProcessId));
+    ASSERT_EQ_U(ResumeThread(pi.hThread), 1);
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 10000), WAIT_OBJECT_0);
+    expect_packet(port, JOB_OBJECT_MSG_EXIT_PROCESS, JKEY, OV(pi.dwProcessId));
+    expect_packet(port, JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO, JKEY, NULL);
+    expect_empty(port);
+    close_pi(&pi);
+    ASSERT_TRUE(CloseHandle(job));
+    ASSERT_TRUE(CloseHandle(port));
+}
+
+TEST(iocp_job_member_killed_is_abnormal_exit)
+{
+    HANDLE port, job = job_with_port(&port);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi));
+    ASSERT_TRUE(AssignProcessToJobObject(job, pi.hProcess));
+    ASSERT_EQ_U(ResumeThread(pi.hThread), 1);
+    expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi.dwProcessId));
+    ASSERT_EQ(kill((pid_t)pi.dwProcessId, SIGKILL), 0);
+    /* nobody but the port's waiter notices */
+    expect_packet(port, JOB_OBJECT_MSG_ABNORMAL_EXIT_PROCESS, JKEY, OV(pi.dwProcessId));
+    expect_packet(port, JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO, JKEY, NULL);
+    expect_empty(port);
+    close_pi(&pi);
+    ASSERT_TRUE(CloseHandle(job));
+    ASSERT_TRUE(CloseHandle(port));
+}
+
+TEST(iocp_job_members_before_association_and_terminate)
+{
+    HANDLE job = CreateJobObjectA(NULL, NULL);
+    ASSERT_NOT_NULL(job);
+    PROCESS_INFORMATION pi[2];
+    for (int i = 0; i < 2; i++) {
+        ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi[i]));
+        ASSERT_TRUE(AssignProcessToJobObject(job, pi[i].hProcess));
+        ASSERT_EQ_U(ResumeThread(pi[i].hThread), 1);
+    }
+    HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+    JOBOBJECT_ASSOCIATE_COMPLETION_PORT a = {(PVOID)JKEY, port};
+    ASSERT_TRUE(
+        SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &a, sizeof a));
+    /* the processes already there are announced */
+    expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi[0].dwProcessId));
+    expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi[1].dwProcessId));
+    ASSERT_TRUE(TerminateJobObject(job, 5));
+    expect_packet(port, JOB_OBJECT_MSG_EXIT_PROCESS, JKEY, OV(pi[0].dwProcessId));
+    expect_packet(port, JOB_OBJECT_MSG_EXIT_PROCESS, JKEY, OV(pi[1].dwProcessId));
+    expect_packet(port, JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO, JKEY, NULL);
+    expect_empty(port);
+    for (int i = 0; i < 2; i++) {
+        DWORD code = 0;
+        ASSERT_EQ_U(WaitForSingleObject(pi[i].hProcess, 10000), WAIT_OBJECT_0);
+        ASSERT_TRUE(GetExitCodeProcess(pi[i].hProcess, &code));
+        ASSERT_EQ_U(code, 5);
+        close_pi(&pi[i]);
+    }
+    ASSERT_TRUE(CloseHandle(job));
+    ASSERT_TRUE(CloseHandle(port));
+}
+
+TEST(iocp_job_active_process_limit_and_removal)
+{
+    HANDLE port, job = job_with_port(&port);
+    JOBOBJECT_BASIC_LIMIT_INFORMATION l;
+    memset(&l, 0, sizeof l);
+    l.LimitFlags = JOB_OBJECT_LIMIT_ACTIVE_PROCESS;
+    l.ActiveProcessLimit = 1;
+    ASSERT_TRUE(SetInformationJobObject(job, JobObjectBasicLimitInformation, &l, sizeof l));
+    PROCESS_INFORMATION pi[2];
+    for (int i = 0; i < 2; i++)
+        ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi[i]));
+    ASSERT_TRUE(AssignProcessToJobObject(job, pi[0].hProcess));
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(job, pi[1].hProcess));
+    ASSERT_EQ_U(LE(), ERROR_NOT_ENOUGH_QUOTA);
+    expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi[0].dwProcessId));
+    expect_packet(port, JOB_OBJECT_MSG_ACTIVE_PROCESS_LIMIT, JKEY, NULL);
+    /* Windows 8: NULL removes the association (nothing more is posted),
+     * and another port may then be associated */
+    JOBOBJECT_ASSOCIATE_COMPLETION_PORT a = {(PVOID)JKEY, NULL};
+    ASSERT_TRUE(
+        SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &a, sizeof a));
+    ASSERT_TRUE(TerminateJobObject(job, 1));
+    ASSERT_EQ_U(WaitForSingleObject(pi[0].hProcess, 10000), WAIT_OBJECT_0);
+    expect_empty(port);
+    HANDLE port2 = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+    a.CompletionPort = port2;
+    ASSERT_TRUE(
+        SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &a, sizeof a));
+    /* a bad port handle, a short structure */
+    a.CompletionPort = job;
+    POISON_LE();
+    ASSERT_TRUE(
+        !SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &a, sizeof a));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
+    POISON_LE();
+    ASSERT_TRUE(!SetInformationJobObject(job, JobObjectAssociateCompletionPortInformation, &a,
+                                         sizeof a - 1));
+    ASSERT_EQ_U(LE(), ERROR_BAD_LENGTH);
+    for (int i = 0; i < 2; i++) {
+        TerminateProcess(pi[i].hProcess, 0);
+        WaitForSingleObject(pi[i].hProcess, 10000);
+        close_pi(&pi[i]);
+    }
+    ASSERT_TRUE(CloseHandle(job));
+    ASSERT_TRUE(CloseHandle(port));
+    ASSERT_TRUE(CloseHandle(port2));
 }

@@ -140,7 +140,9 @@ SHMAP_EXTERN int shmap_iocp_create(uint32_t concurrency, shmap_handle_t *out)
 int shmap__iocp_get(shmap_handle_t h, struct shmap_obj **port)
 {
     int r = shmap__handle_get_right(h, SHMAP_TYPE_IOCP, 0, port);
-    return r == SHMAP_ETYPE ? -EBADF : r;
+    if (r)
+        *port = NULL; /* (a record of another type was looked at and put back) */
+    return r;
 }
 
 int shmap__iocp_queue(struct shmap_obj *o, uint64_t key, uint64_t overlapped, uint32_t bytes)

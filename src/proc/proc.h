@@ -161,6 +161,41 @@ static inline uint32_t shmap__count_down(_Atomic uint32_t *c)
  * docs/DESIGN.md §17.
  * ====================================================================== */
 
+/* A job as one process sees it: its state, its members, a descriptor of
+ * its file and one of its kill pipe (job.c; jobmsg.c reads its messages). */
+struct shmap_jview {
+    struct shmap_jobst *st;
+    struct shmap_jmember *m;
+    int fd;   /* the job file */
+    int pipe; /* any end of the kill pipe (to open more ends), or -1 */
+};
+/* The job lock (robust); true if its holder died holding it. */
+SHMAP_HIDDEN bool shmap__job_lock(struct shmap_jobst *st);
+SHMAP_HIDDEN void shmap__job_unlock(struct shmap_jobst *st);
+/* Under the lock: drop the members that ended (posting ABNORMAL_EXIT_PROCESS
+ * for one whose exit was not posted, ACTIVE_PROCESS_ZERO when none is
+ * left); the number alive. */
+SHMAP_HIDDEN uint32_t shmap__job_prune(struct shmap_jview *v);
+/* Map the job file fd (taken over on success) into v; unmap (closes). */
+SHMAP_HIDDEN int shmap__job_map(int fd, struct shmap_jview *v);
+SHMAP_HIDDEN void shmap__job_unmap(struct shmap_jview *v);
+/* The job of handle h with right (h NULL: our own job; -EACCES if none),
+ * and its release. */
+SHMAP_HIDDEN int shmap__job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o,
+                                struct shmap_jview *v);
+SHMAP_HIDDEN void shmap__job_put(struct shmap_obj *o, struct shmap_jview *v);
+/* Under the job lock: post message id (about pid, or 0) for the job's
+ * completion port, if it has one (jobmsg.c drains them; DESIGN.md §20). */
+static inline void shmap__job_post(struct shmap_jobst *st, uint32_t id, uint32_t pid)
+{
+    if (!st->port_set)
+        return;
+    uint32_t seq = atomic_load(&st->msg_seq);
+    st->msgs[seq % SHMAP_JOB_MSGS] = (struct shmap_jmsg){id, pid};
+    atomic_store(&st->msg_seq, seq + 1);
+    shmap__futex_wake(&st->msg_seq, INT32_MAX);
+}
+
 /* A job record's state is sane (checked when a record is made). */
 SHMAP_HIDDEN bool shmap__job_state_ok(const struct shmap_jobst *st);
 /* The type's table.  Its attach completes a job record: maps the member
