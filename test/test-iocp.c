@@ -384,10 +384,6 @@ TEST(iocp_hostile_arguments)
     ASSERT_TRUE(!GetQueuedCompletionStatusEx(port, (LPOVERLAPPED_ENTRY)8, 2, &n, 0, FALSE));
     ASSERT_EQ_U(LE(), ERROR_NOACCESS);
     expect_packet(port, 3, 4, OV(5));
-    /* a wait on a port is not a wait on an object */
-    POISON_LE();
-    ASSERT_EQ_U(WaitForSingleObject(port, 0), WAIT_FAILED);
-    ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
     ASSERT_TRUE(CloseHandle(ev));
     ASSERT_TRUE(CloseHandle(port));
 }
