@@ -179,9 +179,8 @@ int shmap__iocp_add_src(struct shmap_obj *o, const struct shmap_iocp_src_ops *op
     struct shmap_iocp *p = port_of(o);
     int r = 0;
     shmap__reclock_lock(&p->drain);
-    if (!p->srcs && (p->srcs = calloc(IOCP_MAX_SRCS, sizeof *p->srcs)) == NULL)
-        r = -ENOMEM;
-    else if (p->nsrcs == IOCP_MAX_SRCS)
+    if ((!p->srcs && (p->srcs = calloc(IOCP_MAX_SRCS, sizeof *p->srcs)) == NULL) ||
+        p->nsrcs == IOCP_MAX_SRCS)
         r = -ENOMEM;
     else
         p->srcs[p->nsrcs++] = (struct src){ops, ctx};

@@ -55,23 +55,29 @@ static BOOL none(int r)
     return FALSE;
 }
 
+/* *ov = v (an OVERLAPPED pointer's bits: stored byte-wise, as W32_PUT). */
+static void put_ov(LPOVERLAPPED *ov, ULONG_PTR v)
+{
+    memcpy(ov, &v, sizeof v);
+}
+
 WINBASEAPI BOOL WINAPI GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PULONG_PTR key,
                                                  LPOVERLAPPED *ov, DWORD ms)
 {
     /* kernelbase stores all three after the system call: a bad one is a
      * fault on Windows, ERROR_NOACCESS here */
-    if (W32_BAD_OUT(bytes) || W32_BAD_OUT(key) || W32_BAD_OUT(ov))
+    if (W32_BAD_OUT(bytes) || W32_BAD_OUT(key) || shmap__probe_out(ov, sizeof(ULONG_PTR), 1))
         return ok(-EFAULT);
     shmap_iocp_packet_t p;
     size_t got = 0;
     int r = shmap_iocp_get(NATIVE(port), &p, 1, &got, ms, 0);
     if (r != 0) {
-        W32_PUT(ov, (LPOVERLAPPED)NULL);
+        put_ov(ov, 0);
         return none(r);
     }
     W32_PUT(bytes, (DWORD)p.bytes);
     W32_PUT(key, (ULONG_PTR)p.key);
-    W32_PUT(ov, (LPOVERLAPPED)(ULONG_PTR)p.overlapped);
+    put_ov(ov, (ULONG_PTR)p.overlapped);
     return TRUE;
 }
 
