@@ -29,7 +29,7 @@ static void expect_packet(HANDLE port, DWORD bytes, ULONG_PTR key, LPOVERLAPPED 
     ULONG_PTR k = 0xdead;
     LPOVERLAPPED o = OV(0xdead);
     POISON_LE();
-    ASSERT_TRUE(GetQueuedCompletionStatus(port, &b, &k, &o, 5000));
+    ASSERT_TRUE(GetQueuedCompletionStatus(port, &b, &k, &o, 20000));
     ASSERT_EQ_U(b, bytes);
     ASSERT_EQ_U(k, key);
     ASSERT_PTR_EQ(o, ov);
@@ -286,7 +286,7 @@ TEST(iocp_threads_share_a_port_each_packet_once)
         wd_tick(p.wd, s, "post");
         ASSERT_TRUE(PostQueuedCompletionStatus(p.port, i, 1, NULL));
     }
-    for (int i = 0; i < 5000 && atomic_load(&p.got) < PACKETS; i++) {
+    for (int i = 0; i < 30000 && atomic_load(&p.got) < PACKETS; i++) {
         wd_tick(p.wd, s, "wait for the consumers");
         Sleep(1);
     }
@@ -558,4 +558,24 @@ TEST(iocp_job_active_process_limit_and_removal)
     ASSERT_TRUE(CloseHandle(job));
     ASSERT_TRUE(CloseHandle(port));
     ASSERT_TRUE(CloseHandle(port2));
+}
+
+TEST(iocp_port_stays_in_its_process)
+{
+    HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    ASSERT_NOT_NULL(port);
+    PROCESS_INFORMATION pi;
+    ASSERT_TRUE(start("sleeper", 0, &pi));
+    HANDLE out = NULL;
+    POISON_LE();
+    ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), port, pi.hProcess, &out, 0, FALSE,
+                                 DUPLICATE_SAME_ACCESS));
+    ASSERT_EQ_U(LE(), ERROR_NOT_SUPPORTED);
+    ASSERT_TRUE(TerminateProcess(pi.hProcess, 0));
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 10000), WAIT_OBJECT_0);
+    close_pi(&pi);
+    /* still usable here */
+    ASSERT_TRUE(PostQueuedCompletionStatus(port, 1, 2, OV(3)));
+    expect_packet(port, 1, 2, OV(3));
+    ASSERT_TRUE(CloseHandle(port));
 }
