@@ -579,3 +579,48 @@ TEST(iocp_port_stays_in_its_process)
     expect_packet(port, 1, 2, OV(3));
     ASSERT_TRUE(CloseHandle(port));
 }
+
+#define KILLED 8
+
+TEST(iocp_job_members_killed_together_each_reported_once)
+{
+    HANDLE port, job = job_with_port(&port);
+    PROCESS_INFORMATION pi[KILLED];
+    for (int i = 0; i < KILLED; i++) {
+        ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi[i]));
+        ASSERT_TRUE(AssignProcessToJobObject(job, pi[i].hProcess));
+        ASSERT_EQ_U(ResumeThread(pi[i].hThread), 1);
+    }
+    for (int i = 0; i < KILLED; i++)
+        expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi[i].dwProcessId));
+    for (int i = 0; i < KILLED; i++)
+        ASSERT_EQ(kill((pid_t)pi[i].dwProcessId, SIGKILL), 0);
+    int seen[KILLED] = {0};
+    for (int k = 0; k < KILLED; k++) {
+        DWORD b = 0;
+        ULONG_PTR key = 0;
+        LPOVERLAPPED o = NULL;
+        ASSERT_TRUE(GetQueuedCompletionStatus(port, &b, &key, &o, 20000));
+        ASSERT_EQ_U(b, JOB_OBJECT_MSG_ABNORMAL_EXIT_PROCESS);
+        ASSERT_EQ_U(key, JKEY);
+        int which = -1;
+        for (int i = 0; i < KILLED; i++)
+            if (o == OV(pi[i].dwProcessId))
+                which = i;
+        ASSERT_GE(which, 0);
+        seen[which]++;
+    }
+    for (int i = 0; i < KILLED; i++)
+        ASSERT_EQ(seen[i], 1);
+    expect_packet(port, JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO, JKEY, NULL);
+    expect_empty(port);
+    JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
+    ASSERT_TRUE(QueryInformationJobObject(job, JobObjectBasicAccountingInformation, &acc,
+                                          sizeof acc, NULL));
+    ASSERT_EQ_U(acc.ActiveProcesses, 0);
+    ASSERT_EQ_U(acc.TotalProcesses, KILLED);
+    for (int i = 0; i < KILLED; i++)
+        close_pi(&pi[i]);
+    ASSERT_TRUE(CloseHandle(job));
+    ASSERT_TRUE(CloseHandle(port));
+}
