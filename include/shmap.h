@@ -39,6 +39,7 @@
 #include "shmap/version.h"
 #include "shmap/win32code.h"
 
+#include "shmap/iocp.h"
 #include "shmap/locks.h"
 
 #ifdef __cplusplus

@@ -58,6 +58,7 @@ static pthread_mutex_t *const fork_locks[] = {
     &shmap__ns_lock,        /* namespace.c: the directories */
     &shmap__pool_lock,      /* object.c: record memory */
     &shmap__renew_lock,     /* forklock.c: record lock renewals */
+    &shmap__iocp_lock,      /* iocp.c: files associated with ports */
 };
 #define NLOCKS SHMAP_ARRAY_LEN(fork_locks)
 
@@ -123,7 +124,7 @@ static void at_exit(int status, void *arg)
 static const struct shmap_obj_ops *const types[] = {
     &shmap__section_ops, &shmap__event_ops, &shmap__mutex_ops, &shmap__semaphore_ops,
     &shmap__timer_ops,   &shmap__job_ops,   &shmap__file_ops,  &shmap__process_ops,
-    &shmap__thread_ops,  &shmap__token_ops,
+    &shmap__thread_ops,  &shmap__token_ops, &shmap__iocp_ops,
 };
 
 __attribute__((constructor(200))) static void lifecycle_start(void)

@@ -41,6 +41,7 @@ typedef enum shmap_type {
     SHMAP_TYPE_PROCESS = 8,
     SHMAP_TYPE_THREAD = 9,
     SHMAP_TYPE_TOKEN = 10, /* an access token (OpenProcessToken): its process's ids */
+    SHMAP_TYPE_IOCP = 11,  /* an I/O completion port (process-local) */
 } shmap_type_t;
 
 /* Flags of create/open calls. */

@@ -40,6 +40,7 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] =
         ("a namespace directory is not trustworthy: owned by another "
          "user, or writable by others (see docs/security.md)"),
+    [-(SHMAP_EPORTCLOSED - SHMAP_ETYPE)] = "the completion port was closed while waiting",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)
@@ -119,7 +120,8 @@ SHMAP_EXTERN const char *shmap_version(void)
     X(SHMAP_EREVISION, ERROR_UNKNOWN_REVISION)                                                     \
     X(SHMAP_EACLFULL, ERROR_ALLOTTED_SPACE_EXCEEDED)                                               \
     X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
-    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)
+    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
+    X(SHMAP_EPORTCLOSED, ERROR_ABANDONED_WAIT_0)
 
 SHMAP_EXTERN uint32_t shmap_win32_error(int err)
 {

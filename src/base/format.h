@@ -128,6 +128,7 @@ struct shmap_sync {
 #define SHMAP_JOB_MEMBERS_BYTES (SHMAP_JOB_MAX_MEMBERS * 48u)
 #define SHMAP_JOB_FILE_SIZE (SHMAP_JOB_MEMBERS_OFF + SHMAP_JOB_MEMBERS_BYTES)
 #define SHMAP_JOB_HOLDERS 16u
+#define SHMAP_JOB_MSGS 48u /* the message ring (a power of two is not needed: seq % 48) */
 
 /* Identical for 32- and 64-bit processes (static_asserts below).  The
  * lock has the position of struct shmap_sync's (robust.c's shmap__slock). */
@@ -161,7 +162,16 @@ struct shmap_jobst {
         uint32_t pid;
         int32_t fd;
     } holders[SHMAP_JOB_HOLDERS]; /* 160 processes with a write end, and its number there */
-    uint8_t pad[SHMAP_STATE_SIZE - 288];
+    /* Notifications for a completion port (DESIGN.md §22), under the lock:
+     * msgs is a ring of the last SHMAP_JOB_MSGS, msg_seq counts every one
+     * ever posted (the port's waiters sleep on it). */
+    _Atomic uint32_t msg_seq; /* 288 */
+    uint32_t port_set;        /* 292 a completion port is associated (0 or 1) */
+    struct shmap_jmsg {
+        uint32_t id;  /* JOB_OBJECT_MSG_* */
+        uint32_t pid; /* the process, or 0 */
+    } msgs[SHMAP_JOB_MSGS]; /* 296 */
+    uint8_t pad[SHMAP_STATE_SIZE - 296 - SHMAP_JOB_MSGS * 8];
 };
 
 struct shmap_jmember {
@@ -174,7 +184,8 @@ struct shmap_jmember {
     uint32_t flags;  /* 36 SHMAP_JM_* */
     uint64_t pad;    /* 40 */
 };
-#define SHMAP_JM_FINAL 0x2u /* times are final (it reported them at exit) */
+#define SHMAP_JM_FINAL 0x2u  /* times are final (it reported them at exit) */
+#define SHMAP_JM_EXITED 0x4u /* its exit was posted (EXIT_PROCESS): not an abnormal one */
 
 /* ======================================================================
  * processes: the state page every process running libshmap has (page 0 of
@@ -282,6 +293,8 @@ static_assert(offsetof(struct shmap_jobst, lock_link64) == offsetof(struct shmap
               "lock entry as a sync object's");
 static_assert(offsetof(struct shmap_jobst, pipe_ino) == 144, "layout");
 static_assert(offsetof(struct shmap_jobst, holders) == 160, "layout");
+static_assert(offsetof(struct shmap_jobst, msg_seq) == 288, "layout");
+static_assert(offsetof(struct shmap_jobst, msgs) == 296, "layout");
 static_assert(sizeof(struct shmap_jmember) == 48, "layout");
 
 /* process state page */

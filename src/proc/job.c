@@ -34,23 +34,14 @@
  * constant is a product of two unsigned ints (48 KiB, it cannot wrap). */
 #define MEMBERS_BYTES ((size_t)SHMAP_JOB_MEMBERS_BYTES)
 
-/* A job as one process sees it: its state, its members, a descriptor of
- * its file and one of its kill pipe. */
-struct jview {
-    struct shmap_jobst *st;
-    struct shmap_jmember *m;
-    int fd;   /* the job file */
-    int pipe; /* any end of the kill pipe (to open more ends), or -1 */
-};
-
-static bool lock_job(struct shmap_jobst *st)
+bool shmap__job_lock(struct shmap_jobst *st)
 {
     /* a holder that died mid-update leaves entries that are each whole
      * (pid written last): nothing to repair */
     return shmap__slock((struct shmap_sync *)st) != 0;
 }
 
-static void unlock_job(struct shmap_jobst *st)
+void shmap__job_unlock(struct shmap_jobst *st)
 {
     shmap__sunlock((struct shmap_sync *)st);
 }
@@ -59,7 +50,7 @@ bool shmap__job_state_ok(const struct shmap_jobst *st)
 {
     return st->tag == SHMAP_JOB_TAG && st->version == SHMAP_JOB_VERSION &&
            st->nmembers <= SHMAP_JOB_MAX_MEMBERS && (st->limit_flags & ~VALID_EXTENDED) == 0 &&
-           atomic_load(&st->ended) <= 1;
+           atomic_load(&st->ended) <= 1 && st->port_set <= 1;
 }
 
 bool shmap__job_file_ok(const void *page, uint64_t st_size)
@@ -105,7 +96,7 @@ static int read_pstat(uint32_t pid, uint64_t start, struct pstat *ps)
 /* Drop the entries of members that have ended (their last times go to the
  * totals) and refresh the others; one we could not look at stays.  Under
  * the job lock.  Returns the number of members alive. */
-static uint32_t prune(struct jview *v)
+uint32_t shmap__job_prune(struct shmap_jview *v)
 {
     struct shmap_jobst *st = v->st;
     uint32_t n = st->nmembers > SHMAP_JOB_MAX_MEMBERS ? SHMAP_JOB_MAX_MEMBERS : st->nmembers;
@@ -130,14 +121,19 @@ static uint32_t prune(struct jview *v)
         st->gone_user += e->user;
         st->gone_kernel += e->kernel;
         st->gone_faults += e->faults;
+        /* nobody posted its end: it did not exit (killed, crashed) */
+        if (!(e->flags & SHMAP_JM_EXITED))
+            shmap__job_post(st, SHMAP_JOB_MSG_ABNORMAL_EXIT_PROCESS, e->pid);
         v->m[i] = v->m[--n];
         memset(&v->m[n], 0, sizeof v->m[n]);
+        if (n == 0)
+            shmap__job_post(st, SHMAP_JOB_MSG_ACTIVE_PROCESS_ZERO, 0);
     }
     st->nmembers = n;
     return n;
 }
 
-static struct shmap_jmember *find_member(struct jview *v, uint32_t pid, uint64_t start)
+static struct shmap_jmember *find_member(struct shmap_jview *v, uint32_t pid, uint64_t start)
 {
     for (uint32_t i = 0; i < v->st->nmembers && i < SHMAP_JOB_MAX_MEMBERS; i++)
         if (v->m[i].pid == pid && v->m[i].start == start)
@@ -149,9 +145,9 @@ static struct shmap_jmember *find_member(struct jview *v, uint32_t pid, uint64_t
 
 /* lifecycle.c: across fork */
 pthread_mutex_t shmap__job_self_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct jview self_job = {NULL, NULL, -1, -1}; /* shmap__job_self_lock */
+static struct shmap_jview self_job = {NULL, NULL, -1, -1}; /* shmap__job_self_lock */
 
-static int map_view(int fd, struct jview *v)
+int shmap__job_map(int fd, struct shmap_jview *v)
 {
     struct stat sb;
     if (SYS(fstat)(fd, &sb) != 0)
@@ -178,7 +174,7 @@ static int map_view(int fd, struct jview *v)
     return 0;
 }
 
-static void unmap_view(struct jview *v)
+void shmap__job_unmap(struct shmap_jview *v)
 {
     if (v->st) {
         shmap__guard_remove((char *)v->st - SHMAP_STATE_OFF, -1);
@@ -192,13 +188,13 @@ static void unmap_view(struct jview *v)
         shmap__close_fd(v->fd);
     if (v->pipe >= 0)
         shmap__close_fd(v->pipe);
-    *v = (struct jview){NULL, NULL, -1, -1};
+    *v = (struct shmap_jview){NULL, NULL, -1, -1};
 }
 
 void shmap__job_joined(int fd, int rfd)
 {
-    struct jview v = {NULL, NULL, -1, -1};
-    if (fd < 0 || map_view(fd, &v) != 0) {
+    struct shmap_jview v = {NULL, NULL, -1, -1};
+    if (fd < 0 || shmap__job_map(fd, &v) != 0) {
         if (fd >= 0)
             shmap__close_fd(fd);
         if (rfd >= 0)
@@ -211,21 +207,21 @@ void shmap__job_joined(int fd, int rfd)
         SYS(fcntl_int)(rfd, F_SETFD, 0);
     /* our entry learns the number of our read end (to disarm it later) */
     if (rfd >= 0 && shmap__self_st) {
-        lock_job(v.st);
+        shmap__job_lock(v.st);
         struct shmap_jmember *e = find_member(&v, shmap__pid(), shmap__self_st->start);
         if (e)
             e->rfd = rfd;
-        unlock_job(v.st);
+        shmap__job_unlock(v.st);
     }
     pthread_mutex_lock(&shmap__job_self_lock);
-    struct jview old = self_job;
+    struct shmap_jview old = self_job;
     self_job = v;
     pthread_mutex_unlock(&shmap__job_self_lock);
-    unmap_view(&old);
+    shmap__job_unmap(&old);
 }
 
 /* Our job, if any (taking in a JOIN that may be on its way); false if none. */
-static bool self_view(struct jview *out)
+static bool self_view(struct shmap_jview *out)
 {
     if (shmap__self_st && shmap__self_st->job_ino && !self_job.st)
         shmap__xfer_drain();
@@ -236,8 +232,8 @@ static bool self_view(struct jview *out)
         out->fd = SYS(fcntl_int)(self_job.fd, F_DUPFD_CLOEXEC, 0);
         out->pipe = self_job.pipe >= 0 ? SYS(fcntl_int)(self_job.pipe, F_DUPFD_CLOEXEC, 0) : -1;
         /* a view of our own: the mappings are shared with self_job, so map anew */
-        struct jview v = {NULL, NULL, -1, -1};
-        if (out->fd < 0 || map_view(out->fd, &v) != 0) {
+        struct shmap_jview v = {NULL, NULL, -1, -1};
+        if (out->fd < 0 || shmap__job_map(out->fd, &v) != 0) {
             if (out->fd >= 0)
                 shmap__close_fd(out->fd);
             if (out->pipe >= 0)
@@ -279,7 +275,7 @@ static int read_end_for(int pipe_fd, uint32_t pid, bool armed)
  * message holds copies of both).  A process with no inbox (neither a shmap
  * process nor one we started) gets nothing: only a CloseHandle of the last
  * handle or TerminateJobObject ends it (docs/processes.md).  0 if given. */
-static int deliver(struct jview *v, struct shmap_process *p, bool armed)
+static int deliver(struct shmap_jview *v, struct shmap_process *p, bool armed)
 {
     if (!p->self && !p->st)
         return SHMAP_ENOTSUP;
@@ -304,23 +300,23 @@ static int deliver(struct jview *v, struct shmap_process *p, bool armed)
 }
 
 /* Undo add_process's entry for p (and p's note of the job, ino). */
-static void take_back(struct jview *v, struct shmap_process *p, struct shmap_procst *pst,
+static void take_back(struct shmap_jview *v, struct shmap_process *p, struct shmap_procst *pst,
                       uint64_t ino)
 {
-    lock_job(v->st);
+    shmap__job_lock(v->st);
     struct shmap_jmember *e = find_member(v, p->pid, p->start);
     if (e) {
         *e = v->m[--v->st->nmembers];
         memset(&v->m[v->st->nmembers], 0, sizeof *e);
         v->st->total_processes--;
     }
-    unlock_job(v->st);
+    shmap__job_unlock(v->st);
     if (pst)
         atomic_compare_exchange_strong(&pst->job_ino, &ino, 0);
 }
 
 /* Put process p into the job v (AssignProcessToJobObject's work). */
-static int add_process(struct jview *v, struct shmap_process *p)
+static int add_process(struct shmap_jview *v, struct shmap_process *p)
 {
     struct shmap_jobst *st = v->st;
     struct stat sb;
@@ -329,17 +325,17 @@ static int add_process(struct jview *v, struct shmap_process *p)
     if (p->start == 0 || shmap__process_ended(p))
         return -EACCES; /* Windows: a process that has ended cannot be assigned */
     int r = 0;
-    lock_job(st);
-    uint32_t live = prune(v);
+    shmap__job_lock(st);
+    uint32_t live = shmap__job_prune(v);
     bool armed = (st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
     struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
     if (find_member(v, p->pid, p->start)) {
-        unlock_job(st);
+        shmap__job_unlock(st);
         return 0; /* already there */
     }
     uint64_t in = pst ? atomic_load(&pst->job_ino) : 0;
     if (in && in != (uint64_t)sb.st_ino) {
-        unlock_job(st);
+        shmap__job_unlock(st);
         return -EACCES; /* in another job (no nesting: docs/processes.md), before any limit */
     }
     bool over = (st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit;
@@ -348,6 +344,7 @@ static int add_process(struct jview *v, struct shmap_process *p)
     if (over) { /* Windows ends the process (and counts it) */
         st->total_processes++;
         st->total_terminated++;
+        shmap__job_post(st, SHMAP_JOB_MSG_ACTIVE_PROCESS_LIMIT, 0);
     }
     uint64_t none = 0;
     if (r == 0 && pst &&
@@ -363,11 +360,15 @@ static int add_process(struct jview *v, struct shmap_process *p)
         st->nmembers = live + 1;
         st->total_processes++;
     }
-    unlock_job(st);
+    shmap__job_unlock(st);
     int d = r == 0 ? deliver(v, p, armed) : 0;
     if (d != 0 && d != SHMAP_ENOTSUP) { /* not given what a member holds: not one */
         take_back(v, p, pst, (uint64_t)sb.st_ino);
         r = d;
+    } else if (r == 0) {
+        shmap__job_lock(st);
+        shmap__job_post(st, SHMAP_JOB_MSG_NEW_PROCESS, p->pid);
+        shmap__job_unlock(st);
     }
     if (over) /* "the process is terminated and the association fails" */
         shmap__process_kill(p, true, SHMAP_JOB_QUOTA_CODE);
@@ -377,16 +378,16 @@ static int add_process(struct jview *v, struct shmap_process *p)
 /* ---- killing ---------------------------------------------------------------------- */
 
 /* The members alive, as a copy (free it), and their number. */
-static int members_copy(struct jview *v, struct shmap_jmember **out, uint32_t *n)
+static int members_copy(struct shmap_jview *v, struct shmap_jmember **out, uint32_t *n)
 {
-    lock_job(v->st);
-    *n = prune(v);
+    shmap__job_lock(v->st);
+    *n = shmap__job_prune(v);
     *out = malloc((*n ? *n : 1) * sizeof **out);
     if (*out)
         memcpy(*out, v->m, *n * sizeof **out);
     else
         *n = 0;
-    unlock_job(v->st);
+    shmap__job_unlock(v->st);
     return *out ? 0 : -ENOMEM;
 }
 
@@ -417,13 +418,22 @@ static int member_process(const struct shmap_jmember *e, struct shmap_process **
 /* Kill every member but ourselves (TerminateJobObject, or the last handle
  * gone); with set_code, their exit code is code.  The first error of a
  * member we could not reach (the others are killed all the same). */
-static int kill_members(struct jview *v, bool set_code, uint32_t code)
+static int kill_members(struct shmap_jview *v, bool set_code, uint32_t code)
 {
     struct shmap_jmember *list;
     uint32_t n;
     int r = members_copy(v, &list, &n);
     if (r)
         return r;
+    if (set_code) { /* TerminateJobObject: they exit (with code), not abnormally */
+        shmap__job_lock(v->st);
+        for (uint32_t i = 0; i < v->st->nmembers && i < SHMAP_JOB_MAX_MEMBERS; i++)
+            if (!(v->m[i].flags & SHMAP_JM_EXITED)) {
+                v->m[i].flags |= SHMAP_JM_EXITED;
+                shmap__job_post(v->st, SHMAP_JOB_MSG_EXIT_PROCESS, v->m[i].pid);
+            }
+        shmap__job_unlock(v->st);
+    }
     for (uint32_t i = 0; i < n; i++) {
         struct shmap_process *p = NULL;
         int e = list[i].pid == shmap__pid() ? 0 : member_process(&list[i], &p);
@@ -440,7 +450,7 @@ static int kill_members(struct jview *v, bool set_code, uint32_t code)
 
 /* ---- records (named.c) -------------------------------------------------------------- */
 
-static void view_of(struct shmap_named *k, struct jview *v)
+static void view_of(struct shmap_named *k, struct shmap_jview *v)
 {
     v->st = k->state;
     v->m = k->aux;
@@ -521,7 +531,7 @@ static int scan_for_pipe(uint64_t ino)
 /* A write end of the job's kill pipe from a process that has one: -ENOENT
  * if none is left anywhere, another -errno if we could not look (then a new
  * pipe would split the job: its members would die with the old one). */
-static int find_pipe(struct jview *v)
+static int find_pipe(struct shmap_jview *v)
 {
     uint64_t ino = v->st->pipe_ino;
     struct {
@@ -529,7 +539,7 @@ static int find_pipe(struct jview *v)
         int32_t fd;
     } cand[SHMAP_JOB_HOLDERS + 8];
     unsigned n = 0;
-    lock_job(v->st);
+    shmap__job_lock(v->st);
     for (unsigned i = 0; i < SHMAP_JOB_HOLDERS; i++)
         if (v->st->holders[i].pid) {
             cand[n].pid = v->st->holders[i].pid;
@@ -541,7 +551,7 @@ static int find_pipe(struct jview *v)
             cand[n].pid = v->m[i].pid;
             cand[n++].fd = v->m[i].rfd;
         }
-    unlock_job(v->st);
+    shmap__job_unlock(v->st);
     for (unsigned i = 0; i < n; i++) {
         int fd = open_pipe_at(shmap__procfs_fd_path(cand[i].pid, cand[i].fd).s, ino);
         if (fd != -ENOENT)
@@ -566,7 +576,7 @@ static int new_pipe(uint64_t *ino)
 
 static int job_attach(struct shmap_named *k, int aux_fd)
 {
-    struct jview v;
+    struct shmap_jview v;
     view_of(k, &v);
     struct stat sb;
     int r = SYS(fstat)(k->obj.fd, &sb) != 0 ? -errno : 0;
@@ -600,12 +610,12 @@ static int job_attach(struct shmap_named *k, int aux_fd)
         uint64_t ino = 0;
         if ((aux_fd = new_pipe(&ino)) < 0)
             return aux_fd;
-        lock_job(v.st);
+        shmap__job_lock(v.st);
         v.st->pipe_ino = ino;
-        unlock_job(v.st);
+        shmap__job_unlock(v.st);
     }
     k->aux_fd = aux_fd;
-    lock_job(v.st);
+    shmap__job_lock(v.st);
     /* a slot a holder gave up first: going round would push out the
      * creator's, and the next opener would scan /proc for a write end */
     unsigned slot = 0;
@@ -615,7 +625,7 @@ static int job_attach(struct shmap_named *k, int aux_fd)
         slot = v.st->holder_next++ % SHMAP_JOB_HOLDERS;
     v.st->holders[slot].fd = aux_fd;
     v.st->holders[slot].pid = shmap__pid();
-    unlock_job(v.st);
+    shmap__job_unlock(v.st);
     return 0;
 }
 
@@ -623,14 +633,14 @@ static void job_destroy(struct shmap_obj *o)
 {
     struct shmap_named *k = (struct shmap_named *)o;
     if (k->aux && k->aux_fd >= 0) {
-        struct jview v;
+        struct shmap_jview v;
         view_of(k, &v);
-        lock_job(v.st);
+        shmap__job_lock(v.st);
         for (unsigned i = 0; i < SHMAP_JOB_HOLDERS; i++)
             if (v.st->holders[i].pid == shmap__pid() && v.st->holders[i].fd == k->aux_fd)
                 v.st->holders[i].pid = 0;
         bool kill_on_close = (v.st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
-        unlock_job(v.st);
+        shmap__job_unlock(v.st);
         /* whether ours was the last write end anywhere: an empty pipe reads
          * EOF only when no writer is left */
         int rd = kill_on_close ? shmap__reopen_self(k->aux_fd, O_RDONLY | O_NONBLOCK) : -1;
@@ -655,11 +665,11 @@ static void job_destroy(struct shmap_obj *o)
 
 int shmap__job_child_joins(unsigned sflags)
 {
-    struct jview v;
+    struct shmap_jview v;
     if (!self_view(&v))
         return 0;
     uint32_t f = v.st->limit_flags;
-    unmap_view(&v);
+    shmap__job_unmap(&v);
     if (f & SHMAP_JOB_LIMIT_SILENT_BREAKAWAY_OK)
         return 0;
     if (sflags & SHMAP_SPAWN_BREAKAWAY)
@@ -669,30 +679,34 @@ int shmap__job_child_joins(unsigned sflags)
 
 int shmap__job_add_child(struct shmap_process *p)
 {
-    struct jview v;
+    struct shmap_jview v;
     if (!self_view(&v))
         return 0;
     int r = add_process(&v, p);
-    unmap_view(&v);
+    shmap__job_unmap(&v);
     return r;
 }
 
 void shmap__job_at_exit(void)
 {
+    /* a JOIN not taken in yet: our exit is still the job's to hear of */
+    if (shmap__self_st && shmap__self_st->job_ino && !self_job.st)
+        shmap__xfer_drain();
     if (!self_job.st || !shmap__self_st)
         return;
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0)
         return;
-    lock_job(self_job.st);
+    shmap__job_lock(self_job.st);
     struct shmap_jmember *e = find_member(&self_job, shmap__pid(), shmap__self_st->start);
     if (e) {
         e->user = ((uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec) * 10u;
         e->kernel = ((uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec) * 10u;
         e->faults = (uint32_t)(ru.ru_minflt + ru.ru_majflt);
-        e->flags |= SHMAP_JM_FINAL;
+        e->flags |= SHMAP_JM_FINAL | SHMAP_JM_EXITED;
+        shmap__job_post(self_job.st, SHMAP_JOB_MSG_EXIT_PROCESS, e->pid);
     }
-    unlock_job(self_job.st);
+    shmap__job_unlock(self_job.st);
 }
 
 /* lifecycle.c, in a fork child, last (once the child's state and table are
@@ -700,8 +714,8 @@ void shmap__job_at_exit(void)
 void shmap__job_fork_child(void)
 {
     /* the parent's views are the parent's: a child of a member joins anew */
-    struct jview old = self_job;
-    self_job = (struct jview){NULL, NULL, -1, -1};
+    struct shmap_jview old = self_job;
+    self_job = (struct shmap_jview){NULL, NULL, -1, -1};
     if (!old.st)
         return;
     struct shmap_process *me = shmap__process_self();
@@ -709,7 +723,7 @@ void shmap__job_fork_child(void)
         add_process(&old, me);
         shmap__obj_put(&me->obj);
     }
-    unmap_view(&old);
+    shmap__job_unmap(&old);
 }
 
 /* ---- the native API -------------------------------------------------------------------- */
@@ -764,7 +778,7 @@ SHMAP_EXTERN int shmap_job_open(const char *name, uint32_t access, unsigned flag
 }
 
 /* The job of handle h with right (h 0: our own job, if any). */
-static int job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o, struct jview *v)
+int shmap__job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o, struct shmap_jview *v)
 {
     *o = NULL;
     if (h == SHMAP_NULL_HANDLE)
@@ -776,21 +790,21 @@ static int job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o, struc
     return 0;
 }
 
-static void job_put(struct shmap_obj *o, struct jview *v)
+void shmap__job_put(struct shmap_obj *o, struct shmap_jview *v)
 {
     if (o)
         shmap__obj_put(o);
     else
-        unmap_view(v);
+        shmap__job_unmap(v);
 }
 
 SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process)
 {
     struct shmap_obj *o;
-    struct jview v;
+    struct shmap_jview v;
     if (job == SHMAP_NULL_HANDLE)
         return -EBADF;
-    int r = job_get(job, SHMAP_JOB_ASSIGN_PROCESS, &o, &v);
+    int r = shmap__job_get(job, SHMAP_JOB_ASSIGN_PROCESS, &o, &v);
     if (r)
         return r;
     struct shmap_process *p;
@@ -799,17 +813,17 @@ SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process)
         r = add_process(&v, p);
         shmap__obj_put(&p->obj);
     }
-    job_put(o, &v);
+    shmap__job_put(o, &v);
     return r;
 }
 
 SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
 {
     struct shmap_obj *o;
-    struct jview v;
+    struct shmap_jview v;
     if (job == SHMAP_NULL_HANDLE)
         return -EBADF;
-    int r = job_get(job, SHMAP_JOB_TERMINATE, &o, &v);
+    int r = shmap__job_get(job, SHMAP_JOB_TERMINATE, &o, &v);
     if (r)
         return r;
     r = kill_members(&v, true, code);
@@ -819,11 +833,11 @@ SHMAP_EXTERN int shmap_job_terminate(shmap_handle_t job, uint32_t code)
     }
     bool me = false;
     if (r == 0 && shmap__self_st) {
-        lock_job(v.st);
+        shmap__job_lock(v.st);
         me = find_member(&v, shmap__pid(), shmap__self_st->start) != NULL;
-        unlock_job(v.st);
+        shmap__job_unlock(v.st);
     }
-    job_put(o, &v);
+    shmap__job_put(o, &v);
     if (me) /* the caller is in the job: it goes too, last */
         shmap__exit_with(code);
     return r;
@@ -845,13 +859,13 @@ SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, 
         return 0;
     }
     struct shmap_obj *o;
-    struct jview v;
-    r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    struct shmap_jview v;
+    r = shmap__job_get(job, SHMAP_JOB_QUERY, &o, &v);
     if (r == 0) {
-        lock_job(v.st);
-        prune(&v);
+        shmap__job_lock(v.st);
+        shmap__job_prune(&v);
         *in = find_member(&v, p->pid, p->start) ? 1 : 0;
-        unlock_job(v.st);
+        shmap__job_unlock(v.st);
         /* A member that has ended is still in its job while its process
          * object lives (Windows): its state page, which our handle keeps,
          * names the job's file. */
@@ -860,7 +874,7 @@ SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, 
         struct stat sb;
         if (!*in && o && ji && SYS(fstat)(o->fd, &sb) == 0 && ji == (uint64_t)sb.st_ino)
             *in = 1;
-        job_put(o, &v);
+        shmap__job_put(o, &v);
     }
     shmap__obj_put(&p->obj);
     return r;
@@ -871,13 +885,13 @@ SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
     if (SHMAP_PROBE_OUT(info))
         return -EFAULT;
     struct shmap_obj *o;
-    struct jview v;
-    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    struct shmap_jview v;
+    int r = shmap__job_get(job, SHMAP_JOB_QUERY, &o, &v);
     if (r)
         return r;
     memset(info, 0, sizeof *info);
-    lock_job(v.st);
-    uint32_t n = prune(&v);
+    shmap__job_lock(v.st);
+    uint32_t n = shmap__job_prune(&v);
     info->user_time = v.st->gone_user;
     info->kernel_time = v.st->gone_kernel;
     uint64_t faults = v.st->gone_faults;
@@ -890,8 +904,8 @@ SHMAP_EXTERN int shmap_job_query(shmap_handle_t job, shmap_job_info_t *info)
     info->total_processes = v.st->total_processes;
     info->active_processes = n;
     info->terminated_processes = v.st->total_terminated;
-    unlock_job(v.st);
-    job_put(o, &v);
+    shmap__job_unlock(v.st);
+    shmap__job_put(o, &v);
     return 0;
 }
 
@@ -901,16 +915,16 @@ SHMAP_EXTERN int shmap_job_pids(shmap_handle_t job, uint32_t *pids, size_t cap, 
         (cap && shmap__probe_out(pids, cap * sizeof *pids, sizeof *pids)))
         return -EFAULT;
     struct shmap_obj *o;
-    struct jview v;
-    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    struct shmap_jview v;
+    int r = shmap__job_get(job, SHMAP_JOB_QUERY, &o, &v);
     if (r)
         return r;
-    lock_job(v.st);
-    uint32_t n = prune(&v);
+    shmap__job_lock(v.st);
+    uint32_t n = shmap__job_prune(&v);
     for (uint32_t i = 0; i < n && i < cap; i++)
         pids[i] = v.m[i].pid;
-    unlock_job(v.st);
-    job_put(o, &v);
+    shmap__job_unlock(v.st);
+    shmap__job_put(o, &v);
     *count = n;
     return n > cap ? SHMAP_EMOREDATA : 0;
 }
@@ -920,12 +934,12 @@ SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l)
     if (SHMAP_PROBE_OUT(l))
         return -EFAULT;
     struct shmap_obj *o;
-    struct jview v;
-    int r = job_get(job, SHMAP_JOB_QUERY, &o, &v);
+    struct shmap_jview v;
+    int r = shmap__job_get(job, SHMAP_JOB_QUERY, &o, &v);
     if (r)
         return r;
     memset(l, 0, sizeof *l);
-    lock_job(v.st);
+    shmap__job_lock(v.st);
     l->flags = v.st->limit_flags;
     l->active_processes = v.st->active_limit;
     l->process_time = v.st->process_time;
@@ -937,8 +951,8 @@ SHMAP_EXTERN int shmap_job_get_limits(shmap_handle_t job, shmap_job_limits_t *l)
     l->scheduling_class = v.st->scheduling_class;
     l->process_memory = v.st->process_memory;
     l->job_memory = v.st->job_memory;
-    unlock_job(v.st);
-    job_put(o, &v);
+    shmap__job_unlock(v.st);
+    shmap__job_put(o, &v);
     return 0;
 }
 
@@ -968,13 +982,13 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
     if (l->flags & ~(extended ? VALID_EXTENDED : VALID_BASIC))
         return -EINVAL;
     struct shmap_obj *o;
-    struct jview v;
+    struct shmap_jview v;
     if (job == SHMAP_NULL_HANDLE)
         return -EBADF;
-    int r = job_get(job, SHMAP_JOB_SET_ATTRIBUTES, &o, &v);
+    int r = shmap__job_get(job, SHMAP_JOB_SET_ATTRIBUTES, &o, &v);
     if (r)
         return r;
-    lock_job(v.st);
+    shmap__job_lock(v.st);
     uint32_t was = v.st->limit_flags;
     uint32_t now = extended ? l->flags : (was & ~VALID_BASIC) | l->flags;
     v.st->limit_flags = now;
@@ -993,7 +1007,7 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
     bool arm = (now & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
     bool change = arm != ((was & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0);
     uint64_t pipe_ino = v.st->pipe_ino;
-    unlock_job(v.st);
+    shmap__job_unlock(v.st);
     /* the members already there follow the new setting: an end we can
      * reach is changed in place; when arming, the others get a new one */
     struct shmap_jmember *list = NULL;
@@ -1011,7 +1025,7 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
             r = e;
     }
     free(list);
-    job_put(o, &v);
+    shmap__job_put(o, &v);
     return r; /* a member we could not reach: the limits are set, it is not armed */
 }
 

@@ -161,6 +161,41 @@ static inline uint32_t shmap__count_down(_Atomic uint32_t *c)
  * docs/DESIGN.md §17.
  * ====================================================================== */
 
+/* A job as one process sees it: its state, its members, a descriptor of
+ * its file and one of its kill pipe (job.c; jobmsg.c reads its messages). */
+struct shmap_jview {
+    struct shmap_jobst *st;
+    struct shmap_jmember *m;
+    int fd;   /* the job file */
+    int pipe; /* any end of the kill pipe (to open more ends), or -1 */
+};
+/* The job lock (robust); true if its holder died holding it. */
+SHMAP_HIDDEN bool shmap__job_lock(struct shmap_jobst *st);
+SHMAP_HIDDEN void shmap__job_unlock(struct shmap_jobst *st);
+/* Under the lock: drop the members that ended (posting ABNORMAL_EXIT_PROCESS
+ * for one whose exit was not posted, ACTIVE_PROCESS_ZERO when none is
+ * left); the number alive. */
+SHMAP_HIDDEN uint32_t shmap__job_prune(struct shmap_jview *v);
+/* Map the job file fd (taken over on success) into v; unmap (closes). */
+SHMAP_HIDDEN int shmap__job_map(int fd, struct shmap_jview *v);
+SHMAP_HIDDEN void shmap__job_unmap(struct shmap_jview *v);
+/* The job of handle h with right (h NULL: our own job; -EACCES if none),
+ * and its release. */
+SHMAP_HIDDEN int shmap__job_get(shmap_handle_t h, uint32_t right, struct shmap_obj **o,
+                                struct shmap_jview *v);
+SHMAP_HIDDEN void shmap__job_put(struct shmap_obj *o, struct shmap_jview *v);
+/* Under the job lock: post message id (about pid, or 0) for the job's
+ * completion port, if it has one (jobmsg.c drains them; DESIGN.md §22). */
+static inline void shmap__job_post(struct shmap_jobst *st, uint32_t id, uint32_t pid)
+{
+    if (!st->port_set)
+        return;
+    uint32_t seq = atomic_load(&st->msg_seq);
+    st->msgs[seq % SHMAP_JOB_MSGS] = (struct shmap_jmsg){id, pid};
+    atomic_store(&st->msg_seq, seq + 1);
+    shmap__futex_wake(&st->msg_seq, INT32_MAX);
+}
+
 /* A job record's state is sane (checked when a record is made). */
 SHMAP_HIDDEN bool shmap__job_state_ok(const struct shmap_jobst *st);
 /* The type's table.  Its attach completes a job record: maps the member
@@ -179,6 +214,31 @@ SHMAP_HIDDEN void shmap__job_at_exit(void);
 /* xfer.c: send a JOIN message to p. */
 SHMAP_HIDDEN int shmap__xfer_join(struct shmap_process *p, int fd, int rfd);
 
+/* ======================================================================
+ * iocp.c - I/O completion ports: a process-local queue of packets, and
+ * the sources that feed it from other processes (a job's messages, read
+ * from the job file by the port's own waiters).  docs/DESIGN.md §22.
+ * ====================================================================== */
+extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__iocp_ops;
+/* A source of packets of a port (job.c: a job's message ring).  drain
+ * queues what the source holds (shmap__iocp_queue) and returns the shared
+ * word whose change announces more, with the value it had (NULL: none);
+ * prune: also look for members that ended unseen (at most every
+ * SHMAP_IOCP_PRUNE_NS).  release: the port goes (ctx freed). */
+struct shmap_iocp_src_ops {
+    _Atomic uint32_t *(*drain)(void *ctx, struct shmap_obj *port, bool prune, uint32_t *val);
+    void (*release)(void *ctx);
+};
+#define SHMAP_IOCP_PRUNE_NS 100000000u
+/* The port of handle h (one reference: shmap__obj_put it); -EBADF. */
+SHMAP_HIDDEN int shmap__iocp_get(shmap_handle_t h, struct shmap_obj **port);
+/* Add a source to port (taken over: released with the port). */
+SHMAP_HIDDEN int shmap__iocp_add_src(struct shmap_obj *port, const struct shmap_iocp_src_ops *ops,
+                                     void *ctx);
+/* Queue a packet on port (and wake a waiter). */
+SHMAP_HIDDEN int shmap__iocp_queue(struct shmap_obj *port, uint64_t key, uint64_t overlapped,
+                                   uint32_t bytes);
+
 /* ---- for the fuzz targets (fuzz/targets.h): pure validators ------------- */
 /* job.c: is a job file of st_size bytes whose first page (header and
  * state, SHMAP_NAME_OFF bytes at least) is page one a member may map? */
@@ -193,5 +253,6 @@ extern SHMAP_HIDDEN pthread_mutex_t shmap__inbox_lock;     /* xfer.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__resolve_lock;   /* xfer.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__job_self_lock;  /* job.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__proc_self_lock; /* process.c */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__iocp_lock;      /* iocp.c */
 
 #endif

@@ -140,10 +140,11 @@ static long class_size(JOBOBJECTINFOCLASS c)
         return (long)sizeof(JOBOBJECT_BASIC_AND_IO_ACCOUNTING_INFORMATION);
     case JobObjectExtendedLimitInformation:
         return (long)sizeof(JOBOBJECT_EXTENDED_LIMIT_INFORMATION);
+    case JobObjectAssociateCompletionPortInformation: /* set only (query: 50, below) */
+        return (long)sizeof(JOBOBJECT_ASSOCIATE_COMPLETION_PORT);
     case JobObjectBasicUIRestrictions:
     case JobObjectSecurityLimitInformation:
     case JobObjectEndOfJobTimeInformation:
-    case JobObjectAssociateCompletionPortInformation:
         return -1;
     default:
         return 0;
@@ -153,7 +154,7 @@ static long class_size(JOBOBJECTINFOCLASS c)
 WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c, LPVOID info,
                                                  DWORD len, LPDWORD ret_len)
 {
-    long need = class_size(c);
+    long need = c == JobObjectAssociateCompletionPortInformation ? -1 : class_size(c);
     if (need <= 0)
         return ok(need == 0 ? -EINVAL : SHMAP_ENOTSUP);
     /* NT wants the exact size of a fixed-size class; only the id list may
@@ -252,6 +253,11 @@ WINBASEAPI BOOL WINAPI SetInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c,
     /* NtSetInformationJobObject reads it before the handle */
     if (!info || ((uintptr_t)info & (sizeof(ULONG_PTR) - 1)) || shmap__probe_read(info, len))
         return ok(-EFAULT);
+    if (c == JobObjectAssociateCompletionPortInformation) {
+        const JOBOBJECT_ASSOCIATE_COMPLETION_PORT *a = info;
+        return ok(shmap_job_set_port(NATIVE(job), NATIVE(a->CompletionPort),
+                                     (uint64_t)(ULONG_PTR)a->CompletionKey));
+    }
     shmap_job_limits_t l = {0}; /* the basic class leaves the memory limits as they are */
     if (c == JobObjectBasicLimitInformation) {
         get_basic_limits(info, &l);
