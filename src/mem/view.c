@@ -81,18 +81,37 @@ static bool is_copy(uint32_t p)
     return p == SHMAP_PAGE_WRITECOPY || p == SHMAP_PAGE_EXECUTE_WRITECOPY;
 }
 
+/* What a protection lets a page do, as Windows compares them: copy on write
+ * is reading (the write makes the page another one), PAGE_EXECUTE reads. */
+#define ACC_READ 1u
+#define ACC_WRITE 2u
+#define ACC_EXEC 4u
+
+static uint32_t access_of(uint32_t p)
+{
+    switch (p & 0xFFu) {
+    case SHMAP_PAGE_READONLY:
+    case SHMAP_PAGE_WRITECOPY:
+        return ACC_READ;
+    case SHMAP_PAGE_READWRITE:
+        return ACC_READ | ACC_WRITE;
+    case SHMAP_PAGE_EXECUTE:
+    case SHMAP_PAGE_EXECUTE_READ:
+    case SHMAP_PAGE_EXECUTE_WRITECOPY:
+        return ACC_READ | ACC_EXEC;
+    case SHMAP_PAGE_EXECUTE_READWRITE:
+        return ACC_READ | ACC_WRITE | ACC_EXEC;
+    default:
+        return 0;
+    }
+}
+
+/* A view page may take any protection whose access the view's own
+ * protection has (Wine's test_mapping records Windows: PAGE_WRITECOPY on
+ * any readable view, never PAGE_READWRITE on a FILE_MAP_COPY view). */
 bool shmap__protect_allowed(uint32_t view, uint32_t p)
 {
-    uint32_t lo = p & 0xFFu;
-    if (lo == SHMAP_PAGE_NOACCESS)
-        return true;
-    if (view == SHMAP_PAGE_NOACCESS)
-        return false;
-    if (is_exec(lo) && !is_exec(view))
-        return false;
-    if (is_write(lo) && !is_write(view) && !is_copy(view))
-        return false;
-    return true;
+    return (access_of(p) & ~access_of(view)) == 0;
 }
 
 /* The protection at creation allows which views (§5.3)? */
@@ -318,6 +337,7 @@ static int protect_committed(struct region *r)
 
 static void region_free(struct region *r)
 {
+    free(r->cow);
     free(r->prot);
     free(r->prot_mod);
     free(r->committed);

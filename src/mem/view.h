@@ -35,6 +35,8 @@ struct region {
     struct shmap_section *s; /* holds a reference */
     uint64_t offset;         /* in the section */
     bool copy;               /* FILE_MAP_COPY: private */
+    uint8_t *cow;            /* shared views: per-page 1 = mapped MAP_PRIVATE (made
+                              * PAGE_WRITECOPY by VirtualProtect), or NULL (none) */
     int fault_slot;          /* SEC_RESERVE: index in the fault table, or -1 */
     int guard_slot;          /* the truncation guard's slot (base/guard.c), or -1 */
     /* private allocations */
@@ -64,6 +66,13 @@ SHMAP_HIDDEN int shmap__reserve_aligned(void *base, size_t len, void **out);
 
 /* May a region mapped with view protection `view` be given protection p? */
 SHMAP_HIDDEN bool shmap__protect_allowed(uint32_t view, uint32_t p);
+
+/* Is page i of a view a private copy-on-write page (FILE_MAP_COPY view, or
+ * made PAGE_WRITECOPY in a shared view)? */
+static inline bool shmap__region_page_private(const struct region *r, size_t i)
+{
+    return r->copy || (r->cow && r->cow[i]);
+}
 
 /* SEC_RESERVE views: let the fault handler upgrade pages committed by
  * other views or processes. */
