@@ -75,6 +75,8 @@
 #define SHMAP_EUNSAFE                                                                              \
     (-30830) /* a namespace directory is not trustworthy (its owner or mode would let another      \
                 user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */
-#define SHMAP_ELAST (-30830)
+/* another process's memory (shmap/procmem.h) */
+#define SHMAP_EPARTIAL (-30834) /* only part of the range was copied: ERROR_PARTIAL_COPY (299) */
+#define SHMAP_ELAST (-30834)
 
 #endif

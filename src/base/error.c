@@ -40,6 +40,7 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] =
         ("a namespace directory is not trustworthy: owned by another "
          "user, or writable by others (see docs/security.md)"),
+    [-(SHMAP_EPARTIAL - SHMAP_ETYPE)] = "only part of the memory could be copied",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)

@@ -116,7 +116,7 @@ static void query_region(const struct region *r, uintptr_t a, shmap_mem_info_t *
     m->type = r->kind == REGION_VIEW ? SHMAP_MEM_MAPPED : SHMAP_MEM_PRIVATE;
 }
 
-static uint32_t protect_of_perms(const char *perms)
+uint32_t shmap__protect_of_perms(const char *perms)
 {
     bool r = perms[0] == 'r', w = perms[1] == 'w', x = perms[2] == 'x';
     if (x)
@@ -143,7 +143,7 @@ static int query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
             continue;
         if (a >= lo && a < hi) {
             m->allocation_base = (void *)lo;
-            m->allocation_protect = m->protect = protect_of_perms(perms);
+            m->allocation_protect = m->protect = shmap__protect_of_perms(perms);
             m->state = SHMAP_MEM_COMMIT;
             m->type = path[0] == '/' ? SHMAP_MEM_IMAGE : SHMAP_MEM_PRIVATE;
             if (perms[3] == 's')

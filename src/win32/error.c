@@ -60,7 +60,8 @@
     X(SHMAP_EREVISION, ERROR_UNKNOWN_REVISION)                                                     \
     X(SHMAP_EACLFULL, ERROR_ALLOTTED_SPACE_EXCEEDED)                                               \
     X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
-    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)
+    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
+    X(SHMAP_EPARTIAL, ERROR_PARTIAL_COPY)
 
 static __thread DWORD last_error;
 
