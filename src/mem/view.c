@@ -225,13 +225,19 @@ bool shmap__region_page_committed(const struct region *r, size_t i)
 int shmap__region_set_protect(struct region *r, size_t first, size_t n, uint32_t p)
 {
     size_t pages = r->len / PAGE;
+    p = (p & ~(uint32_t)SHMAP_PAGE_CACHE_BITS) | (r->alloc_protect & SHMAP_PAGE_CACHE_BITS);
     if (!r->prot) {
         if (!(r->prot = malloc(pages)))
             return -ENOMEM;
         memset(r->prot, (int)r->alloc_protect, pages);
     }
-    if ((p & ~0xFFu) && !r->prot_mod && !(r->prot_mod = calloc(pages, sizeof *r->prot_mod)))
-        return -ENOMEM;
+    if (((p | r->alloc_protect) & ~0xFFu) && !r->prot_mod) {
+        if (!(r->prot_mod = malloc(pages * sizeof *r->prot_mod)))
+            return -ENOMEM;
+        /* the other pages keep the modifiers they were given at allocation */
+        for (size_t i = 0; i < pages; i++)
+            r->prot_mod[i] = (uint16_t)(r->alloc_protect & 0xF00u);
+    }
     memset(r->prot + first, (int)(p & 0xFFu), n);
     for (size_t i = 0; r->prot_mod && i < n; i++)
         r->prot_mod[first + i] = (uint16_t)(p & 0xF00u);
@@ -370,6 +376,12 @@ static int view_check(struct shmap_section *s, uint32_t access, uint32_t haccess
         return -EINVAL; /* as the same range given explicitly (shmap_view_map) */
     r->offset = offset;
     r->alloc_protect = vprot;
+    /* a view of a SEC_NOCACHE (SEC_WRITECOMBINE) section reports it:
+     * PAGE_READWRITE | PAGE_NOCACHE (0x204) */
+    if (vprot != SHMAP_PAGE_NOACCESS && (s->attributes & SHMAP_SEC_NOCACHE))
+        r->alloc_protect |= SHMAP_PAGE_NOCACHE;
+    else if (vprot != SHMAP_PAGE_NOACCESS && (s->attributes & SHMAP_SEC_WRITECOMBINE))
+        r->alloc_protect |= SHMAP_PAGE_WRITECOMBINE;
     r->copy = is_copy(vprot);
     return 0;
 }

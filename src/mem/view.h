@@ -24,6 +24,13 @@ static inline bool shmap__user_range(uintptr_t a, size_t len)
     return a <= SHMAP_USER_TOP && len <= SHMAP_USER_TOP - a;
 }
 
+/* The cache attributes of a page (PAGE_NOCACHE, PAGE_WRITECOMBINE):
+ * reported only (Linux memory stays cached), and an allocation's, not a
+ * page's: every page reports those of the allocation (VirtualAlloc's
+ * protection, a view's section's SEC_NOCACHE / SEC_WRITECOMBINE), whatever
+ * VirtualProtect asks (Wine's test_VirtualAlloc records recent Windows). */
+#define SHMAP_PAGE_CACHE_BITS (SHMAP_PAGE_NOCACHE | SHMAP_PAGE_WRITECOMBINE)
+
 struct region {
     uintptr_t base;
     size_t len; /* page multiple */
@@ -57,7 +64,8 @@ SHMAP_HIDDEN void shmap__region_remove(struct region *r);
 SHMAP_HIDDEN uint32_t shmap__region_page_protect(const struct region *r, size_t i);
 /* Is page i committed? (views: the section's bitmap; private: own bits) */
 SHMAP_HIDDEN bool shmap__region_page_committed(const struct region *r, size_t i);
-/* Record protection p for pages [first, first + n); allocates the arrays. */
+/* Record protection p for pages [first, first + n), its cache attributes
+ * replaced by the region's; allocates the arrays. */
 SHMAP_HIDDEN int shmap__region_set_protect(struct region *r, size_t first, size_t n, uint32_t p);
 
 /* Reserve len bytes at a 64 KiB aligned address (PROT_NONE, anonymous), or

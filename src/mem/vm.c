@@ -24,10 +24,17 @@
 #define GRAN SHMAP_ALLOCATION_GRANULARITY
 #define PROT_MODIFIERS (SHMAP_PAGE_GUARD | SHMAP_PAGE_NOCACHE | SHMAP_PAGE_WRITECOMBINE)
 
+/* One protection, with at most one modifier; a cache modifier (NOCACHE,
+ * WRITECOMBINE) never on PAGE_NOACCESS (Microsoft's memory protection
+ * constants page; the cache attributes and PAGE_GUARD exclude each other). */
 static bool valid_protect(uint32_t p)
 {
-    uint32_t lo = p & 0xFFu;
+    uint32_t lo = p & 0xFFu, mod = p & PROT_MODIFIERS;
     if (p & ~(0xFFu | PROT_MODIFIERS))
+        return false;
+    if (mod & (mod - 1)) /* two of GUARD, NOCACHE, WRITECOMBINE */
+        return false;
+    if ((mod & SHMAP_PAGE_CACHE_BITS) && lo == SHMAP_PAGE_NOACCESS)
         return false;
     return lo && (lo & (lo - 1)) == 0; /* exactly one protection */
 }
