@@ -621,3 +621,27 @@ TEST(vm_protect_part_keeps_the_others_modifiers)
     ASSERT_EQ_U(query((char *)p + 4096).protect, RW | SHMAP_PAGE_GUARD);
     ASSERT_EQ(shmap_vm_free(p, 0, SHMAP_MEM_RELEASE), 0);
 }
+
+/* A committed page of a SEC_RESERVE view made PAGE_NOACCESS faults when
+ * touched, as on Windows: the handler that brings in pages committed
+ * elsewhere must not open it again. */
+TEST(reserve_page_made_noaccess_faults)
+{
+    shmap_handle_t h = section(NULL, RW | SHMAP_SEC_RESERVE, MB);
+    char *p = map(h, SHMAP_FILE_MAP_WRITE, 0, 0);
+    void *r;
+    uint32_t old;
+    ASSERT_EQ(shmap_vm_alloc(p, 8192, SHMAP_MEM_COMMIT, RW, &r), 0);
+    ASSERT_EQ(shmap_vm_protect(p + 4096, 4096, SHMAP_PAGE_NOACCESS, &old), 0);
+    p[0] = 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        p[4096] = 1;
+        _exit(0); /* survived the touch: wrong */
+    }
+    int st = wait_pid(pid, 10);
+    ASSERT_TRUE(WIFSIGNALED(st) ? WTERMSIG(st) == SIGSEGV : WEXITSTATUS(st) != 0);
+    ASSERT_EQ_U(query(p + 4096).protect, SHMAP_PAGE_NOACCESS);
+    ASSERT_EQ(shmap_view_unmap(p), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}

@@ -343,6 +343,7 @@ static int protect_committed(struct region *r)
 
 static void region_free(struct region *r)
 {
+    free(r->settled);
     free(r->cow);
     free(r->prot);
     free(r->prot_mod);
@@ -513,6 +514,7 @@ static struct {
     const struct shmap_section *s;
     uint64_t offset;
     int prot;
+    const uint8_t *settled; /* the region's: pages the handler leaves alone */
 } slots[FAULT_SLOTS];
 static struct sigaction old_segv;
 static pthread_once_t segv_once = PTHREAD_ONCE_INIT;
@@ -525,8 +527,9 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
         if (!b || a - b >= slots[i].len)
             continue;
         uint64_t off = slots[i].offset + ((a - b) & ~(uintptr_t)(PAGE - 1));
-        if (!shmap__section_committed(slots[i].s, off))
-            break;
+        if (!shmap__section_committed(slots[i].s, off) ||
+            __atomic_load_n(&slots[i].settled[(a - b) / PAGE], __ATOMIC_ACQUIRE))
+            break; /* not committed, or protected so by the caller (PAGE_NOACCESS) */
         /* committed by another view or process since we mapped: bring it in */
         if (mprotect((void *)(a & ~(uintptr_t)(PAGE - 1)), PAGE, slots[i].prot) == 0)
             return;
@@ -543,6 +546,8 @@ static void install_segv(void)
 int shmap__fault_watch(struct region *r)
 {
     pthread_once(&segv_once, install_segv);
+    if (!r->settled && !(r->settled = calloc(r->len / PAGE, 1)))
+        return -ENOMEM;
     for (int i = 0; i < FAULT_SLOTS; i++) {
         uintptr_t zero = 0;
         if (atomic_load(&slots[i].base) == 0 &&
@@ -551,6 +556,7 @@ int shmap__fault_watch(struct region *r)
             slots[i].s = r->s;
             slots[i].offset = r->offset;
             slots[i].prot = shmap__prot_of(r->alloc_protect) | (r->copy ? PROT_WRITE : 0);
+            slots[i].settled = r->settled;
             atomic_store(&slots[i].base, r->base);
             r->fault_slot = i;
             return 0;
@@ -564,4 +570,10 @@ void shmap__fault_unwatch(struct region *r)
     if (r->fault_slot >= 0)
         atomic_store(&slots[r->fault_slot].base, 0);
     r->fault_slot = -1;
+}
+
+void shmap__fault_settle(struct region *r, size_t first, size_t n)
+{
+    for (size_t i = 0; r->settled && i < n; i++)
+        __atomic_store_n(&r->settled[first + i], 1, __ATOMIC_RELEASE);
 }

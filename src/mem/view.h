@@ -45,6 +45,8 @@ struct region {
     uint8_t *cow;            /* shared views: per-page 1 = mapped MAP_PRIVATE (made
                               * PAGE_WRITECOPY by VirtualProtect), or NULL (none) */
     int fault_slot;          /* SEC_RESERVE: index in the fault table, or -1 */
+    uint8_t *settled;        /* SEC_RESERVE: per-page 1 = given its protection in this view
+                              * (the fault handler leaves it alone), or NULL; atomic bytes */
     int guard_slot;          /* the truncation guard's slot (base/guard.c), or -1 */
     /* private allocations */
     uint8_t *committed; /* per-page 0/1 */
@@ -83,8 +85,10 @@ static inline bool shmap__region_page_private(const struct region *r, size_t i)
 }
 
 /* SEC_RESERVE views: let the fault handler upgrade pages committed by
- * other views or processes. */
+ * other views or processes (-ENOMEM); pages [first, first + n) got their
+ * protection here (commit, VirtualProtect): a fault there is the caller's. */
 SHMAP_HIDDEN int shmap__fault_watch(struct region *r);
 SHMAP_HIDDEN void shmap__fault_unwatch(struct region *r);
+SHMAP_HIDDEN void shmap__fault_settle(struct region *r, size_t first, size_t n);
 
 #endif

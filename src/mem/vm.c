@@ -280,6 +280,8 @@ static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t pro
     int e = shmap__section_commit(s, r->offset + first * PAGE, n * PAGE);
     if (e == 0)
         e = protect_pages(r, first, n, prot);
+    if (e == 0)
+        shmap__fault_settle(r, first, n);
     return e ? e : shmap__region_set_protect(r, first, n, prot);
 }
 
@@ -294,6 +296,8 @@ static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t pr
     *old = page_protect_now(fd, r, first); /* before: old may lie in these pages */
     shmap__close_fd(fd);
     int e = protect_pages(r, first, n, prot);
+    if (e == 0)
+        shmap__fault_settle(r, first, n);
     return e ? e : shmap__region_set_protect(r, first, n, prot);
 }
 
