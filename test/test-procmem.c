@@ -154,6 +154,16 @@ TEST(procmem_partial_copy_reports_what_was_copied)
     /* a range leaving user space: an access violation (998) */
     ASSERT_EQ(shmap_process_read(h, (void *)(uintptr_t)-4096, buf, 10, &done), -EFAULT);
     ASSERT_EQ(done, 0);
+    /* our own buffer not there: nothing copied, no crash */
+    char *bad = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_TRUE(bad != MAP_FAILED);
+    done = 99;
+    ASSERT_EQ(shmap_process_read(h, t.rw, bad, 10, &done), SHMAP_EPARTIAL);
+    ASSERT_EQ(done, 0);
+    ASSERT_EQ(shmap_process_read(h, t.rw, NULL, 10, &done), SHMAP_EPARTIAL);
+    ASSERT_EQ(shmap_process_write(h, t.rw, bad, 10, &done), SHMAP_EPARTIAL);
+    ASSERT_EQ(done, 0);
+    munmap(bad, PAGE);
     /* writing runs into the no-access page the same way */
     ASSERT_EQ(shmap_process_write(h, t.rw + PAGE - 10, buf, 20, &done), SHMAP_EPARTIAL);
     ASSERT_EQ(done, 10);
@@ -340,6 +350,14 @@ TEST(procmem_win32_codes)
     ASSERT_EQ(GetLastError(), ERROR_PARTIAL_COPY);
     ASSERT_EQ(n, 8);
     ASSERT_TRUE(ReadProcessMemory(h, t.rw, buf, 5, NULL));
+    ASSERT_TRUE(!ReadProcessMemory(h, t.rw, buf, 5, (SIZE_T *)(uintptr_t)16));
+    ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
+    ASSERT_TRUE(!WriteProcessMemory(h, t.rw, buf, 5, (SIZE_T *)(uintptr_t)16));
+    ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
+    ASSERT_EQ(VirtualQueryEx(h, t.rw, (PMEMORY_BASIC_INFORMATION)(uintptr_t)16,
+                             sizeof(MEMORY_BASIC_INFORMATION)),
+              0);
+    ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
     n = 99;
     ASSERT_TRUE(!WriteProcessMemory(h, t.ro, "x", 1, &n));
     ASSERT_EQ(GetLastError(), ERROR_NOACCESS);
