@@ -41,6 +41,7 @@
 
 #include "shmap/iocp.h"
 #include "shmap/locks.h"
+#include "shmap/procmem.h"
 
 #ifdef __cplusplus
 extern "C" {

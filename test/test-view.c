@@ -492,9 +492,10 @@ TEST(view_copy_page_written_reports_readwrite)
     ASSERT_EQ(shmap_close(h), 0);
 }
 
-/* A copy view of a read-only section may copy on write (PAGE_WRITECOPY),
- * never take PAGE_READWRITE (87); of a read-write section it may. */
-TEST(view_copy_of_read_only_section_refuses_readwrite)
+/* A copy view may copy on write (PAGE_WRITECOPY), never take
+ * PAGE_READWRITE (87), whatever its section allows: Wine's test_mapping
+ * (is_compatible_protection) records Windows refusing it. */
+TEST(view_copy_view_refuses_readwrite)
 {
     shmap_handle_t h = section(NULL, SHMAP_PAGE_READONLY, 65536);
     char *c = map(h, SHMAP_FILE_MAP_COPY, 0, 0);
@@ -508,7 +509,139 @@ TEST(view_copy_of_read_only_section_refuses_readwrite)
     ASSERT_EQ(shmap_close(h), 0);
     h = section(NULL, RW, 65536);
     c = map(h, SHMAP_FILE_MAP_COPY, 0, 0);
-    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_READWRITE, &old), 0);
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_READWRITE, &old), -EINVAL);
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_WRITECOPY, &old), 0);
+    c[0] = 1;
+    ASSERT_EQ(shmap_vm_protect(c, 4096, SHMAP_PAGE_READWRITE, &old), -EINVAL);
     ASSERT_EQ(shmap_view_unmap(c), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}
+
+/* PAGE_NOCACHE is the allocation's, not a page's (recent Windows, per
+ * Wine's test_VirtualAlloc): VirtualProtect keeps it where the allocation
+ * has it and drops it where it has not; the old protection shows it. */
+TEST(vm_nocache_belongs_to_the_allocation)
+{
+    const uint32_t NC = SHMAP_PAGE_NOCACHE, RO = SHMAP_PAGE_READONLY;
+    void *p;
+    uint32_t old = 0;
+    ASSERT_EQ(shmap_vm_alloc(NULL, 8192, SHMAP_MEM_COMMIT, RW | NC, &p), 0);
+    shmap_mem_info_t m = query(p);
+    ASSERT_EQ_U(m.protect, RW | NC);
+    ASSERT_EQ_U(m.allocation_protect, RW | NC);
+    ASSERT_EQ(m.region_size, 8192);
+    ASSERT_EQ(shmap_vm_protect(p, 4096, RW, &old), 0);
+    ASSERT_EQ_U(old, RW | NC);
+    ASSERT_EQ_U(query(p).protect, RW | NC);
+    ASSERT_EQ(query(p).region_size, 8192);
+    ASSERT_EQ(shmap_vm_protect(p, 4096, RO, &old), 0);
+    ASSERT_EQ_U(old, RW | NC);
+    ASSERT_EQ_U(query(p).protect, RO | NC); /* 0x202 */
+    ASSERT_EQ(query(p).region_size, 4096);
+    ASSERT_EQ(shmap_vm_free(p, 0, SHMAP_MEM_RELEASE), 0);
+    ASSERT_EQ(shmap_vm_alloc(NULL, 8192, SHMAP_MEM_COMMIT, RW, &p), 0);
+    ASSERT_EQ(shmap_vm_protect(p, 4096, RO | NC, &old), 0);
+    ASSERT_EQ_U(old, RW);
+    ASSERT_EQ_U(query(p).protect, RO);
+    ASSERT_EQ(shmap_vm_free(p, 0, SHMAP_MEM_RELEASE), 0);
+    /* reserved with it, committed without: the pages have it */
+    ASSERT_EQ(shmap_vm_alloc(NULL, 65536, SHMAP_MEM_RESERVE, RW | SHMAP_PAGE_WRITECOMBINE, &p), 0);
+    void *q;
+    ASSERT_EQ(shmap_vm_alloc(p, 4096, SHMAP_MEM_COMMIT, RW, &q), 0);
+    ASSERT_EQ_U(query(p).protect, RW | SHMAP_PAGE_WRITECOMBINE); /* 0x404 */
+    ASSERT_EQ(shmap_vm_free(p, 0, SHMAP_MEM_RELEASE), 0);
+}
+
+/* PAGE_NOCACHE with PAGE_WRITECOMBINE or PAGE_GUARD, and either cache
+ * attribute on PAGE_NOACCESS: ERROR_INVALID_PARAMETER. */
+TEST(vm_cache_attribute_combinations_refused)
+{
+    const uint32_t bad[] = {
+        RW | SHMAP_PAGE_NOCACHE | SHMAP_PAGE_WRITECOMBINE,
+        RW | SHMAP_PAGE_NOCACHE | SHMAP_PAGE_GUARD,
+        RW | SHMAP_PAGE_WRITECOMBINE | SHMAP_PAGE_GUARD,
+        SHMAP_PAGE_NOACCESS | SHMAP_PAGE_NOCACHE,
+        SHMAP_PAGE_NOACCESS | SHMAP_PAGE_WRITECOMBINE,
+    };
+    void *p, *q = NULL;
+    uint32_t old = 0xdeadbeef;
+    ASSERT_EQ(shmap_vm_alloc(NULL, 4096, SHMAP_MEM_COMMIT, RW, &p), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ASSERT_EQ(shmap_vm_alloc(NULL, 4096, SHMAP_MEM_COMMIT, bad[i], &q), -EINVAL);
+        ASSERT_EQ(shmap_vm_protect(p, 4096, bad[i], &old), -EINVAL);
+    }
+    ASSERT_NULL(q);
+    ASSERT_EQ_U(old, 0xdeadbeef);
+    ASSERT_EQ(shmap_vm_alloc(NULL, 4096, SHMAP_MEM_COMMIT, RW | SHMAP_PAGE_GUARD, &q), 0);
+    ASSERT_EQ(shmap_vm_free(q, 0, SHMAP_MEM_RELEASE), 0);
+    ASSERT_EQ(shmap_vm_free(p, 0, SHMAP_MEM_RELEASE), 0);
+}
+
+/* Views of a SEC_NOCACHE section report PAGE_NOCACHE on their protection
+ * (0x204 writable, 0x202 read-only), and keep it through VirtualProtect;
+ * SEC_WRITECOMBINE likewise with PAGE_WRITECOMBINE. */
+TEST(view_of_nocache_section_reports_nocache)
+{
+    const uint32_t NC = SHMAP_PAGE_NOCACHE, RO = SHMAP_PAGE_READONLY;
+    shmap_handle_t h = section(NULL, RW | SHMAP_SEC_COMMIT | SHMAP_SEC_NOCACHE, 65536);
+    char *w = map(h, SHMAP_FILE_MAP_WRITE, 0, 0), *r = map(h, SHMAP_FILE_MAP_READ, 0, 0);
+    ASSERT_EQ_U(query(w).protect, 0x204);
+    ASSERT_EQ_U(query(w).allocation_protect, RW | NC);
+    ASSERT_EQ_U(query(r).protect, 0x202);
+    ASSERT_EQ_U(query(r).allocation_protect, RO | NC);
+    uint32_t old = 0;
+    ASSERT_EQ(shmap_vm_protect(w, 4096, RO, &old), 0);
+    ASSERT_EQ_U(old, RW | NC);
+    ASSERT_EQ_U(query(w).protect, RO | NC);
+    w[4096] = 1; /* still ordinary memory */
+    ASSERT_EQ(r[4096], 1);
+    ASSERT_EQ(shmap_view_unmap(w), 0);
+    ASSERT_EQ(shmap_view_unmap(r), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+    h = section(NULL, RW | SHMAP_SEC_COMMIT | SHMAP_SEC_WRITECOMBINE, 65536);
+    w = map(h, SHMAP_FILE_MAP_WRITE, 0, 0);
+    ASSERT_EQ_U(query(w).protect, RW | SHMAP_PAGE_WRITECOMBINE);
+    ASSERT_EQ(shmap_view_unmap(w), 0);
+    w = map(h, 0, 0, 0); /* no access: nothing to cache */
+    ASSERT_EQ_U(query(w).allocation_protect, SHMAP_PAGE_NOACCESS);
+    ASSERT_EQ(shmap_view_unmap(w), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}
+
+/* VirtualProtect of some pages of an allocation made with PAGE_GUARD
+ * leaves the others guarded (they lost it before). */
+TEST(vm_protect_part_keeps_the_others_modifiers)
+{
+    void *p;
+    uint32_t old = 0;
+    ASSERT_EQ(shmap_vm_alloc(NULL, 8192, SHMAP_MEM_COMMIT, RW | SHMAP_PAGE_GUARD, &p), 0);
+    ASSERT_EQ(shmap_vm_protect(p, 4096, RW, &old), 0);
+    ASSERT_EQ_U(old, RW | SHMAP_PAGE_GUARD);
+    ASSERT_EQ_U(query(p).protect, RW);
+    ASSERT_EQ_U(query((char *)p + 4096).protect, RW | SHMAP_PAGE_GUARD);
+    ASSERT_EQ(shmap_vm_free(p, 0, SHMAP_MEM_RELEASE), 0);
+}
+
+/* A committed page of a SEC_RESERVE view made PAGE_NOACCESS faults when
+ * touched, as on Windows: the handler that brings in pages committed
+ * elsewhere must not open it again. */
+TEST(reserve_page_made_noaccess_faults)
+{
+    shmap_handle_t h = section(NULL, RW | SHMAP_SEC_RESERVE, MB);
+    char *p = map(h, SHMAP_FILE_MAP_WRITE, 0, 0);
+    void *r;
+    uint32_t old;
+    ASSERT_EQ(shmap_vm_alloc(p, 8192, SHMAP_MEM_COMMIT, RW, &r), 0);
+    ASSERT_EQ(shmap_vm_protect(p + 4096, 4096, SHMAP_PAGE_NOACCESS, &old), 0);
+    p[0] = 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        p[4096] = 1;
+        _exit(0); /* survived the touch: wrong */
+    }
+    int st = wait_pid(pid, 10);
+    ASSERT_TRUE(WIFSIGNALED(st) ? WTERMSIG(st) == SIGSEGV : WEXITSTATUS(st) != 0);
+    ASSERT_EQ_U(query(p + 4096).protect, SHMAP_PAGE_NOACCESS);
+    ASSERT_EQ(shmap_view_unmap(p), 0);
     ASSERT_EQ(shmap_close(h), 0);
 }

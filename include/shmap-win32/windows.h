@@ -882,6 +882,8 @@ static inline PVOID SecureZeroMemory(PVOID p, SIZE_T n)
 #define FormatMessage FormatMessageA
 #endif
 
+#include "memoryapi.h" /* another process's memory */
+
 #ifdef __cplusplus
 }
 #endif

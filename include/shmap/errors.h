@@ -75,6 +75,8 @@
 #define SHMAP_EUNSAFE                                                                              \
     (-30830) /* a namespace directory is not trustworthy (its owner or mode would let another      \
                 user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */
+/* another process's memory (shmap/procmem.h) */
+#define SHMAP_EPARTIAL (-30834) /* only part of the range was copied: ERROR_PARTIAL_COPY (299) */
 #define SHMAP_EPORTCLOSED                                                                          \
     (-30840) /* the completion port was closed while waiting: ERROR_ABANDONED_WAIT_0 (735) */
 #define SHMAP_ELAST (-30840)

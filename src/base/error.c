@@ -40,6 +40,7 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] =
         ("a namespace directory is not trustworthy: owned by another "
          "user, or writable by others (see docs/security.md)"),
+    [-(SHMAP_EPARTIAL - SHMAP_ETYPE)] = "only part of the memory could be copied",
     [-(SHMAP_EPORTCLOSED - SHMAP_ETYPE)] = "the completion port was closed while waiting",
 };
 
@@ -121,7 +122,8 @@ SHMAP_EXTERN const char *shmap_version(void)
     X(SHMAP_EACLFULL, ERROR_ALLOTTED_SPACE_EXCEEDED)                                               \
     X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
     X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
-    X(SHMAP_EPORTCLOSED, ERROR_ABANDONED_WAIT_0)
+    X(SHMAP_EPORTCLOSED, ERROR_ABANDONED_WAIT_0)                                                   \
+    X(SHMAP_EPARTIAL, ERROR_PARTIAL_COPY)
 
 SHMAP_EXTERN uint32_t shmap_win32_error(int err)
 {

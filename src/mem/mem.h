@@ -41,6 +41,8 @@ SHMAP_HIDDEN bool shmap__file_is_mapped(int fd, uint64_t new_size);
 SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
 /* PAGE_* -> PROT_* */
 SHMAP_HIDDEN int shmap__prot_of(uint32_t page_protect);
+/* PAGE_* of a /proc/PID/maps permission field ("rwxp"). */
+SHMAP_HIDDEN uint32_t shmap__protect_of_perms(const char *perms);
 
 /* The tables of sections (mapping.c) and files (file.c). */
 extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__section_ops, shmap__file_ops;

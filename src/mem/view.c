@@ -81,18 +81,37 @@ static bool is_copy(uint32_t p)
     return p == SHMAP_PAGE_WRITECOPY || p == SHMAP_PAGE_EXECUTE_WRITECOPY;
 }
 
+/* What a protection lets a page do, as Windows compares them: copy on write
+ * is reading (the write makes the page another one), PAGE_EXECUTE reads. */
+#define ACC_READ 1u
+#define ACC_WRITE 2u
+#define ACC_EXEC 4u
+
+static uint32_t access_of(uint32_t p)
+{
+    switch (p & 0xFFu) {
+    case SHMAP_PAGE_READONLY:
+    case SHMAP_PAGE_WRITECOPY:
+        return ACC_READ;
+    case SHMAP_PAGE_READWRITE:
+        return ACC_READ | ACC_WRITE;
+    case SHMAP_PAGE_EXECUTE:
+    case SHMAP_PAGE_EXECUTE_READ:
+    case SHMAP_PAGE_EXECUTE_WRITECOPY:
+        return ACC_READ | ACC_EXEC;
+    case SHMAP_PAGE_EXECUTE_READWRITE:
+        return ACC_READ | ACC_WRITE | ACC_EXEC;
+    default:
+        return 0;
+    }
+}
+
+/* A view page may take any protection whose access the view's own
+ * protection has (Wine's test_mapping records Windows: PAGE_WRITECOPY on
+ * any readable view, never PAGE_READWRITE on a FILE_MAP_COPY view). */
 bool shmap__protect_allowed(uint32_t view, uint32_t p)
 {
-    uint32_t lo = p & 0xFFu;
-    if (lo == SHMAP_PAGE_NOACCESS)
-        return true;
-    if (view == SHMAP_PAGE_NOACCESS)
-        return false;
-    if (is_exec(lo) && !is_exec(view))
-        return false;
-    if (is_write(lo) && !is_write(view) && !is_copy(view))
-        return false;
-    return true;
+    return (access_of(p) & ~access_of(view)) == 0;
 }
 
 /* The protection at creation allows which views (§5.3)? */
@@ -206,13 +225,19 @@ bool shmap__region_page_committed(const struct region *r, size_t i)
 int shmap__region_set_protect(struct region *r, size_t first, size_t n, uint32_t p)
 {
     size_t pages = r->len / PAGE;
+    p = (p & ~(uint32_t)SHMAP_PAGE_CACHE_BITS) | (r->alloc_protect & SHMAP_PAGE_CACHE_BITS);
     if (!r->prot) {
         if (!(r->prot = malloc(pages)))
             return -ENOMEM;
         memset(r->prot, (int)r->alloc_protect, pages);
     }
-    if ((p & ~0xFFu) && !r->prot_mod && !(r->prot_mod = calloc(pages, sizeof *r->prot_mod)))
-        return -ENOMEM;
+    if (((p | r->alloc_protect) & ~0xFFu) && !r->prot_mod) {
+        if (!(r->prot_mod = malloc(pages * sizeof *r->prot_mod)))
+            return -ENOMEM;
+        /* the other pages keep the modifiers they were given at allocation */
+        for (size_t i = 0; i < pages; i++)
+            r->prot_mod[i] = (uint16_t)(r->alloc_protect & 0xF00u);
+    }
     memset(r->prot + first, (int)(p & 0xFFu), n);
     for (size_t i = 0; r->prot_mod && i < n; i++)
         r->prot_mod[first + i] = (uint16_t)(p & 0xF00u);
@@ -318,6 +343,8 @@ static int protect_committed(struct region *r)
 
 static void region_free(struct region *r)
 {
+    free(r->settled);
+    free(r->cow);
     free(r->prot);
     free(r->prot_mod);
     free(r->committed);
@@ -350,6 +377,12 @@ static int view_check(struct shmap_section *s, uint32_t access, uint32_t haccess
         return -EINVAL; /* as the same range given explicitly (shmap_view_map) */
     r->offset = offset;
     r->alloc_protect = vprot;
+    /* a view of a SEC_NOCACHE (SEC_WRITECOMBINE) section reports it:
+     * PAGE_READWRITE | PAGE_NOCACHE (0x204) */
+    if (vprot != SHMAP_PAGE_NOACCESS && (s->attributes & SHMAP_SEC_NOCACHE))
+        r->alloc_protect |= SHMAP_PAGE_NOCACHE;
+    else if (vprot != SHMAP_PAGE_NOACCESS && (s->attributes & SHMAP_SEC_WRITECOMBINE))
+        r->alloc_protect |= SHMAP_PAGE_WRITECOMBINE;
     r->copy = is_copy(vprot);
     return 0;
 }
@@ -481,6 +514,7 @@ static struct {
     const struct shmap_section *s;
     uint64_t offset;
     int prot;
+    const uint8_t *settled; /* the region's: pages the handler leaves alone */
 } slots[FAULT_SLOTS];
 static struct sigaction old_segv;
 static pthread_once_t segv_once = PTHREAD_ONCE_INIT;
@@ -493,8 +527,9 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
         if (!b || a - b >= slots[i].len)
             continue;
         uint64_t off = slots[i].offset + ((a - b) & ~(uintptr_t)(PAGE - 1));
-        if (!shmap__section_committed(slots[i].s, off))
-            break;
+        if (!shmap__section_committed(slots[i].s, off) ||
+            __atomic_load_n(&slots[i].settled[(a - b) / PAGE], __ATOMIC_ACQUIRE))
+            break; /* not committed, or protected so by the caller (PAGE_NOACCESS) */
         /* committed by another view or process since we mapped: bring it in */
         if (mprotect((void *)(a & ~(uintptr_t)(PAGE - 1)), PAGE, slots[i].prot) == 0)
             return;
@@ -511,6 +546,8 @@ static void install_segv(void)
 int shmap__fault_watch(struct region *r)
 {
     pthread_once(&segv_once, install_segv);
+    if (!r->settled && !(r->settled = calloc(r->len / PAGE, 1)))
+        return -ENOMEM;
     for (int i = 0; i < FAULT_SLOTS; i++) {
         uintptr_t zero = 0;
         if (atomic_load(&slots[i].base) == 0 &&
@@ -519,6 +556,7 @@ int shmap__fault_watch(struct region *r)
             slots[i].s = r->s;
             slots[i].offset = r->offset;
             slots[i].prot = shmap__prot_of(r->alloc_protect) | (r->copy ? PROT_WRITE : 0);
+            slots[i].settled = r->settled;
             atomic_store(&slots[i].base, r->base);
             r->fault_slot = i;
             return 0;
@@ -532,4 +570,10 @@ void shmap__fault_unwatch(struct region *r)
     if (r->fault_slot >= 0)
         atomic_store(&slots[r->fault_slot].base, 0);
     r->fault_slot = -1;
+}
+
+void shmap__fault_settle(struct region *r, size_t first, size_t n)
+{
+    for (size_t i = 0; r->settled && i < n; i++)
+        __atomic_store_n(&r->settled[first + i], 1, __ATOMIC_RELEASE);
 }

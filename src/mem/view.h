@@ -24,6 +24,13 @@ static inline bool shmap__user_range(uintptr_t a, size_t len)
     return a <= SHMAP_USER_TOP && len <= SHMAP_USER_TOP - a;
 }
 
+/* The cache attributes of a page (PAGE_NOCACHE, PAGE_WRITECOMBINE):
+ * reported only (Linux memory stays cached), and an allocation's, not a
+ * page's: every page reports those of the allocation (VirtualAlloc's
+ * protection, a view's section's SEC_NOCACHE / SEC_WRITECOMBINE), whatever
+ * VirtualProtect asks (Wine's test_VirtualAlloc records recent Windows). */
+#define SHMAP_PAGE_CACHE_BITS (SHMAP_PAGE_NOCACHE | SHMAP_PAGE_WRITECOMBINE)
+
 struct region {
     uintptr_t base;
     size_t len; /* page multiple */
@@ -35,7 +42,11 @@ struct region {
     struct shmap_section *s; /* holds a reference */
     uint64_t offset;         /* in the section */
     bool copy;               /* FILE_MAP_COPY: private */
+    uint8_t *cow;            /* shared views: per-page 1 = mapped MAP_PRIVATE (made
+                              * PAGE_WRITECOPY by VirtualProtect), or NULL (none) */
     int fault_slot;          /* SEC_RESERVE: index in the fault table, or -1 */
+    uint8_t *settled;        /* SEC_RESERVE: per-page 1 = given its protection in this view
+                              * (the fault handler leaves it alone), or NULL; atomic bytes */
     int guard_slot;          /* the truncation guard's slot (base/guard.c), or -1 */
     /* private allocations */
     uint8_t *committed; /* per-page 0/1 */
@@ -55,7 +66,8 @@ SHMAP_HIDDEN void shmap__region_remove(struct region *r);
 SHMAP_HIDDEN uint32_t shmap__region_page_protect(const struct region *r, size_t i);
 /* Is page i committed? (views: the section's bitmap; private: own bits) */
 SHMAP_HIDDEN bool shmap__region_page_committed(const struct region *r, size_t i);
-/* Record protection p for pages [first, first + n); allocates the arrays. */
+/* Record protection p for pages [first, first + n), its cache attributes
+ * replaced by the region's; allocates the arrays. */
 SHMAP_HIDDEN int shmap__region_set_protect(struct region *r, size_t first, size_t n, uint32_t p);
 
 /* Reserve len bytes at a 64 KiB aligned address (PROT_NONE, anonymous), or
@@ -65,9 +77,18 @@ SHMAP_HIDDEN int shmap__reserve_aligned(void *base, size_t len, void **out);
 /* May a region mapped with view protection `view` be given protection p? */
 SHMAP_HIDDEN bool shmap__protect_allowed(uint32_t view, uint32_t p);
 
+/* Is page i of a view a private copy-on-write page (FILE_MAP_COPY view, or
+ * made PAGE_WRITECOPY in a shared view)? */
+static inline bool shmap__region_page_private(const struct region *r, size_t i)
+{
+    return r->copy || (r->cow && r->cow[i]);
+}
+
 /* SEC_RESERVE views: let the fault handler upgrade pages committed by
- * other views or processes. */
+ * other views or processes (-ENOMEM); pages [first, first + n) got their
+ * protection here (commit, VirtualProtect): a fault there is the caller's. */
 SHMAP_HIDDEN int shmap__fault_watch(struct region *r);
 SHMAP_HIDDEN void shmap__fault_unwatch(struct region *r);
+SHMAP_HIDDEN void shmap__fault_settle(struct region *r, size_t first, size_t n);
 
 #endif

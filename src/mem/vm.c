@@ -7,9 +7,10 @@
  * only changes protection; on file-backed views it is refused.  Views can
  * never be decommitted or released.
  *
- * PAGE_WRITECOPY on a *shared* view cannot copy on write on Linux (a page
- * of a MAP_SHARED mapping is never private): it is reported as asked but
- * mapped read-only.
+ * PAGE_WRITECOPY on a page of a *shared* view remaps that page
+ * MAP_PRIVATE from the same file and offset: the kernel copies it at the
+ * first write, as Windows does (DESIGN.md §7, "Copy on write in shared
+ * views").
  */
 #include "mem/view.h"
 #include "base/probe.h"
@@ -23,10 +24,17 @@
 #define GRAN SHMAP_ALLOCATION_GRANULARITY
 #define PROT_MODIFIERS (SHMAP_PAGE_GUARD | SHMAP_PAGE_NOCACHE | SHMAP_PAGE_WRITECOMBINE)
 
+/* One protection, with at most one modifier; a cache modifier (NOCACHE,
+ * WRITECOMBINE) never on PAGE_NOACCESS (Microsoft's memory protection
+ * constants page; the cache attributes and PAGE_GUARD exclude each other). */
 static bool valid_protect(uint32_t p)
 {
-    uint32_t lo = p & 0xFFu;
+    uint32_t lo = p & 0xFFu, mod = p & PROT_MODIFIERS;
     if (p & ~(0xFFu | PROT_MODIFIERS))
+        return false;
+    if (mod & (mod - 1)) /* two of GUARD, NOCACHE, WRITECOMBINE */
+        return false;
+    if ((mod & SHMAP_PAGE_CACHE_BITS) && lo == SHMAP_PAGE_NOACCESS)
         return false;
     return lo && (lo & (lo - 1)) == 0; /* exactly one protection */
 }
@@ -39,39 +47,67 @@ static bool writecopy(uint32_t p)
     return lo == SHMAP_PAGE_WRITECOPY || lo == SHMAP_PAGE_EXECUTE_WRITECOPY;
 }
 
-/* ---- VirtualQuery ----------------------------------------------------------- */
+/* ---- private pages of views ------------------------------------------------ */
 
-/* A page of a FILE_MAP_COPY view that was written has been copied: it is
- * no longer a page of the file (pagemap bit 61), and Windows then reports
- * it PAGE_READWRITE (PAGE_EXECUTE_READWRITE).  fd: /proc/self/pagemap. */
-static uint32_t copy_view_protect(int fd, const struct region *r, size_t i, uint32_t p)
+/* /proc/self/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
+#define PM_PRESENT (1ULL << 63)
+#define PM_SWAP (1ULL << 62)
+#define PM_FILE (1ULL << 61) /* a page of the file (or shared anonymous) */
+
+/* Has private page i of r been written, that is copied?  A copy-on-write
+ * page stays the file's page (PM_FILE) until its first write makes it an
+ * anonymous one; never touched, it is not there at all.  fd: pagemap, or
+ * -1 (then: not written). */
+static bool page_written(int fd, const struct region *r, size_t i)
 {
     uint64_t e = 0;
-    uint32_t lo = p & 0xFFu;
-    if (fd < 0 || (lo != SHMAP_PAGE_WRITECOPY && lo != SHMAP_PAGE_EXECUTE_WRITECOPY))
-        return p;
     off_t off = (off_t)((r->base / PAGE + i) * sizeof e);
-    if (SYS(pread)(fd, &e, sizeof e, off) != (ssize_t)sizeof e)
-        return p;
-    bool present = e >> 63 & 1, file = e >> 61 & 1;
-    if (!present || file)
-        return p;
-    return (p & ~0xFFu) |
-           (lo == SHMAP_PAGE_WRITECOPY ? SHMAP_PAGE_READWRITE : SHMAP_PAGE_EXECUTE_READWRITE);
+    if (fd < 0 || SYS(pread)(fd, &e, sizeof e, off) != (ssize_t)sizeof e)
+        return false;
+    return (e & (PM_PRESENT | PM_SWAP)) && !(e & PM_FILE);
 }
+
+/* /proc/self/pagemap if some page of r is private, else -1. */
+static int pagemap_of(const struct region *r)
+{
+    return r->copy || r->cow ? shmap__procfs_open("self/pagemap", O_RDONLY) : -1;
+}
+
+/* A copied page is no longer copy-on-write: Windows reports PAGE_WRITECOPY
+ * as PAGE_READWRITE there, PAGE_EXECUTE_WRITECOPY as
+ * PAGE_EXECUTE_READWRITE (Wine's test_mapping, map_prot_written). */
+static uint32_t written_protect(uint32_t p)
+{
+    switch (p & 0xFFu) {
+    case SHMAP_PAGE_WRITECOPY:
+        return (p & ~0xFFu) | SHMAP_PAGE_READWRITE;
+    case SHMAP_PAGE_EXECUTE_WRITECOPY:
+        return (p & ~0xFFu) | SHMAP_PAGE_EXECUTE_READWRITE;
+    default:
+        return p;
+    }
+}
+
+/* The protection VirtualQuery reports for committed page i. */
+static uint32_t page_protect_now(int fd, const struct region *r, size_t i)
+{
+    uint32_t p = shmap__region_page_protect(r, i);
+    if (shmap__region_page_private(r, i) && page_written(fd, r, i))
+        return written_protect(p);
+    return p;
+}
+
+/* ---- VirtualQuery ----------------------------------------------------------- */
 
 static uint32_t page_protect(int fd, const struct region *r, size_t i, bool committed)
 {
-    if (!committed)
-        return 0;
-    uint32_t p = shmap__region_page_protect(r, i);
-    return r->copy ? copy_view_protect(fd, r, i, p) : p;
+    return committed ? page_protect_now(fd, r, i) : 0;
 }
 
 static void query_region(const struct region *r, uintptr_t a, shmap_mem_info_t *m)
 {
     size_t pages = r->len / PAGE, i = (a - r->base) / PAGE;
-    int fd = r->copy ? shmap__procfs_open("self/pagemap", O_RDONLY) : -1;
+    int fd = pagemap_of(r);
     bool c = shmap__region_page_committed(r, i);
     uint32_t p = page_protect(fd, r, i, c);
     size_t j = i + 1;
@@ -87,7 +123,7 @@ static void query_region(const struct region *r, uintptr_t a, shmap_mem_info_t *
     m->type = r->kind == REGION_VIEW ? SHMAP_MEM_MAPPED : SHMAP_MEM_PRIVATE;
 }
 
-static uint32_t protect_of_perms(const char *perms)
+uint32_t shmap__protect_of_perms(const char *perms)
 {
     bool r = perms[0] == 'r', w = perms[1] == 'w', x = perms[2] == 'x';
     if (x)
@@ -114,7 +150,7 @@ static int query_other(uintptr_t a, uintptr_t limit, shmap_mem_info_t *m)
             continue;
         if (a >= lo && a < hi) {
             m->allocation_base = (void *)lo;
-            m->allocation_protect = m->protect = protect_of_perms(perms);
+            m->allocation_protect = m->protect = shmap__protect_of_perms(perms);
             m->state = SHMAP_MEM_COMMIT;
             m->type = path[0] == '/' ? SHMAP_MEM_IMAGE : SHMAP_MEM_PRIVATE;
             if (perms[3] == 's')
@@ -163,6 +199,76 @@ static bool all_committed(const struct region *r, size_t first, size_t n)
     return true;
 }
 
+/* The kernel's protection for a view page given PAGE_* p: a private page
+ * under copy on write is writable, the kernel copying it at the first
+ * write; a shared page never is (a write would reach the section). */
+static int host_prot(uint32_t p, bool priv)
+{
+    int h = shmap__prot_of(p);
+    if (priv && writecopy(p) && !(p & SHMAP_PAGE_GUARD))
+        h |= PROT_WRITE;
+    return h;
+}
+
+/* What giving a protection does to a page of a shared view. */
+enum page_step {
+    STEP_PROTECT,         /* mprotect: a shared page, or one already copied */
+    STEP_PROTECT_PRIVATE, /* mprotect of a private page */
+    STEP_TO_PRIVATE,      /* map it MAP_PRIVATE: copy on write from now */
+    STEP_TO_SHARED        /* map it MAP_SHARED again: made private, never written */
+};
+
+static enum page_step step_of(int fd, const struct region *r, size_t i, uint32_t p)
+{
+    bool priv = shmap__region_page_private(r, i);
+    if (r->copy)
+        return STEP_PROTECT_PRIVATE;
+    if (writecopy(p))
+        return priv ? STEP_PROTECT_PRIVATE : STEP_TO_PRIVATE;
+    if (!priv)
+        return STEP_PROTECT;
+    return page_written(fd, r, i) ? STEP_PROTECT_PRIVATE : STEP_TO_SHARED;
+}
+
+/* Apply one step to pages [first, first + n) of r. */
+static int apply_step(struct region *r, size_t first, size_t n, enum page_step st, uint32_t p)
+{
+    void *a = (void *)(r->base + first * PAGE);
+    if (st == STEP_PROTECT || st == STEP_PROTECT_PRIVATE)
+        return SYS(mprotect)(a, n * PAGE, host_prot(p, st == STEP_PROTECT_PRIVATE)) ? -errno : 0;
+    bool priv = st == STEP_TO_PRIVATE;
+    const struct shmap_section *s = r->s;
+    off_t off = (off_t)(s->data_offset + r->offset + first * PAGE);
+    /* MAP_FIXED replaces the pages in one step: no other thread sees a hole */
+    void *q = SYS(mmap)(a, n * PAGE, host_prot(p, priv),
+                        (priv ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED, s->data_fd, off);
+    if (q == MAP_FAILED)
+        return errno == EPERM ? -EACCES : -errno;
+    memset(r->cow + first, priv, n);
+    return 0;
+}
+
+/* Give pages [first, first + n) of a view protection p: mprotect, and for
+ * PAGE_WRITECOPY on a shared view, remap the pages MAP_PRIVATE from the
+ * same file and offset (§7, "Copy on write in shared views").  Runs of
+ * pages needing the same step take one system call. */
+static int protect_pages(struct region *r, size_t first, size_t n, uint32_t p)
+{
+    if (!r->copy && !r->cow && writecopy(p) && !(r->cow = calloc(r->len / PAGE, 1)))
+        return -ENOMEM;
+    int fd = pagemap_of(r), e = 0;
+    for (size_t i = first, end = first + n; i < end && e == 0;) {
+        enum page_step st = step_of(fd, r, i, p);
+        size_t j = i + 1;
+        while (j < end && step_of(fd, r, j, p) == st)
+            j++;
+        e = apply_step(r, i, j - i, st, p);
+        i = j;
+    }
+    shmap__close_fd(fd);
+    return e;
+}
+
 static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t prot)
 {
     struct shmap_section *s = r->s;
@@ -172,16 +278,11 @@ static int view_commit(struct region *r, uintptr_t start, size_t n, uint32_t pro
         return -EINVAL;
     size_t first = (start - r->base) / PAGE;
     int e = shmap__section_commit(s, r->offset + first * PAGE, n * PAGE);
-    if (e)
-        return e;
-    int p =
-        shmap__prot_of(prot) |
-        ((r->copy && (prot & 0xFFu) != SHMAP_PAGE_READONLY && (prot & 0xFFu) != SHMAP_PAGE_NOACCESS)
-             ? PROT_WRITE
-             : 0);
-    if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
-        return -errno;
-    return shmap__region_set_protect(r, first, n, prot);
+    if (e == 0)
+        e = protect_pages(r, first, n, prot);
+    if (e == 0)
+        shmap__fault_settle(r, first, n);
+    return e ? e : shmap__region_set_protect(r, first, n, prot);
 }
 
 static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t prot, uint32_t *old)
@@ -191,21 +292,13 @@ static int view_protect(struct region *r, uintptr_t start, size_t n, uint32_t pr
         return SHMAP_EADDR;
     if (!shmap__protect_allowed(r->alloc_protect, prot))
         return -EINVAL;
-    /* a copy view of a read-only section may copy on write, never share a
-     * write: PAGE_READWRITE there is STATUS_INVALID_PAGE_PROTECTION */
-    uint32_t lo = prot & 0xFFu, slo = r->s->protect & 0xFFu;
-    if (r->copy && (lo == SHMAP_PAGE_READWRITE || lo == SHMAP_PAGE_EXECUTE_READWRITE) &&
-        (slo == SHMAP_PAGE_READONLY || slo == SHMAP_PAGE_EXECUTE_READ || slo == SHMAP_PAGE_EXECUTE))
-        return -EINVAL;
-    int p = shmap__prot_of(prot) |
-            ((r->copy && shmap__prot_of(prot) & PROT_READ && !(prot & SHMAP_PAGE_GUARD) &&
-              (prot & 0xFFu) != SHMAP_PAGE_READONLY)
-                 ? PROT_WRITE
-                 : 0);
-    *old = shmap__region_page_protect(r, first); /* before: old may lie in these pages */
-    if (SYS(mprotect)((void *)start, n * PAGE, p) != 0)
-        return -errno;
-    return shmap__region_set_protect(r, first, n, prot);
+    int fd = pagemap_of(r);
+    *old = page_protect_now(fd, r, first); /* before: old may lie in these pages */
+    shmap__close_fd(fd);
+    int e = protect_pages(r, first, n, prot);
+    if (e == 0)
+        shmap__fault_settle(r, first, n);
+    return e ? e : shmap__region_set_protect(r, first, n, prot);
 }
 
 /* ---- private allocations -------------------------------------------------- */
