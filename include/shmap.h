@@ -39,6 +39,7 @@
 #include "shmap/version.h"
 
 #include "shmap/locks.h"
+#include "shmap/thread.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -75,6 +75,10 @@
 #define SHMAP_EUNSAFE                                                                              \
     (-30830) /* a namespace directory is not trustworthy (its owner or mode would let another      \
                 user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */
-#define SHMAP_ELAST (-30830)
+/* threads, APCs and the thread pool (shmap/thread.h) */
+#define SHMAP_EPENDING                                                                             \
+    (-30837) /* deleted, but a callback still runs (it completes later): ERROR_IO_PENDING (997) */
+#define SHMAP_EGENFAIL (-30838) /* the target thread has ended: ERROR_GEN_FAILURE (31) */
+#define SHMAP_ELAST (-30838)
 
 #endif

@@ -40,6 +40,8 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] =
         ("a namespace directory is not trustworthy: owned by another "
          "user, or writable by others (see docs/security.md)"),
+    [-(SHMAP_EPENDING - SHMAP_ETYPE)] = "a callback is still running; it completes later",
+    [-(SHMAP_EGENFAIL - SHMAP_ETYPE)] = "the thread has ended",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)

@@ -21,6 +21,7 @@ static void thread_destroy(struct shmap_obj *o)
     struct shmap_thread *t = (struct shmap_thread *)o;
     if (t->proc)
         shmap__obj_put(&t->proc->obj);
+    shmap__apcq_put(t->apcq);
     shmap__obj_fini(o);
     shmap__obj_free(o);
 }
@@ -33,6 +34,7 @@ static void finish(struct shmap_thread *t, uint32_t code)
     shmap__tls_thread_end(); /* FLS callbacks, before a wait sees the end (tls.c) */
     shmap__handle_borrow_drop();
     shmap__apc_drop_all();
+    shmap__uapc_end(); /* its user APCs are dropped; a queue from now on fails */
     t->code = code;
     atomic_store(&t->done, 1);
     shmap__futex_wake(&t->done, INT32_MAX);
@@ -49,6 +51,7 @@ static void *trampoline(void *p)
 {
     struct shmap_thread *t = p;
     t_self = t;
+    shmap__apcq_bind(t->apcq);
     atomic_store(&t->tid, (uint32_t)syscall(SYS_gettid));
     shmap__futex_wake(&t->tid, INT32_MAX);
     for (uint32_t s; (s = atomic_load(&t->suspend)) != 0;) {
@@ -76,6 +79,10 @@ SHMAP_EXTERN int shmap_thread_create(shmap_thread_fn_t fn, void *arg, unsigned t
     if (!t)
         return -ENOMEM;
     shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
+    if (!(t->apcq = shmap__apcq_new())) {
+        thread_destroy(&t->obj);
+        return -ENOMEM;
+    }
     t->fn = fn;
     t->arg = arg;
     atomic_store(&t->suspend, (tflags & SHMAP_THREAD_SUSPENDED) ? 1u : 0u);
@@ -186,6 +193,30 @@ SHMAP_EXTERN int shmap_thread_id(shmap_handle_t h, uint32_t *tid)
     return 0;
 }
 
+SHMAP_EXTERN int shmap_thread_queue_apc(shmap_handle_t h, shmap_apc_fn_t fn, uintptr_t arg)
+{
+    struct shmap_thread *t;
+    int r;
+    if (h == SHMAP_CURRENT_THREAD) {
+        struct shmap_obj *o;
+        if ((r = shmap__thread_self(&o)) != 0)
+            return r;
+        t = (struct shmap_thread *)o;
+    } else if ((r = get_thread(h, SHMAP_THREAD_SET_CONTEXT, &t)) != 0) {
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    }
+    if (!fn)
+        r = -EINVAL;
+    else if (t->proc) /* another process: no way into its threads */
+        r = SHMAP_ENOTSUP;
+    else if (atomic_load(&t->done))
+        r = SHMAP_EGENFAIL;
+    else
+        r = shmap__apcq_add(t->apcq, fn, arg); /* EGENFAIL if it ended since */
+    shmap__obj_put(&t->obj);
+    return r;
+}
+
 /*
  * The calling thread's object, with one reference: GetCurrentThread() as a
  * DuplicateHandle source.  A thread that CreateThread did not make (the
@@ -216,12 +247,13 @@ int shmap__thread_self(struct shmap_obj **out)
         shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
         atomic_store(&t->tid, shmap__tid());
         shmap__obj_get(&t->obj); /* the thread's own, until it ends */
-        if (pthread_setspecific(adopt_key, t) != 0) {
+        if (!(t->apcq = shmap__apcq_new()) || pthread_setspecific(adopt_key, t) != 0) {
             shmap__obj_put(&t->obj);
             shmap__obj_put(&t->obj);
             return -ENOMEM;
         }
         t_adopted = t;
+        shmap__apcq_bind(t->apcq);
     }
     shmap__obj_get(&t->obj);
     *out = &t->obj;
@@ -231,6 +263,7 @@ int shmap__thread_self(struct shmap_obj **out)
 void shmap__thread_forked(void)
 {
     t_self = t_adopted = NULL; /* the parent's thread; the child's is another */
+    shmap__uapc_forked();
 }
 
 SHMAP_EXTERN _Noreturn void shmap_thread_exit(uint32_t code)

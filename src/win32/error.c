@@ -60,7 +60,9 @@
     X(SHMAP_EREVISION, ERROR_UNKNOWN_REVISION)                                                     \
     X(SHMAP_EACLFULL, ERROR_ALLOTTED_SPACE_EXCEEDED)                                               \
     X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
-    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)
+    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
+    X(SHMAP_EPENDING, ERROR_IO_PENDING)                                                            \
+    X(SHMAP_EGENFAIL, ERROR_GEN_FAILURE)
 
 static __thread DWORD last_error;
 
