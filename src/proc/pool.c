@@ -6,11 +6,12 @@
  * One lock (`lock`) guards everything below; it is never held while a
  * callback runs.  Workers take tasks (item, result) from one FIFO; one is
  * started when a task comes and none is idle, and one idle for IDLE_NS
- * ends.  Waiters are threads that each wait (shmap_wait, wait-any) on their
- * `change` event and up to 63 armed waits' handles, until the nearest
- * deadline among their items; the first waiter also keeps every timer.  A
- * change to a waiter's set sets its `change` event, so that it builds the
- * set anew.  An item's `gen` changes at every arm and disarm: a result for
+ * ends.  Waiters are threads that each wait (shmap_wait, wait-any,
+ * alertable) on up to 64 armed waits' handles, until the nearest deadline
+ * among their items; the first waiter also keeps every timer.  A change to
+ * a waiter's set queues a no-op APC to it (apc.c), which ends its wait
+ * with SHMAP_WAIT_IO_COMPLETION, so that it builds the set anew: no
+ * descriptor of its own.  An item's `gen` changes at every arm and disarm: a result for
  * an item that was rearmed or disarmed while the waiter was asleep is
  * dropped.  `refs` counts waiters holding an item in a pass: it is freed
  * only when closed, idle (every queued callback done: nq == ndone) and
@@ -23,7 +24,7 @@
 #include <time.h>
 
 #define MAX_WORKERS 512
-#define WAITS_PER_WAITER (SHMAP_MAX_WAIT_OBJECTS - 1)
+#define WAITS_PER_WAITER SHMAP_MAX_WAIT_OBJECTS
 #define IDLE_NS 10000000000ull /* a worker idle for 10 s ends */
 
 struct task {
@@ -34,8 +35,10 @@ struct task {
 
 struct waiter {
     struct waiter *next;
-    shmap_handle_t change; /* auto-reset event: its set changed */
-    unsigned nh;           /* waits with a handle in its set */
+    struct shmap_apcq *q; /* its thread's APC queue: a no-op APC says its set changed */
+    unsigned nh;          /* waits with a handle in its set */
+    bool in_wait;         /* in shmap_wait, holding its objects */
+    uint64_t pass;        /* waits done (done_cv is broadcast at each) */
 };
 
 struct shmap_tp_item {
@@ -84,6 +87,7 @@ static struct shmap_tp_item items = {.next = &items, .prev = &items};
 static struct waiter *waiters;
 static struct shmap_tp_queue *queues;
 static __thread SHMAP_TLS struct shmap_tp_item *t_cur; /* the item whose callback runs here */
+static __thread SHMAP_TLS struct waiter *t_waiter;     /* a waiter thread: its own */
 
 static void cv_init(void)
 {
@@ -170,6 +174,7 @@ static void run_cb(struct shmap_tp_item *it, uint32_t result)
     it->fn(&in, it->ctx, it, result);
     t_cur = outer;
     inst_finish(&in);
+    shmap__handle_borrow_drop(); /* a handle the callback waited on is not kept open by us */
     pthread_mutex_lock(&lock);
     if (!in.detached)
         done_one(it);
@@ -254,6 +259,17 @@ static uint64_t mono_of_due(int64_t due)
     return due <= ft_now ? now : now + (uint64_t)(due - ft_now) * 100u;
 }
 
+static void nothing(uintptr_t unused)
+{
+    (void)unused;
+}
+
+/* Make w build its set anew: an APC ends its alertable wait. */
+static void kick(struct waiter *w)
+{
+    shmap__apcq_add(w->q, nothing, 0); /* no memory: it sees the change at its next wake-up */
+}
+
 static void disarm(struct shmap_tp_item *it)
 {
     if (!it->armed)
@@ -265,7 +281,7 @@ static void disarm(struct shmap_tp_item *it)
         it->h = 0;
         it->w->nh--;
     }
-    shmap_event_set(it->w->change, NULL);
+    kick(it->w);
     it->w = NULL;
 }
 
@@ -299,9 +315,8 @@ static void waiter_pass(struct waiter *w)
     shmap_handle_t hs[SHMAP_MAX_WAIT_OBJECTS];
     struct shmap_tp_item *its[SHMAP_MAX_WAIT_OBJECTS];
     uint32_t gens[SHMAP_MAX_WAIT_OBJECTS];
-    unsigned n = 1;
+    unsigned n = 0;
     uint64_t dl = UINT64_MAX;
-    hs[0] = w->change;
     for (struct shmap_tp_item *it = items.next; it != &items; it = it->next) {
         if (!it->armed || it->w != w)
             continue;
@@ -314,6 +329,7 @@ static void waiter_pass(struct waiter *w)
         if (it->deadline < dl)
             dl = it->deadline;
     }
+    w->in_wait = true;
     pthread_mutex_unlock(&lock);
     uint64_t now = shmap__mono_ns();
     uint32_t ms = SHMAP_INFINITE;
@@ -321,15 +337,20 @@ static void waiter_pass(struct waiter *w)
         uint64_t d = dl <= now ? 0 : (dl - now + 999999) / 1000000; /* rounded up */
         ms = d < SHMAP_INFINITE ? (uint32_t)d : SHMAP_INFINITE - 1;
     }
-    int r = shmap_wait(n, hs, 0, ms);
+    int r = n ? shmap_wait(n, hs, SHMAP_WAIT_ALERTABLE, ms) : shmap_sleep(ms, 1);
+    if (n == 0 && r == 0)
+        r = SHMAP_WAIT_TIMEOUT;
     pthread_mutex_lock(&lock);
+    w->in_wait = false;
+    w->pass++;
+    pthread_cond_broadcast(&done_cv);
     now = shmap__mono_ns();
     unsigned i = r >= SHMAP_WAIT_ABANDONED_0 && r < SHMAP_WAIT_ABANDONED_0 + (int)n
                      ? (unsigned)r - SHMAP_WAIT_ABANDONED_0
                      : (unsigned)r;
-    if (r >= 0 && i >= 1 && i < n && its[i]->armed && its[i]->gen == gens[i])
+    if (r >= 0 && i < n && its[i]->armed && its[i]->gen == gens[i])
         fire(its[i], (uint32_t)r - i, now);
-    for (unsigned k = 1; k < n; k++) {
+    for (unsigned k = 0; k < n; k++) {
         its[k]->refs--;
         maybe_free(its[k]);
     }
@@ -346,6 +367,8 @@ static void waiter_pass(struct waiter *w)
 static void *waiter_main(void *p)
 {
     struct waiter *w = p;
+    shmap__apcq_bind(w->q);
+    t_waiter = w;
     pthread_mutex_lock(&lock);
     for (;;)
         waiter_pass(w);
@@ -363,10 +386,9 @@ static int waiter_for(bool handle, struct waiter **out)
     struct waiter *w = calloc(1, sizeof *w);
     if (!w)
         return -ENOMEM;
-    int r = shmap_event_create(NULL, 0, SHMAP_EVENT_ALL_ACCESS, 0, &w->change);
-    if (r == 0 && (r = start_thread(waiter_main, w)) != 0)
-        shmap_close(w->change);
+    int r = (w->q = shmap__apcq_new()) ? start_thread(waiter_main, w) : -ENOMEM;
     if (r) {
+        shmap__apcq_put(w->q);
         free(w);
         return r;
     }
@@ -444,7 +466,7 @@ static int arm(struct shmap_tp_item *it, shmap_handle_t dup, const int64_t *due)
     it->rel_ns = due && *due < 0 ? (uint64_t) - *due * 100u : 0;
     if ((it->h = dup) != 0)
         w->nh++;
-    shmap_event_set(w->change, NULL);
+    kick(w);
     return 0;
 }
 
@@ -556,9 +578,19 @@ SHMAP_EXTERN int shmap_tp_wait_callbacks(shmap_tp_item_t *it, int cancel)
 /* Close it (lock held): see shmap_tp_close. */
 static int close_locked(struct shmap_tp_item *it, int block, shmap_handle_t event)
 {
+    struct waiter *hw = it->armed && it->h ? it->w : NULL;
     disarm(it);
     it->closed = true;
     int r = 0;
+    if (block && hw && hw != t_waiter && hw->in_wait) {
+        /* its waiter still holds the object in its wait: let it go first,
+         * so that the object is closed when the call returns */
+        uint64_t pass = hw->pass;
+        it->refs++;
+        while (hw->pass == pass)
+            pthread_cond_wait(&done_cv, &lock);
+        it->refs--;
+    }
     if (it->nq != it->ndone) {
         if (block && t_cur != it) {
             it->refs++;
@@ -677,8 +709,6 @@ void shmap__pool_fork_child(void)
     for (struct shmap_tp_item *it = items.next; it && it != &items; it = it->next)
         if (it->h)
             shmap_close(it->h);
-    for (struct waiter *w = waiters; w; w = w->next)
-        shmap_close(w->change);
     cv_init();
     thead = ttail = NULL;
     nworkers = nidle = 0;
