@@ -281,3 +281,145 @@ TEST(win32_threadpool_cleanup_groups_not_supported)
     ASSERT_NULL(CreateThreadpoolWork(NULL, NULL, NULL));
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
 }
+
+static _Atomic unsigned long spins;
+static _Atomic int stop_spin;
+
+static DWORD WINAPI spinner(LPVOID p)
+{
+    (void)p;
+    while (!atomic_load(&stop_spin))
+        atomic_fetch_add(&spins, 1);
+    return 4;
+}
+
+TEST(win32_open_thread_by_id)
+{
+    DWORD tid;
+    atomic_store(&stop_spin, 0);
+    HANDLE t = CreateThread(NULL, 0, spinner, NULL, 0, &tid);
+    ASSERT_NOT_NULL(t);
+    HANDLE o = OpenThread(SYNCHRONIZE | THREAD_QUERY_LIMITED_INFORMATION, FALSE, tid);
+    ASSERT_NOT_NULL(o);
+    ASSERT_EQ_U(GetThreadId(o), tid);
+    POISON_LE();
+    ASSERT_EQ_U(SuspendThread(o), (DWORD)-1); /* no THREAD_SUSPEND_RESUME */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    HANDLE self = OpenThread(THREAD_ALL_ACCESS, FALSE, GetCurrentThreadId());
+    ASSERT_NOT_NULL(self);
+    ASSERT_EQ_U(GetThreadId(self), GetCurrentThreadId());
+    POISON_LE();
+    ASSERT_NULL(OpenThread(THREAD_ALL_ACCESS, FALSE, 0x7ffffff0u));
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    atomic_store(&stop_spin, 1);
+    ASSERT_EQ_U(WaitForSingleObject(o, INFINITE), WAIT_OBJECT_0);
+    DWORD code;
+    ASSERT_TRUE(GetExitCodeThread(o, &code));
+    ASSERT_EQ_U(code, 4);
+    POISON_LE();
+    ASSERT_NULL(OpenThread(THREAD_ALL_ACCESS, FALSE, tid)); /* ended */
+    ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
+    CloseHandle(self);
+    CloseHandle(o);
+    CloseHandle(t);
+}
+
+TEST(win32_suspend_resume_counts_and_stops_the_thread)
+{
+    atomic_store(&stop_spin, 0);
+    atomic_store(&spins, 0);
+    HANDLE t = CreateThread(NULL, 0, spinner, NULL, 0, NULL);
+    while (atomic_load(&spins) == 0)
+        Sleep(1);
+    ASSERT_EQ_U(SuspendThread(t), 0);
+    unsigned long a = atomic_load(&spins);
+    Sleep(10);
+    ASSERT_EQ(atomic_load(&spins), a); /* stopped when SuspendThread returned */
+    for (DWORD i = 1; i < MAXIMUM_SUSPEND_COUNT; i++)
+        ASSERT_EQ_U(SuspendThread(t), i);
+    POISON_LE();
+    ASSERT_EQ_U(SuspendThread(t), (DWORD)-1);
+    ASSERT_EQ_U(LE(), ERROR_SIGNAL_REFUSED);
+    for (DWORD i = MAXIMUM_SUSPEND_COUNT; i > 1; i--)
+        ASSERT_EQ_U(ResumeThread(t), i);
+    ASSERT_EQ(atomic_load(&spins), a);
+    ASSERT_EQ_U(ResumeThread(t), 1);
+    while (atomic_load(&spins) == a) /* runs again */
+        Sleep(1);
+    ASSERT_EQ_U(ResumeThread(t), 0);
+    atomic_store(&stop_spin, 1);
+    ASSERT_EQ_U(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    POISON_LE();
+    ASSERT_EQ_U(SuspendThread(t), (DWORD)-1); /* ended */
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    CloseHandle(t);
+    /* created suspended: the count is 1 */
+    t = CreateThread(NULL, 0, quick, NULL, CREATE_SUSPENDED, NULL);
+    ASSERT_EQ_U(SuspendThread(t), 1);
+    ASSERT_EQ_U(ResumeThread(t), 2);
+    ASSERT_EQ_U(WaitForSingleObject(t, 0), WAIT_TIMEOUT);
+    ASSERT_EQ_U(ResumeThread(t), 1);
+    ASSERT_EQ_U(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    CloseHandle(t);
+}
+
+static DWORD WINAPI self_suspender(LPVOID p)
+{
+    (void)p;
+    return SuspendThread(GetCurrentThread()) + 10; /* returns once resumed */
+}
+
+TEST(win32_suspend_self_until_resumed)
+{
+    HANDLE t = CreateThread(NULL, 0, self_suspender, NULL, 0, NULL);
+    DWORD prev;
+    while ((prev = ResumeThread(t)) == 0) /* until it has suspended itself */
+        Sleep(1);
+    ASSERT_EQ_U(prev, 1);
+    ASSERT_EQ_U(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    DWORD code;
+    ASSERT_TRUE(GetExitCodeThread(t, &code));
+    ASSERT_EQ_U(code, 10);
+    CloseHandle(t);
+}
+
+static DWORD WINAPI blocker(LPVOID p)
+{
+    WaitForSingleObject((HANDLE)p, INFINITE);
+    return 1;
+}
+
+TEST(win32_terminate_thread_signals_with_the_code)
+{
+    HANDLE never = CreateEventA(NULL, TRUE, FALSE, NULL);
+    HANDLE t = CreateThread(NULL, 0, blocker, never, 0, NULL), weak;
+    ASSERT_TRUE(
+        DuplicateHandle(GetCurrentProcess(), t, GetCurrentProcess(), &weak, SYNCHRONIZE, FALSE, 0));
+    POISON_LE();
+    ASSERT_EQ(TerminateThread(weak, 1), FALSE);
+    ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    Sleep(5);
+    ASSERT_TRUE(TerminateThread(t, 99));
+    ASSERT_EQ_U(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    DWORD code;
+    ASSERT_TRUE(GetExitCodeThread(t, &code));
+    ASSERT_EQ_U(code, 99);
+    CloseHandle(weak);
+    CloseHandle(t);
+    /* a suspended one ends too, and so does one never started */
+    atomic_store(&stop_spin, 0);
+    t = CreateThread(NULL, 0, spinner, NULL, 0, NULL);
+    ASSERT_EQ_U(SuspendThread(t), 0);
+    ASSERT_TRUE(TerminateThread(t, 98));
+    ASSERT_EQ_U(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeThread(t, &code));
+    ASSERT_EQ_U(code, 98);
+    CloseHandle(t);
+    t = CreateThread(NULL, 0, quick, NULL, CREATE_SUSPENDED, NULL);
+    ASSERT_TRUE(TerminateThread(t, 97));
+    ASSERT_EQ_U(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    ASSERT_TRUE(GetExitCodeThread(t, &code));
+    ASSERT_EQ_U(code, 97);
+    CloseHandle(t);
+    CloseHandle(never);
+}

@@ -79,6 +79,8 @@
 #define SHMAP_EPENDING                                                                             \
     (-30837) /* deleted, but a callback still runs (it completes later): ERROR_IO_PENDING (997) */
 #define SHMAP_EGENFAIL (-30838) /* the target thread has ended: ERROR_GEN_FAILURE (31) */
-#define SHMAP_ELAST (-30838)
+#define SHMAP_ESUSPENDMAX                                                                          \
+    (-30839) /* suspend count already MAXIMUM_SUSPEND_COUNT: ERROR_SIGNAL_REFUSED (156) */
+#define SHMAP_ELAST (-30839)
 
 #endif

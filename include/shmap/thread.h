@@ -26,6 +26,29 @@ typedef void (*shmap_apc_fn_t)(uintptr_t arg);
  * was dropped), SHMAP_ENOTSUP (the main thread of another process), -ENOMEM. */
 SHMAP_EXTERN int shmap_thread_queue_apc(shmap_handle_t thread, shmap_apc_fn_t fn, uintptr_t arg);
 
+/* ---- other threads of this process ----------------------------------------- */
+#define SHMAP_MAXIMUM_SUSPEND_COUNT 127u
+/* A handle to the thread of this process with id tid (access as asked).
+ * Only threads shmap knows can be opened: made by shmap_thread_create, or
+ * that have used their own thread object (DuplicateHandle of
+ * GetCurrentThread, OpenThread of their own id, QueueUserAPC to
+ * themselves).  Errors: -EINVAL (no such thread), -EFAULT, -ENOMEM. */
+SHMAP_EXTERN int shmap_thread_open(uint32_t tid, uint32_t access, unsigned flags,
+                                   shmap_handle_t *out);
+/* Add one to the thread's suspend count (*prev: the count before); at 1 it
+ * stops (a signal, SIGRTMAX - 2, whose handler sleeps until the count is
+ * 0 again) before the call returns; the calling thread itself stops until
+ * another resumes it.  Errors: -EBADF, -EACCES (no SUSPEND_RESUME right, or
+ * the thread has ended), SHMAP_ESUSPENDMAX (already 127), SHMAP_ENOTSUP
+ * (another process's thread). */
+SHMAP_EXTERN int shmap_thread_suspend(shmap_handle_t h, uint32_t *prev);
+/* End the thread with code at once, wherever it is (suspended too): it
+ * unwinds (pthread_exit from the signal handler), its handle is signalled
+ * and reports code.  Locks it holds stay held, as on Windows; the calling
+ * thread itself: shmap_thread_exit.  Errors: -EBADF, -EACCES (no
+ * THREAD_TERMINATE), SHMAP_ENOTSUP (another process's thread). */
+SHMAP_EXTERN int shmap_thread_terminate(shmap_handle_t h, uint32_t code);
+
 /* ---- the thread pool ------------------------------------------------------ */
 /*
  * One pool per process.  An item is work (run when submitted), a wait (run

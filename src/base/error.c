@@ -42,6 +42,7 @@ static const char *const shmap_messages[] = {
          "user, or writable by others (see docs/security.md)"),
     [-(SHMAP_EPENDING - SHMAP_ETYPE)] = "a callback is still running; it completes later",
     [-(SHMAP_EGENFAIL - SHMAP_ETYPE)] = "the thread has ended",
+    [-(SHMAP_ESUSPENDMAX - SHMAP_ETYPE)] = "the thread's suspend count is at its maximum",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)

@@ -141,8 +141,11 @@ struct shmap_thread {
     uint32_t exit_code;       /* written by the thread itself (ExitThread) */
     shmap_thread_fn_t fn;
     void *arg;
-    struct shmap_process *proc; /* the main thread of another process (one reference) */
-    struct shmap_apcq *apcq;    /* its user APCs (apc.c; one reference), NULL for proc */
+    struct shmap_process *proc;         /* the main thread of another process (one reference) */
+    struct shmap_apcq *apcq;            /* its user APCs (apc.c; one reference), NULL for proc */
+    struct shmap_thread *rnext, *rprev; /* the registry of live threads (OpenThread) */
+    _Atomic uint32_t sus_seq;           /* bumped by its signal handler as it stops */
+    _Atomic uint32_t kill;              /* TerminateThread asked: end at the signal */
 };
 
 /* A suspend count: decrement it unless it is zero; returns the count before. */

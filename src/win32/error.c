@@ -62,7 +62,8 @@
     X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
     X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
     X(SHMAP_EPENDING, ERROR_IO_PENDING)                                                            \
-    X(SHMAP_EGENFAIL, ERROR_GEN_FAILURE)
+    X(SHMAP_EGENFAIL, ERROR_GEN_FAILURE)                                                           \
+    X(SHMAP_ESUSPENDMAX, ERROR_SIGNAL_REFUSED)
 
 static __thread DWORD last_error;
 
