@@ -368,3 +368,26 @@ TEST(pool_fork_child_gets_a_new_pool)
     ASSERT_EQ(shmap_tp_close(t, 1, 0), 0);
     shmap_close(r.done);
 }
+
+TEST(pool_exit_with_callbacks_running_does_not_hang)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        static struct rec busy, tick;
+        shmap_handle_t never = event(1);
+        busy.gate = never; /* a callback that never returns */
+        tick.done = event(0);
+        shmap_tp_item_t *w, *t, *wt;
+        int64_t due = -10000;
+        if (shmap_tp_create(SHMAP_TP_WORK, cb, &busy, NULL, 0, NULL, &w) || shmap_tp_submit(w, 0) ||
+            shmap_tp_create(SHMAP_TP_TIMER, cb, &tick, NULL, 0, NULL, &t) ||
+            shmap_tp_set_timer(t, &due, 1, 0) ||
+            shmap_tp_create(SHMAP_TP_WAIT, cb, &tick, NULL, SHMAP_TP_REPEAT, NULL, &wt) ||
+            shmap_tp_set_wait(wt, never, NULL) || shmap_wait(1, &tick.done, 0, INF) != 0)
+            _exit(1);
+        exit(0); /* with a worker blocked, a waiter waiting, a timer ticking */
+    }
+    int st;
+    ASSERT_EQ(waitpid(pid, &st, 0), pid);
+    ASSERT_EQ(st, 0);
+}
