@@ -395,3 +395,37 @@ TEST(pool_exit_with_callbacks_running_does_not_hang)
     ASSERT_EQ(waitpid(pid, &st, 0), pid);
     ASSERT_EQ(st, 0);
 }
+
+static void noop_apc(uintptr_t arg)
+{
+    (void)arg;
+}
+
+static void adopt_cb(shmap_tp_inst_t *in, void *ctx, shmap_tp_item_t *it, uint32_t result)
+{
+    /* on the waiter's thread: it gets a thread object (and so an APC queue) here */
+    ASSERT_EQ(shmap_thread_queue_apc(SHMAP_CURRENT_THREAD, noop_apc, 0), 0);
+    cb(in, ctx, it, result);
+}
+
+TEST_T(pool_waiter_whose_callback_uses_its_thread_object_still_sees_changes, 30)
+{
+    struct rec r = {.done = event(0)};
+    shmap_handle_t ev = event(0), ev2 = event(0);
+    shmap_tp_item_t *w, *w2;
+    ASSERT_EQ(shmap_tp_create(SHMAP_TP_WAIT, adopt_cb, &r, NULL, SHMAP_TP_INLINE, NULL, &w), 0);
+    ASSERT_EQ(shmap_tp_set_wait(w, ev, NULL), 0);
+    ASSERT_EQ(shmap_event_set(ev, NULL), 0);
+    ASSERT_EQ(shmap_wait(1, &r.done, 0, INF), 0);
+    /* armed after: the waiter must be woken for it (its queue is the one kicked) */
+    ASSERT_EQ(shmap_tp_create(SHMAP_TP_WAIT, cb, &r, NULL, 0, NULL, &w2), 0);
+    ASSERT_EQ(shmap_tp_set_wait(w2, ev2, NULL), 0);
+    ASSERT_EQ(shmap_event_set(ev2, NULL), 0);
+    ASSERT_EQ(shmap_wait(1, &r.done, 0, INF), 0);
+    ASSERT_EQ(r.n, 2);
+    ASSERT_EQ(shmap_tp_close(w, 1, 0), 0);
+    ASSERT_EQ(shmap_tp_close(w2, 1, 0), 0);
+    shmap_close(ev);
+    shmap_close(ev2);
+    shmap_close(r.done);
+}

@@ -296,13 +296,17 @@ int shmap__thread_self(struct shmap_obj **out)
         shmap__obj_init(&t->obj, &shmap__thread_ops, -1, NULL);
         atomic_store(&t->tid, shmap__tid());
         shmap__obj_get(&t->obj); /* the thread's own, until it ends */
-        if (!(t->apcq = shmap__apcq_new()) || pthread_setspecific(adopt_key, t) != 0) {
+        /* a pool waiter keeps the queue it has: its wake-ups come through it */
+        struct shmap_apcq *mine = shmap__apcq_current();
+        if (!(t->apcq = mine ? mine : shmap__apcq_new()) ||
+            pthread_setspecific(adopt_key, t) != 0) {
             shmap__obj_put(&t->obj);
             shmap__obj_put(&t->obj);
             return -ENOMEM;
         }
         t_adopted = t;
-        shmap__apcq_bind(t->apcq);
+        if (!mine)
+            shmap__apcq_bind(t->apcq);
         reg_add(t);
     }
     shmap__obj_get(&t->obj);

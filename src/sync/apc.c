@@ -74,6 +74,13 @@ void shmap__apcq_bind(struct shmap_apcq *q)
     t_q = q;
 }
 
+struct shmap_apcq *shmap__apcq_current(void)
+{
+    if (t_q)
+        shmap__apcq_get(t_q);
+    return t_q;
+}
+
 int shmap__apcq_add(struct shmap_apcq *q, shmap_apc_fn_t fn, uintptr_t arg)
 {
     struct uapc *a = malloc(sizeof *a);

@@ -65,6 +65,9 @@ SHMAP_HIDDEN void shmap__apcq_get(struct shmap_apcq *q);
 SHMAP_HIDDEN void shmap__apcq_put(struct shmap_apcq *q); /* NULL allowed */
 /* The calling thread's queue is q (takes a reference). */
 SHMAP_HIDDEN void shmap__apcq_bind(struct shmap_apcq *q);
+/* The calling thread's queue if it has one (a pool thread's), with a
+ * reference; NULL if none. */
+SHMAP_HIDDEN struct shmap_apcq *shmap__apcq_current(void);
 /* Append; 0, -ENOMEM, SHMAP_EGENFAIL (its thread ended). */
 SHMAP_HIDDEN int shmap__apcq_add(struct shmap_apcq *q, shmap_apc_fn_t fn, uintptr_t arg);
 /* The calling thread's wake word and its value now (NULL: no queue). */
