@@ -393,7 +393,7 @@ TEST(win32_terminate_thread_signals_with_the_code)
 {
 #if defined(__SANITIZE_THREAD__)
     /* the thread ends from a signal handler (pthread_exit): unsafe by design,
-     * as Windows' TerminateThread is (docs/DESIGN.md §20); TSan says so */
+     * as Windows' TerminateThread is (docs/DESIGN.md §23); TSan says so */
     SKIP("TerminateThread ends a thread from a signal handler");
 #endif
     HANDLE never = CreateEventA(NULL, TRUE, FALSE, NULL);

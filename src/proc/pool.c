@@ -15,7 +15,7 @@
  * an item that was rearmed or disarmed while the waiter was asleep is
  * dropped.  `refs` counts waiters holding an item in a pass: it is freed
  * only when closed, idle (every queued callback done: nq == ndone) and
- * unheld.  docs/DESIGN.md §20.
+ * unheld.  docs/DESIGN.md §23.
  */
 #include "proc.h"
 

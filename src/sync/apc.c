@@ -10,7 +10,7 @@
  * begin, or ends (no lost wake-up).  The queue's lock is held only to link
  * or unlink a node, never while a routine runs.  When the thread ends, the
  * queue is marked dead and emptied: later appends fail as Windows' do for an
- * ended thread (ERROR_GEN_FAILURE).  docs/DESIGN.md §20.
+ * ended thread (ERROR_GEN_FAILURE).  docs/DESIGN.md §23.
  */
 #include "sync.h"
 
