@@ -42,6 +42,7 @@
 #include "shmap/iocp.h"
 #include "shmap/locks.h"
 #include "shmap/procmem.h"
+#include "shmap/thread.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -59,6 +59,7 @@ static pthread_mutex_t *const fork_locks[] = {
     &shmap__pool_lock,      /* object.c: record memory */
     &shmap__renew_lock,     /* forklock.c: record lock renewals */
     &shmap__iocp_lock,      /* iocp.c: files associated with ports */
+    &shmap__tp_lock,        /* pool.c: the thread pool */
 };
 #define NLOCKS SHMAP_ARRAY_LEN(fork_locks)
 
@@ -107,6 +108,7 @@ static void fork_child(void)
     shmap__handle_republish();   /* the table, in the new state (names still known) */
     shmap__object_fork_child();  /* the parent's holds are the parent's: forget names */
     shmap__job_fork_child();     /* a child of a member joins its job */
+    shmap__pool_fork_child();    /* the pool's threads are the parent's: an empty pool */
     __tsan_ignore_thread_end();
 }
 

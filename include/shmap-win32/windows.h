@@ -414,6 +414,9 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #include "securitybaseapi.h"
 #include "synchapi.h"
 #include "ioapiset.h"
+#include "processthreadsapi.h"      /* QueueUserAPC and the thread calls */
+#include "threadpoollegacyapiset.h" /* RegisterWaitForSingleObject, timer queues */
+#include "threadpoolapiset.h"       /* the thread pool */
 
 /* ---- file mappings and views ------------------------------------------------ */
 WINBASEAPI HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,

@@ -77,6 +77,12 @@
                 user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */
 /* another process's memory (shmap/procmem.h) */
 #define SHMAP_EPARTIAL (-30834) /* only part of the range was copied: ERROR_PARTIAL_COPY (299) */
+/* threads, APCs and the thread pool (shmap/thread.h) */
+#define SHMAP_EPENDING                                                                             \
+    (-30837) /* deleted, but a callback still runs (it completes later): ERROR_IO_PENDING (997) */
+#define SHMAP_EGENFAIL (-30838) /* the target thread has ended: ERROR_GEN_FAILURE (31) */
+#define SHMAP_ESUSPENDMAX                                                                          \
+    (-30839) /* suspend count already MAXIMUM_SUSPEND_COUNT: ERROR_SIGNAL_REFUSED (156) */
 #define SHMAP_EPORTCLOSED                                                                          \
     (-30840) /* the completion port was closed while waiting: ERROR_ABANDONED_WAIT_0 (735) */
 #define SHMAP_ELAST (-30840)

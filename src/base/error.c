@@ -42,6 +42,9 @@ static const char *const shmap_messages[] = {
          "user, or writable by others (see docs/security.md)"),
     [-(SHMAP_EPARTIAL - SHMAP_ETYPE)] = "only part of the memory could be copied",
     [-(SHMAP_EPORTCLOSED - SHMAP_ETYPE)] = "the completion port was closed while waiting",
+    [-(SHMAP_EPENDING - SHMAP_ETYPE)] = "a callback is still running; it completes later",
+    [-(SHMAP_EGENFAIL - SHMAP_ETYPE)] = "the thread has ended",
+    [-(SHMAP_ESUSPENDMAX - SHMAP_ETYPE)] = "the thread's suspend count is at its maximum",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)
@@ -123,7 +126,10 @@ SHMAP_EXTERN const char *shmap_version(void)
     X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
     X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
     X(SHMAP_EPORTCLOSED, ERROR_ABANDONED_WAIT_0)                                                   \
-    X(SHMAP_EPARTIAL, ERROR_PARTIAL_COPY)
+    X(SHMAP_EPARTIAL, ERROR_PARTIAL_COPY)                                                          \
+    X(SHMAP_EPENDING, ERROR_IO_PENDING)
+X(SHMAP_EGENFAIL, ERROR_GEN_FAILURE)
+X(SHMAP_ESUSPENDMAX, ERROR_SIGNAL_REFUSED)
 
 SHMAP_EXTERN uint32_t shmap_win32_error(int err)
 {

@@ -76,6 +76,10 @@ SHMAP_HIDDEN int shmap__thread_of_process(struct shmap_process *p, struct shmap_
 SHMAP_HIDDEN int shmap__thread_self(struct shmap_obj **out);
 /* In a fork child: the thread is not the parent's any more. */
 SHMAP_HIDDEN void shmap__thread_forked(void);
+/* The thread pool's one lock (pool.c; lifecycle.c takes it across fork),
+ * and its fork step: the child's pool starts empty. */
+extern SHMAP_HIDDEN pthread_mutex_t shmap__tp_lock;
+SHMAP_HIDDEN void shmap__pool_fork_child(void);
 /* Start time of pid (clock ticks after boot); 0 if unknown, errno ENOENT or
  * ESRCH if it does not exist, else what failed. */
 SHMAP_HIDDEN uint64_t shmap__proc_start(uint32_t pid);
@@ -137,7 +141,11 @@ struct shmap_thread {
     uint32_t exit_code;       /* written by the thread itself (ExitThread) */
     shmap_thread_fn_t fn;
     void *arg;
-    struct shmap_process *proc; /* the main thread of another process (one reference) */
+    struct shmap_process *proc;         /* the main thread of another process (one reference) */
+    struct shmap_apcq *apcq;            /* its user APCs (apc.c; one reference), NULL for proc */
+    struct shmap_thread *rnext, *rprev; /* the registry of live threads (OpenThread) */
+    _Atomic uint32_t sus_seq;           /* bumped by its signal handler as it stops */
+    _Atomic uint32_t kill;              /* TerminateThread asked: end at the signal */
 };
 
 /* A suspend count: decrement it unless it is zero; returns the count before. */

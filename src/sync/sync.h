@@ -57,6 +57,29 @@ SHMAP_HIDDEN int shmap__apc_run(uint64_t now, uint64_t *next);
 /* The calling thread ends: drop its completion routines (timer.c). */
 SHMAP_HIDDEN void shmap__apc_drop_all(void);
 
+/* User APCs (apc.c): a thread's queue, reachable from other threads
+ * through its thread object (thread.c). */
+struct shmap_apcq;
+SHMAP_HIDDEN struct shmap_apcq *shmap__apcq_new(void); /* one reference; NULL: no memory */
+SHMAP_HIDDEN void shmap__apcq_get(struct shmap_apcq *q);
+SHMAP_HIDDEN void shmap__apcq_put(struct shmap_apcq *q); /* NULL allowed */
+/* The calling thread's queue is q (takes a reference). */
+SHMAP_HIDDEN void shmap__apcq_bind(struct shmap_apcq *q);
+/* The calling thread's queue if it has one (a pool thread's), with a
+ * reference; NULL if none. */
+SHMAP_HIDDEN struct shmap_apcq *shmap__apcq_current(void);
+/* Append; 0, -ENOMEM, SHMAP_EGENFAIL (its thread ended). */
+SHMAP_HIDDEN int shmap__apcq_add(struct shmap_apcq *q, shmap_apc_fn_t fn, uintptr_t arg);
+/* The calling thread's wake word and its value now (NULL: no queue). */
+SHMAP_HIDDEN _Atomic uint32_t *shmap__uapc_word(uint32_t *val);
+/* Run the calling thread's queued APCs, in order, until none is left;
+ * returns how many ran. */
+SHMAP_HIDDEN int shmap__uapc_run(void);
+/* The calling thread ends: its queue is dropped and refuses appends. */
+SHMAP_HIDDEN void shmap__uapc_end(void);
+/* In a fork child: the thread's queue was its parent thread's. */
+SHMAP_HIDDEN void shmap__uapc_forked(void);
+
 /* lifecycle.c: in a fork child, the child owns no mutex. */
 SHMAP_HIDDEN void shmap__mutex_fork_child(void);
 

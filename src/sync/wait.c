@@ -697,7 +697,9 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
     int r;
     for (;;) {
         uint64_t apc_next = UINT64_MAX;
-        if (alertable && shmap__apc_run(ctx_now(c), &apc_next)) {
+        uint32_t apc_val = 0; /* read before the queue is looked at (apc.c) */
+        _Atomic uint32_t *apc_word = alertable ? shmap__uapc_word(&apc_val) : NULL;
+        if (alertable && (shmap__uapc_run() + shmap__apc_run(ctx_now(c), &apc_next)) > 0) {
             r = SHMAP_WAIT_IO_COMPLETION;
             break;
         }
@@ -728,6 +730,10 @@ static int run(struct wctx *c, uint32_t ms, bool alertable)
             continue;
         uint64_t until = deadline;
         unsigned nw = gather_words(c, now, words, vals, &until);
+        if (apc_word) { /* an APC queued from now on ends the sleep */
+            words[nw] = apc_word;
+            vals[nw++] = apc_val;
+        }
         if (c->next_due < until)
             until = c->next_due;
         if (apc_next < until)
@@ -834,11 +840,17 @@ SHMAP_EXTERN int shmap_sleep(uint32_t timeout_ms, int alertable)
         timeout_ms == SHMAP_INFINITE ? UINT64_MAX : now + (uint64_t)timeout_ms * 1000000u;
     for (;;) {
         uint64_t next = UINT64_MAX;
-        if (alertable && shmap__apc_run(now, &next))
+        uint32_t val = 0;
+        _Atomic uint32_t *word = alertable ? shmap__uapc_word(&val) : NULL;
+        if (alertable && (shmap__uapc_run() + shmap__apc_run(now, &next)) > 0)
             return SHMAP_WAIT_IO_COMPLETION;
         if (now >= deadline)
             return 0;
-        sleep_until(next < deadline ? next : deadline);
+        uint64_t until = next < deadline ? next : deadline;
+        if (word) /* woken by a QueueUserAPC (apc.c) */
+            shmap__futex_waitv(&word, &val, 1, until);
+        else
+            sleep_until(until);
         now = shmap__mono_ns();
     }
 }
