@@ -16,9 +16,6 @@ extern "C" {
 #define THREAD_SET_CONTEXT 0x0010
 #endif
 
-#ifndef ERROR_SIGNAL_REFUSED
-#define ERROR_SIGNAL_REFUSED 156L
-#endif
 #define MAXIMUM_SUSPEND_COUNT 0x7f
 
 WINBASEAPI HANDLE WINAPI OpenThread(DWORD dwDesiredAccess, BOOL bInheritHandle, DWORD dwThreadId);

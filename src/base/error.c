@@ -127,9 +127,9 @@ SHMAP_EXTERN const char *shmap_version(void)
     X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
     X(SHMAP_EPORTCLOSED, ERROR_ABANDONED_WAIT_0)                                                   \
     X(SHMAP_EPARTIAL, ERROR_PARTIAL_COPY)                                                          \
-    X(SHMAP_EPENDING, ERROR_IO_PENDING)
-X(SHMAP_EGENFAIL, ERROR_GEN_FAILURE)
-X(SHMAP_ESUSPENDMAX, ERROR_SIGNAL_REFUSED)
+    X(SHMAP_EPENDING, ERROR_IO_PENDING)                                                            \
+    X(SHMAP_EGENFAIL, ERROR_GEN_FAILURE)                                                           \
+    X(SHMAP_ESUSPENDMAX, ERROR_SIGNAL_REFUSED)
 
 SHMAP_EXTERN uint32_t shmap_win32_error(int err)
 {
