@@ -9,7 +9,7 @@
  * Reads and writes are pread/pwrite at the position, so they are coherent
  * with MAP_SHARED views of the same file.
  *
- * Paths are Linux paths.  Share modes are accepted and not enforced.
+ * Paths are Linux paths.  Share modes are enforced by share.c.
  * A negative seek fails with -ESPIPE (Win32 ERROR_NEGATIVE_SEEK).
  */
 #include "mem.h"
@@ -102,13 +102,19 @@ static int do_open(const char *path, int flags, uint32_t disposition, bool *exis
     return fd;
 }
 
-static int check_regular(int fd, uint32_t disposition, bool existed)
+/* What NtCreateFile checks once the file is found, in its order: a
+ * directory, then the share modes, then the truncation of CREATE_ALWAYS
+ * and TRUNCATE_EXISTING (which a mapping refuses). */
+static int check_regular(int fd, uint32_t acc, uint32_t share, uint32_t disposition, bool existed)
 {
     struct stat st;
     if (SYS(fstat)(fd, &st) != 0)
         return -errno;
     if (S_ISDIR(st.st_mode))
         return -EACCES;
+    int r = S_ISREG(st.st_mode) ? shmap__share_open(fd, acc, share) : 0; /* share.c */
+    if (r)
+        return r;
     bool trunc =
         disposition == SHMAP_TRUNCATE_EXISTING || (disposition == SHMAP_CREATE_ALWAYS && existed);
     if (!trunc || !S_ISREG(st.st_mode))
@@ -125,7 +131,7 @@ static int check_regular(int fd, uint32_t disposition, bool existed)
     int w = shmap__reopen_self(fd, O_WRONLY | O_CLOEXEC);
     if (w < 0)
         return w;
-    int r = SYS(ftruncate)(w, 0) == 0 ? 0 : -errno;
+    r = SYS(ftruncate)(w, 0) == 0 ? 0 : -errno;
     shmap__close_fd(w);
     return r;
 }
@@ -136,7 +142,6 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
 {
     if (SHMAP_PROBE_OUT(out))
         return -EFAULT;
-    (void)share;
     (void)attributes;
     if (!path)
         return -EINVAL;
@@ -152,7 +157,7 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
         return fd;
     bool created = (oflags & O_CREAT) && !existed; /* ours to remove if we fail */
     struct shmap_file *f = NULL;
-    if ((r = check_regular(fd, disposition, existed)) == 0)
+    if ((r = check_regular(fd, acc, share, disposition, existed)) == 0)
         r = shmap__objsec_file(fd, created); /* lpSecurityDescriptor: the new file's mode */
     if (r == 0 && (f = shmap__obj_alloc(sizeof *f)) == NULL)
         r = -ENOMEM;
@@ -346,15 +351,33 @@ SHMAP_EXTERN int shmap_file_flush(shmap_handle_t h)
     return r;
 }
 
+/* DeleteFile opens the file for DELETE sharing everything: it fails while
+ * a description denies delete (share.c), checked and unlinked under the
+ * share gate so that no such open slips in between.  A file we cannot
+ * open (no read permission, a symbolic link, a device) is not checked. */
+static int delete_shared(const char *path)
+{
+    int fd =
+        SYS(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+    int g = fd >= 0 ? shmap__share_gate(fd) : 1;
+    int r = g == 0 ? shmap__share_check_delete(fd) : 0;
+    if (r == 0 && SYS(unlinkat)(AT_FDCWD, path, 0) != 0)
+        r = -errno; /* NOLINT(bugprone-branch-clone) */
+    if (g == 0)
+        shmap__share_ungate(fd);
+    if (fd >= 0)
+        shmap__close_fd(fd);
+    return r;
+}
+
 SHMAP_EXTERN int shmap_file_delete(const char *path)
 {
     if (!path)
         return -EINVAL;
-    if (SYS(unlinkat)(AT_FDCWD, path, 0) == 0)
-        return 0;
-    if (errno == EISDIR || errno == EPERM)
+    int r = delete_shared(path);
+    if (r == -EISDIR || r == -EPERM)
         return -EACCES;
-    return errno == ENOTDIR ? SHMAP_EPATH : -errno;
+    return r == -ENOTDIR ? SHMAP_EPATH : r;
 }
 
 int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
