@@ -9,6 +9,7 @@
 #include "harness.h"
 #include "watchdog.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdatomic.h>
@@ -334,7 +335,7 @@ TEST(share_racing_exclusive_openers_never_both_pass)
 {
     const char *p = file_path("f");
     make_file(p, 16);
-    enum { KIDS = 4, ROUNDS = 400 };
+    enum { KIDS = 4, ROUNDS = 2000 };
     _Atomic int *inside =
         mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     ASSERT_TRUE(inside != MAP_FAILED);
@@ -358,6 +359,7 @@ TEST(share_racing_exclusive_openers_never_both_pass)
                 got++;
                 if (atomic_fetch_add(inside, 1) != 0)
                     _exit(4);
+                sched_yield(); /* widen the window in which a second holder shows */
                 atomic_fetch_sub(inside, 1);
                 CloseHandle(h);
             }
