@@ -413,6 +413,7 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #include "procenv.h"
 #include "securitybaseapi.h"
 #include "synchapi.h"
+#include "fileapi.h"
 
 /* ---- file mappings and views ------------------------------------------------ */
 WINBASEAPI HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,

@@ -23,6 +23,29 @@ extern "C" {
 #define SHMAP_FILE_SHARE_WRITE 0x2u
 #define SHMAP_FILE_SHARE_DELETE 0x4u
 
+/* Byte-range locks (LockFileEx).  flags: SHMAP_LOCK_EXCLUSIVE
+ * (LOCKFILE_EXCLUSIVE_LOCK), SHMAP_LOCK_FAIL_IMMEDIATELY
+ * (LOCKFILE_FAIL_IMMEDIATELY; without it the call waits for other file
+ * objects' conflicting locks to go).  Locks belong to the file object (the
+ * CreateFile and the handles duplicated or inherited from it); they do not
+ * merge.  An exclusive lock conflicts with every other lock, the object's
+ * own included; a shared one with other objects' exclusive locks.  While
+ * locked, reads and writes of other objects into an exclusive range, and
+ * writes of anyone into a shared range, fail with SHMAP_ELOCKED.  Locks
+ * at or above 2^61 - 16 bind the object's own handles only (docs/DESIGN.md
+ * §8); a zero-length lock likewise.
+ * Errors: -EBADF (not a file handle), -EACCES (the handle has neither
+ * FILE_READ_DATA nor FILE_WRITE_DATA), -EINVAL (range past 2^64),
+ * SHMAP_ELOCKED (conflict), -ENOMEM.  Thread-safe; a waiting lock holds up
+ * the other calls on the same file object of this process. */
+#define SHMAP_LOCK_FAIL_IMMEDIATELY 0x1u
+#define SHMAP_LOCK_EXCLUSIVE 0x2u
+SHMAP_EXTERN int shmap_file_lock(shmap_handle_t h, uint64_t offset, uint64_t length,
+                                 unsigned flags);
+/* Remove the lock of exactly [offset, offset+length) (the exclusive one
+ * first).  Errors: -EBADF, -EACCES, SHMAP_ENOTLOCKED. */
+SHMAP_EXTERN int shmap_file_unlock(shmap_handle_t h, uint64_t offset, uint64_t length);
+
 #ifdef __cplusplus
 }
 #endif

@@ -40,6 +40,9 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] =
         ("a namespace directory is not trustworthy: owned by another "
          "user, or writable by others (see docs/security.md)"),
+    [-(SHMAP_ELOCKED - SHMAP_ETYPE)] = "the range is locked by another lock",
+    [-(SHMAP_ENOTLOCKED - SHMAP_ETYPE)] = "no lock of exactly that range",
+    [-(SHMAP_EBROKENPIPE - SHMAP_ETYPE)] = "the pipe's other end is closed",
 };
 
 SHMAP_EXTERN const char *shmap_strerror(int err)

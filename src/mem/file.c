@@ -23,12 +23,14 @@
 struct shmap_file {
     struct shmap_obj obj;
     struct shmap_reclock lock;
-    uint64_t pos; /* protected by lock */
+    uint64_t pos;               /* protected by lock */
+    struct shmap_rangelocks rl; /* protected by lock (rangelock.c) */
 };
 
 static void file_destroy(struct shmap_obj *o)
 {
     struct shmap_file *f = (struct shmap_file *)o;
+    shmap__rangelock_fini(&f->rl, o->fd);
     shmap__reclock_destroy(&f->lock);
     shmap__obj_fini(o);
     shmap__obj_free(f);
@@ -166,6 +168,7 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
     } else {
         shmap__obj_init(&f->obj, &shmap__file_ops, fd, NULL);
         shmap__reclock_init(&f->lock);
+        shmap__rangelock_init(&f->rl);
         atomic_store(&f->obj.handles, 1);
         r = shmap__handle_alloc(&f->obj, acc, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0,
                                 out);
@@ -215,6 +218,13 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
     struct stat st;
     if (append && SYS(fstat)(f->obj.fd, &st) == 0)
         f->pos = (uint64_t)st.st_size;
+    /* byte-range locks are mandatory for ReadFile and WriteFile */
+    int lr = shmap__rangelock_io(&f->rl, f->obj.fd, f->pos, len, write);
+    if (lr) {
+        shmap__reclock_unlock(&f->lock);
+        shmap__obj_put(&f->obj);
+        return lr;
+    }
     ssize_t n = !len    ? 0
                 : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
                         : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
@@ -300,6 +310,52 @@ SHMAP_EXTERN int shmap_file_set_end(shmap_handle_t h)
     shmap__reclock_unlock(&f->lock);
     shmap__obj_put(&f->obj);
     return r == -EFBIG ? -ENOSPC : r;
+}
+
+/* The file of a handle that may lock: NtLockFile wants FILE_READ_DATA or
+ * FILE_WRITE_DATA. */
+static int lock_get(shmap_handle_t h, struct shmap_file **f)
+{
+    struct shmap_obj *o;
+    uint32_t access;
+    int r = shmap__handle_get_type(h, SHMAP_TYPE_FILE, &o, &access);
+    if (r)
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    if (!(access & (SHMAP_FILE_READ_DATA | SHMAP_FILE_WRITE_DATA))) {
+        shmap__obj_put(o);
+        return -EACCES;
+    }
+    *f = (struct shmap_file *)o;
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_file_lock(shmap_handle_t h, uint64_t offset, uint64_t length, unsigned flags)
+{
+    if (flags & ~(SHMAP_LOCK_FAIL_IMMEDIATELY | SHMAP_LOCK_EXCLUSIVE))
+        return -EINVAL;
+    struct shmap_file *f;
+    int r = lock_get(h, &f);
+    if (r)
+        return r;
+    shmap__reclock_lock(&f->lock);
+    r = shmap__rangelock_add(&f->rl, f->obj.fd, offset, length, (flags & SHMAP_LOCK_EXCLUSIVE) != 0,
+                             !(flags & SHMAP_LOCK_FAIL_IMMEDIATELY));
+    shmap__reclock_unlock(&f->lock);
+    shmap__obj_put(&f->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_file_unlock(shmap_handle_t h, uint64_t offset, uint64_t length)
+{
+    struct shmap_file *f;
+    int r = lock_get(h, &f);
+    if (r)
+        return r;
+    shmap__reclock_lock(&f->lock);
+    r = shmap__rangelock_remove(&f->rl, offset, length);
+    shmap__reclock_unlock(&f->lock);
+    shmap__obj_put(&f->obj);
+    return r;
 }
 
 /* fstat of the file of handle h (any access). */
@@ -395,6 +451,7 @@ int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
     }
     shmap__obj_init(&f->obj, &shmap__file_ops, fd, &st);
     shmap__reclock_init(&f->lock);
+    shmap__rangelock_init(&f->rl);
     f->pos = pos;
     atomic_store(&f->obj.handles, 1);
     *out = &f->obj;

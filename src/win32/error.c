@@ -60,7 +60,10 @@
     X(SHMAP_EREVISION, ERROR_UNKNOWN_REVISION)                                                     \
     X(SHMAP_EACLFULL, ERROR_ALLOTTED_SPACE_EXCEEDED)                                               \
     X(SHMAP_ESMALL, ERROR_INSUFFICIENT_BUFFER)                                                     \
-    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)
+    X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
+    X(SHMAP_ELOCKED, ERROR_LOCK_VIOLATION)                                                         \
+    X(SHMAP_ENOTLOCKED, ERROR_NOT_LOCKED)                                                          \
+    X(SHMAP_EBROKENPIPE, ERROR_BROKEN_PIPE)
 
 static __thread DWORD last_error;
 

@@ -253,3 +253,65 @@ WINBASEAPI BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, L
         *dst = WIN(h);
     return result(r);
 }
+
+/* ---- byte-range locks ------------------------------------------------------- */
+
+static uint64_t u64(DWORD lo, DWORD hi)
+{
+    return (uint64_t)hi << 32 | lo;
+}
+
+WINBASEAPI BOOL WINAPI LockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)
+{
+    return result(shmap_file_lock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi),
+                                  SHMAP_LOCK_EXCLUSIVE | SHMAP_LOCK_FAIL_IMMEDIATELY));
+}
+
+WINBASEAPI BOOL WINAPI UnlockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)
+{
+    return result(shmap_file_unlock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi)));
+}
+
+/* kernelbase reads the offset from the OVERLAPPED, which NtLockFile then
+ * uses as its IO_STATUS_BLOCK: the status in Internal.  Other flag bits
+ * are ignored, as kernelbase passes on only the two it knows. */
+static int read_offset(LPOVERLAPPED ov, uint64_t *off)
+{
+    OVERLAPPED o;
+    if (W32_BAD_OUT(ov))
+        return -EFAULT;
+    memcpy(&o, ov, sizeof o);
+    *off = u64(o.Offset, o.OffsetHigh);
+    return 0;
+}
+
+static BOOL lock_done(LPOVERLAPPED ov, int r)
+{
+    if (r == 0) {
+        W32_PUT(&ov->Internal, (ULONG_PTR)STATUS_SUCCESS);
+        W32_PUT(&ov->InternalHigh, (ULONG_PTR)0);
+    }
+    return result(r);
+}
+
+WINBASEAPI BOOL WINAPI LockFileEx(HANDLE h, DWORD flags, DWORD reserved, DWORD len_lo, DWORD len_hi,
+                                  LPOVERLAPPED ov)
+{
+    uint64_t off;
+    int r = reserved ? -EINVAL : read_offset(ov, &off);
+    unsigned f = ((flags & LOCKFILE_EXCLUSIVE_LOCK) ? SHMAP_LOCK_EXCLUSIVE : 0) |
+                 ((flags & LOCKFILE_FAIL_IMMEDIATELY) ? SHMAP_LOCK_FAIL_IMMEDIATELY : 0);
+    if (r == 0)
+        r = shmap_file_lock(NATIVE(h), off, u64(len_lo, len_hi), f);
+    return r == 0 ? lock_done(ov, r) : result(r);
+}
+
+WINBASEAPI BOOL WINAPI UnlockFileEx(HANDLE h, DWORD reserved, DWORD len_lo, DWORD len_hi,
+                                    LPOVERLAPPED ov)
+{
+    uint64_t off;
+    int r = reserved ? -EINVAL : read_offset(ov, &off);
+    if (r == 0)
+        r = shmap_file_unlock(NATIVE(h), off, u64(len_lo, len_hi));
+    return r == 0 ? lock_done(ov, r) : result(r);
+}
