@@ -281,3 +281,208 @@ TEST(lock_of_a_killed_process_goes_with_it)
     ASSERT_TRUE(CloseHandle(h));
     ASSERT_TRUE(DeleteFileA(p));
 }
+
+/* ---- anonymous pipes --------------------------------------------------------- */
+
+TEST(pipe_read_write_peek_and_broken_pipe)
+{
+    HANDLE r, w;
+    SetLastError(0xdeadbeef);
+    ASSERT_TRUE(CreatePipe(&r, &w, NULL, 0));
+    ASSERT_EQ_U(GetFileType(r), FILE_TYPE_PIPE);
+    ASSERT_EQ_U(GetFileType(w), FILE_TYPE_PIPE);
+    DWORD n = 0, avail = 77, left = 77, got = 77;
+    ASSERT_TRUE(PeekNamedPipe(r, NULL, 0, &got, &avail, &left));
+    ASSERT_EQ_U(avail, 0);
+    ASSERT_EQ_U(got, 0);
+    ASSERT_TRUE(WriteFile(w, "hello", 5, &n, NULL));
+    ASSERT_EQ_U(n, 5);
+    char buf[16] = {0};
+    got = avail = left = 77;
+    ASSERT_TRUE(PeekNamedPipe(r, buf, 3, &got, &avail, &left));
+    ASSERT_EQ_U(got, 3);
+    ASSERT_EQ_U(avail, 5);
+    ASSERT_EQ_U(left, 0);
+    ASSERT_MEM_EQ(buf, "hel", 3);
+    ASSERT_TRUE(PeekNamedPipe(r, NULL, 0, NULL, &avail, NULL)); /* still all there */
+    ASSERT_EQ_U(avail, 5);
+    ASSERT_TRUE(ReadFile(r, buf, sizeof buf, &n, NULL));
+    ASSERT_EQ_U(n, 5);
+    ASSERT_MEM_EQ(buf, "hello", 5);
+    /* the write end is not for peeking; nor is a file a pipe */
+    SetLastError(0xdeadbeef);
+    expect_fail(PeekNamedPipe(w, NULL, 0, NULL, &avail, NULL), ERROR_ACCESS_DENIED);
+    ASSERT_TRUE(WriteFile(w, "xy", 2, &n, NULL));
+    ASSERT_TRUE(CloseHandle(w));
+    /* what was written before the close is read first, then the pipe is broken */
+    ASSERT_TRUE(ReadFile(r, buf, sizeof buf, &n, NULL));
+    ASSERT_EQ_U(n, 2);
+    SetLastError(0xdeadbeef);
+    n = 77;
+    expect_fail(ReadFile(r, buf, sizeof buf, &n, NULL), ERROR_BROKEN_PIPE);
+    ASSERT_EQ_U(n, 0);
+    SetLastError(0xdeadbeef);
+    expect_fail(PeekNamedPipe(r, NULL, 0, NULL, &avail, NULL), ERROR_BROKEN_PIPE);
+    ASSERT_TRUE(CloseHandle(r));
+    /* writing with no reader left: ERROR_NO_DATA, and no SIGPIPE */
+    ASSERT_TRUE(CreatePipe(&r, &w, NULL, 4096));
+    ASSERT_TRUE(CloseHandle(r));
+    SetLastError(0xdeadbeef);
+    expect_fail(WriteFile(w, "x", 1, &n, NULL), ERROR_NO_DATA);
+    ASSERT_TRUE(CloseHandle(w));
+}
+
+TEST(pipe_hostile_arguments_and_inheritance)
+{
+    HANDLE r, w;
+    SetLastError(0xdeadbeef);
+    expect_fail(CreatePipe(NULL, &w, NULL, 0), ERROR_NOACCESS);
+    SetLastError(0xdeadbeef);
+    expect_fail(CreatePipe(&r, (PHANDLE)8, NULL, 0), ERROR_NOACCESS);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    ASSERT_TRUE(CreatePipe(&r, &w, &sa, 0));
+    DWORD f = 0;
+    ASSERT_TRUE(GetHandleInformation(r, &f));
+    ASSERT_EQ_U(f & HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    ASSERT_TRUE(GetHandleInformation(w, &f));
+    ASSERT_EQ_U(f & HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT);
+    ASSERT_TRUE(CloseHandle(r));
+    ASSERT_TRUE(CloseHandle(w));
+    sa.bInheritHandle = FALSE;
+    ASSERT_TRUE(CreatePipe(&r, &w, &sa, 0));
+    ASSERT_TRUE(GetHandleInformation(r, &f));
+    ASSERT_EQ_U(f & HANDLE_FLAG_INHERIT, 0);
+    char buf[4];
+    DWORD n;
+    SetLastError(0xdeadbeef);
+    expect_fail(ReadFile(w, buf, 1, &n, NULL), ERROR_ACCESS_DENIED);
+    SetLastError(0xdeadbeef);
+    expect_fail(WriteFile(r, buf, 1, &n, NULL), ERROR_ACCESS_DENIED);
+    const char *p = file_path("f");
+    HANDLE h = open_rw(p, CREATE_ALWAYS);
+    SetLastError(0xdeadbeef);
+    expect_fail(PeekNamedPipe(h, NULL, 0, NULL, &n, NULL), ERROR_INVALID_HANDLE);
+    ASSERT_TRUE(CloseHandle(h));
+    ASSERT_TRUE(DeleteFileA(p));
+    ASSERT_TRUE(CloseHandle(r));
+    ASSERT_TRUE(CloseHandle(w));
+}
+
+TEST(set_std_handle)
+{
+    HANDLE r, w;
+    ASSERT_TRUE(CreatePipe(&r, &w, NULL, 0));
+    ASSERT_TRUE(SetStdHandle(STD_OUTPUT_HANDLE, w));
+    ASSERT_PTR_EQ(GetStdHandle(STD_OUTPUT_HANDLE), w);
+    DWORD n;
+    ASSERT_TRUE(WriteFile(GetStdHandle(STD_OUTPUT_HANDLE), "std", 3, &n, NULL));
+    char buf[4];
+    ASSERT_TRUE(ReadFile(r, buf, 3, &n, NULL));
+    ASSERT_MEM_EQ(buf, "std", 3);
+    ASSERT_TRUE(SetStdHandle(STD_INPUT_HANDLE, r));
+    ASSERT_PTR_EQ(GetStdHandle(STD_INPUT_HANDLE), r);
+    SetLastError(0xdeadbeef);
+    expect_fail(SetStdHandle(5, r), ERROR_INVALID_HANDLE);
+    SetLastError(0xdeadbeef);
+    expect_fail(SetStdHandle((DWORD)-13, r), ERROR_INVALID_HANDLE);
+    ASSERT_TRUE(SetStdHandle(STD_INPUT_HANDLE, NULL));
+    ASSERT_TRUE(SetStdHandle(STD_OUTPUT_HANDLE, NULL));
+    ASSERT_NULL(GetStdHandle(STD_OUTPUT_HANDLE));
+    ASSERT_TRUE(CloseHandle(r));
+    ASSERT_TRUE(CloseHandle(w));
+}
+
+struct reader {
+    HANDLE r;
+    _Atomic int state;
+    char buf[8];
+};
+
+static void *pipe_reader(void *arg)
+{
+    struct reader *rd = arg;
+    DWORD n;
+    atomic_store(&rd->state, 1);
+    BOOL ok = ReadFile(rd->r, rd->buf, 4, &n, NULL);
+    atomic_store(&rd->state, ok && n == 4 ? 2 : 3);
+    return NULL;
+}
+
+/* A reader blocked on an empty pipe does not hold up other calls on the
+ * same handle. */
+TEST(pipe_blocked_reader_holds_nothing_up)
+{
+    HANDLE r, w;
+    ASSERT_TRUE(CreatePipe(&r, &w, NULL, 0));
+    struct reader rd = {.r = r};
+    pthread_t t;
+    ASSERT_EQ(pthread_create(&t, NULL, pipe_reader, &rd), 0);
+    while (atomic_load(&rd.state) == 0)
+        sched_yield();
+    DWORD avail = 77;
+    ASSERT_TRUE(PeekNamedPipe(r, NULL, 0, NULL, &avail, NULL));
+    ASSERT_EQ_U(avail, 0);
+    ASSERT_TRUE(GetFileType(r) == FILE_TYPE_PIPE);
+    DWORD n;
+    ASSERT_TRUE(WriteFile(w, "wake", 4, &n, NULL));
+    ASSERT_EQ(pthread_join(t, NULL), 0);
+    ASSERT_EQ(atomic_load(&rd.state), 2);
+    ASSERT_MEM_EQ(rd.buf, "wake", 4);
+    ASSERT_TRUE(CloseHandle(r));
+    ASSERT_TRUE(CloseHandle(w));
+}
+
+HELPER(pipe_child)
+{
+    (void)argc;
+    (void)argv;
+    char line[64];
+    if (!fgets(line, sizeof line, stdin))
+        return 2;
+    printf("child got %s", line);
+    return 0;
+}
+
+/* A pipe as the standard input and output of a child (CreateProcess with
+ * STARTF_USESTDHANDLES); the parent reads until the pipe breaks. */
+TEST(pipe_as_the_standard_handles_of_a_child)
+{
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE in_r, in_w, out_r, out_w;
+    ASSERT_TRUE(CreatePipe(&in_r, &in_w, &sa, 0));
+    ASSERT_TRUE(CreatePipe(&out_r, &out_w, &sa, 0));
+    ASSERT_TRUE(SetHandleInformation(in_w, HANDLE_FLAG_INHERIT, 0)); /* ours only */
+    ASSERT_TRUE(SetHandleInformation(out_r, HANDLE_FLAG_INHERIT, 0));
+    STARTUPINFOA si = {.cb = sizeof si};
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = in_r;
+    si.hStdOutput = out_w;
+    si.hStdError = out_w;
+    PROCESS_INFORMATION pi;
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper pipe_child", test_self());
+    ASSERT_TRUE(CreateProcessA(test_self(), cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi));
+    ASSERT_TRUE(CloseHandle(in_r));
+    ASSERT_TRUE(CloseHandle(out_w));
+    DWORD n;
+    ASSERT_TRUE(WriteFile(in_w, "ping\n", 5, &n, NULL));
+    char buf[64];
+    size_t have = 0;
+    for (;;) {
+        SetLastError(0xdeadbeef);
+        if (!ReadFile(out_r, buf + have, (DWORD)(sizeof buf - 1 - have), &n, NULL))
+            break;
+        have += n;
+    }
+    ASSERT_EQ_U(GetLastError(), ERROR_BROKEN_PIPE);
+    buf[have] = 0;
+    ASSERT_STR_EQ(buf, "child got ping\n");
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
+    DWORD code = 77;
+    ASSERT_TRUE(GetExitCodeProcess(pi.hProcess, &code));
+    ASSERT_EQ_U(code, 0);
+    ASSERT_TRUE(CloseHandle(pi.hProcess));
+    ASSERT_TRUE(CloseHandle(pi.hThread));
+    ASSERT_TRUE(CloseHandle(in_w));
+    ASSERT_TRUE(CloseHandle(out_r));
+}

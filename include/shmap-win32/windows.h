@@ -414,6 +414,7 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #include "securitybaseapi.h"
 #include "synchapi.h"
 #include "fileapi.h"
+#include "namedpipeapi.h"
 
 /* ---- file mappings and views ------------------------------------------------ */
 WINBASEAPI HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,

@@ -46,6 +46,24 @@ SHMAP_EXTERN int shmap_file_lock(shmap_handle_t h, uint64_t offset, uint64_t len
  * first).  Errors: -EBADF, -EACCES, SHMAP_ENOTLOCKED. */
 SHMAP_EXTERN int shmap_file_unlock(shmap_handle_t h, uint64_t offset, uint64_t length);
 
+/* Anonymous pipes (CreatePipe): two file handles, *rd for reading and *wr
+ * for writing; flags: SHMAP_INHERIT (both).  size: a hint for the pipe's
+ * capacity (0: the default).  Reading a pipe that is empty and has no
+ * writer left fails with SHMAP_EBROKENPIPE; writing a pipe without reader
+ * fails with -EPIPE (no SIGPIPE).  Errors: -EFAULT, -EMFILE, -ENOMEM. */
+SHMAP_EXTERN int shmap_pipe_create(shmap_handle_t *rd, shmap_handle_t *wr, uint32_t size,
+                                   unsigned flags);
+/* PeekNamedPipe: copy up to len bytes (buf may be NULL) without taking
+ * them; *read the bytes copied, *avail the bytes in the pipe, *left 0 (a
+ * byte pipe).  Each output may be NULL.  Errors: -EBADF (not a pipe
+ * handle), -EACCES (no FILE_READ_DATA: the write end), SHMAP_EBROKENPIPE
+ * (empty and no writer left). */
+SHMAP_EXTERN int shmap_pipe_peek(shmap_handle_t h, void *buf, uint32_t len, uint32_t *read,
+                                 uint32_t *avail, uint32_t *left);
+/* SetStdHandle: which 0, 1, 2 (input, output, error); shmap_std_handle
+ * returns h from then on, whatever it is.  Errors: -EINVAL (which). */
+SHMAP_EXTERN int shmap_std_handle_set(int which, shmap_handle_t h);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,12 +17,15 @@
 #include "base/procfs.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct shmap_file {
     struct shmap_obj obj;
     struct shmap_reclock lock;
+    bool stream;                /* a pipe, socket or terminal: no position, no lock */
     uint64_t pos;               /* protected by lock */
     struct shmap_rangelocks rl; /* protected by lock (rangelock.c) */
 };
@@ -197,6 +200,44 @@ static int file_get(shmap_handle_t h, uint32_t need, struct shmap_file **f)
     return 0;
 }
 
+/* A write that would raise SIGPIPE fails with EPIPE instead: the signal
+ * is blocked around it and a pending one of ours taken back. */
+static ssize_t write_nosig(int fd, const void *buf, size_t len)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ssize_t n = SYS(write)(fd, buf, len);
+    int e = errno;
+    if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe_set, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return n;
+}
+
+/* ReadFile and WriteFile of a stream (pipe.c): no position and no lock, so
+ * that a reader blocked on an empty pipe holds nothing up.  A read that
+ * finds a pipe empty and without writers is Windows' broken pipe. */
+static int stream_io(struct shmap_file *f, bool write, void *buf, uint32_t len, uint32_t *done)
+{
+    ssize_t n;
+    do
+        n = !len ? 0 : write ? write_nosig(f->obj.fd, buf, len) : SYS(read)(f->obj.fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    int r = n >= 0 ? 0 : errno == EFAULT ? SHMAP_ENOACCESS : -errno;
+    struct stat st;
+    if (!r && !write && len && n == 0 && SYS(fstat)(f->obj.fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        r = SHMAP_EBROKENPIPE;
+    shmap__obj_put(&f->obj);
+    if (!r && done)
+        *done = (uint32_t)n;
+    return r;
+}
+
 /* ReadFile and WriteFile: at the shared position, which moves by what was
  * done.  A handle that may only append (FILE_APPEND_DATA without
  * FILE_WRITE_DATA) writes at the end of the file, wherever its position. */
@@ -214,6 +255,8 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
         return -EACCES;
     }
     f = (struct shmap_file *)o;
+    if (f->stream)
+        return stream_io(f, write, buf, len, done);
     shmap__reclock_lock(&f->lock);
     struct stat st;
     if (append && SYS(fstat)(f->obj.fd, &st) == 0)
@@ -450,6 +493,7 @@ int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
         return -ENOMEM;
     }
     shmap__obj_init(&f->obj, &shmap__file_ops, fd, &st);
+    f->stream = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode);
     shmap__reclock_init(&f->lock);
     shmap__rangelock_init(&f->rl);
     f->pos = pos;
@@ -471,6 +515,18 @@ uint64_t shmap__file_pos(struct shmap_obj *o)
 /* lifecycle.c takes it across fork */
 pthread_mutex_t shmap__std_lock = PTHREAD_MUTEX_INITIALIZER;
 static shmap_handle_t std_handles[3];
+static bool std_set[3]; /* SetStdHandle gave it: returned as it is */
+
+SHMAP_EXTERN int shmap_std_handle_set(int which, shmap_handle_t h)
+{
+    if (which < 0 || which > 2)
+        return -EINVAL;
+    pthread_mutex_lock(&shmap__std_lock);
+    std_handles[which] = h;
+    std_set[which] = true;
+    pthread_mutex_unlock(&shmap__std_lock);
+    return 0;
+}
 
 SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
 {
@@ -481,8 +537,9 @@ SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
     pthread_mutex_lock(&shmap__std_lock);
     int r = 0;
     shmap_type_t type;
-    if (!std_handles[which] || shmap_handle_query(std_handles[which], &type, NULL) != 0 ||
-        type != SHMAP_TYPE_FILE) {
+    if (!std_set[which] &&
+        (!std_handles[which] || shmap_handle_query(std_handles[which], &type, NULL) != 0 ||
+         type != SHMAP_TYPE_FILE)) {
         std_handles[which] = SHMAP_NULL_HANDLE;
         int fd = SYS(fcntl_int)(which, F_DUPFD_CLOEXEC, 3);
         struct shmap_obj *o;

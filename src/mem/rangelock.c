@@ -180,7 +180,8 @@ int shmap__rangelock_io(const struct shmap_rangelocks *l, int objfd, uint64_t of
         if (!l->v[i].excl && l->v[i].len && overlaps(l->v[i].off, l->v[i].len, off, len))
             return SHMAP_ELOCKED; /* our own shared lock keeps out our writes too */
     uint64_t b = len > LIMIT - off ? LIMIT : off + len;
-    return setlk(l->fd >= 0 ? l->fd : objfd, F_OFD_GETLK, write ? F_WRLCK : F_RDLCK, off, b);
+    int r = setlk(l->fd >= 0 ? l->fd : objfd, F_OFD_GETLK, write ? F_WRLCK : F_RDLCK, off, b);
+    return r == SHMAP_ELOCKED ? r : 0; /* a file that cannot be locked has no locks */
 }
 
 void shmap__rangelock_init(struct shmap_rangelocks *l)

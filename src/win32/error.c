@@ -63,7 +63,8 @@
     X(SHMAP_EUNSAFE, ERROR_ACCESS_DENIED)                                                          \
     X(SHMAP_ELOCKED, ERROR_LOCK_VIOLATION)                                                         \
     X(SHMAP_ENOTLOCKED, ERROR_NOT_LOCKED)                                                          \
-    X(SHMAP_EBROKENPIPE, ERROR_BROKEN_PIPE)
+    X(SHMAP_EBROKENPIPE, ERROR_BROKEN_PIPE)                                                        \
+    X(-EPIPE, ERROR_NO_DATA)
 
 static __thread DWORD last_error;
 
