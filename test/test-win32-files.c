@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <wchar.h>
 #include <sys/wait.h>
 #include <windows.h>
 
@@ -485,4 +486,113 @@ TEST(pipe_as_the_standard_handles_of_a_child)
     ASSERT_TRUE(CloseHandle(pi.hThread));
     ASSERT_TRUE(CloseHandle(in_w));
     ASSERT_TRUE(CloseHandle(out_r));
+}
+
+/* ---- attributes ---------------------------------------------------------------- */
+
+TEST(file_attributes_get_set_and_not_found)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s", file_path("f")); /* file_path's buffer is reused below */
+    HANDLE h = open_rw(p, CREATE_ALWAYS);
+    DWORD n;
+    ASSERT_TRUE(WriteFile(h, "12345", 5, &n, NULL));
+    ASSERT_TRUE(CloseHandle(h));
+    ASSERT_EQ_U(GetFileAttributesA(p), FILE_ATTRIBUTE_ARCHIVE);
+    ASSERT_EQ_U(GetFileAttributesA(test_root()), FILE_ATTRIBUTE_DIRECTORY);
+    ASSERT_TRUE(SetFileAttributesA(p, FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN));
+    ASSERT_EQ_U(GetFileAttributesA(p), FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE);
+    wchar_t wp[4200];
+    swprintf(wp, sizeof wp / sizeof *wp, L"%s", p);
+    ASSERT_EQ_U(GetFileAttributesW(wp), FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE);
+    WIN32_FILE_ATTRIBUTE_DATA d;
+    POISON(d);
+    ASSERT_TRUE(GetFileAttributesExA(p, GetFileExInfoStandard, &d));
+    ASSERT_EQ_U(d.dwFileAttributes, FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_ARCHIVE);
+    ASSERT_EQ_U(d.nFileSizeLow, 5);
+    ASSERT_EQ_U(d.nFileSizeHigh, 0);
+    ASSERT_TRUE(d.ftLastWriteTime.dwHighDateTime > 0x01D00000); /* after 2015 */
+    SetLastError(0xdeadbeef);
+    expect_fail(GetFileAttributesExA(p, GetFileExMaxInfoLevel, &d), ERROR_INVALID_PARAMETER);
+    ASSERT_TRUE(SetFileAttributesW(wp, FILE_ATTRIBUTE_NORMAL));
+    ASSERT_EQ_U(GetFileAttributesA(p), FILE_ATTRIBUTE_ARCHIVE);
+    /* a missing file, and a missing directory on the way */
+    SetLastError(0xdeadbeef);
+    ASSERT_EQ_U(GetFileAttributesA(file_path("nothing")), INVALID_FILE_ATTRIBUTES);
+    ASSERT_EQ_U(GetLastError(), ERROR_FILE_NOT_FOUND);
+    SetLastError(0xdeadbeef);
+    ASSERT_EQ_U(GetFileAttributesA(file_path("nodir/x")), INVALID_FILE_ATTRIBUTES);
+    ASSERT_EQ_U(GetLastError(), ERROR_PATH_NOT_FOUND);
+    SetLastError(0xdeadbeef);
+    ASSERT_EQ_U(GetFileAttributesA(file_path("f/x")), INVALID_FILE_ATTRIBUTES);
+    ASSERT_EQ_U(GetLastError(), ERROR_PATH_NOT_FOUND);
+    SetLastError(0xdeadbeef);
+    expect_fail(SetFileAttributesA(file_path("nothing"), 0), ERROR_FILE_NOT_FOUND);
+    SetLastError(0xdeadbeef);
+    expect_fail(GetFileAttributesExA(file_path("nodir/x"), GetFileExInfoStandard, &d),
+                ERROR_PATH_NOT_FOUND);
+    SetLastError(0xdeadbeef);
+    expect_fail(GetFileAttributesExA(p, GetFileExInfoStandard, NULL), ERROR_NOACCESS);
+    ASSERT_TRUE(DeleteFileA(p));
+}
+
+/* ---- overlapped results --------------------------------------------------------- */
+
+TEST(overlapped_result_of_read_write_and_eof)
+{
+    const char *p = file_path("f");
+    HANDLE h = open_rw(p, CREATE_ALWAYS);
+    HANDLE ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+    OVERLAPPED ov = {0};
+    ov.hEvent = ev;
+    DWORD n = 77;
+    ASSERT_TRUE(WriteFile(h, "abcdef", 6, &n, &ov));
+    ASSERT_EQ_U(WaitForSingleObject(ev, 0), WAIT_OBJECT_0); /* complete: signalled */
+    n = 77;
+    ASSERT_TRUE(GetOverlappedResult(h, &ov, &n, TRUE));
+    ASSERT_EQ_U(n, 6);
+    ASSERT_EQ_U(ov.Internal, STATUS_SUCCESS);
+    ASSERT_TRUE(ResetEvent(ev));
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = 2;
+    ov.hEvent = ev;
+    char buf[8];
+    ASSERT_TRUE(ReadFile(h, buf, sizeof buf, &n, &ov));
+    ASSERT_TRUE(GetOverlappedResult(h, &ov, &n, FALSE));
+    ASSERT_EQ_U(n, 4);
+    ASSERT_MEM_EQ(buf, "cdef", 4);
+    /* at the end: ERROR_HANDLE_EOF, from ReadFile and GetOverlappedResult alike */
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = 6;
+    SetLastError(0xdeadbeef);
+    expect_fail(ReadFile(h, buf, sizeof buf, &n, &ov), ERROR_HANDLE_EOF);
+    n = 77;
+    SetLastError(0xdeadbeef);
+    expect_fail(GetOverlappedResult(h, &ov, &n, TRUE), ERROR_HANDLE_EOF);
+    ASSERT_EQ_U(n, 0);
+    /* still pending (as the caller left it): not waited for without bWait */
+    ov.Internal = STATUS_PENDING;
+    ov.hEvent = ev;
+    ASSERT_TRUE(ResetEvent(ev));
+    SetLastError(0xdeadbeef);
+    expect_fail(GetOverlappedResult(h, &ov, &n, FALSE), ERROR_IO_INCOMPLETE);
+    SetLastError(0xdeadbeef);
+    expect_fail(GetOverlappedResultEx(h, &ov, &n, 0, FALSE), ERROR_IO_INCOMPLETE);
+    SetLastError(0xdeadbeef);
+    expect_fail(GetOverlappedResultEx(h, &ov, &n, 1, FALSE), WAIT_TIMEOUT);
+    /* the event set, and the status filled in: the wait returns it */
+    ov.Internal = STATUS_SUCCESS;
+    ov.InternalHigh = 3;
+    ov.Internal = STATUS_PENDING;
+    ASSERT_TRUE(SetEvent(ev));
+    SetLastError(0xdeadbeef);
+    expect_fail(GetOverlappedResult(h, &ov, &n, TRUE), ERROR_IO_INCOMPLETE);
+    ov.Internal = STATUS_SUCCESS;
+    ASSERT_TRUE(GetOverlappedResultEx(h, &ov, &n, 1000, FALSE));
+    ASSERT_EQ_U(n, 3);
+    SetLastError(0xdeadbeef);
+    expect_fail(GetOverlappedResult(h, NULL, &n, FALSE), ERROR_NOACCESS);
+    ASSERT_TRUE(CloseHandle(ev));
+    ASSERT_TRUE(CloseHandle(h));
+    ASSERT_TRUE(DeleteFileA(p));
 }

@@ -64,6 +64,27 @@ SHMAP_EXTERN int shmap_pipe_peek(shmap_handle_t h, void *buf, uint32_t len, uint
  * returns h from then on, whatever it is.  Errors: -EINVAL (which). */
 SHMAP_EXTERN int shmap_std_handle_set(int which, shmap_handle_t h);
 
+/* File attributes, as Linux keeps them: FILE_ATTRIBUTE_DIRECTORY,
+ * FILE_ATTRIBUTE_READONLY (no write permission bit at all), and for other
+ * files FILE_ATTRIBUTE_ARCHIVE (what a new Windows file has).  The others
+ * are not kept: setting them is accepted and changes nothing. */
+#define SHMAP_FILE_ATTRIBUTE_READONLY 0x1u
+#define SHMAP_FILE_ATTRIBUTE_DIRECTORY 0x10u
+#define SHMAP_FILE_ATTRIBUTE_ARCHIVE 0x20u
+typedef struct shmap_file_info {
+    uint32_t attributes;
+    uint64_t size;
+    int64_t ctime_ns, atime_ns, mtime_ns; /* since 1970, nanoseconds */
+} shmap_file_info_t;
+/* GetFileAttributesEx (info may be NULL).  Errors: -ENOENT (the file),
+ * SHMAP_EPATH (a directory of the path is missing or not a directory),
+ * -EACCES, -EINVAL (NULL or empty path), -ENAMETOOLONG. */
+SHMAP_EXTERN int shmap_file_attributes(const char *path, shmap_file_info_t *info);
+/* SetFileAttributes: READONLY takes every write permission bit away, its
+ * absence gives the owner's back.  Errors: as shmap_file_attributes, and
+ * -EPERM (not the owner) as -EACCES. */
+SHMAP_EXTERN int shmap_file_set_attributes(const char *path, uint32_t attributes);
+
 #ifdef __cplusplus
 }
 #endif
