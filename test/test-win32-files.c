@@ -433,14 +433,18 @@ TEST(pipe_blocked_reader_holds_nothing_up)
     ASSERT_TRUE(CloseHandle(w));
 }
 
+/* argv: the inherited pipe handles, which the child closes (its standard
+ * handles are copies of them). */
 HELPER(pipe_child)
 {
-    (void)argc;
-    (void)argv;
+    for (int i = 0; i < argc; i++)
+        if (!CloseHandle((HANDLE)(uintptr_t)strtoull(argv[i], NULL, 0)))
+            return 3;
     char line[64];
     if (!fgets(line, sizeof line, stdin))
         return 2;
     printf("child got %s", line);
+    fflush(stdout);
     return 0;
 }
 
@@ -458,10 +462,11 @@ TEST(pipe_as_the_standard_handles_of_a_child)
     si.dwFlags = STARTF_USESTDHANDLES;
     si.hStdInput = in_r;
     si.hStdOutput = out_w;
-    si.hStdError = out_w;
+    si.hStdError = NULL; /* the child keeps ours */
     PROCESS_INFORMATION pi;
     char cmd[4400];
-    snprintf(cmd, sizeof cmd, "\"%s\" --helper pipe_child", test_self());
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper pipe_child %p %p", test_self(), (void *)in_r,
+             (void *)out_w);
     ASSERT_TRUE(CreateProcessA(test_self(), cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi));
     ASSERT_TRUE(CloseHandle(in_r));
     ASSERT_TRUE(CloseHandle(out_w));
@@ -471,6 +476,7 @@ TEST(pipe_as_the_standard_handles_of_a_child)
     size_t have = 0;
     for (;;) {
         SetLastError(0xdeadbeef);
+        ASSERT_TRUE(have < sizeof buf - 1);
         if (!ReadFile(out_r, buf + have, (DWORD)(sizeof buf - 1 - have), &n, NULL))
             break;
         have += n;
