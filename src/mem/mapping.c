@@ -225,7 +225,7 @@ static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_sectio
         r = reopen_backing(s, f);
     if (r == 0 && s->file_backed) {
         mark_file_mapped(s->data_fd, s->size);
-        shmap__share_mark_section(s->data_fd, s->protect, s->attributes); /* share.c */
+        shmap__share_mark_section(s->data_fd, s->protect); /* share.c */
     }
     if (r == 0 && s->reserve)
         r = map_bitmap(s, h);

@@ -54,7 +54,7 @@ SHMAP_HIDDEN void shmap__share_ungate(int fd);
 /* With the gate: does a description deny delete?  0 or SHMAP_ESHARING. */
 SHMAP_HIDDEN int shmap__share_check_delete(int fd);
 /* A section of the file is made on its own description fd. */
-SHMAP_HIDDEN void shmap__share_mark_section(int fd, uint32_t protect, uint32_t attributes);
+SHMAP_HIDDEN void shmap__share_mark_section(int fd, uint32_t protect);
 
 /* ======================================================================
  * rangelock.c - byte-range locks of a file object; every call with the

@@ -18,7 +18,6 @@
  *   MAP_W       a writable section (PAGE_READWRITE, PAGE_EXECUTE_READWRITE)
  *               of the file exists: opens not sharing write fail (NTFS's
  *               MmDoesFileHaveUserWritableReferences check)
- *   MAP_IMAGE   a SEC_IMAGE section exists: opens with FILE_WRITE_DATA fail
  *
  * A new description asks the kernel (F_OFD_GETLK, which reports others'
  * locks only) whether a conflicting byte is held, then takes its own, with
@@ -35,7 +34,8 @@
  * Windows' ends at cleanup, while MAP_W lasts as long as the section or a
  * view of it.  Opens with none of the counted accesses (0,
  * FILE_READ_ATTRIBUTES, SYNCHRONIZE, FILE_READ_EA...) neither check nor
- * record, except against MAP_W and MAP_IMAGE.
+ * record, except against MAP_W.  (Windows also refuses FILE_WRITE_DATA
+ * while a SEC_IMAGE section of the file exists; shmap makes none.)
  *
  * A file system without OFD locks (EINVAL, ENOLCK) is not policed: the
  * open goes ahead, as before share modes existed.
@@ -54,7 +54,6 @@ enum {
     B_DENY_W,
     B_DENY_D,
     B_MAP_W,
-    B_MAP_IMAGE,
 };
 
 #define READ_BITS (SHMAP_FILE_READ_DATA | SHMAP_FILE_EXECUTE)
@@ -90,8 +89,6 @@ static int conflicts(int fd, unsigned has, uint32_t access, uint32_t share)
 {
     int r;
     if (!(share & SHMAP_FILE_SHARE_WRITE) && (r = held(fd, B_MAP_W)) != 0)
-        return r;
-    if ((access & SHMAP_FILE_WRITE_DATA) && (r = held(fd, B_MAP_IMAGE)) != 0)
         return r;
     if (!has)
         return 0;
@@ -161,11 +158,9 @@ int shmap__share_check_delete(int fd)
     return r == 1 ? SHMAP_ESHARING : 0;
 }
 
-void shmap__share_mark_section(int fd, uint32_t protect, uint32_t attributes)
+void shmap__share_mark_section(int fd, uint32_t protect)
 {
-    if (attributes & SHMAP_SEC_IMAGE)
-        lk(fd, F_OFD_SETLK, F_RDLCK, B_MAP_IMAGE);
-    else if ((protect & 0xFFu) == SHMAP_PAGE_READWRITE ||
-             (protect & 0xFFu) == SHMAP_PAGE_EXECUTE_READWRITE)
+    if ((protect & 0xFFu) == SHMAP_PAGE_READWRITE ||
+        (protect & 0xFFu) == SHMAP_PAGE_EXECUTE_READWRITE)
         lk(fd, F_OFD_SETLK, F_RDLCK, B_MAP_W);
 }
