@@ -13,6 +13,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdatomic.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <windows.h>
@@ -245,6 +247,32 @@ TEST(share_order_of_errors)
     ASSERT_EQ_U(GetLastError(), ERROR_FILE_NOT_FOUND);
     ASSERT_TRUE(CloseHandle(a));
     ASSERT_TRUE(DeleteFileA(file_path("f")));
+}
+
+TEST(share_invalid_bits_and_a_foreign_flock)
+{
+    const char *p = file_path("f");
+    make_file(p, 16);
+    HANDLE h = open_file(p, GENERIC_READ, 8, OPEN_EXISTING);
+    ASSERT_TRUE(h == INVALID_HANDLE_VALUE);
+    ASSERT_EQ_U(GetLastError(), ERROR_INVALID_PARAMETER);
+    h = open_file(file_path("missing"), GENERIC_READ, ALL_SHARE | 0x80, OPEN_EXISTING);
+    ASSERT_TRUE(h == INVALID_HANDLE_VALUE);
+    ASSERT_EQ_U(GetLastError(), ERROR_INVALID_PARAMETER); /* before the path */
+    /* a program that is not shmap's holds a flock on the file: openers do
+     * not hang on their gate, and the share rules still hold */
+    p = file_path("f");
+    int fd = open(p, O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(flock(fd, LOCK_EX), 0);
+    h = open_file(p, GENERIC_READ, 0, OPEN_EXISTING);
+    ASSERT_TRUE(h != INVALID_HANDLE_VALUE);
+    HANDLE h2 = open_file(p, GENERIC_READ, ALL_SHARE, OPEN_EXISTING);
+    ASSERT_TRUE(h2 == INVALID_HANDLE_VALUE);
+    ASSERT_EQ_U(GetLastError(), ERROR_SHARING_VIOLATION);
+    ASSERT_TRUE(CloseHandle(h));
+    close(fd);
+    ASSERT_TRUE(DeleteFileA(p));
 }
 
 TEST(share_delete_file_needs_share_delete)

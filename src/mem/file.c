@@ -150,6 +150,8 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
     (void)attributes;
     if (!path)
         return -EINVAL;
+    if (share & ~(SHMAP_FILE_SHARE_READ | SHMAP_FILE_SHARE_WRITE | SHMAP_FILE_SHARE_DELETE))
+        return -EINVAL; /* IoCreateFile checks it before it looks at the path */
     if (!*path)
         return SHMAP_EPATH;
     uint32_t acc = map_generic(access);

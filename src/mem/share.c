@@ -122,15 +122,20 @@ static bool unpoliced(int r)
 
 int shmap__share_gate(int fd)
 {
-    for (int i = 0; i < 10000; i++) { /* about a second */
+    struct timespec now, end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += 1; /* a foreign holder is waited for a second at most */
+    for (;;) {
         if (SYS(flock)(fd, LOCK_EX | LOCK_NB) == 0)
             return 0;
         if (errno != EWOULDBLOCK && errno != EINTR)
             return 1;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+            return 1;
         struct timespec ts = {.tv_sec = 0, .tv_nsec = 100000};
         nanosleep(&ts, NULL);
     }
-    return 1;
 }
 
 void shmap__share_ungate(int fd)
