@@ -520,6 +520,8 @@ TEST(file_attributes_get_set_and_not_found)
     ASSERT_TRUE(d.ftLastWriteTime.dwHighDateTime > 0x01D00000); /* after 2015 */
     SetLastError(0xdeadbeef);
     expect_fail(GetFileAttributesExA(p, GetFileExMaxInfoLevel, &d), ERROR_INVALID_PARAMETER);
+    SetLastError(0xdeadbeef);
+    expect_fail(DeleteFileA(p), ERROR_ACCESS_DENIED); /* a read-only file stays */
     ASSERT_TRUE(SetFileAttributesW(wp, FILE_ATTRIBUTE_NORMAL));
     ASSERT_EQ_U(GetFileAttributesA(p), FILE_ATTRIBUTE_ARCHIVE);
     /* a missing file, and a missing directory on the way */

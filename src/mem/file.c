@@ -453,7 +453,7 @@ SHMAP_EXTERN int shmap_file_flush(shmap_handle_t h)
 }
 
 /* DeleteFile opens the file for DELETE sharing everything: it fails while
- * a description denies delete (share.c), checked and unlinked under the
+ * a description denies delete (share.c), and on a read-only file, checked and unlinked under the
  * share gate so that no such open slips in between.  A file we cannot
  * open (no read permission, a symbolic link, a device) is not checked. */
 static int delete_shared(const char *path)
@@ -462,6 +462,10 @@ static int delete_shared(const char *path)
         SYS(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
     int g = fd >= 0 ? shmap__share_gate(fd) : 1;
     int r = g == 0 ? shmap__share_check_delete(fd) : 0;
+    struct stat st; /* FILE_ATTRIBUTE_READONLY (attr.c): STATUS_CANNOT_DELETE */
+    if (r == 0 && SYS(fstatat)(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && !(st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)))
+        r = -EACCES;
     if (r == 0 && SYS(unlinkat)(AT_FDCWD, path, 0) != 0)
         r = -errno; /* NOLINT(bugprone-branch-clone) */
     if (g == 0)
