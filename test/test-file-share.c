@@ -401,3 +401,48 @@ TEST(share_racing_exclusive_openers_never_both_pass)
     munmap((void *)inside, 4096);
     ASSERT_TRUE(DeleteFileA(p));
 }
+
+/* Waits for its standard input to end; the inherited handles stay open. */
+HELPER(share_inheritor)
+{
+    (void)argc;
+    (void)argv;
+    char c;
+    while (read(0, &c, 1) > 0)
+        ;
+    return 0;
+}
+
+/* An inherited handle is the same file object: its share state lasts in
+ * the child after the parent closed its own handle. */
+TEST(share_inherited_handle_keeps_the_file_object_in_the_child)
+{
+    const char *p = file_path("f");
+    make_file(p, 16);
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE h = CreateFileA(p, GENERIC_READ, 0, &sa, OPEN_EXISTING, 0, NULL);
+    ASSERT_TRUE(h != INVALID_HANDLE_VALUE);
+    HANDLE in_r, in_w;
+    ASSERT_TRUE(CreatePipe(&in_r, &in_w, &sa, 0));
+    ASSERT_TRUE(SetHandleInformation(in_w, HANDLE_FLAG_INHERIT, 0));
+    STARTUPINFOA si = {.cb = sizeof si};
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = in_r;
+    PROCESS_INFORMATION pi;
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "\"%s\" --helper share_inheritor", test_self());
+    ASSERT_TRUE(CreateProcessA(test_self(), cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi));
+    ASSERT_TRUE(CloseHandle(in_r));
+    ASSERT_TRUE(CloseHandle(h));
+    HANDLE b = open_file(p, GENERIC_READ, ALL_SHARE, OPEN_EXISTING);
+    ASSERT_TRUE(b == INVALID_HANDLE_VALUE);
+    ASSERT_EQ_U(GetLastError(), ERROR_SHARING_VIOLATION);
+    ASSERT_TRUE(CloseHandle(in_w)); /* the child ends */
+    ASSERT_EQ_U(WaitForSingleObject(pi.hProcess, 30000), WAIT_OBJECT_0);
+    ASSERT_TRUE(CloseHandle(pi.hProcess));
+    ASSERT_TRUE(CloseHandle(pi.hThread));
+    b = open_file(p, GENERIC_READ, 0, OPEN_EXISTING);
+    ASSERT_TRUE(b != INVALID_HANDLE_VALUE);
+    ASSERT_TRUE(CloseHandle(b));
+    ASSERT_TRUE(DeleteFileA(p));
+}
