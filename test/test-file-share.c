@@ -275,6 +275,32 @@ TEST(share_invalid_bits_and_a_foreign_flock)
     ASSERT_TRUE(DeleteFileA(p));
 }
 
+/* MAXIMUM_ALLOWED gets every right the file allows: it counts for read,
+ * write and delete. */
+TEST(share_maximum_allowed_counts_for_everything)
+{
+    const char *p = file_path("f");
+    make_file(p, 16);
+    HANDLE h = open_file(p, MAXIMUM_ALLOWED, FILE_SHARE_READ, OPEN_EXISTING);
+    ASSERT_TRUE(h != INVALID_HANDLE_VALUE);
+    DWORD n;
+    ASSERT_TRUE(WriteFile(h, "m", 1, &n, NULL));
+    HANDLE b = open_file(p, GENERIC_READ, FILE_SHARE_READ, OPEN_EXISTING); /* h writes */
+    ASSERT_TRUE(b == INVALID_HANDLE_VALUE);
+    ASSERT_EQ_U(GetLastError(), ERROR_SHARING_VIOLATION);
+    b = open_file(p, GENERIC_WRITE, ALL_SHARE, OPEN_EXISTING); /* h refuses write */
+    ASSERT_TRUE(b == INVALID_HANDLE_VALUE);
+    ASSERT_EQ_U(GetLastError(), ERROR_SHARING_VIOLATION);
+    b = open_file(p, GENERIC_READ, ALL_SHARE, OPEN_EXISTING);
+    ASSERT_TRUE(b != INVALID_HANDLE_VALUE);
+    ASSERT_TRUE(CloseHandle(b));
+    SetLastError(0xdeadbeef);
+    ASSERT_TRUE(!DeleteFileA(p)); /* h refuses delete */
+    ASSERT_EQ_U(GetLastError(), ERROR_SHARING_VIOLATION);
+    ASSERT_TRUE(CloseHandle(h));
+    ASSERT_TRUE(DeleteFileA(p));
+}
+
 TEST(share_delete_file_needs_share_delete)
 {
     const char *p = file_path("f");

@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* File rights that shmap/types.h does not name. */
+#define SHMAP_FILE_READ_EA 0x0008u
+#define SHMAP_FILE_WRITE_EA 0x0010u
+
 /* FILE_SHARE_* */
 #define SHMAP_FILE_SHARE_READ 0x1u
 #define SHMAP_FILE_SHARE_WRITE 0x2u

@@ -39,9 +39,17 @@ static void file_destroy(struct shmap_obj *o)
     shmap__obj_free(f);
 }
 
+/* MAXIMUM_ALLOWED asks for all the file allows: every right (the owner's,
+ * FILE_ALL_ACCESS), less the writing ones when the file may not be opened
+ * for writing.  The bit itself stays, as the request's mark. */
+#define MAX_WRITE                                                                                  \
+    (SHMAP_FILE_WRITE_DATA | SHMAP_FILE_APPEND_DATA | SHMAP_FILE_WRITE_EA |                        \
+     SHMAP_FILE_WRITE_ATTRIBUTES | SHMAP_DELETE)
+
 static uint32_t map_generic(uint32_t a)
 {
-    return shmap__access_map_generic(SHMAP_TYPE_FILE, a); /* FILE_GENERIC_* (access.c) */
+    uint32_t m = shmap__access_map_generic(SHMAP_TYPE_FILE, a); /* FILE_GENERIC_* (access.c) */
+    return (m & SHMAP_MAXIMUM_ALLOWED) ? m | SHMAP_FILE_ALL_ACCESS : m;
 }
 
 static int open_flags(uint32_t access, uint32_t disposition, int *flags)
@@ -160,6 +168,11 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
         return r;
     bool existed;
     int fd = do_open(path, oflags, disposition, &existed);
+    if ((fd == -EACCES || fd == -EROFS) && (acc & SHMAP_MAXIMUM_ALLOWED)) {
+        acc &= ~MAX_WRITE; /* the most the file allows: no writing */
+        open_flags(acc, disposition, &oflags);
+        fd = do_open(path, oflags, disposition, &existed);
+    }
     if (fd < 0)
         return fd;
     bool created = (oflags & O_CREAT) && !existed; /* ours to remove if we fail */
@@ -175,8 +188,8 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
         shmap__reclock_init(&f->lock);
         shmap__rangelock_init(&f->rl);
         atomic_store(&f->obj.handles, 1);
-        r = shmap__handle_alloc(&f->obj, acc, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0,
-                                out);
+        r = shmap__handle_alloc(&f->obj, acc & ~SHMAP_MAXIMUM_ALLOWED,
+                                (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
         if (r)
             shmap__obj_handle_put(&f->obj);
     }
