@@ -43,6 +43,7 @@
 #include "shmap/locks.h"
 #include "shmap/procmem.h"
 #include "shmap/thread.h"
+#include "shmap/files.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -217,14 +218,15 @@ SHMAP_EXTERN int shmap_vm_protect(void *addr, size_t size, uint32_t protect, uin
 #define SHMAP_FILE_END 2
 
 /* Open or create a file (a Linux path).  access: GENERIC_* / FILE_* rights;
- * share: FILE_SHARE_* (accepted, not enforced across processes).
+ * share: FILE_SHARE_*, enforced across handles and processes (shmap/files.h).
  * Returns 0, or SHMAP_EXISTED when CREATE_ALWAYS/OPEN_ALWAYS found the file.
  * A descriptor given with shmap_security_next is consumed: a file this call
  * creates gets its DACL as its mode and POSIX ACL (the owner keeps read and
  * write; others get at most what the DACL gives); an existing file keeps
  * its permissions.  Without one, the mode is open(2)'s (0666 & ~umask).
  * Errors: -ENOENT, SHMAP_EPATH (-ENOTDIR), SHMAP_EFILEEXISTS, -EACCES,
- * -EINVAL, -EMFILE, -ENOSPC. */
+ * SHMAP_ESHARING (after those: the share check comes before truncation),
+ * SHMAP_EMAPPED, -EINVAL, -EMFILE, -ENOSPC. */
 SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t share,
                                  uint32_t disposition, uint32_t attributes, unsigned flags,
                                  shmap_handle_t *out);

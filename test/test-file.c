@@ -23,7 +23,7 @@ static shmap_handle_t fopen_ok(const char *p, uint32_t access, uint32_t disp, in
 {
     shmap_handle_t h;
     POISON(h);
-    ASSERT_EQ(shmap_file_open(p, access, 0, disp, 0, 0, &h), expect);
+    ASSERT_EQ(shmap_file_open(p, access, 7, disp, 0, 0, &h), expect);
     return h;
 }
 
@@ -108,7 +108,7 @@ static shmap_handle_t file_with(const char *name, uint32_t access, size_t size)
 {
     const char *p = tmpfile_path(name);
     shmap_handle_t w;
-    ASSERT_GE(shmap_file_open(p, RD | WR, 0, SHMAP_CREATE_ALWAYS, 0, 0, &w), 0);
+    ASSERT_GE(shmap_file_open(p, RD | WR, 7, SHMAP_CREATE_ALWAYS, 0, 0, &w), 0);
     if (size) {
         ASSERT_EQ(shmap_file_seek(w, (int64_t)size, SHMAP_FILE_BEGIN, NULL), 0);
         ASSERT_EQ(shmap_file_set_end(w), 0);
@@ -281,8 +281,8 @@ TEST(file_truncating_open_of_a_mapped_file_is_user_mapped_file)
     shmap_handle_t f = file_with("t", RD | WR, 65536), m, g;
     ASSERT_EQ(fmap(f, SHMAP_PAGE_READONLY, 0, &m), 0);
     const char *p = tmpfile_path("t");
-    ASSERT_EQ(shmap_file_open(p, RD | WR, 0, SHMAP_CREATE_ALWAYS, 0, 0, &g), SHMAP_EMAPPED);
-    ASSERT_EQ(shmap_file_open(p, RD | WR, 0, SHMAP_TRUNCATE_EXISTING, 0, 0, &g), SHMAP_EMAPPED);
+    ASSERT_EQ(shmap_file_open(p, RD | WR, 7, SHMAP_CREATE_ALWAYS, 0, 0, &g), SHMAP_EMAPPED);
+    ASSERT_EQ(shmap_file_open(p, RD | WR, 7, SHMAP_TRUNCATE_EXISTING, 0, 0, &g), SHMAP_EMAPPED);
     ASSERT_EQ(fsize(f), 65536);
     ASSERT_EQ(shmap_close(m), 0);
     g = fopen_ok(p, RD | WR, SHMAP_TRUNCATE_EXISTING, 0); /* no mapping left */

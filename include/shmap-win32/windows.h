@@ -417,6 +417,8 @@ typedef struct _MEMORY_BASIC_INFORMATION {
 #include "processthreadsapi.h"      /* QueueUserAPC and the thread calls */
 #include "threadpoollegacyapiset.h" /* RegisterWaitForSingleObject, timer queues */
 #include "threadpoolapiset.h"       /* the thread pool */
+#include "fileapi.h"
+#include "namedpipeapi.h"
 
 /* ---- file mappings and views ------------------------------------------------ */
 WINBASEAPI HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpAttributes,

@@ -75,6 +75,10 @@
 #define SHMAP_EUNSAFE                                                                              \
     (-30830) /* a namespace directory is not trustworthy (its owner or mode would let another      \
                 user plant, squat or remove objects; docs/security.md): ERROR_ACCESS_DENIED (5) */
+#define SHMAP_ELOCKED (-30831)    /* byte range locked by another lock: ERROR_LOCK_VIOLATION (33) */
+#define SHMAP_ENOTLOCKED (-30832) /* no lock of exactly that range: ERROR_NOT_LOCKED (158) */
+#define SHMAP_EBROKENPIPE                                                                          \
+    (-30833) /* the other end of the pipe is closed: ERROR_BROKEN_PIPE (109) */
 /* another process's memory (shmap/procmem.h) */
 #define SHMAP_EPARTIAL (-30834) /* only part of the range was copied: ERROR_PARTIAL_COPY (299) */
 /* threads, APCs and the thread pool (shmap/thread.h) */

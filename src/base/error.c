@@ -40,6 +40,9 @@ static const char *const shmap_messages[] = {
     [-(SHMAP_EUNSAFE - SHMAP_ETYPE)] =
         ("a namespace directory is not trustworthy: owned by another "
          "user, or writable by others (see docs/security.md)"),
+    [-(SHMAP_ELOCKED - SHMAP_ETYPE)] = "the range is locked by another lock",
+    [-(SHMAP_ENOTLOCKED - SHMAP_ETYPE)] = "no lock of exactly that range",
+    [-(SHMAP_EBROKENPIPE - SHMAP_ETYPE)] = "the pipe's other end is closed",
     [-(SHMAP_EPARTIAL - SHMAP_ETYPE)] = "only part of the memory could be copied",
     [-(SHMAP_EPORTCLOSED - SHMAP_ETYPE)] = "the completion port was closed while waiting",
     [-(SHMAP_EPENDING - SHMAP_ETYPE)] = "a callback is still running; it completes later",
@@ -129,7 +132,11 @@ SHMAP_EXTERN const char *shmap_version(void)
     X(SHMAP_EPARTIAL, ERROR_PARTIAL_COPY)                                                          \
     X(SHMAP_EPENDING, ERROR_IO_PENDING)                                                            \
     X(SHMAP_EGENFAIL, ERROR_GEN_FAILURE)                                                           \
-    X(SHMAP_ESUSPENDMAX, ERROR_SIGNAL_REFUSED)
+    X(SHMAP_ESUSPENDMAX, ERROR_SIGNAL_REFUSED)                                                     \
+    X(SHMAP_ELOCKED, ERROR_LOCK_VIOLATION)                                                         \
+    X(SHMAP_ENOTLOCKED, ERROR_NOT_LOCKED)                                                          \
+    X(SHMAP_EBROKENPIPE, ERROR_BROKEN_PIPE)                                                        \
+    X(-EPIPE, ERROR_NO_DATA)
 
 SHMAP_EXTERN uint32_t shmap_win32_error(int err)
 {

@@ -9,7 +9,7 @@
  * Reads and writes are pread/pwrite at the position, so they are coherent
  * with MAP_SHARED views of the same file.
  *
- * Paths are Linux paths.  Share modes are accepted and not enforced.
+ * Paths are Linux paths.  Share modes are enforced by share.c.
  * A negative seek fails with -ESPIPE (Win32 ERROR_NEGATIVE_SEEK).
  */
 #include "mem.h"
@@ -17,26 +17,39 @@
 #include "base/procfs.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct shmap_file {
     struct shmap_obj obj;
     struct shmap_reclock lock;
-    uint64_t pos; /* protected by lock */
+    bool stream;                /* a pipe, socket or terminal: no position, no lock */
+    uint64_t pos;               /* protected by lock */
+    struct shmap_rangelocks rl; /* protected by lock (rangelock.c) */
 };
 
 static void file_destroy(struct shmap_obj *o)
 {
     struct shmap_file *f = (struct shmap_file *)o;
+    shmap__rangelock_fini(&f->rl, o->fd);
     shmap__reclock_destroy(&f->lock);
     shmap__obj_fini(o);
     shmap__obj_free(f);
 }
 
+/* MAXIMUM_ALLOWED asks for all the file allows: every right (the owner's,
+ * FILE_ALL_ACCESS), less the writing ones when the file may not be opened
+ * for writing.  The bit itself stays, as the request's mark. */
+#define MAX_WRITE                                                                                  \
+    (SHMAP_FILE_WRITE_DATA | SHMAP_FILE_APPEND_DATA | SHMAP_FILE_WRITE_EA |                        \
+     SHMAP_FILE_WRITE_ATTRIBUTES | SHMAP_DELETE)
+
 static uint32_t map_generic(uint32_t a)
 {
-    return shmap__access_map_generic(SHMAP_TYPE_FILE, a); /* FILE_GENERIC_* (access.c) */
+    uint32_t m = shmap__access_map_generic(SHMAP_TYPE_FILE, a); /* FILE_GENERIC_* (access.c) */
+    return (m & SHMAP_MAXIMUM_ALLOWED) ? m | SHMAP_FILE_ALL_ACCESS : m;
 }
 
 static int open_flags(uint32_t access, uint32_t disposition, int *flags)
@@ -102,13 +115,19 @@ static int do_open(const char *path, int flags, uint32_t disposition, bool *exis
     return fd;
 }
 
-static int check_regular(int fd, uint32_t disposition, bool existed)
+/* What NtCreateFile checks once the file is found, in its order: a
+ * directory, then the share modes, then the truncation of CREATE_ALWAYS
+ * and TRUNCATE_EXISTING (which a mapping refuses). */
+static int check_regular(int fd, uint32_t acc, uint32_t share, uint32_t disposition, bool existed)
 {
     struct stat st;
     if (SYS(fstat)(fd, &st) != 0)
         return -errno;
     if (S_ISDIR(st.st_mode))
         return -EACCES;
+    int r = S_ISREG(st.st_mode) ? shmap__share_open(fd, acc, share) : 0; /* share.c */
+    if (r)
+        return r;
     bool trunc =
         disposition == SHMAP_TRUNCATE_EXISTING || (disposition == SHMAP_CREATE_ALWAYS && existed);
     if (!trunc || !S_ISREG(st.st_mode))
@@ -125,7 +144,7 @@ static int check_regular(int fd, uint32_t disposition, bool existed)
     int w = shmap__reopen_self(fd, O_WRONLY | O_CLOEXEC);
     if (w < 0)
         return w;
-    int r = SYS(ftruncate)(w, 0) == 0 ? 0 : -errno;
+    r = SYS(ftruncate)(w, 0) == 0 ? 0 : -errno;
     shmap__close_fd(w);
     return r;
 }
@@ -136,10 +155,11 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
 {
     if (SHMAP_PROBE_OUT(out))
         return -EFAULT;
-    (void)share;
     (void)attributes;
     if (!path)
         return -EINVAL;
+    if (share & ~(SHMAP_FILE_SHARE_READ | SHMAP_FILE_SHARE_WRITE | SHMAP_FILE_SHARE_DELETE))
+        return -EINVAL; /* IoCreateFile checks it before it looks at the path */
     if (!*path)
         return SHMAP_EPATH;
     uint32_t acc = map_generic(access);
@@ -148,11 +168,16 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
         return r;
     bool existed;
     int fd = do_open(path, oflags, disposition, &existed);
+    if ((fd == -EACCES || fd == -EROFS) && (acc & SHMAP_MAXIMUM_ALLOWED)) {
+        acc &= ~MAX_WRITE; /* the most the file allows: no writing */
+        open_flags(acc, disposition, &oflags);
+        fd = do_open(path, oflags, disposition, &existed);
+    }
     if (fd < 0)
         return fd;
     bool created = (oflags & O_CREAT) && !existed; /* ours to remove if we fail */
     struct shmap_file *f = NULL;
-    if ((r = check_regular(fd, disposition, existed)) == 0)
+    if ((r = check_regular(fd, acc, share, disposition, existed)) == 0)
         r = shmap__objsec_file(fd, created); /* lpSecurityDescriptor: the new file's mode */
     if (r == 0 && (f = shmap__obj_alloc(sizeof *f)) == NULL)
         r = -ENOMEM;
@@ -161,9 +186,10 @@ SHMAP_EXTERN int shmap_file_open(const char *path, uint32_t access, uint32_t sha
     } else {
         shmap__obj_init(&f->obj, &shmap__file_ops, fd, NULL);
         shmap__reclock_init(&f->lock);
+        shmap__rangelock_init(&f->rl);
         atomic_store(&f->obj.handles, 1);
-        r = shmap__handle_alloc(&f->obj, acc, (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0,
-                                out);
+        r = shmap__handle_alloc(&f->obj, acc & ~SHMAP_MAXIMUM_ALLOWED,
+                                (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
         if (r)
             shmap__obj_handle_put(&f->obj);
     }
@@ -189,6 +215,44 @@ static int file_get(shmap_handle_t h, uint32_t need, struct shmap_file **f)
     return 0;
 }
 
+/* A write that would raise SIGPIPE fails with EPIPE instead: the signal
+ * is blocked around it and a pending one of ours taken back. */
+static ssize_t write_nosig(int fd, const void *buf, size_t len)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ssize_t n = SYS(write)(fd, buf, len);
+    int e = errno;
+    if (n < 0 && e == EPIPE && !sigismember(&old, SIGPIPE)) {
+        struct timespec zero = {0, 0};
+        sigtimedwait(&pipe_set, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return n;
+}
+
+/* ReadFile and WriteFile of a stream (pipe.c): no position and no lock, so
+ * that a reader blocked on an empty pipe holds nothing up.  A read that
+ * finds a pipe empty and without writers is Windows' broken pipe. */
+static int stream_io(struct shmap_file *f, bool write, void *buf, uint32_t len, uint32_t *done)
+{
+    ssize_t n;
+    do
+        n = !len ? 0 : write ? write_nosig(f->obj.fd, buf, len) : SYS(read)(f->obj.fd, buf, len);
+    while (n < 0 && errno == EINTR);
+    int r = n >= 0 ? 0 : errno == EFAULT ? SHMAP_ENOACCESS : -errno;
+    struct stat st;
+    if (!r && !write && len && n == 0 && SYS(fstat)(f->obj.fd, &st) == 0 && S_ISFIFO(st.st_mode))
+        r = SHMAP_EBROKENPIPE;
+    shmap__obj_put(&f->obj);
+    if (!r && done)
+        *done = (uint32_t)n;
+    return r;
+}
+
 /* ReadFile and WriteFile: at the shared position, which moves by what was
  * done.  A handle that may only append (FILE_APPEND_DATA without
  * FILE_WRITE_DATA) writes at the end of the file, wherever its position. */
@@ -206,10 +270,19 @@ static int file_io(shmap_handle_t h, bool write, void *buf, uint32_t len, uint32
         return -EACCES;
     }
     f = (struct shmap_file *)o;
+    if (f->stream)
+        return stream_io(f, write, buf, len, done);
     shmap__reclock_lock(&f->lock);
     struct stat st;
     if (append && SYS(fstat)(f->obj.fd, &st) == 0)
         f->pos = (uint64_t)st.st_size;
+    /* byte-range locks are mandatory for ReadFile and WriteFile */
+    int lr = shmap__rangelock_io(&f->rl, f->obj.fd, f->pos, len, write);
+    if (lr) {
+        shmap__reclock_unlock(&f->lock);
+        shmap__obj_put(&f->obj);
+        return lr;
+    }
     ssize_t n = !len    ? 0
                 : write ? SYS(pwrite)(f->obj.fd, buf, len, (off_t)f->pos)
                         : SYS(pread)(f->obj.fd, buf, len, (off_t)f->pos);
@@ -297,6 +370,52 @@ SHMAP_EXTERN int shmap_file_set_end(shmap_handle_t h)
     return r == -EFBIG ? -ENOSPC : r;
 }
 
+/* The file of a handle that may lock: NtLockFile wants FILE_READ_DATA or
+ * FILE_WRITE_DATA. */
+static int lock_get(shmap_handle_t h, struct shmap_file **f)
+{
+    struct shmap_obj *o;
+    uint32_t access;
+    int r = shmap__handle_get_type(h, SHMAP_TYPE_FILE, &o, &access);
+    if (r)
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    if (!(access & (SHMAP_FILE_READ_DATA | SHMAP_FILE_WRITE_DATA))) {
+        shmap__obj_put(o);
+        return -EACCES;
+    }
+    *f = (struct shmap_file *)o;
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_file_lock(shmap_handle_t h, uint64_t offset, uint64_t length, unsigned flags)
+{
+    if (flags & ~(SHMAP_LOCK_FAIL_IMMEDIATELY | SHMAP_LOCK_EXCLUSIVE))
+        return -EINVAL;
+    struct shmap_file *f;
+    int r = lock_get(h, &f);
+    if (r)
+        return r;
+    shmap__reclock_lock(&f->lock);
+    r = shmap__rangelock_add(&f->rl, f->obj.fd, offset, length, (flags & SHMAP_LOCK_EXCLUSIVE) != 0,
+                             !(flags & SHMAP_LOCK_FAIL_IMMEDIATELY));
+    shmap__reclock_unlock(&f->lock);
+    shmap__obj_put(&f->obj);
+    return r;
+}
+
+SHMAP_EXTERN int shmap_file_unlock(shmap_handle_t h, uint64_t offset, uint64_t length)
+{
+    struct shmap_file *f;
+    int r = lock_get(h, &f);
+    if (r)
+        return r;
+    shmap__reclock_lock(&f->lock);
+    r = shmap__rangelock_remove(&f->rl, offset, length);
+    shmap__reclock_unlock(&f->lock);
+    shmap__obj_put(&f->obj);
+    return r;
+}
+
 /* fstat of the file of handle h (any access). */
 static int file_stat(shmap_handle_t h, struct stat *st)
 {
@@ -346,15 +465,37 @@ SHMAP_EXTERN int shmap_file_flush(shmap_handle_t h)
     return r;
 }
 
+/* DeleteFile opens the file for DELETE sharing everything: it fails while
+ * a description denies delete (share.c), and on a read-only file, checked and unlinked under the
+ * share gate so that no such open slips in between.  A file we cannot
+ * open (no read permission, a symbolic link, a device) is not checked. */
+static int delete_shared(const char *path)
+{
+    int fd =
+        SYS(openat)(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0);
+    int g = fd >= 0 ? shmap__share_gate(fd) : 1;
+    int r = g == 0 ? shmap__share_check_delete(fd) : 0;
+    struct stat st; /* FILE_ATTRIBUTE_READONLY (attr.c): STATUS_CANNOT_DELETE */
+    if (r == 0 && SYS(fstatat)(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && !(st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)))
+        r = -EACCES;
+    if (r == 0 && SYS(unlinkat)(AT_FDCWD, path, 0) != 0)
+        r = -errno; /* NOLINT(bugprone-branch-clone) */
+    if (g == 0)
+        shmap__share_ungate(fd);
+    if (fd >= 0)
+        shmap__close_fd(fd);
+    return r;
+}
+
 SHMAP_EXTERN int shmap_file_delete(const char *path)
 {
     if (!path)
         return -EINVAL;
-    if (SYS(unlinkat)(AT_FDCWD, path, 0) == 0)
-        return 0;
-    if (errno == EISDIR || errno == EPERM)
+    int r = delete_shared(path);
+    if (r == -EISDIR || r == -EPERM)
         return -EACCES;
-    return errno == ENOTDIR ? SHMAP_EPATH : -errno;
+    return r == -ENOTDIR ? SHMAP_EPATH : r;
 }
 
 int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
@@ -371,7 +512,9 @@ int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out)
         return -ENOMEM;
     }
     shmap__obj_init(&f->obj, &shmap__file_ops, fd, &st);
+    f->stream = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode);
     shmap__reclock_init(&f->lock);
+    shmap__rangelock_init(&f->rl);
     f->pos = pos;
     atomic_store(&f->obj.handles, 1);
     *out = &f->obj;
@@ -391,6 +534,18 @@ uint64_t shmap__file_pos(struct shmap_obj *o)
 /* lifecycle.c takes it across fork */
 pthread_mutex_t shmap__std_lock = PTHREAD_MUTEX_INITIALIZER;
 static shmap_handle_t std_handles[3];
+static bool std_set[3]; /* SetStdHandle gave it: returned as it is */
+
+SHMAP_EXTERN int shmap_std_handle_set(int which, shmap_handle_t h)
+{
+    if (which < 0 || which > 2)
+        return -EINVAL;
+    pthread_mutex_lock(&shmap__std_lock);
+    std_handles[which] = h;
+    std_set[which] = true;
+    pthread_mutex_unlock(&shmap__std_lock);
+    return 0;
+}
 
 SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
 {
@@ -401,8 +556,9 @@ SHMAP_EXTERN int shmap_std_handle(int which, shmap_handle_t *out)
     pthread_mutex_lock(&shmap__std_lock);
     int r = 0;
     shmap_type_t type;
-    if (!std_handles[which] || shmap_handle_query(std_handles[which], &type, NULL) != 0 ||
-        type != SHMAP_TYPE_FILE) {
+    if (!std_set[which] &&
+        (!std_handles[which] || shmap_handle_query(std_handles[which], &type, NULL) != 0 ||
+         type != SHMAP_TYPE_FILE)) {
         std_handles[which] = SHMAP_NULL_HANDLE;
         int fd = SYS(fcntl_int)(which, F_DUPFD_CLOEXEC, 3);
         struct shmap_obj *o;

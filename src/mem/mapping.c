@@ -223,8 +223,10 @@ static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_sectio
     int r = 0;
     if (s->file_backed && s->data_fd < 0)
         r = reopen_backing(s, f);
-    if (r == 0 && s->file_backed)
+    if (r == 0 && s->file_backed) {
         mark_file_mapped(s->data_fd, s->size);
+        shmap__share_mark_section(s->data_fd, s->protect); /* share.c */
+    }
     if (r == 0 && s->reserve)
         r = map_bitmap(s, h);
     if (r) {

@@ -37,6 +37,47 @@ SHMAP_HIDDEN bool shmap__section_committed(const struct shmap_section *s, uint64
  * this or another process?  Used by SetEndOfFile. */
 SHMAP_HIDDEN bool shmap__file_is_mapped(int fd, uint64_t new_size);
 
+/* ======================================================================
+ * share.c - share modes, as OFD locks on reserved bytes of the file.
+ * ====================================================================== */
+/* The reserved bytes [SHMAP_SHARE_BASE, +16) lie just below mapping.c's
+ * marker (2^61); byte-range locks (LockFile) stay below them. */
+#define SHMAP_SHARE_BASE (((off_t)1 << 61) - 16)
+/* Check a new description fd's access (FILE_* rights, generic mapped) and
+ * share against every other description of the file, and record them:
+ * 0 or SHMAP_ESHARING (or -errno). */
+SHMAP_HIDDEN int shmap__share_open(int fd, uint32_t access, uint32_t share);
+/* The gate, held around a check and what it guards (DeleteFile): 0 held,
+ * 1 not held (no flock here, or a foreign holder for a second). */
+SHMAP_HIDDEN int shmap__share_gate(int fd);
+SHMAP_HIDDEN void shmap__share_ungate(int fd);
+/* With the gate: does a description deny delete?  0 or SHMAP_ESHARING. */
+SHMAP_HIDDEN int shmap__share_check_delete(int fd);
+/* A section of the file is made on its own description fd. */
+SHMAP_HIDDEN void shmap__share_mark_section(int fd, uint32_t protect);
+
+/* ======================================================================
+ * rangelock.c - byte-range locks of a file object; every call with the
+ * record's lock held.
+ * ====================================================================== */
+struct shmap_rangelock;
+struct shmap_rangelocks {
+    struct shmap_rangelock *v; /* the object's locks, unmerged */
+    size_t n, cap;
+    int fd;         /* holds the OFD locks: the object's, or a read-write reopen; -1 none yet */
+    bool downgrade; /* exclusive locks are read locks for the kernel (no write reopen) */
+};
+SHMAP_HIDDEN void shmap__rangelock_init(struct shmap_rangelocks *l);
+SHMAP_HIDDEN void shmap__rangelock_fini(struct shmap_rangelocks *l, int objfd);
+/* Lock [off, off+len): 0, SHMAP_ELOCKED, -EINVAL (past 2^64), -ENOMEM. */
+SHMAP_HIDDEN int shmap__rangelock_add(struct shmap_rangelocks *l, int objfd, uint64_t off,
+                                      uint64_t len, bool excl, bool wait);
+/* Unlock exactly [off, off+len): 0 or SHMAP_ENOTLOCKED. */
+SHMAP_HIDDEN int shmap__rangelock_remove(struct shmap_rangelocks *l, uint64_t off, uint64_t len);
+/* May the object read or write [off, off+len)?  0 or SHMAP_ELOCKED. */
+SHMAP_HIDDEN int shmap__rangelock_io(const struct shmap_rangelocks *l, int objfd, uint64_t off,
+                                     uint64_t len, bool write);
+
 /* View protection (PAGE_*) implied by a MapViewOfFile access request. */
 SHMAP_HIDDEN uint32_t shmap__view_protect_of(uint32_t access);
 /* PAGE_* -> PROT_* */

@@ -107,6 +107,13 @@ static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOV
         bool eof = !write && n > 0 && did == 0;
         W32_PUT(&ov->Internal, (ULONG_PTR)(ULONG)(eof ? STATUS_END_OF_FILE : STATUS_SUCCESS));
         W32_PUT(&ov->InternalHigh, (ULONG_PTR)did);
+        /* the I/O is complete: its event is signalled (the low bit only
+         * says "no completion port") */
+        HANDLE ev;
+        memcpy(&ev, &ov->hEvent, sizeof ev);
+        ev = (HANDLE)((uintptr_t)ev & ~(uintptr_t)1);
+        if (ev)
+            SetEvent(ev);
         if (eof) {
             SetLastError(ERROR_HANDLE_EOF);
             return FALSE;
@@ -252,4 +259,210 @@ WINBASEAPI BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, L
     if (r == 0 && dst)
         *dst = WIN(h);
     return result(r);
+}
+
+/* ---- byte-range locks ------------------------------------------------------- */
+
+static uint64_t u64(DWORD lo, DWORD hi)
+{
+    return (uint64_t)hi << 32 | lo;
+}
+
+WINBASEAPI BOOL WINAPI LockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)
+{
+    return result(shmap_file_lock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi),
+                                  SHMAP_LOCK_EXCLUSIVE | SHMAP_LOCK_FAIL_IMMEDIATELY));
+}
+
+WINBASEAPI BOOL WINAPI UnlockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)
+{
+    return result(shmap_file_unlock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi)));
+}
+
+/* kernelbase reads the offset from the OVERLAPPED, which NtLockFile then
+ * uses as its IO_STATUS_BLOCK: the status in Internal.  Other flag bits
+ * are ignored, as kernelbase passes on only the two it knows. */
+static int read_offset(LPOVERLAPPED ov, uint64_t *off)
+{
+    OVERLAPPED o;
+    if (W32_BAD_OUT(ov))
+        return -EFAULT;
+    memcpy(&o, ov, sizeof o);
+    *off = u64(o.Offset, o.OffsetHigh);
+    return 0;
+}
+
+static BOOL lock_done(LPOVERLAPPED ov, int r)
+{
+    if (r == 0) {
+        W32_PUT(&ov->Internal, (ULONG_PTR)STATUS_SUCCESS);
+        W32_PUT(&ov->InternalHigh, (ULONG_PTR)0);
+    }
+    return result(r);
+}
+
+WINBASEAPI BOOL WINAPI LockFileEx(HANDLE h, DWORD flags, DWORD reserved, DWORD len_lo, DWORD len_hi,
+                                  LPOVERLAPPED ov)
+{
+    uint64_t off;
+    int r = reserved ? -EINVAL : read_offset(ov, &off);
+    unsigned f = ((flags & LOCKFILE_EXCLUSIVE_LOCK) ? SHMAP_LOCK_EXCLUSIVE : 0) |
+                 ((flags & LOCKFILE_FAIL_IMMEDIATELY) ? SHMAP_LOCK_FAIL_IMMEDIATELY : 0);
+    if (r == 0)
+        r = shmap_file_lock(NATIVE(h), off, u64(len_lo, len_hi), f);
+    return r == 0 ? lock_done(ov, r) : result(r);
+}
+
+WINBASEAPI BOOL WINAPI UnlockFileEx(HANDLE h, DWORD reserved, DWORD len_lo, DWORD len_hi,
+                                    LPOVERLAPPED ov)
+{
+    uint64_t off;
+    int r = reserved ? -EINVAL : read_offset(ov, &off);
+    if (r == 0)
+        r = shmap_file_unlock(NATIVE(h), off, u64(len_lo, len_hi));
+    return r == 0 ? lock_done(ov, r) : result(r);
+}
+
+/* ---- attributes --------------------------------------------------------------- */
+
+/* A missing file is ERROR_FILE_NOT_FOUND, a missing directory on the way
+ * ERROR_PATH_NOT_FOUND (the native codes map so). */
+static DWORD attributes_of(const char *path, shmap_file_info_t *info)
+{
+    int r = shmap_file_attributes(path, info);
+    if (r) {
+        shmap_w32__fail(r == -EINVAL ? -ENOENT : r);
+        return INVALID_FILE_ATTRIBUTES;
+    }
+    return info->attributes;
+}
+
+WINBASEAPI DWORD WINAPI GetFileAttributesA(LPCSTR path)
+{
+    shmap_file_info_t info;
+    return attributes_of(path, &info);
+}
+
+WINBASEAPI DWORD WINAPI GetFileAttributesW(LPCWSTR path)
+{
+    char *u;
+    int r = shmap_w32__utf8(path, &u);
+    if (r) {
+        shmap_w32__fail(r);
+        return INVALID_FILE_ATTRIBUTES;
+    }
+    shmap_file_info_t info;
+    DWORD a = attributes_of(u, &info);
+    free(u);
+    return a;
+}
+
+WINBASEAPI BOOL WINAPI SetFileAttributesA(LPCSTR path, DWORD attributes)
+{
+    int r = shmap_file_set_attributes(path, attributes);
+    return result(r == -EINVAL ? -ENOENT : r);
+}
+
+WINBASEAPI BOOL WINAPI SetFileAttributesW(LPCWSTR path, DWORD attributes)
+{
+    char *u;
+    int r = shmap_w32__utf8(path, &u);
+    if (r == 0)
+        r = shmap_file_set_attributes(u, attributes);
+    free(u);
+    return result(r == -EINVAL ? -ENOENT : r);
+}
+
+/* Nanoseconds since 1970 as a FILETIME (100 ns since 1601). */
+static FILETIME filetime(int64_t ns)
+{
+    uint64_t t = (uint64_t)(ns / 100) + 116444736000000000ULL;
+    FILETIME f = {(DWORD)t, (DWORD)(t >> 32)};
+    return f;
+}
+
+static BOOL attributes_ex(const char *path, GET_FILEEX_INFO_LEVELS level, LPVOID out)
+{
+    if (level != GetFileExInfoStandard)
+        return result(-EINVAL);
+    WIN32_FILE_ATTRIBUTE_DATA *d = out;
+    if (W32_BAD_OUT(d))
+        return result(-EFAULT);
+    shmap_file_info_t info;
+    if (attributes_of(path, &info) == INVALID_FILE_ATTRIBUTES)
+        return FALSE;
+    WIN32_FILE_ATTRIBUTE_DATA v = {.dwFileAttributes = info.attributes,
+                                   .ftCreationTime = filetime(info.ctime_ns),
+                                   .ftLastAccessTime = filetime(info.atime_ns),
+                                   .ftLastWriteTime = filetime(info.mtime_ns),
+                                   .nFileSizeHigh = (DWORD)(info.size >> 32),
+                                   .nFileSizeLow = (DWORD)info.size};
+    memcpy(d, &v, sizeof v);
+    return TRUE;
+}
+
+WINBASEAPI BOOL WINAPI GetFileAttributesExA(LPCSTR path, GET_FILEEX_INFO_LEVELS level, LPVOID out)
+{
+    return attributes_ex(path, level, out);
+}
+
+WINBASEAPI BOOL WINAPI GetFileAttributesExW(LPCWSTR path, GET_FILEEX_INFO_LEVELS level, LPVOID out)
+{
+    char *u;
+    int r = shmap_w32__utf8(path, &u);
+    if (r)
+        return result(r);
+    BOOL ok = attributes_ex(u, level, out);
+    free(u);
+    return ok;
+}
+
+/* ---- overlapped results ------------------------------------------------------- */
+
+/* shmap's file I/O completes within ReadFile/WriteFile, which leave the
+ * status and the bytes in the OVERLAPPED: what kernelbase reads back.
+ * Only an OVERLAPPED that the caller marked STATUS_PENDING itself is
+ * waited for, on its event (or the file, always signalled). */
+static BOOL overlapped_result(HANDLE h, LPOVERLAPPED ov, LPDWORD n, DWORD ms, BOOL alertable)
+{
+    if (W32_BAD_OUT(ov) || W32_BAD_OUT(n))
+        return result(-EFAULT);
+    OVERLAPPED o;
+    memcpy(&o, ov, sizeof o);
+    if (o.Internal == STATUS_PENDING) {
+        if (ms == 0) {
+            SetLastError(ERROR_IO_INCOMPLETE);
+            return FALSE;
+        }
+        HANDLE ev = (HANDLE)((uintptr_t)o.hEvent & ~(uintptr_t)1);
+        DWORD w = WaitForSingleObjectEx(ev ? ev : h, ms, alertable);
+        if (w == WAIT_TIMEOUT || w == WAIT_IO_COMPLETION) {
+            SetLastError(w);
+            return FALSE;
+        }
+        if (w == WAIT_FAILED)
+            return FALSE;
+        memcpy(&o, ov, sizeof o);
+        if (o.Internal == STATUS_PENDING) {
+            SetLastError(ERROR_IO_INCOMPLETE);
+            return FALSE;
+        }
+    }
+    W32_PUT(n, (DWORD)o.InternalHigh);
+    if (o.Internal == STATUS_SUCCESS)
+        return TRUE;
+    SetLastError((ULONG)o.Internal == (ULONG)STATUS_END_OF_FILE ? ERROR_HANDLE_EOF
+                                                                : ERROR_GEN_FAILURE);
+    return FALSE;
+}
+
+WINBASEAPI BOOL WINAPI GetOverlappedResult(HANDLE h, LPOVERLAPPED ov, LPDWORD n, BOOL wait)
+{
+    return overlapped_result(h, ov, n, wait ? INFINITE : 0, FALSE);
+}
+
+WINBASEAPI BOOL WINAPI GetOverlappedResultEx(HANDLE h, LPOVERLAPPED ov, LPDWORD n, DWORD ms,
+                                             BOOL alertable)
+{
+    return overlapped_result(h, ov, n, ms, alertable);
 }
