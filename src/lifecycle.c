@@ -58,7 +58,6 @@ static pthread_mutex_t *const fork_locks[] = {
     &shmap__ns_lock,        /* namespace.c: the directories */
     &shmap__pool_lock,      /* object.c: record memory */
     &shmap__renew_lock,     /* forklock.c: record lock renewals */
-    &shmap__iocp_lock,      /* iocp.c: files associated with ports */
     &shmap__tp_lock,        /* pool.c: the thread pool */
 };
 #define NLOCKS SHMAP_ARRAY_LEN(fork_locks)

@@ -28,7 +28,13 @@ struct shmap_file {
     bool stream;                /* a pipe, socket or terminal: no position, no lock */
     uint64_t pos;               /* protected by lock */
     struct shmap_rangelocks rl; /* protected by lock (rangelock.c) */
+    _Atomic bool iocp;          /* associated with a completion port (iocp.c) */
 };
+
+bool shmap__file_associate(struct shmap_obj *o)
+{
+    return !atomic_exchange(&((struct shmap_file *)o)->iocp, true);
+}
 
 static void file_destroy(struct shmap_obj *o)
 {

@@ -44,43 +44,6 @@ struct shmap_iocp {
 };
 _Static_assert(sizeof(struct shmap_iocp) <= 512, "a record");
 
-/* Files associated with a port: a duplicate of the file record's
- * descriptor (the same open file description, which a handle duplicated
- * within the process shares and a new open does not), and the port.  An
- * entry goes with its port; until then it keeps that description open (not
- * the file's record: its handles, and a delete on close, go as usual). */
-struct fassoc {
-    const struct shmap_obj *port;
-    int fd;
-};
-pthread_mutex_t shmap__iocp_lock = PTHREAD_MUTEX_INITIALIZER; /* lifecycle.c: across fork */
-static struct fassoc *assoc;                                  /* shmap__iocp_lock */
-static size_t nassoc, cassoc;                                 /* shmap__iocp_lock */
-
-/* Is a the open file description of b?  kcmp(2), not in sys.c's table:
- * a failure (no kcmp in this kernel, a seccomp filter) says "no", so a
- * second association is then allowed rather than a first one refused. */
-static bool same_description(int a, int b)
-{
-    pid_t me = getpid();
-    return syscall(SYS_kcmp, me, me, 0 /* KCMP_FILE */, a, b) == 0;
-}
-
-/* The port goes: its files' entries with it. */
-static void assoc_drop(const struct shmap_obj *port)
-{
-    pthread_mutex_lock(&shmap__iocp_lock);
-    for (size_t i = 0; i < nassoc;) {
-        if (assoc[i].port != port) {
-            i++;
-            continue;
-        }
-        shmap__close_fd(assoc[i].fd);
-        assoc[i] = assoc[--nassoc];
-    }
-    pthread_mutex_unlock(&shmap__iocp_lock);
-}
-
 static struct shmap_iocp *port_of(struct shmap_obj *o)
 {
     return (struct shmap_iocp *)o;
@@ -91,7 +54,6 @@ static void iocp_destroy(struct shmap_obj *o)
     struct shmap_iocp *p = port_of(o);
     for (unsigned i = 0; i < p->nsrcs; i++)
         p->srcs[i].ops->release(p->srcs[i].ctx);
-    assoc_drop(o);
     free(p->q);
     free(p->srcs);
     shmap__reclock_destroy(&p->lock);
@@ -216,25 +178,12 @@ SHMAP_EXTERN int shmap_iocp_associate(shmap_handle_t port, shmap_handle_t file, 
         shmap__obj_put(po);
         return r == SHMAP_ETYPE ? -EBADF : r;
     }
-    pthread_mutex_lock(&shmap__iocp_lock);
-    for (size_t i = 0; i < nassoc && r == 0; i++)
-        if (same_description(assoc[i].fd, fo->fd))
-            r = -EINVAL; /* associated already (Windows: STATUS_INVALID_PARAMETER) */
-    if (r == 0 && nassoc == cassoc) {
-        size_t c = cassoc ? cassoc * 2 : 16;
-        struct fassoc *a = realloc(assoc, c * sizeof *a);
-        if (a) {
-            assoc = a;
-            cassoc = c;
-        } else
-            r = -ENOMEM;
-    }
-    int fd = r == 0 ? SYS(fcntl_int)(fo->fd, F_DUPFD_CLOEXEC, 0) : -1;
-    if (r == 0 && fd < 0)
-        r = -errno;
-    if (r == 0)
-        assoc[nassoc++] = (struct fassoc){po, fd};
-    pthread_mutex_unlock(&shmap__iocp_lock);
+    /* A file object joins one port for its life, whichever handle of it
+     * asks (the record is shared by the handles duplicated within the
+     * process; a new open is a new record).  The port does not hold the
+     * file: its handles, share modes and locks go as usual. */
+    if (!shmap__file_associate(fo))
+        r = -EINVAL; /* associated already (Windows: STATUS_INVALID_PARAMETER) */
     shmap__obj_put(fo);
     shmap__obj_put(po);
     return r;

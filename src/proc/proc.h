@@ -261,6 +261,5 @@ extern SHMAP_HIDDEN pthread_mutex_t shmap__inbox_lock;     /* xfer.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__resolve_lock;   /* xfer.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__job_self_lock;  /* job.c */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__proc_self_lock; /* process.c */
-extern SHMAP_HIDDEN pthread_mutex_t shmap__iocp_lock;      /* iocp.c */
 
 #endif
