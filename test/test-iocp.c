@@ -344,6 +344,83 @@ TEST(iocp_file_association)
     ASSERT_TRUE(DeleteFileA(path));
 }
 
+/* An I/O that completes on a file associated with a port queues its packet
+ * there: bytes, the association's key, the caller's OVERLAPPED; a call that
+ * fails (a read at the end), one whose hEvent has its low bit set, and one
+ * without an OVERLAPPED queue none.  The port lives as long as the file. */
+TEST(iocp_file_io_completions)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/iocp-io", test_root());
+    HANDLE f = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS,
+                           FILE_FLAG_OVERLAPPED, NULL);
+    ASSERT_TRUE(f != INVALID_HANDLE_VALUE);
+    HANDLE port = CreateIoCompletionPort(f, NULL, 0x77, 0);
+    ASSERT_NOT_NULL(port);
+    DWORD n = 0;
+    ULONG_PTR key = 0;
+    LPOVERLAPPED got = NULL;
+    /* a write */
+    OVERLAPPED ow;
+    memset(&ow, 0, sizeof ow);
+    ASSERT_TRUE(WriteFile(f, "abcdef", 6, NULL, &ow));
+    ASSERT_TRUE(GetQueuedCompletionStatus(port, &n, &key, &got, 0));
+    ASSERT_EQ_U(n, 6);
+    ASSERT_EQ_U(key, 0x77);
+    ASSERT_PTR_EQ(got, &ow);
+    /* a read at offset 2 */
+    char buf[8];
+    OVERLAPPED orr;
+    memset(&orr, 0, sizeof orr);
+    orr.Offset = 2;
+    ASSERT_TRUE(ReadFile(f, buf, sizeof buf, NULL, &orr));
+    ASSERT_TRUE(GetQueuedCompletionStatus(port, &n, &key, &got, 0));
+    ASSERT_EQ_U(n, 4);
+    ASSERT_PTR_EQ(got, &orr);
+    /* nothing else was queued */
+    POISON_LE();
+    ASSERT_TRUE(!GetQueuedCompletionStatus(port, &n, &key, &got, 0));
+    ASSERT_EQ_U(LE(), WAIT_TIMEOUT);
+    ASSERT_NULL(got);
+    /* a read at the end fails and queues nothing */
+    OVERLAPPED oe;
+    memset(&oe, 0, sizeof oe);
+    oe.Offset = 100;
+    POISON_LE();
+    ASSERT_TRUE(!ReadFile(f, buf, sizeof buf, NULL, &oe));
+    ASSERT_EQ_U(LE(), ERROR_HANDLE_EOF);
+    /* the low bit of hEvent: no packet (the event is still signalled) */
+    HANDLE ev = CreateEventA(NULL, TRUE, FALSE, NULL);
+    ASSERT_NOT_NULL(ev);
+    OVERLAPPED ob;
+    memset(&ob, 0, sizeof ob);
+    ob.hEvent = (HANDLE)((uintptr_t)ev | 1);
+    ASSERT_TRUE(WriteFile(f, "xy", 2, NULL, &ob));
+    ASSERT_EQ_U(WaitForSingleObject(ev, 0), WAIT_OBJECT_0);
+    /* no OVERLAPPED: no packet (the handle's position is used) */
+    DWORD did = 0;
+    ASSERT_TRUE(ReadFile(f, buf, 1, &did, NULL));
+    ASSERT_TRUE(!GetQueuedCompletionStatus(port, &n, &key, &got, 0));
+    /* a duplicate of the file reaches the same port; the port's handle may go
+     * first: the file keeps the port */
+    HANDLE fdup = NULL;
+    ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), f, GetCurrentProcess(), &fdup, 0, FALSE,
+                                DUPLICATE_SAME_ACCESS));
+    OVERLAPPED od;
+    memset(&od, 0, sizeof od);
+    ASSERT_TRUE(WriteFile(fdup, "z", 1, NULL, &od));
+    ASSERT_TRUE(GetQueuedCompletionStatus(port, &n, &key, &got, 0));
+    ASSERT_PTR_EQ(got, &od);
+    ASSERT_EQ_U(key, 0x77);
+    ASSERT_TRUE(CloseHandle(port));
+    memset(&od, 0, sizeof od);
+    ASSERT_TRUE(WriteFile(fdup, "z", 1, NULL, &od));
+    ASSERT_TRUE(CloseHandle(fdup));
+    ASSERT_TRUE(CloseHandle(ev));
+    ASSERT_TRUE(CloseHandle(f));
+    ASSERT_TRUE(DeleteFileA(path));
+}
+
 TEST(iocp_hostile_arguments)
 {
     HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);

@@ -36,11 +36,19 @@ typedef struct shmap_iocp_packet {
  * -EMFILE. */
 SHMAP_EXTERN int shmap_iocp_create(uint32_t concurrency, shmap_handle_t *out);
 
-/* Associate the file handle file with port under key (a file is
- * associated once: -EINVAL the second time).  shmap's file I/O completes
- * before the call returns and queues no packet (docs/win32-coverage.md).
+/* Associate the file handle file with port under key (a file object - the
+ * handles duplicated from one open - is associated once, for its life:
+ * -EINVAL the second time).  The file holds the port from then on.
  * Errors: -EBADF (port or file not a handle of that type), -EINVAL. */
 SHMAP_EXTERN int shmap_iocp_associate(shmap_handle_t port, shmap_handle_t file, uint64_t key);
+
+/* An I/O on file completed with bytes moved, for the caller's OVERLAPPED
+ * at overlapped: if the file is associated with a port, queue its packet
+ * there (key: the association's) and return 1; else 0.  shmap's file I/O
+ * completes before shmap_file_read/write return, so the caller reports the
+ * completion (ReadFile/WriteFile do, for a call that succeeded with an
+ * OVERLAPPED whose hEvent's low bit is clear).  -EBADF, -ENOMEM. */
+SHMAP_EXTERN int shmap_iocp_file_done(shmap_handle_t file, uint32_t bytes, uint64_t overlapped);
 
 /* Queue a packet.  -EBADF (not a port), -EACCES (no MODIFY_STATE), -ENOMEM. */
 SHMAP_EXTERN int shmap_iocp_post(shmap_handle_t port, uint32_t bytes, uint64_t key,

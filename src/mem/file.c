@@ -28,12 +28,34 @@ struct shmap_file {
     bool stream;                /* a pipe, socket or terminal: no position, no lock */
     uint64_t pos;               /* protected by lock */
     struct shmap_rangelocks rl; /* protected by lock (rangelock.c) */
-    _Atomic bool iocp;          /* associated with a completion port (iocp.c) */
+    /* A completion port (iocp.c): assoc goes 0 -> 1 (claimed) -> 2 (port
+     * and key written, read only after seeing 2). */
+    _Atomic uint32_t assoc;
+    struct shmap_obj *port; /* a reference, dropped with the record */
+    uint64_t key;
 };
 
-bool shmap__file_associate(struct shmap_obj *o)
+bool shmap__file_associate(struct shmap_obj *o, struct shmap_obj *port, uint64_t key)
 {
-    return !atomic_exchange(&((struct shmap_file *)o)->iocp, true);
+    struct shmap_file *f = (struct shmap_file *)o;
+    uint32_t free_ = 0;
+    if (!atomic_compare_exchange_strong(&f->assoc, &free_, 1))
+        return false;
+    shmap__obj_get(port);
+    f->port = port;
+    f->key = key;
+    atomic_store_explicit(&f->assoc, 2, memory_order_release);
+    return true;
+}
+
+struct shmap_obj *shmap__file_port(struct shmap_obj *o, uint64_t *key)
+{
+    struct shmap_file *f = (struct shmap_file *)o;
+    if (atomic_load_explicit(&f->assoc, memory_order_acquire) != 2)
+        return NULL;
+    shmap__obj_get(f->port);
+    *key = f->key;
+    return f->port;
 }
 
 static void file_destroy(struct shmap_obj *o)
@@ -41,6 +63,8 @@ static void file_destroy(struct shmap_obj *o)
     struct shmap_file *f = (struct shmap_file *)o;
     shmap__rangelock_fini(&f->rl, o->fd);
     shmap__reclock_destroy(&f->lock);
+    if (atomic_load(&f->assoc) == 2)
+        shmap__obj_put(f->port);
     shmap__obj_fini(o);
     shmap__obj_free(f);
 }

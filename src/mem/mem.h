@@ -89,10 +89,14 @@ SHMAP_HIDDEN uint32_t shmap__protect_of_perms(const char *perms);
 extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__section_ops, shmap__file_ops;
 SHMAP_HIDDEN int shmap__file_adopt(int fd, uint64_t pos, struct shmap_obj **out);
 SHMAP_HIDDEN uint64_t shmap__file_pos(struct shmap_obj *o);
-/* Mark the file object o as associated with an I/O completion port: true
- * the first time, false if it already was (a file object joins one port
- * for its life, as on Windows). */
-SHMAP_HIDDEN bool shmap__file_associate(struct shmap_obj *o);
+/* Associate the file object o with the completion port `port` under key:
+ * true the first time (o then holds a reference to port until it is
+ * destroyed), false if it already was (a file object joins one port for
+ * its life, as on Windows). */
+SHMAP_HIDDEN bool shmap__file_associate(struct shmap_obj *o, struct shmap_obj *port, uint64_t key);
+/* The port o is associated with, with a reference taken, and *key; NULL if
+ * none. */
+SHMAP_HIDDEN struct shmap_obj *shmap__file_port(struct shmap_obj *o, uint64_t *key);
 
 /* Global locks of this layer, taken across fork by lifecycle.c. */
 extern SHMAP_HIDDEN pthread_mutex_t shmap__std_lock; /* file.c: standard handles */

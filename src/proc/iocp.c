@@ -168,7 +168,6 @@ SHMAP_EXTERN int shmap_iocp_post(shmap_handle_t port, uint32_t bytes, uint64_t k
 
 SHMAP_EXTERN int shmap_iocp_associate(shmap_handle_t port, shmap_handle_t file, uint64_t key)
 {
-    (void)key; /* no packet is ever queued for a file's I/O (file header comment) */
     struct shmap_obj *po, *fo;
     int r = shmap__handle_get_right(port, SHMAP_TYPE_IOCP, SHMAP_IOCP_MODIFY_STATE, &po);
     if (r)
@@ -180,13 +179,30 @@ SHMAP_EXTERN int shmap_iocp_associate(shmap_handle_t port, shmap_handle_t file, 
     }
     /* A file object joins one port for its life, whichever handle of it
      * asks (the record is shared by the handles duplicated within the
-     * process; a new open is a new record).  The port does not hold the
-     * file: its handles, share modes and locks go as usual. */
-    if (!shmap__file_associate(fo))
+     * process; a new open is a new record).  The file holds the port (its
+     * completions go there), the port nothing of the file: the file's
+     * handles, share modes and locks go as usual. */
+    if (!shmap__file_associate(fo, po, key))
         r = -EINVAL; /* associated already (Windows: STATUS_INVALID_PARAMETER) */
     shmap__obj_put(fo);
     shmap__obj_put(po);
     return r;
+}
+
+SHMAP_EXTERN int shmap_iocp_file_done(shmap_handle_t file, uint32_t bytes, uint64_t overlapped)
+{
+    struct shmap_obj *fo;
+    int r = shmap__handle_get_type(file, SHMAP_TYPE_FILE, &fo, NULL);
+    if (r)
+        return r == SHMAP_ETYPE ? -EBADF : r;
+    uint64_t key;
+    struct shmap_obj *po = shmap__file_port(fo, &key);
+    shmap__obj_put(fo);
+    if (!po)
+        return 0;
+    r = shmap__iocp_queue(po, key, overlapped, bytes);
+    shmap__obj_put(po);
+    return r == 0 ? 1 : r;
 }
 
 /* ---- dequeueing ---------------------------------------------------------------- */

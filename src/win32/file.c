@@ -111,6 +111,7 @@ static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOV
          * says "no completion port") */
         HANDLE ev;
         memcpy(&ev, &ov->hEvent, sizeof ev);
+        bool no_port = ((uintptr_t)ev & 1) != 0;
         ev = (HANDLE)((uintptr_t)ev & ~(uintptr_t)1);
         if (ev)
             SetEvent(ev);
@@ -118,6 +119,10 @@ static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOV
             SetLastError(ERROR_HANDLE_EOF);
             return FALSE;
         }
+        /* a completed call's packet goes to the file's completion port,
+         * if it has one (a call that failed queues none) */
+        if (!no_port)
+            (void)shmap_iocp_file_done(NATIVE(h), did, (uint64_t)(uintptr_t)ov);
     }
     return result(r);
 }
