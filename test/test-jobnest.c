@@ -151,6 +151,36 @@ HELPER(nest_spawner)
     return 0;
 }
 
+/* Exits at once with code 9. */
+HELPER(nest_exiter)
+{
+    (void)argc;
+    (void)argv;
+    return 9;
+}
+
+/* argv: page.  Forks; the child sleeps, its pid goes to pids[1]; each
+ * counts itself in ready. */
+HELPER(nest_forker)
+{
+    (void)argc;
+    struct page *pg =
+        MapViewOfFile((HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0), FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    if (!pg)
+        return 1;
+    pid_t c = fork();
+    if (c == 0) { /* joined as fork returned here (its atfork handler): ready */
+        __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+        for (;;)
+            Sleep(1000);
+    }
+    pg->pids[1] = c > 0 ? (uint32_t)c : 0;
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
 /* ---- the rules ---------------------------------------------------------------- */
 
 TEST(jobnest_rules_accounting_ids_terminate)
@@ -326,6 +356,39 @@ TEST(jobnest_child_of_a_member_joins_the_chain)
     ASSERT_TRUE(CloseHandle(P));
 }
 
+TEST(jobnest_fork_child_of_a_member_joins_the_chain)
+{
+    watch();
+    HANDLE P = CreateJobObjectA(NULL, NULL), C = CreateJobObjectA(NULL, NULL);
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[64];
+    snprintf(args, sizeof args, "nest_forker %lu", (unsigned long)(uintptr_t)hp);
+    PROCESS_INFORMATION s;
+    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &s));
+    ASSERT_TRUE(AssignProcessToJobObject(P, s.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(C, s.hProcess));
+    ASSERT_EQ_U(ResumeThread(s.hThread), 1);
+    wait_ready(pg, 2);
+    ASSERT_NE(pg->pids[1], 0);
+    HANDLE child = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pg->pids[1]);
+    ASSERT_NOT_NULL(child);
+    ASSERT_TRUE(in_job(child, P));
+    ASSERT_TRUE(in_job(child, C));
+    ASSERT_EQ_U(acc_of(C).ActiveProcesses, 2);
+    ASSERT_EQ_U(acc_of(P).ActiveProcesses, 2);
+    ASSERT_TRUE(TerminateJobObject(C, 0));
+    wait_end(s.hProcess);
+    wait_end(child);
+    ASSERT_EQ_U(acc_of(P).ActiveProcesses, 0);
+    ASSERT_TRUE(CloseHandle(child));
+    close_pi(&s);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+    ASSERT_TRUE(CloseHandle(C));
+    ASSERT_TRUE(CloseHandle(P));
+}
+
 TEST(jobnest_parent_active_limit_refuses_a_child_job_member)
 {
     watch();
@@ -431,6 +494,20 @@ TEST(jobnest_each_job_of_the_chain_gets_its_messages)
     ASSERT_EQ_U(next_msg(pc, 2, &pid), JOB_OBJECT_MSG_ABNORMAL_EXIT_PROCESS);
     ASSERT_EQ_U(pid, m.dwProcessId);
     ASSERT_EQ_U(next_msg(pc, 2, &pid), JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO);
+    close_pi(&m);
+    /* a member that exits by itself: its EXIT_PROCESS in each job */
+    ASSERT_TRUE(start("nest_exiter", FALSE, CREATE_SUSPENDED, &m));
+    ASSERT_TRUE(AssignProcessToJobObject(P, m.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(C, m.hProcess));
+    ASSERT_EQ_U(ResumeThread(m.hThread), 1);
+    wait_end(m.hProcess);
+    for (ULONG_PTR k = 1; k <= 2; k++) {
+        HANDLE port = k == 1 ? pp : pc;
+        ASSERT_EQ_U(next_msg(port, k, &pid), JOB_OBJECT_MSG_NEW_PROCESS);
+        ASSERT_EQ_U(next_msg(port, k, &pid), JOB_OBJECT_MSG_EXIT_PROCESS);
+        ASSERT_EQ_U(pid, m.dwProcessId);
+        ASSERT_EQ_U(next_msg(port, k, &pid), JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO);
+    }
     close_pi(&m);
     ASSERT_TRUE(CloseHandle(C));
     ASSERT_TRUE(CloseHandle(P));

@@ -838,6 +838,11 @@ void shmap__job_at_exit(void)
     pthread_mutex_unlock(&shmap__job_self_lock);
 }
 
+void shmap__job_fork_prepare(void)
+{
+    self_catch_up();
+}
+
 /* lifecycle.c, in a fork child, last (once the child's state and table are
  * its own): a fork child of a member joins its parent's whole chain. */
 void shmap__job_fork_child(void)

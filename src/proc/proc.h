@@ -210,6 +210,9 @@ SHMAP_HIDDEN void shmap__job_joined(int fd, int rfd);
 SHMAP_HIDDEN int shmap__job_child_joins(unsigned sflags);
 /* spawn.c: put the (suspended) child p into the first n jobs of our chain. */
 SHMAP_HIDDEN int shmap__job_add_child(struct shmap_process *p, int n);
+/* lifecycle.c, before fork (no lock held): take in the JOINs on their way,
+ * so that a fork child joins our whole job chain. */
+SHMAP_HIDDEN void shmap__job_fork_prepare(void);
 /* process.c: at exit, leave our final times in our member entry. */
 SHMAP_HIDDEN void shmap__job_at_exit(void);
 /* xfer.c: send a JOIN message to p. */
