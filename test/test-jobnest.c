@@ -39,7 +39,8 @@ static void watch(void)
 
 static void tick(const char *where)
 {
-    wd_tick(wd, wd_slot, where);
+    if (wd) /* (not in a helper) */
+        wd_tick(wd, wd_slot, where);
 }
 
 static HANDLE page_new(struct page **p)
@@ -175,6 +176,31 @@ HELPER(nest_forker)
             Sleep(1000);
     }
     pg->pids[1] = c > 0 ? (uint32_t)c : 0;
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+    return 0;
+}
+
+/* argv: page, job.  Assigns itself to the job (inherited handle), then
+ * starts a sleeper: pids[1] its pid (0 if refused), err the error. */
+HELPER(nest_self_assigner)
+{
+    (void)argc;
+    struct page *pg =
+        MapViewOfFile((HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0), FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    if (!pg)
+        return 1;
+    HANDLE j = (HANDLE)(uintptr_t)strtoul(argv[1], NULL, 0);
+    if (!AssignProcessToJobObject(j, GetCurrentProcess())) {
+        pg->err = GetLastError();
+    } else {
+        PROCESS_INFORMATION pi;
+        if (start("sleeper", FALSE, 0, &pi))
+            pg->pids[1] = pi.dwProcessId;
+        else
+            pg->err = GetLastError();
+    }
     __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
     for (;;)
         Sleep(1000);
@@ -381,6 +407,39 @@ TEST(jobnest_fork_child_of_a_member_joins_the_chain)
     wait_end(s.hProcess);
     wait_end(child);
     ASSERT_EQ_U(acc_of(P).ActiveProcesses, 0);
+    ASSERT_TRUE(CloseHandle(child));
+    close_pi(&s);
+    ASSERT_TRUE(UnmapViewOfFile(pg));
+    ASSERT_TRUE(CloseHandle(hp));
+    ASSERT_TRUE(CloseHandle(C));
+    ASSERT_TRUE(CloseHandle(P));
+}
+
+TEST(jobnest_member_nests_itself)
+{
+    watch();
+    SECURITY_ATTRIBUTES sa = {sizeof sa, NULL, TRUE};
+    HANDLE P = CreateJobObjectA(NULL, NULL), C = CreateJobObjectA(&sa, NULL);
+    struct page *pg;
+    HANDLE hp = page_new(&pg);
+    char args[96];
+    snprintf(args, sizeof args, "nest_self_assigner %lu %lu", (unsigned long)(uintptr_t)hp,
+             (unsigned long)(uintptr_t)C);
+    PROCESS_INFORMATION s;
+    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &s));
+    ASSERT_TRUE(AssignProcessToJobObject(P, s.hProcess));
+    ASSERT_EQ_U(ResumeThread(s.hThread), 1);
+    wait_ready(pg, 1);
+    ASSERT_EQ_U(pg->err, 0);
+    ASSERT_TRUE(in_job(s.hProcess, P) && in_job(s.hProcess, C));
+    HANDLE child = OpenProcess(PROCESS_ALL_ACCESS, FALSE, pg->pids[1]);
+    ASSERT_NOT_NULL(child);
+    ASSERT_TRUE(in_job(child, P) && in_job(child, C));
+    ASSERT_EQ_U(acc_of(P).ActiveProcesses, 2);
+    ASSERT_EQ_U(acc_of(C).ActiveProcesses, 2);
+    ASSERT_TRUE(TerminateJobObject(P, 0));
+    wait_end(s.hProcess);
+    wait_end(child);
     ASSERT_TRUE(CloseHandle(child));
     close_pi(&s);
     ASSERT_TRUE(UnmapViewOfFile(pg));
