@@ -448,17 +448,34 @@ TEST(jobnest_member_nests_itself)
     ASSERT_TRUE(CloseHandle(P));
 }
 
+static HANDLE port_for(HANDLE job, ULONG_PTR key);
+static DWORD next_msg(HANDLE port, ULONG_PTR key, DWORD *pid);
+
 TEST(jobnest_parent_active_limit_refuses_a_child_job_member)
 {
     watch();
     HANDLE P = CreateJobObjectA(NULL, NULL), C = CreateJobObjectA(NULL, NULL);
     limit(P, JOB_OBJECT_LIMIT_ACTIVE_PROCESS, 1); /* the parent's limit; C has none */
+    HANDLE pp = port_for(P, 1), pc = port_for(C, 2);
     struct page *pg;
     HANDLE hp;
     PROCESS_INFORMATION s;
     spawner_in(P, C, &pg, &hp, &s);
     ASSERT_EQ_U(pg->pids[1], 0);
     ASSERT_EQ_U(pg->err, ERROR_NOT_ENOUGH_QUOTA);
+    /* ACTIVE_PROCESS_LIMIT goes to the job whose limit it was, not to C */
+    DWORD pid = 0;
+    ASSERT_EQ_U(next_msg(pp, 1, &pid), JOB_OBJECT_MSG_NEW_PROCESS);
+    ASSERT_EQ_U(pid, s.dwProcessId);
+    ASSERT_EQ_U(next_msg(pp, 1, &pid), JOB_OBJECT_MSG_ACTIVE_PROCESS_LIMIT);
+    ASSERT_EQ_U(next_msg(pc, 2, &pid), JOB_OBJECT_MSG_NEW_PROCESS);
+    ASSERT_EQ_U(pid, s.dwProcessId);
+    DWORD id = 0;
+    ULONG_PTR k = 0;
+    OVERLAPPED *o = NULL;
+    POISON_LE();
+    ASSERT_TRUE(!GetQueuedCompletionStatus(pc, &id, &k, &o, 0));
+    ASSERT_EQ_U(LE(), WAIT_TIMEOUT);
     JOBOBJECT_BASIC_ACCOUNTING_INFORMATION a = acc_of(P);
     ASSERT_EQ_U(a.ActiveProcesses, 1);
     ASSERT_EQ_U(a.TotalTerminatedProcesses, 1);
@@ -472,6 +489,8 @@ TEST(jobnest_parent_active_limit_refuses_a_child_job_member)
     ASSERT_TRUE(CloseHandle(hp));
     ASSERT_TRUE(CloseHandle(C));
     ASSERT_TRUE(CloseHandle(P));
+    ASSERT_TRUE(CloseHandle(pp));
+    ASSERT_TRUE(CloseHandle(pc));
 }
 
 TEST(jobnest_kill_on_close_parent_ends_child_job_members)
