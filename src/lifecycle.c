@@ -83,6 +83,7 @@ static void lock_all(void)
 
 static void fork_prepare(void)
 {
+    shmap__job_fork_prepare(); /* our job chain taken in: the child joins all of it */
     lock_all();
 }
 

@@ -121,7 +121,7 @@ struct shmap_sync {
  * table at SHMAP_JOB_MEMBERS_OFF; docs/DESIGN.md §17.
  * ====================================================================== */
 #define SHMAP_JOB_TAG 0x424f4a53u /* "SJOB" */
-#define SHMAP_JOB_VERSION 1u
+#define SHMAP_JOB_VERSION 2u      /* 2: parent_ino (nested jobs) */
 #define SHMAP_JOB_MEMBERS_OFF 65536u
 #define SHMAP_JOB_MAX_MEMBERS 1024u
 #define SHMAP_JOB_QUOTA_CODE 1816u /* exit code of a process the active process limit ends */
@@ -168,10 +168,13 @@ struct shmap_jobst {
     _Atomic uint32_t msg_seq; /* 288 */
     uint32_t port_set;        /* 292 a completion port is associated (0 or 1) */
     struct shmap_jmsg {
-        uint32_t id;  /* JOB_OBJECT_MSG_* */
-        uint32_t pid; /* the process, or 0 */
+        uint32_t id;        /* JOB_OBJECT_MSG_* */
+        uint32_t pid;       /* the process, or 0 */
     } msgs[SHMAP_JOB_MSGS]; /* 296 */
-    uint8_t pad[SHMAP_STATE_SIZE - 296 - SHMAP_JOB_MSGS * 8];
+    /* Nested jobs (DESIGN.md §17): the inode of the parent job's file, 0
+     * while the job is in no hierarchy; set once, under the lock. */
+    uint64_t parent_ino; /* 680 */
+    uint8_t pad[SHMAP_STATE_SIZE - 688];
 };
 
 struct shmap_jmember {
@@ -193,7 +196,8 @@ struct shmap_jmember {
  * carry handles; docs/DESIGN.md §16.
  * ====================================================================== */
 #define SHMAP_PROC_MAGIC 0x434f5250u /* "PROC" */
-#define SHMAP_PROC_VERSION 1u
+#define SHMAP_PROC_VERSION 2u        /* 2: the jobs it has been in (nested jobs) */
+#define SHMAP_PROC_JOBS 16u          /* the deepest job chain (DESIGN.md §17) */
 #define SHMAP_PROC_MEMFD "shmap-proc"
 #define SHMAP_PROC_TABLE_OFF 65536u /* the published handle table (struct shmap_xfer[]) */
 #define SHMAP_PS_SHMAP 0x1u         /* a shmap image runs: `ended` is in its robust list */
@@ -212,14 +216,22 @@ struct shmap_procst {
     _Atomic uint32_t inbox_gen;   /*  36 bumped after every put or close by another process */
     uint32_t uid;                 /*  40 */
     uint32_t pad0;                /*  44 */
-    _Atomic uint64_t job_ino;     /*  48 the inode of its job's file (0: none), set once */
+    _Atomic uint64_t job_ino;     /*  48 the inode of its immediate job's file (0: none); only goes
+                                     deeper (nesting) */
     uint64_t pad3;                /*  56 */
     _Atomic uint32_t ended;       /*  64 main thread id | WAITERS | OWNER_DIED (kernel, at death) */
     _Atomic uint32_t conn_gen;    /*  68 bumped by a putter that opened a new connection */
     uint32_t pad1[3];             /*  72 */
     uint32_t ended_link32;        /*  84 robust list entry, ILP32 */
     uint32_t ended_link64[4];     /*  88 robust list entry, LP64 */
-    uint8_t pad2[4096 - 104];     /* 104 */
+    /* The files (inodes) of the jobs of its chain, in the order it joined
+     * them: slots taken with job_n, written by the assigner once the
+     * process is in (0: given back).  IsProcessInJob of a member that has
+     * ended looks here. */
+    _Atomic uint32_t job_n;                 /* 104 */
+    uint32_t pad4;                          /* 108 */
+    _Atomic uint64_t jobs[SHMAP_PROC_JOBS]; /* 112 */
+    uint8_t pad2[4096 - 112 - SHMAP_PROC_JOBS * 8];
 };
 
 /* The published form of a handle (in the owner's state memfd, at
@@ -295,6 +307,7 @@ static_assert(offsetof(struct shmap_jobst, pipe_ino) == 144, "layout");
 static_assert(offsetof(struct shmap_jobst, holders) == 160, "layout");
 static_assert(offsetof(struct shmap_jobst, msg_seq) == 288, "layout");
 static_assert(offsetof(struct shmap_jobst, msgs) == 296, "layout");
+static_assert(offsetof(struct shmap_jobst, parent_ino) == 680, "layout");
 static_assert(sizeof(struct shmap_jmember) == 48, "layout");
 
 /* process state page */
@@ -304,6 +317,7 @@ static_assert(offsetof(struct shmap_procst, ended) == 64, "layout");
 static_assert(offsetof(struct shmap_procst, ended_link32) == 64 + 20, "ILP32 robust entry");
 static_assert(offsetof(struct shmap_procst, ended_link64) == 64 + 24, "LP64 robust entry");
 static_assert(offsetof(struct shmap_procst, job_ino) == 48, "layout");
+static_assert(offsetof(struct shmap_procst, jobs) == 112, "layout");
 static_assert(sizeof(struct shmap_xfer) == 64, "layout");
 
 #endif

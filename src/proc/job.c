@@ -145,7 +145,15 @@ static struct shmap_jmember *find_member(struct shmap_jview *v, uint32_t pid, ui
 
 /* lifecycle.c: across fork */
 pthread_mutex_t shmap__job_self_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct shmap_jview self_job = {NULL, NULL, -1, -1}; /* shmap__job_self_lock */
+/* Our job chain, outermost first (DESIGN.md §17: nested jobs): one view
+ * per job we are in, each holding the job file (locked shared) and our
+ * read end of its kill pipe.  Under shmap__job_self_lock. */
+struct self_job {
+    struct shmap_jview v;
+    uint64_t ino; /* the job file's inode */
+};
+static struct self_job *self_jobs;
+static uint32_t self_n;
 
 int shmap__job_map(int fd, struct shmap_jview *v)
 {
@@ -191,6 +199,12 @@ void shmap__job_unmap(struct shmap_jview *v)
     *v = (struct shmap_jview){NULL, NULL, -1, -1};
 }
 
+static uint64_t file_ino(int fd)
+{
+    struct stat sb;
+    return SYS(fstat)(fd, &sb) == 0 ? (uint64_t)sb.st_ino : 0;
+}
+
 void shmap__job_joined(int fd, int rfd)
 {
     struct shmap_jview v = {NULL, NULL, -1, -1};
@@ -213,37 +227,104 @@ void shmap__job_joined(int fd, int rfd)
             e->rfd = rfd;
         shmap__job_unlock(v.st);
     }
+    uint64_t ino = file_ino(v.fd), parent = v.st->parent_ino;
+    struct shmap_jview old = v; /* what is dropped: by default, the new view */
     pthread_mutex_lock(&shmap__job_self_lock);
-    struct shmap_jview old = self_job;
-    self_job = v;
+    uint32_t i = 0;
+    while (i < self_n && self_jobs[i].ino != ino)
+        i++;
+    if (i < self_n) { /* a job of our chain again (a new, armed end): replaces */
+        old = self_jobs[i].v;
+        self_jobs[i].v = v;
+    } else if (ino) {
+        /* the chain stays parent-linked: the new job is our innermost's
+         * child (appended), or the parent of our outermost (a JOIN
+         * overtaken by its child's), or our first */
+        bool last = self_n == 0 || parent == self_jobs[self_n - 1].ino;
+        bool first = !last && self_jobs[0].v.st->parent_ino == ino;
+        struct self_job *a =
+            (last || first) ? realloc(self_jobs, (self_n + 1) * sizeof *self_jobs) : NULL;
+        if (a) {
+            self_jobs = a;
+            uint32_t at = last ? self_n : 0;
+            memmove(&a[at + 1], &a[at], (self_n - at) * sizeof *a);
+            a[at].v = v;
+            a[at].ino = ino;
+            self_n++;
+            old = (struct shmap_jview){NULL, NULL, -1, -1};
+        }
+    }
     pthread_mutex_unlock(&shmap__job_self_lock);
     shmap__job_unmap(&old);
 }
 
-/* Our job, if any (taking in a JOIN that may be on its way); false if none. */
+/* A view of our own of chain job i (the mappings of self_jobs are shared:
+ * map anew).  Under shmap__job_self_lock.  0 if made. */
+static int view_copy(uint32_t i, struct shmap_jview *out)
+{
+    const struct shmap_jview *s = &self_jobs[i].v;
+    *out = (struct shmap_jview){NULL, NULL, -1, -1};
+    int fd = SYS(fcntl_int)(s->fd, F_DUPFD_CLOEXEC, 0);
+    int pipe = s->pipe >= 0 ? SYS(fcntl_int)(s->pipe, F_DUPFD_CLOEXEC, 0) : -1;
+    int r = fd < 0 ? -errno : shmap__job_map(fd, out);
+    if (r) {
+        if (fd >= 0)
+            shmap__close_fd(fd);
+        if (pipe >= 0)
+            shmap__close_fd(pipe);
+        return r;
+    }
+    out->pipe = pipe;
+    return 0;
+}
+
+/* Take in a JOIN that may be on its way: our state names a job that is
+ * not our chain's innermost. */
+static void self_catch_up(void)
+{
+    uint64_t want = shmap__self_st ? atomic_load(&shmap__self_st->job_ino) : 0;
+    pthread_mutex_lock(&shmap__job_self_lock);
+    bool behind = want && (self_n == 0 || self_jobs[self_n - 1].ino != want);
+    pthread_mutex_unlock(&shmap__job_self_lock);
+    if (behind)
+        shmap__xfer_drain();
+}
+
+/* Views of our own of our whole chain, outermost first (free with
+ * views_free); their number, 0 if we are in no job. */
+static uint32_t self_views(struct shmap_jview **out)
+{
+    self_catch_up();
+    *out = NULL;
+    pthread_mutex_lock(&shmap__job_self_lock);
+    uint32_t n = 0;
+    struct shmap_jview *a = self_n ? malloc(self_n * sizeof *a) : NULL;
+    for (uint32_t i = 0; a && i < self_n; i++)
+        if (view_copy(i, &a[n]) == 0)
+            n++;
+        else
+            break; /* (only a whole prefix of the chain is of use) */
+    pthread_mutex_unlock(&shmap__job_self_lock);
+    if (n == 0)
+        free(a);
+    else
+        *out = a;
+    return n;
+}
+
+static void views_free(struct shmap_jview *a, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        shmap__job_unmap(&a[i]);
+    free(a);
+}
+
+/* Our immediate job (the innermost of our chain), if any; false if none. */
 static bool self_view(struct shmap_jview *out)
 {
-    if (shmap__self_st && shmap__self_st->job_ino && !self_job.st)
-        shmap__xfer_drain();
+    self_catch_up();
     pthread_mutex_lock(&shmap__job_self_lock);
-    bool in = self_job.st != NULL;
-    if (in) {
-        *out = self_job;
-        out->fd = SYS(fcntl_int)(self_job.fd, F_DUPFD_CLOEXEC, 0);
-        out->pipe = self_job.pipe >= 0 ? SYS(fcntl_int)(self_job.pipe, F_DUPFD_CLOEXEC, 0) : -1;
-        /* a view of our own: the mappings are shared with self_job, so map anew */
-        struct shmap_jview v = {NULL, NULL, -1, -1};
-        if (out->fd < 0 || shmap__job_map(out->fd, &v) != 0) {
-            if (out->fd >= 0)
-                shmap__close_fd(out->fd);
-            if (out->pipe >= 0)
-                shmap__close_fd(out->pipe);
-            in = false;
-        } else {
-            v.pipe = out->pipe;
-            *out = v;
-        }
-    }
+    bool in = self_n > 0 && view_copy(self_n - 1, out) == 0;
     pthread_mutex_unlock(&shmap__job_self_lock);
     return in;
 }
@@ -299,9 +380,10 @@ static int deliver(struct shmap_jview *v, struct shmap_process *p, bool armed)
     return r;
 }
 
-/* Undo add_process's entry for p (and p's note of the job, ino). */
+/* Undo add_process's entry for p (p's note of the job, ino, back to prev;
+ * a nesting it made undone if the job is empty again). */
 static void take_back(struct shmap_jview *v, struct shmap_process *p, struct shmap_procst *pst,
-                      uint64_t ino)
+                      uint64_t ino, uint64_t prev, bool nested)
 {
     shmap__job_lock(v->st);
     struct shmap_jmember *e = find_member(v, p->pid, p->start);
@@ -310,12 +392,25 @@ static void take_back(struct shmap_jview *v, struct shmap_process *p, struct shm
         memset(&v->m[v->st->nmembers], 0, sizeof *e);
         v->st->total_processes--;
     }
+    if (nested && v->st->nmembers == 0)
+        v->st->parent_ino = 0;
     shmap__job_unlock(v->st);
-    if (pst)
-        atomic_compare_exchange_strong(&pst->job_ino, &ino, 0);
+    if (pst) {
+        for (uint32_t i = 0; i < SHMAP_PROC_JOBS; i++) {
+            uint64_t want = ino;
+            atomic_compare_exchange_strong(&pst->jobs[i], &want, 0);
+        }
+        atomic_compare_exchange_strong(&pst->job_ino, &ino, prev);
+    }
 }
 
-/* Put process p into the job v (AssignProcessToJobObject's work). */
+/* Put process p into the job v (AssignProcessToJobObject's work).  A
+ * process already in a job (its immediate job `in`) may go into a job that
+ * is in no hierarchy and empty (the job becomes a child of `in`: nested) or
+ * into a child of `in`; anything else would break the tree (-EACCES).  A
+ * process in no job cannot go into a nested job from outside (its
+ * ancestors' files are not reachable here: SHMAP_ENOTSUP; a child of a
+ * member joins its parent's whole chain, outermost first). */
 static int add_process(struct shmap_jview *v, struct shmap_process *p)
 {
     struct shmap_jobst *st = v->st;
@@ -325,18 +420,30 @@ static int add_process(struct shmap_jview *v, struct shmap_process *p)
     if (p->start == 0 || shmap__process_ended(p))
         return -EACCES; /* Windows: a process that has ended cannot be assigned */
     int r = 0;
+    uint64_t ino = (uint64_t)sb.st_ino;
     shmap__job_lock(st);
     uint32_t live = shmap__job_prune(v);
     bool armed = (st->limit_flags & SHMAP_JOB_LIMIT_KILL_ON_JOB_CLOSE) != 0;
     struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
     if (find_member(v, p->pid, p->start)) {
         shmap__job_unlock(st);
-        return 0; /* already there */
+        return 0; /* already there (this job, or one of its children) */
     }
     uint64_t in = pst ? atomic_load(&pst->job_ino) : 0;
-    if (in && in != (uint64_t)sb.st_ino) {
+    bool nest = false;
+    if (in && in != ino) { /* in a job: nesting, checked before any limit */
+        nest = st->parent_ino == 0 && live == 0;
+        if (!nest && st->parent_ino != in) {
+            shmap__job_unlock(st);
+            return -EACCES; /* the tree would break */
+        }
+    } else if (!in && st->parent_ino) {
         shmap__job_unlock(st);
-        return -EACCES; /* in another job (no nesting: docs/processes.md), before any limit */
+        return SHMAP_ENOTSUP; /* into a nested job from outside: DESIGN.md §17 */
+    }
+    if (pst && in != ino && atomic_load(&pst->job_n) >= SHMAP_PROC_JOBS) {
+        shmap__job_unlock(st);
+        return -EACCES; /* deeper than the state page records: DESIGN.md §17 */
     }
     bool over = (st->limit_flags & SHMAP_JOB_LIMIT_ACTIVE_PROCESS) && live >= st->active_limit;
     if (over || live >= SHMAP_JOB_MAX_MEMBERS)
@@ -346,10 +453,8 @@ static int add_process(struct shmap_jview *v, struct shmap_process *p)
         st->total_terminated++;
         shmap__job_post(st, SHMAP_JOB_MSG_ACTIVE_PROCESS_LIMIT, 0);
     }
-    uint64_t none = 0;
-    if (r == 0 && pst &&
-        !atomic_compare_exchange_strong(&pst->job_ino, &none, (uint64_t)sb.st_ino) &&
-        none != (uint64_t)sb.st_ino)
+    uint64_t was = in == ino ? 0 : in;
+    if (r == 0 && pst && !atomic_compare_exchange_strong(&pst->job_ino, &was, ino) && was != ino)
         r = -EACCES; /* joined another job since we looked */
     if (r == 0) {
         struct shmap_jmember *e = &v->m[live];
@@ -359,11 +464,16 @@ static int add_process(struct shmap_jview *v, struct shmap_process *p)
         e->pid = p->pid;
         st->nmembers = live + 1;
         st->total_processes++;
+        if (nest)
+            st->parent_ino = in;
+        uint32_t slot = pst && in != ino ? atomic_fetch_add(&pst->job_n, 1) : SHMAP_PROC_JOBS;
+        if (slot < SHMAP_PROC_JOBS)
+            atomic_store(&pst->jobs[slot], ino);
     }
     shmap__job_unlock(st);
     int d = r == 0 ? deliver(v, p, armed) : 0;
     if (d != 0 && d != SHMAP_ENOTSUP) { /* not given what a member holds: not one */
-        take_back(v, p, pst, (uint64_t)sb.st_ino);
+        take_back(v, p, pst, ino, in == ino ? 0 : in, nest);
         r = d;
     } else if (r == 0) {
         shmap__job_lock(st);
@@ -665,65 +775,94 @@ static void job_destroy(struct shmap_obj *o)
 
 int shmap__job_child_joins(unsigned sflags)
 {
-    struct shmap_jview v;
-    if (!self_view(&v))
+    struct shmap_jview *c;
+    uint32_t n = self_views(&c);
+    if (n == 0)
         return 0;
-    uint32_t f = v.st->limit_flags;
-    shmap__job_unmap(&v);
-    if (f & SHMAP_JOB_LIMIT_SILENT_BREAKAWAY_OK)
-        return 0;
-    if (sflags & SHMAP_SPAWN_BREAKAWAY)
-        return (f & SHMAP_JOB_LIMIT_BREAKAWAY_OK) ? 0 : -EACCES;
-    return 1;
+    /* Windows: if the immediate job lets it break away, the child breaks
+     * away from it and from each job up the chain until one that does not;
+     * if the immediate job does not, it breaks away from none */
+    uint32_t k = n;
+    while (k > 0) {
+        uint32_t f = c[k - 1].st->limit_flags;
+        if (!(f & SHMAP_JOB_LIMIT_SILENT_BREAKAWAY_OK) &&
+            !((sflags & SHMAP_SPAWN_BREAKAWAY) && (f & SHMAP_JOB_LIMIT_BREAKAWAY_OK)))
+            break;
+        k--;
+    }
+    views_free(c, n);
+    if (k == n && (sflags & SHMAP_SPAWN_BREAKAWAY))
+        return -EACCES;
+    return (int)k;
 }
 
-int shmap__job_add_child(struct shmap_process *p)
+int shmap__job_add_child(struct shmap_process *p, int k)
 {
-    struct shmap_jview v;
-    if (!self_view(&v))
-        return 0;
-    int r = add_process(&v, p);
-    shmap__job_unmap(&v);
+    struct shmap_jview *c;
+    uint32_t n = self_views(&c);
+    int r = 0;
+    /* outermost first: each job's parent has it already (every ancestor's
+     * active process limit is checked, its own messages posted) */
+    for (uint32_t i = 0; r == 0 && i < n && (int)i < k; i++)
+        r = add_process(&c[i], p);
+    if (n)
+        views_free(c, n);
     return r;
 }
 
 void shmap__job_at_exit(void)
 {
     /* a JOIN not taken in yet: our exit is still the job's to hear of */
-    if (shmap__self_st && shmap__self_st->job_ino && !self_job.st)
-        shmap__xfer_drain();
-    if (!self_job.st || !shmap__self_st)
+    self_catch_up();
+    if (!shmap__self_st)
         return;
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0)
         return;
-    shmap__job_lock(self_job.st);
-    struct shmap_jmember *e = find_member(&self_job, shmap__pid(), shmap__self_st->start);
-    if (e) {
-        e->user = ((uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec) * 10u;
-        e->kernel = ((uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec) * 10u;
-        e->faults = (uint32_t)(ru.ru_minflt + ru.ru_majflt);
-        e->flags |= SHMAP_JM_FINAL | SHMAP_JM_EXITED;
-        shmap__job_post(self_job.st, SHMAP_JOB_MSG_EXIT_PROCESS, e->pid);
+    pthread_mutex_lock(&shmap__job_self_lock);
+    for (uint32_t i = 0; i < self_n; i++) { /* every job of our chain */
+        struct shmap_jview *v = &self_jobs[i].v;
+        shmap__job_lock(v->st);
+        struct shmap_jmember *e = find_member(v, shmap__pid(), shmap__self_st->start);
+        if (e) {
+            e->user =
+                ((uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec) * 10u;
+            e->kernel =
+                ((uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec) * 10u;
+            e->faults = (uint32_t)(ru.ru_minflt + ru.ru_majflt);
+            e->flags |= SHMAP_JM_FINAL | SHMAP_JM_EXITED;
+            shmap__job_post(v->st, SHMAP_JOB_MSG_EXIT_PROCESS, e->pid);
+        }
+        shmap__job_unlock(v->st);
     }
-    shmap__job_unlock(self_job.st);
+    pthread_mutex_unlock(&shmap__job_self_lock);
+}
+
+void shmap__job_fork_prepare(void)
+{
+    self_catch_up();
 }
 
 /* lifecycle.c, in a fork child, last (once the child's state and table are
- * its own): a fork child of a member joins. */
+ * its own): a fork child of a member joins its parent's whole chain. */
 void shmap__job_fork_child(void)
 {
     /* the parent's views are the parent's: a child of a member joins anew */
-    struct shmap_jview old = self_job;
-    self_job = (struct shmap_jview){NULL, NULL, -1, -1};
-    if (!old.st)
+    struct self_job *old = self_jobs;
+    uint32_t n = self_n;
+    self_jobs = NULL;
+    self_n = 0;
+    if (!n)
         return;
     struct shmap_process *me = shmap__process_self();
-    if (me) {
-        add_process(&old, me);
+    int r = 0;
+    for (uint32_t i = 0; me && r == 0 && i < n; i++) /* outermost first */
+        r = add_process(&old[i].v, me);
+    if (me)
         shmap__obj_put(&me->obj);
-    }
-    shmap__job_unmap(&old);
+    for (uint32_t i = 0; i < n; i++)
+        shmap__job_unmap(&old[i].v);
+    free(old);
 }
 
 /* ---- the native API -------------------------------------------------------------------- */
@@ -810,6 +949,8 @@ SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process)
     struct shmap_process *p;
     r = shmap__process_get(process, SHMAP_PROCESS_SET_QUOTA | SHMAP_PROCESS_TERMINATE, &p);
     if (r == 0) {
+        if (p->self) /* our chain up to date first (a JOIN on its way) */
+            self_catch_up();
         r = add_process(&v, p);
         shmap__obj_put(&p->obj);
     }
@@ -866,14 +1007,14 @@ SHMAP_EXTERN int shmap_job_contains(shmap_handle_t process, shmap_handle_t job, 
         shmap__job_prune(&v);
         *in = find_member(&v, p->pid, p->start) ? 1 : 0;
         shmap__job_unlock(v.st);
-        /* A member that has ended is still in its job while its process
+        /* A member that has ended is still in its jobs while its process
          * object lives (Windows): its state page, which our handle keeps,
-         * names the job's file. */
+         * names their files. */
         struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
-        uint64_t ji = pst ? atomic_load(&pst->job_ino) : 0;
-        struct stat sb;
-        if (!*in && o && ji && SYS(fstat)(o->fd, &sb) == 0 && ji == (uint64_t)sb.st_ino)
-            *in = 1;
+        uint64_t ji = o && pst && !*in ? file_ino(o->fd) : 0;
+        for (uint32_t i = 0; ji && i < SHMAP_PROC_JOBS; i++) /* any job of its chain */
+            if (atomic_load(&pst->jobs[i]) == ji)
+                *in = 1;
         shmap__job_put(o, &v);
     }
     shmap__obj_put(&p->obj);

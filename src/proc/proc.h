@@ -212,11 +212,15 @@ SHMAP_HIDDEN bool shmap__job_state_ok(const struct shmap_jobst *st);
 extern SHMAP_HIDDEN const struct shmap_obj_ops shmap__job_ops;
 /* xfer.c: a JOIN message reached us (both descriptors taken over). */
 SHMAP_HIDDEN void shmap__job_joined(int fd, int rfd);
-/* spawn.c: whether a child started now joins our job (1), does not (0),
- * or cannot be started (negative: breakaway refused). */
+/* spawn.c: how many jobs of our chain (outermost first) a child started
+ * now joins (0: none, breakaway), or negative: it cannot be started
+ * (breakaway refused). */
 SHMAP_HIDDEN int shmap__job_child_joins(unsigned sflags);
-/* spawn.c: put the (suspended) child p into our job. */
-SHMAP_HIDDEN int shmap__job_add_child(struct shmap_process *p);
+/* spawn.c: put the (suspended) child p into the first n jobs of our chain. */
+SHMAP_HIDDEN int shmap__job_add_child(struct shmap_process *p, int n);
+/* lifecycle.c, before fork (no lock held): take in the JOINs on their way,
+ * so that a fork child joins our whole job chain. */
+SHMAP_HIDDEN void shmap__job_fork_prepare(void);
 /* process.c: at exit, leave our final times in our member entry. */
 SHMAP_HIDDEN void shmap__job_at_exit(void);
 /* xfer.c: send a JOIN message to p. */

@@ -183,9 +183,10 @@ static void self_init(int adopt_fd, int adopt_listen)
     shmap__self_memfd = fd;
     shmap__inbox_fd = ls;
     shmap__self_st = st;
-    /* a parent's state may already hold puts made before we ran: look at once */
-    shmap__handle_set_inbox(&st->inbox_gen,
-                            atomic_load(&st->inbox_gen) - (adopt_fd >= 0 ? 1u : 0u));
+    /* a parent's state may already hold puts made before we ran (every bump
+     * of a state made for us is a message for us, e.g. the JOINs of a job
+     * and its child job): look at once, for all of them */
+    shmap__handle_set_inbox(&st->inbox_gen, adopt_fd >= 0 ? 0u : atomic_load(&st->inbox_gen));
 }
 
 /* lifecycle.c, in a fork child: a new process, with its own state (its

@@ -437,7 +437,7 @@ struct create {
     int stdio[3]; /* -1: the child keeps ours */
     int state_fd, blob, listen_fd, gate_w;
     struct shmap_procst *st;
-    int joins; /* > 0: the child joins our job before it runs */
+    int joins; /* > 0: the child joins that many jobs of our chain before it runs */
     bool suspended;
     pid_t pid;
     struct shmap_process *p;
@@ -563,7 +563,7 @@ static int record_child(struct create *c)
         atomic_store(&p->gate, c->gate_w >= 0 ? 1u : 0u);
         c->gate_w = -1;
         if (c->joins > 0)
-            r = shmap__job_add_child(p);
+            r = shmap__job_add_child(p, c->joins);
         if (r == 0 && c->joins > 0 && !(c->sp->sflags & SHMAP_SPAWN_SUSPENDED))
             shmap__process_resume(p);
         if (r == 0)
