@@ -102,6 +102,19 @@ WINBASEAPI BOOL WINAPI FlushViewOfFile(LPCVOID p, SIZE_T n)
     return result(shmap_view_flush(p, n));
 }
 
+SIZE_T shmap_w32__mbi(const shmap_mem_info_t *m, MEMORY_BASIC_INFORMATION *mbi)
+{
+    memset(mbi, 0, sizeof *mbi);
+    mbi->BaseAddress = m->base;
+    mbi->AllocationBase = m->allocation_base;
+    mbi->AllocationProtect = m->allocation_protect;
+    mbi->RegionSize = m->region_size;
+    mbi->State = m->state;
+    mbi->Protect = m->protect;
+    mbi->Type = m->type;
+    return sizeof *mbi;
+}
+
 WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
 {
     shmap_mem_info_t m;
@@ -118,15 +131,7 @@ WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, 
         shmap_w32__fail(r);
         return 0;
     }
-    memset(mbi, 0, sizeof *mbi);
-    mbi->BaseAddress = m.base;
-    mbi->AllocationBase = m.allocation_base;
-    mbi->AllocationProtect = m.allocation_protect;
-    mbi->RegionSize = m.region_size;
-    mbi->State = m.state;
-    mbi->Protect = m.protect;
-    mbi->Type = m.type;
-    return sizeof *mbi;
+    return shmap_w32__mbi(&m, mbi);
 }
 
 WINBASEAPI LPVOID WINAPI VirtualAlloc(LPVOID p, SIZE_T n, DWORD type, DWORD prot)

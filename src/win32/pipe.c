@@ -55,10 +55,7 @@ WINBASEAPI BOOL WINAPI PeekNamedPipe(HANDLE h, LPVOID buf, DWORD size, LPDWORD r
 
 WINBASEAPI BOOL WINAPI SetStdHandle(DWORD which, HANDLE h)
 {
-    int i = which == STD_INPUT_HANDLE    ? 0
-            : which == STD_OUTPUT_HANDLE ? 1
-            : which == STD_ERROR_HANDLE  ? 2
-                                         : -1;
+    int i = shmap_w32__std_index(which);
     if (i < 0) {
         SetLastError(ERROR_INVALID_HANDLE);
         return FALSE;

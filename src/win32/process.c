@@ -196,12 +196,17 @@ WINBASEAPI VOID WINAPI ExitProcess(UINT code)
     shmap_process_exit(code);
 }
 
+int shmap_w32__std_index(DWORD which)
+{
+    return which == STD_INPUT_HANDLE    ? 0
+           : which == STD_OUTPUT_HANDLE ? 1
+           : which == STD_ERROR_HANDLE  ? 2
+                                        : -1;
+}
+
 WINBASEAPI HANDLE WINAPI GetStdHandle(DWORD which)
 {
-    int i = which == STD_INPUT_HANDLE    ? 0
-            : which == STD_OUTPUT_HANDLE ? 1
-            : which == STD_ERROR_HANDLE  ? 2
-                                         : -1;
+    int i = shmap_w32__std_index(which);
     if (i < 0) {
         SetLastError(ERROR_INVALID_HANDLE);
         return INVALID_HANDLE_VALUE;

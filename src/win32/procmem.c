@@ -60,15 +60,7 @@ WINBASEAPI SIZE_T WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress,
         shmap_w32__fail(r);
         return 0;
     }
-    memset(mbi, 0, sizeof *mbi);
-    mbi->BaseAddress = m.base;
-    mbi->AllocationBase = m.allocation_base;
-    mbi->AllocationProtect = m.allocation_protect;
-    mbi->RegionSize = m.region_size;
-    mbi->State = m.state;
-    mbi->Protect = m.protect;
-    mbi->Type = m.type;
-    return sizeof *mbi;
+    return shmap_w32__mbi(&m, mbi);
 }
 
 WINBASEAPI BOOL WINAPI FlushInstructionCache(HANDLE hProcess, LPCVOID lpBaseAddress, SIZE_T dwSize)

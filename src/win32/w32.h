@@ -66,6 +66,12 @@ W32_HIDDEN HANDLE shmap_w32__open_w(shmap_w32_open_fn fn, DWORD access, BOOL inh
 /* A UTF-8 string as wide (malloc'd). */
 W32_HIDDEN wchar_t *shmap_w32__wide(const char *s);
 
+/* VirtualQuery(Ex)'s answer from the native one (mapping.c); its size. */
+W32_HIDDEN SIZE_T shmap_w32__mbi(const shmap_mem_info_t *m, MEMORY_BASIC_INFORMATION *mbi);
+/* GetStdHandle/SetStdHandle's STD_*_HANDLE as 0, 1, 2; -1 for another value
+ * (process.c). */
+W32_HIDDEN int shmap_w32__std_index(DWORD which);
+
 /* A security descriptor the caller gave (absolute or self-relative; probed,
  * validated) as a fresh self-relative one (malloc'd, *len bytes), the only
  * form the core knows: what the Create* calls and security.c pass down.
