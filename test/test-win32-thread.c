@@ -169,6 +169,16 @@ TEST(win32_timer_queue_timers)
     ASSERT_TRUE(ChangeTimerQueueTimer(q, t1, 0, 2));
     ASSERT_EQ_U(WaitForSingleObject(r.done, INFINITE), WAIT_OBJECT_0);
     ASSERT_TRUE(DeleteTimerQueueTimer(NULL, t2, INVALID_HANDLE_VALUE));
+    ASSERT_TRUE(DeleteTimerQueueTimer(q, t1, INVALID_HANDLE_VALUE));
+    /* a one-shot timer that has fired is not updated (it would fire at
+     * once if it were) */
+    ASSERT_TRUE(ResetEvent(r.done)); /* what t1 signalled before it was deleted */
+    int before = r.n;
+    ASSERT_TRUE(CreateTimerQueueTimer(&t1, q, wcb, &r, 0, 0, WT_EXECUTEDEFAULT));
+    ASSERT_EQ_U(WaitForSingleObject(r.done, INFINITE), WAIT_OBJECT_0);
+    ASSERT_TRUE(ChangeTimerQueueTimer(q, t1, 0, 1));
+    ASSERT_EQ_U(WaitForSingleObject(r.done, 100), WAIT_TIMEOUT);
+    ASSERT_EQ(r.n, before + 1);
     POISON_LE();
     ASSERT_EQ(DeleteTimerQueueTimer(NULL, t2, NULL), FALSE);
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);

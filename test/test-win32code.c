@@ -30,12 +30,12 @@ TEST(win32_error_agrees_with_get_last_error)
     shmap_handle_t h;
     int r = shmap_mapping_open("w32code/missing", SHMAP_FILE_MAP_READ, 0, &h);
     ASSERT_EQ(r, -ENOENT);
-    ASSERT_EQ(OpenFileMappingA(FILE_MAP_READ, FALSE, "w32code/missing"), NULL);
+    ASSERT_NULL(OpenFileMappingA(FILE_MAP_READ, FALSE, "w32code/missing"));
     ASSERT_EQ(GetLastError(), shmap_win32_error(r));
     r = shmap_mapping_create(SHMAP_NULL_HANDLE, "\\w32code", SHMAP_PAGE_READWRITE, 4096, 0, &h);
     ASSERT_EQ(r, SHMAP_EBADPATH);
-    ASSERT_EQ(CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, "\\w32code"),
-              NULL);
+    ASSERT_NULL(
+        CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, "\\w32code"));
     ASSERT_EQ(GetLastError(), shmap_win32_error(r));
     ASSERT_EQ(GetLastError(), 161u);
 }

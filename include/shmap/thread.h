@@ -89,6 +89,10 @@ SHMAP_EXTERN int shmap_tp_set_wait(shmap_tp_item_t *item, shmap_handle_t h, cons
  * window_ms is accepted (callbacks are not batched). */
 SHMAP_EXTERN int shmap_tp_set_timer(shmap_tp_item_t *item, const int64_t *due, uint32_t period_ms,
                                     uint32_t window_ms);
+/* ChangeTimerQueueTimer: shmap_tp_set_timer(item, &due, period_ms, 0),
+ * except that a one-shot timer (period 0) that has fired since it was set
+ * is left as it is (Windows: "the timer is not updated"); 0 then too. */
+SHMAP_EXTERN int shmap_tp_change_timer(shmap_tp_item_t *item, int64_t due, uint32_t period_ms);
 /* 1 if the timer or wait is armed, 0 if not, or an error. */
 SHMAP_EXTERN int shmap_tp_is_set(shmap_tp_item_t *item);
 /* Wait until the callbacks queued so far have returned (not the calling

@@ -50,6 +50,7 @@ struct shmap_tp_item {
     shmap_tp_user_t user;
     struct shmap_tp_queue *queue;
     bool armed, closed;
+    bool fired;        /* timer: has fired since it was last set */
     shmap_handle_t h;  /* wait: our duplicate of the handle (0: none) */
     struct waiter *w;  /* armed: the waiter that keeps it */
     uint64_t deadline; /* CLOCK_MONOTONIC ns, UINT64_MAX: none */
@@ -288,6 +289,7 @@ static void disarm(struct shmap_tp_item *it)
 static void fire(struct shmap_tp_item *it, uint32_t result, uint64_t now)
 {
     if (it->kind == SHMAP_TP_TIMER) {
+        it->fired = true;
         if (it->period_ns) {
             it->deadline += ((now - it->deadline) / it->period_ns + 1) * it->period_ns;
         } else {
@@ -521,11 +523,20 @@ SHMAP_EXTERN int shmap_tp_set_timer(shmap_tp_item_t *it, const int64_t *due, uin
     } else {
         disarm(it);
         it->period_ns = (uint64_t)period_ms * 1000000u;
+        it->fired = false;
         if (due)
             r = arm(it, 0, due);
     }
     pthread_mutex_unlock(&lock);
     return r;
+}
+
+SHMAP_EXTERN int shmap_tp_change_timer(shmap_tp_item_t *it, int64_t due, uint32_t period_ms)
+{
+    LOCKED_ITEM(it);
+    bool spent = it->kind == SHMAP_TP_TIMER && it->fired && !it->period_ns && !it->armed;
+    pthread_mutex_unlock(&lock);
+    return spent ? 0 : shmap_tp_set_timer(it, &due, period_ms, 0);
 }
 
 SHMAP_EXTERN int shmap_tp_is_set(shmap_tp_item_t *it)

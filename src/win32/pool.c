@@ -123,8 +123,7 @@ WINBASEAPI BOOL WINAPI ChangeTimerQueueTimer(HANDLE TimerQueue, HANDLE Timer, UL
                                              ULONG Period)
 {
     (void)TimerQueue;
-    int64_t due = due_ms(DueTime);
-    return ok(shmap_tp_set_timer((shmap_tp_item_t *)Timer, &due, Period, 0));
+    return ok(shmap_tp_change_timer((shmap_tp_item_t *)Timer, due_ms(DueTime), Period));
 }
 
 WINBASEAPI BOOL WINAPI DeleteTimerQueueTimer(HANDLE TimerQueue, HANDLE Timer,
