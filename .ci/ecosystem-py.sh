@@ -29,6 +29,20 @@ export SHMAP_PREFIX=$prefix BUILD
 .ci/python.sh
 .ci/examples.sh
 
+# The Python package as cmake --install puts it (no pip): imports from the
+# prefix and speaks to the library.
+(cd / && SHMAP_LIBRARY="$prefix/lib/libshmap.so.0" PYTHONPATH="$prefix/lib/python3/dist-packages" \
+    SHMAP_ROOT=$(mktemp -d /dev/shm/shmap-pyi.XXXXXX) "$py" -c '
+import os, shutil, sys, shmap
+assert shmap.__file__.startswith(sys.argv[1]), shmap.__file__
+with shmap.create_mapping("Local\\cmake-installed", 4096) as m:
+    m.buf[0] = 7
+    with shmap.open_mapping("Local\\cmake-installed", access="read") as r:
+        assert r.buf[0] == 7
+shutil.rmtree(os.environ["SHMAP_ROOT"])
+print("ecosystem-py.sh: the cmake-installed Python package works:", shmap.__version__)
+' "$prefix/lib/python3/dist-packages/shmap")
+
 # Bash completion: installed, completes commands, workloads and live names.
 comp=$prefix/share/bash-completion/completions/shmap
 root=$(mktemp -d /dev/shm/shmap-comp.XXXXXX)

@@ -72,6 +72,11 @@ else
     echo "package.sh: this CLI has no --version yet; shmap version: $(shmap version)" >&2
 fi
 
+# the Python binding, found by python3 without pip or PYTHONPATH
+pyv=$(cd / && python3 -c 'import shmap; print(shmap.__version__, shmap.__file__)')
+echo "package.sh: python3 -c 'import shmap': $pyv"
+case $pyv in "$version /usr/lib/python3/dist-packages/shmap/"*) ;; *) exit 1 ;; esac
+
 # programs built against /usr with pkg-config alone
 root=$(mktemp -d /dev/shm/shmap-package.XXXXXX)
 cat >"$tmp/win32.c" <<'C'

@@ -20,8 +20,13 @@ def c_writer(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("cw") / "c_writer")
     lib = os.environ.get("SHMAP_LIBRARY")
     link = [lib, "-Wl,-rpath," + os.path.dirname(os.path.abspath(lib))] if lib else ["-lshmap"]
-    inc = os.path.join(HERE, "..", "..", "include")
-    subprocess.run([cc, "-O1", "-I", inc, os.path.join(HERE, "c_writer.c"), "-o", out, *link],
+    # the headers of the source tree, and the generated shmap/version.h of
+    # the build tree the library comes from (its include/)
+    incs = [os.path.join(HERE, "..", "..", "include")]
+    if lib:
+        incs.append(os.path.join(os.path.dirname(os.path.abspath(lib)), "include"))
+    flags = [f for inc in incs for f in ("-I", inc)]
+    subprocess.run([cc, "-O1", *flags, os.path.join(HERE, "c_writer.c"), "-o", out, *link],
                    check=True)
     return out
 
