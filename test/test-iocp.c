@@ -180,6 +180,49 @@ static void join_waiter(pthread_t th, struct waiter *w)
     pthread_join(th, NULL);
 }
 
+static _Atomic int uapc_ran;
+static VOID CALLBACK uapc(ULONG_PTR arg)
+{
+    atomic_fetch_add(&uapc_ran, (int)arg);
+}
+
+static DWORD WINAPI wait_ex_alertable(LPVOID arg)
+{
+    struct waiter *w = arg;
+    atomic_store(&w->tid, (pid_t)syscall(SYS_gettid));
+    OVERLAPPED_ENTRY e[2];
+    ULONG n = 99;
+    w->ok = GetQueuedCompletionStatusEx(w->port, e, 2, &n, INFINITE, TRUE);
+    w->err = GetLastError();
+    w->bytes = n;
+    atomic_store(&w->done, 1);
+    return 0;
+}
+
+/* A user APC queued to a thread asleep in an alertable
+ * GetQueuedCompletionStatusEx runs there and ends the wait with
+ * WAIT_IO_COMPLETION (the port's sleep includes the thread's APC word). */
+TEST(iocp_get_ex_alertable_woken_by_queue_user_apc)
+{
+    struct waiter w = {0};
+    w.port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
+    ASSERT_NOT_NULL(w.port);
+    HANDLE t = CreateThread(NULL, 0, wait_ex_alertable, &w, 0, NULL);
+    ASSERT_NOT_NULL(t);
+    wait_asleep(&w);
+    ASSERT_EQ(atomic_load(&w.done), 0);
+    ASSERT_TRUE(QueueUserAPC(uapc, t, 5) != 0);
+    for (int i = 0; i < 10000 && !atomic_load(&w.done); i++)
+        Sleep(1);
+    ASSERT_TRUE(atomic_load(&w.done)); /* else it sleeps on: fail rather than hang */
+    ASSERT_EQ_U(WaitForSingleObject(t, INFINITE), WAIT_OBJECT_0);
+    ASSERT_TRUE(!w.ok);
+    ASSERT_EQ_U(w.err, WAIT_IO_COMPLETION);
+    ASSERT_EQ(atomic_load(&uapc_ran), 5);
+    ASSERT_TRUE(CloseHandle(t));
+    ASSERT_TRUE(CloseHandle(w.port));
+}
+
 TEST(iocp_post_wakes_a_sleeping_waiter)
 {
     struct waiter w = {0};

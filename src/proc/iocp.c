@@ -241,12 +241,16 @@ static unsigned drain(struct shmap_iocp *p, uint64_t now, _Atomic uint32_t **wor
 static int get_loop(struct shmap_iocp *p, shmap_iocp_packet_t *out, size_t cap, size_t *got,
                     uint32_t timeout_ms, bool alertable)
 {
-    _Atomic uint32_t *words[IOCP_MAX_SRCS + 1];
-    uint32_t vals[IOCP_MAX_SRCS + 1];
+    _Atomic uint32_t *words[IOCP_MAX_SRCS + 2]; /* the port, its sources, the APC word */
+    uint32_t vals[IOCP_MAX_SRCS + 2];
     uint64_t now = shmap__mono_ns();
     const uint64_t deadline =
         timeout_ms == SHMAP_INFINITE ? UINT64_MAX : now + (uint64_t)timeout_ms * 1000000u;
     for (;;) {
+        /* the thread's user-APC word, read before its queue is looked at
+         * (a QueueUserAPC after the look moves it: the sleep ends) */
+        uint32_t apc_val = 0;
+        _Atomic uint32_t *apc_word = alertable ? shmap__uapc_word(&apc_val) : NULL;
         vals[0] = atomic_load(&p->seq); /* before looking: a later packet moves it */
         unsigned nw = 1 + drain(p, now, words + 1, vals + 1);
         if ((*got = take(p, out, cap)) != 0)
@@ -254,7 +258,7 @@ static int get_loop(struct shmap_iocp *p, shmap_iocp_packet_t *out, size_t cap, 
         if (atomic_load(&p->closed))
             return SHMAP_EPORTCLOSED;
         uint64_t until = deadline;
-        if (alertable && shmap__apc_run(now, &until))
+        if (alertable && (shmap__uapc_run() + shmap__apc_run(now, &until)) > 0)
             return SHMAP_WAIT_IO_COMPLETION;
         if (now >= deadline)
             return SHMAP_WAIT_TIMEOUT;
@@ -264,6 +268,10 @@ static int get_loop(struct shmap_iocp *p, shmap_iocp_packet_t *out, size_t cap, 
         if (nw > 1 && until - now > SHMAP_IOCP_PRUNE_NS)
             until = now + SHMAP_IOCP_PRUNE_NS;
         words[0] = &p->seq;
+        if (apc_word) {
+            words[nw] = apc_word;
+            vals[nw++] = apc_val;
+        }
         shmap__futex_waitv(words, vals, nw, until);
         now = shmap__mono_ns();
     }
