@@ -318,3 +318,33 @@ TEST(hostile_job_files)
     free(good);
     free(buf);
 }
+
+/* Outputs that are not there: -EFAULT before anything is done, never a
+ * fault (the native calls of files.h, which the Win32 face probes too). */
+TEST(hostile_file_and_pipe_outputs)
+{
+    void *bad[] = {(void *)8, (void *)(uintptr_t)4095};
+    char path[512];
+    snprintf(path, sizeof path, "%s/attr-out", test_root());
+    shmap_handle_t f;
+    ASSERT_EQ(shmap_file_open(path, SHMAP_GENERIC_READ | SHMAP_GENERIC_WRITE, 7,
+                              SHMAP_CREATE_ALWAYS, 0, 0, &f),
+              0);
+    shmap_handle_t rd, wr;
+    ASSERT_EQ(shmap_pipe_create(&rd, &wr, 0, 0), 0);
+    uint32_t n = 1;
+    ASSERT_EQ(shmap_file_write(wr, "ab", 2, &n), 0);
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ASSERT_EQ(shmap_file_attributes(path, bad[i]), -EFAULT);
+        ASSERT_EQ(shmap_pipe_peek(rd, NULL, 0, bad[i], NULL, NULL), -EFAULT);
+        ASSERT_EQ(shmap_pipe_peek(rd, NULL, 0, NULL, bad[i], NULL), -EFAULT);
+        ASSERT_EQ(shmap_pipe_peek(rd, NULL, 0, NULL, NULL, bad[i]), -EFAULT);
+    }
+    uint32_t avail = 0;
+    ASSERT_EQ(shmap_pipe_peek(rd, NULL, 0, NULL, &avail, NULL), 0);
+    ASSERT_EQ(avail, 2); /* nothing was consumed */
+    ASSERT_EQ(shmap_close(rd), 0);
+    ASSERT_EQ(shmap_close(wr), 0);
+    ASSERT_EQ(shmap_close(f), 0);
+    ASSERT_EQ(shmap_file_delete(path), 0);
+}

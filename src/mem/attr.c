@@ -7,6 +7,7 @@
  * TEMPORARY and the rest have nowhere to be kept.
  */
 #include "mem.h"
+#include "base/probe.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,6 +43,8 @@ SHMAP_EXTERN int shmap_file_attributes(const char *path, shmap_file_info_t *info
 {
     if (!path || !*path)
         return -EINVAL;
+    if (info && SHMAP_PROBE_OUT(info))
+        return -EFAULT;
     struct stat st;
     if (SYS(fstatat)(AT_FDCWD, path, &st, 0) != 0)
         return not_found(path, errno);

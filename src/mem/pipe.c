@@ -85,6 +85,9 @@ static int peek_bytes(int fd, void *buf, uint32_t len, uint32_t *got)
 SHMAP_EXTERN int shmap_pipe_peek(shmap_handle_t h, void *buf, uint32_t len, uint32_t *read,
                                  uint32_t *avail, uint32_t *left)
 {
+    if ((read && SHMAP_PROBE_OUT(read)) || (avail && SHMAP_PROBE_OUT(avail)) ||
+        (left && SHMAP_PROBE_OUT(left)))
+        return -EFAULT;
     struct shmap_obj *o;
     uint32_t access;
     int r = shmap__handle_get_type(h, SHMAP_TYPE_FILE, &o, &access);
