@@ -315,6 +315,12 @@ TEST(win32_open_thread_by_id)
     POISON_LE();
     ASSERT_EQ_U(SuspendThread(o), (DWORD)-1); /* no THREAD_SUSPEND_RESUME */
     ASSERT_EQ_U(LE(), ERROR_ACCESS_DENIED);
+    /* generic rights are mapped: GENERIC_ALL may suspend, resume and wait */
+    HANDLE g = OpenThread(GENERIC_ALL, FALSE, tid);
+    ASSERT_NOT_NULL(g);
+    ASSERT_EQ_U(SuspendThread(g), 0);
+    ASSERT_EQ_U(ResumeThread(g), 1);
+    ASSERT_TRUE(CloseHandle(g));
     HANDLE self = OpenThread(THREAD_ALL_ACCESS, FALSE, GetCurrentThreadId());
     ASSERT_NOT_NULL(self);
     ASSERT_EQ_U(GetThreadId(self), GetCurrentThreadId());

@@ -345,8 +345,9 @@ SHMAP_EXTERN int shmap_thread_open(uint32_t tid, uint32_t access, unsigned flags
             return -EINVAL; /* no such thread (of ours): ERROR_INVALID_PARAMETER */
     }
     shmap__obj_handle_get(o);
-    int r = shmap__handle_alloc(o, access & SHMAP_THREAD_ALL_ACCESS,
-                                (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
+    int r = shmap__handle_alloc(
+        o, shmap__access_map_generic(SHMAP_TYPE_THREAD, access) & SHMAP_THREAD_ALL_ACCESS,
+        (flags & SHMAP_INHERIT) ? SHMAP_HANDLE_INHERIT : 0, out);
     shmap__obj_put(o);
     if (r)
         shmap__obj_handle_put(o);
