@@ -472,7 +472,7 @@ SHMAP_EXTERN int shmap_job_set_limits(shmap_handle_t job, const shmap_job_limits
 #define SHMAP_INFINITE 0xFFFFFFFFu
 #define SHMAP_MAX_WAIT_OBJECTS 64u
 #define SHMAP_WAIT_ALL 0x1u       /* all objects at once, atomically */
-#define SHMAP_WAIT_ALERTABLE 0x2u /* run due timer completion routines */
+#define SHMAP_WAIT_ALERTABLE 0x2u /* run queued user APCs and due timer completion routines */
 #define SHMAP_WAIT_MULTIPLE 0x4u  /* WaitForMultipleObjects: pseudo handles refused, even alone */
 /* Results (>= 0), the Win32 values. */
 #define SHMAP_WAIT_OBJECT_0 0x0

@@ -39,7 +39,8 @@ SHMAP_EXTERN int shmap_iocp_create(uint32_t concurrency, shmap_handle_t *out);
 /* Associate the file handle file with port under key (a file object - the
  * handles duplicated from one open - is associated once, for its life:
  * -EINVAL the second time).  The file holds the port from then on.
- * Errors: -EBADF (port or file not a handle of that type), -EINVAL. */
+ * Errors: -EBADF (port or file not a handle of that type), -EACCES (no
+ * SHMAP_IOCP_MODIFY_STATE on the port), -EINVAL. */
 SHMAP_EXTERN int shmap_iocp_associate(shmap_handle_t port, shmap_handle_t file, uint64_t key);
 
 /* An I/O on file completed with bytes moved, for the caller's OVERLAPPED
