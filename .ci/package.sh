@@ -73,7 +73,8 @@ else
 fi
 
 # the Python binding, found by python3 without pip or PYTHONPATH
-pyv=$(cd / && python3 -c 'import shmap; print(shmap.__version__, shmap.__file__)')
+py=$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 ) # Debian's, not a pyenv or venv one
+pyv=$(cd / && "$py" -c 'import shmap; print(shmap.__version__, shmap.__file__)')
 echo "package.sh: python3 -c 'import shmap': $pyv"
 case $pyv in "$version /usr/lib/python3/dist-packages/shmap/"*) ;; *) exit 1 ;; esac
 
