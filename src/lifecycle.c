@@ -137,6 +137,11 @@ __attribute__((constructor(200))) static void lifecycle_start(void)
     int blob = shmap__process_start(); /* our state (page, inbox) */
     if (blob >= 0)
         shmap__xfer_inherit_unpack(blob); /* then the handles our parent gave us */
+    /* the thread that loads us (the main thread of a program) is known from
+     * the start, so that another thread can OpenThread it by its id */
+    struct shmap_obj *me;
+    if (shmap__thread_self(&me) == 0)
+        shmap__obj_put(me);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     on_exit(at_exit, NULL);
 }

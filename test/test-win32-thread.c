@@ -5,7 +5,11 @@
  */
 #include "harness.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <windows.h>
 
 #define POISON_LE() SetLastError(0xdeadbeef)
@@ -443,4 +447,39 @@ TEST(win32_terminate_thread_signals_with_the_code)
     ASSERT_EQ_U(code, 97);
     CloseHandle(t);
     CloseHandle(never);
+}
+
+/* In a fresh process, another thread opens the main thread by its id before
+ * the main thread has made any thread call: the main thread is known from
+ * the start (lifecycle.c), as every thread of a Windows process is. */
+static DWORD main_tid;
+static void *open_main(void *p)
+{
+    (void)p;
+    HANDLE h = OpenThread(THREAD_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, main_tid);
+    if (!h)
+        return (void *)(uintptr_t)(10 + (GetLastError() == ERROR_INVALID_PARAMETER));
+    uintptr_t r = GetThreadId(h) == main_tid ? 0 : 3;
+    CloseHandle(h);
+    return (void *)r;
+}
+
+HELPER(open_main_thread)
+{
+    (void)argc, (void)argv;
+    main_tid = (DWORD)syscall(SYS_gettid); /* not GetCurrentThreadId: no shmap thread call */
+    pthread_t th;
+    void *rv;
+    if (pthread_create(&th, NULL, open_main, NULL) != 0)
+        return 20;
+    pthread_join(th, &rv);
+    return (int)(uintptr_t)rv;
+}
+
+TEST(win32_open_main_thread_of_a_fresh_process)
+{
+    pid_t pid = spawn_helper("open_main_thread", NULL);
+    int st = wait_pid(pid, 30);
+    ASSERT_TRUE(WIFEXITED(st));
+    ASSERT_EQ(WEXITSTATUS(st), 0);
 }
