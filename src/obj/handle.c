@@ -251,6 +251,7 @@ int shmap__handle_get_type(shmap_handle_t h, shmap_type_t type, struct shmap_obj
     int r = shmap__handle_get(h, o, access);
     if (r == 0 && (*o)->type != type) {
         shmap__obj_put(*o);
+        *o = NULL; /* released: nothing for the caller to use or put */
         return SHMAP_ETYPE;
     }
     return r;
@@ -265,6 +266,7 @@ int shmap__handle_get_right(shmap_handle_t h, shmap_type_t type, uint32_t right,
         return r == SHMAP_ETYPE ? -EBADF : r;
     if (right && !(access & right)) {
         shmap__obj_put(*o);
+        *o = NULL;
         return -EACCES;
     }
     return 0;
