@@ -129,6 +129,8 @@ static const struct shmap_obj_ops *const types[] = {
     &shmap__thread_ops,  &shmap__token_ops, &shmap__iocp_ops,
 };
 
+static struct shmap_obj *main_thread; /* the loading thread's record */
+
 __attribute__((constructor(200))) static void lifecycle_start(void)
 {
     for (size_t i = 0; i < SHMAP_ARRAY_LEN(types); i++)
@@ -138,10 +140,10 @@ __attribute__((constructor(200))) static void lifecycle_start(void)
     if (blob >= 0)
         shmap__xfer_inherit_unpack(blob); /* then the handles our parent gave us */
     /* the thread that loads us (the main thread of a program) is known from
-     * the start, so that another thread can OpenThread it by its id */
-    struct shmap_obj *me;
-    if (shmap__thread_self(&me) == 0)
-        shmap__obj_put(me);
+     * the start, so that another thread can OpenThread it by its id; its
+     * record stays referenced from here for the life of the process (and of
+     * a fork child, which forgets the parent's threads but not their memory) */
+    (void)shmap__thread_self(&main_thread);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     on_exit(at_exit, NULL);
 }
