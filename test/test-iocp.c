@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <windows.h>
 
+#include "w32child.h"
+
 #include "shmap.h"
 
 #define POISON_LE() SetLastError(0xdeadbeef)
@@ -510,31 +512,6 @@ TEST(iocp_hostile_arguments)
 
 /* ---- job notifications ------------------------------------------------------------ */
 
-static BOOL start(const char *args, DWORD flags, PROCESS_INFORMATION *pi)
-{
-    STARTUPINFOA si;
-    memset(&si, 0, sizeof si);
-    si.cb = sizeof si;
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "\"%s\" --helper %s", test_self(), args);
-    return CreateProcessA(NULL, cmd, NULL, NULL, FALSE, flags, NULL, NULL, &si, pi);
-}
-
-static void close_pi(PROCESS_INFORMATION *pi)
-{
-    ASSERT_TRUE(CloseHandle(pi->hThread));
-    ASSERT_TRUE(CloseHandle(pi->hProcess));
-}
-
-HELPER(sleeper)
-{
-    (void)argc;
-    (void)argv;
-    for (;;)
-        Sleep(1000);
-    return 0;
-}
-
 HELPER(exiter)
 {
     (void)argc;
@@ -567,7 +544,7 @@ TEST(iocp_job_messages_of_a_member_that_exits)
     ASSERT_EQ_U(LE(), ERROR_INVALID_PARAMETER);
     ASSERT_TRUE(CloseHandle(other));
     PROCESS_INFORMATION pi;
-    ASSERT_TRUE(start("exiter 3", CREATE_SUSPENDED, &pi));
+    ASSERT_TRUE(start_helper("exiter 3", FALSE, CREATE_SUSPENDED, &pi));
     ASSERT_TRUE(AssignProcessToJobObject(job, pi.hProcess));
     expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi.dwProcessId));
     ASSERT_EQ_U(ResumeThread(pi.hThread), 1);
@@ -584,7 +561,7 @@ TEST(iocp_job_member_killed_is_abnormal_exit)
 {
     HANDLE port, job = job_with_port(&port);
     PROCESS_INFORMATION pi;
-    ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &pi));
     ASSERT_TRUE(AssignProcessToJobObject(job, pi.hProcess));
     ASSERT_EQ_U(ResumeThread(pi.hThread), 1);
     expect_packet(port, JOB_OBJECT_MSG_NEW_PROCESS, JKEY, OV(pi.dwProcessId));
@@ -604,7 +581,7 @@ TEST(iocp_job_members_before_association_and_terminate)
     ASSERT_NOT_NULL(job);
     PROCESS_INFORMATION pi[2];
     for (int i = 0; i < 2; i++) {
-        ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi[i]));
+        ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &pi[i]));
         ASSERT_TRUE(AssignProcessToJobObject(job, pi[i].hProcess));
         ASSERT_EQ_U(ResumeThread(pi[i].hThread), 1);
     }
@@ -641,7 +618,7 @@ TEST(iocp_job_active_process_limit_and_removal)
     ASSERT_TRUE(SetInformationJobObject(job, JobObjectBasicLimitInformation, &l, sizeof l));
     PROCESS_INFORMATION pi[2];
     for (int i = 0; i < 2; i++)
-        ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi[i]));
+        ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &pi[i]));
     ASSERT_TRUE(AssignProcessToJobObject(job, pi[0].hProcess));
     POISON_LE();
     ASSERT_TRUE(!AssignProcessToJobObject(job, pi[1].hProcess));
@@ -685,7 +662,7 @@ TEST(iocp_port_stays_in_its_process)
     HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 0);
     ASSERT_NOT_NULL(port);
     PROCESS_INFORMATION pi;
-    ASSERT_TRUE(start("sleeper", 0, &pi));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, 0, &pi));
     HANDLE out = NULL;
     POISON_LE();
     ASSERT_TRUE(!DuplicateHandle(GetCurrentProcess(), port, pi.hProcess, &out, 0, FALSE,
@@ -707,7 +684,7 @@ TEST(iocp_job_members_killed_together_each_reported_once)
     HANDLE port, job = job_with_port(&port);
     PROCESS_INFORMATION pi[KILLED];
     for (int i = 0; i < KILLED; i++) {
-        ASSERT_TRUE(start("sleeper", CREATE_SUSPENDED, &pi[i]));
+        ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &pi[i]));
         ASSERT_TRUE(AssignProcessToJobObject(job, pi[i].hProcess));
         ASSERT_EQ_U(ResumeThread(pi[i].hThread), 1);
     }

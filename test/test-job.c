@@ -18,6 +18,8 @@
 #include <time.h>
 #include <windows.h>
 
+#include "w32child.h"
+
 #include "shmap.h"
 
 #define POISON_LE() SetLastError(0xdeadbeef)
@@ -56,20 +58,6 @@ static BOOL start_cmd(const char *cmd, BOOL inherit, DWORD flags, PROCESS_INFORM
     return CreateProcessA(NULL, buf, NULL, NULL, inherit, flags, NULL, NULL, &si, pi);
 }
 
-/* CreateProcess of "<self> --helper args" */
-static BOOL start(const char *args, BOOL inherit, DWORD flags, PROCESS_INFORMATION *pi)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "\"%s\" --helper %s", test_self(), args);
-    return start_cmd(cmd, inherit, flags, pi);
-}
-
-static void close_pi(PROCESS_INFORMATION *pi)
-{
-    ASSERT_TRUE(CloseHandle(pi->hThread));
-    ASSERT_TRUE(CloseHandle(pi->hProcess));
-}
-
 static bool running(HANDLE process)
 {
     return WaitForSingleObject(process, 0) == WAIT_TIMEOUT;
@@ -89,16 +77,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-/* A member that only waits to be killed. */
-HELPER(sleeper)
-{
-    (void)argc;
-    (void)argv;
-    for (;;)
-        Sleep(1000);
-    return 0;
-}
-
 /* argv: page.  Starts a sleeper (which joins our job, if we are in one),
  * publishes its pid in pids[1], then sleeps. */
 HELPER(spawner)
@@ -106,7 +84,7 @@ HELPER(spawner)
     (void)argc;
     struct page *pg = page_of(argv[0]);
     PROCESS_INFORMATION pi;
-    if (!pg || !start("sleeper", FALSE, 0, &pi)) {
+    if (!pg || !start_helper("sleeper", FALSE, 0, &pi)) {
         fprintf(stderr, "spawner: %p %lu\n", (void *)pg, (unsigned long)GetLastError());
         return 1;
     }
@@ -169,7 +147,7 @@ TEST(job_rights_and_errors)
     HANDLE q = OpenJobObjectA(JOB_OBJECT_QUERY, FALSE, "Local\\shmap-job-rights");
     ASSERT_NOT_NULL(q);
     PROCESS_INFORMATION pi;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &pi));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &pi));
     /* the job handle needs ASSIGN_PROCESS, TERMINATE, SET_ATTRIBUTES */
     POISON_LE();
     ASSERT_TRUE(!AssignProcessToJobObject(q, pi.hProcess));
@@ -256,9 +234,9 @@ TEST(job_assign_query_terminate)
     HANDLE j = CreateJobObjectA(NULL, NULL);
     ASSERT_NOT_NULL(j);
     PROCESS_INFORMATION p1, p2, p3;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
-    ASSERT_TRUE(start("sleeper", FALSE, 0, &p3)); /* running, not in the job */
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, 0, &p3)); /* running, not in the job */
     BOOL in = 7;
     ASSERT_TRUE(IsProcessInJob(p1.hProcess, j, &in));
     ASSERT_EQ(in, FALSE);
@@ -428,8 +406,8 @@ TEST(job_limits)
     x.BasicLimitInformation.ActiveProcessLimit = 1;
     ASSERT_TRUE(SetInformationJobObject(j, JobObjectExtendedLimitInformation, &x, sizeof x));
     PROCESS_INFORMATION p1, p2;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &p2));
     ASSERT_TRUE(AssignProcessToJobObject(j, p1.hProcess));
     POISON_LE();
     ASSERT_TRUE(!AssignProcessToJobObject(j, p2.hProcess));
@@ -447,7 +425,7 @@ TEST(job_limits)
     close_pi(&p2);
     ASSERT_TRUE(TerminateProcess(p1.hProcess, 0));
     ASSERT_EQ_U(WaitForSingleObject(p1.hProcess, 20000), WAIT_OBJECT_0);
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &p2));
     ASSERT_TRUE(AssignProcessToJobObject(j, p2.hProcess)); /* p1 has gone: room again */
     ASSERT_TRUE(TerminateJobObject(j, 0));
     ASSERT_EQ_U(WaitForSingleObject(p2.hProcess, 20000), WAIT_OBJECT_0);
@@ -468,8 +446,8 @@ TEST(job_full_job_refuses_a_member_of_another_job_without_ending_it)
     x.BasicLimitInformation.ActiveProcessLimit = 1;
     ASSERT_TRUE(SetInformationJobObject(b, JobObjectExtendedLimitInformation, &x, sizeof x));
     PROCESS_INFORMATION in_b, in_a;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &in_b));
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &in_a));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &in_b));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &in_a));
     ASSERT_TRUE(AssignProcessToJobObject(b, in_b.hProcess)); /* b is full */
     ASSERT_TRUE(AssignProcessToJobObject(a, in_a.hProcess));
     POISON_LE();
@@ -497,8 +475,8 @@ TEST(job_basic_and_io_accounting)
     HANDLE j = CreateJobObjectA(NULL, NULL);
     ASSERT_NOT_NULL(j);
     PROCESS_INFORMATION p1, p2;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &p2));
     ASSERT_TRUE(AssignProcessToJobObject(j, p1.hProcess));
     ASSERT_TRUE(AssignProcessToJobObject(j, p2.hProcess));
     JOBOBJECT_BASIC_AND_IO_ACCOUNTING_INFORMATION io;
@@ -625,7 +603,7 @@ TEST(job_null_arguments)
     /* NULL handles where a job or a process is needed: 6 (for Set and
      * Terminate NULL is no handle, not the caller's job) */
     PROCESS_INFORMATION pi;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &pi));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &pi));
     POISON_LE();
     ASSERT_TRUE(!AssignProcessToJobObject(NULL, pi.hProcess));
     ASSERT_EQ_U(LE(), ERROR_INVALID_HANDLE);
@@ -673,12 +651,13 @@ HELPER(job_parent)
     char args[64];
     snprintf(args, sizeof args, "spawner %s", argv[0]);
     PROCESS_INFORMATION c, s, n;
-    if (!start(args, TRUE, 0, &c) || !start_cmd("sleep 1000", FALSE, 0, &s))
+    if (!start_helper(args, TRUE, 0, &c) || !start_cmd("sleep 1000", FALSE, 0, &s))
         return 2;
     pg->pids[0] = c.dwProcessId;
     pg->pids[2] = s.dwProcessId;
     SetLastError(0);
-    pg->pids[4] = start("sleeper", FALSE, CREATE_BREAKAWAY_FROM_JOB, &n) ? 0 : GetLastError();
+    pg->pids[4] =
+        start_helper("sleeper", FALSE, CREATE_BREAKAWAY_FROM_JOB, &n) ? 0 : GetLastError();
     BOOL in = FALSE;
     pg->pids[5] = IsProcessInJob(GetCurrentProcess(), NULL, &in) && in;
     JOBOBJECT_BASIC_ACCOUNTING_INFORMATION acc;
@@ -707,7 +686,7 @@ HELPER(job_parent)
     __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
     while (!pg->job)
         Sleep(1);
-    pg->pids[7] = start("sleeper", FALSE, CREATE_BREAKAWAY_FROM_JOB, &n) ? n.dwProcessId : 0;
+    pg->pids[7] = start_helper("sleeper", FALSE, CREATE_BREAKAWAY_FROM_JOB, &n) ? n.dwProcessId : 0;
     __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
     for (;;)
         Sleep(1000);
@@ -722,7 +701,7 @@ TEST(job_children_join)
     char args[64];
     snprintf(args, sizeof args, "job_parent %lu", (unsigned long)(uintptr_t)hp);
     PROCESS_INFORMATION p;
-    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &p));
+    ASSERT_TRUE(start_helper(args, TRUE, CREATE_SUSPENDED, &p));
     ASSERT_TRUE(AssignProcessToJobObject(j, p.hProcess));
     ASSERT_EQ_U(ResumeThread(p.hThread), 1);
     wait_ready(pg, 2);
@@ -793,7 +772,7 @@ HELPER(job_self_terminator)
     if (!AssignProcessToJobObject(j, GetCurrentProcess()))
         return 2;
     PROCESS_INFORMATION c;
-    if (!start("sleeper", FALSE, 0, &c))
+    if (!start_helper("sleeper", FALSE, 0, &c))
         return 3;
     pg->pids[1] = c.dwProcessId;
     SetLastError(0);
@@ -814,12 +793,12 @@ TEST(job_terminate_from_inside)
     ASSERT_NOT_NULL(j);
     pg->job = (uint32_t)(uintptr_t)j;
     PROCESS_INFORMATION a, h;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &a));
     ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
     ASSERT_EQ_U(ResumeThread(a.hThread), 1);
     char args[64];
     snprintf(args, sizeof args, "job_self_terminator %lu", (unsigned long)(uintptr_t)hp);
-    ASSERT_TRUE(start(args, TRUE, 0, &h));
+    ASSERT_TRUE(start_helper(args, TRUE, 0, &h));
     wait_ready(pg, 1);
     ASSERT_EQ_U(pg->pids[2], ERROR_INVALID_HANDLE);
     HANDLE c = OpenProcess(SYNCHRONIZE | PROCESS_QUERY_INFORMATION, FALSE, pg->pids[1]);
@@ -870,7 +849,7 @@ HELPER(job_limited_spawner)
         return 1;
     PROCESS_INFORMATION c;
     SetLastError(0);
-    if (start("sleeper", FALSE, 0, &c)) {
+    if (start_helper("sleeper", FALSE, 0, &c)) {
         pg->pids[0] = c.dwProcessId; /* wrong: do not leave it behind */
         TerminateProcess(c.hProcess, 0);
     } else {
@@ -913,7 +892,7 @@ TEST(job_active_limit_create_process)
     char args[64];
     snprintf(args, sizeof args, "job_limited_spawner %lu", (unsigned long)(uintptr_t)hp);
     PROCESS_INFORMATION p;
-    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &p));
+    ASSERT_TRUE(start_helper(args, TRUE, CREATE_SUSPENDED, &p));
     ASSERT_TRUE(AssignProcessToJobObject(j, p.hProcess));
     ASSERT_EQ_U(ResumeThread(p.hThread), 1);
     ASSERT_EQ_U(WaitForSingleObject(p.hProcess, 20000), WAIT_OBJECT_0);
@@ -955,7 +934,7 @@ TEST(job_kill_on_close_by_close)
 {
     HANDLE j = kill_job(NULL, FALSE);
     PROCESS_INFORMATION a, s;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &a));
     ASSERT_TRUE(start_cmd("sleep 1000", FALSE, CREATE_SUSPENDED, &s));
     ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
     ASSERT_TRUE(AssignProcessToJobObject(j, s.hProcess));
@@ -977,7 +956,7 @@ TEST(job_kill_on_close_by_close)
 
     /* without the limit, closing the job leaves its members running */
     HANDLE k = CreateJobObjectA(NULL, NULL);
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &a));
     ASSERT_TRUE(AssignProcessToJobObject(k, a.hProcess));
     ASSERT_EQ_U(ResumeThread(a.hThread), 1);
     ASSERT_TRUE(CloseHandle(k));
@@ -1004,8 +983,8 @@ HELPER(job_holder)
     PROCESS_INFORMATION a, b, s;
     char args[64];
     snprintf(args, sizeof args, "spawner %s", argv[0]);
-    if (!start("sleeper", FALSE, CREATE_SUSPENDED, &a) ||
-        !start(args, TRUE, CREATE_SUSPENDED, &b) ||
+    if (!start_helper("sleeper", FALSE, CREATE_SUSPENDED, &a) ||
+        !start_helper(args, TRUE, CREATE_SUSPENDED, &b) ||
         !start_cmd("sleep 1000", FALSE, CREATE_SUSPENDED, &s))
         return 2;
     if (!AssignProcessToJobObject(j, a.hProcess) || !AssignProcessToJobObject(j, b.hProcess) ||
@@ -1030,7 +1009,7 @@ TEST(job_kill_on_close_holder_killed)
     char args[64];
     snprintf(args, sizeof args, "job_holder %lu", (unsigned long)(uintptr_t)hp);
     PROCESS_INFORMATION h;
-    ASSERT_TRUE(start(args, TRUE, 0, &h));
+    ASSERT_TRUE(start_helper(args, TRUE, 0, &h));
     wait_ready(pg, 2); /* the holder's mark and the spawner's */
     HANDLE m[4];
     uint32_t pids[4] = {pg->pids[0], pg->pids[1], pg->pids[2], pg->pids[3]};
@@ -1085,9 +1064,9 @@ TEST(job_kill_on_close_handle_elsewhere)
     char args[64];
     snprintf(args, sizeof args, "job_keeper %lu", (unsigned long)(uintptr_t)hp);
     PROCESS_INFORMATION k1, k2, a;
-    ASSERT_TRUE(start(args, TRUE, 0, &k1)); /* inherits j at the same value */
+    ASSERT_TRUE(start_helper(args, TRUE, 0, &k1)); /* inherits j at the same value */
     wait_ready(pg, 1);
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &a));
     ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
     ASSERT_EQ_U(ResumeThread(a.hThread), 1);
     ASSERT_TRUE(CloseHandle(j));
@@ -1097,7 +1076,7 @@ TEST(job_kill_on_close_handle_elsewhere)
      * never asked for it */
     HANDLE byname = OpenJobObjectA(JOB_OBJECT_QUERY, FALSE, "Local\\shmap-job-travel");
     ASSERT_NOT_NULL(byname);
-    ASSERT_TRUE(start("sleeper", FALSE, 0, &k2));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, 0, &k2));
     HANDLE in_k2 = NULL;
     ASSERT_TRUE(DuplicateHandle(GetCurrentProcess(), byname, k2.hProcess, &in_k2, 0, FALSE,
                                 DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE));
@@ -1125,7 +1104,7 @@ TEST(job_kill_on_close_set_after_assign)
     /* the limit set after the members joined still kills them */
     HANDLE j = CreateJobObjectA(NULL, NULL);
     PROCESS_INFORMATION a, s;
-    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_helper("sleeper", FALSE, CREATE_SUSPENDED, &a));
     ASSERT_TRUE(start_cmd("sleep 1000", FALSE, CREATE_SUSPENDED, &s));
     ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
     ASSERT_TRUE(AssignProcessToJobObject(j, s.hProcess));
@@ -1141,7 +1120,7 @@ TEST(job_kill_on_close_set_after_assign)
      * would kill them through their pidfds, armed or not) */
     ASSERT_TRUE(SetHandleInformation(j, HANDLE_FLAG_INHERIT, HANDLE_FLAG_INHERIT));
     PROCESS_INFORMATION holder;
-    ASSERT_TRUE(start("sleeper", TRUE, 0, &holder));
+    ASSERT_TRUE(start_helper("sleeper", TRUE, 0, &holder));
     ASSERT_TRUE(CloseHandle(j));
     HANDLE both[2] = {a.hProcess, s.hProcess};
     ASSERT_EQ_U(WaitForMultipleObjects(2, both, FALSE, 100), WAIT_TIMEOUT); /* held */
@@ -1176,7 +1155,7 @@ TEST(job_kill_on_close_cleared_after_assign)
     char args[64];
     snprintf(args, sizeof args, "job_member_looks %lu", (unsigned long)(uintptr_t)hp);
     PROCESS_INFORMATION a;
-    ASSERT_TRUE(start(args, TRUE, CREATE_SUSPENDED, &a));
+    ASSERT_TRUE(start_helper(args, TRUE, CREATE_SUSPENDED, &a));
     ASSERT_TRUE(AssignProcessToJobObject(j, a.hProcess));
     ASSERT_EQ_U(ResumeThread(a.hThread), 1);
     wait_ready(pg, 1); /* MapViewOfFile of the page: a lookup, so its end is taken in */

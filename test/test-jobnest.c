@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <windows.h>
 
+#include "w32child.h"
+
 #define POISON_LE() SetLastError(0xdeadbeef)
 #define LE() GetLastError()
 
@@ -55,19 +57,8 @@ static HANDLE page_new(struct page **p)
 
 static BOOL start(const char *args, BOOL inherit, DWORD flags, PROCESS_INFORMATION *pi)
 {
-    STARTUPINFOA si;
-    memset(&si, 0, sizeof si);
-    si.cb = sizeof si;
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "\"%s\" --helper %s", test_self(), args);
     tick(args);
-    return CreateProcessA(NULL, cmd, NULL, NULL, inherit, flags, NULL, NULL, &si, pi);
-}
-
-static void close_pi(PROCESS_INFORMATION *pi)
-{
-    ASSERT_TRUE(CloseHandle(pi->hThread));
-    ASSERT_TRUE(CloseHandle(pi->hProcess));
+    return start_helper(args, inherit, flags, pi);
 }
 
 static bool in_job(HANDLE process, HANDLE job)
@@ -115,15 +106,6 @@ static void limit(HANDLE job, DWORD flags, DWORD active)
     x.BasicLimitInformation.LimitFlags = flags;
     x.BasicLimitInformation.ActiveProcessLimit = active;
     ASSERT_TRUE(SetInformationJobObject(job, JobObjectExtendedLimitInformation, &x, sizeof x));
-}
-
-HELPER(sleeper)
-{
-    (void)argc;
-    (void)argv;
-    for (;;)
-        Sleep(1000);
-    return 0;
 }
 
 /* argv: page.  Starts a sleeper (which joins our job chain), publishes its
