@@ -7,16 +7,7 @@
 # temporary one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-root=$(mktemp -d /dev/shm/shmap-readme.XXXXXX)
-trap 'rm -rf "$tmp" "$root"' EXIT
-if [ -z "${SHMAP_PREFIX:-}" ]; then
-    SHMAP_PREFIX=$tmp/prefix
-    cmake --install "${BUILD:-build}" --prefix "$SHMAP_PREFIX" >/dev/null
-fi
-libdir=$(dirname "$(find "$SHMAP_PREFIX" -name libshmap.so.0 | head -n1)")
-export PKG_CONFIG_PATH="$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-PYTHON=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3 )}
+. .ci/prefix.sh
 
 # Split the fenced blocks into $tmp/snippet-N.c / .py.
 awk -v dir="$tmp" '
