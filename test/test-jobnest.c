@@ -286,7 +286,85 @@ TEST(jobnest_rules_accounting_ids_terminate)
         ASSERT_TRUE(CloseHandle(all[i]));
 }
 
-TEST(jobnest_outside_process_into_a_nested_job_is_not_supported)
+static HANDLE port_for(HANDLE job, ULONG_PTR key);
+static DWORD next_msg(HANDLE port, ULONG_PTR key, DWORD *pid);
+
+TEST(jobnest_outside_process_into_a_nested_job_joins_the_chain)
+{
+    watch();
+    HANDLE P = CreateJobObjectA(NULL, NULL), C = CreateJobObjectA(NULL, NULL);
+    HANDLE E = CreateJobObjectA(NULL, NULL);
+    HANDLE pp = port_for(P, 1);
+    PROCESS_INFORMATION p1, p2, p3;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p3));
+    ASSERT_TRUE(AssignProcessToJobObject(P, p1.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(C, p1.hProcess)); /* P > C */
+    ASSERT_TRUE(AssignProcessToJobObject(E, p1.hProcess)); /* P > C > E */
+    /* a process in no job, into the nested C: into P and C (Windows), the
+     * parent's accounting and messages included */
+    ASSERT_TRUE(AssignProcessToJobObject(C, p2.hProcess));
+    ASSERT_TRUE(in_job(p2.hProcess, P) && in_job(p2.hProcess, C));
+    ASSERT_TRUE(!in_job(p2.hProcess, E));
+    ASSERT_EQ_U(acc_of(P).ActiveProcesses, 2);
+    ASSERT_EQ_U(acc_of(C).ActiveProcesses, 2);
+    ASSERT_EQ_U(acc_of(E).ActiveProcesses, 1);
+    DWORD pid = 0;
+    ASSERT_EQ_U(next_msg(pp, 1, &pid), JOB_OBJECT_MSG_NEW_PROCESS);
+    ASSERT_EQ_U(pid, p1.dwProcessId);
+    ASSERT_EQ_U(next_msg(pp, 1, &pid), JOB_OBJECT_MSG_NEW_PROCESS);
+    ASSERT_EQ_U(pid, p2.dwProcessId);
+    /* two levels down: all three */
+    ASSERT_TRUE(AssignProcessToJobObject(E, p3.hProcess));
+    ASSERT_TRUE(in_job(p3.hProcess, P) && in_job(p3.hProcess, C) && in_job(p3.hProcess, E));
+    ASSERT_EQ_U(acc_of(P).ActiveProcesses, 3);
+    ASSERT_EQ_U(acc_of(C).ActiveProcesses, 3);
+    ASSERT_EQ_U(acc_of(E).ActiveProcesses, 2);
+    /* the parent's kill: every one, wherever it went in */
+    ASSERT_TRUE(TerminateJobObject(P, 3));
+    wait_end(p1.hProcess);
+    wait_end(p2.hProcess);
+    wait_end(p3.hProcess);
+    DWORD code = 0;
+    ASSERT_TRUE(GetExitCodeProcess(p3.hProcess, &code));
+    ASSERT_EQ_U(code, 3);
+    ASSERT_EQ_U(acc_of(C).ActiveProcesses, 0);
+    close_pi(&p1);
+    close_pi(&p2);
+    close_pi(&p3);
+    ASSERT_TRUE(CloseHandle(E));
+    ASSERT_TRUE(CloseHandle(C));
+    ASSERT_TRUE(CloseHandle(P));
+    ASSERT_TRUE(CloseHandle(pp));
+}
+
+TEST(jobnest_outside_process_meets_the_parents_active_limit)
+{
+    watch();
+    HANDLE P = CreateJobObjectA(NULL, NULL), C = CreateJobObjectA(NULL, NULL);
+    limit(P, JOB_OBJECT_LIMIT_ACTIVE_PROCESS, 1);
+    PROCESS_INFORMATION p1, p2;
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p1));
+    ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
+    ASSERT_TRUE(AssignProcessToJobObject(P, p1.hProcess));
+    ASSERT_TRUE(AssignProcessToJobObject(C, p1.hProcess));
+    /* C has no limit, its parent has: the process is ended, as Windows does */
+    POISON_LE();
+    ASSERT_TRUE(!AssignProcessToJobObject(C, p2.hProcess));
+    ASSERT_EQ_U(LE(), ERROR_NOT_ENOUGH_QUOTA);
+    wait_end(p2.hProcess);
+    ASSERT_EQ_U(acc_of(C).TotalProcesses, 1);
+    ASSERT_EQ_U(acc_of(P).TotalTerminatedProcesses, 1);
+    ASSERT_TRUE(TerminateJobObject(P, 0));
+    wait_end(p1.hProcess);
+    close_pi(&p1);
+    close_pi(&p2);
+    ASSERT_TRUE(CloseHandle(C));
+    ASSERT_TRUE(CloseHandle(P));
+}
+
+TEST(jobnest_a_parent_nobody_holds_is_let_go)
 {
     watch();
     HANDLE P = CreateJobObjectA(NULL, NULL), C = CreateJobObjectA(NULL, NULL);
@@ -295,25 +373,18 @@ TEST(jobnest_outside_process_into_a_nested_job_is_not_supported)
     ASSERT_TRUE(start("sleeper", FALSE, CREATE_SUSPENDED, &p2));
     ASSERT_TRUE(AssignProcessToJobObject(P, p1.hProcess));
     ASSERT_TRUE(AssignProcessToJobObject(C, p1.hProcess));
-    /* Windows puts p2 into C and P; shmap cannot reach P from here
-     * (DESIGN.md §17): refused, and p2 is in neither */
-    POISON_LE();
-    ASSERT_TRUE(!AssignProcessToJobObject(C, p2.hProcess));
-    ASSERT_EQ_U(LE(), ERROR_NOT_SUPPORTED);
-    ASSERT_TRUE(!in_job(p2.hProcess, NULL));
-    /* the way that works: the root first, then the child */
-    ASSERT_TRUE(AssignProcessToJobObject(P, p2.hProcess));
-    ASSERT_TRUE(AssignProcessToJobObject(C, p2.hProcess));
-    ASSERT_EQ_U(acc_of(C).ActiveProcesses, 2);
-    ASSERT_EQ_U(acc_of(P).ActiveProcesses, 2);
-    ASSERT_TRUE(TerminateJobObject(C, 3)); /* the child's: ends both */
+    ASSERT_TRUE(TerminateJobObject(C, 0));
     wait_end(p1.hProcess);
+    close_pi(&p1); /* nothing holds P but our handle */
+    ASSERT_TRUE(CloseHandle(P));
+    /* P is gone: the process goes into C alone */
+    ASSERT_TRUE(AssignProcessToJobObject(C, p2.hProcess));
+    ASSERT_TRUE(in_job(p2.hProcess, C));
+    ASSERT_EQ_U(acc_of(C).ActiveProcesses, 1);
+    ASSERT_TRUE(TerminateJobObject(C, 0));
     wait_end(p2.hProcess);
-    ASSERT_EQ_U(acc_of(P).ActiveProcesses, 0);
-    close_pi(&p1);
     close_pi(&p2);
     ASSERT_TRUE(CloseHandle(C));
-    ASSERT_TRUE(CloseHandle(P));
 }
 
 /* ---- children, limits, kill -9, kill on close -------------------------------------- */
@@ -430,9 +501,6 @@ TEST(jobnest_member_nests_itself)
     ASSERT_TRUE(CloseHandle(P));
 }
 
-static HANDLE port_for(HANDLE job, ULONG_PTR key);
-static DWORD next_msg(HANDLE port, ULONG_PTR key, DWORD *pid);
-
 TEST(jobnest_parent_active_limit_refuses_a_child_job_member)
 {
     watch();
@@ -544,14 +612,13 @@ TEST(jobnest_each_job_of_the_chain_gets_its_messages)
     ASSERT_EQ_U(ResumeThread(m.hThread), 1);
     ASSERT_TRUE(TerminateJobObject(P, 5));
     wait_end(m.hProcess);
-    /* the parent's port: its EXIT; the child job's port: the same end seen
-     * from C, which TerminateJobObject(P) cannot flag in C's table (it has
-     * no way to C's file): ABNORMAL_EXIT_PROCESS, where Windows posts
-     * EXIT_PROCESS (DESIGN.md §17, a known difference) */
+    /* the parent's port: its EXIT; the child job's port too (the
+     * terminator flags the exit in C's table, which it finds as the
+     * member holds it) */
     ASSERT_EQ_U(next_msg(pp, 1, &pid), JOB_OBJECT_MSG_EXIT_PROCESS);
     ASSERT_EQ_U(pid, m.dwProcessId);
     ASSERT_EQ_U(next_msg(pp, 1, &pid), JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO);
-    ASSERT_EQ_U(next_msg(pc, 2, &pid), JOB_OBJECT_MSG_ABNORMAL_EXIT_PROCESS);
+    ASSERT_EQ_U(next_msg(pc, 2, &pid), JOB_OBJECT_MSG_EXIT_PROCESS);
     ASSERT_EQ_U(pid, m.dwProcessId);
     ASSERT_EQ_U(next_msg(pc, 2, &pid), JOB_OBJECT_MSG_ACTIVE_PROCESS_ZERO);
     close_pi(&m);

@@ -487,6 +487,76 @@ static int add_process(struct shmap_jview *v, struct shmap_process *p)
 
 /* ---- killing ---------------------------------------------------------------------- */
 
+static int job_view_of(uint32_t pid, dev_t dev, uint64_t ino, bool want_pipe,
+                       struct shmap_jview *out, bool *blind);
+
+/* The jobs below a terminated one in its members' chains, each found once
+ * (kill_members).  A member may not have taken in the files of its jobs
+ * yet (they wait in its inbox): then another holder's are used. */
+#define BELOW_MAX 32
+struct below {
+    dev_t dev;
+    uint64_t ino; /* the terminated job's file */
+    uint32_t n;
+    struct {
+        uint64_t ino;
+        int r; /* 0: v is a view of it; else not found */
+        struct shmap_jview v;
+    } j[BELOW_MAX];
+};
+
+static struct shmap_jview *below_view(struct below *b, uint32_t pid, uint64_t ino)
+{
+    for (uint32_t i = 0; i < b->n; i++)
+        if (b->j[i].ino == ino)
+            return b->j[i].r == 0 ? &b->j[i].v : NULL;
+    if (b->n == BELOW_MAX)
+        return NULL; /* (more distinct jobs than that: ABNORMAL_EXIT_PROCESS) */
+    uint32_t i = b->n++;
+    b->j[i].ino = ino;
+    b->j[i].r = job_view_of(pid, b->dev, ino, false, &b->j[i].v, NULL);
+    if (b->j[i].r == -ENOENT)
+        b->j[i].r = job_view_of(0, b->dev, ino, false, &b->j[i].v, NULL);
+    return b->j[i].r == 0 ? &b->j[i].v : NULL;
+}
+
+static void below_free(struct below *b)
+{
+    for (uint32_t i = 0; i < b->n; i++)
+        if (b->j[i].r == 0)
+            shmap__job_unmap(&b->j[i].v);
+    b->n = 0;
+}
+
+/* TerminateJobObject of b's job ends member p: its end is an EXIT_PROCESS
+ * in the jobs of its chain below that job too, as it is in that job's
+ * (before it is killed).  A job not found sees ABNORMAL_EXIT_PROCESS. */
+static void exit_below(struct below *b, struct shmap_process *p)
+{
+    struct shmap_procst *pst = p->st;
+    if (!pst)
+        return;
+    uint32_t n = atomic_load(&pst->job_n);
+    if (n > SHMAP_PROC_JOBS)
+        n = SHMAP_PROC_JOBS;
+    uint32_t i = 0;
+    while (i < n && atomic_load(&pst->jobs[i]) != b->ino)
+        i++;
+    for (i++; i < n; i++) { /* (none if the job is not in the chain) */
+        uint64_t j = atomic_load(&pst->jobs[i]);
+        struct shmap_jview *c = j ? below_view(b, p->pid, j) : NULL;
+        if (!c)
+            continue;
+        shmap__job_lock(c->st);
+        struct shmap_jmember *e = find_member(c, p->pid, p->start);
+        if (e && !(e->flags & SHMAP_JM_EXITED)) {
+            e->flags |= SHMAP_JM_EXITED;
+            shmap__job_post(c->st, SHMAP_JOB_MSG_EXIT_PROCESS, p->pid);
+        }
+        shmap__job_unlock(c->st);
+    }
+}
+
 /* The members alive, as a copy (free it), and their number. */
 static int members_copy(struct shmap_jview *v, struct shmap_jmember **out, uint32_t *n)
 {
@@ -544,9 +614,19 @@ static int kill_members(struct shmap_jview *v, bool set_code, uint32_t code)
             }
         shmap__job_unlock(v->st);
     }
+    struct stat sb;
+    bool below = set_code && SYS(fstat)(v->fd, &sb) == 0;
+    struct below *b = below ? malloc(sizeof *b) : NULL;
+    if (b) {
+        b->dev = sb.st_dev;
+        b->ino = (uint64_t)sb.st_ino;
+        b->n = 0;
+    }
     for (uint32_t i = 0; i < n; i++) {
         struct shmap_process *p = NULL;
         int e = list[i].pid == shmap__pid() ? 0 : member_process(&list[i], &p);
+        if (p && b)
+            exit_below(b, p);
         if (p && (e = shmap__process_kill(p, set_code, code)) == -ESRCH)
             e = 0; /* ended meanwhile */
         if (p)
@@ -554,6 +634,9 @@ static int kill_members(struct shmap_jview *v, bool set_code, uint32_t code)
         if (e && r == 0)
             r = e;
     }
+    if (b)
+        below_free(b);
+    free(b);
     free(list);
     return r;
 }
@@ -668,6 +751,93 @@ static int find_pipe(struct shmap_jview *v)
             return fd;
     }
     return ino ? scan_for_pipe(ino) : -ENOENT;
+}
+
+/* ---- other jobs' files: ancestors, the jobs of a member's chain ------------------------ */
+
+/* A job's state records its parent's inode, not a way to open it: the
+ * file is found as a process holds it (every member of a job holds the
+ * files of its whole chain; a handle's holder its job's), in /proc. */
+struct file_search {
+    dev_t dev;
+    uint64_t ino;
+    int found;  /* a descriptor of our own, or -ENOENT, or -errno */
+    bool blind; /* some process could not be looked into */
+};
+
+/* The job file at path (a /proc/PID/fd/N link), if it is the regular file
+ * (dev, ino); -ENOENT if not, another -errno if we could not look. */
+static int open_file_at(const char *path, dev_t dev, uint64_t ino)
+{
+    /* a stat first: nothing but that file is ever opened (opening some
+     * other descriptor of another process, a FIFO or a device, is not
+     * harmless) */
+    struct stat sb;
+    if (SYS(fstatat)(AT_FDCWD, path, &sb, 0) != 0)
+        return not_there(errno) || errno == EINVAL || errno == ENOTDIR ? -ENOENT : -errno;
+    if (!S_ISREG(sb.st_mode) || sb.st_dev != dev || (uint64_t)sb.st_ino != ino)
+        return -ENOENT;
+    int fd = SYS(openat)(AT_FDCWD, path, O_RDWR | O_CLOEXEC | O_NOCTTY, 0);
+    /* (closed and its number given to something else meanwhile: the
+     * fstat below says whether it is still that file) */
+    if (fd < 0)
+        return not_there(errno) || errno == EISDIR || errno == ENXIO ? -ENOENT : -errno;
+    int r = SYS(fstat)(fd, &sb) != 0                                                ? -errno
+            : S_ISREG(sb.st_mode) && sb.st_dev == dev && (uint64_t)sb.st_ino == ino ? fd
+                                                                                    : -ENOENT;
+    if (r != fd)
+        shmap__close_fd(fd);
+    return r;
+}
+
+static bool file_at(void *arg, const char *path)
+{
+    struct file_search *s = arg;
+    s->found = open_file_at(path, s->dev, s->ino);
+    return s->found != -ENOENT;
+}
+
+static bool file_in(void *arg, uint32_t pid)
+{
+    struct file_search *s = arg;
+    int r = shmap__procfs_each_fd(pid, file_at, s);
+    if (r < 0 && not_there(-r) && -r != ENOENT && -r != ESRCH)
+        s->blind = true; /* another user's process */
+    else if (r < 0 && !not_there(-r))
+        s->found = r;
+    return s->found != -ENOENT;
+}
+
+/* A view of the job file (dev, ino) as process pid holds it (pid 0: any
+ * process we can look into), with want_pipe a write end of its kill pipe
+ * if anyone holds one.  0; -ENOENT if not found (*blind: some process could not be
+ * looked into); another -errno. */
+static int job_view_of(uint32_t pid, dev_t dev, uint64_t ino, bool want_pipe,
+                       struct shmap_jview *out, bool *blind)
+{
+    struct file_search s = {dev, ino, -ENOENT, false};
+    int r = pid ? (file_in(&s, pid), 0) : shmap__procfs_each_pid(file_in, &s);
+    if (r == 0)
+        r = s.found;
+    if (blind)
+        *blind = s.blind;
+    if (r < 0)
+        return r;
+    int fd = r;
+    *out = (struct shmap_jview){NULL, NULL, -1, -1};
+    /* no lock of ours: a passing look, not a holder (the members it is
+     * given to get their own, deliver) */
+    if ((r = shmap__job_map(fd, out)) != 0) {
+        shmap__close_fd(fd);
+        return r;
+    }
+    int pipe = want_pipe ? find_pipe(out) : -ENOENT;
+    if (pipe < 0 && pipe != -ENOENT) {
+        shmap__job_unmap(out);
+        return pipe;
+    }
+    out->pipe = pipe; /* (none: nobody holds the job any more, nothing to arm) */
+    return 0;
 }
 
 static int new_pipe(uint64_t *ino)
@@ -937,6 +1107,61 @@ void shmap__job_put(struct shmap_obj *o, struct shmap_jview *v)
         shmap__job_unmap(v);
 }
 
+/* Put p, a process in no job, into the nested job v: into every ancestor
+ * first, outermost first, as Windows does (each ancestor's limits are
+ * checked, its messages posted).  An ancestor no process holds any more
+ * (no handle, no member: nobody can see it) is let go: the chain begins
+ * below it.  One we cannot find because its holders are other users'
+ * processes: SHMAP_ENOTSUP, and p is in no job (DESIGN.md §17). */
+static int assign_chain(struct shmap_jview *v, struct shmap_process *p)
+{
+    struct stat sb;
+    if (SYS(fstat)(v->fd, &sb) != 0)
+        return -errno;
+    struct shmap_jview up[SHMAP_PROC_JOBS]; /* up[0]: the parent, up[1] its parent... */
+    uint32_t n = 0;
+    int r = 0;
+    for (struct shmap_jview *cur = v; r == 0;) {
+        shmap__job_lock(cur->st);
+        uint64_t parent = cur->st->parent_ino;
+        uint32_t nm =
+            cur->st->nmembers < SHMAP_JOB_MAX_MEMBERS ? cur->st->nmembers : SHMAP_JOB_MAX_MEMBERS;
+        uint32_t pids[8], np = 0; /* members hold their whole chain */
+        for (uint32_t i = 0; i < nm && np < 8; i++)
+            pids[np++] = cur->m[i].pid;
+        shmap__job_unlock(cur->st);
+        if (!parent)
+            break;
+        if (n + 1 >= SHMAP_PROC_JOBS) {
+            r = -EACCES; /* deeper than the state page records (add_process) */
+            break;
+        }
+        r = -ENOENT;
+        for (uint32_t i = 0; i < np && r == -ENOENT; i++)
+            r = job_view_of(pids[i], sb.st_dev, parent, true, &up[n], NULL);
+        bool blind = false;
+        if (r == -ENOENT)
+            r = job_view_of(0, sb.st_dev, parent, true, &up[n], &blind);
+        if (r == -ENOENT && blind) {
+            r = SHMAP_ENOTSUP;
+        } else if (r == -ENOENT) { /* gone: cur is a root now */
+            shmap__job_lock(cur->st);
+            if (cur->st->parent_ino == parent)
+                cur->st->parent_ino = 0;
+            shmap__job_unlock(cur->st);
+            r = 0;
+            break;
+        } else if (r == 0) {
+            cur = &up[n++];
+        }
+    }
+    for (uint32_t i = n; r == 0 && i-- > 0;)
+        r = add_process(&up[i], p);
+    for (uint32_t i = 0; i < n; i++)
+        shmap__job_unmap(&up[i]);
+    return r ? r : add_process(v, p);
+}
+
 SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process)
 {
     struct shmap_obj *o;
@@ -951,7 +1176,9 @@ SHMAP_EXTERN int shmap_job_assign(shmap_handle_t job, shmap_handle_t process)
     if (r == 0) {
         if (p->self) /* our chain up to date first (a JOIN on its way) */
             self_catch_up();
-        r = add_process(&v, p);
+        struct shmap_procst *pst = p->self ? shmap__self_st : p->st;
+        bool none = !pst || atomic_load(&pst->job_ino) == 0;
+        r = none && v.st->parent_ino ? assign_chain(&v, p) : add_process(&v, p);
         shmap__obj_put(&p->obj);
     }
     shmap__job_put(o, &v);
