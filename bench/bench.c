@@ -318,6 +318,8 @@ static const struct {
      "DuplicateHandle of an event into a running child"},
     {"job_close_kill", bench_job_close_kill,
      "kill -9 of a kill-on-close job's holder ends its member"},
+    {"wine_event_relay", bench_wine_event_relay,
+     "event round trip, Windows program under shmap wine <-> native (skipped without wine)"},
 };
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
 

@@ -32,4 +32,7 @@ void bench_spawn_inherit(void);
 void bench_duplicate_remote(void);
 void bench_job_close_kill(void);
 
+/* bench_wine.c */
+void bench_wine_event_relay(void);
+
 #endif

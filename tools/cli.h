@@ -25,5 +25,9 @@ int cmd_demo_second(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_bench_hold(int argc, char **argv);
 int cmd_bench_child(int argc, char **argv);
+int cmd_wine(int argc, char **argv);
+/* cmd_wine.c: the wine to run and shmap-wine-bridge.exe (whose folder also
+ * holds shmap-wine-pingpong.exe); 0, or -1 if either is missing. */
+int cli_wine_find(char *wine, size_t wlen, char *bridge, size_t blen);
 
 #endif

@@ -19,6 +19,9 @@ static void usage(FILE *f)
                "  write NAME [--offset N]     copy stdin into the mapping\n"
                "  demo                        two processes share a named mapping\n"
                "  bench [NAME] [--json] [--runs N]   (bench --help: the workloads)\n"
+               "  wine [--share NAME[:SIZE]]... [--event NAME[:manual]]... [--] PROGRAM.exe [ARGS]\n"
+               "                              run a Windows program under Wine, sharing those\n"
+               "                              objects with native programs (exit: its code)\n"
                "  version, --version\n"
                "Exit status: 0 success, 1 a call failed (the Win32 error is printed),\n"
                "2 bad usage.  The namespace directory is $SHMAP_ROOT (default /dev/shm/shmap).\n");
@@ -120,6 +123,7 @@ int main(int argc, char **argv)
         {"bench", cmd_bench},
         {"__bench-hold", cmd_bench_hold},
         {"__bench-child", cmd_bench_child},
+        {"wine", cmd_wine},
     };
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
         usage(argc < 2 ? stderr : stdout);
