@@ -125,6 +125,11 @@ timeout 120 "$shmap" wine "${ev[@]}" -- "$pingpong_exe" serve 1000000 >/dev/null
 bridge=$!
 pids+=("$bridge")
 timeout 60 "$work/pingpong" drive 10 >/dev/null || fail "no round trip before the kill"
+# discovery: shmap ls names the bridged objects and their Wine prefix
+"$shmap" ls 2>/dev/null | grep -qF "shmap-pingpong.ping  (Wine: $WINEPREFIX, bridge" ||
+    fail "shmap ls does not show the bridge: $("$shmap" ls 2>&1)"
+"$shmap" ls --json | grep -F '"name": "shmap-pingpong.pong"' | grep -qF "\"wine_prefix\": \"$WINEPREFIX\"" ||
+    fail "shmap ls --json does not show the bridge"
 prog=$(pgrep -f '^Z:.*shmap-wine-pingpong.exe serve' | head -n1)
 [ -n "$prog" ] || fail "the Windows program's process not found"
 kill -9 "$prog"

@@ -29,5 +29,11 @@ int cmd_wine(int argc, char **argv);
 /* cmd_wine.c: the wine to run and shmap-wine-bridge.exe (whose folder also
  * holds shmap-wine-pingpong.exe); 0, or -1 if either is missing. */
 int cli_wine_find(char *wine, size_t wlen, char *bridge, size_t blen);
+/* shmap ls: load the records of the running bridges, then ask which Wine
+ * prefix an object is bridged to (NULL: none; *pid: the bridge's), and
+ * whether an object is a bridge's record itself. */
+void cli_wine_load(void);
+const char *cli_wine_prefix(int global, const char *name, int *pid);
+int cli_wine_is_record(int global, const char *name);
 
 #endif

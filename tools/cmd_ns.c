@@ -47,7 +47,15 @@ static void json_object(const shmap_object_info_t *i)
            (unsigned)i->attributes, (unsigned)i->owner_uid);
     for (int k = 0; k < i->nholders; k++)
         printf("%s%d", k ? ", " : "", i->holders[k]);
-    printf("]}");
+    printf("]");
+    int pid = 0;
+    const char *prefix = cli_wine_prefix(i->global, i->name, &pid);
+    if (prefix) { /* bridged by shmap wine (cmd_wine.c) */
+        printf(", \"wine_prefix\": ");
+        json_str(prefix);
+        printf(", \"wine_bridge\": %d", pid);
+    }
+    printf("}");
 }
 
 struct ls_state {
@@ -67,7 +75,14 @@ static int ls_one(const shmap_object_info_t *i, void *arg)
     printf("%-7s %-9s %12llu  ", i->global ? "Global" : "Local", type_name(i->type),
            (unsigned long long)i->size);
     print_holders(i);
-    printf("  %s\n", i->name);
+    int pid = 0;
+    const char *prefix = cli_wine_prefix(i->global, i->name, &pid);
+    if (prefix)
+        printf("  %s  (Wine: %s, bridge %d)\n", i->name, prefix, pid);
+    else if (cli_wine_is_record(i->global, i->name))
+        printf("  %s  (a shmap wine bridge's record)\n", i->name);
+    else
+        printf("  %s\n", i->name);
     (*n)++;
     return 0;
 }
@@ -82,6 +97,7 @@ int cmd_ls(int argc, char **argv)
         fprintf(stderr, "usage: shmap ls [--json]\n");
         return 2;
     }
+    cli_wine_load(); /* which objects shmap wine bridges, to note them */
     if (st.json)
         printf("[");
     else
@@ -128,6 +144,10 @@ static int info_one(const shmap_object_info_t *i, void *arg)
     printf("holders:    ");
     print_holders(i);
     printf("\n");
+    int pid = 0;
+    const char *prefix = cli_wine_prefix(i->global, i->name, &pid);
+    if (prefix)
+        printf("wine:       bridged to %s by shmap wine (pid %d)\n", prefix, pid);
     return 1;
 }
 
@@ -140,6 +160,7 @@ int cmd_info(int argc, char **argv)
         return 2;
     }
     struct want w = {argv[0], 0, 0, json};
+    cli_wine_load();
     if (!strncmp(w.name, "Global\\", 7))
         w.name += 7, w.global = 1;
     else if (!strncmp(w.name, "Local\\", 6))

@@ -399,6 +399,48 @@ static int hold_objects(struct share *shares, unsigned nshares, struct relay *re
     return 0;
 }
 
+/* ---- the bridge record: what `shmap ls` shows ------------------------------------------
+ *
+ * A named mapping Local\shmap-wine.PID, held by the bridge (so it goes
+ * with it, kill -9 included), whose text says which objects are bridged
+ * to which Wine prefix:
+ *     shmap-wine 1\nprefix P\nprogram X\nobject Local\NAME\n... */
+
+#define RECORD_PREFIX "shmap-wine."
+#define RECORD_BYTES 65536
+
+static shmap_handle_t record;
+
+static int publish_record(const struct share *shares, unsigned nshares, const struct relay *relays,
+                          unsigned nrelays, const char *program)
+{
+    char name[64];
+    snprintf(name, sizeof name, "Local\\" RECORD_PREFIX "%d", (int)getpid());
+    int r = shmap_mapping_create(SHMAP_NULL_HANDLE, name, SHMAP_PAGE_READWRITE, RECORD_BYTES, 0,
+                                 &record);
+    void *v = NULL;
+    if (r == 0)
+        r = shmap_view_map(record, SHMAP_FILE_MAP_WRITE, 0, RECORD_BYTES, NULL, &v);
+    if (r < 0)
+        return r;
+    const char *prefix = getenv("WINEPREFIX");
+    const char *home = getenv("HOME");
+    char *t = v;
+    size_t o = 0, len = RECORD_BYTES - 1;
+    if (prefix && *prefix)
+        o += (size_t)snprintf(t + o, len - o, "shmap-wine 1\nprefix %s\n", prefix);
+    else
+        o += (size_t)snprintf(t + o, len - o, "shmap-wine 1\nprefix %s/.wine\n", home ? home : "~");
+    o += (size_t)snprintf(t + o, len - o < len ? len - o : 0, "program %s\n", program);
+    for (unsigned k = 0; k < nshares + nrelays && o < len; k++) {
+        const char *n = k < nshares ? shares[k].name : relays[k - nshares].name;
+        int scoped = !strncmp(n, "Local\\", 6) || !strncmp(n, "Global\\", 7);
+        o += (size_t)snprintf(t + o, len - o, "object %s%s\n", scoped ? "" : "Local\\", n);
+    }
+    shmap_view_unmap(v);
+    return 0;
+}
+
 /* wine BRIDGE PAGE NMAPS NEVENTS {NAME PATH SIZE}... {NAME}... -- PROGRAM ARGS;
  * NULL if out of memory.  The strings it points to live in shares, relays
  * and the buffers given. */
@@ -465,6 +507,8 @@ int cmd_wine(int argc, char **argv)
     int r = hold_objects(shares, nshares, relays, nrelays);
     if (r)
         return r;
+    if ((r = publish_record(shares, nshares, relays, nrelays, argv[i])) < 0)
+        return cli_fail("bridge record", r);
 
     /* the relay page: Wine opens it through our descriptor */
     int pfd = memfd_create("shmap-wine-relay", MFD_CLOEXEC);
@@ -540,4 +584,83 @@ ended:
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return WEXITSTATUS(status);
+}
+
+/* ---- reading the records (shmap ls) ------------------------------------------------------- */
+
+struct bridged {
+    char *scoped; /* "Local\NAME" or "Global\NAME" */
+    char *prefix;
+    int pid;
+};
+static struct bridged *bridged;
+static size_t nbridged;
+
+static void read_record(const char *name, int pid)
+{
+    char full[300];
+    snprintf(full, sizeof full, "Local\\%s", name);
+    shmap_handle_t h;
+    void *v = NULL;
+    if (shmap_mapping_open(full, SHMAP_FILE_MAP_READ, 0, &h) < 0)
+        return;
+    if (shmap_view_map(h, SHMAP_FILE_MAP_READ, 0, RECORD_BYTES, NULL, &v) == 0) {
+        char *text = strndup(v, RECORD_BYTES - 1), *save = NULL, *prefix = NULL;
+        for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+             line = strtok_r(NULL, "\n", &save)) {
+            if (!strncmp(line, "prefix ", 7) && !prefix)
+                prefix = line + 7;
+            struct bridged *b = !strncmp(line, "object ", 7) && prefix
+                                    ? realloc(bridged, (nbridged + 1) * sizeof *bridged)
+                                    : NULL;
+            if (b) {
+                bridged = b;
+                b[nbridged].scoped = strdup(line + 7);
+                b[nbridged].prefix = strdup(prefix);
+                b[nbridged].pid = pid;
+                if (b[nbridged].scoped && b[nbridged].prefix)
+                    nbridged++;
+            }
+        }
+        free(text);
+        shmap_view_unmap(v);
+    }
+    shmap_close(h);
+}
+
+static int find_records(const shmap_object_info_t *i, void *arg)
+{
+    (void)arg;
+    char *end = NULL;
+    if (!i->global && i->type == SHMAP_TYPE_MAPPING &&
+        !strncmp(i->name, RECORD_PREFIX, sizeof RECORD_PREFIX - 1)) {
+        long pid = strtol(i->name + sizeof RECORD_PREFIX - 1, &end, 10);
+        if (end && !*end && pid > 0)
+            read_record(i->name, (int)pid);
+    }
+    return 0;
+}
+
+void cli_wine_load(void)
+{
+    shmap_ns_list(find_records, NULL);
+}
+
+const char *cli_wine_prefix(int global, const char *name, int *pid)
+{
+    for (size_t k = 0; k < nbridged; k++) {
+        const char *s = bridged[k].scoped;
+        size_t skip = !strncmp(s, "Global\\", 7) ? 7 : !strncmp(s, "Local\\", 6) ? 6 : 0;
+        if ((skip == 7) == (global != 0) && !strcmp(s + skip, name)) {
+            if (pid)
+                *pid = bridged[k].pid;
+            return bridged[k].prefix;
+        }
+    }
+    return NULL;
+}
+
+int cli_wine_is_record(int global, const char *name)
+{
+    return !global && !strncmp(name, RECORD_PREFIX, sizeof RECORD_PREFIX - 1);
 }
