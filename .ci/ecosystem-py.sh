@@ -57,6 +57,9 @@ SHMAP_ROOT=$root PATH="$prefix/bin:$PATH" bash -c '
     check --json shmap ls ""
     check comp-test shmap info comp
     check forever shmap create x 4k --hold ""
+    check wine shmap wi
+    check --share shmap wine --sh
+    check comp-test shmap wine --share comp
     kill $holder; wait $holder
 ' _ "$comp"
 rm -rf "$root"

@@ -62,6 +62,13 @@ getent group shmap-global >/dev/null
 [ "$(stat -c '%a %U' /dev/shm/shmap)" = "1777 root" ]
 [ "$(stat -c '%a %U %G' /dev/shm/shmap/global)" = "2775 root shmap-global" ]
 
+# the Wine bridge's Windows half, where it is built (amd64, mingw there),
+# found by the installed shmap beside itself
+if [ "$(dpkg --print-architecture)" = amd64 ] && command -v x86_64-w64-mingw32-gcc >/dev/null; then
+    dpkg -L shmap | grep -q '/shmap/shmap-wine-bridge.exe$'
+    SHMAP_WINE_BRIDGE='' WINE=/bin/true shmap wine --where | grep -q "^bridge: .*/lib/.*/shmap/shmap-wine-bridge.exe$"
+fi
+
 # the CLI and its version (shmap --version once the CLI has it: tools/)
 shmap version | grep -qF "$version"
 if grep -q '"--version"' tools/*.c; then

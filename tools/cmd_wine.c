@@ -240,10 +240,14 @@ static int find_bridge(char *out, size_t len)
             *slash = 0;
         static const char *const rel[] = {"/../" SHMAP_WINE_LIBDIR "/shmap/", "/../lib/shmap/",
                                           "/../wine/"};
+        char real[PATH_MAX];
         for (size_t k = 0; k < sizeof rel / sizeof rel[0]; k++)
             if ((size_t)snprintf(out, len, "%s%sshmap-wine-bridge.exe", self, rel[k]) < len &&
-                access(out, R_OK) == 0)
+                access(out, R_OK) == 0) {
+                if (realpath(out, real) && strlen(real) < len)
+                    strcpy(out, real);
                 return 0;
+            }
     }
     if (*SHMAP_WINE_BRIDGE_INSTALLED) {
         snprintf(out, len, "%s", SHMAP_WINE_BRIDGE_INSTALLED);
@@ -272,6 +276,7 @@ static void wine_usage(FILE *f)
 {
     fprintf(f, "usage: shmap wine [--share NAME[:SIZE]]... [--event NAME[:manual|:auto]]... [--]\n"
                "                  PROGRAM.exe [ARGS...]\n"
+               "       shmap wine --where   (the bridge and the wine it would use)\n"
                "Runs a Windows program under Wine with the named mappings and events shared\n"
                "with native programs; exits with the program's exit code (docs/wine.md).\n");
 }
@@ -316,6 +321,8 @@ static int parse(int argc, char **argv, struct share *shares, unsigned *nshares,
             wine_usage(stdout);
             return -2;
         }
+        if (!strcmp(argv[i], "--where") && argc == 1)
+            return -3;
         if (!strcmp(argv[i], "--")) {
             i++;
             break;
@@ -489,20 +496,26 @@ int cmd_wine(int argc, char **argv)
     static struct relay relays[SHMAP_RELAY_EVENTS];
     unsigned nshares = 0, nrelays = 0;
     int i = parse(argc, argv, shares, &nshares, relays, &nrelays);
-    if (i < 0) {
+    if (i < 0 && i != -3) {
         if (i == -1)
             wine_usage(stderr);
         return i == -2 ? 0 : EXIT_USAGE;
     }
     char wine[PATH_MAX], bridge[PATH_MAX];
-    if (find_wine(wine, sizeof wine) != 0) {
-        fprintf(stderr, "shmap wine: wine not found (set WINE, or install wine64)\n");
-        return EXIT_NOTFOUND;
-    }
     if (find_bridge(bridge, sizeof bridge) != 0) {
         fprintf(stderr, "shmap wine: shmap-wine-bridge.exe not found (set SHMAP_WINE_BRIDGE; "
                         "it is built when x86_64-w64-mingw32-gcc is installed)\n");
         return EXIT_NOTFOUND;
+    }
+    if (i == -3) /* --where: the bridge we use, and the wine if there is one */
+        printf("bridge: %s\n", bridge);
+    if (find_wine(wine, sizeof wine) != 0) {
+        fprintf(stderr, "shmap wine: wine not found (set WINE, or install wine64)\n");
+        return EXIT_NOTFOUND;
+    }
+    if (i == -3) {
+        printf("wine:   %s\n", wine);
+        return 0;
     }
     int r = hold_objects(shares, nshares, relays, nrelays);
     if (r)
