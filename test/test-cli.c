@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <shmap.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 static char shmap_bin[4200];
@@ -154,7 +155,7 @@ TEST(cli_bench_help_and_runs_parse_errors)
     static const char *const names[] = {"create_cycle",    "open_existing",     "create_cycle_100k",
                                         "event_pingpong",  "mutex_uncontended", "wait_any_64",
                                         "abandon_latency", "spawn_inherit",     "duplicate_remote",
-                                        "job_close_kill"};
+                                        "job_close_kill",  "wine_event_relay"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strstr(out, names[i]))
             harness_fail(__FILE__, __LINE__, "bench --help lacks %s:\n%s", names[i], out);
@@ -277,4 +278,57 @@ TEST(cli_ls_and_info_json)
     close(fd);
     close(fd2);
     ASSERT_EQ(count_ns_entries(), 0);
+}
+
+/* shmap wine without Wine: its usage errors, how it finds wine and the
+ * bridge, and the exit status of what it runs (a stand-in for wine). */
+TEST(cli_wine_usage_lookup_and_exit_status)
+{
+    char out[8192];
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", NULL, NULL, NULL), 2);
+    ASSERT_TRUE(strstr(out, "no program") != NULL);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--share", NULL, NULL), 2);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--bogus", "x.exe", NULL), 2);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--help", NULL, NULL), 0);
+    ASSERT_TRUE(strstr(out, "--share NAME[:SIZE]") != NULL);
+
+    ASSERT_EQ(setenv("SHMAP_WINE_BRIDGE", "/nonexistent/shmap-wine-bridge.exe", 1), 0);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--where", NULL, NULL), 127);
+    ASSERT_TRUE(strstr(out, "shmap-wine-bridge.exe not found") != NULL);
+
+    /* a bridge that is any readable file, and stand-ins for wine */
+    char dir[] = "/tmp/shmap-cli-wine.XXXXXX", fake[64], script[128];
+    ASSERT_NOT_NULL(mkdtemp(dir));
+    snprintf(fake, sizeof fake, "%s/bridge.exe", dir);
+    snprintf(script, sizeof script, "%s/wine", dir);
+    FILE *f = fopen(fake, "w");
+    ASSERT_NOT_NULL(f);
+    fclose(f);
+    f = fopen(script, "w");
+    ASSERT_NOT_NULL(f);
+    fprintf(f, "#!/bin/sh\nexit 7\n");
+    fclose(f);
+    ASSERT_EQ(chmod(script, 0700), 0);
+    ASSERT_EQ(setenv("SHMAP_WINE_BRIDGE", fake, 1), 0);
+    ASSERT_EQ(setenv("WINE", "/bin/true", 1), 0);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--where", NULL, NULL), 0);
+    ASSERT_TRUE(strstr(out, "wine:   /bin/true") != NULL);
+    ASSERT_TRUE(strstr(out, "bridge: ") != NULL);
+    /* without a size, the mapping must exist */
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--share", "Local\\cli-wine-none", "x.exe"), 1);
+    ASSERT_TRUE(strstr(out, "does not exist: give its size") != NULL);
+    /* the exit status is the one of what ran (here the stand-in) */
+    ASSERT_EQ(setenv("WINE", script, 1), 0);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--share", "cli-wine-map:4096", "x.exe"), 7);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "--event", "cli-wine-ev", "x.exe"), 7);
+    ASSERT_EQ(setenv("WINE", "/bin/false", 1), 0);
+    ASSERT_EQ(run(NULL, out, sizeof out, "wine", "x.exe", NULL, NULL), 1);
+    unsetenv("WINE");
+    unsetenv("SHMAP_WINE_BRIDGE");
+    unlink(script);
+    unlink(fake);
+    rmdir(dir);
+    /* what it held is gone with it */
+    ASSERT_EQ(run(NULL, out, sizeof out, "ls", NULL, NULL, NULL), 0);
+    ASSERT_TRUE(strstr(out, "cli-wine") == NULL);
 }
