@@ -65,35 +65,15 @@ struct relay {
 
 /* ---- futex on the relay page -------------------------------------------------------- */
 
-static uint32_t load(const uint32_t *w)
-{
-    return __atomic_load_n(w, __ATOMIC_ACQUIRE);
-}
-
 /* Shared futexes (not FUTEX_PRIVATE_FLAG): the page is mapped by Wine too. */
 static void futex_wait(uint32_t *w, uint32_t val, const struct timespec *t)
 {
     syscall(SYS_futex, w, 0 /* FUTEX_WAIT */, val, t, NULL, 0);
 }
 
-static void futex_wake(uint32_t *w)
+static void shmap_relay_wake(uint32_t *w)
 {
     syscall(SYS_futex, w, 1 /* FUTEX_WAKE */, INT_MAX, NULL, NULL, 0);
-}
-
-static void post(uint32_t *counter, uint32_t *seq)
-{
-    __atomic_fetch_add(counter, 1, __ATOMIC_RELEASE);
-    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
-    futex_wake(seq);
-}
-
-static void publish_state(uint32_t *state, uint32_t *seq, int signalled)
-{
-    uint32_t gen = (load(state) >> 1) + 1;
-    __atomic_store_n(state, gen << 1 | (signalled ? 1u : 0u), __ATOMIC_RELEASE);
-    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
-    futex_wake(seq);
 }
 
 /* ---- the relays ------------------------------------------------------------------------ */
@@ -130,13 +110,13 @@ static void *wine_to_native(void *arg)
     struct shmap_relay_event *e = r->slot;
     uint32_t seen_sets = 0, seen_state = 0; /* the page starts zeroed: all that came counts */
     for (;;) {
-        uint32_t seq = load(&e->w2n_seq);
-        if (!e->manual && load(&e->w2n_sets) != seen_sets) {
-            seen_sets = load(&e->w2n_sets);
+        uint32_t seq = shmap_relay_load(&e->w2n_seq);
+        if (!e->manual && shmap_relay_load(&e->w2n_sets) != seen_sets) {
+            seen_sets = shmap_relay_load(&e->w2n_sets);
             atomic_fetch_add(&r->from_wine, 1);
             shmap_event_set(r->h, NULL);
-        } else if (e->manual && load(&e->w2n_state) != seen_state) {
-            seen_state = load(&e->w2n_state);
+        } else if (e->manual && shmap_relay_load(&e->w2n_state) != seen_state) {
+            seen_state = shmap_relay_load(&e->w2n_state);
             atomic_store(&r->last_rx, (int)(seen_state & 1));
             if (seen_state & 1)
                 shmap_event_set(r->h, NULL);
@@ -165,10 +145,10 @@ static void *native_to_wine(void *arg)
         }
         if (e->manual) {
             if (atomic_load(&r->last_rx) != 1)
-                publish_state(&e->n2w_state, &e->n2w_seq, 1);
+                shmap_relay_publish(&e->n2w_state, &e->n2w_seq, 1);
             until_unsignalled(r->h);
             if (atomic_load(&r->last_rx) != 0)
-                publish_state(&e->n2w_state, &e->n2w_seq, 0);
+                shmap_relay_publish(&e->n2w_state, &e->n2w_seq, 0);
             continue;
         }
         int n = atomic_load(&r->from_wine);
@@ -178,7 +158,7 @@ static void *native_to_wine(void *arg)
             shmap_event_set(r->h, NULL);
             until_unsignalled(r->h);
         } else {
-            post(&e->n2w_sets, &e->n2w_seq);
+            shmap_relay_post(&e->n2w_sets, &e->n2w_seq);
         }
     }
     return NULL;
@@ -579,7 +559,7 @@ int cmd_wine(int argc, char **argv)
     for (;;) { /* until the Wine side holds everything, or wine ends */
         if (waitpid(c, &status, WNOHANG) == c)
             goto ended;
-        uint32_t rd = load(&page->ready);
+        uint32_t rd = shmap_relay_load(&page->ready);
         if (rd == 1)
             break;
         if (rd == 2) {

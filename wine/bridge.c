@@ -59,30 +59,9 @@ static void futex_wait(uint32_t *w, uint32_t val)
     linux_syscall6(SYS_FUTEX, (int64_t)(uintptr_t)w, FUTEX_WAIT, val, 0, 0, 0);
 }
 
-static void futex_wake(uint32_t *w)
+static void shmap_relay_wake(uint32_t *w)
 {
     linux_syscall6(SYS_FUTEX, (int64_t)(uintptr_t)w, FUTEX_WAKE, 0x7fffffff, 0, 0, 0);
-}
-
-static uint32_t load(const uint32_t *w)
-{
-    return __atomic_load_n(w, __ATOMIC_ACQUIRE);
-}
-
-/* Raise a counter and its sequence word, and wake the other side. */
-static void post(uint32_t *counter, uint32_t *seq)
-{
-    __atomic_fetch_add(counter, 1, __ATOMIC_RELEASE);
-    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
-    futex_wake(seq);
-}
-
-static void publish_state(uint32_t *state, uint32_t *seq, int signalled)
-{
-    uint32_t gen = (load(state) >> 1) + 1;
-    __atomic_store_n(state, gen << 1 | (signalled ? 1u : 0u), __ATOMIC_RELEASE);
-    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
-    futex_wake(seq);
 }
 
 /* ---- an event's state without taking it: NtQueryEvent ----------------------------- */
@@ -137,13 +116,13 @@ static DWORD WINAPI native_to_wine(void *arg)
     struct shmap_relay_event *e = r->slot;
     uint32_t seen_sets = 0, seen_state = 0; /* the page starts zeroed: all that came counts */
     for (;;) {
-        uint32_t seq = load(&e->n2w_seq);
-        if (!e->manual && load(&e->n2w_sets) != seen_sets) {
-            seen_sets = load(&e->n2w_sets);
+        uint32_t seq = shmap_relay_load(&e->n2w_seq);
+        if (!e->manual && shmap_relay_load(&e->n2w_sets) != seen_sets) {
+            seen_sets = shmap_relay_load(&e->n2w_sets);
             InterlockedIncrement(&r->from_native);
             SetEvent(r->ev);
-        } else if (e->manual && load(&e->n2w_state) != seen_state) {
-            seen_state = load(&e->n2w_state);
+        } else if (e->manual && shmap_relay_load(&e->n2w_state) != seen_state) {
+            seen_state = shmap_relay_load(&e->n2w_state);
             InterlockedExchange(&r->last_rx, (LONG)(seen_state & 1));
             if (seen_state & 1)
                 SetEvent(r->ev);
@@ -169,10 +148,10 @@ static DWORD WINAPI wine_to_native(void *arg)
         }
         if (e->manual) {
             if (InterlockedCompareExchange(&r->last_rx, 1, 1) != 1)
-                publish_state(&e->w2n_state, &e->w2n_seq, 1);
+                shmap_relay_publish(&e->w2n_state, &e->w2n_seq, 1);
             until_unsignalled(r->ev);
             if (InterlockedCompareExchange(&r->last_rx, 0, 0) != 0)
-                publish_state(&e->w2n_state, &e->w2n_seq, 0);
+                shmap_relay_publish(&e->w2n_state, &e->w2n_seq, 0);
             continue;
         }
         LONG n = r->from_native;
@@ -183,11 +162,11 @@ static DWORD WINAPI wine_to_native(void *arg)
          * a waiter of this side takes it at once, or nobody was there. */
         if (SignalObjectAndWait(r->ev, r->ev, 0, FALSE) != WAIT_OBJECT_0)
             continue; /* a waiter here took it */
-        if (n > 0) { /* from the native side: it stays here for a waiter to come */
+        if (n > 0) {  /* from the native side: it stays here for a waiter to come */
             SetEvent(r->ev);
             until_unsignalled(r->ev);
         } else {
-            post(&e->w2n_sets, &e->w2n_seq); /* nobody here took it: it crosses */
+            shmap_relay_post(&e->w2n_sets, &e->w2n_seq); /* nobody here took it: it crosses */
         }
     }
     return 0;
@@ -206,7 +185,7 @@ static int fail(unsigned index, const wchar_t *what, const wchar_t *name)
         page->error = err;
         page->failed = index;
         __atomic_store_n(&page->ready, 2, __ATOMIC_RELEASE);
-        futex_wake(&page->ready);
+        shmap_relay_wake(&page->ready);
     }
     return EXIT_BRIDGE;
 }
@@ -296,7 +275,7 @@ int wmain(int argc, wchar_t **argv)
             !CreateThread(NULL, 0, wine_to_native, &rel[i], 0, NULL))
             return fail((unsigned)(nmaps + i), L"cannot start the relay of", a[i - nevents]);
     __atomic_store_n(&page->ready, 1, __ATOMIC_RELEASE);
-    futex_wake(&page->ready);
+    shmap_relay_wake(&page->ready);
 
     /* the program, with the rest of our arguments as its command line */
     a++; /* "--" */

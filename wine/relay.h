@@ -50,4 +50,31 @@ _Static_assert(sizeof(struct shmap_relay_event) == 64, "one cache line per event
 _Static_assert(sizeof(struct shmap_relay_page) == 64 + 64 * SHMAP_RELAY_EVENTS, "layout");
 _Static_assert(sizeof(struct shmap_relay_page) <= SHMAP_RELAY_BYTES, "fits");
 
+/* ---- what both halves do with the page ----------------------------------------------
+ * Each half defines, before including this, how it wakes the sleepers of
+ * a word (futex(2) FUTEX_WAKE, shared: the page is mapped by both). */
+static void shmap_relay_wake(uint32_t *w);
+
+static inline uint32_t shmap_relay_load(const uint32_t *w)
+{
+    return __atomic_load_n(w, __ATOMIC_ACQUIRE);
+}
+
+/* One more crossing signal: raise its count and the sequence word, wake. */
+static inline void shmap_relay_post(uint32_t *count, uint32_t *seq)
+{
+    __atomic_fetch_add(count, 1, __ATOMIC_RELEASE);
+    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
+    shmap_relay_wake(seq);
+}
+
+/* A manual-reset event's new state, under the next generation. */
+static inline void shmap_relay_publish(uint32_t *state, uint32_t *seq, int signalled)
+{
+    uint32_t gen = (shmap_relay_load(state) >> 1) + 1;
+    __atomic_store_n(state, gen << 1 | (signalled ? 1u : 0u), __ATOMIC_RELEASE);
+    __atomic_fetch_add(seq, 1, __ATOMIC_RELEASE);
+    shmap_relay_wake(seq);
+}
+
 #endif
