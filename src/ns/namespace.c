@@ -416,6 +416,9 @@ void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const ch
     if (shmap__ns_dirfd(scope, uid, &dirfd, &owned) == 0) {
         if (SYS(unlinkat)(dirfd, fname, 0) != 0 && errno != ENOENT)
             SYS(unlinkat)(dirfd, fname, 0); /* the same: once more */
+        /* then its data file (datafile.c): killed in between, it is left
+         * to a sweep, as nobody holds it and no object names it */
+        shmap__ns_data_unlink_of(fd, dirfd);
         if (owned)
             shmap__close_fd(dirfd);
     }
@@ -476,8 +479,11 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
         /* A dead object whose name we may not remove (another user's
          * Global\ object, and we may not write global/): it is gone all the
          * same; the next visitor who may write the directory removes it. */
-        if (r == 0 && SYS(unlinkat)(dirfd, fname, 0) != 0 && (errno == EACCES || errno == EPERM))
-            r = -ENOENT;
+        if (r == 0 && SYS(unlinkat)(dirfd, fname, 0) != 0) {
+            if (errno == EACCES || errno == EPERM)
+                r = -ENOENT;
+        } else if (r == 0)
+            shmap__ns_data_unlink(dirfd, &h); /* after the name, as a release does */
     }
     SYS(flock)(fd, LOCK_UN);
     return r ? r : 1;
@@ -628,7 +634,7 @@ static int make_tmpfile(int dirfd, const struct shmap_name *n, const struct shma
 
 /* Give the O_TMPFILE its name.  AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH;
  * without it we go through /proc/self/fd, and remember which works. */
-static int link_tmpfile(int fd, int dirfd, const char *fname)
+int shmap__ns_link_tmpfile(int fd, int dirfd, const char *fname)
 {
     if (atomic_load_explicit(&link_mode, memory_order_relaxed) == 0) {
         if (SYS(linkat)(fd, "", dirfd, fname, AT_EMPTY_PATH) == 0)
@@ -641,27 +647,48 @@ static int link_tmpfile(int fd, int dirfd, const char *fname)
     return SYS(linkat)(AT_FDCWD, path.s, dirfd, fname, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
+/* A data file we made and will not use: its name goes, then its lock. */
+static void drop_data(int dirfd, const struct shmap_objhdr *h, int dfd)
+{
+    if (dfd < 0)
+        return;
+    shmap__ns_data_unlink(dirfd, h);
+    shmap__close_fd(dfd); /* never mapped: the lock goes with it */
+}
+
 static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_ns_spec *spec,
                       struct shmap_ns_file *out)
 {
     out->state = NULL;
-    int fd = make_tmpfile(dirfd, n, spec);
-    if (fd < 0)
+    /* A data file first (datafile.c): linked and held before the object
+     * that names it is linked, so a linked object's data file exists. */
+    struct shmap_objhdr h = *spec->hdr;
+    struct shmap_ns_spec sp = *spec;
+    sp.hdr = &h;
+    int dfd = -1, r = 0;
+    if (n && spec->data_size && (r = shmap__ns_data_create(dirfd, spec, &h, &dfd)) != 0)
+        return r;
+    int fd = make_tmpfile(dirfd, n, &sp);
+    if (fd < 0) {
+        drop_data(dirfd, &h, dfd);
         return fd;
+    }
     bool linked = false;
-    int r = n ? flock_retry(fd, LOCK_SH) : 0;
+    r = n ? flock_retry(fd, LOCK_SH) : 0;
     if (r == 0 && n)
-        linked = (r = link_tmpfile(fd, dirfd, n->fname)) == 0;
+        linked = (r = shmap__ns_link_tmpfile(fd, dirfd, n->fname)) == 0;
     if (r) {
         if (linked) /* give the name back, as a close would */
             shmap__ns_release(fd, n);
         shmap__close_fd(fd);
+        drop_data(dirfd, &h, dfd); /* a lost race for the name: ours goes */
         return r;
     }
     memset(&out->st, 0, sizeof out->st); /* not needed: we wrote the file */
     out->st.st_nlink = n ? 1 : 0;
     out->fd = fd;
-    final_header(n, spec, &out->hdr);
+    out->data_fd = dfd;
+    final_header(n, &sp, &out->hdr);
     return 0;
 }
 
@@ -669,6 +696,7 @@ int shmap__ns_create(const struct shmap_name *n, const struct shmap_ns_spec *spe
                      struct shmap_ns_file *out)
 {
     int dirfd, owned;
+    out->data_fd = -1;
     int r = shmap__ns_dirfd(n ? n->scope : SHMAP_SCOPE_LOCAL, n ? n->uid : 0, &dirfd, &owned);
     if (r)
         return r;

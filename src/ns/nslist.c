@@ -165,8 +165,9 @@ static int walk_dir(struct walk *w, enum shmap_scope scope)
     }
     struct dirent *e;
     while (!w->stop && (e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            shmap__ns_is_data_name(e->d_name))
+            continue; /* a section's data file is not an object (datafile.c) */
         struct shmap_ns_file f = {.fd = -1};
         r = shmap__ns_probe(dirfd, e->d_name, &f);
         if (r == 1)
@@ -181,6 +182,10 @@ static int walk_dir(struct walk *w, enum shmap_scope scope)
             break;
     }
     closedir(d);
+    /* after the orphans went (with their data files): what is left behind
+     * by a process killed between two links or two unlinks */
+    if (!w->stop)
+        shmap__ns_data_sweep(dirfd);
     return r < 0 && !left_out(r) ? r : 0;
 }
 
