@@ -221,12 +221,14 @@ static int take_data_file(struct shmap_section *s, const struct shmap_ns_file *f
 }
 
 /* Build the record of a section from its object file.  Takes over f->fd
- * and data_fd. */
+ * and data_fd; on failure, a named one's hold is given back first. */
 static int section_new(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
                        struct shmap_section **out)
 {
     struct shmap_section *s = shmap__obj_alloc(sizeof *s);
     if (!s) {
+        if (n) /* before the descriptor goes, or the name would be left behind */
+            shmap__ns_release(f->fd, n);
         shmap__close_fd(f->fd);
         shmap__close_fd(data_fd);
         return -ENOMEM;
@@ -257,6 +259,8 @@ static int section_new(struct shmap_ns_file *f, const struct shmap_name *n, int 
     if (r == 0 && s->reserve)
         r = map_bitmap(s, h);
     if (r) {
+        if (n) /* while its descriptor is open: an orphan otherwise */
+            shmap__ns_release(f->fd, n);
         section_destroy(&s->obj);
         return r;
     }
@@ -439,11 +443,8 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, int d
 {
     struct shmap_section *s;
     int r = section_new(f, n, data_fd, &s);
-    if (r) {
-        if (n)
-            shmap__ns_release(f->fd, n);
-        return r;
-    }
+    if (r)
+        return r; /* given back and closed by section_new */
     atomic_store(&s->obj.handles, 1);
     if (n && (r = shmap__obj_set_name(&s->obj, n)) != 0) {
         shmap__ns_release(s->obj.fd, n);
