@@ -23,8 +23,8 @@
  * ====================================================================== */
 #define SHMAP_MAGIC 0x50414d53u /* "SMAP" little-endian; byte-swapped reads as foreign */
 #define SHMAP_LAYOUT_VERSION 2u /* 2: named pagefile sections keep their data in a data file */
-#define SHMAP_HDR_SIZE 256u  /* struct shmap_objhdr */
-#define SHMAP_STATE_OFF 256u /* type-specific shared state: [256, 1024) */
+#define SHMAP_HDR_SIZE 256u     /* struct shmap_objhdr */
+#define SHMAP_STATE_OFF 256u    /* type-specific shared state: [256, 1024) */
 #define SHMAP_STATE_SIZE 768u
 #define SHMAP_NAME_OFF 1024u /* the object's name (UTF-8), then other variable data */
 /* format word: version in bits 24..31, header size in 16..23 (/8),

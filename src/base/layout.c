@@ -75,8 +75,7 @@ static int validate_section(const struct shmap_objhdr *h, uint64_t st_size)
     if ((h->attributes & SHMAP_SEC_RESERVE) && !h->bitmap_len)
         return SHMAP_EBADOBJ;
     /* the data: in the data file (checked when it is opened), or here */
-    if (h->size > UINT64_MAX - h->data_offset ||
-        st_size < h->data_offset + (dfile ? 0 : h->size))
+    if (h->size > UINT64_MAX - h->data_offset || st_size < h->data_offset + (dfile ? 0 : h->size))
         return SHMAP_EBADOBJ;
     if (h->bitmap_len) {
         uint64_t pages = h->size / SHMAP_PAGE_SIZE;

@@ -41,8 +41,7 @@ bool shmap__ns_is_data_name(const char *fname)
 /* The data file's name of a validated header (with its NUL), or false. */
 static bool data_name_of(const struct shmap_objhdr *h, char name[SHMAP_DNAME_LEN + 1])
 {
-    if (!(h->hflags & SHMAP_HF_DATA_FILE) ||
-        !shmap__dname_valid(h->data_name, sizeof h->data_name))
+    if (!(h->hflags & SHMAP_HF_DATA_FILE) || !shmap__dname_valid(h->data_name, sizeof h->data_name))
         return false;
     memcpy(name, h->data_name, SHMAP_DNAME_LEN);
     name[SHMAP_DNAME_LEN] = 0;
@@ -327,8 +326,8 @@ int shmap__ns_data_path(int data_fd, const struct shmap_objhdr *h, char **out)
         char rel[SHMAP_FNAME_MAX + SHMAP_DNAME_LEN + 2];
         snprintf(rel, sizeof rel, "%s/%s", e->d_name, name);
         struct stat st;
-        if (SYS(fstatat)(dirfd(d), rel, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-            st.st_dev != me.st_dev || st.st_ino != me.st_ino)
+        if (SYS(fstatat)(dirfd(d), rel, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_dev != me.st_dev ||
+            st.st_ino != me.st_ino)
             continue;
         char cwd[PATH_MAX] = "";
         if (root[0] != '/' && !getcwd(cwd, sizeof cwd - 1)) {
