@@ -7,6 +7,8 @@
  */
 #include "base.h"
 
+#include <string.h>
+
 static bool range_ok(uint64_t off, uint64_t len, uint64_t lo, uint64_t hi)
 {
     return off >= lo && len <= hi && off <= hi - len;
@@ -27,6 +29,15 @@ bool shmap__dname_valid(const char *name, size_t len)
     for (size_t i = 2; i < len; i++)
         if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
             return false;
+    return true;
+}
+
+bool shmap__hdr_data_name(const struct shmap_objhdr *h, char name[SHMAP_DNAME_LEN + 1])
+{
+    if (!(h->hflags & SHMAP_HF_DATA_FILE) || !shmap__dname_valid(h->data_name, sizeof h->data_name))
+        return false;
+    memcpy(name, h->data_name, SHMAP_DNAME_LEN);
+    name[SHMAP_DNAME_LEN] = 0;
     return true;
 }
 

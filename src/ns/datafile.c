@@ -7,20 +7,22 @@
  * and 32 lowercase hex digits (name.c never makes a file name that starts
  * with '.', so it cannot be an object's name), recorded with its identity
  * (dev, ino) in the object's header.  Its lifetime follows the object's
- * (namespace.c, DESIGN.md §4):
+ * (DESIGN.md §4):
  *  - create:  made, sized, charged and given the object's mode and ACL as
  *             an O_TMPFILE, locked LOCK_SH, linked under its random name,
- *             all before the object file that names it is linked;
+ *             all before the object file that names it is linked
+ *             (namespace.c, part of the publish step);
  *  - hold:    every process with a record of the object holds LOCK_SH on
  *             an open description of its own (or one it was handed);
  *  - release: whoever unlinks the object's name (last holder, orphan
- *             reclaim) unlinks the data file right after;
+ *             reclaim) unlinks the data file right after (namespace.c);
  *  - sweep:   a data file left behind by a process killed between the two
  *             links or the two unlinks is removed by a listing when nobody
  *             holds it (LOCK_EX|LOCK_NB succeeds) and, with that lock
  *             held, no object file of the directory names it.
- * This layer knows no section: what it reads is the generic header's
- * SHMAP_HF_DATA_FILE, data_name, file_dev/file_ino and size.
+ * Here: opening and checking it, its ACL after a change, its path, the
+ * sweep.  This layer knows no section: what it reads is the generic
+ * header's SHMAP_HF_DATA_FILE, data_name, file_dev/file_ino and size.
  */
 #include "ns.h"
 
@@ -28,7 +30,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #define SWEEP_MAX 64 /* candidates one sweep locks at once */
@@ -36,102 +37,6 @@
 bool shmap__ns_is_data_name(const char *fname)
 {
     return fname[0] == '.' && fname[1] == 'd' && shmap__dname_valid(fname, strlen(fname));
-}
-
-/* The data file's name of a validated header (with its NUL), or false. */
-static bool data_name_of(const struct shmap_objhdr *h, char name[SHMAP_DNAME_LEN + 1])
-{
-    if (!(h->hflags & SHMAP_HF_DATA_FILE) || !shmap__dname_valid(h->data_name, sizeof h->data_name))
-        return false;
-    memcpy(name, h->data_name, SHMAP_DNAME_LEN);
-    name[SHMAP_DNAME_LEN] = 0;
-    return true;
-}
-
-static int random_name(char name[SHMAP_DNAME_LEN + 1])
-{
-    static const char hex[] = "0123456789abcdef";
-    unsigned char rnd[16];
-    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-        return errno ? -errno : -EIO;
-    name[0] = '.';
-    name[1] = 'd';
-    for (size_t i = 0; i < sizeof rnd; i++) {
-        name[2 + 2 * i] = hex[rnd[i] >> 4];
-        name[3 + 2 * i] = hex[rnd[i] & 15];
-    }
-    name[SHMAP_DNAME_LEN] = 0;
-    return 0;
-}
-
-static int fill(int fd, const struct shmap_ns_spec *spec)
-{
-    int r = 0;
-    if (!shmap__umask_keeps_0600() && SYS(fchmod)(fd, 0600) != 0)
-        r = -errno;
-    /* SEC_COMMIT: charged now (a full tmpfs fails the create, never a
-     * later touch); SEC_RESERVE: sparse, charged page by page on commit */
-    if (r == 0 && spec->data_alloc)
-        r = shmap__fallocate(fd, 0, spec->data_size);
-    else if (r == 0 && SYS(ftruncate)(fd, (off_t)spec->data_size) != 0)
-        r = -errno;
-    if (r == -EFBIG)
-        r = -ENOSPC;
-    /* the object file's mode and ACL, before anyone can see it (objsec.c) */
-    if (r == 0 && spec->sd_len)
-        r = shmap__objsec_apply_file(fd, spec->type, spec->sd, spec->sd_len, true);
-    return r;
-}
-
-int shmap__ns_data_create(int dirfd, const struct shmap_ns_spec *spec, struct shmap_objhdr *h,
-                          int *out)
-{
-    *out = -1;
-    if (spec->data_size > (uint64_t)INT64_MAX)
-        return -ENOSPC;
-    int fd = SYS(openat)(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return errno == EOPNOTSUPP || errno == EISDIR ? SHMAP_ENOTSUP : -errno;
-    int r = fill(fd, spec);
-    /* held from before its name exists: a sweep never takes it */
-    if (r == 0)
-        r = shmap__lock_shared(fd);
-    char name[SHMAP_DNAME_LEN + 1];
-    r = r ? r : -EEXIST;
-    for (int tries = 0; r == -EEXIST && tries < 8; tries++)
-        if ((r = random_name(name)) == 0)
-            r = shmap__ns_link_tmpfile(fd, dirfd, name);
-    struct stat st;
-    if (r == 0 && SYS(fstat)(fd, &st) != 0) {
-        r = -errno;
-        SYS(unlinkat)(dirfd, name, 0);
-    }
-    if (r) {
-        shmap__close_fd(fd);
-        return r;
-    }
-    memcpy(h->data_name, name, SHMAP_DNAME_LEN);
-    h->file_dev = (uint64_t)st.st_dev;
-    h->file_ino = (uint64_t)st.st_ino;
-    h->hflags |= SHMAP_HF_DATA_FILE;
-    *out = fd;
-    return 0;
-}
-
-void shmap__ns_data_unlink(int dirfd, const struct shmap_objhdr *h)
-{
-    char name[SHMAP_DNAME_LEN + 1];
-    if (data_name_of(h, name) && SYS(unlinkat)(dirfd, name, 0) != 0 && errno != ENOENT)
-        SYS(unlinkat)(dirfd, name, 0); /* a passing fault: once more */
-}
-
-void shmap__ns_data_unlink_of(int fd, int dirfd)
-{
-    struct shmap_objhdr h;
-    struct stat st;
-    if (SYS(pread)(fd, &h, sizeof h, 0) == (ssize_t)sizeof h && SYS(fstat)(fd, &st) == 0 &&
-        shmap__hdr_validate(&h, (uint64_t)st.st_size) == 0)
-        shmap__ns_data_unlink(dirfd, &h);
 }
 
 /* Open name in dirfd as the object's data file: read-write if the kernel
@@ -176,7 +81,7 @@ int shmap__ns_data_open(enum shmap_scope scope, uint32_t uid, const struct shmap
 {
     *out = -1;
     char name[SHMAP_DNAME_LEN + 1];
-    if (!data_name_of(h, name))
+    if (!shmap__hdr_data_name(h, name))
         return SHMAP_EBADOBJ;
     int dirfd, owned;
     int r = shmap__ns_dirfd(scope, uid, &dirfd, &owned);
@@ -238,7 +143,7 @@ static bool mark_named(int dirfd, const char *fname, struct cand *c, int n)
     char name[SHMAP_DNAME_LEN + 1];
     bool ok = SYS(fstat)(fd, &st) == 0;
     if (ok && S_ISREG(st.st_mode) && SYS(pread)(fd, &h, sizeof h, 0) == (ssize_t)sizeof h &&
-        h.magic == SHMAP_MAGIC && h.format == SHMAP_FORMAT && data_name_of(&h, name))
+        h.magic == SHMAP_MAGIC && h.format == SHMAP_FORMAT && shmap__hdr_data_name(&h, name))
         for (int i = 0; i < n; i++)
             if (strcmp(c[i].name, name) == 0)
                 c[i].named = true;
@@ -304,7 +209,7 @@ int shmap__ns_data_path(int data_fd, const struct shmap_objhdr *h, char **out)
 {
     char name[SHMAP_DNAME_LEN + 1];
     struct stat me;
-    if (!data_name_of(h, name))
+    if (!shmap__hdr_data_name(h, name))
         return SHMAP_EBADOBJ;
     if (SYS(fstat)(data_fd, &me) != 0)
         return -errno;

@@ -134,15 +134,6 @@ SHMAP_HIDDEN int shmap__ns_link_tmpfile(int fd, int dirfd, const char *fname);
  * ====================================================================== */
 /* Is fname a data file's name (".d" + 32 lowercase hex)? */
 SHMAP_HIDDEN bool shmap__ns_is_data_name(const char *fname);
-/* Make, charge, secure, lock (LOCK_SH) and link the data file spec asks
- * for; fill h's data_name, file_dev, file_ino and SHMAP_HF_DATA_FILE.
- * *out: its descriptor.  0, -ENOSPC (full tmpfs) or -errno. */
-SHMAP_HIDDEN int shmap__ns_data_create(int dirfd, const struct shmap_ns_spec *spec,
-                                       struct shmap_objhdr *h, int *out);
-/* Unlink the data file a validated header names (if any). */
-SHMAP_HIDDEN void shmap__ns_data_unlink(int dirfd, const struct shmap_objhdr *h);
-/* The same, reading the header from the object file fd. */
-SHMAP_HIDDEN void shmap__ns_data_unlink_of(int fd, int dirfd);
 /* Open the data file a validated header names, in the directory of
  * (scope, uid), check it (regular, the recorded identity, the object's
  * owner, large enough) and hold it (LOCK_SH).  SHMAP_EBADOBJ for anything
