@@ -307,20 +307,38 @@ TEST(a_sweep_leaves_the_data_file_an_object_names)
     ASSERT_EQ(count_data_files(), 0);
 }
 
+struct listed {
+    int n;
+    char data_file[4400]; /* of "one" */
+    int others_with;      /* objects other than "one" with a data file */
+};
+
 static int count_listed(const shmap_object_info_t *i, void *arg)
 {
-    (void)i;
-    (*(int *)arg)++;
+    struct listed *l = arg;
+    l->n++;
+    if (!strcmp(i->name, "one") && i->data_file)
+        snprintf(l->data_file, sizeof l->data_file, "%s", i->data_file);
+    else if (i->data_file)
+        l->others_with++;
     return 0;
 }
 
-TEST(listing_shows_objects_not_data_files)
+TEST(listing_shows_objects_and_their_data_files)
 {
-    shmap_handle_t h;
+    shmap_handle_t h, u, e;
     ASSERT_EQ(shmap_mapping_create(PF, "one", RW, SZ, 0, &h), 0);
-    int seen = 0;
-    ASSERT_EQ(shmap_ns_list(count_listed, &seen), 0);
-    ASSERT_EQ(seen, 1);
+    ASSERT_EQ(shmap_mapping_create(PF, NULL, RW, SZ, 0, &u), 0);
+    ASSERT_EQ(shmap_event_create("ev", 0, SHMAP_EVENT_ALL_ACCESS, 0, &e), 0);
+    struct listed l = {0};
+    ASSERT_EQ(shmap_ns_list(count_listed, &l), 0);
+    ASSERT_EQ(l.n, 2); /* the section and the event, not the data file */
+    ASSERT_EQ(l.others_with, 0);
+    char p[4400];
+    data_path(h, p, sizeof p);
+    ASSERT_STR_EQ(l.data_file, p);
+    ASSERT_EQ(shmap_close(e), 0);
+    ASSERT_EQ(shmap_close(u), 0);
     ASSERT_EQ(shmap_close(h), 0);
 }
 

@@ -205,6 +205,65 @@ int shmap__ns_data_sweep(int dirfd)
 
 /* ---- its path ------------------------------------------------------------ */
 
+/* The absolute path of the root (SHMAP_ROOT may be relative), malloc'd. */
+static int root_abs(char **out)
+{
+    const char *root = shmap_ns_root();
+    if (!root)
+        return -ENOENT;
+    char cwd[PATH_MAX] = "";
+    if (root[0] != '/' && !getcwd(cwd, sizeof cwd - 1))
+        return -errno;
+    size_t n = strlen(cwd) + strlen(root) + 2;
+    if (!(*out = malloc(n)))
+        return -ENOMEM;
+    snprintf(*out, n, "%s%s%s", cwd, *cwd ? "/" : "", root);
+    return 0;
+}
+
+/* "<root>/<dir>/<name>" for the entry of the root's directories that is
+ * (dev, ino) (dir NULL: any of them holding name; else that directory). */
+static int find_in_root(const char *name, const struct stat *want, bool is_dir, char **out)
+{
+    const char *root = shmap_ns_root();
+    if (!root)
+        return -ENOENT;
+    /* a scope's path is not kept (a squatted u<uid> moves), and
+     * /proc/self/fd is not readable by a thread that changed its user */
+    DIR *d = shmap__opendir(root);
+    if (!d)
+        return -errno;
+    int r = -ENOENT;
+    for (struct dirent *e; r == -ENOENT && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.')
+            continue;
+        char rel[SHMAP_FNAME_MAX + SHMAP_DNAME_LEN + 2];
+        snprintf(rel, sizeof rel, "%s%s%s", e->d_name, is_dir ? "" : "/", is_dir ? "" : name);
+        struct stat st;
+        if (SYS(fstatat)(dirfd(d), rel, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            st.st_dev != want->st_dev || st.st_ino != want->st_ino)
+            continue;
+        char *abs = NULL;
+        if ((r = root_abs(&abs)) != 0)
+            break;
+        size_t n = strlen(abs) + strlen(rel) + 2;
+        if ((*out = malloc(n)) != NULL)
+            snprintf(*out, n, "%s/%s", abs, rel);
+        r = *out ? 0 : -ENOMEM;
+        free(abs);
+    }
+    closedir(d);
+    return r;
+}
+
+int shmap__ns_dir_path(int dirfd, char **out)
+{
+    struct stat st;
+    if (SYS(fstat)(dirfd, &st) != 0)
+        return -errno;
+    return find_in_root(NULL, &st, true, out);
+}
+
 int shmap__ns_data_path(int data_fd, const struct shmap_objhdr *h, char **out)
 {
     char name[SHMAP_DNAME_LEN + 1];
@@ -215,38 +274,5 @@ int shmap__ns_data_path(int data_fd, const struct shmap_objhdr *h, char **out)
         return -errno;
     if (me.st_nlink == 0)
         return -ENOENT; /* its name is gone (released at exit) */
-    const char *root = shmap_ns_root();
-    if (!root)
-        return -ENOENT;
-    /* Which directory of the root holds it: a scope's path is not kept
-     * (a squatted u<uid> moves), and /proc/self/fd is not readable by a
-     * thread that changed its user. */
-    DIR *d = shmap__opendir(root);
-    if (!d)
-        return -errno;
-    int r = -ENOENT;
-    for (struct dirent *e; r == -ENOENT && (e = readdir(d)) != NULL;) {
-        if (e->d_name[0] == '.')
-            continue;
-        char rel[SHMAP_FNAME_MAX + SHMAP_DNAME_LEN + 2];
-        snprintf(rel, sizeof rel, "%s/%s", e->d_name, name);
-        struct stat st;
-        if (SYS(fstatat)(dirfd(d), rel, &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_dev != me.st_dev ||
-            st.st_ino != me.st_ino)
-            continue;
-        char cwd[PATH_MAX] = "";
-        if (root[0] != '/' && !getcwd(cwd, sizeof cwd - 1)) {
-            r = -errno;
-            break;
-        }
-        size_t n = strlen(cwd) + strlen(root) + strlen(rel) + 3;
-        if (!(*out = malloc(n))) {
-            r = -ENOMEM;
-            break;
-        }
-        snprintf(*out, n, "%s%s%s/%s", cwd, *cwd ? "/" : "", root, rel);
-        r = 0;
-    }
-    closedir(d);
-    return r;
+    return find_in_root(name, &me, false, out);
 }

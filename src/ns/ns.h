@@ -150,6 +150,8 @@ SHMAP_HIDDEN int shmap__ns_data_apply(int objfd, enum shmap_scope scope, uint32_
  * *out): found in the root's directories by its identity.  -ENOENT: its
  * name is gone. */
 SHMAP_HIDDEN int shmap__ns_data_path(int data_fd, const struct shmap_objhdr *h, char **out);
+/* The absolute path of a scope's directory dirfd (malloc'd into *out). */
+SHMAP_HIDDEN int shmap__ns_dir_path(int dirfd, char **out);
 /* Remove the data files of dirfd that nobody holds and no object names;
  * returns how many, or -errno. */
 SHMAP_HIDDEN int shmap__ns_data_sweep(int dirfd);
