@@ -535,16 +535,66 @@ static void same_permissions(const char *a, const char *b)
         ASSERT_MEM_EQ(xa, xb, (size_t)la);
 }
 
-static shmap_handle_t secure_section(const char *sddl)
+/* A root process that holds Global\\<name> (made with sddl, or the
+ * default descriptor if NULL), so that the test process holds no record
+ * while tu_run_as forks (a fork child would report the records it forgot
+ * as leaks).  It answers each line: "p": the object's and the data file's
+ * paths; "s<sddl>": a new DACL; "q": close and leave. */
+static void sec_holder_serve(const char *name, const char *sddl, int in, int out)
 {
+    FILE *r = fdopen(in, "r"), *w = fdopen(out, "w");
     void *sd;
     size_t len;
-    ASSERT_EQ(shmap_sd_from_sddl(sddl, &sd, &len), 0);
-    ASSERT_EQ(shmap_security_next(sd, len), 0);
-    shmap_free(sd);
+    if (sddl) {
+        ASSERT_EQ(shmap_sd_from_sddl(sddl, &sd, &len), 0);
+        ASSERT_EQ(shmap_security_next(sd, len), 0);
+        shmap_free(sd);
+    }
+    char full[64], line[512];
+    snprintf(full, sizeof full, "Global\\%s", name);
     shmap_handle_t h;
-    ASSERT_EQ(shmap_mapping_create(PF, "Global\\sec", RW, SZ, 0, &h), 0);
-    return h;
+    ASSERT_EQ(shmap_mapping_create(PF, full, RW, SZ, 0, &h), 0);
+    while (fgets(line, sizeof line, r)) {
+        line[strcspn(line, "\n")] = 0;
+        if (line[0] == 'p') {
+            char p[4400];
+            struct shmap_name nm;
+            data_path(h, p, sizeof p);
+            ASSERT_EQ(shmap__name_parse(full, 0, &nm), 0);
+            fprintf(w, "%.4000s/global/%.255s\n%s\n", shmap_ns_root(), nm.fname, p);
+        } else if (line[0] == 's') {
+            ASSERT_EQ(shmap_sd_from_sddl(line + 1, &sd, &len), 0);
+            fprintf(w, "%d\n", shmap_security_set(h, SHMAP_DACL_SECURITY_INFORMATION, sd, len));
+            shmap_free(sd);
+        } else
+            break;
+        fflush(w);
+    }
+    ASSERT_EQ(shmap_close(h), 0);
+    _exit(0);
+}
+
+static proc_t sec_holder_start(const char *name, const char *sddl)
+{
+    int down[2], up[2];
+    ASSERT_EQ(pipe2(down, O_CLOEXEC), 0);
+    ASSERT_EQ(pipe2(up, O_CLOEXEC), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        close(down[1]), close(up[0]);
+        sec_holder_serve(name, sddl, down[0], up[1]);
+    }
+    close(down[0]), close(up[1]);
+    return (proc_t){pid, down[1], up[0]};
+}
+
+static void sec_paths(proc_t *c, char *obj, char *data, size_t n)
+{
+    ASSERT_EQ(write(c->in, "p\n", 2), 2);
+    proc_line(c, obj, n, 20);
+    proc_line(c, data, n, 20);
 }
 
 TEST(the_data_file_grants_what_the_object_file_grants)
@@ -552,38 +602,37 @@ TEST(the_data_file_grants_what_the_object_file_grants)
     users_setup();
     char sddl[256], op[4400];
     snprintf(sddl, sizeof sddl, "D:(A;;GA;;;SY)(A;;GR;;;S-1-22-1-%u)", (unsigned)ub.uid);
-    shmap_handle_t h = secure_section(sddl);
-    data_path(h, g_path, sizeof g_path);
-    struct shmap_name nm;
-    ASSERT_EQ(shmap__name_parse("Global\\sec", 0, &nm), 0);
-    snprintf(op, sizeof op, "%.4000s/global/%.255s", nsroot, nm.fname);
+    proc_t c = sec_holder_start("sec", sddl);
+    sec_paths(&c, op, g_path, sizeof op);
     same_permissions(op, g_path);
     ASSERT_EQ(tu_run_as(&ub, file_access, NULL), 1); /* read, as the DACL says */
     ASSERT_EQ(tu_run_as(&uc, file_access, NULL), 0); /* not named: nothing */
     /* a new DACL reaches the data file too */
-    snprintf(sddl, sizeof sddl, "D:(A;;GA;;;SY)(A;;GA;;;S-1-22-1-%u)", (unsigned)uc.uid);
-    void *sd;
-    size_t len;
-    ASSERT_EQ(shmap_sd_from_sddl(sddl, &sd, &len), 0);
-    ASSERT_EQ(shmap_security_set(h, SHMAP_DACL_SECURITY_INFORMATION, sd, len), 0);
-    shmap_free(sd);
+    char cmd[300], line[32];
+    snprintf(cmd, sizeof cmd, "sD:(A;;GA;;;SY)(A;;GA;;;S-1-22-1-%u)\n", (unsigned)uc.uid);
+    ASSERT_EQ(write(c.in, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+    proc_line(&c, line, sizeof line, 20);
+    ASSERT_STR_EQ(line, "0");
     same_permissions(op, g_path);
     ASSERT_EQ(tu_run_as(&ub, file_access, NULL), 0);
     ASSERT_EQ(tu_run_as(&uc, file_access, NULL), 2);
-    ASSERT_EQ(shmap_close(h), 0);
+    ASSERT_EQ(write(c.in, "q\n", 2), 2);
+    proc_end(&c, 0, 20);
 }
 
 TEST(the_default_dacl_keeps_others_out_of_the_data_file)
 {
     users_setup();
-    shmap_handle_t h;
-    ASSERT_EQ(shmap_mapping_create(PF, "Global\\def", RW, SZ, 0, &h), 0);
-    data_path(h, g_path, sizeof g_path);
+    char op[4400];
+    proc_t c = sec_holder_start("def", NULL);
+    sec_paths(&c, op, g_path, sizeof op);
+    same_permissions(op, g_path);
     struct stat st;
     ASSERT_EQ(stat(g_path, &st), 0);
     ASSERT_EQ_U(st.st_mode & 0777, 0600);
     ASSERT_EQ(tu_run_as(&ub, file_access, NULL), 0);
-    ASSERT_EQ(shmap_close(h), 0);
+    ASSERT_EQ(write(c.in, "q\n", 2), 2);
+    proc_end(&c, 0, 20);
 }
 
 /* ---- a full tmpfs ------------------------------------------------------- */
