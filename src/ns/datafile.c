@@ -189,7 +189,7 @@ int shmap__ns_data_sweep(int dirfd)
     if (n) {
         rewinddir(d);
         while (ok && (e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && e->d_name[0] != '.')
+            if (e->d_name[0] != '.') /* objects; not ., .., data files */
                 ok = mark_named(dirfd, e->d_name, c, n);
     }
     closedir(d);
