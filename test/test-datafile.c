@@ -458,7 +458,10 @@ TEST(a_forged_or_replaced_data_file_is_refused)
     ASSERT_EQ(open_elsewhere("hx"), 1);
     volatile char *vv = v;
     ASSERT_EQ(vv[0], 'd');
-    ASSERT_EQ(vv[SZ - 1], 0); /* was a SIGBUS: a private zero page */
+    /* qemu-user does not give a guest's SIGBUS handler the bus errors of
+     * a truncated file (test-nstrust skips the same) */
+    if (!getenv("SHMAP_TEST_EMULATED") || !*getenv("SHMAP_TEST_EMULATED"))
+        ASSERT_EQ(vv[SZ - 1], 0); /* was a SIGBUS: a private zero page */
     ASSERT_EQ(truncate(p, SZ), 0);
     ASSERT_EQ(open_elsewhere("hx"), 0);
     /* the identity fields themselves */
