@@ -601,11 +601,28 @@ static int section_adopt(const struct shmap_obj_ops *ops, struct shmap_ns_file *
                          const struct shmap_name *n, int data_fd, struct shmap_obj **out)
 {
     (void)ops;
-    /* a named one opens and holds its data file itself; an unnamed one
-     * (a name forgotten in a fork child) uses the description it got */
-    if ((!(f->hdr.hflags & (SHMAP_HF_FILE_BACKED | SHMAP_HF_DATA_FILE)) || n) && data_fd >= 0) {
+    if (!(f->hdr.hflags & (SHMAP_HF_FILE_BACKED | SHMAP_HF_DATA_FILE)) && data_fd >= 0) {
         shmap__close_fd(data_fd);
         data_fd = -1;
+    }
+    /* The data file came along.  A named one is held on a description of
+     * our own, reopened from it (by name, the directory of a Local\ name
+     * would be ours, not necessarily the sender's); an unnamed one (a name
+     * forgotten in a fork child) lives by the description it got. */
+    if (n && data_fd >= 0 && (f->hdr.hflags & SHMAP_HF_DATA_FILE)) {
+        int own = shmap__reopen_self(data_fd, O_RDWR);
+        if (own == -EACCES) /* its DACL lets us read it, not write (objsec.c) */
+            own = shmap__reopen_self(data_fd, O_RDONLY);
+        shmap__close_fd(data_fd);
+        int r = own < 0 ? own : shmap__lock_shared(own);
+        if (r) {
+            if (own >= 0)
+                shmap__close_fd(own);
+            shmap__ns_release(f->fd, n);
+            shmap__close_fd(f->fd);
+            return r;
+        }
+        data_fd = own;
     }
     return record_new(f, n, data_fd, out);
 }
