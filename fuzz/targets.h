@@ -160,6 +160,10 @@ static inline int fuzz_header(const uint8_t *data, size_t size)
     if (h.hflags & SHMAP_HF_FILE_BACKED)
         fuzz_check((uint64_t)h.path_off + h.path_len <= h.data_offset && !h.bitmap_len &&
                    st_size >= h.data_offset);
+    else if (h.hflags & SHMAP_HF_DATA_FILE) /* the data is in the data file it names */
+        fuzz_check(!(h.hflags & SHMAP_HF_FILE_BACKED) && h.size && h.size % SHMAP_PAGE_SIZE == 0 &&
+                   shmap__dname_valid(h.data_name, sizeof h.data_name) && h.file_ino &&
+                   st_size >= h.data_offset);
     else
         fuzz_check(h.size && h.size % SHMAP_PAGE_SIZE == 0 && h.data_offset + h.size >= h.size &&
                    h.data_offset + h.size <= st_size);

@@ -44,6 +44,7 @@
 #include "shmap/procmem.h"
 #include "shmap/thread.h"
 #include "shmap/files.h"
+#include "shmap/datafile.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -159,6 +159,9 @@ typedef struct shmap_object_info {
     uint32_t owner_uid;
     int nholders;       /* processes holding a handle (from the kernel's lock table) */
     const int *holders; /* their pids */
+    /* named pagefile sections: the absolute path of the data file that
+     * holds the data at offset 0 (shmap/datafile.h), or NULL */
+    const char *data_file;
 } shmap_object_info_t;
 
 #endif

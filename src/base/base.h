@@ -168,6 +168,13 @@ SHMAP_HIDDEN void shmap__forklock_child(void);
  * (after its name, path and bitmap, 8-aligned). */
 SHMAP_HIDDEN uint64_t shmap__hdr_sd_base(const struct shmap_objhdr *h);
 SHMAP_HIDDEN int shmap__hdr_validate(const struct shmap_objhdr *h, uint64_t st_size);
+/* layout.c: is name (len bytes, no NUL needed) a data file's name: ".d"
+ * and exactly 32 lowercase hex digits? */
+SHMAP_HIDDEN bool shmap__dname_valid(const char *name, size_t len);
+/* layout.c: the data file's name a header gives (SHMAP_HF_DATA_FILE and
+ * a valid name), with its NUL; false if none. */
+SHMAP_HIDDEN bool shmap__hdr_data_name(const struct shmap_objhdr *h,
+                                       char name[SHMAP_DNAME_LEN + 1]);
 
 /* ======================================================================
  * ident.c - who we are.

@@ -22,9 +22,9 @@
  * processes (static_asserts below).
  * ====================================================================== */
 #define SHMAP_MAGIC 0x50414d53u /* "SMAP" little-endian; byte-swapped reads as foreign */
-#define SHMAP_LAYOUT_VERSION 1u
-#define SHMAP_HDR_SIZE 256u  /* struct shmap_objhdr */
-#define SHMAP_STATE_OFF 256u /* type-specific shared state: [256, 1024) */
+#define SHMAP_LAYOUT_VERSION 2u /* 2: named pagefile sections keep their data in a data file */
+#define SHMAP_HDR_SIZE 256u     /* struct shmap_objhdr */
+#define SHMAP_STATE_OFF 256u    /* type-specific shared state: [256, 1024) */
 #define SHMAP_STATE_SIZE 768u
 #define SHMAP_NAME_OFF 1024u /* the object's name (UTF-8), then other variable data */
 /* format word: version in bits 24..31, header size in 16..23 (/8),
@@ -32,6 +32,7 @@
 #define SHMAP_FORMAT                                                                               \
     ((SHMAP_LAYOUT_VERSION << 24) | ((SHMAP_HDR_SIZE / 8) << 16) | (SHMAP_STATE_SIZE / 8))
 #define SHMAP_DATA_ALIGN 65536u /* data_offset is a multiple of this */
+#define SHMAP_DNAME_LEN 34u     /* ".d" + 32 hex digits: a section's data file */
 /* The object's security descriptor (self-relative, Windows' format) lives
  * in one of two slots of SHMAP_SD_SLOT bytes at shmap__hdr_sd_base(): a
  * change is written into the other slot, then sd_off and sd_len switch
@@ -63,10 +64,15 @@ struct shmap_objhdr {
     uint32_t path_len;    /*  92 */
     uint32_t bitmap_off;  /*  96 SEC_RESERVE: commit bitmap, 1 bit per page */
     uint32_t bitmap_len;  /* 100 bytes */
-    uint8_t pad[SHMAP_HDR_SIZE - 104]; /* 104 must be zero */
+    /* SHMAP_HF_DATA_FILE: the data file's name in the same directory,
+     * ".d" and 32 lowercase hex digits, no NUL; its identity is
+     * file_dev/file_ino (docs/DESIGN.md §6).  Else all zero. */
+    char data_name[SHMAP_DNAME_LEN];   /* 104 */
+    uint8_t pad[SHMAP_HDR_SIZE - 138]; /* 138 must be zero */
 };
 
 #define SHMAP_HF_FILE_BACKED 0x1u
+#define SHMAP_HF_DATA_FILE 0x2u /* a named pagefile section: data at offset 0 of data_name */
 
 /* ======================================================================
  * sync objects (events, mutexes, semaphores, timers): struct shmap_sync at
@@ -275,7 +281,8 @@ static_assert(offsetof(struct shmap_objhdr, data_offset) == 48, "data_offset off
 static_assert(offsetof(struct shmap_objhdr, size) == 56, "size offset");
 static_assert(offsetof(struct shmap_objhdr, file_dev) == 72, "file_dev offset");
 static_assert(offsetof(struct shmap_objhdr, bitmap_len) == 100, "bitmap_len offset");
-static_assert(offsetof(struct shmap_objhdr, pad) == 104, "pad offset");
+static_assert(offsetof(struct shmap_objhdr, data_name) == 104, "data_name offset");
+static_assert(offsetof(struct shmap_objhdr, pad) == 138, "pad offset");
 static_assert(_Alignof(uint64_t) <= 8, "alignment");
 static_assert(SHMAP_STATE_OFF + SHMAP_STATE_SIZE == SHMAP_NAME_OFF, "areas are contiguous");
 

@@ -2,8 +2,12 @@
  * mapping.c - file-mapping objects (sections): create, open, query, the
  * SEC_RESERVE commit bitmap, and the "is this file mapped" marker.
  *
- * A pagefile section is an object file: header page(s), then the data at
- * data_offset (64 KiB aligned).  SEC_COMMIT data is allocated at creation
+ * A named pagefile section is an object file (header page(s): state,
+ * name, bitmap, security descriptor) and a data file in the same
+ * directory (ns/datafile.c) whose offset 0 is the section's byte 0, so
+ * that Wine, or any program, can map the data by path (DESIGN.md §6).  An
+ * unnamed one keeps its data in its object file, at data_offset (64 KiB
+ * aligned), as no other program can find it.  SEC_COMMIT data is allocated at creation
  * (fallocate), so a full tmpfs fails the call instead of raising SIGBUS on
  * a later touch; SEC_RESERVE data is allocated page by page on commit, and
  * a bitmap in the header says which pages are committed, for every process.
@@ -200,11 +204,31 @@ static int map_bitmap(struct shmap_section *s, const struct shmap_objhdr *h)
     return 0;
 }
 
-/* Build the record of a section from its object file.  Takes over f->fd. */
-static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_section **out)
+/* The data file of a named pagefile section: the one given (made by our
+ * create, or handed over with the handle: checked), else ours, opened by
+ * name in the object's directory and held (ns/datafile.c). */
+static int take_data_file(struct shmap_section *s, const struct shmap_ns_file *f,
+                          const struct shmap_name *n, int data_fd)
+{
+    int r = 0;
+    if (data_fd >= 0 && (r = shmap__ns_data_check(data_fd, &f->hdr)) != 0)
+        shmap__close_fd(data_fd);
+    else if (data_fd < 0)
+        r = n ? shmap__ns_data_open(n->scope, n->uid, &f->hdr, &data_fd) : SHMAP_EBADOBJ;
+    if (r == 0)
+        s->data_fd = data_fd;
+    return r;
+}
+
+/* Build the record of a section from its object file.  Takes over f->fd
+ * and data_fd; on failure, a named one's hold is given back first. */
+static int section_new(struct shmap_ns_file *f, const struct shmap_name *n, int data_fd,
+                       struct shmap_section **out)
 {
     struct shmap_section *s = shmap__obj_alloc(sizeof *s);
     if (!s) {
+        if (n) /* before the descriptor goes, or the name would be left behind */
+            shmap__ns_release(f->fd, n);
         shmap__close_fd(f->fd);
         shmap__close_fd(data_fd);
         return -ENOMEM;
@@ -218,11 +242,16 @@ static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_sectio
     s->file_backed = (h->hflags & SHMAP_HF_FILE_BACKED) != 0;
     s->reserve = !s->file_backed && (h->attributes & SHMAP_SEC_RESERVE);
     s->map_limit = s->file_backed ? h->size : SHMAP_ROUND_UP(h->size, SHMAP_PAGE_SIZE);
+    s->data_file = (h->hflags & SHMAP_HF_DATA_FILE) != 0;
     s->data_fd = s->file_backed ? data_fd : f->fd;
-    s->data_offset = s->file_backed ? 0 : h->data_offset;
+    s->data_offset = s->file_backed || s->data_file ? 0 : h->data_offset;
     int r = 0;
     if (s->file_backed && s->data_fd < 0)
         r = reopen_backing(s, f);
+    if (s->data_file)
+        r = take_data_file(s, f, n, data_fd);
+    else if (!s->file_backed && data_fd >= 0)
+        shmap__close_fd(data_fd);
     if (r == 0 && s->file_backed) {
         mark_file_mapped(s->data_fd, s->size);
         shmap__share_mark_section(s->data_fd, s->protect); /* share.c */
@@ -230,6 +259,8 @@ static int section_new(struct shmap_ns_file *f, int data_fd, struct shmap_sectio
     if (r == 0 && s->reserve)
         r = map_bitmap(s, h);
     if (r) {
+        if (n) /* while its descriptor is open: an orphan otherwise */
+            shmap__ns_release(f->fd, n);
         section_destroy(&s->obj);
         return r;
     }
@@ -248,9 +279,11 @@ struct create_args {
     char *path; /* file-backed: path of the file */
 };
 
-/* Object file of a pagefile section: header, name, [bitmap], data. */
-static void pagefile_spec(const struct create_args *a, size_t nlen, struct shmap_objhdr *h,
-                          struct shmap_ns_spec *spec)
+/* Object file of a pagefile section: header, name, [bitmap], then the
+ * data, in the object file if unnamed, else in a data file of its own
+ * (ns/datafile.c: the same allocation, at its offset 0). */
+static void pagefile_spec(const struct create_args *a, size_t nlen, bool named,
+                          struct shmap_objhdr *h, struct shmap_ns_spec *spec)
 {
     uint64_t pages = a->size / SHMAP_PAGE_SIZE;
     uint64_t head = SHMAP_NAME_OFF + nlen;
@@ -265,6 +298,12 @@ static void pagefile_spec(const struct create_args *a, size_t nlen, struct shmap
     }
     /* then the security descriptor's slots (format.h) */
     h->data_offset = SHMAP_ROUND_UP(SHMAP_ROUND_UP(head, 8) + SHMAP_SD_AREA, SHMAP_DATA_ALIGN);
+    if (named) {
+        spec->file_size = h->data_offset;
+        spec->data_size = a->size;
+        spec->data_alloc = (a->attrs & SHMAP_SEC_COMMIT) != 0;
+        return;
+    }
     spec->file_size = h->data_offset + a->size;
     if (a->attrs & SHMAP_SEC_COMMIT) {
         spec->alloc_off = h->data_offset;
@@ -308,7 +347,7 @@ static int create_object(const struct create_args *a, const struct shmap_name *n
     h.attributes = a->attrs;
     size_t nlen = n ? n->len : 0;
     if (a->pagefile)
-        pagefile_spec(a, nlen, &h, &spec);
+        pagefile_spec(a, nlen, n != NULL, &h, &spec);
     else
         file_spec(a, nlen, &h, &spec);
     void *sd = NULL;
@@ -403,12 +442,9 @@ static int record_new(struct shmap_ns_file *f, const struct shmap_name *n, int d
                       struct shmap_obj **out)
 {
     struct shmap_section *s;
-    int r = section_new(f, data_fd, &s);
-    if (r) {
-        if (n)
-            shmap__ns_release(f->fd, n);
-        return r;
-    }
+    int r = section_new(f, n, data_fd, &s);
+    if (r)
+        return r; /* given back and closed by section_new */
     atomic_store(&s->obj.handles, 1);
     if (n && (r = shmap__obj_set_name(&s->obj, n)) != 0) {
         shmap__ns_release(s->obj.fd, n);
@@ -436,8 +472,8 @@ static int cached_or_created(struct create_args *a, const struct shmap_name *n,
     int r = create_object(a, n, &f);
     if (r < 0)
         return r;
-    int data_fd = r == 0 ? a->file_fd : -1;
-    if (r == 0)
+    int data_fd = r == 0 ? (a->pagefile ? f.data_fd : a->file_fd) : -1;
+    if (r == 0 && !a->pagefile)
         a->file_fd = -1; /* the record owns it now */
     int rr = record_new(&f, n, data_fd, o);
     /* any lack of space while making a pagefile section is the commit limit */
@@ -565,9 +601,28 @@ static int section_adopt(const struct shmap_obj_ops *ops, struct shmap_ns_file *
                          const struct shmap_name *n, int data_fd, struct shmap_obj **out)
 {
     (void)ops;
-    if (!(f->hdr.hflags & SHMAP_HF_FILE_BACKED) && data_fd >= 0) {
+    if (!(f->hdr.hflags & (SHMAP_HF_FILE_BACKED | SHMAP_HF_DATA_FILE)) && data_fd >= 0) {
         shmap__close_fd(data_fd);
         data_fd = -1;
+    }
+    /* The data file came along.  A named one is held on a description of
+     * our own, reopened from it (by name, the directory of a Local\ name
+     * would be ours, not necessarily the sender's); an unnamed one (a name
+     * forgotten in a fork child) lives by the description it got. */
+    if (n && data_fd >= 0 && (f->hdr.hflags & SHMAP_HF_DATA_FILE)) {
+        int own = shmap__reopen_self(data_fd, O_RDWR);
+        if (own == -EACCES) /* its DACL lets us read it, not write (objsec.c) */
+            own = shmap__reopen_self(data_fd, O_RDONLY);
+        shmap__close_fd(data_fd);
+        int r = own < 0 ? own : shmap__lock_shared(own);
+        if (r) {
+            if (own >= 0)
+                shmap__close_fd(own);
+            shmap__ns_release(f->fd, n);
+            shmap__close_fd(f->fd);
+            return r;
+        }
+        data_fd = own;
     }
     return record_new(f, n, data_fd, out);
 }
@@ -576,8 +631,8 @@ static void section_describe(struct shmap_obj *o, struct shmap_xfer *x, bool exp
 {
     (void)export;
     struct shmap_section *s = shmap__section_of(o);
-    if (s->file_backed)
-        x->data_fd = s->data_fd; /* the user's file goes along */
+    if (s->file_backed || s->data_file)
+        x->data_fd = s->data_fd; /* the user's file, or the data file, goes along */
 }
 
 /* Not waitable (kind NONE): a wait on a section fails. */
@@ -590,3 +645,52 @@ const struct shmap_obj_ops shmap__section_ops = {
     .adopt_file = section_adopt,
     .wait = &section_wait,
 };
+
+/* ---- where the data lies (include/shmap/datafile.h) --------------------- */
+
+/* The path of the data: the data file's (ns/datafile.c), or a file-backed
+ * section's file as recorded at creation.  malloc'd into *path. */
+static int data_path(struct shmap_section *s, char **path)
+{
+    if (!s->file_backed && !s->data_file)
+        return -ENOTSUP; /* unnamed: its data shares the object file with the header */
+    struct shmap_objhdr h;
+    if (SYS(pread)(s->obj.fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+        return errno ? -errno : SHMAP_EBADOBJ;
+    if (s->data_file)
+        return shmap__ns_data_path(s->data_fd, &h, path);
+    if (h.path_len >= PATH_MAX)
+        return SHMAP_EBADOBJ; /* not what this build wrote */
+    if (!(*path = malloc((size_t)h.path_len + 1)))
+        return -ENOMEM;
+    ssize_t n = SYS(pread)(s->obj.fd, *path, h.path_len, h.path_off);
+    if (n != (ssize_t)h.path_len) {
+        free(*path);
+        return n < 0 ? -errno : SHMAP_EBADOBJ;
+    }
+    (*path)[n] = 0;
+    return 0;
+}
+
+SHMAP_EXTERN int shmap_mapping_data_file(shmap_handle_t section, char *path, size_t len,
+                                         uint64_t *offset)
+{
+    if (SHMAP_PROBE_OUT(offset) || !path || shmap__probe_write(path, len ? len : 1))
+        return -EFAULT;
+    struct shmap_obj *o;
+    uint32_t access;
+    int r = shmap__handle_get_type(section, SHMAP_TYPE_MAPPING, &o, &access);
+    if (r)
+        return r;
+    char *p = NULL;
+    r = (access & SHMAP_SECTION_QUERY) ? data_path(shmap__section_of(o), &p) : -EACCES;
+    shmap__obj_put(o);
+    if (r == 0 && strlen(p) >= len)
+        r = -ENAMETOOLONG; /* nothing written */
+    if (r == 0) {
+        memcpy(path, p, strlen(p) + 1);
+        *offset = 0;
+    }
+    free(p);
+    return r;
+}

@@ -18,7 +18,8 @@ struct shmap_section {
     uint32_t attributes; /* SEC_* as reported */
     bool file_backed;
     bool reserve;             /* SEC_RESERVE pagefile section: pages committed on demand */
-    int data_fd;              /* where views map from: obj.fd, or the user's file */
+    bool data_file;           /* named pagefile section: data at 0 of its data file */
+    int data_fd;              /* where views map from: obj.fd, the user's file or the data file */
     uint64_t data_offset;     /* file offset of section byte 0 in data_fd */
     _Atomic uint32_t *bitmap; /* SEC_RESERVE: commit bits, in the shared header mapping */
     void *hdr_map;            /* mapping of [0, data_offset) of obj.fd when needed */

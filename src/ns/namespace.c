@@ -50,6 +50,9 @@ static struct {
     _Atomic uid_t local_uid;       /* whose Local\ localfd is */
 } ns = {false, 0, "", 0, -1, -1, -1, 0};
 
+static void data_unlink(int dirfd, const struct shmap_objhdr *h);
+static void data_unlink_of(int fd, int dirfd);
+
 static _Atomic int link_mode; /* 0: try AT_EMPTY_PATH, 1: use /proc/self/fd */
 
 /* ---- which directories we trust (docs/security.md) -------------------------
@@ -416,6 +419,9 @@ void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const ch
     if (shmap__ns_dirfd(scope, uid, &dirfd, &owned) == 0) {
         if (SYS(unlinkat)(dirfd, fname, 0) != 0 && errno != ENOENT)
             SYS(unlinkat)(dirfd, fname, 0); /* the same: once more */
+        /* then its data file (datafile.c): killed in between, it is left
+         * to a sweep, as nobody holds it and no object names it */
+        data_unlink_of(fd, dirfd);
         if (owned)
             shmap__close_fd(dirfd);
     }
@@ -476,8 +482,11 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
         /* A dead object whose name we may not remove (another user's
          * Global\ object, and we may not write global/): it is gone all the
          * same; the next visitor who may write the directory removes it. */
-        if (r == 0 && SYS(unlinkat)(dirfd, fname, 0) != 0 && (errno == EACCES || errno == EPERM))
-            r = -ENOENT;
+        if (r == 0 && SYS(unlinkat)(dirfd, fname, 0) != 0) {
+            if (errno == EACCES || errno == EPERM)
+                r = -ENOENT;
+        } else if (r == 0)
+            data_unlink(dirfd, &h); /* after the name, as a release does */
     }
     SYS(flock)(fd, LOCK_UN);
     return r ? r : 1;
@@ -628,7 +637,7 @@ static int make_tmpfile(int dirfd, const struct shmap_name *n, const struct shma
 
 /* Give the O_TMPFILE its name.  AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH;
  * without it we go through /proc/self/fd, and remember which works. */
-static int link_tmpfile(int fd, int dirfd, const char *fname)
+int shmap__ns_link_tmpfile(int fd, int dirfd, const char *fname)
 {
     if (atomic_load_explicit(&link_mode, memory_order_relaxed) == 0) {
         if (SYS(linkat)(fd, "", dirfd, fname, AT_EMPTY_PATH) == 0)
@@ -641,27 +650,146 @@ static int link_tmpfile(int fd, int dirfd, const char *fname)
     return SYS(linkat)(AT_FDCWD, path.s, dirfd, fname, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
+/* ---- a named section's data file (datafile.c, DESIGN.md §6) -----------------
+ *
+ * Made here, as part of the publish step (create_new): an O_TMPFILE sized
+ * and charged like the data was, given the object's mode and ACL, held
+ * (LOCK_SH) and linked under a random name before the object that names it
+ * is linked.  Unlinked here too, by whoever unlinks the object's name (a
+ * release, an orphan's reclaim), right after that name. */
+static int random_name(char name[SHMAP_DNAME_LEN + 1])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char rnd[16];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        return errno ? -errno : -EIO;
+    name[0] = '.';
+    name[1] = 'd';
+    for (size_t i = 0; i < sizeof rnd; i++) {
+        name[2 + 2 * i] = hex[rnd[i] >> 4];
+        name[3 + 2 * i] = hex[rnd[i] & 15];
+    }
+    name[SHMAP_DNAME_LEN] = 0;
+    return 0;
+}
+
+static int fill(int fd, const struct shmap_ns_spec *spec)
+{
+    int r = 0;
+    if (!shmap__umask_keeps_0600() && SYS(fchmod)(fd, 0600) != 0)
+        r = -errno;
+    /* SEC_COMMIT: charged now (a full tmpfs fails the create, never a
+     * later touch); SEC_RESERVE: sparse, charged page by page on commit */
+    if (r == 0 && spec->data_alloc)
+        r = shmap__fallocate(fd, 0, spec->data_size);
+    else if (r == 0 && SYS(ftruncate)(fd, (off_t)spec->data_size) != 0)
+        r = -errno;
+    if (r == -EFBIG)
+        r = -ENOSPC;
+    /* the object file's mode and ACL, before anyone can see it (objsec.c) */
+    if (r == 0 && spec->sd_len)
+        r = shmap__objsec_apply_file(fd, spec->type, spec->sd, spec->sd_len, true);
+    return r;
+}
+
+static int data_create(int dirfd, const struct shmap_ns_spec *spec, struct shmap_objhdr *h,
+                       int *out)
+{
+    *out = -1;
+    if (spec->data_size > (uint64_t)INT64_MAX)
+        return -ENOSPC;
+    int fd = SYS(openat)(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno == EOPNOTSUPP || errno == EISDIR ? SHMAP_ENOTSUP : -errno;
+    int r = fill(fd, spec);
+    /* held from before its name exists: a sweep never takes it */
+    if (r == 0)
+        r = flock_retry(fd, LOCK_SH);
+    char name[SHMAP_DNAME_LEN + 1];
+    r = r ? r : -EEXIST;
+    for (int tries = 0; r == -EEXIST && tries < 8; tries++)
+        if ((r = random_name(name)) == 0)
+            r = shmap__ns_link_tmpfile(fd, dirfd, name);
+    struct stat st;
+    if (r == 0 && SYS(fstat)(fd, &st) != 0) {
+        r = -errno;
+        SYS(unlinkat)(dirfd, name, 0);
+    }
+    if (r) {
+        shmap__close_fd(fd);
+        return r;
+    }
+    memcpy(h->data_name, name, SHMAP_DNAME_LEN);
+    h->file_dev = (uint64_t)st.st_dev;
+    h->file_ino = (uint64_t)st.st_ino;
+    h->hflags |= SHMAP_HF_DATA_FILE;
+    *out = fd;
+    return 0;
+}
+
+static void data_unlink(int dirfd, const struct shmap_objhdr *h)
+{
+    char name[SHMAP_DNAME_LEN + 1];
+    if (shmap__hdr_data_name(h, name) && SYS(unlinkat)(dirfd, name, 0) != 0 && errno != ENOENT)
+        SYS(unlinkat)(dirfd, name, 0); /* a passing fault: once more */
+}
+
+/* The same from the object file fd, which we held: one pread of the header
+ * (a release of every type comes here); the name is checked strictly
+ * before it is used (data_unlink), which is all that matters here. */
+static void data_unlink_of(int fd, int dirfd)
+{
+    struct shmap_objhdr h;
+    ssize_t n = SYS(pread)(fd, &h, sizeof h, 0);
+    if (n < 0) /* a passing fault: once more, or the data file waits for a sweep */
+        n = SYS(pread)(fd, &h, sizeof h, 0);
+    if (n == (ssize_t)sizeof h && h.magic == SHMAP_MAGIC && h.format == SHMAP_FORMAT &&
+        h.type == SHMAP_TYPE_MAPPING)
+        data_unlink(dirfd, &h);
+}
+
+/* A data file we made and will not use: its name goes, then its lock. */
+static void drop_data(int dirfd, const struct shmap_objhdr *h, int dfd)
+{
+    if (dfd < 0)
+        return;
+    data_unlink(dirfd, h);
+    shmap__close_fd(dfd); /* never mapped: the lock goes with it */
+}
+
 static int create_new(int dirfd, const struct shmap_name *n, const struct shmap_ns_spec *spec,
                       struct shmap_ns_file *out)
 {
     out->state = NULL;
-    int fd = make_tmpfile(dirfd, n, spec);
-    if (fd < 0)
+    /* A data file first (datafile.c): linked and held before the object
+     * that names it is linked, so a linked object's data file exists. */
+    struct shmap_objhdr h = *spec->hdr;
+    struct shmap_ns_spec sp = *spec;
+    sp.hdr = &h;
+    int dfd = -1, r = 0;
+    if (n && spec->data_size && (r = data_create(dirfd, spec, &h, &dfd)) != 0)
+        return r;
+    int fd = make_tmpfile(dirfd, n, &sp);
+    if (fd < 0) {
+        drop_data(dirfd, &h, dfd);
         return fd;
+    }
     bool linked = false;
-    int r = n ? flock_retry(fd, LOCK_SH) : 0;
+    r = n ? flock_retry(fd, LOCK_SH) : 0;
     if (r == 0 && n)
-        linked = (r = link_tmpfile(fd, dirfd, n->fname)) == 0;
+        linked = (r = shmap__ns_link_tmpfile(fd, dirfd, n->fname)) == 0;
     if (r) {
         if (linked) /* give the name back, as a close would */
             shmap__ns_release(fd, n);
         shmap__close_fd(fd);
+        drop_data(dirfd, &h, dfd); /* a lost race for the name: ours goes */
         return r;
     }
     memset(&out->st, 0, sizeof out->st); /* not needed: we wrote the file */
     out->st.st_nlink = n ? 1 : 0;
     out->fd = fd;
-    final_header(n, spec, &out->hdr);
+    out->data_fd = dfd;
+    final_header(n, &sp, &out->hdr);
     return 0;
 }
 
@@ -669,6 +797,7 @@ int shmap__ns_create(const struct shmap_name *n, const struct shmap_ns_spec *spe
                      struct shmap_ns_file *out)
 {
     int dirfd, owned;
+    out->data_fd = -1;
     int r = shmap__ns_dirfd(n ? n->scope : SHMAP_SCOPE_LOCAL, n ? n->uid : 0, &dirfd, &owned);
     if (r)
         return r;

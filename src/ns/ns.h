@@ -74,6 +74,10 @@ struct shmap_ns_spec {
     bool need_global_priv; /* creating in Global\ needs shmap__global_privileged() */
     const void *sd;        /* the security descriptor (self-relative, validated), or NULL */
     size_t sd_len;         /* <= SHMAP_SD_SLOT */
+    /* named objects only: a data file of data_size bytes (datafile.c),
+     * fallocated whole if data_alloc; 0: none */
+    uint64_t data_size;
+    bool data_alloc;
 };
 
 /* An opened or created object file, holding the shared lock (if named). */
@@ -82,6 +86,7 @@ struct shmap_ns_file {
     struct stat st;
     struct shmap_objhdr hdr; /* validated copy */
     const void *state;       /* a copy of the state area read with hdr, or NULL */
+    int data_fd;             /* shmap__ns_create made a data file: it, LOCK_SH held; else -1 */
 };
 
 /* Open the named object; type mismatch -> SHMAP_ETYPE (the lock is already
@@ -117,6 +122,39 @@ SHMAP_HIDDEN int shmap__ns_sd_write(int fd, const void *sd, size_t len);
 /* May the caller create sections in Global\ ? (root, or group
  * $SHMAP_GLOBAL_GROUP, default "shmap-global"). */
 SHMAP_HIDDEN int shmap__global_privileged(void);
+
+/* namespace.c: give an O_TMPFILE its name in dirfd (0 or -errno). */
+SHMAP_HIDDEN int shmap__ns_link_tmpfile(int fd, int dirfd, const char *fname);
+
+/* ======================================================================
+ * datafile.c - the data file of a named pagefile section: its data at
+ * offset 0 of a file of its own, ".d" + 32 hex digits in the object's
+ * directory (docs/DESIGN.md §4, §6).  Driven by the generic header's
+ * SHMAP_HF_DATA_FILE, data_name and file_dev/file_ino.
+ * ====================================================================== */
+/* Is fname a data file's name (".d" + 32 lowercase hex)? */
+SHMAP_HIDDEN bool shmap__ns_is_data_name(const char *fname);
+/* Open the data file a validated header names, in the directory of
+ * (scope, uid), check it (regular, the recorded identity, the object's
+ * owner, large enough) and hold it (LOCK_SH).  SHMAP_EBADOBJ for anything
+ * that is not the header's data file. */
+SHMAP_HIDDEN int shmap__ns_data_open(enum shmap_scope scope, uint32_t uid,
+                                     const struct shmap_objhdr *h, int *out);
+/* Is fd the data file h names (regular, identity, owner, size)? */
+SHMAP_HIDDEN int shmap__ns_data_check(int fd, const struct shmap_objhdr *h);
+/* Give the data file of the object file objfd (if it has one) the mode
+ * and ACL of the descriptor sd (objsec.c). */
+SHMAP_HIDDEN int shmap__ns_data_apply(int objfd, enum shmap_scope scope, uint32_t uid,
+                                      shmap_type_t type, const void *sd, size_t len);
+/* The absolute path of the data file data_fd that h names (malloc'd into
+ * *out): found in the root's directories by its identity.  -ENOENT: its
+ * name is gone. */
+SHMAP_HIDDEN int shmap__ns_data_path(int data_fd, const struct shmap_objhdr *h, char **out);
+/* The absolute path of a scope's directory dirfd (malloc'd into *out). */
+SHMAP_HIDDEN int shmap__ns_dir_path(int dirfd, char **out);
+/* Remove the data files of dirfd that nobody holds and no object names;
+ * returns how many, or -errno. */
+SHMAP_HIDDEN int shmap__ns_data_sweep(int dirfd);
 
 /* ======================================================================
  * access.c - generic rights and access masks per type.

@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -113,7 +114,7 @@ struct walk {
     bool stop;
 };
 
-static int report(struct walk *w, const struct shmap_ns_file *f, int global, const char *fname)
+static int report(struct walk *w, const struct shmap_ns_file *f, int global, const char *dir)
 {
     const struct shmap_objhdr *h = &f->hdr;
     char *name = malloc((size_t)h->name_len + 1);
@@ -125,6 +126,12 @@ static int report(struct walk *w, const struct shmap_ns_file *f, int global, con
         return -errno;
     }
     name[r] = 0;
+    char dname[SHMAP_DNAME_LEN + 1], *data_file = NULL;
+    if (dir && shmap__hdr_data_name(h, dname)) { /* a section's data file (datafile.c) */
+        size_t n = strlen(dir) + sizeof dname + 1;
+        if ((data_file = malloc(n)) != NULL)
+            snprintf(data_file, n, "%s/%s", dir, dname);
+    }
     int pids[64];
     shmap_object_info_t info = {.type = (shmap_type_t)h->type,
                                 .global = global,
@@ -134,11 +141,12 @@ static int report(struct walk *w, const struct shmap_ns_file *f, int global, con
                                 .attributes = h->attributes,
                                 .owner_uid = h->owner_uid,
                                 .holders = pids,
-                                .nholders = locks_holders(&w->locks, &f->st, pids, 64)};
-    (void)fname;
+                                .nholders = locks_holders(&w->locks, &f->st, pids, 64),
+                                .data_file = data_file};
     if (w->fn && w->fn(&info, w->arg))
         w->stop = true;
     free(name);
+    free(data_file);
     return 0;
 }
 
@@ -163,10 +171,14 @@ static int walk_dir(struct walk *w, enum shmap_scope scope)
         shmap__close_fd(dfd);
         return -errno;
     }
+    char *dir = NULL; /* for the data files' paths; without it they are not shown */
+    if (w->fn)
+        shmap__ns_dir_path(dirfd, &dir);
     struct dirent *e;
     while (!w->stop && (e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            shmap__ns_is_data_name(e->d_name))
+            continue; /* a section's data file is not an object (datafile.c) */
         struct shmap_ns_file f = {.fd = -1};
         r = shmap__ns_probe(dirfd, e->d_name, &f);
         if (r == 1)
@@ -175,12 +187,17 @@ static int walk_dir(struct walk *w, enum shmap_scope scope)
             break;
         if (r != 0)
             continue; /* reclaimed, foreign, or not ours to read */
-        r = report(w, &f, scope == SHMAP_SCOPE_GLOBAL, e->d_name);
+        r = report(w, &f, scope == SHMAP_SCOPE_GLOBAL, dir);
         shmap__close_fd(f.fd);
         if (r)
             break;
     }
     closedir(d);
+    free(dir);
+    /* after the orphans went (with their data files): what is left behind
+     * by a process killed between two links or two unlinks */
+    if (!w->stop)
+        shmap__ns_data_sweep(dirfd);
     return r < 0 && !left_out(r) ? r : 0;
 }
 

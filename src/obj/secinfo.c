@@ -145,8 +145,17 @@ SHMAP_EXTERN int shmap_security_set(shmap_handle_t h, uint32_t info, const void 
      * keeps its old descriptor too */
     if (r == 0 && (r = shmap__objsec_apply_file(o->fd, o->type, fin, flen, false)) == -EPERM)
         r = -EACCES;
-    if (r == 0 && (r = shmap__ns_sd_write(o->fd, fin, flen)) != 0)
+    /* a named section's data file grants what its object file grants */
+    bool data = r == 0 && o->named && o->type == SHMAP_TYPE_MAPPING;
+    if (data && (r = shmap__ns_data_apply(o->fd, o->scope, o->uid, o->type, fin, flen)) != 0) {
         shmap__objsec_apply_file(o->fd, o->type, old, olen, false);
+        r = r == -EPERM ? -EACCES : r;
+    }
+    if (r == 0 && (r = shmap__ns_sd_write(o->fd, fin, flen)) != 0) {
+        shmap__objsec_apply_file(o->fd, o->type, old, olen, false);
+        if (data)
+            shmap__ns_data_apply(o->fd, o->scope, o->uid, o->type, old, olen);
+    }
     free(old);
     free(mix);
     free(fin);
