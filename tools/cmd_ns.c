@@ -48,6 +48,10 @@ static void json_object(const shmap_object_info_t *i)
     for (int k = 0; k < i->nholders; k++)
         printf("%s%d", k ? ", " : "", i->holders[k]);
     printf("]");
+    if (i->data_file) { /* a named pagefile section's data, at offset 0 */
+        printf(", \"data_file\": ");
+        json_str(i->data_file);
+    }
     int pid = 0;
     const char *prefix = cli_wine_prefix(i->global, i->name, &pid);
     if (prefix) { /* bridged by shmap wine (cmd_wine.c) */
@@ -140,6 +144,8 @@ static int info_one(const shmap_object_info_t *i, void *arg)
                : (i->attributes & SHMAP_SEC_RESERVE) ? " (reserve)"
                                                      : " (commit)");
     }
+    if (i->data_file)
+        printf("data file:  %s\n", i->data_file);
     printf("owner uid:  %u\n", (unsigned)i->owner_uid);
     printf("holders:    ");
     print_holders(i);
