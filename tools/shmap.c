@@ -19,7 +19,7 @@ static void usage(FILE *f)
                "  write NAME [--offset N]     copy stdin into the mapping\n"
                "  demo                        two processes share a named mapping\n"
                "  bench [NAME] [--json] [--runs N]   (bench --help: the workloads)\n"
-               "  wine [--share NAME[:SIZE]]... [--event NAME[:manual]]... [--] PROGRAM.exe [ARGS]\n"
+               "  wine [--share NAME[:SIZE]]... [--event NAME]... [--] PROGRAM.exe [ARGS]\n"
                "                              run a Windows program under Wine, sharing those\n"
                "                              objects with native programs (exit: its code)\n"
                "  version, --version\n"
