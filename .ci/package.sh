@@ -12,7 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for p in debhelper dpkg-dev scdoc fakeroot cmake pkg-config build-essential man-db; do
+# (gcc-mingw-w64-x86-64: the Wine bridge's Windows half, a Build-Depends on amd64)
+mingw=$([ "$(dpkg --print-architecture)" = amd64 ] && echo gcc-mingw-w64-x86-64 || true)
+for p in debhelper dpkg-dev scdoc fakeroot cmake pkg-config build-essential man-db $mingw; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
