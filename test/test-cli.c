@@ -251,7 +251,7 @@ TEST(cli_create_hold_without_stdin)
 
 TEST(cli_ls_and_info_json)
 {
-    char out[8192], want[256];
+    char out[8192], want[512];
     ASSERT_EQ(run(NULL, out, sizeof out, "ls", "--json", NULL, NULL), 0);
     ASSERT_STR_EQ(out, "[]\n");
     int fd, fd2;
@@ -259,13 +259,20 @@ TEST(cli_ls_and_info_json)
     pid_t h2 = start_hold("cli\"q", "forever", &fd2);
     ASSERT_EQ(run(NULL, out, sizeof out, "ls", "--json", NULL, NULL), 0);
     ASSERT_TRUE(out[0] == '[' && !strcmp(out + strlen(out) - 2, "]\n"));
+    /* then the data file of a named section: a path, its name .d + 32 hex */
     snprintf(want, sizeof want,
              "{\"scope\": \"Local\", \"name\": \"cli/j\", \"type\": \"mapping\", \"size\": "
              "4096, \"protect\": 4, \"attributes\": 134217728, \"owner_uid\": %u, "
-             "\"holders\": [%d]}",
+             "\"holders\": [%d], \"data_file\": \"/",
              (unsigned)geteuid(), (int)h1);
-    if (!strstr(out, want))
+    const char *at = strstr(out, want);
+    if (!at)
         harness_fail(__FILE__, __LINE__, "ls --json lacks %s:\n%s", want, out);
+    const char *end = strstr(at + strlen(want), "\"}");
+    ASSERT_NOT_NULL(end);
+    ASSERT_TRUE(end - 35 > at && !strncmp(end - 35, "/.d", 3));
+    snprintf(want + strlen(want), sizeof want - strlen(want), "%.*s",
+             (int)(end + 2 - (at + strlen(want))), at + strlen(want));
     ASSERT_TRUE(strstr(out, "\"name\": \"cli\\\"q\"") != NULL); /* the quote escaped */
     ASSERT_TRUE(strstr(out, "},\n  {") != NULL);                /* two objects, a comma */
     ASSERT_EQ(run(NULL, out, sizeof out, "info", "Local\\cli/j", "--json", NULL), 0);

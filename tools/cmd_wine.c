@@ -541,6 +541,7 @@ int cmd_wine(int argc, char **argv)
         _exit(EXIT_NOTFOUND);
     }
     child = c;
+    free(args); /* (the child has its copy) */
     struct sigaction sa = {.sa_handler = forward, .sa_flags = SA_RESTART};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
