@@ -39,25 +39,24 @@ bool shmap__ns_is_data_name(const char *fname)
     return fname[0] == '.' && fname[1] == 'd' && shmap__dname_valid(fname, strlen(fname));
 }
 
-/* Open name in dirfd as the object's data file: read-write if the kernel
- * lets us, else read-only (the object file's own rule, namespace.c). */
-static int open_data(int dirfd, const char *name)
+int shmap__ns_open_file(int dirfd, const char *name, bool missing_is_bad)
 {
     int flags = O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     int fd = SYS(openat)(dirfd, name, O_RDWR | flags, 0);
-    if (fd < 0 && errno == EACCES)
+    if (fd < 0 && errno == EACCES) /* its DACL lets us read it, not write (objsec.c) */
         fd = SYS(openat)(dirfd, name, O_RDONLY | flags, 0);
     if (fd >= 0)
         return fd;
     switch (errno) {
-    case ENOENT: /* gone, a symlink, a FIFO, a directory: not what the header says */
-    case ELOOP:
+    case ENOENT:
+    case ENOTDIR:
+        return missing_is_bad ? SHMAP_EBADOBJ : -errno;
+    case ELOOP: /* a symlink, a FIFO, a directory: not a file we made */
     case EISDIR:
     case ENXIO:
     case ENODEV:
     case EOPNOTSUPP:
     case ETXTBSY:
-    case ENOTDIR:
         return SHMAP_EBADOBJ;
     default:
         return -errno;
@@ -87,7 +86,7 @@ int shmap__ns_data_open(enum shmap_scope scope, uint32_t uid, const struct shmap
     int r = shmap__ns_dirfd(scope, uid, &dirfd, &owned);
     if (r)
         return r;
-    int fd = open_data(dirfd, name);
+    int fd = shmap__ns_open_file(dirfd, name, true); /* gone: not what the header says */
     if (owned)
         shmap__close_fd(dirfd);
     if (fd < 0)

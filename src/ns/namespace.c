@@ -492,33 +492,12 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
     return r ? r : 1;
 }
 
-static int open_fd(int dirfd, const char *fname)
-{
-    int flags = O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    int fd = SYS(openat)(dirfd, fname, O_RDWR | flags, 0);
-    if (fd < 0 && errno == EACCES) /* its DACL lets us read it, not write (objsec.c) */
-        fd = SYS(openat)(dirfd, fname, O_RDONLY | flags, 0);
-    if (fd >= 0)
-        return fd;
-    switch (errno) {
-    case ELOOP:
-    case EISDIR:
-    case ENXIO:
-    case ENODEV:
-    case EOPNOTSUPP:
-    case ETXTBSY:
-        return SHMAP_EBADOBJ;
-    default:
-        return -errno;
-    }
-}
-
 /* One attempt; 1 means "look again". */
 static int open_once(int dirfd, const struct shmap_name *n, shmap_type_t type,
                      struct shmap_ns_file *out)
 {
     out->state = NULL;
-    int fd = open_fd(dirfd, n->fname);
+    int fd = shmap__ns_open_file(dirfd, n->fname, false);
     if (fd < 0)
         return fd;
     int r = reclaim_if_orphan(fd, dirfd, n->fname, n);
@@ -845,7 +824,7 @@ static int check_stored_name(int fd, const struct shmap_objhdr *h, const char *f
 int shmap__ns_probe(int dirfd, const char *fname, struct shmap_ns_file *out)
 {
     out->state = NULL;
-    int fd = open_fd(dirfd, fname);
+    int fd = shmap__ns_open_file(dirfd, fname, false);
     if (fd < 0)
         return fd;
     struct stat st;

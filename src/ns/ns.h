@@ -134,6 +134,12 @@ SHMAP_HIDDEN int shmap__ns_link_tmpfile(int fd, int dirfd, const char *fname);
  * ====================================================================== */
 /* Is fname a data file's name (".d" + 32 lowercase hex)? */
 SHMAP_HIDDEN bool shmap__ns_is_data_name(const char *fname);
+/* Open a file we made in dirfd, by name (no link followed): read-write if
+ * the kernel lets us, else read-only (its DACL may grant only reading).
+ * Something that is not a regular file we made: SHMAP_EBADOBJ; a name that
+ * is not there: SHMAP_EBADOBJ with missing_is_bad (a data file that its
+ * header names), else -ENOENT. */
+SHMAP_HIDDEN int shmap__ns_open_file(int dirfd, const char *name, bool missing_is_bad);
 /* Open the data file a validated header names, in the directory of
  * (scope, uid), check it (regular, the recorded identity, the object's
  * owner, large enough) and hold it (LOCK_SH).  SHMAP_EBADOBJ for anything
