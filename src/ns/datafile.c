@@ -39,30 +39,6 @@ bool shmap__ns_is_data_name(const char *fname)
     return fname[0] == '.' && fname[1] == 'd' && shmap__dname_valid(fname, strlen(fname));
 }
 
-int shmap__ns_open_file(int dirfd, const char *name, bool missing_is_bad)
-{
-    int flags = O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-    int fd = SYS(openat)(dirfd, name, O_RDWR | flags, 0);
-    if (fd < 0 && errno == EACCES) /* its DACL lets us read it, not write (objsec.c) */
-        fd = SYS(openat)(dirfd, name, O_RDONLY | flags, 0);
-    if (fd >= 0)
-        return fd;
-    switch (errno) {
-    case ENOENT:
-    case ENOTDIR:
-        return missing_is_bad ? SHMAP_EBADOBJ : -errno;
-    case ELOOP: /* a symlink, a FIFO, a directory: not a file we made */
-    case EISDIR:
-    case ENXIO:
-    case ENODEV:
-    case EOPNOTSUPP:
-    case ETXTBSY:
-        return SHMAP_EBADOBJ;
-    default:
-        return -errno;
-    }
-}
-
 int shmap__ns_data_check(int fd, const struct shmap_objhdr *h)
 {
     struct stat st;

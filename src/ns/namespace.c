@@ -492,6 +492,31 @@ static int reclaim_if_orphan(int fd, int dirfd, const char *fname, const struct 
     return r ? r : 1;
 }
 
+/* ns.h (object files here, data files for datafile.c) */
+int shmap__ns_open_file(int dirfd, const char *name, bool missing_is_bad)
+{
+    int flags = O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    int fd = SYS(openat)(dirfd, name, O_RDWR | flags, 0);
+    if (fd < 0 && errno == EACCES) /* its DACL lets us read it, not write (objsec.c) */
+        fd = SYS(openat)(dirfd, name, O_RDONLY | flags, 0);
+    if (fd >= 0)
+        return fd;
+    switch (errno) {
+    case ENOENT:
+    case ENOTDIR:
+        return missing_is_bad ? SHMAP_EBADOBJ : -errno;
+    case ELOOP: /* a symlink, a FIFO, a directory: not a file we made */
+    case EISDIR:
+    case ENXIO:
+    case ENODEV:
+    case EOPNOTSUPP:
+    case ETXTBSY:
+        return SHMAP_EBADOBJ;
+    default:
+        return -errno;
+    }
+}
+
 /* One attempt; 1 means "look again". */
 static int open_once(int dirfd, const struct shmap_name *n, shmap_type_t type,
                      struct shmap_ns_file *out)

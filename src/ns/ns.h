@@ -134,7 +134,7 @@ SHMAP_HIDDEN int shmap__ns_link_tmpfile(int fd, int dirfd, const char *fname);
  * ====================================================================== */
 /* Is fname a data file's name (".d" + 32 lowercase hex)? */
 SHMAP_HIDDEN bool shmap__ns_is_data_name(const char *fname);
-/* Open a file we made in dirfd, by name (no link followed): read-write if
+/* namespace.c: open a file we made in dirfd, by name (no link followed): read-write if
  * the kernel lets us, else read-only (its DACL may grant only reading).
  * Something that is not a regular file we made: SHMAP_EBADOBJ; a name that
  * is not there: SHMAP_EBADOBJ with missing_is_bad (a data file that its
