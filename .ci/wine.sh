@@ -3,7 +3,8 @@
 #   1. Microsoft's "Creating Named Shared Memory" pair, Windows first + native
 #      second, then native first + Windows second;
 #   2. a Windows program and a native one ping-pong 1000 times through two
-#      relayed events, in both directions;
+#      relayed events, in both directions; a manual-reset event's state
+#      (set, reset) mirrored both ways;
 #   3. kill -9 of the Windows program, then of shmap wine: nothing is left
 #      once the other side closes (native namespace empty; Wine's objects
 #      gone);
@@ -35,10 +36,10 @@ fail() { echo "wine.sh: FAIL: $*" >&2; exit 1; }
 # the test programs, for Windows and natively (against the build tree)
 w32=(-I"$src/include/shmap-win32" -I"$src/include" -I"$src/$build/include"
      -L"$src/$build" -lshmap-win32 -lshmap -Wl,-rpath,"$src/$build")
-for p in first second telemetry; do
+for p in first second telemetry evtool; do
     x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -o "$work/$p.exe" "test/wine/$p.c"
 done
-for p in first second; do
+for p in first second evtool; do
     cc -O2 -Wall -Wextra -Werror -o "$work/$p" "test/wine/$p.c" "${w32[@]}"
 done
 cc -O2 -Wall -Wextra -Werror -o "$work/pingpong" wine/pingpong.c "${w32[@]}"
@@ -119,18 +120,31 @@ wait "$bridge" || fail "Windows serve: $(cat "$work/serve2")"
 echo "  $out (Windows serves)"
 ns_empty "after the ping-pong"
 
+echo "wine.sh: a manual-reset event: set natively, seen and reset under Wine"
+m='Local\shmap-manual' d='Local\shmap-done'
+timeout 60 "$shmap" wine --event "$m:manual" --event "$d:manual" -- "$work/evtool.exe" \
+    wait "$m" is1 "$m" reset "$m" set "$d" sleep 500 >"$work/manual" 2>&1 &
+bridge=$!
+timeout 30 "$work/evtool" set "$m" wait "$d" sleep 300 is0 "$m" >/dev/null ||
+    fail "native side of the manual event (Wine side: $(cat "$work/manual"))"
+wait "$bridge" || fail "Windows side of the manual event: $(cat "$work/manual")"
+ns_empty "after the manual event"
+
 # ---- 3. kill -9 of either side --------------------------------------------------------------
+# (events of a name of their own, so that pgrep finds only our program)
+kp=wine-sh-$$
+ev=(--event "Local\\$kp.ping" --event "Local\\$kp.pong")
 echo "wine.sh: kill -9 of the Windows program"
-timeout 120 "$shmap" wine "${ev[@]}" -- "$pingpong_exe" serve 1000000 >/dev/null 2>&1 &
+timeout 120 "$shmap" wine "${ev[@]}" -- "$pingpong_exe" serve 1000000 "$kp" >/dev/null 2>&1 &
 bridge=$!
 pids+=("$bridge")
-timeout 60 "$work/pingpong" drive 10 >/dev/null || fail "no round trip before the kill"
+timeout 60 "$work/pingpong" drive 10 "$kp" >/dev/null || fail "no round trip before the kill"
 # discovery: shmap ls names the bridged objects and their Wine prefix
-"$shmap" ls 2>/dev/null | grep -qF "shmap-pingpong.ping  (Wine: $WINEPREFIX, bridge" ||
+"$shmap" ls 2>/dev/null | grep -qF "$kp.ping  (Wine: $WINEPREFIX, bridge" ||
     fail "shmap ls does not show the bridge: $("$shmap" ls 2>&1)"
-"$shmap" ls --json | grep -F '"name": "shmap-pingpong.pong"' | grep -qF "\"wine_prefix\": \"$WINEPREFIX\"" ||
+"$shmap" ls --json | grep -F "\"name\": \"$kp.pong\"" | grep -qF "\"wine_prefix\": \"$WINEPREFIX\"" ||
     fail "shmap ls --json does not show the bridge"
-prog=$(pgrep -f '^Z:.*shmap-wine-pingpong.exe serve' | head -n1)
+prog=$(pgrep -f "^Z:.*shmap-wine-pingpong.exe serve 1000000 $kp" | head -n1)
 [ -n "$prog" ] || fail "the Windows program's process not found"
 kill -9 "$prog"
 # shmap wine ends with it (Wine reports exit code 0 for a killed process)
@@ -139,16 +153,16 @@ wait "$bridge" || true
 ns_empty "after kill -9 of the Windows program"
 
 echo "wine.sh: kill -9 of shmap wine"
-"$shmap" wine "${ev[@]}" -- "$pingpong_exe" serve 1000000 >/dev/null 2>&1 & # ($!: shmap itself)
+"$shmap" wine "${ev[@]}" -- "$pingpong_exe" serve 1000000 "$kp" >/dev/null 2>&1 & # ($!: shmap itself)
 bridge=$!
 pids+=("$bridge")
-timeout 60 "$work/pingpong" drive 10 >/dev/null || fail "no round trip before the kill"
+timeout 60 "$work/pingpong" drive 10 "$kp" >/dev/null || fail "no round trip before the kill"
 kill -9 "$bridge"
 wait "$bridge" 2>/dev/null || true
 ns_empty "after kill -9 of shmap wine"
 # the Windows program ends by itself (its wait times out after 10 s); then
 # Wine holds nothing of it
-prog=$(pgrep -f '^Z:.*shmap-wine-pingpong.exe serve' | head -n1 || true)
+prog=$(pgrep -f "^Z:.*shmap-wine-pingpong.exe serve 1000000 $kp" | head -n1 || true)
 if [ -n "$prog" ]; then timeout 30 tail --pid="$prog" -f /dev/null || fail "the program runs on"; fi
 
 # ---- 4. telemetry under Wine, read live by Python --------------------------------------------
