@@ -96,7 +96,7 @@ struct tu_user tu_get(const char *name)
 }
 
 /* In the child: become u entirely, or say why not. */
-static int become(const struct tu_user *u)
+int tu_become(const struct tu_user *u)
 {
     uid_t ru, eu, su;
     gid_t rg, eg, sg;
@@ -141,7 +141,7 @@ int tu_run_as_timeout(const struct tu_user *u, int (*fn)(void *), void *arg, int
         return -1;
     }
     if (pid == 0) {
-        if (become(u) != 0) {
+        if (tu_become(u) != 0) {
             fflush(NULL);
             _exit(126);
         }

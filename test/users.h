@@ -60,6 +60,9 @@ struct tu_user tu_get(const char *name);
  * signal, or if it ran longer than timeout_ms (killed then; tu_run_as: 20 s).  An ASSERT_* failing
  * in fn ends the child with 1 and its message. */
 int tu_run_as(const struct tu_user *u, int (*fn)(void *), void *arg);
+/* What tu_run_as does in its child, in the calling process (a forked one:
+ * there is no way back): 0, or -1 with a message on stderr. */
+int tu_become(const struct tu_user *u);
 int tu_run_as_timeout(const struct tu_user *u, int (*fn)(void *), void *arg, int timeout_ms);
 
 /* Make path a directory owned by root with exactly mode (mode is not

@@ -132,8 +132,9 @@ struct shmap_obj {
     bool cached;            /* in the name cache; protected by the cache lock */
     enum shmap_scope scope; /* named objects: where */
     uint32_t uid;
-    char *fname; /* named objects: file name in the scope directory */
-    char *key;   /* name cache key: the object name (UTF-8) */
+    uint32_t local_uid; /* SHMAP_SCOPE_LOCAL: whose Local\ (the euid when it was named) */
+    char *fname;        /* named objects: file name in the scope directory */
+    char *key;          /* name cache key: the object name (UTF-8) */
     size_t keylen;
     uint32_t hash;
     bool released;                /* names given back at exit; protected by the cache lock */
@@ -151,6 +152,11 @@ SHMAP_HIDDEN void shmap__obj_init(struct shmap_obj *o, const struct shmap_obj_op
                                   const struct stat *st);
 /* Record the name of a named object (copies what it needs from n). */
 SHMAP_HIDDEN int shmap__obj_set_name(struct shmap_obj *o, const struct shmap_name *n);
+/* The directory o's name is in, as (scope, uid) for shmap__ns_dirfd: its
+ * own, but a Local\ name of another user than the one we are now (a fork
+ * child that changed users) is that user's Local\ (SHMAP_SCOPE_USER). */
+SHMAP_HIDDEN void shmap__obj_where(const struct shmap_obj *o, enum shmap_scope *scope,
+                                   uint32_t *uid);
 SHMAP_HIDDEN void shmap__obj_get(struct shmap_obj *o);
 SHMAP_HIDDEN void shmap__obj_put(struct shmap_obj *o);
 /* Generic part of destroy: closes fd, frees names.  Does not free o. */

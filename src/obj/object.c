@@ -73,6 +73,7 @@ int shmap__obj_set_name(struct shmap_obj *o, const struct shmap_name *n)
     o->keylen = n->len;
     o->scope = n->scope;
     o->uid = n->uid;
+    o->local_uid = (uint32_t)geteuid();
     o->hash = n->hash;
     o->named = true;
     return 0;
@@ -149,10 +150,13 @@ void shmap__obj_fini(struct shmap_obj *o)
     free(o->key);
 }
 
+/* (A Local\ record is of the user we were when it was named: after a
+ * change of user, the same Local\ name is another object.) */
 static bool key_eq(const struct shmap_obj *o, const struct shmap_name *n)
 {
     return o->hash == n->hash && o->scope == n->scope && o->uid == n->uid && o->keylen == n->len &&
-           memcmp(o->key, n->base, n->len) == 0;
+           memcmp(o->key, n->base, n->len) == 0 &&
+           (o->scope != SHMAP_SCOPE_LOCAL || o->local_uid == (uint32_t)geteuid());
 }
 
 static struct shmap_obj *lookup_locked(const struct shmap_name *n)
@@ -216,6 +220,24 @@ void shmap__object_fork_child(void)
     ncached = 0;
 }
 
+void shmap__obj_where(const struct shmap_obj *o, enum shmap_scope *scope, uint32_t *uid)
+{
+    *scope = o->scope;
+    *uid = o->uid;
+    if (o->scope == SHMAP_SCOPE_LOCAL && o->local_uid != (uint32_t)geteuid()) {
+        *scope = SHMAP_SCOPE_USER;
+        *uid = o->local_uid;
+    }
+}
+
+static void release_name(struct shmap_obj *o)
+{
+    enum shmap_scope scope;
+    uint32_t uid;
+    shmap__obj_where(o, &scope, &uid);
+    shmap__ns_release_at(o->fd, scope, uid, o->fname);
+}
+
 struct shmap_obj *shmap__cache_insert(struct shmap_obj *o)
 {
     struct shmap_name key = {
@@ -275,7 +297,7 @@ void shmap__obj_handle_put(struct shmap_obj *o)
         cache_remove_locked(o);
     pthread_mutex_unlock(&shmap__cache_lock);
     if (release)
-        shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
+        release_name(o);
     shmap__obj_put(o);
 }
 
@@ -291,7 +313,7 @@ void shmap__object_at_exit(void)
     for (size_t i = 0; i < nbuckets; i++)
         for (struct shmap_obj *o = buckets[i]; o; o = o->cache_next)
             if (atomic_load(&o->handles) > 0 && !o->released) {
-                shmap__ns_release_at(o->fd, o->scope, o->uid, o->fname);
+                release_name(o);
                 o->released = true;
             }
     pthread_mutex_unlock(&shmap__cache_lock);

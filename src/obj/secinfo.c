@@ -147,14 +147,17 @@ SHMAP_EXTERN int shmap_security_set(shmap_handle_t h, uint32_t info, const void 
         r = -EACCES;
     /* a named section's data file grants what its object file grants */
     bool data = r == 0 && o->named && o->type == SHMAP_TYPE_MAPPING;
-    if (data && (r = shmap__ns_data_apply(o->fd, o->scope, o->uid, o->type, fin, flen)) != 0) {
+    enum shmap_scope scope;
+    uint32_t uid;
+    shmap__obj_where(o, &scope, &uid);
+    if (data && (r = shmap__ns_data_apply(o->fd, scope, uid, o->type, fin, flen)) != 0) {
         shmap__objsec_apply_file(o->fd, o->type, old, olen, false);
         r = r == -EPERM ? -EACCES : r;
     }
     if (r == 0 && (r = shmap__ns_sd_write(o->fd, fin, flen)) != 0) {
         shmap__objsec_apply_file(o->fd, o->type, old, olen, false);
         if (data)
-            shmap__ns_data_apply(o->fd, o->scope, o->uid, o->type, old, olen);
+            shmap__ns_data_apply(o->fd, scope, uid, o->type, old, olen);
     }
     free(old);
     free(mix);

@@ -229,7 +229,8 @@ static void describe(struct shmap_obj *o, uint32_t access, uint32_t hflags, stru
     x->data_fd = -1;
     if (o->named) {
         x->scope = (uint16_t)(o->scope + 1);
-        x->uid = o->uid;
+        /* Local\: whose, for a taker that is another user (read_name) */
+        x->uid = o->scope == SHMAP_SCOPE_LOCAL ? o->local_uid : o->uid;
     }
     x->dev = o->dev; /* 0 for a record made by a create: not needed, not looked up */
     x->ino = o->ino;
@@ -344,7 +345,11 @@ static int read_name(const struct shmap_xfer *x, const struct shmap_ns_file *f, 
     ssize_t got = SYS(pread)(f->fd, *name, f->hdr.name_len, f->hdr.name_off);
     if (got != (ssize_t)f->hdr.name_len)
         return got < 0 ? -errno : SHMAP_EBADOBJ;
-    return shmap__name_make((enum shmap_scope)(x->scope - 1), x->uid, *name, f->hdr.name_len, n);
+    /* the sender's Local\ is ours only if we are its user */
+    enum shmap_scope scope = (enum shmap_scope)(x->scope - 1);
+    if (scope == SHMAP_SCOPE_LOCAL && x->uid != (uint32_t)geteuid())
+        scope = SHMAP_SCOPE_USER;
+    return shmap__name_make(scope, x->uid, *name, f->hdr.name_len, n);
 }
 
 int shmap__xfer_adopt(const struct shmap_xfer *x, int fd, int data_fd, struct shmap_obj **out)
