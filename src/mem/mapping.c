@@ -613,6 +613,16 @@ static int section_adopt(const struct shmap_obj_ops *ops, struct shmap_ns_file *
         int own = shmap__reopen_self(data_fd, O_RDWR);
         if (own == -EACCES) /* its DACL lets us read it, not write (objsec.c) */
             own = shmap__reopen_self(data_fd, O_RDONLY);
+        if (own == -EACCES) {
+            /* Its DACL does not let us open it at all: a handle put into
+             * our process by one it admits.  The access is in the handle,
+             * as on Windows: we hold the description that came along (the
+             * sender's; the lock only keeps a sweep away, and the name
+             * does that too while the object is held). */
+            own = SYS(fcntl_int)(data_fd, F_DUPFD_CLOEXEC, 0);
+            if (own < 0)
+                own = -errno;
+        }
         shmap__close_fd(data_fd);
         int r = own < 0 ? own : shmap__lock_shared(own);
         if (r) {
