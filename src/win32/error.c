@@ -19,6 +19,15 @@ int shmap_w32__fail(int err)
     return err;
 }
 
+BOOL shmap_w32__ok(int r)
+{
+    if (r < 0) {
+        shmap_w32__fail(r);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 void shmap_w32__created(int r)
 {
     last_error = r == SHMAP_EXISTED ? ERROR_ALREADY_EXISTS : 0;

@@ -48,14 +48,6 @@ WINBASEAPI HANDLE WINAPI CreateFileW(LPCWSTR path, DWORD access, DWORD share,
     return h;
 }
 
-static BOOL result(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* An OVERLAPPED on a synchronous handle gives the position to use. */
 static int overlapped_seek(HANDLE h, LPOVERLAPPED ov)
@@ -82,7 +74,7 @@ static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOV
 {
     uint32_t did = 0;
     if (W32_BAD_OPT(done) || W32_BAD_OPT(ov))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     if (done)
         W32_PUT(done, 0);
     int r = 0;
@@ -124,7 +116,7 @@ static BOOL file_io(HANDLE h, bool write, void *buf, DWORD n, LPDWORD done, LPOV
         if (!no_port)
             (void)shmap_iocp_file_done(NATIVE(h), did, (uint64_t)(uintptr_t)ov);
     }
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI ReadFile(HANDLE h, LPVOID buf, DWORD n, LPDWORD done, LPOVERLAPPED ov)
@@ -175,12 +167,12 @@ WINBASEAPI BOOL WINAPI SetFilePointerEx(HANDLE h, LARGE_INTEGER d, PLARGE_INTEGE
         r = shmap_file_seek(NATIVE(h), d.QuadPart, (int)method, &pos);
     if (r == 0 && out)
         W32_PUT(&out->QuadPart, (LONGLONG)pos);
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI SetEndOfFile(HANDLE h)
 {
-    return result(shmap_file_set_end(NATIVE(h)));
+    return shmap_w32__ok(shmap_file_set_end(NATIVE(h)));
 }
 
 WINBASEAPI DWORD WINAPI GetFileSize(HANDLE h, LPDWORD hi)
@@ -207,17 +199,17 @@ WINBASEAPI BOOL WINAPI GetFileSizeEx(HANDLE h, PLARGE_INTEGER size)
         r = -EFAULT;
     if (r == 0)
         W32_PUT(&size->QuadPart, (LONGLONG)s);
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI FlushFileBuffers(HANDLE h)
 {
-    return result(shmap_file_flush(NATIVE(h)));
+    return shmap_w32__ok(shmap_file_flush(NATIVE(h)));
 }
 
 WINBASEAPI BOOL WINAPI DeleteFileA(LPCSTR path)
 {
-    return result(shmap_file_delete(path));
+    return shmap_w32__ok(shmap_file_delete(path));
 }
 
 WINBASEAPI BOOL WINAPI DeleteFileW(LPCWSTR path)
@@ -227,12 +219,12 @@ WINBASEAPI BOOL WINAPI DeleteFileW(LPCWSTR path)
     if (r == 0)
         r = shmap_file_delete(u);
     free(u);
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI CloseHandle(HANDLE h)
 {
-    return result(shmap_close(NATIVE(h)));
+    return shmap_w32__ok(shmap_close(NATIVE(h)));
 }
 
 WINBASEAPI BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
@@ -243,12 +235,12 @@ WINBASEAPI BOOL WINAPI GetHandleInformation(HANDLE h, LPDWORD flags)
         r = -EFAULT;
     if (r == 0)
         W32_PUT(flags, f);
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI SetHandleInformation(HANDLE h, DWORD mask, DWORD flags)
 {
-    return result(shmap_handle_set_flags(NATIVE(h), mask, flags));
+    return shmap_w32__ok(shmap_handle_set_flags(NATIVE(h), mask, flags));
 }
 
 WINBASEAPI BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, LPHANDLE dst,
@@ -258,12 +250,12 @@ WINBASEAPI BOOL WINAPI DuplicateHandle(HANDLE sproc, HANDLE src, HANDLE dproc, L
     /* NtDuplicateObject probes the target first (optional): nothing is
      * closed, not even with DUPLICATE_CLOSE_SOURCE */
     if (dst && shmap__probe_out(dst, sizeof *dst, sizeof *dst))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     int r = shmap_handle_duplicate(NATIVE(sproc), NATIVE(src), NATIVE(dproc), access, options,
                                    inherit ? SHMAP_INHERIT : 0, &h);
     if (r == 0 && dst)
         *dst = WIN(h);
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 /* ---- byte-range locks ------------------------------------------------------- */
@@ -275,13 +267,13 @@ static uint64_t u64(DWORD lo, DWORD hi)
 
 WINBASEAPI BOOL WINAPI LockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)
 {
-    return result(shmap_file_lock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi),
+    return shmap_w32__ok(shmap_file_lock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi),
                                   SHMAP_LOCK_EXCLUSIVE | SHMAP_LOCK_FAIL_IMMEDIATELY));
 }
 
 WINBASEAPI BOOL WINAPI UnlockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)
 {
-    return result(shmap_file_unlock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi)));
+    return shmap_w32__ok(shmap_file_unlock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi)));
 }
 
 /* kernelbase reads the offset from the OVERLAPPED, which NtLockFile then
@@ -303,7 +295,7 @@ static BOOL lock_done(LPOVERLAPPED ov, int r)
         W32_PUT(&ov->Internal, (ULONG_PTR)STATUS_SUCCESS);
         W32_PUT(&ov->InternalHigh, (ULONG_PTR)0);
     }
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI LockFileEx(HANDLE h, DWORD flags, DWORD reserved, DWORD len_lo, DWORD len_hi,
@@ -315,7 +307,7 @@ WINBASEAPI BOOL WINAPI LockFileEx(HANDLE h, DWORD flags, DWORD reserved, DWORD l
                  ((flags & LOCKFILE_FAIL_IMMEDIATELY) ? SHMAP_LOCK_FAIL_IMMEDIATELY : 0);
     if (r == 0)
         r = shmap_file_lock(NATIVE(h), off, u64(len_lo, len_hi), f);
-    return r == 0 ? lock_done(ov, r) : result(r);
+    return r == 0 ? lock_done(ov, r) : shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI UnlockFileEx(HANDLE h, DWORD reserved, DWORD len_lo, DWORD len_hi,
@@ -325,7 +317,7 @@ WINBASEAPI BOOL WINAPI UnlockFileEx(HANDLE h, DWORD reserved, DWORD len_lo, DWOR
     int r = reserved ? -EINVAL : read_offset(ov, &off);
     if (r == 0)
         r = shmap_file_unlock(NATIVE(h), off, u64(len_lo, len_hi));
-    return r == 0 ? lock_done(ov, r) : result(r);
+    return r == 0 ? lock_done(ov, r) : shmap_w32__ok(r);
 }
 
 /* ---- attributes --------------------------------------------------------------- */
@@ -365,7 +357,7 @@ WINBASEAPI DWORD WINAPI GetFileAttributesW(LPCWSTR path)
 WINBASEAPI BOOL WINAPI SetFileAttributesA(LPCSTR path, DWORD attributes)
 {
     int r = shmap_file_set_attributes(path, attributes);
-    return result(r == -EINVAL ? -ENOENT : r);
+    return shmap_w32__ok(r == -EINVAL ? -ENOENT : r);
 }
 
 WINBASEAPI BOOL WINAPI SetFileAttributesW(LPCWSTR path, DWORD attributes)
@@ -375,7 +367,7 @@ WINBASEAPI BOOL WINAPI SetFileAttributesW(LPCWSTR path, DWORD attributes)
     if (r == 0)
         r = shmap_file_set_attributes(u, attributes);
     free(u);
-    return result(r == -EINVAL ? -ENOENT : r);
+    return shmap_w32__ok(r == -EINVAL ? -ENOENT : r);
 }
 
 /* Nanoseconds since 1970 as a FILETIME (100 ns since 1601). */
@@ -389,10 +381,10 @@ static FILETIME filetime(int64_t ns)
 static BOOL attributes_ex(const char *path, GET_FILEEX_INFO_LEVELS level, LPVOID out)
 {
     if (level != GetFileExInfoStandard)
-        return result(-EINVAL);
+        return shmap_w32__ok(-EINVAL);
     WIN32_FILE_ATTRIBUTE_DATA *d = out;
     if (W32_BAD_OUT(d))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     shmap_file_info_t info;
     if (attributes_of(path, &info) == INVALID_FILE_ATTRIBUTES)
         return FALSE;
@@ -416,7 +408,7 @@ WINBASEAPI BOOL WINAPI GetFileAttributesExW(LPCWSTR path, GET_FILEEX_INFO_LEVELS
     char *u;
     int r = shmap_w32__utf8(path, &u);
     if (r)
-        return result(r);
+        return shmap_w32__ok(r);
     BOOL ok = attributes_ex(u, level, out);
     free(u);
     return ok;
@@ -431,7 +423,7 @@ WINBASEAPI BOOL WINAPI GetFileAttributesExW(LPCWSTR path, GET_FILEEX_INFO_LEVELS
 static BOOL overlapped_result(HANDLE h, LPOVERLAPPED ov, LPDWORD n, DWORD ms, BOOL alertable)
 {
     if (W32_BAD_OUT(ov) || W32_BAD_OUT(n))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     OVERLAPPED o;
     memcpy(&o, ov, sizeof o);
     if (o.Internal == STATUS_PENDING) {

@@ -4,14 +4,6 @@
  */
 #include "w32.h"
 
-static BOOL ok(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 WINBASEAPI HANDLE WINAPI CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key,
                                                 DWORD threads)
@@ -67,7 +59,7 @@ WINBASEAPI BOOL WINAPI GetQueuedCompletionStatus(HANDLE port, LPDWORD bytes, PUL
     /* kernelbase stores all three after the system call: a bad one is a
      * fault on Windows, ERROR_NOACCESS here */
     if (W32_BAD_OUT(bytes) || W32_BAD_OUT(key) || shmap__probe_out(ov, sizeof(ULONG_PTR), 1))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     shmap_iocp_packet_t p;
     size_t got = 0;
     int r = shmap_iocp_get(NATIVE(port), &p, 1, &got, ms, 0);
@@ -86,15 +78,15 @@ WINBASEAPI BOOL WINAPI GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENT
                                                    BOOL alertable)
 {
     if (W32_BAD_OUT(removed))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     W32_PUT(removed, (ULONG)0);
     if (count == 0)
-        return ok(-EINVAL);
+        return shmap_w32__ok(-EINVAL);
     if (shmap__probe_out(entries, (size_t)count * sizeof *entries, 1))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     shmap_iocp_packet_t *p = malloc((size_t)count * sizeof *p);
     if (!p)
-        return ok(-ENOMEM);
+        return shmap_w32__ok(-ENOMEM);
     size_t got = 0;
     int r = shmap_iocp_get(NATIVE(port), p, count, &got, ms, alertable);
     for (size_t i = 0; r == 0 && i < got; i++) {
@@ -112,5 +104,5 @@ WINBASEAPI BOOL WINAPI GetQueuedCompletionStatusEx(HANDLE port, LPOVERLAPPED_ENT
 WINBASEAPI BOOL WINAPI PostQueuedCompletionStatus(HANDLE port, DWORD bytes, ULONG_PTR key,
                                                   LPOVERLAPPED ov)
 {
-    return ok(shmap_iocp_post(NATIVE(port), bytes, key, (uint64_t)(ULONG_PTR)ov));
+    return shmap_w32__ok(shmap_iocp_post(NATIVE(port), bytes, key, (uint64_t)(ULONG_PTR)ov));
 }

@@ -8,14 +8,6 @@
 
 #include "w32.h"
 
-static BOOL ok(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 static HANDLE create(LPSECURITY_ATTRIBUTES sa, const char *name, unsigned flags)
 {
@@ -62,12 +54,12 @@ WINBASEAPI HANDLE WINAPI OpenJobObjectW(DWORD access, BOOL inherit, LPCWSTR name
 
 WINBASEAPI BOOL WINAPI AssignProcessToJobObject(HANDLE job, HANDLE process)
 {
-    return ok(shmap_job_assign(NATIVE(job), NATIVE(process)));
+    return shmap_w32__ok(shmap_job_assign(NATIVE(job), NATIVE(process)));
 }
 
 WINBASEAPI BOOL WINAPI TerminateJobObject(HANDLE job, UINT code)
 {
-    return ok(shmap_job_terminate(NATIVE(job), code));
+    return shmap_w32__ok(shmap_job_terminate(NATIVE(job), code));
 }
 
 WINBASEAPI BOOL WINAPI IsProcessInJob(HANDLE process, HANDLE job, PBOOL result)
@@ -80,7 +72,7 @@ WINBASEAPI BOOL WINAPI IsProcessInJob(HANDLE process, HANDLE job, PBOOL result)
         r = -EFAULT;
     if (r == 0)
         W32_PUT(result, in ? TRUE : FALSE);
-    return ok(r);
+    return shmap_w32__ok(r);
 }
 
 /* ---- information classes ---------------------------------------------------- */
@@ -156,7 +148,7 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
 {
     long need = c == JobObjectAssociateCompletionPortInformation ? -1 : class_size(c);
     if (need <= 0)
-        return ok(need == 0 ? -EINVAL : SHMAP_ENOTSUP);
+        return shmap_w32__ok(need == 0 ? -EINVAL : SHMAP_ENOTSUP);
     /* NT wants the exact size of a fixed-size class; only the id list may
      * be longer (STATUS_INFO_LENGTH_MISMATCH: 24) */
     if (len < (DWORD)need || (c != JobObjectBasicProcessIdList && len != (DWORD)need)) {
@@ -166,7 +158,7 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
     /* NtQueryInformationJobObject probes both outputs before the handle */
     if (shmap__probe_out(info, len, sizeof(ULONG_PTR)) ||
         (ret_len && shmap__probe_out(ret_len, sizeof *ret_len, sizeof *ret_len)))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     shmap_handle_t h = NATIVE(job);
     int r = 0;
     DWORD written = (DWORD)need;
@@ -233,10 +225,10 @@ WINBASEAPI BOOL WINAPI QueryInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS 
         break;
     }
     if (r < 0 && r != SHMAP_EMOREDATA)
-        return ok(r);
+        return shmap_w32__ok(r);
     if (ret_len)
         *ret_len = written;
-    return r == 0 ? TRUE : ok(r);
+    return r == 0 ? TRUE : shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI SetInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c, LPVOID info,
@@ -245,27 +237,27 @@ WINBASEAPI BOOL WINAPI SetInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c,
     long need = class_size(c);
     if (need <= 0 || c == JobObjectBasicProcessIdList || c == JobObjectBasicAccountingInformation ||
         c == JobObjectBasicAndIoAccountingInformation)
-        return ok(need < 0 ? SHMAP_ENOTSUP : -EINVAL);
+        return shmap_w32__ok(need < 0 ? SHMAP_ENOTSUP : -EINVAL);
     if (len != (DWORD)need) {
         SetLastError(ERROR_BAD_LENGTH);
         return FALSE;
     }
     /* NtSetInformationJobObject reads it before the handle */
     if (!info || ((uintptr_t)info & (sizeof(ULONG_PTR) - 1)) || shmap__probe_read(info, len))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     if (c == JobObjectAssociateCompletionPortInformation) {
         const JOBOBJECT_ASSOCIATE_COMPLETION_PORT *a = info;
-        return ok(shmap_job_set_port(NATIVE(job), NATIVE(a->CompletionPort),
+        return shmap_w32__ok(shmap_job_set_port(NATIVE(job), NATIVE(a->CompletionPort),
                                      (uint64_t)(ULONG_PTR)a->CompletionKey));
     }
     shmap_job_limits_t l = {0}; /* the basic class leaves the memory limits as they are */
     if (c == JobObjectBasicLimitInformation) {
         get_basic_limits(info, &l);
-        return ok(shmap_job_set_limits(NATIVE(job), &l, 0));
+        return shmap_w32__ok(shmap_job_set_limits(NATIVE(job), &l, 0));
     }
     const JOBOBJECT_EXTENDED_LIMIT_INFORMATION *x = info;
     get_basic_limits(&x->BasicLimitInformation, &l);
     l.process_memory = x->ProcessMemoryLimit;
     l.job_memory = x->JobMemoryLimit;
-    return ok(shmap_job_set_limits(NATIVE(job), &l, 1));
+    return shmap_w32__ok(shmap_job_set_limits(NATIVE(job), &l, 1));
 }

@@ -77,29 +77,21 @@ WINBASEAPI LPVOID WINAPI MapViewOfFile(HANDLE h, DWORD access, DWORD hi, DWORD l
     return MapViewOfFileEx(h, access, hi, lo, n, NULL);
 }
 
-static BOOL result(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 WINBASEAPI BOOL WINAPI UnmapViewOfFile(LPCVOID p)
 {
-    return result(shmap_view_unmap((void *)p));
+    return shmap_w32__ok(shmap_view_unmap((void *)p));
 }
 
 WINBASEAPI BOOL WINAPI UnmapViewOfFileEx(PVOID p, ULONG flags)
 {
     (void)flags;
-    return result(shmap_view_unmap(p));
+    return shmap_w32__ok(shmap_view_unmap(p));
 }
 
 WINBASEAPI BOOL WINAPI FlushViewOfFile(LPCVOID p, SIZE_T n)
 {
-    return result(shmap_view_flush(p, n));
+    return shmap_w32__ok(shmap_view_flush(p, n));
 }
 
 SIZE_T shmap_w32__mbi(const shmap_mem_info_t *m, MEMORY_BASIC_INFORMATION *mbi)
@@ -147,12 +139,12 @@ WINBASEAPI LPVOID WINAPI VirtualAlloc(LPVOID p, SIZE_T n, DWORD type, DWORD prot
 
 WINBASEAPI BOOL WINAPI VirtualFree(LPVOID p, SIZE_T n, DWORD type)
 {
-    return result(shmap_vm_free(p, n, type));
+    return shmap_w32__ok(shmap_vm_free(p, n, type));
 }
 
 WINBASEAPI BOOL WINAPI VirtualProtect(LPVOID p, SIZE_T n, DWORD prot, PDWORD old)
 {
-    return result(shmap_vm_protect(p, n, prot, old)); /* old is required (998) */
+    return shmap_w32__ok(shmap_vm_protect(p, n, prot, old)); /* old is required (998) */
 }
 
 /* VOID: Windows faults in the caller on a bad pointer; here nothing is

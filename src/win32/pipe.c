@@ -6,14 +6,6 @@
 
 #include "w32.h"
 
-static BOOL result(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* The security descriptor of lpPipeAttributes is accepted and not kept:
  * an anonymous pipe has no name by which another could open it. */
@@ -30,7 +22,7 @@ WINBASEAPI BOOL WINAPI CreatePipe(PHANDLE rd, PHANDLE wr, LPSECURITY_ATTRIBUTES 
         W32_PUT(rd, WIN(r_h));
         W32_PUT(wr, WIN(w_h));
     }
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI PeekNamedPipe(HANDLE h, LPVOID buf, DWORD size, LPDWORD read, LPDWORD avail,
@@ -50,7 +42,7 @@ WINBASEAPI BOOL WINAPI PeekNamedPipe(HANDLE h, LPVOID buf, DWORD size, LPDWORD r
         W32_PUT(avail, n);
     if (r == 0 && left)
         W32_PUT(left, l);
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI SetStdHandle(DWORD which, HANDLE h)
@@ -60,5 +52,5 @@ WINBASEAPI BOOL WINAPI SetStdHandle(DWORD which, HANDLE h)
         SetLastError(ERROR_INVALID_HANDLE);
         return FALSE;
     }
-    return result(shmap_std_handle_set(i, NATIVE(h)));
+    return shmap_w32__ok(shmap_std_handle_set(i, NATIVE(h)));
 }

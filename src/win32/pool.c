@@ -10,14 +10,6 @@
 
 #include "w32.h"
 
-static BOOL ok(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* A FILETIME due time (NULL: none) as the native int64_t. */
 static const int64_t *due_of(const FILETIME *ft, int64_t *v)
@@ -55,19 +47,19 @@ WINBASEAPI BOOL WINAPI RegisterWaitForSingleObject(PHANDLE phNewWaitObject, HAND
                                                    ULONG dwMilliseconds, ULONG dwFlags)
 {
     if (W32_BAD_OUT(phNewWaitObject))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     if (!Callback)
-        return ok(-EINVAL);
+        return shmap_w32__ok(-EINVAL);
     shmap_tp_item_t *it;
     int r = shmap_tp_create(SHMAP_TP_WAIT, wot, Context, (shmap_tp_user_t)Callback,
                             legacy_flags(dwFlags, true), NULL, &it);
     if (r)
-        return ok(r);
+        return shmap_w32__ok(r);
     int64_t due = due_ms(dwMilliseconds);
     r = shmap_tp_set_wait(it, NATIVE(hObject), dwMilliseconds == INFINITE ? NULL : &due);
     if (r) {
         shmap_tp_close(it, 0, 0);
-        return ok(r == -EINVAL ? -EBADF : r);
+        return shmap_w32__ok(r == -EINVAL ? -EBADF : r);
     }
     W32_PUT(phNewWaitObject, (HANDLE)it);
     return TRUE;
@@ -76,7 +68,7 @@ WINBASEAPI BOOL WINAPI RegisterWaitForSingleObject(PHANDLE phNewWaitObject, HAND
 WINBASEAPI BOOL WINAPI UnregisterWaitEx(HANDLE WaitHandle, HANDLE CompletionEvent)
 {
     bool block = CompletionEvent == INVALID_HANDLE_VALUE;
-    return ok(
+    return shmap_w32__ok(
         shmap_tp_close((shmap_tp_item_t *)WaitHandle, block, block ? 0 : NATIVE(CompletionEvent)));
 }
 
@@ -101,19 +93,19 @@ WINBASEAPI BOOL WINAPI CreateTimerQueueTimer(PHANDLE phNewTimer, HANDLE TimerQue
                                              DWORD DueTime, DWORD Period, ULONG Flags)
 {
     if (W32_BAD_OUT(phNewTimer))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     if (!Callback)
-        return ok(-EINVAL);
+        return shmap_w32__ok(-EINVAL);
     shmap_tp_item_t *it;
     int r = shmap_tp_create(SHMAP_TP_TIMER, wot, Parameter, (shmap_tp_user_t)Callback,
                             legacy_flags(Flags, false), (shmap_tp_queue_t *)TimerQueue, &it);
     if (r)
-        return ok(r);
+        return shmap_w32__ok(r);
     int64_t due = due_ms(DueTime);
     r = shmap_tp_set_timer(it, &due, (Flags & WT_EXECUTEONLYONCE) ? 0 : Period, 0);
     if (r) {
         shmap_tp_close(it, 0, 0);
-        return ok(r);
+        return shmap_w32__ok(r);
     }
     W32_PUT(phNewTimer, (HANDLE)it);
     return TRUE;
@@ -123,7 +115,7 @@ WINBASEAPI BOOL WINAPI ChangeTimerQueueTimer(HANDLE TimerQueue, HANDLE Timer, UL
                                              ULONG Period)
 {
     (void)TimerQueue;
-    return ok(shmap_tp_change_timer((shmap_tp_item_t *)Timer, due_ms(DueTime), Period));
+    return shmap_w32__ok(shmap_tp_change_timer((shmap_tp_item_t *)Timer, due_ms(DueTime), Period));
 }
 
 WINBASEAPI BOOL WINAPI DeleteTimerQueueTimer(HANDLE TimerQueue, HANDLE Timer,
@@ -131,13 +123,13 @@ WINBASEAPI BOOL WINAPI DeleteTimerQueueTimer(HANDLE TimerQueue, HANDLE Timer,
 {
     (void)TimerQueue;
     bool block = CompletionEvent == INVALID_HANDLE_VALUE;
-    return ok(shmap_tp_close((shmap_tp_item_t *)Timer, block, block ? 0 : NATIVE(CompletionEvent)));
+    return shmap_w32__ok(shmap_tp_close((shmap_tp_item_t *)Timer, block, block ? 0 : NATIVE(CompletionEvent)));
 }
 
 WINBASEAPI BOOL WINAPI DeleteTimerQueueEx(HANDLE TimerQueue, HANDLE CompletionEvent)
 {
     bool block = CompletionEvent == INVALID_HANDLE_VALUE;
-    return ok(shmap_tp_queue_delete((shmap_tp_queue_t *)TimerQueue, block,
+    return shmap_w32__ok(shmap_tp_queue_delete((shmap_tp_queue_t *)TimerQueue, block,
                                     block ? 0 : NATIVE(CompletionEvent)));
 }
 
@@ -158,13 +150,13 @@ WINBASEAPI BOOL WINAPI QueueUserWorkItem(LPTHREAD_START_ROUTINE Function, PVOID 
 {
     (void)Flags;
     if (!Function)
-        return ok(-EINVAL);
+        return shmap_w32__ok(-EINVAL);
     shmap_tp_item_t *it;
     int r =
         shmap_tp_create(SHMAP_TP_WORK, work_item, Context, (shmap_tp_user_t)Function, 0, NULL, &it);
     if (r == 0 && (r = shmap_tp_submit(it, 1)) != 0)
         shmap_tp_close(it, 0, 0);
-    return ok(r);
+    return shmap_w32__ok(r);
 }
 
 /* ---- the thread pool ---------------------------------------------------- */
@@ -208,7 +200,7 @@ WINBASEAPI BOOL WINAPI TrySubmitThreadpoolCallback(PTP_SIMPLE_CALLBACK pfns, PVO
     int r = shmap_tp_submit(it, 1);
     if (r)
         shmap_tp_close(it, 0, 0);
-    return ok(r);
+    return shmap_w32__ok(r);
 }
 
 static void work(shmap_tp_inst_t *in, void *ctx, shmap_tp_item_t *it, uint32_t result)

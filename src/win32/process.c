@@ -11,14 +11,6 @@
 
 #include "w32.h"
 
-static BOOL result(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* An environment block ("a=b\0c=d\0\0") as an array; wide: UTF-16 strings. */
 static int env_array(const void *block, BOOL wide, char ***out)
@@ -74,9 +66,9 @@ static BOOL create(const char *app, const char *cmdline, LPSECURITY_ATTRIBUTES p
 {
     unsigned pflags = 0, tflags = 0;
     if (W32_BAD_OUT(pi) || shmap_w32__inherit(pa, &pflags) || shmap_w32__inherit(ta, &tflags))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     if (!app && !cmdline)
-        return result(-EINVAL);
+        return shmap_w32__ok(-EINVAL);
     shmap_spawn_t sp = {.path = app,
                         .cmdline = cmdline ? cmdline : app,
                         .envp = envp,
@@ -103,7 +95,7 @@ static BOOL create(const char *app, const char *cmdline, LPSECURITY_ATTRIBUTES p
         PROCESS_INFORMATION out = {WIN(hp), WIN(ht), pid, pid};
         memcpy(pi, &out, sizeof out);
     }
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, LPSECURITY_ATTRIBUTES pa,
@@ -113,12 +105,12 @@ WINBASEAPI BOOL WINAPI CreateProcessA(LPCSTR app, LPSTR cmdline, LPSECURITY_ATTR
 {
     STARTUPINFOA s;
     if (shmap__probe_read(si, sizeof s))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     memcpy(&s, si, sizeof s);
     char **envp;
     int r = env_array(env, (flags & CREATE_UNICODE_ENVIRONMENT) != 0, &envp);
     if (r)
-        return result(r);
+        return shmap_w32__ok(r);
     BOOL ok = create(app, cmdline, pa, ta, inherit, flags, envp, cwd, s.dwFlags, s.hStdInput,
                      s.hStdOutput, s.hStdError, pi);
     env_free(envp, flags);
@@ -132,7 +124,7 @@ WINBASEAPI BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_AT
 {
     STARTUPINFOW s;
     if (shmap__probe_read(si, sizeof s))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     memcpy(&s, si, sizeof s);
     char *a = NULL, *c = NULL, *d = NULL, **envp = NULL;
     int r = shmap_w32__utf8((const wchar_t *)app, &a);
@@ -144,7 +136,7 @@ WINBASEAPI BOOL WINAPI CreateProcessW(LPCWSTR app, LPWSTR cmdline, LPSECURITY_AT
         r = env_array(env, (flags & CREATE_UNICODE_ENVIRONMENT) != 0, &envp);
     BOOL ok = r == 0 ? create(a, c, pa, ta, inherit, flags, envp, d, s.dwFlags, s.hStdInput,
                               s.hStdOutput, s.hStdError, pi)
-                     : result(r);
+                     : shmap_w32__ok(r);
     env_free(envp, flags);
     free(a);
     free(c);
@@ -182,13 +174,13 @@ WINBASEAPI BOOL WINAPI GetExitCodeProcess(HANDLE h, LPDWORD code)
         r = -EFAULT;
     if (r == 0)
         W32_PUT(code, c);
-    return r ? result(r) : TRUE;
+    return r ? shmap_w32__ok(r) : TRUE;
 }
 
 WINBASEAPI BOOL WINAPI TerminateProcess(HANDLE h, UINT code)
 {
     int r = shmap_process_terminate(NATIVE(h), code);
-    return r ? result(r) : TRUE;
+    return r ? shmap_w32__ok(r) : TRUE;
 }
 
 WINBASEAPI VOID WINAPI ExitProcess(UINT code)

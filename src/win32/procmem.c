@@ -7,14 +7,6 @@
 
 #include "w32.h"
 
-static BOOL result(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* The count is stored on failure too, as kernelbase does.  A count
  * pointer that is not there is refused before anything is copied
@@ -24,11 +16,11 @@ WINBASEAPI BOOL WINAPI ReadProcessMemory(HANDLE hProcess, LPCVOID lpBaseAddress,
 {
     size_t n = 0;
     if (W32_BAD_OPT(lpNumberOfBytesRead))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     int r = shmap_process_read(NATIVE(hProcess), lpBaseAddress, lpBuffer, nSize, &n);
     if (lpNumberOfBytesRead)
         *lpNumberOfBytesRead = n;
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 WINBASEAPI BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress, LPCVOID lpBuffer,
@@ -36,11 +28,11 @@ WINBASEAPI BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress,
 {
     size_t n = 0;
     if (W32_BAD_OPT(lpNumberOfBytesWritten))
-        return result(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     int r = shmap_process_write(NATIVE(hProcess), lpBaseAddress, lpBuffer, nSize, &n);
     if (lpNumberOfBytesWritten)
         *lpNumberOfBytesWritten = n;
-    return result(r);
+    return shmap_w32__ok(r);
 }
 
 /* As VirtualQuery: the length, then the whole buffer probed, then the

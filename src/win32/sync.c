@@ -27,14 +27,6 @@ static HANDLE opened(int r, shmap_handle_t h)
     return WIN(h);
 }
 
-static BOOL ok(int r)
-{
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 /* A wide name as UTF-8 for the duration of one call. */
 #define WITH_NAME(wname, u, failret)                                                               \
@@ -121,15 +113,15 @@ WINBASEAPI HANDLE WINAPI OpenEventW(DWORD access, BOOL inherit, LPCWSTR name)
 }
 WINBASEAPI BOOL WINAPI SetEvent(HANDLE h)
 {
-    return ok(shmap_event_set(NATIVE(h), NULL));
+    return shmap_w32__ok(shmap_event_set(NATIVE(h), NULL));
 }
 WINBASEAPI BOOL WINAPI ResetEvent(HANDLE h)
 {
-    return ok(shmap_event_reset(NATIVE(h), NULL));
+    return shmap_w32__ok(shmap_event_reset(NATIVE(h), NULL));
 }
 WINBASEAPI BOOL WINAPI PulseEvent(HANDLE h)
 {
-    return ok(shmap_event_pulse(NATIVE(h), NULL));
+    return shmap_w32__ok(shmap_event_pulse(NATIVE(h), NULL));
 }
 
 /* ---- mutexes ---------------------------------------------------------------- */
@@ -180,7 +172,7 @@ WINBASEAPI HANDLE WINAPI OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name)
 }
 WINBASEAPI BOOL WINAPI ReleaseMutex(HANDLE h)
 {
-    return ok(shmap_mutex_release(NATIVE(h)));
+    return shmap_w32__ok(shmap_mutex_release(NATIVE(h)));
 }
 
 /* ---- semaphores ------------------------------------------------------------- */
@@ -234,7 +226,7 @@ WINBASEAPI HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name
 }
 WINBASEAPI BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LPLONG prev)
 {
-    return ok(shmap_semaphore_release(NATIVE(h), n, prev)); /* it probes prev first, as NT */
+    return shmap_w32__ok(shmap_semaphore_release(NATIVE(h), n, prev)); /* it probes prev first, as NT */
 }
 
 /* ---- waitable timers -------------------------------------------------------- */
@@ -290,12 +282,12 @@ WINBASEAPI BOOL WINAPI SetWaitableTimer(HANDLE h, const LARGE_INTEGER *due, LONG
 {
     LARGE_INTEGER d; /* NtSetTimer reads it first (ProbeForReadLargeInteger) */
     if (shmap__probe_read(due, sizeof d))
-        return ok(-EFAULT);
+        return shmap_w32__ok(-EFAULT);
     memcpy(&d, due, sizeof d);
     int r = shmap_timer_set(NATIVE(h), d.QuadPart, period, (shmap_timer_routine_t)fn, arg, resume);
     if (r == SHMAP_RESUME_IGNORED)
         SetLastError(ERROR_NOT_SUPPORTED);
-    return ok(r);
+    return shmap_w32__ok(r);
 }
 WINBASEAPI BOOL WINAPI SetWaitableTimerEx(HANDLE h, const LARGE_INTEGER *due, LONG period,
                                           PTIMERAPCROUTINE fn, LPVOID arg, PREASON_CONTEXT ctx,
@@ -307,7 +299,7 @@ WINBASEAPI BOOL WINAPI SetWaitableTimerEx(HANDLE h, const LARGE_INTEGER *due, LO
 }
 WINBASEAPI BOOL WINAPI CancelWaitableTimer(HANDLE h)
 {
-    return ok(shmap_timer_cancel(NATIVE(h)));
+    return shmap_w32__ok(shmap_timer_cancel(NATIVE(h)));
 }
 
 /* ---- waits ------------------------------------------------------------------ */
@@ -405,7 +397,7 @@ WINBASEAPI BOOL WINAPI GetExitCodeThread(HANDLE h, LPDWORD code)
         r = -EFAULT;
     if (r == 0)
         W32_PUT(code, c);
-    return ok(r);
+    return shmap_w32__ok(r);
 }
 WINBASEAPI DWORD WINAPI GetThreadId(HANDLE h)
 {

@@ -4,14 +4,6 @@
  */
 #include "w32.h"
 
-static BOOL ok(int r)
-{
-    if (r) {
-        shmap_w32__fail(r);
-        return FALSE;
-    }
-    return TRUE;
-}
 
 WINBASEAPI DWORD WINAPI TlsAlloc(void)
 {
@@ -25,7 +17,7 @@ WINBASEAPI DWORD WINAPI TlsAlloc(void)
 
 WINBASEAPI BOOL WINAPI TlsFree(DWORD index)
 {
-    return ok(shmap_tls_free(index));
+    return shmap_w32__ok(shmap_tls_free(index));
 }
 
 /* Windows sets the last error to 0 on success: a caller tells a stored
@@ -33,14 +25,14 @@ WINBASEAPI BOOL WINAPI TlsFree(DWORD index)
 WINBASEAPI LPVOID WINAPI TlsGetValue(DWORD index)
 {
     void *v = NULL;
-    if (ok(shmap_tls_get(index, &v)))
+    if (shmap_w32__ok(shmap_tls_get(index, &v)))
         SetLastError(ERROR_SUCCESS);
     return v;
 }
 
 WINBASEAPI BOOL WINAPI TlsSetValue(DWORD index, LPVOID value)
 {
-    return ok(shmap_tls_set(index, value));
+    return shmap_w32__ok(shmap_tls_set(index, value));
 }
 
 WINBASEAPI DWORD WINAPI FlsAlloc(PFLS_CALLBACK_FUNCTION cb)
@@ -55,18 +47,18 @@ WINBASEAPI DWORD WINAPI FlsAlloc(PFLS_CALLBACK_FUNCTION cb)
 
 WINBASEAPI BOOL WINAPI FlsFree(DWORD index)
 {
-    return ok(shmap_fls_free(index));
+    return shmap_w32__ok(shmap_fls_free(index));
 }
 
 WINBASEAPI PVOID WINAPI FlsGetValue(DWORD index)
 {
     void *v = NULL;
-    if (ok(shmap_fls_get(index, &v)))
+    if (shmap_w32__ok(shmap_fls_get(index, &v)))
         SetLastError(ERROR_SUCCESS);
     return v;
 }
 
 WINBASEAPI BOOL WINAPI FlsSetValue(DWORD index, PVOID value)
 {
-    return ok(shmap_fls_set(index, value));
+    return shmap_w32__ok(shmap_fls_set(index, value));
 }

@@ -50,6 +50,9 @@ static inline int shmap_w32__inherit(const SECURITY_ATTRIBUTES *sa, unsigned *fl
 W32_HIDDEN DWORD shmap_w32__code(int err);
 /* SetLastError(code of err); returns err for chaining. */
 W32_HIDDEN int shmap_w32__fail(int err);
+/* A BOOL call's answer from a native one: TRUE for r >= 0; FALSE with the
+ * last error set from r for r < 0. */
+W32_HIDDEN BOOL shmap_w32__ok(int r);
 /* Success of a Create*: last error 0, or ERROR_ALREADY_EXISTS (§2.1). */
 W32_HIDDEN void shmap_w32__created(int r);
 
