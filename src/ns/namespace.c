@@ -417,19 +417,11 @@ void shmap__ns_release_at(int fd, enum shmap_scope scope, uint32_t uid, const ch
     /* We held LOCK_SH until now, so nobody could unlink or replace the name
      * (invariant 3 of docs/DESIGN.md): it is still ours. */
     if (shmap__ns_dirfd(scope, uid, &dirfd, &owned) == 0) {
-        /* Never another file's name: a caller that got the directory
-         * wrong must not take a live object's name away (we know only
-         * when both stats answer; a failed one changes nothing here). */
-        struct stat mine, named;
-        bool other = SYS(fstat)(fd, &mine) == 0 &&
-                     SYS(fstatat)(dirfd, fname, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-                     (mine.st_dev != named.st_dev || mine.st_ino != named.st_ino);
-        if (!other && SYS(unlinkat)(dirfd, fname, 0) != 0 && errno != ENOENT)
+        if (SYS(unlinkat)(dirfd, fname, 0) != 0 && errno != ENOENT)
             SYS(unlinkat)(dirfd, fname, 0); /* the same: once more */
         /* then its data file (datafile.c): killed in between, it is left
          * to a sweep, as nobody holds it and no object names it */
-        if (!other)
-            data_unlink_of(fd, dirfd);
+        data_unlink_of(fd, dirfd);
         if (owned)
             shmap__close_fd(dirfd);
     }
