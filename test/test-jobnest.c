@@ -108,30 +108,35 @@ static void limit(HANDLE job, DWORD flags, DWORD active)
     ASSERT_TRUE(SetInformationJobObject(job, JobObjectExtendedLimitInformation, &x, sizeof x));
 }
 
+/* A helper's page, from its handle value in arg (inherited). */
+static struct page *page_arg(const char *arg)
+{
+    return MapViewOfFile((HANDLE)(uintptr_t)strtoul(arg, NULL, 0), FILE_MAP_ALL_ACCESS, 0, 0, 0);
+}
+
+/* Count ourselves in pg->ready, then sleep until killed. */
+static _Noreturn void ready_then_sleep(struct page *pg)
+{
+    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
+    for (;;)
+        Sleep(1000);
+}
+
 /* argv: page.  Starts a sleeper (which joins our job chain), publishes its
  * pid in pids[1] (0 if refused) and the error in err, then sleeps. */
 HELPER(nest_spawner)
 {
     (void)argc;
-    struct page *pg =
-        MapViewOfFile((HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0), FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    struct page *pg = page_arg(argv[0]);
     if (!pg)
         return 1;
-    STARTUPINFOA si;
-    memset(&si, 0, sizeof si);
-    si.cb = sizeof si;
     PROCESS_INFORMATION pi;
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "\"%s\" --helper sleeper", test_self());
     SetLastError(0);
-    if (CreateProcessA(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi))
+    if (start("sleeper", FALSE, 0, &pi))
         pg->pids[1] = pi.dwProcessId;
     else
         pg->err = GetLastError();
-    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
-    for (;;)
-        Sleep(1000);
-    return 0;
+    ready_then_sleep(pg);
 }
 
 /* Exits at once with code 9. */
@@ -147,21 +152,14 @@ HELPER(nest_exiter)
 HELPER(nest_forker)
 {
     (void)argc;
-    struct page *pg =
-        MapViewOfFile((HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0), FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    struct page *pg = page_arg(argv[0]);
     if (!pg)
         return 1;
     pid_t c = fork();
-    if (c == 0) { /* joined as fork returned here (its atfork handler): ready */
-        __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
-        for (;;)
-            Sleep(1000);
-    }
+    if (c == 0) /* joined as fork returned here (its atfork handler): ready */
+        ready_then_sleep(pg);
     pg->pids[1] = c > 0 ? (uint32_t)c : 0;
-    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
-    for (;;)
-        Sleep(1000);
-    return 0;
+    ready_then_sleep(pg);
 }
 
 /* argv: page, job.  Assigns itself to the job (inherited handle), then
@@ -169,8 +167,7 @@ HELPER(nest_forker)
 HELPER(nest_self_assigner)
 {
     (void)argc;
-    struct page *pg =
-        MapViewOfFile((HANDLE)(uintptr_t)strtoul(argv[0], NULL, 0), FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    struct page *pg = page_arg(argv[0]);
     if (!pg)
         return 1;
     HANDLE j = (HANDLE)(uintptr_t)strtoul(argv[1], NULL, 0);
@@ -183,10 +180,7 @@ HELPER(nest_self_assigner)
         else
             pg->err = GetLastError();
     }
-    __atomic_fetch_add(&pg->ready, 1, __ATOMIC_SEQ_CST);
-    for (;;)
-        Sleep(1000);
-    return 0;
+    ready_then_sleep(pg);
 }
 
 /* ---- the rules ---------------------------------------------------------------- */
