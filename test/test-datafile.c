@@ -14,10 +14,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -636,60 +634,6 @@ TEST(the_default_dacl_keeps_others_out_of_the_data_file)
     ASSERT_EQ(tu_run_as(&ub, file_access, NULL), 0);
     ASSERT_EQ(write(c.in, "q\n", 2), 2);
     proc_end(&c, 0, 20);
-}
-
-/* ---- a full tmpfs ------------------------------------------------------- */
-
-static void full_tmpfs_child(void)
-{
-    if (unshare(CLONE_NEWNS) != 0)
-        _exit(77);
-    if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-        _exit(77);
-    char dir[4300];
-    snprintf(dir, sizeof dir, "%s/small", test_root());
-    if (mkdir(dir, 0700) != 0 || mount("none", dir, "tmpfs", 0, "size=2m") != 0)
-        _exit(77);
-    setenv("SHMAP_ROOT", dir, 1);
-    signal(SIGBUS, SIG_DFL);
-    shmap_handle_t h;
-    /* larger than the free space: the commit limit, and nothing left */
-    ASSERT_EQ(shmap_mapping_create(PF, "big", RW, 4u << 20, 0, &h), SHMAP_ECOMMIT);
-    char udir[4400];
-    snprintf(udir, sizeof udir, "%s/u%u", dir, (unsigned)geteuid());
-    DIR *d = opendir(udir);
-    int n = 0;
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
-        n += e->d_name[0] != '.' || shmap__ns_is_data_name(e->d_name);
-    if (d)
-        closedir(d);
-    ASSERT_EQ(n, 0);
-    /* what fits is charged at once: touching it all never raises SIGBUS */
-    ASSERT_EQ(shmap_mapping_create(PF, "fits", RW, 1u << 20, 0, &h), 0);
-    char *v;
-    ASSERT_EQ(shmap_view_map(h, WR, 0, 0, NULL, (void **)&v), 0);
-    memset(v, 1, 1u << 20);
-    shmap_handle_t h2;
-    ASSERT_EQ(shmap_mapping_create(PF, "more", RW, 1u << 20, 0, &h2), SHMAP_ECOMMIT);
-    ASSERT_EQ(shmap_view_unmap(v), 0);
-    ASSERT_EQ(shmap_close(h), 0);
-    _exit(0);
-}
-
-TEST(a_full_tmpfs_fails_the_create_with_the_commit_limit)
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0)
-        full_tmpfs_child();
-    int st = wait_pid(pid, 30);
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 77)
-        SKIP("no private tmpfs here");
-    ASSERT_TRUE(WIFEXITED(st));
-    ASSERT_EQ(WEXITSTATUS(st), 0);
-    char p[4300];
-    snprintf(p, sizeof p, "%s/small", test_root());
-    rmdir(p);
 }
 
 /* ---- shmap_mapping_data_file -------------------------------------------- */

@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "internal.h"
 
+#include <dirent.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -79,6 +80,37 @@ static void fill_until_full(void)
 TEST(fullshm_create_fails_with_commitment_limit_and_never_sigbus)
 {
     run_in_child(fill_until_full);
+}
+
+/* A named section keeps its data in a data file (DESIGN.md §6): a create
+ * that does not fit leaves neither it nor the object file; what fits is
+ * charged at once. */
+static void data_file_too_big(void)
+{
+    shmap_handle_t h;
+    ASSERT_EQ(shmap_mapping_create(PF, "big", RW, 4u << 20, 0, &h), SHMAP_ECOMMIT);
+    char udir[4400];
+    snprintf(udir, sizeof udir, "%s/u%u", dir, (unsigned)geteuid());
+    DIR *d = opendir(udir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.' || shmap__ns_is_data_name(e->d_name);
+    if (d)
+        closedir(d);
+    ASSERT_EQ(n, 0);
+    ASSERT_EQ(shmap_mapping_create(PF, "fits", RW, 1u << 20, 0, &h), 0);
+    char *v;
+    ASSERT_EQ(shmap_view_map(h, SHMAP_FILE_MAP_WRITE, 0, 0, NULL, (void **)&v), 0);
+    memset(v, 1, 1u << 20);
+    shmap_handle_t h2;
+    ASSERT_EQ(shmap_mapping_create(PF, "more", RW, 1u << 20, 0, &h2), SHMAP_ECOMMIT);
+    ASSERT_EQ(shmap_view_unmap(v), 0);
+    ASSERT_EQ(shmap_close(h), 0);
+}
+
+TEST(fullshm_a_create_that_does_not_fit_leaves_no_object_nor_data_file)
+{
+    run_in_child(data_file_too_big);
 }
 
 static void reserve_then_commit(void)
