@@ -23,12 +23,13 @@ shmap=$src/$build/tools/shmap
 work=$(mktemp -d /tmp/shmap-wine.XXXXXX)
 export SHMAP_ROOT
 SHMAP_ROOT=$(mktemp -d /dev/shm/shmap-wine.XXXXXX)
+root2=$(mktemp -d /dev/shm/shmap-wine2.XXXXXX) # a second native namespace (3b)
 export WINEPREFIX=$work/prefix WINEDEBUG=-all
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
     WINEPREFIX=$work/prefix timeout 20 wineserver -k 2>/dev/null || true
-    rm -rf "$work" "$SHMAP_ROOT"
+    rm -rf "$work" "$SHMAP_ROOT" "$root2"
 }
 trap cleanup EXIT
 fail() { echo "wine.sh: FAIL: $*" >&2; exit 1; }
@@ -164,6 +165,33 @@ ns_empty "after kill -9 of shmap wine"
 # Wine holds nothing of it
 prog=$(pgrep -f "^Z:.*shmap-wine-pingpong.exe serve 1000000 $kp" | head -n1 || true)
 if [ -n "$prog" ]; then timeout 30 tail --pid="$prog" -f /dev/null || fail "the program runs on"; fi
+
+# ---- 3b. what the bridge cannot do: its exit codes -------------------------------------------
+echo "wine.sh: a program that is not there (127); a Wine-side name of another type (126)"
+set +e
+timeout 60 "$shmap" wine -- "$work/no-such-program.exe" >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" = 127 ] || fail "a missing program gave $rc, not 127"
+mkfifo "$work/in3"
+timeout 120 "$shmap" wine --share 'Local\shmap-clash:4096' -- "$work/first.exe" \
+    <"$work/in3" >"$work/out3" 2>&1 &
+bridge=$!
+exec 5>"$work/in3"
+wait_line "$work/out3" "Created"
+# another native namespace, the same Wine prefix: the event cannot be made there
+set +e
+SHMAP_ROOT=$root2 timeout 60 "$shmap" wine \
+    --event 'Local\shmap-clash' -- "$pingpong_exe" serve 1 >"$work/clash" 2>&1
+rc=$?
+set -e
+echo >&5
+exec 5>&-
+wait "$bridge" || fail "shmap wine (first.exe, clash) exited $?"
+[ "$rc" = 126 ] || fail "a name of another type under Wine gave $rc, not 126: $(cat "$work/clash")"
+grep -q "could not make object 0: error 6" "$work/clash" ||
+    fail "no ERROR_INVALID_HANDLE (6) named: $(cat "$work/clash")"
+ns_empty "after the clash"
 
 # ---- 4. telemetry under Wine, read live by Python --------------------------------------------
 echo "wine.sh: telemetry writer under Wine, Python reader"

@@ -563,11 +563,12 @@ int cmd_wine(int argc, char **argv)
         uint32_t rd = shmap_relay_load(&page->ready);
         if (rd == 1)
             break;
-        if (rd == 2) {
+        if (rd == 2) { /* the bridge says so and ends by itself, without the program */
             fprintf(stderr, "shmap wine: the Wine side could not make object %u: error %u\n",
                     page->failed, page->error);
-            kill(c, SIGKILL);
-            break;
+            while (waitpid(c, &status, 0) < 0 && errno == EINTR)
+                ;
+            return EXIT_BRIDGE;
         }
         struct timespec t = {0, 100000000};
         futex_wait(&page->ready, rd, &t);
