@@ -48,7 +48,6 @@ WINBASEAPI HANDLE WINAPI CreateFileW(LPCWSTR path, DWORD access, DWORD share,
     return h;
 }
 
-
 /* An OVERLAPPED on a synchronous handle gives the position to use. */
 static int overlapped_seek(HANDLE h, LPOVERLAPPED ov)
 {
@@ -268,7 +267,7 @@ static uint64_t u64(DWORD lo, DWORD hi)
 WINBASEAPI BOOL WINAPI LockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)
 {
     return shmap_w32__ok(shmap_file_lock(NATIVE(h), u64(off_lo, off_hi), u64(len_lo, len_hi),
-                                  SHMAP_LOCK_EXCLUSIVE | SHMAP_LOCK_FAIL_IMMEDIATELY));
+                                         SHMAP_LOCK_EXCLUSIVE | SHMAP_LOCK_FAIL_IMMEDIATELY));
 }
 
 WINBASEAPI BOOL WINAPI UnlockFile(HANDLE h, DWORD off_lo, DWORD off_hi, DWORD len_lo, DWORD len_hi)

@@ -4,7 +4,6 @@
  */
 #include "w32.h"
 
-
 WINBASEAPI HANDLE WINAPI CreateIoCompletionPort(HANDLE file, HANDLE existing, ULONG_PTR key,
                                                 DWORD threads)
 {

@@ -8,7 +8,6 @@
 
 #include "w32.h"
 
-
 static HANDLE create(LPSECURITY_ATTRIBUTES sa, const char *name, unsigned flags)
 {
     shmap_handle_t h = SHMAP_NULL_HANDLE;
@@ -248,7 +247,7 @@ WINBASEAPI BOOL WINAPI SetInformationJobObject(HANDLE job, JOBOBJECTINFOCLASS c,
     if (c == JobObjectAssociateCompletionPortInformation) {
         const JOBOBJECT_ASSOCIATE_COMPLETION_PORT *a = info;
         return shmap_w32__ok(shmap_job_set_port(NATIVE(job), NATIVE(a->CompletionPort),
-                                     (uint64_t)(ULONG_PTR)a->CompletionKey));
+                                                (uint64_t)(ULONG_PTR)a->CompletionKey));
     }
     shmap_job_limits_t l = {0}; /* the basic class leaves the memory limits as they are */
     if (c == JobObjectBasicLimitInformation) {

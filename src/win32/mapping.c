@@ -77,7 +77,6 @@ WINBASEAPI LPVOID WINAPI MapViewOfFile(HANDLE h, DWORD access, DWORD hi, DWORD l
     return MapViewOfFileEx(h, access, hi, lo, n, NULL);
 }
 
-
 WINBASEAPI BOOL WINAPI UnmapViewOfFile(LPCVOID p)
 {
     return shmap_w32__ok(shmap_view_unmap((void *)p));
@@ -94,20 +93,8 @@ WINBASEAPI BOOL WINAPI FlushViewOfFile(LPCVOID p, SIZE_T n)
     return shmap_w32__ok(shmap_view_flush(p, n));
 }
 
-SIZE_T shmap_w32__mbi(const shmap_mem_info_t *m, MEMORY_BASIC_INFORMATION *mbi)
-{
-    memset(mbi, 0, sizeof *mbi);
-    mbi->BaseAddress = m->base;
-    mbi->AllocationBase = m->allocation_base;
-    mbi->AllocationProtect = m->allocation_protect;
-    mbi->RegionSize = m->region_size;
-    mbi->State = m->state;
-    mbi->Protect = m->protect;
-    mbi->Type = m->type;
-    return sizeof *mbi;
-}
-
-WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
+SIZE_T shmap_w32__vquery(BOOL ex, HANDLE process, LPCVOID p, MEMORY_BASIC_INFORMATION *mbi,
+                         SIZE_T len)
 {
     shmap_mem_info_t m;
     if (len < sizeof *mbi) {
@@ -115,15 +102,28 @@ WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, 
         return 0;
     }
     /* NtQueryVirtualMemory probes the whole length given, aligned for a
-     * pointer, before it looks at the address */
+     * pointer, before it looks at the handle and the address */
     int r = shmap__probe_out(mbi, len, sizeof(ULONG_PTR));
     if (r == 0)
-        r = shmap_vm_query(p, &m);
+        r = ex ? shmap_process_vm_query(NATIVE(process), p, &m) : shmap_vm_query(p, &m);
     if (r < 0) {
         shmap_w32__fail(r);
         return 0;
     }
-    return shmap_w32__mbi(&m, mbi);
+    memset(mbi, 0, sizeof *mbi);
+    mbi->BaseAddress = m.base;
+    mbi->AllocationBase = m.allocation_base;
+    mbi->AllocationProtect = m.allocation_protect;
+    mbi->RegionSize = m.region_size;
+    mbi->State = m.state;
+    mbi->Protect = m.protect;
+    mbi->Type = m.type;
+    return sizeof *mbi;
+}
+
+WINBASEAPI SIZE_T WINAPI VirtualQuery(LPCVOID p, PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
+{
+    return shmap_w32__vquery(FALSE, NULL, p, mbi, len);
 }
 
 WINBASEAPI LPVOID WINAPI VirtualAlloc(LPVOID p, SIZE_T n, DWORD type, DWORD prot)

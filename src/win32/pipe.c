@@ -6,7 +6,6 @@
 
 #include "w32.h"
 
-
 /* The security descriptor of lpPipeAttributes is accepted and not kept:
  * an anonymous pipe has no name by which another could open it. */
 WINBASEAPI BOOL WINAPI CreatePipe(PHANDLE rd, PHANDLE wr, LPSECURITY_ATTRIBUTES sa, DWORD size)

@@ -10,7 +10,6 @@
 
 #include "w32.h"
 
-
 /* A FILETIME due time (NULL: none) as the native int64_t. */
 static const int64_t *due_of(const FILETIME *ft, int64_t *v)
 {
@@ -123,14 +122,15 @@ WINBASEAPI BOOL WINAPI DeleteTimerQueueTimer(HANDLE TimerQueue, HANDLE Timer,
 {
     (void)TimerQueue;
     bool block = CompletionEvent == INVALID_HANDLE_VALUE;
-    return shmap_w32__ok(shmap_tp_close((shmap_tp_item_t *)Timer, block, block ? 0 : NATIVE(CompletionEvent)));
+    return shmap_w32__ok(
+        shmap_tp_close((shmap_tp_item_t *)Timer, block, block ? 0 : NATIVE(CompletionEvent)));
 }
 
 WINBASEAPI BOOL WINAPI DeleteTimerQueueEx(HANDLE TimerQueue, HANDLE CompletionEvent)
 {
     bool block = CompletionEvent == INVALID_HANDLE_VALUE;
     return shmap_w32__ok(shmap_tp_queue_delete((shmap_tp_queue_t *)TimerQueue, block,
-                                    block ? 0 : NATIVE(CompletionEvent)));
+                                               block ? 0 : NATIVE(CompletionEvent)));
 }
 
 WINBASEAPI BOOL WINAPI DeleteTimerQueue(HANDLE TimerQueue)

@@ -11,7 +11,6 @@
 
 #include "w32.h"
 
-
 /* An environment block ("a=b\0c=d\0\0") as an array; wide: UTF-16 strings. */
 static int env_array(const void *block, BOOL wide, char ***out)
 {

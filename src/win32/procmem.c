@@ -3,10 +3,8 @@
  * FlushInstructionCache: argument conversion over shmap/procmem.h.
  */
 #include <errno.h>
-#include <string.h>
 
 #include "w32.h"
-
 
 /* The count is stored on failure too, as kernelbase does.  A count
  * pointer that is not there is refused before anything is copied
@@ -35,24 +33,10 @@ WINBASEAPI BOOL WINAPI WriteProcessMemory(HANDLE hProcess, LPVOID lpBaseAddress,
     return shmap_w32__ok(r);
 }
 
-/* As VirtualQuery: the length, then the whole buffer probed, then the
- * handle and the address. */
 WINBASEAPI SIZE_T WINAPI VirtualQueryEx(HANDLE hProcess, LPCVOID lpAddress,
                                         PMEMORY_BASIC_INFORMATION mbi, SIZE_T len)
 {
-    shmap_mem_info_t m;
-    if (len < sizeof *mbi) {
-        SetLastError(ERROR_BAD_LENGTH);
-        return 0;
-    }
-    int r = shmap__probe_out(mbi, len, sizeof(ULONG_PTR));
-    if (r == 0)
-        r = shmap_process_vm_query(NATIVE(hProcess), lpAddress, &m);
-    if (r < 0) {
-        shmap_w32__fail(r);
-        return 0;
-    }
-    return shmap_w32__mbi(&m, mbi);
+    return shmap_w32__vquery(TRUE, hProcess, lpAddress, mbi, len);
 }
 
 WINBASEAPI BOOL WINAPI FlushInstructionCache(HANDLE hProcess, LPCVOID lpBaseAddress, SIZE_T dwSize)

@@ -27,7 +27,6 @@ static HANDLE opened(int r, shmap_handle_t h)
     return WIN(h);
 }
 
-
 /* A wide name as UTF-8 for the duration of one call. */
 #define WITH_NAME(wname, u, failret)                                                               \
     char *u;                                                                                       \
@@ -226,7 +225,8 @@ WINBASEAPI HANDLE WINAPI OpenSemaphoreW(DWORD access, BOOL inherit, LPCWSTR name
 }
 WINBASEAPI BOOL WINAPI ReleaseSemaphore(HANDLE h, LONG n, LPLONG prev)
 {
-    return shmap_w32__ok(shmap_semaphore_release(NATIVE(h), n, prev)); /* it probes prev first, as NT */
+    return shmap_w32__ok(
+        shmap_semaphore_release(NATIVE(h), n, prev)); /* it probes prev first, as NT */
 }
 
 /* ---- waitable timers -------------------------------------------------------- */

@@ -4,7 +4,6 @@
  */
 #include "w32.h"
 
-
 WINBASEAPI DWORD WINAPI TlsAlloc(void)
 {
     uint32_t i;

@@ -69,8 +69,12 @@ W32_HIDDEN HANDLE shmap_w32__open_w(shmap_w32_open_fn fn, DWORD access, BOOL inh
 /* A UTF-8 string as wide (malloc'd). */
 W32_HIDDEN wchar_t *shmap_w32__wide(const char *s);
 
-/* VirtualQuery(Ex)'s answer from the native one (mapping.c); its size. */
-W32_HIDDEN SIZE_T shmap_w32__mbi(const shmap_mem_info_t *m, MEMORY_BASIC_INFORMATION *mbi);
+/* VirtualQuery (ex false) and VirtualQueryEx (process) in one (mapping.c):
+ * the length, then the whole buffer probed, then the handle and the
+ * address, as NtQueryVirtualMemory; the size written, or 0 with the last
+ * error set. */
+W32_HIDDEN SIZE_T shmap_w32__vquery(BOOL ex, HANDLE process, LPCVOID p,
+                                    MEMORY_BASIC_INFORMATION *mbi, SIZE_T len);
 /* GetStdHandle/SetStdHandle's STD_*_HANDLE as 0, 1, 2; -1 for another value
  * (process.c). */
 W32_HIDDEN int shmap_w32__std_index(DWORD which);
